@@ -1,0 +1,12 @@
+#ifndef KIMB_ARRAY_H
+#define KIMB_ARRAY_H
+
+/* Growing arrays without a capacity field: the capacity is COUNT rounded up to a power of two. */
+
+#include <stddef.h>
+
+/* Appends the ELEMENT_SIZE bytes at ELEMENT to the array *ARRAY_POINTER (any T **) of *COUNT elements.
+ * Returns 0, or -1 when memory ran out, leaving the array as it was. */
+int array_append(void *array_pointer, size_t *count, size_t element_size, const void *element);
+
+#endif
