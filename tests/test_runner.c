@@ -1,0 +1,509 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runner.h"
+#include "suites.h"
+
+#define MEBIBYTE 1048576
+
+static struct run_result run_shell(enum run_stdout stdout_mode, const char *script)
+{
+	char *argv[] = {"sh", "-c", (char *)script, NULL};
+	struct run_result result;
+
+	ck_assert_int_eq(runner_run(argv, stdout_mode, &result), 0);
+	return result;
+}
+
+/* One of our standard descriptors sent to an unlinked temporary file while a test runs. */
+struct redirection {
+	int fd;
+	int saved;
+	int file;
+};
+
+static void redirect_to_temporary_file(struct redirection *redirection, int fd)
+{
+	char path[] = "/tmp/kimb-test-runner-XXXXXX";
+
+	ck_assert_int_eq(fflush(NULL), 0);
+	redirection->fd = fd;
+	redirection->file = mkstemp(path);
+	ck_assert_int_ne(redirection->file, -1);
+	ck_assert_int_eq(unlink(path), 0);
+	redirection->saved = dup(fd);
+	ck_assert_int_ne(redirection->saved, -1);
+	ck_assert_int_ne(dup2(redirection->file, fd), -1);
+}
+
+/* Puts the descriptor back and returns what was written to it meanwhile, NUL-terminated. */
+static char *restore_and_read(struct redirection *redirection)
+{
+	struct stat status;
+
+	ck_assert_int_ne(dup2(redirection->saved, redirection->fd), -1);
+	ck_assert_int_eq(close(redirection->saved), 0);
+	ck_assert_int_eq(fstat(redirection->file, &status), 0);
+	char *text = calloc((size_t)status.st_size + 1, 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(pread(redirection->file, text, (size_t)status.st_size, 0), status.st_size);
+	ck_assert_int_eq(close(redirection->file), 0);
+	return text;
+}
+
+START_TEST(test_exit_statuses)
+{
+	struct run_result result = run_shell(RUN_STDOUT_TO_STDERR, "exit 0");
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.status, 0);
+	ck_assert_ptr_null(result.output);
+	run_result_free(&result);
+
+	result = run_shell(RUN_STDOUT_TO_STDERR, "exit 3");
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.status, 3);
+	run_result_free(&result);
+
+	/* The shell's "not found" status from a program that did run is not RUN_NOT_FOUND. */
+	result = run_shell(RUN_STDOUT_CAPTURE, "exit 127");
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.status, 127);
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_capture_without_final_newline)
+{
+	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf 'first\\nsecond'");
+
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.status, 0);
+	ck_assert_uint_eq(result.output_length, 12);
+	ck_assert_str_eq(result.output, "first\nsecond");
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_capture_keeps_nul_bytes)
+{
+	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf 'a\\000b'");
+
+	ck_assert_uint_eq(result.output_length, 3);
+	ck_assert_mem_eq(result.output, "a\0b", 4);
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_capture_of_nothing_is_empty_string)
+{
+	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "exit 0");
+
+	ck_assert_ptr_nonnull(result.output);
+	ck_assert_uint_eq(result.output_length, 0);
+	ck_assert_str_eq(result.output, "");
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_capture_of_one_mebibyte)
+{
+	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "head -c 1048576 /dev/zero | tr '\\000' x");
+
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.status, 0);
+	ck_assert_uint_eq(result.output_length, MEBIBYTE);
+	ck_assert_uint_eq(strspn(result.output, "x"), MEBIBYTE);
+	ck_assert_int_eq(result.output[MEBIBYTE], '\0');
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_capture_leaves_stderr_alone)
+{
+	struct redirection errors;
+
+	redirect_to_temporary_file(&errors, STDERR_FILENO);
+	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf out; printf err >&2");
+	char *written = restore_and_read(&errors);
+
+	ck_assert_str_eq(result.output, "out");
+	ck_assert_str_eq(written, "err");
+	free(written);
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_stdout_joins_stderr)
+{
+	struct redirection output, errors;
+
+	redirect_to_temporary_file(&output, STDOUT_FILENO);
+	redirect_to_temporary_file(&errors, STDERR_FILENO);
+	struct run_result result = run_shell(RUN_STDOUT_TO_STDERR, "printf out; printf err >&2; printf again");
+	char *written_to_errors = restore_and_read(&errors);
+	char *written_to_output = restore_and_read(&output);
+
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_str_eq(written_to_output, "");
+	ck_assert_str_eq(written_to_errors, "outerragain");
+	free(written_to_output);
+	free(written_to_errors);
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_child_inherits_our_descriptors_only)
+{
+	int inherited[2];
+	char expected[64] = "";
+
+	ck_assert_int_eq(pipe(inherited), 0);
+	ck_assert_int_le(inherited[1], 9);
+	/* Whatever else this process has open without close-on-exec (Check's own files) is inherited
+	 * too; the runner's pipes must not be. */
+	for (int fd = 3; fd <= 9; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags != -1 && !(flags & FD_CLOEXEC))
+			snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%d ", fd);
+	}
+	struct run_result result = run_shell(RUN_STDOUT_CAPTURE,
+		"for fd in 3 4 5 6 7 8 9; do if { true >&$fd; } 2>/dev/null; then printf '%s ' $fd; fi; done");
+
+	ck_assert_str_eq(result.output, expected);
+	run_result_free(&result);
+	ck_assert_int_eq(close(inherited[0]), 0);
+	ck_assert_int_eq(close(inherited[1]), 0);
+}
+END_TEST
+
+START_TEST(test_program_not_found)
+{
+	char *on_path[] = {"kimb-test-no-such-program", NULL};
+	char *by_path[] = {"/nonexistent/kimb-test-no-such-program", NULL};
+	struct run_result result;
+
+	ck_assert_int_eq(runner_run(on_path, RUN_STDOUT_TO_STDERR, &result), 0);
+	ck_assert_int_eq(result.outcome, RUN_NOT_FOUND);
+	ck_assert_int_eq(result.status, ENOENT);
+	run_result_free(&result);
+
+	ck_assert_int_eq(runner_run(by_path, RUN_STDOUT_CAPTURE, &result), 0);
+	ck_assert_int_eq(result.outcome, RUN_NOT_FOUND);
+	ck_assert_int_eq(result.status, ENOENT);
+	ck_assert_str_eq(result.output, "");
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_program_not_executable)
+{
+	char path[] = "/tmp/kimb-test-runner-XXXXXX";
+	int fd = mkstemp(path);
+	static const char script[] = "#!/bin/sh\nexit 0\n";
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, script, sizeof script - 1), sizeof script - 1);
+	ck_assert_int_eq(fchmod(fd, 0644), 0);
+	ck_assert_int_eq(close(fd), 0);
+	char *argv[] = {path, NULL};
+	struct run_result result;
+	int returned = runner_run(argv, RUN_STDOUT_TO_STDERR, &result);
+	ck_assert_int_eq(unlink(path), 0);
+
+	ck_assert_int_eq(returned, 0);
+	ck_assert_int_eq(result.outcome, RUN_NOT_FOUND);
+	ck_assert_int_eq(result.status, EACCES);
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_killed_by_signal)
+{
+	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf before; kill -KILL $$; printf after");
+
+	ck_assert_int_eq(result.outcome, RUN_SIGNALED);
+	ck_assert_int_eq(result.status, SIGKILL);
+	ck_assert_str_eq(result.output, "before");
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_child_setup_failure)
+{
+	/* With our stderr closed, the child cannot make its stdout a copy of it. */
+	int saved = dup(STDERR_FILENO);
+
+	ck_assert_int_ne(saved, -1);
+	ck_assert_int_eq(close(STDERR_FILENO), 0);
+	struct run_result result = run_shell(RUN_STDOUT_TO_STDERR, "exit 0");
+	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
+	ck_assert_int_eq(close(saved), 0);
+
+	ck_assert_int_eq(result.outcome, RUN_FAILED);
+	ck_assert_int_eq(result.status, EBADF);
+	run_result_free(&result);
+}
+END_TEST
+
+static void assert_description(enum run_outcome outcome, int status, const char *name, const char *expected)
+{
+	struct run_result result = {.outcome = outcome, .status = status};
+	char description[256];
+
+	runner_describe(&result, name, description, sizeof description);
+	ck_assert_str_eq(description, expected);
+}
+
+START_TEST(test_describe)
+{
+	char expected[256];
+
+	assert_description(RUN_NOT_FOUND, ENOENT, "kim", "kim not found");
+	assert_description(RUN_NOT_FOUND, ENOENT, "/opt/kim/bin/kim", "/opt/kim/bin/kim not found");
+	snprintf(expected, sizeof expected, "kim cannot be run: %s", strerror(EACCES));
+	assert_description(RUN_NOT_FOUND, EACCES, "kim", expected);
+	assert_description(RUN_SIGNALED, SIGKILL, "kim", "kim was killed by SIGKILL");
+	assert_description(RUN_SIGNALED, SIGTERM, "podman", "podman was killed by SIGTERM");
+	assert_description(RUN_SIGNALED, SIGINT, "kim", "kim was killed by SIGINT");
+	assert_description(RUN_SIGNALED, 100, "kim", "kim was killed by signal 100");
+	assert_description(RUN_EXITED, 1, "kim", "kim exited with status 1");
+	assert_description(RUN_EXITED, 127, "kim", "kim exited with status 127");
+	snprintf(expected, sizeof expected, "cannot run kim: %s", strerror(EMFILE));
+	assert_description(RUN_FAILED, EMFILE, "kim", expected);
+}
+END_TEST
+
+START_TEST(test_describe_truncates)
+{
+	struct run_result result = {.outcome = RUN_EXITED, .status = 1};
+	char description[8];
+
+	runner_describe(&result, "kim", description, sizeof description);
+	ck_assert_str_eq(description, "kim exi");
+}
+END_TEST
+
+/* What a scenario run in a process of its own found: the handlers it installs and the signal it
+ * records must not reach the other tests, which share one process when CK_FORK=no. */
+struct scenario_report {
+	int failed_line; /* the line of a step that failed, or 0 */
+	int interrupted_before;
+	int returned;
+	enum run_outcome outcome;
+	int status;
+	int interrupted_after;
+};
+
+#define REQUIRE(report, condition) \
+	do { \
+		if (!(condition)) { \
+			(report)->failed_line = __LINE__; \
+			return; \
+		} \
+	} while (0)
+
+typedef void scenario_function(struct scenario_report *report, int signal_number);
+
+/* Runs SCENARIO in a child process and returns its report, after checking that the process ended
+ * normally (a scenario that hangs is ended by the alarm). */
+static struct scenario_report run_scenario(scenario_function *scenario, int signal_number)
+{
+	int report_pipe[2];
+	struct scenario_report report = {0};
+	int status;
+
+	ck_assert_int_eq(pipe(report_pipe), 0);
+	pid_t pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		(void)close(report_pipe[0]);
+		/* A hang ends this process alone, before Check's timeout for the test. Check's own
+		 * SIGALRM handler, inherited through fork, would kill the whole process group instead. */
+		if (signal(SIGALRM, SIG_DFL) == SIG_ERR)
+			_exit(1);
+		alarm(20);
+		scenario(&report, signal_number);
+		_exit(write(report_pipe[1], &report, sizeof report) == sizeof report ? 0 : 1);
+	}
+	ck_assert_int_eq(close(report_pipe[1]), 0);
+	ssize_t got = read(report_pipe[0], &report, sizeof report);
+	ck_assert_int_eq(close(report_pipe[0]), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the scenario process ended with status %#x",
+		      status);
+	ck_assert_int_eq(got, sizeof report);
+	ck_assert_msg(report.failed_line == 0, "the scenario failed at line %d", report.failed_line);
+	return report;
+}
+
+/* Gives this process a stdin that never ends while it lives, so that a child reading it runs until
+ * it is signalled, and ends once this process is gone. */
+static int hold_stdin_open(void)
+{
+	int ends[2];
+
+	if (pipe(ends) == -1 || dup2(ends[0], STDIN_FILENO) == -1 || close(ends[0]) == -1 ||
+	    fcntl(ends[1], F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	return 0;
+}
+
+static void run_program(struct scenario_report *report, char *const argv[])
+{
+	struct run_result result;
+
+	report->returned = runner_run(argv, RUN_STDOUT_TO_STDERR, &result);
+	report->outcome = result.outcome;
+	report->status = result.status;
+	report->interrupted_after = runner_interrupted();
+	run_result_free(&result);
+}
+
+/* A sender process waits until the child says it runs, then signals this process, whose handler
+ * must pass the signal on to the child. */
+static void signal_during_run(struct scenario_report *report, int signal_number)
+{
+	int ready[2];
+	pid_t scenario = getpid();
+
+	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, hold_stdin_open() == 0);
+	REQUIRE(report, pipe(ready) == 0);
+	pid_t sender = fork();
+	REQUIRE(report, sender != -1);
+	if (sender == 0) {
+		char byte;
+		(void)close(ready[1]);
+		_exit(read(ready[0], &byte, 1) == 1 && kill(scenario, signal_number) == 0 ? 0 : 1);
+	}
+	REQUIRE(report, close(ready[0]) == 0);
+	char ready_fd[16];
+	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
+	report->interrupted_before = runner_interrupted();
+	/* The ready pipe reaches the child as an inherited descriptor. */
+	char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec cat", "sh", ready_fd, NULL};
+	run_program(report, argv);
+	int sender_status;
+	REQUIRE(report, close(ready[1]) == 0);
+	REQUIRE(report, waitpid(sender, &sender_status, 0) == sender);
+	REQUIRE(report, WIFEXITED(sender_status) && WEXITSTATUS(sender_status) == 0);
+}
+
+static void signal_before_run(struct scenario_report *report, int signal_number)
+{
+	char *argv[] = {"cat", NULL};
+
+	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, hold_stdin_open() == 0);
+	report->interrupted_before = runner_interrupted();
+	REQUIRE(report, raise(signal_number) == 0);
+	run_program(report, argv);
+}
+
+static void signal_ignored_from_start(struct scenario_report *report, int signal_number)
+{
+	char *argv[] = {"sh", "-c", "kill -s \"$1\" $$; exit 5", "sh", signal_number == SIGINT ? "INT" : "TERM", NULL};
+
+	REQUIRE(report, signal(signal_number, SIG_IGN) != SIG_ERR);
+	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, raise(signal_number) == 0);
+	report->interrupted_before = runner_interrupted();
+	run_program(report, argv);
+}
+
+static const int forwarded_signals[] = {SIGINT, SIGTERM};
+
+/* The child was killed by the signal kimb received, and kimb remembers it. */
+static void assert_forwarded(struct scenario_report report, int signal_number)
+{
+	ck_assert_int_eq(report.interrupted_before, 0);
+	ck_assert_int_eq(report.returned, 0);
+	ck_assert_int_eq(report.outcome, RUN_SIGNALED);
+	ck_assert_int_eq(report.status, signal_number);
+	ck_assert_int_eq(report.interrupted_after, signal_number);
+}
+
+START_TEST(test_signal_during_run_is_forwarded)
+{
+	assert_forwarded(run_scenario(signal_during_run, forwarded_signals[_i]), forwarded_signals[_i]);
+}
+END_TEST
+
+START_TEST(test_signal_before_run_is_forwarded)
+{
+	assert_forwarded(run_scenario(signal_before_run, forwarded_signals[_i]), forwarded_signals[_i]);
+}
+END_TEST
+
+START_TEST(test_signal_ignored_from_start_stays_ignored)
+{
+	struct scenario_report report = run_scenario(signal_ignored_from_start, forwarded_signals[_i]);
+
+	ck_assert_int_eq(report.interrupted_before, 0);
+	ck_assert_int_eq(report.returned, 0);
+	ck_assert_int_eq(report.outcome, RUN_EXITED);
+	ck_assert_int_eq(report.status, 5);
+	ck_assert_int_eq(report.interrupted_after, 0);
+}
+END_TEST
+
+START_TEST(test_die_of_interrupt)
+{
+	int signal_number = forwarded_signals[_i];
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		if (runner_install_signal_forwarding() == 0 && raise(signal_number) == 0 &&
+		    runner_interrupted() == signal_number)
+			runner_die_of_interrupt();
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == signal_number,
+		      "the process ended with status %#x", status);
+}
+END_TEST
+
+Suite *runner_suite(void)
+{
+	Suite *suite = suite_create("runner");
+	TCase *running = tcase_create("running");
+	tcase_add_test(running, test_exit_statuses);
+	tcase_add_test(running, test_capture_without_final_newline);
+	tcase_add_test(running, test_capture_keeps_nul_bytes);
+	tcase_add_test(running, test_capture_of_nothing_is_empty_string);
+	tcase_add_test(running, test_capture_of_one_mebibyte);
+	tcase_add_test(running, test_capture_leaves_stderr_alone);
+	tcase_add_test(running, test_stdout_joins_stderr);
+	tcase_add_test(running, test_child_inherits_our_descriptors_only);
+	tcase_add_test(running, test_program_not_found);
+	tcase_add_test(running, test_program_not_executable);
+	tcase_add_test(running, test_killed_by_signal);
+	tcase_add_test(running, test_child_setup_failure);
+	suite_add_tcase(suite, running);
+
+	TCase *describing = tcase_create("describing");
+	tcase_add_test(describing, test_describe);
+	tcase_add_test(describing, test_describe_truncates);
+	suite_add_tcase(suite, describing);
+
+	TCase *signals = tcase_create("signals");
+	tcase_set_timeout(signals, 30); /* room for a loaded machine and valgrind */
+	size_t signal_count = sizeof forwarded_signals / sizeof forwarded_signals[0];
+	tcase_add_loop_test(signals, test_signal_during_run_is_forwarded, 0, signal_count);
+	tcase_add_loop_test(signals, test_signal_before_run_is_forwarded, 0, signal_count);
+	tcase_add_loop_test(signals, test_signal_ignored_from_start_stays_ignored, 0, signal_count);
+	tcase_add_loop_test(signals, test_die_of_interrupt, 0, signal_count);
+	suite_add_tcase(suite, signals);
+	return suite;
+}
