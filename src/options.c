@@ -1,0 +1,413 @@
+#include "options.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "reference.h"
+
+enum kimb_option { OPT_SCHEME, OPT_TIME_FORMAT, OPT_KEEP, OPT_NO_PRUNE, OPT_DRY_RUN, OPT_HELP, OPT_VERSION };
+
+struct kimb_option_spec {
+	const char *name;
+	enum kimb_option option;
+	bool takes_value;
+};
+
+/* Long only, so that they can never collide with a builder's one-letter flags. */
+static const struct kimb_option_spec kimb_options[] = {
+	{"scheme", OPT_SCHEME, true},
+	{"time-format", OPT_TIME_FORMAT, true},
+	{"keep", OPT_KEEP, true},
+	{"no-prune", OPT_NO_PRUNE, false},
+	{"dry-run", OPT_DRY_RUN, false},
+	{"help", OPT_HELP, false},
+	{"version", OPT_VERSION, false},
+};
+
+struct parser {
+	int argc;
+	char *const *argv;
+	int next;
+	const struct builder *builder;
+	struct options *out;
+	char *why;
+	size_t why_size;
+	bool scheme_given;
+	bool keep_given;
+	const char **named; /* build: the -t values; prune: the REPOSITORY arguments */
+	size_t named_count;
+};
+
+static int fail(struct parser *p, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(p->why, p->why_size, format, args);
+	va_end(args);
+	return -1;
+}
+
+static int push_word(struct parser *p, struct word_list *list, const char *word)
+{
+	if (array_append(&list->words, &list->count, sizeof word, &word) < 0)
+		return fail(p, "out of memory");
+	return 0;
+}
+
+static int push_named(struct parser *p, const char *name)
+{
+	if (array_append(&p->named, &p->named_count, sizeof name, &name) < 0)
+		return fail(p, "out of memory");
+	return 0;
+}
+
+/* Keeps a word the parser made, so that options_free can release it. */
+static const char *own_word(struct parser *p, char *word)
+{
+	if (!word || array_append(&p->out->owned, &p->out->owned_count, sizeof word, &word) < 0) {
+		free(word);
+		fail(p, "out of memory");
+		return NULL;
+	}
+	return word;
+}
+
+static int parse_whole_number(const char *text, size_t *out)
+{
+	if (!*text)
+		return -1;
+	for (const char *c = text; *c; c++)
+		if (*c < '0' || *c > '9')
+			return -1;
+	errno = 0;
+	unsigned long long value = strtoull(text, NULL, 10);
+	if (errno == ERANGE || value > SIZE_MAX)
+		return -1;
+	*out = (size_t)value;
+	return 0;
+}
+
+static int set_scheme(struct parser *p, const char *value, const char *source)
+{
+	if (tagscheme_from_name(value, &p->out->scheme) < 0)
+		return fail(p, "%s: unknown scheme '%s' (auto, time or git)", source, value);
+	return 0;
+}
+
+static int set_keep(struct parser *p, const char *value, const char *source)
+{
+	if (parse_whole_number(value, &p->out->keep) < 0)
+		return fail(p, "%s: '%s' is not a whole number >= 0", source, value);
+	return 0;
+}
+
+static const char *take_next_argument(struct parser *p)
+{
+	return p->next < p->argc ? p->argv[p->next++] : NULL;
+}
+
+static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *spec, const char *inline_value)
+{
+	const char *value = inline_value;
+	if (spec->takes_value && !value && !(value = take_next_argument(p)))
+		return fail(p, "--%s needs a value", spec->name);
+	if (!spec->takes_value && value)
+		return fail(p, "--%s takes no value", spec->name);
+	bool prune = p->out->command == COMMAND_PRUNE;
+	switch (spec->option) {
+	case OPT_SCHEME:
+		if (prune)
+			return fail(p, "--scheme has no meaning for prune");
+		p->scheme_given = true;
+		return set_scheme(p, value, "--scheme");
+	case OPT_TIME_FORMAT:
+		if (!*value)
+			return fail(p, "--time-format is empty");
+		p->out->time_format = value;
+		return 0;
+	case OPT_KEEP:
+		p->keep_given = true;
+		return set_keep(p, value, "--keep");
+	case OPT_NO_PRUNE:
+		if (prune)
+			return fail(p, "--no-prune has no meaning for prune");
+		p->out->no_prune = true;
+		return 0;
+	case OPT_DRY_RUN:
+		p->out->dry_run = true;
+		return 0;
+	case OPT_HELP:
+		p->out->command = COMMAND_HELP;
+		return 0;
+	case OPT_VERSION:
+		p->out->command = COMMAND_VERSION;
+		return 0;
+	}
+	return fail(p, "internal error: unhandled option --%s", spec->name);
+}
+
+static const struct kimb_option_spec *find_kimb_option(const char *name, size_t length)
+{
+	for (size_t i = 0; i < sizeof kimb_options / sizeof kimb_options[0]; i++)
+		if (strlen(kimb_options[i].name) == length && memcmp(kimb_options[i].name, name, length) == 0)
+			return &kimb_options[i];
+	return NULL;
+}
+
+/* Finds a builder flag and the list its words go to; build flags are refused outside a build. */
+static const struct flag_spec *find_builder_flag(struct parser *p, const char *long_name, size_t length,
+						 char short_name, struct word_list **list)
+{
+	const struct builder *b = p->builder;
+	const struct flag_spec *flag = long_name ? builder_flag_by_long(b->global_flags, long_name, length)
+						 : builder_flag_by_short(b->global_flags, short_name);
+	*list = &p->out->global_args;
+	if (flag)
+		return flag;
+	flag = long_name ? builder_flag_by_long(b->build_flags, long_name, length)
+			 : builder_flag_by_short(b->build_flags, short_name);
+	*list = &p->out->build_args;
+	if (flag && p->out->command == COMMAND_PRUNE) {
+		if (long_name)
+			fail(p, "prune takes no build flag: --%.*s", (int)length, long_name);
+		else
+			fail(p, "prune takes no build flag: -%c", short_name);
+		return NULL;
+	}
+	if (!flag) {
+		if (long_name)
+			fail(p, "unknown option: --%.*s", (int)length, long_name);
+		else
+			fail(p, "unknown option: -%c", short_name);
+	}
+	return flag;
+}
+
+static bool is_tag_flag(const struct parser *p, const struct flag_spec *flag)
+{
+	return strcmp(flag->long_name, p->builder->tag_flag) == 0;
+}
+
+static int parse_long(struct parser *p, const char *arg)
+{
+	const char *name = arg + 2;
+	const char *equals = strchr(name, '=');
+	size_t length = equals ? (size_t)(equals - name) : strlen(name);
+	const char *value = equals ? equals + 1 : NULL;
+
+	const struct kimb_option_spec *own = find_kimb_option(name, length);
+	if (own)
+		return apply_kimb_option(p, own, value);
+
+	struct word_list *list;
+	const struct flag_spec *flag = find_builder_flag(p, name, length, 0, &list);
+	if (!flag || push_word(p, list, arg) < 0)
+		return -1;
+	/* A boolean keeps any "=true"/"=false" as given: the builder reads it. */
+	if (!flag->takes_value)
+		return 0;
+	if (!value) {
+		if (!(value = take_next_argument(p)))
+			return fail(p, "--%s needs a value", flag->long_name);
+		if (push_word(p, list, value) < 0)
+			return -1;
+	}
+	return is_tag_flag(p, flag) ? push_named(p, value) : 0;
+}
+
+/* Re-spells one flag of a cluster like "-qnns" as a word of its own ("-q", "-nns"). */
+static const char *single_flag_word(struct parser *p, char short_name, const char *attached_value)
+{
+	size_t value_length = attached_value ? strlen(attached_value) : 0;
+	char *word = malloc(value_length + 3);
+	if (word)
+		snprintf(word, value_length + 3, "-%c%s", short_name, attached_value ? attached_value : "");
+	return own_word(p, word);
+}
+
+/* Short flags follow pflag: booleans may be combined ("-aq"), and the first flag that takes a value
+ * takes the rest of the word (after an optional '='), or else the next argument. A cluster passes on
+ * as written, unless it mixes global and build flags: those go on every call, so it is split. */
+static int parse_short_cluster(struct parser *p, const char *arg)
+{
+	struct word_list *cluster_list = NULL;
+	bool mixed = false;
+	const char *end = arg + 1;
+	const struct flag_spec *flag = NULL;
+	for (; *end; end++) {
+		struct word_list *list;
+		if (!(flag = find_builder_flag(p, NULL, 0, *end, &list)))
+			return -1;
+		mixed |= cluster_list && list != cluster_list;
+		cluster_list = list;
+		if (flag->takes_value)
+			break;
+	}
+	struct word_list *list = cluster_list;
+	if (!mixed && push_word(p, list, arg) < 0)
+		return -1;
+	for (const char *c = arg + 1; mixed && *c; c++) {
+		flag = find_builder_flag(p, NULL, 0, *c, &list);
+		const char *word = single_flag_word(p, *c, flag->takes_value && c[1] ? c + 1 : NULL);
+		if (!word || push_word(p, list, word) < 0)
+			return -1;
+		if (flag->takes_value)
+			break;
+	}
+	if (!flag->takes_value)
+		return 0;
+	const char *value = end[1] == '=' ? end + 2 : end[1] ? end + 1 : NULL;
+	if (!value) {
+		if (!(value = take_next_argument(p)))
+			return fail(p, "-%c needs a value", *end);
+		if (push_word(p, list, value) < 0)
+			return -1;
+	}
+	return is_tag_flag(p, flag) ? push_named(p, value) : 0;
+}
+
+static int parse_positional(struct parser *p, const char *arg)
+{
+	if (p->out->command == COMMAND_PRUNE)
+		return push_named(p, arg);
+	if (p->out->context)
+		return fail(p, "more than one PATH: '%s' and '%s'", p->out->context, arg);
+	p->out->context = arg;
+	return 0;
+}
+
+static int parse_arguments(struct parser *p)
+{
+	bool flags_ended = false;
+	while (p->next < p->argc && p->out->command != COMMAND_HELP && p->out->command != COMMAND_VERSION) {
+		const char *arg = p->argv[p->next++];
+		int result;
+		if (flags_ended || arg[0] != '-' || arg[1] == '\0')
+			result = parse_positional(p, arg);
+		else if (strcmp(arg, "--") == 0)
+			flags_ended = true, result = 0;
+		else if (arg[1] == '-')
+			result = parse_long(p, arg);
+		else
+			result = parse_short_cluster(p, arg);
+		if (result < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_target(struct parser *p, const struct reference *ref, const char *name)
+{
+	bool latest = !ref->tag || strcmp(ref->tag, "latest") == 0;
+	for (size_t i = 0; i < p->out->target_count; i++) {
+		struct target *known = &p->out->targets[i];
+		if (strcmp(known->repository, ref->repository) == 0) {
+			known->latest_given |= latest;
+			return 0;
+		}
+	}
+	struct target target = {.name = name, .repository = strdup(ref->repository), .latest_given = latest};
+	if (!target.repository ||
+	    array_append(&p->out->targets, &p->out->target_count, sizeof target, &target) < 0) {
+		free(target.repository);
+		return fail(p, "out of memory");
+	}
+	return 0;
+}
+
+/* Each target's name is a copy without the tag, since argv holds it with the tag. */
+static int resolve_targets(struct parser *p)
+{
+	bool prune = p->out->command == COMMAND_PRUNE;
+	for (size_t i = 0; i < p->named_count; i++) {
+		struct reference ref;
+		const char *why;
+		if (reference_parse(p->named[i], &ref, &why) < 0)
+			return fail(p, "invalid reference '%s': %s", p->named[i], why);
+		int result = 0;
+		if (ref.digest)
+			result = fail(p, "'%s': %s", p->named[i],
+				      prune ? "prune takes repositories, not digests" : "a tag cannot carry a digest");
+		else if (prune && ref.tag)
+			result = fail(p, "'%s': prune takes repositories, not tags", p->named[i]);
+		const char *name = result < 0 ? NULL : own_word(p, strdup(ref.name));
+		if (result == 0)
+			result = name ? add_target(p, &ref, name) : -1;
+		reference_free(&ref);
+		if (result < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_environment(struct parser *p, env_lookup getenv_fn)
+{
+	const char *value;
+	if (p->out->command == COMMAND_BUILD && !p->scheme_given && (value = getenv_fn("KIMB_SCHEME")) && *value &&
+	    set_scheme(p, value, "KIMB_SCHEME") < 0)
+		return -1;
+	if (!p->keep_given && (value = getenv_fn("KIMB_KEEP")) && *value && set_keep(p, value, "KIMB_KEEP") < 0)
+		return -1;
+	value = getenv_fn(p->builder->executable_env);
+	p->out->executable = value && *value ? value : p->builder->name;
+	return 0;
+}
+
+static int check_required(struct parser *p)
+{
+	if (p->out->command == COMMAND_PRUNE)
+		return p->named_count ? 0 : fail(p, "prune needs at least one REPOSITORY");
+	if (!p->out->context)
+		return fail(p, "no PATH given: name the build context, as for %s build", p->builder->name);
+	if (!p->named_count)
+		return fail(p, "no -t/--tag given: kimb needs a repository to tag and prune");
+	return 0;
+}
+
+int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
+		  struct options *out, char *why, size_t why_size)
+{
+	*out = (struct options){
+		.command = COMMAND_BUILD,
+		.scheme = SCHEME_AUTO,
+		.time_format = TAGSCHEME_DEFAULT_TIME_FORMAT,
+	};
+	struct parser p = {
+		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .why_size = why_size,
+	};
+	if (argc > 1 && strcmp(argv[1], "prune") == 0) {
+		out->command = COMMAND_PRUNE;
+		p.next = 2;
+	}
+	int result = parse_arguments(&p);
+	bool informational = out->command == COMMAND_HELP || out->command == COMMAND_VERSION;
+	if (result == 0 && !informational) {
+		result = check_required(&p);
+		if (result == 0)
+			result = apply_environment(&p, getenv_fn);
+		if (result == 0)
+			result = resolve_targets(&p);
+	}
+	free(p.named);
+	if (result < 0)
+		options_free(out);
+	return result;
+}
+
+void options_free(struct options *options)
+{
+	free(options->global_args.words);
+	free(options->build_args.words);
+	for (size_t i = 0; i < options->target_count; i++)
+		free(options->targets[i].repository);
+	free(options->targets);
+	for (size_t i = 0; i < options->owned_count; i++)
+		free(options->owned[i]);
+	free(options->owned);
+	*options = (struct options){0};
+}

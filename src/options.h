@@ -1,0 +1,56 @@
+#ifndef KIMB_OPTIONS_H
+#define KIMB_OPTIONS_H
+
+/* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
+ * the user spelled them, to be passed on), the repositories to tag and prune, and the build context.
+ * The environment (KIMB_SCHEME, KIMB_KEEP, the builder's executable variable) fills in what the
+ * command line leaves out. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "builder.h"
+#include "tagscheme.h"
+
+enum command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION };
+
+struct word_list {
+	const char **words; /* point into argv, or into strings the options own */
+	size_t count;
+};
+
+/* A repository named by -t/--tag (build) or as an argument (prune), once per normalized name. */
+struct target {
+	const char *name;   /* as the user first wrote it, tag cut off: "app" */
+	char *repository;   /* normalized: "docker.io/library/app" */
+	bool latest_given;  /* build: the user asked for NAME:latest (or NAME without a tag) */
+};
+
+struct options {
+	enum command command;
+	enum tag_scheme scheme;
+	const char *time_format;
+	size_t keep;
+	bool no_prune;
+	bool dry_run;
+	const char *executable;       /* the builder to run: its environment variable, else its name */
+	struct word_list global_args; /* builder global flags with their values */
+	struct word_list build_args;  /* build flags with their values, tags included, in the given order */
+	const char *context;          /* build: the one PATH */
+	struct target *targets;       /* in the order first named */
+	size_t target_count;
+	char **owned;                 /* words made by splitting mixed short-flag clusters */
+	size_t owned_count;
+};
+
+/* Looks up an environment variable (getenv, or a table in tests). */
+typedef const char *(*env_lookup)(const char *name);
+
+/* Parses ARGV for BUILDER. Returns 0 with OUT filled (release with options_free; it points into ARGV),
+ * or -1 with a one-line reason in WHY and OUT released. */
+int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
+		  struct options *out, char *why, size_t why_size);
+
+void options_free(struct options *options);
+
+#endif

@@ -1,0 +1,49 @@
+#ifndef KIMB_SELECTION_H
+#define KIMB_SELECTION_H
+
+/* Which images of one repository R a build or a prune removes. Prior images of R are the images
+ * listed under R (tagged or not); never selected: the image just built, the image R:latest points
+ * to, an image with no attributable name, and the --keep most recent ones. An image that also
+ * carries another repository's name loses only its tags of R. */
+
+#include <stddef.h>
+
+#include "listing.h"
+
+enum prune_action_kind {
+	ACTION_REMOVE, /* remove the image: target is its ID */
+	ACTION_UNTAG,  /* remove one name: target is "NAME:TAG" */
+};
+
+struct prune_action {
+	enum prune_action_kind kind;
+	const struct image *image; /* points into the listing */
+	char *target;
+};
+
+struct prune_plan {
+	struct prune_action *actions;
+	size_t count;
+};
+
+enum selection_outcome {
+	SELECTION_PLANNED,      /* the plan holds what to do (maybe nothing) */
+	SELECTION_NO_NEW_IMAGE, /* build: R:NEW_TAG is not in the listing; nothing may be removed */
+	SELECTION_NO_LATEST,    /* prune: R has no latest; nothing is removed for R */
+};
+
+struct selection_request {
+	const char *repository; /* normalized */
+	const char *new_tag;    /* build: the unique tag just built; prune: NULL */
+	size_t keep;            /* the N most recent prior images stay */
+	const char *time_format; /* reads recency from tags when the listing has no creation times */
+};
+
+/* Plans the removals for REQUEST from LISTING into PLAN (release with prune_plan_free).
+ * Returns 0 with *OUTCOME set, or -1 when memory ran out. */
+int selection_plan(const struct listing *listing, const struct selection_request *request,
+		   struct prune_plan *plan, enum selection_outcome *outcome);
+
+void prune_plan_free(struct prune_plan *plan);
+
+#endif

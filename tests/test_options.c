@@ -1,0 +1,358 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "builder.h"
+#include "options.h"
+#include "suites.h"
+
+/* The environment the parser sees: NAME=VALUE strings, set per test. */
+static const char *test_environment[8];
+
+static const char *lookup(const char *name)
+{
+	size_t length = strlen(name);
+	for (size_t i = 0; test_environment[i]; i++)
+		if (strncmp(test_environment[i], name, length) == 0 && test_environment[i][length] == '=')
+			return test_environment[i] + length + 1;
+	return NULL;
+}
+
+static void set_environment(const char *first, ...)
+{
+	va_list args;
+	va_start(args, first);
+	size_t count = 0;
+	for (const char *entry = first; entry && count < 7; entry = va_arg(args, const char *))
+		test_environment[count++] = entry;
+	test_environment[count] = NULL;
+	va_end(args);
+}
+
+static struct options parsed;
+static char why[256];
+
+static int parse_words(char **words)
+{
+	int argc = 0;
+	while (words[argc])
+		argc++;
+	return options_parse(argc, words, builder_find("kim"), lookup, &parsed, why, sizeof why);
+}
+
+#define PARSE(...) parse_words((char *[]){"kimb", __VA_ARGS__, NULL})
+
+static void setup(void)
+{
+	test_environment[0] = NULL;
+	why[0] = '\0';
+}
+
+static void teardown(void)
+{
+	options_free(&parsed);
+}
+
+static void assert_words(const struct word_list *list, const char *const *expected)
+{
+	size_t count = 0;
+	while (expected[count])
+		count++;
+	ck_assert_uint_eq(list->count, count);
+	for (size_t i = 0; i < count; i++)
+		ck_assert_str_eq(list->words[i], expected[i]);
+}
+
+#define ASSERT_WORDS(list, ...) assert_words(list, (const char *const[]){__VA_ARGS__, NULL})
+
+static void assert_usage_error(int result, const char *expected_fragment)
+{
+	ck_assert_int_eq(result, -1);
+	ck_assert_msg(strstr(why, expected_fragment), "'%s' does not say '%s'", why, expected_fragment);
+	ck_assert_ptr_null(strchr(why, '\n'));
+}
+
+START_TEST(minimal_build)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_BUILD);
+	ck_assert_str_eq(parsed.context, ".");
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+	ck_assert_uint_eq(parsed.global_args.count, 0);
+	ck_assert_uint_eq(parsed.target_count, 1);
+	ck_assert_str_eq(parsed.targets[0].name, "app");
+	ck_assert_str_eq(parsed.targets[0].repository, "docker.io/library/app");
+	ck_assert(parsed.targets[0].latest_given);
+	ck_assert_int_eq(parsed.scheme, SCHEME_AUTO);
+	ck_assert_str_eq(parsed.time_format, "%Y%m%d.%H%M%S");
+	ck_assert_uint_eq(parsed.keep, 0);
+	ck_assert(!parsed.no_prune && !parsed.dry_run);
+	ck_assert_str_eq(parsed.executable, "kim");
+}
+END_TEST
+
+/* Every kim build flag that takes a value, in every spelling pflag accepts, reaches kim as given. */
+START_TEST(every_value_flag_in_every_spelling)
+{
+	const struct flag_spec *flags = builder_find("kim")->build_flags;
+	for (const struct flag_spec *flag = flags; flag->long_name; flag++) {
+		if (!flag->takes_value)
+			continue;
+		char long_form[64], long_equals[64], short_form[8], short_attached[16], short_equals[16];
+		snprintf(long_form, sizeof long_form, "--%s", flag->long_name);
+		snprintf(long_equals, sizeof long_equals, "--%s=v:1", flag->long_name);
+		ck_assert_int_eq(PARSE("-t", "app", long_form, "v:1", long_equals, "."), 0);
+		ASSERT_WORDS(&parsed.build_args, "-t", "app", long_form, "v:1", long_equals);
+		ck_assert_str_eq(parsed.context, ".");
+		options_free(&parsed);
+		if (!flag->short_name)
+			continue;
+		snprintf(short_form, sizeof short_form, "-%c", flag->short_name);
+		snprintf(short_attached, sizeof short_attached, "-%cv:1", flag->short_name);
+		snprintf(short_equals, sizeof short_equals, "-%c=v:1", flag->short_name);
+		ck_assert_int_eq(PARSE("-t", "app", short_form, "v:1", short_attached, short_equals, "ctx"), 0);
+		ASSERT_WORDS(&parsed.build_args, "-t", "app", short_form, "v:1", short_attached, short_equals);
+		ck_assert_str_eq(parsed.context, "ctx");
+		options_free(&parsed);
+	}
+}
+END_TEST
+
+START_TEST(every_boolean_flag)
+{
+	ck_assert_int_eq(PARSE("--no-cache", "--pull", "-q", "--quiet", "--squash", "--no-cache=false", "-t", "app", "."),
+			 0);
+	ASSERT_WORDS(&parsed.build_args, "--no-cache", "--pull", "-q", "--quiet", "--squash", "--no-cache=false", "-t",
+		     "app");
+}
+END_TEST
+
+START_TEST(global_flags_are_kept_apart_in_every_spelling)
+{
+	ck_assert_int_eq(PARSE("-n", "ns", "-t", "app", "--kubeconfig=/k", "-xctx", ".", "--debug", "--debug-level",
+			       "3", "--namespace", "other", "-k=/k2", "--context=c"),
+			 0);
+	ASSERT_WORDS(&parsed.global_args, "-n", "ns", "--kubeconfig=/k", "-xctx", "--debug", "--debug-level", "3",
+		     "--namespace", "other", "-k=/k2", "--context=c");
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+	ck_assert_str_eq(parsed.context, ".");
+}
+END_TEST
+
+START_TEST(combined_short_flags_pass_as_given_unless_mixed)
+{
+	ck_assert_int_eq(PARSE("-qtapp", "-qnns", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-qtapp", "-q");
+	ASSERT_WORDS(&parsed.global_args, "-nns");
+	ck_assert_uint_eq(parsed.target_count, 1);
+	ck_assert_str_eq(parsed.targets[0].name, "app");
+}
+END_TEST
+
+START_TEST(combined_short_flag_takes_next_argument)
+{
+	ck_assert_int_eq(PARSE("-qt", "app:v1", "-qn", "ns", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-qt", "app:v1", "-q");
+	ASSERT_WORDS(&parsed.global_args, "-n", "ns");
+	ck_assert(!parsed.targets[0].latest_given);
+}
+END_TEST
+
+START_TEST(double_dash_ends_flags)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "--", "-weird dir"), 0);
+	ck_assert_str_eq(parsed.context, "-weird dir");
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+}
+END_TEST
+
+START_TEST(a_value_may_look_like_a_flag)
+{
+	ck_assert_int_eq(PARSE("--build-arg", "--scheme=x", "-f", "-", "-t", "app", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "--build-arg", "--scheme=x", "-f", "-", "-t", "app");
+	ck_assert_int_eq(parsed.scheme, SCHEME_AUTO);
+}
+END_TEST
+
+START_TEST(dash_alone_is_a_path)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "-"), 0);
+	ck_assert_str_eq(parsed.context, "-");
+}
+END_TEST
+
+START_TEST(targets_are_distinct_normalized_repositories_in_order)
+{
+	ck_assert_int_eq(PARSE("-t", "app:v1", "-t", "localhost/x", "-t", "docker.io/library/app", "-t",
+			       "library/app:v2", "."),
+			 0);
+	ck_assert_uint_eq(parsed.target_count, 2);
+	ck_assert_str_eq(parsed.targets[0].name, "app");
+	ck_assert_str_eq(parsed.targets[0].repository, "docker.io/library/app");
+	ck_assert(parsed.targets[0].latest_given);
+	ck_assert_str_eq(parsed.targets[1].name, "localhost/x");
+	ck_assert_str_eq(parsed.targets[1].repository, "localhost/x");
+	ck_assert(parsed.targets[1].latest_given);
+}
+END_TEST
+
+START_TEST(explicit_latest_counts_as_given)
+{
+	ck_assert_int_eq(PARSE("-t", "app:v1", "-t", "app:latest", "-t", "b:v2", "."), 0);
+	ck_assert(parsed.targets[0].latest_given);
+	ck_assert(!parsed.targets[1].latest_given);
+}
+END_TEST
+
+START_TEST(kimb_options_in_both_spellings_anywhere)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "--scheme", "time", ".", "--time-format=%s", "--keep", "3", "--no-prune",
+			       "--dry-run"),
+			 0);
+	ck_assert_int_eq(parsed.scheme, SCHEME_TIME);
+	ck_assert_str_eq(parsed.time_format, "%s");
+	ck_assert_uint_eq(parsed.keep, 3);
+	ck_assert(parsed.no_prune && parsed.dry_run);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+}
+END_TEST
+
+START_TEST(environment_fills_in_and_options_win)
+{
+	set_environment("KIMB_SCHEME=git", "KIMB_KEEP=4", "KIMB_KIM=/opt/kim", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_int_eq(parsed.scheme, SCHEME_GIT);
+	ck_assert_uint_eq(parsed.keep, 4);
+	ck_assert_str_eq(parsed.executable, "/opt/kim");
+	options_free(&parsed);
+
+	set_environment("KIMB_SCHEME=bogus", "KIMB_KEEP=x", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "--scheme=time", "--keep=1", "."), 0);
+	ck_assert_int_eq(parsed.scheme, SCHEME_TIME);
+	ck_assert_uint_eq(parsed.keep, 1);
+}
+END_TEST
+
+START_TEST(empty_environment_values_are_unset)
+{
+	set_environment("KIMB_SCHEME=", "KIMB_KEEP=", "KIMB_KIM=", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_int_eq(parsed.scheme, SCHEME_AUTO);
+	ck_assert_str_eq(parsed.executable, "kim");
+}
+END_TEST
+
+START_TEST(bad_environment_values_are_usage_errors)
+{
+	set_environment("KIMB_KEEP=x", NULL);
+	assert_usage_error(PARSE("-t", "app", "."), "KIMB_KEEP");
+	set_environment("KIMB_SCHEME=svn", NULL);
+	assert_usage_error(PARSE("-t", "app", "."), "KIMB_SCHEME");
+}
+END_TEST
+
+START_TEST(usage_errors)
+{
+	assert_usage_error(PARSE("-t", "app"), "no PATH");
+	assert_usage_error(PARSE("-t", "app", "a", "b"), "more than one PATH");
+	assert_usage_error(PARSE("."), "no -t/--tag");
+	assert_usage_error(PARSE("-t", "app", "--bogus", "."), "unknown option: --bogus");
+	assert_usage_error(PARSE("-t", "app", "-Z", "."), "unknown option: -Z");
+	assert_usage_error(PARSE("-t", "app", "-qZ", "."), "unknown option: -Z");
+	assert_usage_error(PARSE("-t", "app", "--keep=-1", "."), "--keep");
+	assert_usage_error(PARSE("-t", "app", "--keep=x", "."), "--keep");
+	assert_usage_error(PARSE("-t", "app", "--keep=", "."), "--keep");
+	assert_usage_error(PARSE("-t", "app", "--keep=1.5", "."), "--keep");
+	assert_usage_error(PARSE("-t", "app", "--keep=99999999999999999999999", "."), "--keep");
+	assert_usage_error(PARSE("-t", "app", "--scheme=bogus", "."), "unknown scheme");
+	assert_usage_error(PARSE("-t", "app", "--time-format=", "."), "--time-format");
+	assert_usage_error(PARSE("-t", "app", ".", "--keep"), "--keep needs a value");
+	assert_usage_error(PARSE(".", "-t"), "-t needs a value");
+	assert_usage_error(PARSE(".", "--tag"), "--tag needs a value");
+	assert_usage_error(PARSE("-t", "app", "--no-prune=1", "."), "takes no value");
+	assert_usage_error(PARSE("-t", "web/App", "."), "invalid reference 'web/App'");
+	assert_usage_error(PARSE("-t", "app:bad:tag", "."), "invalid reference");
+	assert_usage_error(PARSE("-t", "app@sha256:0123456789012345678901234567890123456789012345678901234567890123",
+				 "."),
+			   "digest");
+}
+END_TEST
+
+START_TEST(prune_takes_repositories)
+{
+	ck_assert_int_eq(PARSE("prune", "-n", "ns", "app", "--keep=2", "--dry-run", "localhost:5000/x"), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_PRUNE);
+	ASSERT_WORDS(&parsed.global_args, "-n", "ns");
+	ck_assert_uint_eq(parsed.target_count, 2);
+	ck_assert_str_eq(parsed.targets[1].repository, "localhost:5000/x");
+	ck_assert_uint_eq(parsed.keep, 2);
+	ck_assert(parsed.dry_run);
+	ck_assert_ptr_null(parsed.context);
+}
+END_TEST
+
+START_TEST(prune_ignores_scheme_from_environment)
+{
+	set_environment("KIMB_SCHEME=bogus", NULL);
+	ck_assert_int_eq(PARSE("prune", "app"), 0);
+}
+END_TEST
+
+START_TEST(prune_usage_errors)
+{
+	assert_usage_error(PARSE("prune"), "at least one REPOSITORY");
+	assert_usage_error(PARSE("prune", "-t", "app", "app"), "prune takes no build flag: -t");
+	assert_usage_error(PARSE("prune", "--file=x", "app"), "prune takes no build flag: --file");
+	assert_usage_error(PARSE("prune", "app:v1"), "not tags");
+	assert_usage_error(PARSE("prune", "--no-prune", "app"), "--no-prune");
+	assert_usage_error(PARSE("prune", "--scheme=git", "app"), "--scheme");
+}
+END_TEST
+
+START_TEST(prune_is_only_the_first_word)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "prune"), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_BUILD);
+	ck_assert_str_eq(parsed.context, "prune");
+}
+END_TEST
+
+START_TEST(help_and_version_win)
+{
+	ck_assert_int_eq(PARSE("--help"), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_HELP);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-t", "app", "--version", "--bogus"), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_VERSION);
+}
+END_TEST
+
+Suite *options_suite(void)
+{
+	Suite *suite = suite_create("options");
+	TCase *tc = tcase_create("parse");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, minimal_build);
+	tcase_add_test(tc, every_value_flag_in_every_spelling);
+	tcase_add_test(tc, every_boolean_flag);
+	tcase_add_test(tc, global_flags_are_kept_apart_in_every_spelling);
+	tcase_add_test(tc, combined_short_flags_pass_as_given_unless_mixed);
+	tcase_add_test(tc, combined_short_flag_takes_next_argument);
+	tcase_add_test(tc, double_dash_ends_flags);
+	tcase_add_test(tc, a_value_may_look_like_a_flag);
+	tcase_add_test(tc, dash_alone_is_a_path);
+	tcase_add_test(tc, targets_are_distinct_normalized_repositories_in_order);
+	tcase_add_test(tc, explicit_latest_counts_as_given);
+	tcase_add_test(tc, kimb_options_in_both_spellings_anywhere);
+	tcase_add_test(tc, environment_fills_in_and_options_win);
+	tcase_add_test(tc, empty_environment_values_are_unset);
+	tcase_add_test(tc, bad_environment_values_are_usage_errors);
+	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, prune_takes_repositories);
+	tcase_add_test(tc, prune_ignores_scheme_from_environment);
+	tcase_add_test(tc, prune_usage_errors);
+	tcase_add_test(tc, prune_is_only_the_first_word);
+	tcase_add_test(tc, help_and_version_win);
+	suite_add_tcase(suite, tc);
+	return suite;
+}
