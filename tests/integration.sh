@@ -1,0 +1,965 @@
+#!/bin/sh
+# Integration tests: runs the built kimb against the stand-in kim (tests/kim) and checks its exit
+# status, stdout, stderr, the kim calls it made and the images left in the stand-in's store.
+# Usage: tests/integration.sh ./kimb
+# Each test is a function test_*, run in its own temporary directory with its own kim state
+# (KIM_STUB_DIR) and lock directory, and no other KIMB_* variable set.
+
+set -u
+LC_ALL=C
+export LC_ALL
+
+if [ $# -ne 1 ]; then
+	printf 'usage: %s KIMB\n' "$0" >&2
+	exit 2
+fi
+
+absolute()
+{
+	(cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
+}
+
+KIMB=$(absolute "$1") || exit 2
+STUB=$(absolute "$0") || exit 2
+STUB=$(dirname "$STUB")/kim
+if [ ! -x "$KIMB" ] || [ ! -x "$STUB" ]; then
+	printf '%s: %s or %s is not executable\n' "$0" "$KIMB" "$STUB" >&2
+	exit 2
+fi
+
+R=localhost/whoami/web
+
+# --- helpers for the tests -------------------------------------------------------------------
+
+fail()
+{
+	printf '    FAIL: %s\n' "$*"
+	case_failed=1
+}
+
+id_of()
+{
+	printf '%s' "$1" | sha256sum | sed 's/ .*//'
+}
+
+# Words quoted as the stub logs them, for comparing whole calls.
+q()
+{
+	quoted=
+	for word; do
+		quoted="$quoted${quoted:+ }'$word'"
+	done
+	printf '%s\n' "$quoted"
+}
+
+# run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status.
+run()
+{
+	"$@" >"$CASE/stdout" 2>"$CASE/stderr"
+	status=$?
+}
+
+run_kimb()
+{
+	run "$KIMB" "$@"
+}
+
+seed()
+{
+	"$STUB" --stub-seed "$@" || fail "could not seed: $*"
+}
+
+# The store of a namespace as sorted lines `IMAGE TAG ID` (ID without sha256:), read through
+# `kim image ls -a --no-trunc` without logging the call.
+store_rows()
+{
+	KIM_STUB_INSPECT=1 "$STUB" -n "${1:-kube-image}" image ls -a --no-trunc |
+		awk 'NR > 1 { sub(/^sha256:/, "", $3); print $1, $2, $3 }' | sort
+}
+
+# The ID of the image listed as IMAGE TAG, in namespace $3 (default kube-image).
+id_listed()
+{
+	store_rows "${3:-kube-image}" | awk -v image="$1" -v tag="$2" '$1 == image && $2 == tag { print $3 }'
+}
+
+line_count()
+{
+	awk 'END { print NR }' "$1"
+}
+
+calls_file()
+{
+	printf '%s/calls\n' "$KIM_STUB_DIR"
+}
+
+# How many calls of a kind (build, list, rm, any) kimb made, in any of kim's spellings.
+count_calls()
+{
+	case $1 in
+	build) pattern="'build'" ;;
+	list) pattern="'image' 'l(s|ist)'|'images'" ;;
+	rm) pattern="'image' 'r(m|emove)'|'rmi'" ;;
+	any) pattern='.' ;;
+	esac
+	if [ -e "$(calls_file)" ]; then
+		grep -cE "$pattern" "$(calls_file)"
+	else
+		printf '0\n'
+	fi
+}
+
+assert_status()
+{
+	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1"
+}
+
+# Exact stdout; each argument is one expected line, none for an empty stdout.
+assert_stdout()
+{
+	if [ $# -eq 0 ]; then
+		[ ! -s "$CASE/stdout" ] || fail "stdout should be empty, holds: $(cat "$CASE/stdout")"
+		return
+	fi
+	printf '%s\n' "$@" >"$CASE/expected"
+	cmp -s "$CASE/expected" "$CASE/stdout" ||
+		fail "stdout is
+$(cat "$CASE/stdout")
+expected
+$(cat "$CASE/expected")"
+}
+
+assert_stderr_has()
+{
+	grep -qF -e "$1" "$CASE/stderr" || fail "stderr does not say \"$1\""
+}
+
+assert_stderr_lacks()
+{
+	! grep -qF -e "$1" "$CASE/stderr" || fail "stderr says \"$1\""
+}
+
+assert_calls()
+{
+	found=$(count_calls "$1")
+	[ "$found" -eq "$2" ] || fail "$found $1 call(s) made, expected $2"
+}
+
+assert_call()
+{
+	grep -qxF -e "$1" "$(calls_file)" 2>/dev/null || fail "no call $1"
+}
+
+assert_no_call_with()
+{
+	! grep -qF -e "$1" "$(calls_file)" 2>/dev/null || fail "a call has $1: $(grep -F -e "$1" "$(calls_file)")"
+}
+
+assert_no_calls()
+{
+	[ ! -s "$(calls_file)" ] || fail "kim was run: $(cat "$(calls_file)")"
+}
+
+# Every call begins with the words PREFIX (as q quotes them).
+assert_every_call_starts()
+{
+	awk -v prefix="$1 " 'substr($0, 1, length(prefix)) != prefix { bad++ } END { exit bad > 0 }' \
+		"$(calls_file)" || fail "not every call begins with $1"
+}
+
+# The images left in namespace $2 (default kube-image) are exactly the lines `IMAGE TAG ID` of $1.
+assert_store()
+{
+	expected=$(printf '%s\n' "$1" | sed '/^$/d' | sort)
+	actual=$(store_rows "${2:-kube-image}")
+	[ "$expected" = "$actual" ] || fail "store ${2:-kube-image} holds
+$actual
+expected
+$expected"
+}
+
+# Waits (at most 10 s) for a file to appear.
+wait_for_file()
+{
+	tries=0
+	while [ ! -s "$1" ] && [ "$tries" -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	[ -s "$1" ]
+}
+
+# wait_bounded PID: waits for a background kimb, killing it after 20 s; its status in $status.
+wait_bounded()
+{
+	(
+		trap 'kill "$sleeper"; wait "$sleeper"; exit' TERM
+		sleep 20 &
+		sleeper=$!
+		wait "$sleeper"
+		kill -KILL "$1"
+	) >/dev/null 2>&1 &
+	watchdog=$!
+	wait "$1"
+	status=$?
+	kill "$watchdog" 2>/dev/null
+}
+
+# A stub build that still blocks because kimb never passed a signal on: ended, so nothing lingers.
+stop_blocked_build()
+{
+	if [ -s "$KIM_STUB_DIR/build.pid" ] && [ ! -e "$KIM_STUB_DIR/build.signal" ]; then
+		kill -KILL "$(cat "$KIM_STUB_DIR/build.pid")" 2>/dev/null
+	fi
+}
+
+# A usage error: exit 2, one line on stderr (mentioning $2 unless empty), nothing on stdout, no kim call.
+assert_usage_error()
+{
+	what=$1
+	word=$2
+	shift 2
+	rm -f "$(calls_file)"
+	run "$@"
+	[ "$status" -eq 2 ] || fail "$what: exit status $status, expected 2"
+	lines=$(line_count "$CASE/stderr")
+	[ "$lines" -eq 1 ] || fail "$what: $lines lines on stderr, expected 1: $(cat "$CASE/stderr")"
+	grep -q '^kimb: ' "$CASE/stderr" || fail "$what: stderr does not begin with \"kimb: \""
+	[ -z "$word" ] || grep -qF -e "$word" "$CASE/stderr" || fail "$what: stderr does not mention $word"
+	[ ! -s "$CASE/stdout" ] || fail "$what: stdout is not empty"
+	[ ! -s "$(calls_file)" ] || fail "$what: kim was run: $(cat "$(calls_file)")"
+}
+
+# --- the tests -------------------------------------------------------------------------------
+
+test_stub_lists_like_kim()
+{
+	run "$STUB" build -t "$R:latest" ctx
+	run "$STUB" image build -t "$R:latest" ctx
+	run "$STUB" image ls
+	old=$(id_listed "$R:latest" '<none>')
+	new=$(id_listed "$R" latest)
+	printf '%s\n' \
+		'IMAGE                         TAG                 IMAGE ID            SIZE' \
+		"$R          latest              $(printf %.13s "$new")       2.58MB" \
+		"$R:latest   <none>              $(printf %.13s "$old")       2.58MB" >"$CASE/listing"
+	cmp -s "$CASE/listing" "$CASE/stdout" || fail "listing is
+$(cat "$CASE/stdout")
+expected
+$(cat "$CASE/listing")"
+	run "$STUB" rmi "sha256:$old"
+	[ "$status" -ne 0 ] || fail "kim rm sha256:ID succeeded"
+	run "$STUB" image rm "$(printf %.13s "$old")" "$new"
+	assert_status 0
+	assert_store "$R latest $new"
+}
+
+test_done_when_two_builds_leave_one_image()
+{
+	run_kimb --time-format=first -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:first"
+	first=$(id_listed "$R" first)
+	run_kimb --time-format=second -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:second"
+	second=$(id_listed "$R" second)
+	[ "$first" != "$second" ] || fail "both builds made the same image"
+	assert_store "$R latest $second
+$R second $second"
+	assert_call "$(q image rm "$first")"
+	assert_calls rm 1
+}
+
+test_original_report_rows_removed()
+{
+	odd=813616d2279bb84a9cd246312085c1a2b94fa288c8dd8453b403ba1000000000
+	current=11cb9ad2dda583f036c8df8aa4bdb7dcc9822e7b13c32b45873b9e2000000000
+	seed --digest-name "$R:latest" "$odd"
+	seed "$current" "$R:latest"
+	run_kimb --time-format=one -t "$R:latest" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new"
+	assert_call "$(q image rm "$odd")"
+	assert_call "$(q image rm "$current")"
+	assert_calls rm 2
+}
+
+test_other_repositories_untouched()
+{
+	prior=$(id_of prior)
+	admin=$(id_of admin)
+	admin_odd=$(id_of admin-odd)
+	x=$(id_of x)
+	sub=$(id_of sub)
+	registry=$(id_of registry)
+	hub=$(id_of hub)
+	seed "$prior" "$R:v1"
+	seed "$admin" "$R-admin:v1"
+	seed --digest-name "$R-admin:latest" "$admin_odd"
+	seed "$x" "${R}x:latest"
+	seed "$sub" "$R/sub:v1" "$R/sub:latest"
+	seed "$registry" "localhost:5000/whoami/web:v1"
+	seed "$hub" "whoami/web:v1"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new
+$R-admin v1 $admin
+$R-admin:latest <none> $admin_odd
+${R}x latest $x
+$R/sub v1 $sub
+$R/sub latest $sub
+localhost:5000/whoami/web v1 $registry
+whoami/web v1 $hub"
+	assert_call "$(q image rm "$prior")"
+	assert_calls rm 1
+}
+
+test_normalized_names_name_one_repository()
+{
+	old=$(id_of old)
+	odd=$(id_of odd)
+	other=$(id_of other)
+	seed "$old" docker.io/library/myapp:v0
+	seed --digest-name myapp:latest "$odd"
+	seed "$other" foo/myapp:v1 localhost/myapp:v1 myapp-admin:v1
+	run_kimb --time-format=one -t docker.io/library/myapp -t myapp:v2 ctx
+	assert_status 0
+	assert_stdout docker.io/library/myapp:one
+	new=$(id_listed myapp one)
+	assert_store "myapp latest $new
+myapp one $new
+myapp v2 $new
+foo/myapp v1 $other
+localhost/myapp v1 $other
+myapp-admin v1 $other"
+	assert_calls rm 2
+}
+
+test_latest_elsewhere_and_new_image_kept()
+{
+	elsewhere=$(id_of elsewhere)
+	prior=$(id_of prior)
+	seed "$elsewhere" "$R:x1"
+	seed "$prior" "$R:p1"
+	# Another build lands between kimb's build and its listing and takes latest.
+	printf '%s %s\n' "$elsewhere" "$R:latest" >"$KIM_STUB_DIR/race-tag"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $elsewhere
+$R x1 $elsewhere
+$R one $new"
+	assert_call "$(q image rm "$prior")"
+	assert_calls rm 1
+}
+
+test_nameless_images_untouched()
+{
+	nameless=$(id_of nameless)
+	hidden=$(id_of hidden)
+	prior=$(id_of prior)
+	seed "$nameless"
+	seed --no-digest "$hidden" other:v1
+	seed "$prior" "$R:p1"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new
+<none> <none> $nameless
+other v1 $hidden"
+	assert_calls rm 1
+	assert_no_call_with "$nameless"
+}
+
+test_shared_image_only_untagged()
+{
+	shared=$(id_of shared)
+	seed "$shared" "$R:old" "$R:older" other/app:v1
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new
+other/app v1 $shared"
+	assert_call "$(q image rm "$R:old")"
+	assert_call "$(q image rm "$R:older")"
+	assert_calls rm 2
+	assert_no_call_with "$shared"
+	assert_stderr_has untagged
+}
+
+test_one_rm_call_per_image_by_full_id()
+{
+	many=$(id_of many)
+	odd=$(id_of odd)
+	plain=$(id_of plain)
+	seed "$many" "$R:a" "$R:b" "$R:c"
+	seed --digest-name "$R:latest" "$odd"
+	seed --digest-name "$R" "$plain"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new"
+	assert_call "$(q image rm "$many")"
+	assert_call "$(q image rm "$odd")"
+	assert_call "$(q image rm "$plain")"
+	assert_calls rm 3
+	assert_no_call_with sha256:
+}
+
+test_in_use_image_refused_others_removed()
+{
+	# First in every order kimb could go in, so that the refusal comes before the other removals.
+	busy=0000000000000000000000000000000000000000000000000000000000000001
+	one=$(id_of one)
+	two=$(id_of two)
+	seed "$busy" "$R:a0"
+	seed "$one" "$R:p1"
+	seed "$two" "$R:p2"
+	printf '%s\n' "$busy" >"$KIM_STUB_DIR/in-use"
+	run_kimb --time-format=new -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:new"
+	new=$(id_listed "$R" new)
+	assert_store "$R latest $new
+$R new $new
+$R a0 $busy"
+	assert_stderr_has "$(printf %.13s "$busy")"
+	assert_stderr_has kept
+	assert_calls rm 3
+}
+
+test_failed_build_returns_kims_status()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	printf '7\n' >"$KIM_STUB_DIR/fail-build"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 7
+	assert_stdout
+	assert_calls build 1
+	assert_calls list 0
+	assert_calls rm 0
+	: >"$KIM_STUB_DIR/fail-build"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 1
+	assert_calls list 0
+	assert_store "$R p1 $prior"
+}
+
+test_failed_listing_exits_3()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	: >"$KIM_STUB_DIR/fail-list"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 3
+	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:one" ] ||
+		fail "stdout holds more than the result: $(cat "$CASE/stdout")"
+	assert_calls list 1
+	assert_calls rm 0
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new
+$R p1 $prior"
+}
+
+test_garbled_listing_exits_3()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	: >"$KIM_STUB_DIR/garble-list"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "cannot read the image listing"
+	assert_stderr_has "line 3"
+	assert_calls list 1
+	assert_calls rm 0
+	assert_store "$R one $(id_listed "$R" one)
+$R latest $(id_listed "$R" one)
+$R p1 $prior"
+}
+
+test_global_flags_on_every_call()
+{
+	prior_default=$(id_of prior-default)
+	prior_ns1=$(id_of prior-ns1)
+	seed "$prior_default" "$R:p1"
+	seed -n ns1 "$prior_ns1" "$R:p1"
+	run_kimb -n ns1 --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_call "$(q -n ns1 build -t "$R" --tag "$R:one" -- ctx)"
+	assert_call "$(q -n ns1 image ls -a --no-trunc)"
+	assert_call "$(q -n ns1 image rm "$prior_ns1")"
+	assert_calls any 3
+	new=$(id_listed "$R" one ns1)
+	assert_store "$R latest $new
+$R one $new" ns1
+	assert_store "$R p1 $prior_default"
+
+	prior_ns2=$(id_of prior-ns2)
+	seed -n ns2 "$prior_ns2" "$R:p1"
+	rm -f "$(calls_file)"
+	run_kimb --time-format=one -t "$R" ctx --namespace=ns2 -k kube.conf --debug -x other --debug-level 3
+	assert_status 0
+	assert_stdout "$R:one"
+	globals=$(q --namespace=ns2 -k kube.conf --debug -x other --debug-level 3)
+	assert_every_call_starts "$globals"
+	assert_call "$globals $(q build -t "$R" --tag "$R:one" -- ctx)"
+	assert_call "$globals $(q image rm "$prior_ns2")"
+	assert_calls any 3
+	new=$(id_listed "$R" one ns2)
+	assert_store "$R latest $new
+$R one $new" ns2
+
+	prior_ns3=$(id_of prior-ns3)
+	seed -n ns3 "$prior_ns3" "$R:p1"
+	rm -f "$(calls_file)"
+	run_kimb -nns3 --kubeconfig=kube.conf --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_every_call_starts "$(q -nns3 --kubeconfig=kube.conf)"
+	assert_call "$(q -nns3 --kubeconfig=kube.conf image rm "$prior_ns3")"
+	assert_calls any 3
+	assert_store "$R p1 $prior_default"
+}
+
+test_build_flags_reach_build_unchanged()
+{
+	mkdir -- -ctx
+	run_kimb --time-format=one -f x -fy --file=z --build-arg A=1 --build-arg B=2 -q --no-cache \
+		--progress=plain --label l=1 -t "$R" -- -ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_call "$(q build -f x -fy --file=z --build-arg A=1 --build-arg B=2 -q --no-cache \
+		--progress=plain --label l=1 -t "$R" --tag "$R:one" -- -ctx)"
+
+	rm -f "$(calls_file)"
+	run_kimb ctx --time-format=two -t "$R" --no-cache --target=final --add-host h:1.2.3.4 --pull --squash
+	assert_status 0
+	assert_stdout "$R:two"
+	assert_call "$(q build -t "$R" --no-cache --target=final --add-host h:1.2.3.4 --pull --squash \
+		--tag "$R:two" -- ctx)"
+}
+
+test_tag_spellings_name_repositories()
+{
+	run_kimb --time-format=one -t a -tb -t=c --tag d --tag=e -qtf ctx
+	assert_status 0
+	assert_stdout a:one b:one c:one d:one e:one f:one
+	assert_call "$(q build -t a -tb -t=c --tag d --tag=e -qtf --tag a:one --tag b:one --tag c:one \
+		--tag d:one --tag e:one --tag f:one -- ctx)"
+}
+
+test_tag_without_tag_means_latest()
+{
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_no_call_with "$R:latest"
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new"
+
+	rm -f "$(calls_file)"
+	run_kimb --time-format=two -t "$R:latest" ctx
+	assert_status 0
+	[ "$(grep -o ':latest' "$(calls_file)" | wc -l)" -eq 1 ] || fail "latest named twice: $(cat "$(calls_file)")"
+
+	rm -f "$(calls_file)"
+	run_kimb --time-format=three -t "$R:v1" ctx
+	assert_status 0
+	assert_call "$(q build -t "$R:v1" --tag "$R:three" --tag "$R:latest" -- ctx)"
+	new=$(id_listed "$R" three)
+	assert_store "$R latest $new
+$R three $new
+$R v1 $new"
+}
+
+test_two_repositories_in_order()
+{
+	old_b=$(id_of old-b)
+	old_a=$(id_of old-a)
+	seed "$old_b" localhost/b:v0
+	seed "$old_a" localhost/a:v0
+	run_kimb --time-format=one -t localhost/b -t localhost/a:v1 -t localhost/b:v2 ctx
+	assert_status 0
+	assert_stdout localhost/b:one localhost/a:one
+	new=$(id_listed localhost/b one)
+	assert_store "localhost/b latest $new
+localhost/b one $new
+localhost/b v2 $new
+localhost/a latest $new
+localhost/a one $new
+localhost/a v1 $new"
+	assert_calls rm 2
+}
+
+test_usage_errors_run_no_kim()
+{
+	mkdir ctx2
+	assert_usage_error "no PATH" "" "$KIMB" -t "$R"
+	assert_usage_error "two PATHs" "" "$KIMB" -t "$R" ctx ctx2
+	assert_usage_error "no -t" "" "$KIMB" ctx
+	assert_usage_error "unknown option" --bogus "$KIMB" --bogus -t "$R" ctx
+	assert_usage_error "unknown short flag" "" "$KIMB" -z -t "$R" ctx
+	assert_usage_error "--keep=-1" keep "$KIMB" --keep=-1 -t "$R" ctx
+	assert_usage_error "--keep=x" keep "$KIMB" --keep=x -t "$R" ctx
+	assert_usage_error "--keep without a value" keep "$KIMB" -t "$R" ctx --keep
+	assert_usage_error "--scheme=bogus" bogus "$KIMB" --scheme=bogus -t "$R" ctx
+	assert_usage_error "upper case repository" app/UPPER "$KIMB" -t app/UPPER ctx
+	assert_usage_error "upper case name" Upper "$KIMB" -t Upper ctx
+	assert_usage_error "invalid tag" "$R:a%b" "$KIMB" -t "$R:a%b" ctx
+	assert_usage_error "time format making an invalid tag" "" "$KIMB" --time-format=%H:%M -t "$R" ctx
+	assert_usage_error "KIMB_KEEP=x" KIMB_KEEP env KIMB_KEEP=x "$KIMB" -t "$R" ctx
+	assert_usage_error "KIMB_SCHEME=bogus" KIMB_SCHEME env KIMB_SCHEME=bogus "$KIMB" -t "$R" ctx
+	assert_usage_error "prune without repository" "" "$KIMB" prune
+	assert_usage_error "prune with a tag" "" "$KIMB" prune "$R:v1"
+	assert_usage_error "prune --no-prune" "" "$KIMB" prune --no-prune "$R"
+	assert_usage_error "prune --scheme" "" "$KIMB" prune --scheme=time "$R"
+	assert_usage_error "prune with a build flag" "" "$KIMB" prune --no-cache "$R"
+}
+
+test_environment_honoured_and_overridden()
+{
+	# KIMB_SCHEME=git cannot tag a directory outside git; --scheme=time overrides it.
+	run env KIMB_SCHEME=git "$KIMB" --time-format=one -t "$R" ctx
+	[ "$status" -ne 0 ] || fail "KIMB_SCHEME=git ignored: built $(cat "$CASE/stdout")"
+	assert_calls build 0
+	run env KIMB_SCHEME=git "$KIMB" --scheme=time --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+
+	for ns in keep-env keep-option; do
+		seed -n "$ns" "$(id_of "$ns-1")" "$R:20240101.000000"
+		seed -n "$ns" "$(id_of "$ns-2")" "$R:20240102.000000"
+	done
+	# The default time format: --keep only keeps images whose tags parse with the current format.
+	run env KIMB_KEEP=1 "$KIMB" -n keep-env -t "$R" ctx
+	assert_status 0
+	tag=$(sed 's/.*://' "$CASE/stdout")
+	new=$(id_listed "$R" "$tag" keep-env)
+	assert_store "$R latest $new
+$R $tag $new
+$R 20240102.000000 $(id_of keep-env-2)" keep-env
+	run env KIMB_KEEP=1 "$KIMB" -n keep-option --keep=0 -t "$R" ctx
+	assert_status 0
+	tag=$(sed 's/.*://' "$CASE/stdout")
+	new=$(id_listed "$R" "$tag" keep-option)
+	assert_store "$R latest $new
+$R $tag $new" keep-option
+}
+
+test_no_prune_builds_only()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	run_kimb --no-prune --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_calls build 1
+	assert_calls any 1
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new
+$R p1 $prior"
+}
+
+# Seeds namespace $1 with images of R tagged by time, one that does not parse, and a <none> row.
+seed_time_tagged()
+{
+	seed -n "$1" "$(id_of old1)" "$R:20240101.000000"
+	seed -n "$1" "$(id_of old2)" "$R:20240102.000000"
+	seed -n "$1" "$(id_of old3)" "$R:20240103.000000"
+	seed -n "$1" "$(id_of weird)" "$R:weird"
+	seed -n "$1" --digest-name "$R:latest" "$(id_of odd)"
+}
+
+test_keep_newest_prior_images()
+{
+	seed_time_tagged keep1
+	run_kimb -n keep1 --keep=1 -t "$R" ctx
+	assert_status 0
+	grep -qx "$R:[0-9]\{8\}\.[0-9]\{6\}" "$CASE/stdout" || fail "unexpected stdout: $(cat "$CASE/stdout")"
+	tag=$(sed 's/.*://' "$CASE/stdout")
+	new=$(id_listed "$R" "$tag" keep1)
+	assert_store "$R latest $new
+$R $tag $new
+$R 20240103.000000 $(id_of old3)" keep1
+	assert_calls rm 4
+
+	seed_time_tagged keep2
+	run_kimb -n keep2 --keep 2 -t "$R" ctx
+	assert_status 0
+	tag=$(sed 's/.*://' "$CASE/stdout")
+	new=$(id_listed "$R" "$tag" keep2)
+	assert_store "$R latest $new
+$R $tag $new
+$R 20240102.000000 $(id_of old2)
+$R 20240103.000000 $(id_of old3)" keep2
+
+	seed_time_tagged keep9
+	run_kimb -n keep9 --keep=9 -t "$R" ctx
+	assert_status 0
+	tag=$(sed 's/.*://' "$CASE/stdout")
+	new=$(id_listed "$R" "$tag" keep9)
+	assert_store "$R latest $new
+$R $tag $new
+$R 20240101.000000 $(id_of old1)
+$R 20240102.000000 $(id_of old2)
+$R 20240103.000000 $(id_of old3)" keep9
+}
+
+# Seeds the default namespace with a latest image, two prior ones and another repository's.
+seed_for_prune()
+{
+	latest=$(id_of latest)
+	prior=$(id_of prior)
+	odd=$(id_of odd)
+	other=$(id_of other)
+	seed "$latest" "$R:latest" "$R:20240103.000000"
+	seed "$prior" "$R:20240101.000000"
+	seed --digest-name "$R:latest" "$odd"
+	seed "$other" other/app:latest other/app:v0
+}
+
+test_prune_removes_all_but_latest()
+{
+	seed_for_prune
+	run_kimb prune "$R"
+	assert_status 0
+	assert_stdout
+	assert_calls build 0
+	assert_calls list 1
+	assert_call "$(q image rm "$prior")"
+	assert_call "$(q image rm "$odd")"
+	assert_calls rm 2
+	assert_store "$R latest $latest
+$R 20240103.000000 $latest
+other/app latest $other
+other/app v0 $other"
+}
+
+test_prune_with_globals_and_two_repositories()
+{
+	a_latest=$(id_of a-latest)
+	a_old=$(id_of a-old)
+	b_latest=$(id_of b-latest)
+	b_old=$(id_of b-old)
+	seed -n ns "$a_latest" localhost/a:latest
+	seed -n ns "$a_old" localhost/a:v1
+	seed -n ns "$b_latest" localhost/b:latest
+	seed -n ns "$b_old" localhost/b:v1
+	run_kimb prune --namespace ns --debug localhost/a localhost/b
+	assert_status 0
+	assert_every_call_starts "$(q --namespace ns --debug)"
+	assert_calls list 1
+	assert_calls rm 2
+	assert_store "localhost/a latest $a_latest
+localhost/b latest $b_latest" ns
+}
+
+test_prune_without_latest_removes_nothing()
+{
+	one=$(id_of one)
+	two=$(id_of two)
+	seed "$one" "$R:v1"
+	seed "$two" "$R:v2"
+	run_kimb prune "$R"
+	assert_status 0
+	assert_stderr_has "$R has no latest image"
+	assert_calls rm 0
+	assert_store "$R v1 $one
+$R v2 $two"
+}
+
+test_prune_dry_run_removes_nothing()
+{
+	seed_for_prune
+	run_kimb prune --dry-run "$R"
+	assert_status 0
+	assert_stderr_has "would remove"
+	assert_stderr_has "$(printf %.13s "$prior")"
+	assert_stderr_has "$(printf %.13s "$odd")"
+	assert_stderr_lacks "$(printf %.13s "$latest")"
+	assert_calls rm 0
+	assert_store "$R latest $latest
+$R 20240103.000000 $latest
+$R 20240101.000000 $prior
+$R:latest <none> $odd
+other/app latest $other
+other/app v0 $other"
+}
+
+test_build_dry_run_removes_nothing()
+{
+	prior=$(id_of prior)
+	shared=$(id_of shared)
+	seed "$prior" "$R:p1"
+	seed "$shared" "$R:s1" other/app:v1
+	run_kimb --dry-run --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_stderr_has "would remove"
+	assert_stderr_has "would untag $R:s1"
+	assert_calls build 1
+	assert_calls rm 0
+	new=$(id_listed "$R" one)
+	assert_store "$R latest $new
+$R one $new
+$R p1 $prior
+$R s1 $shared
+other/app v1 $shared"
+}
+
+test_missing_kim_exits_127()
+{
+	run env KIMB_KIM="$CASE/no-such-kim" "$KIMB" --time-format=one -t "$R" ctx
+	assert_status 127
+	assert_stdout
+	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
+	assert_stderr_has "$CASE/no-such-kim"
+}
+
+test_sigterm_stops_blocked_build()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	: >"$KIM_STUB_DIR/block-build"
+	"$KIMB" --time-format=one -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+	kimb_pid=$!
+	if ! wait_for_file "$KIM_STUB_DIR/build.pid"; then
+		fail "the build never started"
+		kill -KILL "$kimb_pid"
+		wait "$kimb_pid"
+		return
+	fi
+	kill -TERM "$kimb_pid"
+	wait_bounded "$kimb_pid"
+	assert_status 143
+	[ "$(cat "$KIM_STUB_DIR/build.signal" 2>/dev/null)" = TERM ] || fail "kim did not get SIGTERM"
+	stop_blocked_build
+	assert_stdout
+	assert_calls list 0
+	assert_calls rm 0
+	assert_store "$R p1 $prior"
+}
+
+test_kim_killed_by_signal()
+{
+	: >"$KIM_STUB_DIR/block-build"
+	"$KIMB" --time-format=one -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+	kimb_pid=$!
+	if ! wait_for_file "$KIM_STUB_DIR/build.pid"; then
+		fail "the build never started"
+		kill -KILL "$kimb_pid"
+		wait "$kimb_pid"
+		return
+	fi
+	kill -KILL "$(cat "$KIM_STUB_DIR/build.pid")"
+	wait_bounded "$kimb_pid"
+	assert_status 137
+	assert_stdout
+	assert_stderr_has SIGKILL
+	assert_calls list 0
+	assert_calls rm 0
+}
+
+test_concurrent_runs_take_turns()
+{
+	: >"$KIM_STUB_DIR/block-build"
+	"$KIMB" --time-format=first -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+	first_pid=$!
+	if ! wait_for_file "$KIM_STUB_DIR/build.pid"; then
+		fail "the first build never started"
+		kill -KILL "$first_pid"
+		wait "$first_pid"
+		return
+	fi
+	"$KIMB" --time-format=second -t "$R" ctx >"$CASE/second.stdout" 2>"$CASE/second.stderr" &
+	second_pid=$!
+	# The second run says it waits for the lock; until the first is over it must not build.
+	wait_for_file "$CASE/second.stderr" || fail "the second run does not say that it waits"
+	assert_calls any 1
+	rm "$KIM_STUB_DIR/block-build"
+	kill -TERM "$first_pid"
+	wait_bounded "$first_pid"
+	assert_status 143
+	stop_blocked_build
+	wait_bounded "$second_pid"
+	assert_status 0
+	[ "$(cat "$CASE/second.stdout")" = "$R:second" ] || fail "second run printed $(cat "$CASE/second.stdout")"
+	assert_calls build 2
+	new=$(id_listed "$R" second)
+	assert_store "$R latest $new
+$R second $new"
+}
+
+test_help_and_version()
+{
+	run_kimb --help
+	assert_status 0
+	[ -s "$CASE/stdout" ] || fail "--help printed nothing on stdout"
+	grep -q -- --keep "$CASE/stdout" || fail "--help does not mention --keep"
+	grep -q -- --scheme "$CASE/stdout" || fail "--help does not mention --scheme"
+	[ ! -s "$CASE/stderr" ] || fail "--help wrote on stderr"
+	run_kimb --version
+	assert_status 0
+	grep -q '[0-9]\.[0-9]' "$CASE/stdout" || fail "--version printed no version: $(cat "$CASE/stdout")"
+	[ ! -s "$CASE/stderr" ] || fail "--version wrote on stderr"
+	assert_no_calls
+}
+
+# --- the runner ------------------------------------------------------------------------------
+
+passed=0
+failed=0
+
+run_test()
+{
+	CASE=$(mktemp -d "${TMPDIR:-/tmp}/kimb-test.XXXXXX") || exit 1
+	mkdir "$CASE/kim" "$CASE/locks" "$CASE/work" "$CASE/work/ctx" || exit 1
+	(
+		for variable in $(env | sed -n 's/^\(KIMB*_[A-Za-z0-9_]*\)=.*/\1/p'); do
+			unset "$variable"
+		done
+		KIM_STUB_DIR=$CASE/kim
+		KIMB_LOCK_DIR=$CASE/locks
+		KIMB_KIM=$STUB
+		export KIM_STUB_DIR KIMB_LOCK_DIR KIMB_KIM
+		cd "$CASE/work" || exit 1
+		case_failed=0
+		"$1"
+		exit "$case_failed"
+	) >"$CASE/report" 2>&1
+	case_status=$?
+	if [ "$case_status" -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'ok   %s\n' "$1"
+		rm -rf "$CASE"
+	else
+		failed=$((failed + 1))
+		printf 'FAIL %s (kept in %s)\n' "$1" "$CASE"
+		cat "$CASE/report"
+		for file in stdout stderr kim/calls; do
+			[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
+		done
+	fi
+}
+
+for name in $(sed -n 's/^\(test_[a-z0-9_]*\)()$/\1/p' "$(dirname "$STUB")/integration.sh"); do
+	run_test "$name"
+done
+
+printf '%s passed, %s failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
