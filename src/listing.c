@@ -6,55 +6,10 @@
 #include <string.h>
 
 #include "array.h"
+#include "listing_rows.h"
 #include "reference.h"
 
-#define NONE "<none>"
-#define ID_PREFIX "sha256:"
-#define SHORT_ID_LENGTH 13
-#define FULL_ID_LENGTH 64
-#define EXCERPT_LENGTH 48
-
-enum column { COLUMN_IMAGE, COLUMN_TAG, COLUMN_DIGEST, COLUMN_ID, COLUMN_SIZE, COLUMN_KINDS };
-
-static const char *const column_titles[COLUMN_KINDS] = {"IMAGE", "TAG", "DIGEST", "IMAGE ID", "SIZE"};
-
-struct layout {
-	const enum column *columns;
-	size_t count;
-};
-
-static const enum column plain_columns[] = {COLUMN_IMAGE, COLUMN_TAG, COLUMN_ID, COLUMN_SIZE};
-static const enum column digest_columns[] = {COLUMN_IMAGE, COLUMN_TAG, COLUMN_DIGEST, COLUMN_ID, COLUMN_SIZE};
-
-/* The tables kim prints: `kim image ls` and `kim image ls --digests`. */
-static const struct layout layouts[] = {
-	{plain_columns, sizeof plain_columns / sizeof plain_columns[0]},
-	{digest_columns, sizeof digest_columns / sizeof digest_columns[0]},
-};
-
-struct span {
-	const char *text;
-	size_t length;
-};
-
-struct table {
-	const struct layout *layout;
-	size_t start[COLUMN_KINDS]; /* where each cell begins in a line, by position in the layout */
-	size_t id_length;           /* 0 until the first row; --no-trunc lengthens every ID and digest alike */
-};
-
-struct row {
-	struct span id; /* the hex digits, inside the listing's text */
-	size_t order;   /* position in the listing, so that an image keeps its names in listing order */
-	struct image_name name;
-};
-
-struct rows {
-	struct row *items;
-	size_t count;
-};
-
-static int reject(struct listing_error *err, size_t line, const char *format, ...)
+int listing_reject(struct listing_error *err, size_t line, const char *format, ...)
 {
 	va_list args;
 
@@ -62,42 +17,41 @@ static int reject(struct listing_error *err, size_t line, const char *format, ..
 	va_start(args, format);
 	vsnprintf(err->message, sizeof err->message, format, args);
 	va_end(args);
+	/* Values quoted from JSON may hold any character; a message stays one printable line. */
+	for (char *c = err->message; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -1;
 }
 
-/* Cells may be 4 KiB long; messages quote only their beginning. */
-static int excerpt_length(struct span cell)
+int listing_reject_within(struct listing_error *err, const char *format, ...)
 {
-	return cell.length > EXCERPT_LENGTH ? EXCERPT_LENGTH : (int)cell.length;
+	char context[sizeof err->message];
+	va_list args;
+	va_start(args, format);
+	vsnprintf(context, sizeof context, format, args);
+	va_end(args);
+
+	char joined[2 * sizeof err->message + 2];
+	snprintf(joined, sizeof joined, "%s: %s", context, err->message);
+	size_t length = strlen(joined);
+	if (length >= sizeof err->message)
+		length = sizeof err->message - 1;
+	memcpy(err->message, joined, length);
+	err->message[length] = '\0';
+	return -1;
 }
 
-static const char *excerpt_tail(struct span cell)
+struct listing_quote listing_quote(const char *text, size_t length)
 {
-	return cell.length > EXCERPT_LENGTH ? "..." : "";
+	struct listing_quote quote;
+	bool cut = length > LISTING_EXCERPT_MAX;
+	snprintf(quote.text, sizeof quote.text, "\"%.*s%s\"", (int)(cut ? LISTING_EXCERPT_MAX : length), text,
+		 cut ? "..." : "");
+	return quote;
 }
 
-static bool span_is(struct span cell, const char *text)
-{
-	return cell.length == strlen(text) && memcmp(cell.text, text, cell.length) == 0;
-}
-
-static bool all_in(const char *text, size_t length, const char *set)
-{
-	for (size_t i = 0; i < length; i++)
-		if (text[i] == '\0' || !strchr(set, text[i]))
-			return false;
-	return true;
-}
-
-static size_t count_spaces(const char *text, size_t length)
-{
-	size_t n = 0;
-	while (n < length && text[n] == ' ')
-		n++;
-	return n;
-}
-
-static void free_name(struct image_name *name)
+void listing_name_free(struct image_name *name)
 {
 	free(name->repository);
 	free(name->shown);
@@ -105,294 +59,209 @@ static void free_name(struct image_name *name)
 	*name = (struct image_name){NULL, NULL, NULL};
 }
 
-/* Copying a cell lets reference_parse and friends read it as a C string. */
-static char *copy_cell(struct span cell)
+/* Moves the repository and shown name of REF into NAME, with TAG (owned, or NULL) as its tag. */
+static void take_reference(struct reference *ref, char *tag, struct image_name *name)
 {
-	char *copy = malloc(cell.length + 1);
-	if (copy) {
-		memcpy(copy, cell.text, cell.length);
-		copy[cell.length] = '\0';
-	}
-	return copy;
+	*name = (struct image_name){ref->repository, ref->name, tag};
+	ref->repository = ref->name = NULL;
+	reference_free(ref);
 }
 
-/* Control characters would let a NUL cut a cell short or a "\r" hide in a message. */
-static int check_line(const char *line, size_t length, size_t number, struct listing_error *err)
+static int parse_reference(const char *reference, const char *title, size_t line, struct reference *ref,
+			   struct listing_error *err)
 {
-	if (length == 0)
-		return reject(err, number, "blank line");
-	for (size_t i = 0; i < length; i++) {
-		unsigned char byte = (unsigned char)line[i];
-		if (byte < 0x20 || byte == 0x7f)
-			return reject(err, number, "control character 0x%02x at column %zu", byte, i + 1);
-	}
-	return 0;
-}
-
-/* Titles are separated by spaces; "IMAGE ID" holds one itself, so the titles are matched whole. */
-static bool header_matches(const char *line, size_t length, const struct layout *layout, size_t *start)
-{
-	size_t pos = 0;
-	for (size_t i = 0; i < layout->count; i++) {
-		if (i > 0) {
-			size_t spaces = count_spaces(line + pos, length - pos);
-			if (spaces == 0)
-				return false;
-			pos += spaces;
-		}
-		const char *title = column_titles[layout->columns[i]];
-		size_t title_length = strlen(title);
-		if (length - pos < title_length || memcmp(line + pos, title, title_length) != 0)
-			return false;
-		start[i] = pos;
-		pos += title_length;
-	}
-	return pos == length;
-}
-
-static int read_header(const char *line, size_t length, struct table *table, struct listing_error *err)
-{
-	if (check_line(line, length, 1, err) != 0)
-		return -1;
-	for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
-		if (header_matches(line, length, &layouts[i], table->start)) {
-			table->layout = &layouts[i];
-			return 0;
-		}
-	}
-	struct span header = {line, length};
-	return reject(err, 1, "not the header of kim's image table: \"%.*s%s\"", excerpt_length(header), line,
-		      excerpt_tail(header));
-}
-
-/* Every row has as many cells as the header, so tabwriter starts each cell right under its title:
- * checking that makes the split exact even though the IMAGE ID title holds a space. */
-static int split_row(const char *line, size_t length, size_t number, const struct table *table,
-		     struct span *cells, struct listing_error *err)
-{
-	const struct layout *layout = table->layout;
-	size_t count = 0;
-	for (size_t pos = count_spaces(line, length); pos < length; pos += count_spaces(line + pos, length - pos)) {
-		const char *space = memchr(line + pos, ' ', length - pos);
-		size_t end = space ? (size_t)(space - line) : length;
-		if (count < layout->count)
-			cells[count] = (struct span){line + pos, end - pos};
-		count++;
-		pos = end;
-	}
-	if (count != layout->count)
-		return reject(err, number, "%zu cells where the header has %zu", count, layout->count);
-	for (size_t i = 0; i < count; i++) {
-		size_t start = (size_t)(cells[i].text - line);
-		if (start != table->start[i])
-			return reject(err, number, "%s cell starts at column %zu, not at column %zu under its title",
-				      column_titles[layout->columns[i]], start + 1, table->start[i] + 1);
-	}
-	if (line[length - 1] == ' ')
-		return reject(err, number, "spaces after the last cell");
-	return 0;
-}
-
-/* An ID or digest as kim prints it: the first 13 hex digits, or with --no-trunc "sha256:" and all 64.
- * Returns the hex digits, or an empty span when CELL is neither. */
-static struct span hex_digits(struct span cell)
-{
-	static const struct span invalid = {NULL, 0};
-	struct span hex = cell;
-	size_t prefix_length = strlen(ID_PREFIX);
-
-	if (cell.length == prefix_length + FULL_ID_LENGTH && memcmp(cell.text, ID_PREFIX, prefix_length) == 0) {
-		hex.text += prefix_length;
-		hex.length -= prefix_length;
-	} else if (cell.length != SHORT_ID_LENGTH) {
-		return invalid;
-	}
-	return all_in(hex.text, hex.length, "0123456789abcdef") ? hex : invalid;
-}
-
-/* A number as Go's %.3g prints a value in [0, 1000): up to three significant digits without trailing
- * zeros, or "1e+03" when rounding reaches 1000. */
-static bool size_number_is_valid(const char *text, size_t length)
-{
-	static const char digits[] = "0123456789";
-	if (length == strlen("1e+03") && memcmp(text, "1e+03", length) == 0)
-		return true;
-
-	const char *point = memchr(text, '.', length);
-	size_t integer = point ? (size_t)(point - text) : length;
-	if (integer == 0 || integer > 3 || !all_in(text, integer, digits) || (text[0] == '0' && integer > 1))
-		return false;
-	if (!point)
-		return true;
-	size_t fraction = length - integer - 1;
-	return text[0] != '0' && fraction > 0 && integer + fraction <= 3 && all_in(point + 1, fraction, digits) &&
-	       text[length - 1] != '0';
-}
-
-/* Go's units.HumanSizeWithPrecision(size, 3): a %.3g number and a decimal unit, no space between. */
-static bool size_is_valid(struct span cell)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		size_t unit_length = strlen(units[i]);
-		size_t number_length = cell.length - unit_length;
-		if (cell.length > unit_length && memcmp(cell.text + number_length, units[i], unit_length) == 0 &&
-		    size_number_is_valid(cell.text, number_length))
-			return true;
-	}
-	return false;
-}
-
-static int read_tag(struct span cell, size_t number, char **tag, struct listing_error *err)
-{
-	*tag = NULL;
-	if (span_is(cell, NONE))
-		return 0;
-	*tag = copy_cell(cell);
-	if (!*tag)
-		return reject(err, number, "out of memory");
-	if (!reference_tag_is_valid(*tag)) {
-		free(*tag);
-		*tag = NULL;
-		return reject(err, number, "invalid TAG \"%.*s%s\"", excerpt_length(cell), cell.text,
-			      excerpt_tail(cell));
-	}
-	return 0;
-}
-
-/* The IMAGE cell is R, R:TAG or R@DIGEST (an image listed under the name it lost), or <none>.
- * A tag cut off here is no current tag of the image, so only the TAG column fills NAME->tag. */
-static int read_name(struct span image, struct span tag, size_t number, struct image_name *name,
-		     struct listing_error *err)
-{
-	if (read_tag(tag, number, &name->tag, err) != 0)
-		return -1;
-	if (span_is(image, NONE)) {
-		if (name->tag) {
-			free_name(name);
-			return reject(err, number, "IMAGE <none> with a TAG");
-		}
-		return 0;
-	}
-
-	char *text = copy_cell(image);
-	if (!text) {
-		free_name(name);
-		return reject(err, number, "out of memory");
-	}
-	struct reference ref;
 	const char *why = NULL;
-	int parsed = reference_parse(text, &ref, &why);
-	free(text);
-	if (parsed != 0) {
-		free_name(name);
-		return reject(err, number, "invalid IMAGE \"%.*s%s\": %s", excerpt_length(image), image.text,
-			      excerpt_tail(image), why);
+	if (reference_parse(reference, ref, &why) != 0)
+		return listing_reject(err, line, "invalid %s %s: %s", title,
+				      listing_quote(reference, strlen(reference)).text, why);
+	return 0;
+}
+
+int listing_name_parse(const char *reference, enum name_state state, const char *title, size_t line,
+		       struct image_name *name, struct listing_error *err)
+{
+	struct reference ref;
+	*name = (struct image_name){NULL, NULL, NULL};
+	if (parse_reference(reference, title, line, &ref, err) != 0)
+		return -1;
+	char *tag = NULL;
+	if (state == NAME_CURRENT) {
+		tag = ref.tag;
+		ref.tag = NULL;
 	}
-	if ((ref.tag || ref.digest) && name->tag) {
+	take_reference(&ref, tag, name);
+	return 0;
+}
+
+int listing_name_from_columns(const char *repository, const char *tag, const struct name_columns *columns,
+			      size_t line, struct image_name *name, struct listing_error *err)
+{
+	*name = (struct image_name){NULL, NULL, NULL};
+	if (tag && !reference_tag_is_valid(tag))
+		return listing_reject(err, line, "invalid %s %s", columns->tag, listing_quote(tag, strlen(tag)).text);
+	if (!repository) {
+		if (tag)
+			return listing_reject(err, line, "%s <none> with a %s", columns->repository, columns->tag);
+		return 0;
+	}
+
+	struct reference ref;
+	if (parse_reference(repository, columns->repository, line, &ref, err) != 0)
+		return -1;
+	if (tag && (ref.tag || ref.digest)) {
 		reference_free(&ref);
-		free_name(name);
-		return reject(err, number, "IMAGE \"%.*s%s\" names a tag or digest, yet TAG is not <none>",
-			      excerpt_length(image), image.text, excerpt_tail(image));
+		return listing_reject(err, line, "%s %s names a tag or digest, yet %s is not <none>",
+				      columns->repository, listing_quote(repository, strlen(repository)).text,
+				      columns->tag);
 	}
-	name->repository = ref.repository;
-	name->shown = ref.name;
-	ref.repository = ref.name = NULL;
-	reference_free(&ref);
+	char *tag_copy = NULL;
+	if (tag && !(tag_copy = strdup(tag))) {
+		reference_free(&ref);
+		return listing_reject(err, line, "out of memory");
+	}
+	take_reference(&ref, tag_copy, name);
 	return 0;
 }
 
-/* Reads the digits of an ID or digest CELL, which must have the length of every other one. */
-static int read_hex(struct span cell, enum column column, size_t number, struct table *table, struct span *hex,
-		    struct listing_error *err)
+struct listing_row listing_row_start(const char *id, size_t length)
 {
-	*hex = hex_digits(cell);
-	if (hex->length == 0)
-		return reject(err, number, "invalid %s \"%.*s%s\"", column_titles[column], excerpt_length(cell),
-			      cell.text, excerpt_tail(cell));
-	if (table->id_length == 0)
-		table->id_length = hex->length;
-	if (hex->length != table->id_length)
-		return reject(err, number, "%s \"%.*s\" is %s, unlike the IDs above it", column_titles[column],
-			      (int)cell.length, cell.text,
-			      hex->length == SHORT_ID_LENGTH ? "truncated" : "not truncated");
+	struct listing_row row = {.containers = -1};
+	memcpy(row.id, id, length);
+	row.id[length] = '\0';
+	return row;
+}
+
+int listing_rows_add(struct listing_rows *rows, struct listing_row *row, size_t line, struct listing_error *err)
+{
+	row->order = rows->count;
+	if (array_append(&rows->items, &rows->count, sizeof *row, row) != 0) {
+		listing_name_free(&row->name);
+		return listing_reject(err, line, "out of memory");
+	}
 	return 0;
 }
 
-static int read_row(const char *line, size_t length, size_t number, struct table *table, struct row *row,
-		    struct listing_error *err)
-{
-	struct span by_position[COLUMN_KINDS];
-	if (check_line(line, length, number, err) != 0 ||
-	    split_row(line, length, number, table, by_position, err) != 0)
-		return -1;
-
-	struct span cell[COLUMN_KINDS] = {{NULL, 0}};
-	for (size_t i = 0; i < table->layout->count; i++)
-		cell[table->layout->columns[i]] = by_position[i];
-
-	if (read_hex(cell[COLUMN_ID], COLUMN_ID, number, table, &row->id, err) != 0)
-		return -1;
-	/* A digest is checked, not kept: kimb removes by ID. */
-	struct span digest;
-	if (cell[COLUMN_DIGEST].text && !span_is(cell[COLUMN_DIGEST], NONE) &&
-	    read_hex(cell[COLUMN_DIGEST], COLUMN_DIGEST, number, table, &digest, err) != 0)
-		return -1;
-	if (!size_is_valid(cell[COLUMN_SIZE]))
-		return reject(err, number, "invalid SIZE \"%.*s%s\"", excerpt_length(cell[COLUMN_SIZE]),
-			      cell[COLUMN_SIZE].text, excerpt_tail(cell[COLUMN_SIZE]));
-	return read_name(cell[COLUMN_IMAGE], cell[COLUMN_TAG], number, &row->name, err);
-}
-
-static void free_rows(struct rows *rows)
+void listing_rows_free(struct listing_rows *rows)
 {
 	for (size_t i = 0; i < rows->count; i++)
-		free_name(&rows->items[i].name);
+		listing_name_free(&rows->items[i].name);
 	free(rows->items);
+	*rows = (struct listing_rows){NULL, 0};
 }
 
-/* Every ID in a listing has the same length, so IDs compare as bytes. */
-static int compare_rows(const void *a, const void *b)
+/* NULL, for a name or tag that is absent, sorts first. */
+static int compare_optional(const char *a, const char *b)
 {
-	const struct row *x = a;
-	const struct row *y = b;
-	int by_id = memcmp(x->id.text, y->id.text, x->id.length);
-	if (by_id != 0)
-		return by_id;
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int compare_orders(const struct listing_row *x, const struct listing_row *y)
+{
 	return (x->order > y->order) - (x->order < y->order);
 }
 
-static bool same_id(const struct row *a, const struct row *b)
+/* Two names are one when repository and tag agree ("app:v1" and "docker.io/library/app:v1" alike). */
+static int compare_names(const struct image_name *a, const struct image_name *b)
 {
-	return memcmp(a->id.text, b->id.text, a->id.length) == 0;
+	int by_repository = compare_optional(a->repository, b->repository);
+	return by_repository != 0 ? by_repository : compare_optional(a->tag, b->tag);
 }
 
-/* Sorting by ID, then grouping neighbours, keeps 100,000 rows fast. Names move from ROWS into OUT. */
-static int group_rows(struct rows *rows, struct listing *out)
+/* Brings a name's repeats together right after its first listing, so that they can be dropped. */
+static int compare_by_id_name_order(const void *a, const void *b)
 {
+	const struct listing_row *x = a;
+	const struct listing_row *y = b;
+	int by_id = strcmp(x->id, y->id);
+	if (by_id != 0)
+		return by_id;
+	int by_name = compare_names(&x->name, &y->name);
+	return by_name != 0 ? by_name : compare_orders(x, y);
+}
+
+static int compare_by_id_order(const void *a, const void *b)
+{
+	const struct listing_row *x = a;
+	const struct listing_row *y = b;
+	int by_id = strcmp(x->id, y->id);
+	return by_id != 0 ? by_id : compare_orders(x, y);
+}
+
+static bool same_facts(const struct listing_row *a, const struct listing_row *b)
+{
+	return a->has_created == b->has_created && (!a->has_created || a->created == b->created) &&
+	       a->containers == b->containers && compare_optional(a->label, b->label) == 0;
+}
+
+/* Drops the repeats of an image's names, once sorted by compare_by_id_name_order, and checks that all
+ * rows of an image agree on its facts: a listing that contradicts itself is unreadable. */
+static int check_and_deduplicate(struct listing_rows *rows, struct listing_error *err)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < rows->count; i++) {
+		struct listing_row *row = &rows->items[i];
+		struct listing_row *previous = kept > 0 ? &rows->items[kept - 1] : NULL;
+		if (previous && strcmp(previous->id, row->id) == 0) {
+			if (!same_facts(previous, row))
+				return listing_reject(err, 0, "image %s is listed twice with different details",
+						      row->id);
+			if (compare_names(&previous->name, &row->name) == 0) {
+				listing_name_free(&row->name);
+				continue;
+			}
+		}
+		rows->items[kept++] = *row;
+	}
+	rows->count = kept;
+	return 0;
+}
+
+static char *copy_optional(const char *text, bool *failed)
+{
+	char *copy = text ? strdup(text) : NULL;
+	if (text && !copy)
+		*failed = true;
+	return copy;
+}
+
+/* Sorting by ID, then grouping neighbours, keeps 100,000 rows fast. */
+int listing_rows_group(struct listing_rows *rows, struct listing *out, struct listing_error *err)
+{
+	*out = (struct listing){NULL, 0};
 	if (rows->count == 0)
 		return 0;
-	qsort(rows->items, rows->count, sizeof *rows->items, compare_rows);
+	qsort(rows->items, rows->count, sizeof *rows->items, compare_by_id_name_order);
+	if (check_and_deduplicate(rows, err) != 0)
+		return -1;
+	qsort(rows->items, rows->count, sizeof *rows->items, compare_by_id_order);
 
 	size_t image_count = 1;
 	for (size_t i = 1; i < rows->count; i++)
-		if (!same_id(&rows->items[i - 1], &rows->items[i]))
+		if (strcmp(rows->items[i - 1].id, rows->items[i].id) != 0)
 			image_count++;
 	struct listing grouped = {calloc(image_count, sizeof(struct image)), image_count};
 	if (!grouped.images)
-		return -1;
+		return listing_reject(err, 0, "out of memory");
 
 	size_t first = 0;
 	for (size_t i = 0; i < image_count; i++) {
+		const struct listing_row *row = &rows->items[first];
 		size_t end = first + 1;
-		while (end < rows->count && same_id(&rows->items[first], &rows->items[end]))
+		while (end < rows->count && strcmp(row->id, rows->items[end].id) == 0)
 			end++;
 		struct image *image = &grouped.images[i];
-		image->id = copy_cell(rows->items[first].id);
+		bool failed = false;
+		image->id = copy_optional(row->id, &failed);
+		image->label = copy_optional(row->label, &failed);
+		image->has_created = row->has_created;
+		image->created = row->created;
+		image->containers = row->containers;
 		image->names = malloc((end - first) * sizeof *image->names);
-		if (!image->id || !image->names) {
+		if (failed || !image->names) {
 			listing_free(&grouped);
-			return -1;
+			return listing_reject(err, 0, "out of memory");
 		}
 		for (size_t j = first; j < end; j++) {
 			image->names[image->name_count++] = rows->items[j].name;
@@ -404,38 +273,65 @@ static int group_rows(struct rows *rows, struct listing *out)
 	return 0;
 }
 
-int listing_parse_kim_table(const char *text, size_t length, struct listing *out, struct listing_error *err)
+static bool has_repository(const struct image *image)
 {
-	*out = (struct listing){NULL, 0};
-	if (length == 0)
-		return reject(err, 1, "empty listing: no header");
+	for (size_t i = 0; i < image->name_count; i++)
+		if (image->names[i].repository)
+			return true;
+	return false;
+}
 
-	struct table table = {NULL, {0}, 0};
-	struct rows rows = {NULL, 0};
-	int status = 0;
-	size_t number = 0;
-	for (size_t pos = 0; status == 0 && pos < length;) {
-		const char *line = text + pos;
-		const char *newline = memchr(line, '\n', length - pos);
-		size_t line_length = newline ? (size_t)(newline - line) : length - pos;
-		pos += line_length + (newline ? 1 : 0);
-		number++;
+/* An entry names a repository only when it parses with neither tag nor digest; anything else is
+ * skipped, which can only keep an image that a valid entry would have let kimb remove. */
+static int attribute_entry(struct image *image, const char *entry, size_t length)
+{
+	char *text = malloc(length + 1);
+	if (!text)
+		return -1;
+	memcpy(text, entry, length);
+	text[length] = '\0';
 
-		if (number == 1) {
-			status = read_header(line, line_length, &table, err);
+	struct reference ref;
+	const char *why = NULL;
+	int parsed = reference_parse(text, &ref, &why);
+	free(text);
+	if (parsed != 0)
+		return 0;
+	bool usable = !ref.tag && !ref.digest;
+	for (size_t i = 0; usable && i < image->name_count; i++)
+		usable = compare_optional(image->names[i].repository, ref.repository) != 0;
+	if (!usable) {
+		reference_free(&ref);
+		return 0;
+	}
+
+	/* Not array_append: grouping sized NAMES exactly, not to a power of two. */
+	struct image_name *names = realloc(image->names, (image->name_count + 1) * sizeof *names);
+	if (!names) {
+		reference_free(&ref);
+		return -1;
+	}
+	image->names = names;
+	take_reference(&ref, NULL, &names[image->name_count++]);
+	return 0;
+}
+
+int listing_attribute_labels(struct listing *listing)
+{
+	for (size_t i = 0; i < listing->count; i++) {
+		struct image *image = &listing->images[i];
+		if (!image->label || has_repository(image))
 			continue;
-		}
-		struct row row = {.order = rows.count};
-		status = read_row(line, line_length, number, &table, &row, err);
-		if (status == 0 && array_append(&rows.items, &rows.count, sizeof row, &row) != 0) {
-			free_name(&row.name);
-			status = reject(err, number, "out of memory");
+		for (const char *entry = image->label;;) {
+			size_t length = strcspn(entry, ",");
+			if (attribute_entry(image, entry, length) != 0)
+				return -1;
+			if (entry[length] == '\0')
+				break;
+			entry += length + 1;
 		}
 	}
-	if (status == 0 && group_rows(&rows, out) != 0)
-		status = reject(err, 0, "out of memory");
-	free_rows(&rows);
-	return status;
+	return 0;
 }
 
 void listing_free(struct listing *listing)
@@ -443,7 +339,7 @@ void listing_free(struct listing *listing)
 	for (size_t i = 0; i < listing->count; i++) {
 		struct image *image = &listing->images[i];
 		for (size_t j = 0; j < image->name_count; j++)
-			free_name(&image->names[j]);
+			listing_name_free(&image->names[j]);
 		free(image->names);
 		free(image->id);
 		free(image->label);

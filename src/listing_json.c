@@ -1,0 +1,464 @@
+#include "listing.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listing_rows.h"
+
+#define NONE "<none>"
+#define ID_PREFIX "sha256:"
+#define ID_LENGTH 64
+#define NOT_AVAILABLE "N/A"
+
+/* Where a listing that is one JSON array of objects keeps each fact about an image; NULL where it
+ * keeps none. */
+struct array_format {
+	const char *id;
+	const char *names;   /* the names the image has */
+	const char *history; /* the names it had, read only when it has none left */
+	const char *created;
+	const char *containers;
+	const char *const *labels; /* the keys leading to its labels, ended by NULL */
+};
+
+static const char *const podman_labels[] = {"Labels", NULL};
+
+static const struct array_format podman_format = {"Id", "Names", "History", "Created", "Containers", podman_labels};
+static const struct array_format buildah_format = {"id", "names", NULL, "created", NULL, NULL};
+
+static const struct name_columns json_lines_columns = {"Repository", "Tag"};
+
+static const char *const docker_inspection_labels[] = {"Config", "Labels", NULL};
+static const char *const buildah_inspection_labels[] = {"OCIv1", "config", "Labels", NULL};
+
+/* The types kimb reads, for messages. */
+static const char *const type_names[] = {
+	[JSON_OBJECT] = "an object",
+	[JSON_ARRAY] = "an array",
+	[JSON_STRING] = "a string",
+	[JSON_INTEGER] = "an integer",
+};
+
+/* Reads KEY of OBJECT into *VALUE, which is NULL when KEY is absent or null (an error when REQUIRED). */
+static int get_member(json_t *object, const char *key, json_type type, bool required, size_t line, json_t **value,
+		      struct listing_error *err)
+{
+	*value = json_object_get(object, key);
+	if (!*value || json_is_null(*value)) {
+		*value = NULL;
+		return required ? listing_reject(err, line, "no \"%s\"", key) : 0;
+	}
+	if (json_typeof(*value) != type)
+		return listing_reject(err, line, "\"%s\" is not %s", key, type_names[type]);
+	return 0;
+}
+
+/* Rejects the string VALUE under KEY as invalid. */
+static int reject_string(struct listing_error *err, size_t line, const char *key, json_t *value)
+{
+	return listing_reject(err, line, "invalid %s %s", key,
+			      listing_quote(json_string_value(value), json_string_length(value)).text);
+}
+
+static bool is_lower_hex(const char *text, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Points *HEX at the ID under KEY: "sha256:" and 64 hex digits, or the digits alone. */
+static int read_id(json_t *object, const char *key, size_t line, const char **hex, struct listing_error *err)
+{
+	json_t *value;
+	if (get_member(object, key, JSON_STRING, true, line, &value, err) != 0)
+		return -1;
+	const char *text = json_string_value(value);
+	size_t length = json_string_length(value);
+	size_t prefix_length = strlen(ID_PREFIX);
+	if (length == prefix_length + ID_LENGTH && memcmp(text, ID_PREFIX, prefix_length) == 0) {
+		text += prefix_length;
+		length -= prefix_length;
+	}
+	if (length != ID_LENGTH || !is_lower_hex(text, length))
+		return reject_string(err, line, key, value);
+	*hex = text;
+	return 0;
+}
+
+/* Follows PATH through nested objects, any of them absent or null, to the labels and kimb's label in
+ * them; *LABEL points into OBJECT, or is NULL. */
+static int read_label(json_t *object, const char *const *path, size_t line, const char **label,
+		      struct listing_error *err)
+{
+	*label = NULL;
+	for (; *path; path++) {
+		if (get_member(object, *path, JSON_OBJECT, false, line, &object, err) != 0)
+			return -1;
+		if (!object)
+			return 0;
+	}
+	json_t *value;
+	if (get_member(object, KIMB_REPOSITORIES_LABEL, JSON_STRING, false, line, &value, err) != 0)
+		return -1;
+	*label = value ? json_string_value(value) : NULL;
+	return 0;
+}
+
+/* Adds a row for each name in NAMES (the array under KEY), each with FACTS. */
+static int add_names(json_t *names, const char *key, enum name_state state, const struct listing_row *facts,
+		     struct listing_rows *rows, struct listing_error *err)
+{
+	char title[64];
+	snprintf(title, sizeof title, "%s entry", key);
+	for (size_t i = 0; i < json_array_size(names); i++) {
+		json_t *name = json_array_get(names, i);
+		if (!json_is_string(name))
+			return listing_reject(err, 0, "\"%s\" entry %zu is not a string", key, i + 1);
+		struct listing_row row = *facts;
+		if (listing_name_parse(json_string_value(name), state, title, 0, &row.name, err) != 0 ||
+		    listing_rows_add(rows, &row, 0, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_array_image(json_t *entry, const struct array_format *format, struct listing_rows *rows,
+			    struct listing_error *err)
+{
+	if (!json_is_object(entry))
+		return listing_reject(err, 0, "not an object");
+	const char *id;
+	if (read_id(entry, format->id, 0, &id, err) != 0)
+		return -1;
+	struct listing_row facts = listing_row_start(id, ID_LENGTH);
+
+	json_t *created;
+	if (get_member(entry, format->created, JSON_INTEGER, false, 0, &created, err) != 0)
+		return -1;
+	if (created) {
+		facts.has_created = true;
+		facts.created = json_integer_value(created);
+	}
+	json_t *containers = NULL;
+	if (format->containers &&
+	    get_member(entry, format->containers, JSON_INTEGER, false, 0, &containers, err) != 0)
+		return -1;
+	if (containers) {
+		facts.containers = json_integer_value(containers);
+		if (facts.containers < 0)
+			return listing_reject(err, 0, "negative \"%s\"", format->containers);
+	}
+	if (format->labels && read_label(entry, format->labels, 0, &facts.label, err) != 0)
+		return -1;
+
+	json_t *names;
+	if (get_member(entry, format->names, JSON_ARRAY, false, 0, &names, err) != 0)
+		return -1;
+	if (json_array_size(names) > 0)
+		return add_names(names, format->names, NAME_CURRENT, &facts, rows, err);
+	json_t *history = NULL;
+	if (format->history && get_member(entry, format->history, JSON_ARRAY, false, 0, &history, err) != 0)
+		return -1;
+	if (json_array_size(history) > 0)
+		return add_names(history, format->history, NAME_LOST, &facts, rows, err);
+	return listing_rows_add(rows, &facts, 0, err);
+}
+
+/* The whole of TEXT as one JSON value of TYPE, or NULL with ERR filled. */
+static json_t *load_document(const char *text, size_t length, json_type type, struct listing_error *err)
+{
+	if (length == 0) {
+		listing_reject(err, 1, "empty output where JSON was expected");
+		return NULL;
+	}
+	json_error_t error;
+	json_t *root = json_loadb(text, length, JSON_REJECT_DUPLICATES, &error);
+	if (!root) {
+		listing_reject(err, error.line > 0 ? (size_t)error.line : 0, "invalid JSON at column %d: %s",
+			       error.column, error.text);
+		return NULL;
+	}
+	if (json_typeof(root) != type) {
+		json_decref(root);
+		listing_reject(err, 0, "not %s", type == JSON_ARRAY ? "a JSON array" : "a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+static int parse_array_listing(const char *text, size_t length, const struct array_format *format,
+			       struct listing *out, struct listing_error *err)
+{
+	*out = (struct listing){NULL, 0};
+	json_t *root = load_document(text, length, JSON_ARRAY, err);
+	if (!root)
+		return -1;
+	struct listing_rows rows = {NULL, 0};
+	int status = 0;
+	for (size_t i = 0; status == 0 && i < json_array_size(root); i++)
+		if (read_array_image(json_array_get(root, i), format, &rows, err) != 0)
+			status = listing_reject_within(err, "image %zu", i + 1);
+	/* Labels point into ROOT until grouping copies them. */
+	if (status == 0)
+		status = listing_rows_group(&rows, out, err);
+	listing_rows_free(&rows);
+	json_decref(root);
+	return status;
+}
+
+int listing_parse_podman_json(const char *text, size_t length, struct listing *out, struct listing_error *err)
+{
+	return parse_array_listing(text, length, &podman_format, out, err);
+}
+
+int listing_parse_buildah_json(const char *text, size_t length, struct listing *out, struct listing_error *err)
+{
+	return parse_array_listing(text, length, &buildah_format, out, err);
+}
+
+/* The value of the N decimal digits at TEXT, already checked to be digits. */
+static int digits_value(const char *text, size_t n)
+{
+	int value = 0;
+	for (size_t i = 0; i < n; i++)
+		value = value * 10 + (text[i] - '0');
+	return value;
+}
+
+static bool is_leap_year(long long year)
+{
+	return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+}
+
+static int days_in_month(long long year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return days[month - 1] + (month == 2 && is_leap_year(year));
+}
+
+/* Days from 1970-01-01 to a date of years 0 to 9999 in the Gregorian calendar, which Go uses for all
+ * dates. timegm would do this, but it is not POSIX. */
+static long long days_since_epoch(long long year, int month, int day)
+{
+	static const int days_before_month[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+	/* Leap days of the years 1 to YEAR - 1 (for year 0, none: -1 / 4 is 0 in C). */
+	long long past = year - 1;
+	long long leap_days = past / 4 - past / 100 + past / 400;
+	const long long leap_days_before_1970 = 1969 / 4 - 1969 / 100 + 1969 / 400;
+	return 365 * (year - 1970) + (leap_days - leap_days_before_1970) + days_before_month[month - 1] +
+	       (month > 2 && is_leap_year(year)) + day - 1;
+}
+
+/* Go's time.Time.String() for whole seconds, layout "2006-01-02 15:04:05 -0700 MST": the zone's
+ * abbreviation (or its offset again, when it has none) is not needed, the offset says it all. */
+static bool parse_go_time(const char *text, long long *seconds)
+{
+	static const char layout[] = "0000-00-00 00:00:00 +0000 ";
+	size_t fixed = sizeof layout - 1;
+	size_t length = strlen(text);
+	if (length <= fixed)
+		return false;
+	for (size_t i = 0; i < fixed; i++) {
+		bool fits = layout[i] == '0'   ? text[i] >= '0' && text[i] <= '9'
+			    : layout[i] == '+' ? text[i] == '+' || text[i] == '-'
+					       : text[i] == layout[i];
+		if (!fits)
+			return false;
+	}
+	if (strspn(text + fixed, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-") != length - fixed)
+		return false;
+
+	int year = digits_value(text, 4);
+	int month = digits_value(text + 5, 2);
+	int day = digits_value(text + 8, 2);
+	int hour = digits_value(text + 11, 2);
+	int minute = digits_value(text + 14, 2);
+	int second = digits_value(text + 17, 2);
+	int offset_hours = digits_value(text + 21, 2);
+	int offset_minutes = digits_value(text + 23, 2);
+	if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+	    second > 59 || offset_hours > 23 || offset_minutes > 59)
+		return false;
+
+	long long offset = (offset_hours * 60LL + offset_minutes) * 60 * (text[20] == '-' ? -1 : 1);
+	*seconds = days_since_epoch(year, month, day) * 86400 + hour * 3600LL + minute * 60 + second - offset;
+	return true;
+}
+
+/* Containers as docker prints it: a count, or N/A when the daemon did not count. */
+static bool parse_containers(const char *text, long long *containers)
+{
+	if (strcmp(text, NOT_AVAILABLE) == 0) {
+		*containers = -1;
+		return true;
+	}
+	if (text[0] < '0' || text[0] > '9' || strspn(text, "0123456789") != strlen(text))
+		return false;
+	errno = 0;
+	*containers = strtoll(text, NULL, 10);
+	return errno == 0;
+}
+
+/* A cell of docker's table as text: "<none>" reads as NULL. */
+static const char *cell_text(json_t *value)
+{
+	const char *text = json_string_value(value);
+	return strcmp(text, NONE) == 0 ? NULL : text;
+}
+
+static int read_json_line_fields(json_t *object, size_t number, struct listing_row *row, struct listing_error *err)
+{
+	const char *id;
+	json_t *repository, *tag, *created, *containers;
+	if (read_id(object, "ID", number, &id, err) != 0 ||
+	    get_member(object, "Repository", JSON_STRING, true, number, &repository, err) != 0 ||
+	    get_member(object, "Tag", JSON_STRING, true, number, &tag, err) != 0 ||
+	    get_member(object, "CreatedAt", JSON_STRING, false, number, &created, err) != 0 ||
+	    get_member(object, "Containers", JSON_STRING, false, number, &containers, err) != 0)
+		return -1;
+	*row = listing_row_start(id, ID_LENGTH);
+	if (created) {
+		if (!parse_go_time(json_string_value(created), &row->created))
+			return reject_string(err, number, "CreatedAt", created);
+		row->has_created = true;
+	}
+	if (containers && !parse_containers(json_string_value(containers), &row->containers))
+		return reject_string(err, number, "Containers", containers);
+	return listing_name_from_columns(cell_text(repository), cell_text(tag), &json_lines_columns, number,
+					 &row->name, err);
+}
+
+static int read_json_line(const char *line, size_t length, size_t number, struct listing_rows *rows,
+			  struct listing_error *err)
+{
+	if (length == 0)
+		return listing_reject(err, number, "blank line");
+	json_error_t error;
+	json_t *object = json_loadb(line, length, JSON_REJECT_DUPLICATES, &error);
+	if (!object)
+		return listing_reject(err, number, "invalid JSON at column %d: %s", error.column, error.text);
+	struct listing_row row;
+	int status = json_is_object(object) ? read_json_line_fields(object, number, &row, err)
+					    : listing_reject(err, number, "not a JSON object");
+	if (status == 0)
+		status = listing_rows_add(rows, &row, number, err);
+	json_decref(object);
+	return status;
+}
+
+int listing_parse_json_lines(const char *text, size_t length, struct listing *out, struct listing_error *err)
+{
+	*out = (struct listing){NULL, 0};
+	struct listing_rows rows = {NULL, 0};
+	int status = 0;
+	size_t number = 0;
+	for (size_t pos = 0; status == 0 && pos < length;) {
+		const char *line = text + pos;
+		const char *newline = memchr(line, '\n', length - pos);
+		size_t line_length = newline ? (size_t)(newline - line) : length - pos;
+		pos += line_length + (newline ? 1 : 0);
+		status = read_json_line(line, line_length, ++number, &rows, err);
+	}
+	if (status == 0)
+		status = listing_rows_group(&rows, out, err);
+	listing_rows_free(&rows);
+	return status;
+}
+
+static int compare_id_to_image(const void *id, const void *image)
+{
+	return strcmp(id, ((const struct image *)image)->id);
+}
+
+/* The image of LISTING (sorted by ID) with ID, or NULL. */
+static struct image *find_listed(struct listing *listing, const char *id)
+{
+	/* bsearch may not be given the NULL images of an empty listing. */
+	if (listing->count == 0)
+		return NULL;
+	return bsearch(id, listing->images, listing->count, sizeof *listing->images, compare_id_to_image);
+}
+
+/* What one inspected image's labels say, held until the whole inspection has been read. */
+struct inspected {
+	struct image *image;
+	char *label;
+};
+
+static int read_inspected(json_t *object, const char *id_key, const char *const *labels, struct listing *listing,
+			  struct inspected *out, struct listing_error *err)
+{
+	if (!json_is_object(object))
+		return listing_reject(err, 0, "not an object");
+	const char *id;
+	const char *label;
+	if (read_id(object, id_key, 0, &id, err) != 0 || read_label(object, labels, 0, &label, err) != 0)
+		return -1;
+	out->image = find_listed(listing, id);
+	if (!out->image)
+		return listing_reject(err, 0, "image %s is not in the listing", id);
+	out->label = label ? strdup(label) : NULL;
+	if (label && !out->label)
+		return listing_reject(err, 0, "out of memory");
+	return 0;
+}
+
+/* Reads every object of the array OBJECTS before it changes LISTING, so that an inspection is read
+ * whole or not at all. */
+static int read_inspection(json_t *objects, const char *id_key, const char *const *labels, struct listing *listing,
+			   struct listing_error *err)
+{
+	size_t count = json_array_size(objects);
+	struct inspected *read = calloc(count ? count : 1, sizeof *read);
+	if (!read)
+		return listing_reject(err, 0, "out of memory");
+	int status = 0;
+	for (size_t i = 0; status == 0 && i < count; i++)
+		if (read_inspected(json_array_get(objects, i), id_key, labels, listing, &read[i], err) != 0)
+			status = listing_reject_within(err, "inspected image %zu", i + 1);
+	for (size_t i = 0; i < count; i++) {
+		if (status != 0) {
+			free(read[i].label);
+			continue;
+		}
+		free(read[i].image->label);
+		read[i].image->label = read[i].label;
+	}
+	free(read);
+	return status;
+}
+
+int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing,
+				   struct listing_error *err)
+{
+	json_t *root = load_document(text, length, JSON_ARRAY, err);
+	if (!root)
+		return -1;
+	int status = read_inspection(root, "Id", docker_inspection_labels, listing, err);
+	json_decref(root);
+	return status;
+}
+
+/* buildah inspects one image at a time: its object is read as an array of one. */
+int listing_read_buildah_inspection(const char *text, size_t length, struct listing *listing,
+				    struct listing_error *err)
+{
+	json_t *root = load_document(text, length, JSON_OBJECT, err);
+	if (!root)
+		return -1;
+	json_t *objects = json_array();
+	/* json_array_append_new takes ROOT, and releases it when it fails. */
+	if (!objects || json_array_append_new(objects, root) != 0) {
+		json_decref(objects ? objects : root);
+		return listing_reject(err, 0, "out of memory");
+	}
+	int status = read_inspection(objects, "FromImageID", buildah_inspection_labels, listing, err);
+	json_decref(objects);
+	return status;
+}

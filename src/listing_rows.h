@@ -1,0 +1,88 @@
+#ifndef KIMB_LISTING_ROWS_H
+#define KIMB_LISTING_ROWS_H
+
+/* What the readers behind listing.h share (listing_kim.c, listing_json.c), and nothing else of kimb
+ * uses: each reader turns its input into rows, one for each (image, name) it lists, and
+ * listing_rows_group makes them the listing's images. Errors are reported the same way everywhere:
+ * ERR filled (message without newlines, long values cut short), then -1. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "listing.h"
+
+#define LISTING_ID_MAX 64 /* hex digits of a full ID; kim's truncated IDs have 13 */
+
+/* What a listing says about one image under one of its names. */
+struct listing_row {
+	char id[LISTING_ID_MAX + 1]; /* lower-case hex; all IDs of one listing have one length */
+	struct image_name name;      /* owned; all NULL for an image listed without a name */
+	bool has_created;
+	long long created;
+	long long containers;        /* -1 when the listing does not say */
+	const char *label;           /* borrowed, NULL when absent: must outlive listing_rows_group */
+	size_t order;                /* set by listing_rows_add */
+};
+
+struct listing_rows {
+	struct listing_row *items;
+	size_t count;
+};
+
+/* A row for the image whose ID is the LENGTH (at most LISTING_ID_MAX) hex digits at ID, with no
+ * name, no creation time, containers -1 and no label. */
+struct listing_row listing_row_start(const char *id, size_t length);
+
+/* Appends ROW, taking its name. Returns 0, or -1 (ERR at LINE) when memory ran out, the name freed. */
+int listing_rows_add(struct listing_rows *rows, struct listing_row *row, size_t line, struct listing_error *err);
+
+/* Groups ROWS by ID into OUT, sorted by ID: each image gets its names in listing order, each name once
+ * (podman lists an image with two names twice), and its creation time, containers and label, which
+ * all of its rows must agree on. Names move into OUT; ROWS still needs listing_rows_free. Returns 0,
+ * or -1 with ERR filled and OUT empty. */
+int listing_rows_group(struct listing_rows *rows, struct listing *out, struct listing_error *err);
+
+void listing_rows_free(struct listing_rows *rows);
+
+/* Which tag a name written whole ("R", "R:TAG", "R@DIGEST") gives the image. */
+enum name_state {
+	NAME_CURRENT, /* the image has this name: its tag, if any, is the image's */
+	NAME_LOST,    /* a name the image had (kim's IMAGE cell beside TAG <none>, podman's History) */
+};
+
+/* Fills NAME from REFERENCE through reference_parse. TITLE says in messages what was read ("IMAGE").
+ * Returns 0, or -1 with ERR at LINE and NAME all NULL. */
+int listing_name_parse(const char *reference, enum name_state state, const char *title, size_t line,
+		       struct image_name *name, struct listing_error *err);
+
+/* The titles of a listing's repository and tag columns, for messages: {"IMAGE", "TAG"} for kim. */
+struct name_columns {
+	const char *repository;
+	const char *tag;
+};
+
+/* Fills NAME from a repository cell and a tag cell, each NULL when it reads <none>. A repository with
+ * a tag or digest of its own is a lost name, allowed only beside tag <none>. Returns 0, or -1 with ERR
+ * at LINE and NAME all NULL. */
+int listing_name_from_columns(const char *repository, const char *tag, const struct name_columns *columns,
+			      size_t line, struct image_name *name, struct listing_error *err);
+
+void listing_name_free(struct image_name *name);
+
+/* Fills ERR with LINE (0 when not about one line) and the printf-style message. Returns -1. */
+int listing_reject(struct listing_error *err, size_t line, const char *format, ...);
+
+/* Puts the printf-style context and ": " before ERR's message, so that a message of a shared check
+ * says where in its input it failed ("image 3: ..."). Returns -1. */
+int listing_reject_within(struct listing_error *err, const char *format, ...);
+
+#define LISTING_EXCERPT_MAX 48
+
+/* A value for a message: in double quotes, cut to LISTING_EXCERPT_MAX bytes and "..." when longer. */
+struct listing_quote {
+	char text[LISTING_EXCERPT_MAX + sizeof "\"...\""];
+};
+
+struct listing_quote listing_quote(const char *text, size_t length);
+
+#endif
