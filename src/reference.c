@@ -141,6 +141,7 @@ static bool is_domain_component(const char *component, size_t length)
 }
 
 struct name_parts {
+	bool domain_given;  /* the name starts with a registry domain */
 	const char *domain; /* normalized: DEFAULT_DOMAIN, or the registry as written */
 	size_t domain_length;
 	const char *prefix; /* OFFICIAL_PREFIX or "" */
@@ -164,10 +165,12 @@ static const char *split_name(const char *name, size_t name_length, struct name_
 			return "invalid registry domain";
 		bool legacy = first_length == strlen(LEGACY_DEFAULT_DOMAIN) &&
 			      memcmp(name, LEGACY_DEFAULT_DOMAIN, first_length) == 0;
+		parts->domain_given = true;
 		parts->domain = legacy ? DEFAULT_DOMAIN : name;
 		parts->domain_length = legacy ? strlen(DEFAULT_DOMAIN) : first_length;
 		parts->path = slash + 1;
 	} else {
+		parts->domain_given = false;
 		parts->domain = DEFAULT_DOMAIN;
 		parts->domain_length = strlen(DEFAULT_DOMAIN);
 		parts->path = name;
@@ -232,6 +235,7 @@ int reference_parse(const char *text, struct reference *out, const char **why)
 		.repository = malloc(repository_size),
 		.tag = has_tag ? strndup(tag, tag_length) : NULL,
 		.digest = at ? strdup(at + 1) : NULL,
+		.domain_given = parts.domain_given,
 	};
 	if (!parsed.name || !parsed.repository || (has_tag && !parsed.tag) || (at && !parsed.digest)) {
 		reference_free(&parsed);

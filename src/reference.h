@@ -11,6 +11,7 @@ struct reference {
 	char *repository; /* normalized: domain added, "library/" added: "docker.io/library/app" */
 	char *tag;        /* NULL when absent */
 	char *digest;     /* "sha256:<hex>", NULL when absent */
+	bool domain_given; /* NAME starts with a registry domain; else the domain was added */
 };
 
 /* Parses TEXT. Returns 0 and fills OUT (release with reference_free), or -1 with

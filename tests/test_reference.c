@@ -151,7 +151,7 @@ static const struct invalid_case invalid_cases[] = {
 START_TEST(test_invalid_references)
 {
 	const struct invalid_case *c = &invalid_cases[_i];
-	struct reference sentinel = {(char *)"name", (char *)"repository", (char *)"tag", (char *)"digest"};
+	struct reference sentinel = {(char *)"name", (char *)"repository", (char *)"tag", (char *)"digest", true};
 	struct reference ref = sentinel;
 	const char *why = NULL;
 
@@ -314,6 +314,26 @@ START_TEST(test_normalization_equalities)
 }
 END_TEST
 
+START_TEST(test_domain_given)
+{
+	static const struct {
+		const char *text;
+		bool domain_given;
+	} cases[] = {
+		{"app", false},		 {"library/app:v1", false},   {"foo/bar", false},
+		{"docker.io/app", true}, {"localhost/app", true},     {"localhost:5000/app", true},
+		{"quay.io/x/y", true},	 {"Registry/app", true},      {"index.docker.io/app", true},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct reference ref;
+		const char *why = NULL;
+		ck_assert_msg(reference_parse(cases[i].text, &ref, &why) == 0, "%s refused: %s", cases[i].text, why);
+		ck_assert_msg(ref.domain_given == cases[i].domain_given, "%s", cases[i].text);
+		reference_free(&ref);
+	}
+}
+END_TEST
+
 START_TEST(test_prefix_sharing_names_are_distinct)
 {
 	static const char *const names[] = {"localhost/whoami/web", "localhost/whoami/web-admin",
@@ -346,6 +366,7 @@ Suite *reference_suite(void)
 
 	TCase *normalization = tcase_create("normalization");
 	tcase_add_test(normalization, test_normalization_equalities);
+	tcase_add_test(normalization, test_domain_given);
 	tcase_add_test(normalization, test_prefix_sharing_names_are_distinct);
 	suite_add_tcase(suite, normalization);
 	return suite;
