@@ -27,34 +27,42 @@ enum {
 };
 
 static const char usage_text[] =
-	"usage: kimb [KIMB OPTIONS] [KIM GLOBAL FLAGS] [KIM BUILD FLAGS] PATH\n"
-	"       kimb prune [KIMB OPTIONS] [KIM GLOBAL FLAGS] REPOSITORY...\n"
+	"usage: kimb [KIMB OPTIONS] [GLOBAL FLAGS] [BUILD FLAGS] PATH\n"
+	"       kimb prune [KIMB OPTIONS] [GLOBAL FLAGS] REPOSITORY...\n"
 	"       kimb --help | --version\n"
 	"\n"
-	"Builds PATH with kim, tagging each repository named by -t/--tag with a unique tag and latest,\n"
-	"then removes the images of those repositories that the build replaced. Prints REPOSITORY:TAG,\n"
-	"the unique reference, one line per repository; everything else goes to stderr.\n"
+	"Builds PATH with the builder (kim, nerdctl, podman, docker or buildah), tagging each repository\n"
+	"named by -t/--tag with a unique tag and latest, then removes the images of those repositories\n"
+	"that the build replaced. Prints REPOSITORY:TAG, the unique reference, one line per repository;\n"
+	"everything else goes to stderr. The builder's global and build flags pass through unchanged,\n"
+	"and its global flags are repeated on every call kimb makes.\n"
 	"prune removes every image of each REPOSITORY but the one its latest tag points to.\n"
 	"\n"
-	"Options (also KIMB_SCHEME, KIMB_KEEP; options win over the environment):\n"
+	"Options (also KIMB_BUILDER, KIMB_SCHEME, KIMB_KEEP; options win over the environment):\n"
+	"  --builder=NAME          auto (default), kim, nerdctl, podman, docker or buildah; auto takes kim\n"
+	"                          when it is on PATH, else the first of nerdctl, podman, docker, buildah\n"
 	"  --scheme=auto|time|git  the unique tag: the git commit of PATH's work tree (with -dirty), or the\n"
 	"                          UTC time; auto (default) takes git when PATH is in a repository with a commit\n"
 	"  --time-format=FORMAT    strftime format of time tags (default %Y%m%d.%H%M%S)\n"
 	"  --keep=N                keep the N most recent prior images of each repository (default 0);\n"
-	"                          recency comes from tags that read as time tags in the --time-format, and\n"
-	"                          an image whose recency cannot be established is never one of the N kept\n"
+	"                          recency is the builder's creation time where its listing has one\n"
+	"                          (not kim's), else the time read from tags in the --time-format; an\n"
+	"                          image whose recency cannot be established is never one of the N kept\n"
 	"  --no-prune              build and tag only\n"
 	"  --dry-run               say what would be removed, remove nothing\n"
 	"Never removed: the image just built, the image REPOSITORY:latest points to, images of other\n"
-	"repositories (an image shared with one only loses its tags of REPOSITORY), images kim refuses\n"
-	"to remove because they are in use (named on stderr), images with no name.\n"
-	"KIMB_KIM names the kim executable (default: kim on PATH). KIMB_LOCK_DIR holds the per-repository\n"
-	"locks (default /tmp/kimb-locks).\n"
+	"repositories (an image that also has another repository's tag only loses its tags of\n"
+	"REPOSITORY), images in use by a container (named on stderr), images with no name. With docker,\n"
+	"nerdctl and buildah, whose old images lose their names, kimb labels what it builds\n"
+	"(" KIMB_REPOSITORIES_LABEL ") and removes only nameless images carrying that label.\n"
+	"KIMB_KIM, KIMB_NERDCTL, KIMB_PODMAN, KIMB_DOCKER, KIMB_BUILDAH name each builder's executable\n"
+	"(default: its name on PATH). KIMB_LOCK_DIR holds the per-repository locks (default\n"
+	"/tmp/kimb-locks).\n"
 	"\n"
-	"Exit status: 0 done (also when kim refused to remove an image in use); kim build's own status\n"
-	"when the build fails (nothing removed); 2 usage; 3 built, but the listing failed or could not be\n"
-	"read (nothing removed); 127 kim not found; 128+N kim was killed by signal N; 1 other failures.\n"
-	"On SIGINT or SIGTERM kimb stops kim, removes nothing more, and dies of the same signal.\n";
+	"Exit status: 0 done (also when an image in use was kept); the build's own status when it fails\n"
+	"(nothing removed); 2 usage; 3 built, but the listing failed or could not be read (nothing\n"
+	"removed); 127 builder not found; 128+N the builder was killed by signal N; 1 other failures.\n"
+	"On SIGINT or SIGTERM kimb stops the builder, removes nothing more, and dies of the same signal.\n";
 
 static void say(const char *format, ...)
 {
@@ -142,8 +150,10 @@ static int status_of_broken_run(const struct run_result *result, const struct op
 
 struct job {
 	const struct builder *builder;
+	bool builder_detected;     /* auto chose it: say which, once the input is known to be good */
 	const struct options *options;
 	char *unique_tag;          /* build only */
+	char *label;               /* build with a labelling builder: --label=KEY=REPOSITORIES */
 	char **unique_references;  /* build: NAME:UNIQUE_TAG of each target */
 	char **latest_references;  /* build: NAME:latest of each target that kimb tags as latest, else NULL */
 };
@@ -155,6 +165,22 @@ static char *join_reference(const char *name, const char *tag)
 	if (joined)
 		snprintf(joined, size, "%s:%s", name, tag);
 	return joined;
+}
+
+/* --LABEL_FLAG=KEY=R1,R2: the normalized repositories of the build, by which kimb finds its old
+ * images once a builder has taken their names. */
+static char *repositories_label(const char *label_flag, const struct options *options)
+{
+	size_t size = strlen("--=") + strlen(label_flag) + sizeof KIMB_REPOSITORIES_LABEL + 1;
+	for (size_t i = 0; i < options->target_count; i++)
+		size += strlen(options->targets[i].repository) + 1;
+	char *label = malloc(size);
+	if (!label)
+		return NULL;
+	size_t used = (size_t)snprintf(label, size, "--%s=%s=", label_flag, KIMB_REPOSITORIES_LABEL);
+	for (size_t i = 0; i < options->target_count; i++)
+		used += (size_t)snprintf(label + used, size - used, "%s%s", i ? "," : "", options->targets[i].repository);
+	return label;
 }
 
 static int build(struct job *job)
@@ -179,6 +205,11 @@ static int build(struct job *job)
 				goto out_of_memory;
 		}
 	}
+	if (job->builder->label_flag) {
+		if (!(job->label = repositories_label(job->builder->label_flag, options)) ||
+		    append_word(&call, job->label) < 0)
+			goto out_of_memory;
+	}
 	if (append_word(&call, "--") < 0 || append_word(&call, options->context) < 0)
 		goto out_of_memory;
 
@@ -199,60 +230,131 @@ out_of_memory:
 	return STATUS_FAILURE;
 }
 
-static int list_images(const struct job *job, struct listing *listing)
+/* Runs CALL (released here), capturing its stdout, and has READ take it into LISTING. Returns
+ * STATUS_OK, or the status to exit with once the reason has been said. ACTION ("list images") and
+ * OUTPUT ("listing") name the call and what it prints, in those reasons. */
+static int read_call(const struct job *job, struct word_list *call, const char *action, const char *output,
+		     listing_parser read, struct listing *listing)
 {
-	struct word_list call;
 	struct run_result result;
-	if (start_call(&call, job->options, job->builder->list_command) < 0 ||
-	    run_call(&call, RUN_STDOUT_CAPTURE, &result) < 0) {
+	if (run_call(call, RUN_STDOUT_CAPTURE, &result) < 0) {
 		say("out of memory");
 		return STATUS_FAILURE;
 	}
 	int status = status_of_broken_run(&result, job->options);
 	if (status < 0 && result.status != 0) {
-		say("cannot list images: %s exited with status %d; nothing removed", job->builder->name,
-		    result.status);
+		say("cannot %s: %s exited with status %d; nothing removed", action, job->builder->name, result.status);
 		status = STATUS_LISTING;
 	}
-	if (status < 0) {
-		struct listing_error error;
-		if (job->builder->parse_listing(result.output, result.output_length, listing, &error) < 0) {
-			if (error.line)
-				say("cannot read the image listing: line %zu: %s; nothing removed", error.line,
-				    error.message);
-			else
-				say("cannot read the image listing: %s; nothing removed", error.message);
-			status = STATUS_LISTING;
-		}
+	struct listing_error error;
+	if (status < 0 && read(result.output, result.output_length, listing, &error) < 0) {
+		if (error.line)
+			say("cannot read the image %s: line %zu: %s; nothing removed", output, error.line, error.message);
+		else
+			say("cannot read the image %s: %s; nothing removed", output, error.message);
+		status = STATUS_LISTING;
 	}
 	run_result_free(&result);
 	return status < 0 ? STATUS_OK : status;
 }
 
+static bool is_nameless(const struct image *image)
+{
+	for (size_t i = 0; i < image->name_count; i++)
+		if (image->names[i].repository)
+			return false;
+	return true;
+}
+
+/* Reads the labels of the nameless images, in batches, so that kimb's own old images get back
+ * the names of the repositories they were built for. */
+static int inspect_nameless_images(const struct job *job, struct listing *listing)
+{
+	const struct builder *builder = job->builder;
+	for (size_t next = 0; next < listing->count;) {
+		struct word_list call;
+		if (start_call(&call, job->options, builder->inspect_command) < 0)
+			goto out_of_memory;
+		size_t batch = 0;
+		for (; next < listing->count && batch < builder->inspect_batch; next++) {
+			if (!is_nameless(&listing->images[next]))
+				continue;
+			if (append_word(&call, listing->images[next].id) < 0) {
+				free(call.words);
+				goto out_of_memory;
+			}
+			batch++;
+		}
+		if (batch == 0) {
+			free(call.words);
+			break;
+		}
+		int status = read_call(job, &call, "inspect images", "inspection", builder->read_inspection, listing);
+		if (status != STATUS_OK)
+			return status;
+	}
+	if (listing_attribute_labels(listing) < 0)
+		goto out_of_memory;
+	return STATUS_OK;
+
+out_of_memory:
+	say("out of memory");
+	return STATUS_FAILURE;
+}
+
+static int list_images(const struct job *job, struct listing *listing)
+{
+	struct word_list call;
+	if (start_call(&call, job->options, job->builder->list_command) < 0) {
+		say("out of memory");
+		return STATUS_FAILURE;
+	}
+	*listing = (struct listing){0};
+	int status = read_call(job, &call, "list images", "listing", job->builder->parse_listing, listing);
+	if (status == STATUS_OK && job->builder->inspect_command)
+		status = inspect_nameless_images(job, listing);
+	if (status != STATUS_OK)
+		listing_free(listing);
+	return status;
+}
+
+/* The image's names as "NAME:TAG", "NAME:<none>" for a name it lost, or "<none>" when it has none. */
 static void describe_image(const struct image *image, char *buf, size_t size)
 {
 	size_t used = 0;
-	buf[0] = '\0';
+	snprintf(buf, size, "<none>");
 	for (size_t i = 0; i < image->name_count && used < size; i++) {
 		const struct image_name *name = &image->names[i];
-		int written = snprintf(buf + used, size - used, "%s%s:%s", i ? ", " : "",
-				       name->shown ? name->shown : "<none>", name->tag ? name->tag : "<none>");
+		if (!name->shown)
+			continue;
+		int written = snprintf(buf + used, size - used, "%s%s:%s", used ? ", " : "", name->shown,
+				       name->tag ? name->tag : "<none>");
 		if (written < 0)
 			break;
 		used += (size_t)written;
 	}
 }
 
+static void say_done(const struct prune_action *action, const char *names, bool dry_run)
+{
+	const char *prefix = dry_run ? "would " : "";
+	if (action->kind == ACTION_REMOVE)
+		say("%s%s %s (%s)", prefix, dry_run ? "remove" : "removed", action->target, names);
+	else
+		say("%s%s %s (%s)", prefix, dry_run ? "untag" : "untagged", action->target,
+		    action->shared ? "the image is shared with another repository" : "so that its ID can be removed");
+}
+
 static int carry_out(const struct job *job, const struct prune_action *action)
 {
 	char names[512];
 	describe_image(action->image, names, sizeof names);
-	bool removal = action->kind == ACTION_REMOVE;
+	if (action->kind == ACTION_KEEP_IN_USE) {
+		say("kept %s (%s): in use by %lld container(s)", action->target, names, action->image->containers);
+		return STATUS_OK;
+	}
 	if (job->options->dry_run) {
-		if (removal)
-			say("would remove %s (%s)", action->target, names);
-		else
-			say("would untag %s", action->target);
+		say_done(action, names, true);
 		return STATUS_OK;
 	}
 	struct word_list call;
@@ -264,14 +366,12 @@ static int carry_out(const struct job *job, const struct prune_action *action)
 		return STATUS_FAILURE;
 	}
 	if (result.outcome == RUN_EXITED && result.status == 0) {
-		if (removal)
-			say("removed %s (%s)", action->target, names);
-		else
-			say("untagged %s (the image is shared with another repository)", action->target);
+		say_done(action, names, false);
 	} else {
 		char description[256];
 		runner_describe(&result, job->options->executable, description, sizeof description);
-		say("kept %s: %s refused to remove it (%s)", action->target, job->builder->name, description);
+		say("kept %s: %s refused to %s it (%s)", action->target, job->builder->name,
+		    action->kind == ACTION_REMOVE ? "remove" : "untag", description);
 	}
 	run_result_free(&result);
 	return STATUS_OK;
@@ -295,6 +395,7 @@ static int prune(const struct job *job, const struct listing *listing)
 			.new_tag = job->unique_tag,
 			.keep = options->keep,
 			.time_format = options->time_format,
+			.untag_before_remove = job->builder->removes_single_named_only,
 		};
 		enum selection_outcome outcome;
 		if (selection_plan(listing, &request, &plans[i], &outcome) < 0) {
@@ -354,6 +455,8 @@ static int run_job(struct job *job)
 		if (status != STATUS_OK)
 			return status;
 	}
+	if (job->builder_detected)
+		say("using %s (auto)", job->builder->name);
 	const char **repositories = malloc((options->target_count + 1) * sizeof *repositories);
 	if (!repositories) {
 		say("out of memory");
@@ -398,17 +501,32 @@ static const char *environment_variable(const char *name)
 
 int main(int argc, char **argv)
 {
-	const struct builder *builder = builder_find("kim");
-	struct options options;
 	char why[512];
-	if (options_parse(argc, argv, builder, environment_variable, &options, why, sizeof why) < 0) {
+	const char *choice;
+	if (options_builder_choice(argc, argv, environment_variable, &choice, why, sizeof why) < 0) {
 		say("%s (see kimb --help)", why);
 		return STATUS_USAGE;
 	}
-	if (options.command == COMMAND_HELP || options.command == COMMAND_VERSION) {
+	bool automatic = strcmp(choice, "auto") == 0;
+	const struct builder *builder = automatic ? builder_detect(environment_variable) : builder_find(choice);
+	/* With no builder found, the first one's flags still let --help and --version through. */
+	struct options options;
+	int parsed = options_parse(argc, argv, builder ? builder : builder_find(builder_names[0]), environment_variable,
+				   &options, why, sizeof why);
+	if (parsed == 0 && (options.command == COMMAND_HELP || options.command == COMMAND_VERSION)) {
 		fputs(options.command == COMMAND_HELP ? usage_text : "kimb " KIMB_VERSION "\n", stdout);
 		options_free(&options);
 		return fflush(stdout) == 0 ? STATUS_OK : STATUS_FAILURE;
+	}
+	if (!builder) {
+		say("no builder found on PATH (see --builder in kimb --help)");
+		if (parsed == 0)
+			options_free(&options);
+		return STATUS_NOT_FOUND;
+	}
+	if (parsed < 0) {
+		say("%s (see kimb --help)", why);
+		return STATUS_USAGE;
 	}
 	if (runner_install_signal_forwarding() < 0) {
 		say("cannot install signal handlers");
@@ -418,6 +536,7 @@ int main(int argc, char **argv)
 
 	struct job job = {
 		.builder = builder,
+		.builder_detected = automatic,
 		.options = &options,
 		.unique_references = calloc(options.target_count + 1, sizeof *job.unique_references),
 		.latest_references = calloc(options.target_count + 1, sizeof *job.latest_references),
@@ -435,6 +554,7 @@ int main(int argc, char **argv)
 	free(job.unique_references);
 	free(job.latest_references);
 	free(job.unique_tag);
+	free(job.label);
 	options_free(&options);
 	return status;
 }

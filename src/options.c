@@ -10,7 +10,16 @@
 #include "array.h"
 #include "reference.h"
 
-enum kimb_option { OPT_SCHEME, OPT_TIME_FORMAT, OPT_KEEP, OPT_NO_PRUNE, OPT_DRY_RUN, OPT_HELP, OPT_VERSION };
+enum kimb_option {
+	OPT_BUILDER,
+	OPT_SCHEME,
+	OPT_TIME_FORMAT,
+	OPT_KEEP,
+	OPT_NO_PRUNE,
+	OPT_DRY_RUN,
+	OPT_HELP,
+	OPT_VERSION,
+};
 
 struct kimb_option_spec {
 	const char *name;
@@ -20,6 +29,7 @@ struct kimb_option_spec {
 
 /* Long only, so that they can never collide with a builder's one-letter flags. */
 static const struct kimb_option_spec kimb_options[] = {
+	{"builder", OPT_BUILDER, true},
 	{"scheme", OPT_SCHEME, true},
 	{"time-format", OPT_TIME_FORMAT, true},
 	{"keep", OPT_KEEP, true},
@@ -120,6 +130,9 @@ static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *sp
 		return fail(p, "--%s takes no value", spec->name);
 	bool prune = p->out->command == COMMAND_PRUNE;
 	switch (spec->option) {
+	case OPT_BUILDER:
+		/* options_builder_choice has read it already: the builder decides which flags exist. */
+		return 0;
 	case OPT_SCHEME:
 		if (prune)
 			return fail(p, "--scheme has no meaning for prune");
@@ -304,16 +317,18 @@ static int parse_arguments(struct parser *p)
 static int add_target(struct parser *p, const struct reference *ref, const char *name)
 {
 	bool latest = !ref->tag || strcmp(ref->tag, "latest") == 0;
+	struct target target = {.name = name, .repository = builder_repository(p->builder, ref), .latest_given = latest};
+	if (!target.repository)
+		return fail(p, "out of memory");
 	for (size_t i = 0; i < p->out->target_count; i++) {
 		struct target *known = &p->out->targets[i];
-		if (strcmp(known->repository, ref->repository) == 0) {
+		if (strcmp(known->repository, target.repository) == 0) {
 			known->latest_given |= latest;
+			free(target.repository);
 			return 0;
 		}
 	}
-	struct target target = {.name = name, .repository = strdup(ref->repository), .latest_given = latest};
-	if (!target.repository ||
-	    array_append(&p->out->targets, &p->out->target_count, sizeof target, &target) < 0) {
+	if (array_append(&p->out->targets, &p->out->target_count, sizeof target, &target) < 0) {
 		free(target.repository);
 		return fail(p, "out of memory");
 	}
@@ -353,8 +368,7 @@ static int apply_environment(struct parser *p, env_lookup getenv_fn)
 		return -1;
 	if (!p->keep_given && (value = getenv_fn("KIMB_KEEP")) && *value && set_keep(p, value, "KIMB_KEEP") < 0)
 		return -1;
-	value = getenv_fn(p->builder->executable_env);
-	p->out->executable = value && *value ? value : p->builder->name;
+	p->out->executable = builder_executable(p->builder, getenv_fn);
 	return 0;
 }
 
@@ -366,6 +380,43 @@ static int check_required(struct parser *p)
 		return fail(p, "no PATH given: name the build context, as for %s build", p->builder->name);
 	if (!p->named_count)
 		return fail(p, "no -t/--tag given: kimb needs a repository to tag and prune");
+	return 0;
+}
+
+static bool is_builder_choice(const char *name)
+{
+	return strcmp(name, "auto") == 0 || builder_find(name);
+}
+
+int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
+			   size_t why_size)
+{
+	static const char option[] = "--builder";
+	const char *chosen = NULL;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strncmp(argv[i], option, sizeof option - 1) != 0)
+			continue;
+		const char *rest = argv[i] + sizeof option - 1;
+		if (*rest == '=')
+			chosen = rest + 1;
+		else if (*rest == '\0' && i + 1 < argc)
+			chosen = argv[++i];
+	}
+	const char *source = "--builder";
+	if (!chosen) {
+		const char *from_environment = getenv_fn("KIMB_BUILDER");
+		chosen = from_environment && *from_environment ? from_environment : "auto";
+		source = "KIMB_BUILDER";
+	}
+	if (!is_builder_choice(chosen)) {
+		int used = snprintf(why, why_size, "%s: unknown builder '%s' (auto", source, chosen);
+		for (size_t i = 0; builder_names[i] && used >= 0 && (size_t)used < why_size; i++)
+			used += snprintf(why + used, why_size - (size_t)used, ", %s", builder_names[i]);
+		if (used >= 0 && (size_t)used < why_size)
+			snprintf(why + used, why_size - (size_t)used, ")");
+		return -1;
+	}
+	*choice = chosen;
 	return 0;
 }
 

@@ -43,8 +43,11 @@ struct options {
 	size_t owned_count;
 };
 
-/* Looks up an environment variable (getenv, or a table in tests). */
-typedef const char *(*env_lookup)(const char *name);
+/* The builder that --builder (the last one before any "--") or else KIMB_BUILDER asks for, read
+ * before options_parse, which needs that builder's flags. Returns 0 with *CHOICE set to "auto" or a
+ * known builder's name, or -1 with a one-line reason in WHY. */
+int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
+			   size_t why_size);
 
 /* Parses ARGV for BUILDER. Returns 0 with OUT filled (release with options_free; it points into ARGV),
  * or -1 with a one-line reason in WHY and OUT released. */

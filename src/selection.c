@@ -41,10 +41,12 @@ static bool is_listed_under(const struct image *image, const char *repository)
 	return false;
 }
 
+/* A name the image lost says nothing of who uses it now: only a tag does. */
 static bool is_shared(const struct image *image, const char *repository)
 {
 	for (size_t i = 0; i < image->name_count; i++)
-		if (image->names[i].repository && !names_repository(&image->names[i], repository))
+		if (image->names[i].repository && image->names[i].tag &&
+		    !names_repository(&image->names[i], repository))
 			return true;
 	return false;
 }
@@ -81,9 +83,10 @@ static int newest_first(const void *a, const void *b)
 	return order ? order : strcmp(x->image->id, y->image->id);
 }
 
-static int add_action(struct prune_plan *plan, enum prune_action_kind kind, const struct image *image, char *target)
+static int add_action(struct prune_plan *plan, enum prune_action_kind kind, const struct image *image, char *target,
+		      bool shared)
 {
-	struct prune_action action = {.kind = kind, .image = image, .target = target};
+	struct prune_action action = {.kind = kind, .image = image, .target = target, .shared = shared};
 	if (!target || array_append(&plan->actions, &plan->count, sizeof action, &action) < 0) {
 		free(target);
 		return -1;
@@ -101,18 +104,25 @@ static char *join_name_and_tag(const struct image_name *name)
 }
 
 /* An image shared with another repository keeps its image and its other names: only its tags of
- * the repository go. */
-static int plan_one(struct prune_plan *plan, const struct image *image, const char *repository)
+ * the repository go. Where the builder removes by ID only an image with one name, all its tags but
+ * the last go first (never a forced removal: that would take containers with it). */
+static int plan_one(struct prune_plan *plan, const struct image *image, const struct selection_request *request)
 {
-	if (!is_shared(image, repository))
-		return add_action(plan, ACTION_REMOVE, image, strdup(image->id));
-	for (size_t i = 0; i < image->name_count; i++) {
+	if (image->containers > 0)
+		return add_action(plan, ACTION_KEEP_IN_USE, image, strdup(image->id), false);
+	bool shared = is_shared(image, request->repository);
+	size_t tags_left = 0;
+	for (size_t i = 0; i < image->name_count; i++)
+		tags_left += image->names[i].tag != NULL;
+	for (size_t i = 0; i < image->name_count && (shared || (request->untag_before_remove && tags_left > 1)); i++) {
 		const struct image_name *name = &image->names[i];
-		if (names_repository(name, repository) && name->tag &&
-		    add_action(plan, ACTION_UNTAG, image, join_name_and_tag(name)) < 0)
+		if (!names_repository(name, request->repository) || !name->tag)
+			continue;
+		if (add_action(plan, ACTION_UNTAG, image, join_name_and_tag(name), shared) < 0)
 			return -1;
+		tags_left--;
 	}
-	return 0;
+	return shared ? 0 : add_action(plan, ACTION_REMOVE, image, strdup(image->id), false);
 }
 
 static int plan_removals(const struct listing *listing, const struct selection_request *request,
@@ -136,7 +146,7 @@ static int plan_removals(const struct listing *listing, const struct selection_r
 		kept++;
 	int result = 0;
 	for (size_t i = kept; i < count && result == 0; i++)
-		result = plan_one(plan, candidates[i].image, request->repository);
+		result = plan_one(plan, candidates[i].image, request);
 	free(candidates);
 	return result;
 }

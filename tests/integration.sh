@@ -936,7 +936,9 @@ run_test()
 		KIM_STUB_DIR=$CASE/kim
 		KIMB_LOCK_DIR=$CASE/locks
 		KIMB_KIM=$STUB
-		export KIM_STUB_DIR KIMB_LOCK_DIR KIMB_KIM
+		# kim's own rules are tested here; how auto picks a builder is tests/builders.sh's
+		KIMB_BUILDER=kim
+		export KIM_STUB_DIR KIMB_LOCK_DIR KIMB_KIM KIMB_BUILDER
 		cd "$CASE/work" || exit 1
 		case_failed=0
 		"$1"

@@ -7,10 +7,12 @@
 
 Suite *reference_suite(void);
 Suite *listing_suite(void);
+Suite *listing_json_suite(void);
 Suite *tagscheme_suite(void);
 Suite *options_suite(void);
 Suite *selection_suite(void);
 Suite *runner_suite(void);
 Suite *lock_suite(void);
+Suite *builder_suite(void);
 
 #endif

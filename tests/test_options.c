@@ -32,15 +32,16 @@ static void set_environment(const char *first, ...)
 static struct options parsed;
 static char why[256];
 
-static int parse_words(char **words)
+static int parse_words_for(const char *builder, char **words)
 {
 	int argc = 0;
 	while (words[argc])
 		argc++;
-	return options_parse(argc, words, builder_find("kim"), lookup, &parsed, why, sizeof why);
+	return options_parse(argc, words, builder_find(builder), lookup, &parsed, why, sizeof why);
 }
 
-#define PARSE(...) parse_words((char *[]){"kimb", __VA_ARGS__, NULL})
+#define PARSE(...) parse_words_for("kim", (char *[]){"kimb", __VA_ARGS__, NULL})
+#define PARSE_FOR(builder, ...) parse_words_for(builder, (char *[]){"kimb", __VA_ARGS__, NULL})
 
 static void setup(void)
 {
@@ -327,6 +328,81 @@ START_TEST(help_and_version_win)
 }
 END_TEST
 
+static const char *chosen_builder(char **words)
+{
+	int argc = 0;
+	while (words[argc])
+		argc++;
+	const char *choice = NULL;
+	if (options_builder_choice(argc, words, lookup, &choice, why, sizeof why) < 0)
+		return NULL;
+	return choice;
+}
+
+#define CHOOSE(...) chosen_builder((char *[]){"kimb", __VA_ARGS__, NULL})
+
+START_TEST(builder_choice_defaults_to_auto)
+{
+	ck_assert_str_eq(CHOOSE("-t", "app", "."), "auto");
+}
+END_TEST
+
+START_TEST(builder_choice_from_option_or_environment)
+{
+	set_environment("KIMB_BUILDER=podman", NULL);
+	ck_assert_str_eq(CHOOSE("-t", "app", "."), "podman");
+	ck_assert_str_eq(CHOOSE("--builder=docker", "-t", "app", "."), "docker");
+	ck_assert_str_eq(CHOOSE("-t", "app", "--builder", "buildah", "."), "buildah");
+	ck_assert_str_eq(CHOOSE("--builder=kim", "--builder=nerdctl", "."), "nerdctl");
+	ck_assert_str_eq(CHOOSE("--", "--builder=docker"), "podman");
+	set_environment("KIMB_BUILDER=", NULL);
+	ck_assert_str_eq(CHOOSE("."), "auto");
+}
+END_TEST
+
+START_TEST(unknown_builder_is_a_usage_error)
+{
+	ck_assert_ptr_null(CHOOSE("--builder=moby", "."));
+	ck_assert_ptr_nonnull(strstr(why, "--builder: unknown builder 'moby' (auto, kim, nerdctl, podman, docker, buildah)"));
+	set_environment("KIMB_BUILDER=Podman", NULL);
+	ck_assert_ptr_null(CHOOSE("."));
+	ck_assert_ptr_nonnull(strstr(why, "KIMB_BUILDER: unknown builder 'Podman'"));
+}
+END_TEST
+
+START_TEST(builder_option_is_consumed_by_the_parser)
+{
+	ck_assert_int_eq(PARSE("--builder", "kim", "-t", "app", "--builder=auto", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+	ck_assert_str_eq(parsed.context, ".");
+}
+END_TEST
+
+/* podman and buildah put a short name under localhost/, as their own listings show it. */
+START_TEST(short_names_are_qualified_as_the_builder_does)
+{
+	const char *const builders[] = {"podman", "buildah"};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(PARSE_FOR(builders[i], "-t", "app", "-t", "library/lib", "-t", "docker.io/hub",
+					   "-t", "quay.io/x/y:v1", "-t", "localhost/app:v2", "."),
+				 0);
+		ck_assert_uint_eq(parsed.target_count, 4);
+		ck_assert_str_eq(parsed.targets[0].repository, "localhost/app");
+		ck_assert_str_eq(parsed.targets[0].name, "app");
+		ck_assert_str_eq(parsed.targets[1].repository, "localhost/library/lib");
+		ck_assert_str_eq(parsed.targets[2].repository, "docker.io/library/hub");
+		ck_assert_str_eq(parsed.targets[3].repository, "quay.io/x/y");
+		options_free(&parsed);
+	}
+	const char *const docker_like[] = {"docker", "nerdctl", "kim"};
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(PARSE_FOR(docker_like[i], "-t", "app", "."), 0);
+		ck_assert_str_eq(parsed.targets[0].repository, "docker.io/library/app");
+		options_free(&parsed);
+	}
+}
+END_TEST
+
 Suite *options_suite(void)
 {
 	Suite *suite = suite_create("options");
@@ -353,6 +429,11 @@ Suite *options_suite(void)
 	tcase_add_test(tc, prune_usage_errors);
 	tcase_add_test(tc, prune_is_only_the_first_word);
 	tcase_add_test(tc, help_and_version_win);
+	tcase_add_test(tc, builder_choice_defaults_to_auto);
+	tcase_add_test(tc, builder_choice_from_option_or_environment);
+	tcase_add_test(tc, unknown_builder_is_a_usage_error);
+	tcase_add_test(tc, builder_option_is_consumed_by_the_parser);
+	tcase_add_test(tc, short_names_are_qualified_as_the_builder_does);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -17,6 +17,7 @@ static struct prune_plan plan;
 static enum selection_outcome outcome;
 
 static const char R[] = "localhost/whoami/web";
+static bool untag_before_remove;
 
 static void setup(void)
 {
@@ -24,6 +25,7 @@ static void setup(void)
 	memset(names, 0, sizeof names);
 	listing = (struct listing){.images = images, .count = 0};
 	plan = (struct prune_plan){0};
+	untag_before_remove = false;
 }
 
 static void teardown(void)
@@ -63,7 +65,11 @@ static struct image *add_image(const char *id, ...)
 static void plan_for(const char *repository, const char *new_tag, size_t keep)
 {
 	struct selection_request request = {
-		.repository = repository, .new_tag = new_tag, .keep = keep, .time_format = "%Y%m%d.%H%M%S",
+		.repository = repository,
+		.new_tag = new_tag,
+		.keep = keep,
+		.time_format = "%Y%m%d.%H%M%S",
+		.untag_before_remove = untag_before_remove,
 	};
 	prune_plan_free(&plan);
 	ck_assert_int_eq(selection_plan(&listing, &request, &plan, &outcome), 0);
@@ -144,6 +150,7 @@ START_TEST(shared_image_loses_only_its_tags_of_the_repository)
 	ck_assert_uint_eq(plan.count, 2);
 	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:old"));
 	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:v1"));
+	ck_assert(plan.actions[0].shared && plan.actions[1].shared);
 	ck_assert(!plan_has(ACTION_REMOVE, "bbb"));
 }
 END_TEST
@@ -266,6 +273,61 @@ START_TEST(keep_larger_than_the_prior_images_removes_nothing)
 }
 END_TEST
 
+START_TEST(lost_names_of_other_repositories_do_not_make_an_image_shared)
+{
+	/* A nameless image labelled by a build of two repositories belongs to both. */
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|", "docker.io/library/api|api|", NULL);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 1);
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+}
+END_TEST
+
+START_TEST(an_image_in_use_is_kept_untouched)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	struct image *used = add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old",
+				       "localhost/whoami/web|localhost/whoami/web|v1", NULL);
+	used->containers = 2;
+	untag_before_remove = true;
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 1);
+	ck_assert(plan_has(ACTION_KEEP_IN_USE, "bbb"));
+}
+END_TEST
+
+START_TEST(untag_all_but_one_name_before_removing_where_the_builder_needs_it)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|a", "localhost/whoami/web|localhost/whoami/web|b",
+		  "localhost/whoami/web|localhost/whoami/web|c", NULL);
+	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|d", NULL);
+	untag_before_remove = true;
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 4);
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:a"));
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:b"));
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
+	/* the untags come before the removal they prepare, and leave the image unshared */
+	ck_assert_int_eq(plan.actions[0].kind, ACTION_UNTAG);
+	ck_assert(!plan.actions[0].shared);
+	ck_assert_int_eq(plan.actions[2].kind, ACTION_REMOVE);
+}
+END_TEST
+
+START_TEST(kim_removes_a_many_named_image_in_one_call)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|a", "localhost/whoami/web|localhost/whoami/web|b",
+		  NULL);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 1);
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+}
+END_TEST
+
 Suite *selection_suite(void)
 {
 	Suite *suite = suite_create("selection");
@@ -287,6 +349,10 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, keep_reads_recency_from_any_time_tag_of_the_image);
 	tcase_add_test(tc, keep_prefers_the_builders_creation_time);
 	tcase_add_test(tc, keep_larger_than_the_prior_images_removes_nothing);
+	tcase_add_test(tc, lost_names_of_other_repositories_do_not_make_an_image_shared);
+	tcase_add_test(tc, an_image_in_use_is_kept_untouched);
+	tcase_add_test(tc, untag_all_but_one_name_before_removing_where_the_builder_needs_it);
+	tcase_add_test(tc, kim_removes_a_many_named_image_in_one_call);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
