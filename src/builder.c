@@ -333,8 +333,10 @@ static const struct builder builders[] = {
 		.parse_listing = listing_parse_json_lines,
 		.label_flag = "label",
 		.inspect_command = image_inspect_command,
-		.inspect_batch = INSPECT_BATCH,
-		.read_inspection = listing_read_docker_inspection,
+		/* its inspection names images by config digest, not by the listing's ID: one at a
+		 * time, each answer is the asked image's */
+		.inspect_batch = 1,
+		.read_inspection = listing_read_nerdctl_inspection,
 		.remove_command = rmi_command,
 		/* nerdctl v1.7.6 refuses `rmi ID` when the ID matches several names ("multiple IDs
 		 * found with provided prefix") unless forced: pkg/cmd/image/remove.go. */

@@ -32,7 +32,8 @@ struct builder {
 	listing_parser parse_listing;
 	/* Builders whose old images lose their names (<none>:<none>): kimb labels each build with
 	 * KIMB_REPOSITORIES_LABEL through the build flag LABEL_FLAG ("label"), and reads the labels of
-	 * the nameless images back with INSPECT_COMMAND followed by at most INSPECT_BATCH IDs.
+	 * the nameless images back with INSPECT_COMMAND followed by at most INSPECT_BATCH IDs; with a
+	 * batch of one, READ_INSPECTION is given a listing of the one image asked about.
 	 * NULL/0/NULL for the others. */
 	const char *label_flag;
 	const char *const *inspect_command;

@@ -59,6 +59,10 @@ int listing_parse_json_lines(const char *text, size_t length, struct listing *ou
 int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing, struct listing_error *err);
 int listing_read_buildah_inspection(const char *text, size_t length, struct listing *listing, struct listing_error *err);
 
+/* Reads `nerdctl image inspect ID...`, whose Id is the image's config digest, not the ID its listing
+ * shows: ASKED holds exactly the images asked about, in order, and the Nth object is the Nth one's. */
+int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err);
+
 /* Gives each image that has no name with a repository a lost name (tag NULL) for every valid
  * repository its label names, so that selection finds kimb's own nameless images. Returns 0, or -1
  * when memory ran out. */

@@ -391,8 +391,15 @@ struct inspected {
 	char *label;
 };
 
+/* How an inspected object names the image it describes. */
+enum inspection_match {
+	MATCH_BY_ID,       /* its ID is the listing's */
+	MATCH_BY_POSITION, /* the Nth object describes the Nth image of the listing asked about */
+};
+
 static int read_inspected(json_t *object, const char *id_key, const char *const *labels, struct listing *listing,
-			  struct inspected *out, struct listing_error *err)
+			  enum inspection_match match, size_t position, struct inspected *out,
+			  struct listing_error *err)
 {
 	if (!json_is_object(object))
 		return listing_reject(err, 0, "not an object");
@@ -400,7 +407,7 @@ static int read_inspected(json_t *object, const char *id_key, const char *const 
 	const char *label;
 	if (read_id(object, id_key, 0, &id, err) != 0 || read_label(object, labels, 0, &label, err) != 0)
 		return -1;
-	out->image = find_listed(listing, id);
+	out->image = match == MATCH_BY_ID ? find_listed(listing, id) : &listing->images[position];
 	if (!out->image)
 		return listing_reject(err, 0, "image %s is not in the listing", id);
 	out->label = label ? strdup(label) : NULL;
@@ -412,15 +419,17 @@ static int read_inspected(json_t *object, const char *id_key, const char *const 
 /* Reads every object of the array OBJECTS before it changes LISTING, so that an inspection is read
  * whole or not at all. */
 static int read_inspection(json_t *objects, const char *id_key, const char *const *labels, struct listing *listing,
-			   struct listing_error *err)
+			   enum inspection_match match, struct listing_error *err)
 {
 	size_t count = json_array_size(objects);
+	if (match == MATCH_BY_POSITION && count != listing->count)
+		return listing_reject(err, 0, "%zu images inspected, %zu asked", count, listing->count);
 	struct inspected *read = calloc(count ? count : 1, sizeof *read);
 	if (!read)
 		return listing_reject(err, 0, "out of memory");
 	int status = 0;
 	for (size_t i = 0; status == 0 && i < count; i++)
-		if (read_inspected(json_array_get(objects, i), id_key, labels, listing, &read[i], err) != 0)
+		if (read_inspected(json_array_get(objects, i), id_key, labels, listing, match, i, &read[i], err) != 0)
 			status = listing_reject_within(err, "inspected image %zu", i + 1);
 	for (size_t i = 0; i < count; i++) {
 		if (status != 0) {
@@ -440,7 +449,17 @@ int listing_read_docker_inspection(const char *text, size_t length, struct listi
 	json_t *root = load_document(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
-	int status = read_inspection(root, "Id", docker_inspection_labels, listing, err);
+	int status = read_inspection(root, "Id", docker_inspection_labels, listing, MATCH_BY_ID, err);
+	json_decref(root);
+	return status;
+}
+
+int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err)
+{
+	json_t *root = load_document(text, length, JSON_ARRAY, err);
+	if (!root)
+		return -1;
+	int status = read_inspection(root, "Id", docker_inspection_labels, asked, MATCH_BY_POSITION, err);
 	json_decref(root);
 	return status;
 }
@@ -458,7 +477,7 @@ int listing_read_buildah_inspection(const char *text, size_t length, struct list
 		json_decref(objects ? objects : root);
 		return listing_reject(err, 0, "out of memory");
 	}
-	int status = read_inspection(objects, "FromImageID", buildah_inspection_labels, listing, err);
+	int status = read_inspection(objects, "FromImageID", buildah_inspection_labels, listing, MATCH_BY_ID, err);
 	json_decref(objects);
 	return status;
 }

@@ -232,9 +232,10 @@ out_of_memory:
 
 /* Runs CALL (released here), capturing its stdout, and has READ take it into LISTING. Returns
  * STATUS_OK, or the status to exit with once the reason has been said. ACTION ("list images") and
- * OUTPUT ("listing") name the call and what it prints, in those reasons. */
+ * OUTPUT ("listing") name the call and what it prints, in those reasons. When the call exits with
+ * a failure and UNREAD_IS_KEPT names what stays for want of it, kimb goes on without it. */
 static int read_call(const struct job *job, struct word_list *call, const char *action, const char *output,
-		     listing_parser read, struct listing *listing)
+		     const char *unread_is_kept, listing_parser read, struct listing *listing)
 {
 	struct run_result result;
 	if (run_call(call, RUN_STDOUT_CAPTURE, &result) < 0) {
@@ -243,8 +244,9 @@ static int read_call(const struct job *job, struct word_list *call, const char *
 	}
 	int status = status_of_broken_run(&result, job->options);
 	if (status < 0 && result.status != 0) {
-		say("cannot %s: %s exited with status %d; nothing removed", action, job->builder->name, result.status);
-		status = STATUS_LISTING;
+		say("cannot %s: %s exited with status %d; %s", action, job->builder->name, result.status,
+		    unread_is_kept ? unread_is_kept : "nothing removed");
+		status = unread_is_kept ? STATUS_OK : STATUS_LISTING;
 	}
 	struct listing_error error;
 	if (status < 0 && read(result.output, result.output_length, listing, &error) < 0) {
@@ -267,7 +269,8 @@ static bool is_nameless(const struct image *image)
 }
 
 /* Reads the labels of the nameless images, in batches, so that kimb's own old images get back
- * the names of the repositories they were built for. */
+ * the names of the repositories they were built for. An image the builder cannot inspect (nerdctl
+ * cannot, for some) keeps no label, and so is kept. */
 static int inspect_nameless_images(const struct job *job, struct listing *listing)
 {
 	const struct builder *builder = job->builder;
@@ -276,6 +279,7 @@ static int inspect_nameless_images(const struct job *job, struct listing *listin
 		if (start_call(&call, job->options, builder->inspect_command) < 0)
 			goto out_of_memory;
 		size_t batch = 0;
+		struct listing asked_alone = {0};
 		for (; next < listing->count && batch < builder->inspect_batch; next++) {
 			if (!is_nameless(&listing->images[next]))
 				continue;
@@ -283,13 +287,15 @@ static int inspect_nameless_images(const struct job *job, struct listing *listin
 				free(call.words);
 				goto out_of_memory;
 			}
+			asked_alone = (struct listing){&listing->images[next], 1};
 			batch++;
 		}
 		if (batch == 0) {
 			free(call.words);
 			break;
 		}
-		int status = read_call(job, &call, "inspect images", "inspection", builder->read_inspection, listing);
+		int status = read_call(job, &call, "inspect images", "inspection", "the images asked about are kept",
+				       builder->read_inspection, builder->inspect_batch == 1 ? &asked_alone : listing);
 		if (status != STATUS_OK)
 			return status;
 	}
@@ -310,7 +316,7 @@ static int list_images(const struct job *job, struct listing *listing)
 		return STATUS_FAILURE;
 	}
 	*listing = (struct listing){0};
-	int status = read_call(job, &call, "list images", "listing", job->builder->parse_listing, listing);
+	int status = read_call(job, &call, "list images", "listing", NULL, job->builder->parse_listing, listing);
 	if (status == STATUS_OK && job->builder->inspect_command)
 		status = inspect_nameless_images(job, listing);
 	if (status != STATUS_OK)

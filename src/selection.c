@@ -104,23 +104,25 @@ static char *join_name_and_tag(const struct image_name *name)
 }
 
 /* An image shared with another repository keeps its image and its other names: only its tags of
- * the repository go. Where the builder removes by ID only an image with one name, all its tags but
- * the last go first (never a forced removal: that would take containers with it). */
+ * the repository go. Where the builder removes by ID only an image listed under one record, its
+ * tags go first until one record is left: a tag, or a nameless record (nerdctl under k3s lists one
+ * for every image). Never a forced removal: that would take containers with it. */
 static int plan_one(struct prune_plan *plan, const struct image *image, const struct selection_request *request)
 {
 	if (image->containers > 0)
 		return add_action(plan, ACTION_KEEP_IN_USE, image, strdup(image->id), false);
 	bool shared = is_shared(image, request->repository);
-	size_t tags_left = 0;
+	size_t records_left = 0;
 	for (size_t i = 0; i < image->name_count; i++)
-		tags_left += image->names[i].tag != NULL;
-	for (size_t i = 0; i < image->name_count && (shared || (request->untag_before_remove && tags_left > 1)); i++) {
+		records_left += image->names[i].tag || !image->names[i].repository;
+	for (size_t i = 0; i < image->name_count && (shared || (request->untag_before_remove && records_left > 1));
+	     i++) {
 		const struct image_name *name = &image->names[i];
 		if (!names_repository(name, request->repository) || !name->tag)
 			continue;
 		if (add_action(plan, ACTION_UNTAG, image, join_name_and_tag(name), shared) < 0)
 			return -1;
-		tags_left--;
+		records_left--;
 	}
 	return shared ? 0 : add_action(plan, ACTION_REMOVE, image, strdup(image->id), false);
 }

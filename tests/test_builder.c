@@ -83,7 +83,7 @@ START_TEST(test_commands)
 		bool removes_single_named_only;
 	} expected[] = {
 		{"kim", "image|ls|-a|--no-trunc", "image|rm", NULL, 0, false},
-		{"nerdctl", "images|--no-trunc|--format|{{json .}}", "rmi", "image|inspect", 100, true},
+		{"nerdctl", "images|--no-trunc|--format|{{json .}}", "rmi", "image|inspect", 1, true},
 		{"podman", "images|--format|json", "rmi", NULL, 0, true},
 		{"docker", "image|ls|--no-trunc|--format|{{json .}}", "image|rm", "image|inspect", 100, false},
 		{"buildah", "images|--json|--no-trunc", "rmi", "inspect|--type|image", 1, true},
@@ -120,7 +120,7 @@ START_TEST(test_listing_readers)
 	ck_assert(builder_find("podman")->parse_listing == listing_parse_podman_json);
 	ck_assert(builder_find("docker")->parse_listing == listing_parse_json_lines);
 	ck_assert(builder_find("buildah")->parse_listing == listing_parse_buildah_json);
-	ck_assert(builder_find("nerdctl")->read_inspection == listing_read_docker_inspection);
+	ck_assert(builder_find("nerdctl")->read_inspection == listing_read_nerdctl_inspection);
 	ck_assert(builder_find("docker")->read_inspection == listing_read_docker_inspection);
 	ck_assert(builder_find("buildah")->read_inspection == listing_read_buildah_inspection);
 }

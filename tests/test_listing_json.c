@@ -596,6 +596,35 @@ START_TEST(test_nerdctl_listing)
 }
 END_TEST
 
+/* nerdctl's inspection names the image by its config digest: asked alone, its answer is the
+ * asked image's; an answer of another size is refused. */
+START_TEST(test_nerdctl_inspection_is_matched_by_position)
+{
+	struct listing listing;
+	read_ok(listing_parse_json_lines, nerdctl_listing, &listing);
+	struct image *old = (struct image *)find_image(&listing, NERDCTL_OLD);
+	struct listing asked = {old, 1};
+	struct listing_error err = {0, ""};
+	static const char answer[] = "[{\"Id\": \"sha256:" NERDCTL_CONFIG "\", \"RepoTags\": [], \"Config\": "
+				     "{\"Labels\": {\"kimb.repositories\": \"" API "\"}}}]\n\n";
+	ck_assert_msg(inspect(listing_read_nerdctl_inspection, answer, &asked, &err) == 0, "%s", err.message);
+	ck_assert_str_eq(old->label, API);
+	ck_assert_ptr_null(find_image(&listing, NERDCTL_NEW)->label);
+
+	free(old->label);
+	old->label = NULL;
+	ck_assert_int_eq(inspect(listing_read_nerdctl_inspection, "[]", &asked, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "0 images inspected, 1 asked"));
+	char twice[2 * sizeof answer];
+	snprintf(twice, sizeof twice, "[%.*s, %.*s]", (int)strlen(answer) - 4, answer + 1, (int)strlen(answer) - 4,
+		 answer + 1);
+	ck_assert_int_eq(inspect(listing_read_nerdctl_inspection, twice, &asked, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "2 images inspected, 1 asked"));
+	ck_assert_ptr_null(old->label);
+	listing_free(&listing);
+}
+END_TEST
+
 START_TEST(test_empty_listings)
 {
 	static const struct {
@@ -1159,6 +1188,7 @@ Suite *listing_json_suite(void)
 	tcase_add_test(real, test_docker_report_scenario);
 	tcase_add_test(real, test_docker_store);
 	tcase_add_test(real, test_nerdctl_listing);
+	tcase_add_test(real, test_nerdctl_inspection_is_matched_by_position);
 	tcase_add_test(real, test_docker_inspection);
 	tcase_add_test(real, test_buildah_inspection);
 	suite_add_tcase(suite, real);

@@ -328,6 +328,21 @@ START_TEST(kim_removes_a_many_named_image_in_one_call)
 }
 END_TEST
 
+START_TEST(a_nameless_record_counts_as_one_left)
+{
+	/* nerdctl in k3s's namespace: every image also has a nameless record of its own. */
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", "||", NULL);
+	untag_before_remove = true;
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 2);
+	ck_assert_int_eq(plan.actions[0].kind, ACTION_UNTAG);
+	ck_assert_str_eq(plan.actions[0].target, "localhost/whoami/web:old");
+	ck_assert_int_eq(plan.actions[1].kind, ACTION_REMOVE);
+	ck_assert_str_eq(plan.actions[1].target, "bbb");
+}
+END_TEST
+
 Suite *selection_suite(void)
 {
 	Suite *suite = suite_create("selection");
@@ -353,6 +368,7 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, an_image_in_use_is_kept_untouched);
 	tcase_add_test(tc, untag_all_but_one_name_before_removing_where_the_builder_needs_it);
 	tcase_add_test(tc, kim_removes_a_many_named_image_in_one_call);
+	tcase_add_test(tc, a_nameless_record_counts_as_one_left);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
