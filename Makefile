@@ -7,8 +7,8 @@ PKG_CONFIG ?= pkg-config
 
 CFLAGS ?= -O2 -g
 KIMB_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 -DKIMB_VERSION=\"$(VERSION)\" \
-	$(shell $(PKG_CONFIG) --cflags libgit2)
-KIMB_LIBS = $(shell $(PKG_CONFIG) --libs libgit2)
+	$(shell $(PKG_CONFIG) --cflags libgit2 jansson)
+KIMB_LIBS = $(shell $(PKG_CONFIG) --libs libgit2 jansson)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
@@ -33,6 +33,7 @@ tests/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)
 check: kimb tests/check_kimb
 	./tests/check_kimb
 	./tests/integration.sh ./kimb
+	./tests/builders.sh ./kimb
 
 install: kimb
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -1,0 +1,1041 @@
+#!/bin/sh
+# Integration tests against real builders: runs the built kimb with --builder=podman, buildah and
+# docker (the docker client, talking to podman's Docker-compatible API, which each docker test
+# starts and stops itself), with --builder=nerdctl against the stand-in tests/nerdctl, and checks
+# that --builder=auto takes the documented builder from a PATH that holds only some of them.
+# Usage: tests/builders.sh ./kimb [PATTERN]     (PATTERN, a grep -E pattern, picks tests by name)
+#
+# The each_* tests run once per real builder, the test_* ones once. Every test runs in a temporary
+# directory of its own and, for the real builders, on an image store of its own: a storage.conf
+# (driver vfs, graphroot and runroot in the test's directory) through CONTAINERS_STORAGE_CONF, and
+# a containers.conf through CONTAINERS_CONF that keeps podman's other state there too (volumes
+# and its database stay in the graphroot, their default: under --root, podman insists on
+# graphroot/volumes). podman info must name the test's graphroot before anything is built, so the
+# user's images are never looked at. Builds are FROM scratch with a COPY of a file the test
+# changes between builds, so nothing is pulled. Images are made and looked at with the builders
+# themselves; --timestamp seeds (podman) give prior images creation times that differ.
+#
+# nerdctl cannot run here: tests/nerdctl stands in for nerdctl v2.0.5 (see its header).
+
+set -u
+LC_ALL=C
+export LC_ALL
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
+	exit 2
+fi
+PATTERN=${2:-.}
+
+absolute()
+{
+	(cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
+}
+
+KIMB=$(absolute "$1") || exit 2
+TESTS=$(absolute "$0") || exit 2
+TESTS=$(dirname "$TESTS")
+NERDCTL_STUB=$TESTS/nerdctl
+KIM_STUB=$TESTS/kim
+for program in "$KIMB" "$NERDCTL_STUB" "$KIM_STUB"; do
+	if [ ! -x "$program" ]; then
+		printf '%s: %s is not executable\n' "$0" "$program" >&2
+		exit 2
+	fi
+done
+for program in podman buildah docker; do
+	if ! command -v "$program" >/dev/null 2>&1; then
+		printf '%s: %s is not installed (scripts/install-deps.sh installs it)\n' "$0" "$program" >&2
+		exit 2
+	fi
+done
+
+R=localhost/whoami/web
+OTHER=localhost/other/app
+
+# --- helpers for the tests -------------------------------------------------------------------
+
+fail()
+{
+	printf '    FAIL: %s\n' "$*"
+	case_failed=1
+}
+
+# run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status.
+run()
+{
+	"$@" >"$CASE/stdout" 2>"$CASE/stderr"
+	status=$?
+}
+
+# kimb with --builder=$BUILDER (after `prune`, which must come first).
+run_kimb()
+{
+	if [ "${1:-}" = prune ]; then
+		shift
+		run "$KIMB" prune --builder="$BUILDER" "$@"
+	else
+		run "$KIMB" --builder="$BUILDER" "$@"
+	fi
+}
+
+line_count()
+{
+	awk 'END { print NR }' "$1"
+}
+
+short()
+{
+	printf '%.12s\n' "$1"
+}
+
+assert_status()
+{
+	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1; stderr: $(cat "$CASE/stderr")"
+}
+
+# Exact stdout; each argument is one expected line, none for an empty stdout.
+assert_stdout()
+{
+	if [ $# -eq 0 ]; then
+		[ ! -s "$CASE/stdout" ] || fail "stdout should be empty, holds: $(cat "$CASE/stdout")"
+		return
+	fi
+	printf '%s\n' "$@" >"$CASE/expected"
+	cmp -s "$CASE/expected" "$CASE/stdout" ||
+		fail "stdout is
+$(cat "$CASE/stdout")
+expected
+$(cat "$CASE/expected")"
+}
+
+assert_stderr_has()
+{
+	grep -qF -e "$1" "$CASE/stderr" || fail "stderr does not say \"$1\": $(cat "$CASE/stderr")"
+}
+
+assert_stderr_lacks()
+{
+	! grep -qF -e "$1" "$CASE/stderr" || fail "stderr says \"$1\": $(cat "$CASE/stderr")"
+}
+
+# Words quoted as the call logs (tests/nerdctl's, and the wrappers' below) write them.
+q()
+{
+	quoted=
+	for word; do
+		quoted="$quoted${quoted:+ }'$word'"
+	done
+	printf '%s\n' "$quoted"
+}
+
+# --- the image store of a test ---------------------------------------------------------------
+
+# Writes the configuration of a store under directory $1 (graph, run, tmp, ...).
+write_store_conf()
+{
+	mkdir -p "$1/graph" "$1/run" "$1/tmp" "$1/networks" || return 1
+	cat >"$1/storage.conf" <<EOF || return 1
+[storage]
+driver = "vfs"
+graphroot = "$1/graph"
+runroot = "$1/run"
+EOF
+	cat >"$1/containers.conf" <<EOF
+[engine]
+tmp_dir = "$1/tmp"
+events_logger = "file"
+events_logfile_path = "$1/events.log"
+
+[network]
+network_config_dir = "$1/networks"
+EOF
+}
+
+# Points podman, buildah (and the API service) at the store under $1, and checks that podman
+# takes it, so that no test ever builds in the user's store.
+use_store()
+{
+	CONTAINERS_STORAGE_CONF=$1/storage.conf
+	CONTAINERS_CONF=$1/containers.conf
+	export CONTAINERS_STORAGE_CONF CONTAINERS_CONF
+	graphroot=$(podman info --format '{{.Store.GraphRoot}}' 2>"$CASE/podman-info.err")
+	if [ "$graphroot" != "$1/graph" ]; then
+		printf '    FAIL: podman uses the store %s, not %s: %s\n' "$graphroot" "$1/graph" \
+			"$(cat "$CASE/podman-info.err")"
+		exit 1
+	fi
+}
+
+SERVICE_PID=
+
+# Starts podman's Docker-compatible API on $CASE/docker.sock over the test's store and points
+# the docker client at it (DOCKER_HOST; DOCKER_CONFIG keeps the client's own files in the test).
+start_service()
+{
+	mkdir -p "$CASE/docker-config" || exit 1
+	podman system service --time=0 "unix://$CASE/docker.sock" >"$CASE/service.log" 2>&1 &
+	SERVICE_PID=$!
+	tries=0
+	while [ ! -S "$CASE/docker.sock" ] && [ "$tries" -lt 200 ]; do
+		if ! kill -0 "$SERVICE_PID" 2>/dev/null; then
+			break
+		fi
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	if [ ! -S "$CASE/docker.sock" ]; then
+		printf '    FAIL: podman system service did not come up: %s\n' "$(cat "$CASE/service.log")"
+		exit 1
+	fi
+	DOCKER_HOST=unix://$CASE/docker.sock
+	DOCKER_CONFIG=$CASE/docker-config
+	export DOCKER_HOST DOCKER_CONFIG
+}
+
+stop_service()
+{
+	if [ -n "$SERVICE_PID" ]; then
+		kill "$SERVICE_PID" 2>/dev/null
+		wait "$SERVICE_PID" 2>/dev/null
+		SERVICE_PID=
+	fi
+}
+
+# --- images, made and looked at with the builders themselves ---------------------------------
+
+# seed [--with PROGRAM] [--label L] [--timestamp T] [TAG...]: builds a new image (a fresh file
+# in a context of its own) with PROGRAM (default: the builder under test), named TAG...; prints
+# its ID (64 hex). --timestamp needs podman or buildah.
+seed()
+{
+	with=$BUILDER
+	set -- "$@" --end
+	flags=
+	while [ "$1" != --end ]; do
+		case $1 in
+		--with) with=$2; shift 2 ;;
+		--label | --timestamp) flags="$flags $1 $2"; shift 2 ;;
+		*) flags="$flags -t $1"; shift ;;
+		esac
+	done
+	# Counted in a file: seed runs in a subshell, $(seed ...).
+	mkdir -p "$CASE/seed"
+	seeds=$(($(cat "$CASE/seed-count" 2>/dev/null || echo 0) + 1))
+	printf '%s\n' "$seeds" >"$CASE/seed-count"
+	printf 'FROM scratch\nCOPY x /x\n' >"$CASE/seed/Dockerfile"
+	printf 'seed %s of %s\n' "$seeds" "$CASE" >"$CASE/seed/x"
+	# shellcheck disable=SC2086 # flags holds words meant to split (no spaces in the values used)
+	if ! "$with" build -q --iidfile "$CASE/seed/iid" $flags "$CASE/seed" >"$CASE/seed/out" 2>&1; then
+		fail "could not seed with $with build$flags: $(cat "$CASE/seed/out")"
+		return 1
+	fi
+	sed 's/^sha256://' "$CASE/seed/iid"
+}
+
+# The ID (64 hex) of the image named REF, empty when there is none.
+id_named()
+{
+	podman image inspect --format '{{.Id}}' "$1" 2>/dev/null | sed 's/^sha256://'
+}
+
+image_exists()
+{
+	[ -n "$1" ] && podman image exists "$1" 2>/dev/null
+}
+
+# The images as the builder under test lists them, one sorted line `REPOSITORY TAG ID` per name
+# (`<none> <none> ID` for an image without one). `rows -a` for podman: with intermediate images.
+rows()
+{
+	case $BUILDER in
+	podman)
+		podman images ${1:+"$1"} --no-trunc --format '{{.Repository}} {{.Tag}} {{.ID}}'
+		;;
+	buildah)
+		buildah images --no-trunc --format '{{.Name}} {{.Tag}} {{.ID}}'
+		;;
+	docker)
+		docker image ls --no-trunc --format '{{.Repository}} {{.Tag}} {{.ID}}'
+		;;
+	esac | awk '{ sub(/^sha256:/, "", $3); print $1, $2, $3 }' | sort
+}
+
+# The store, as the builder under test lists it, is exactly the lines `REPOSITORY TAG ID` of $1.
+assert_rows()
+{
+	expected=$(printf '%s\n' "$1" | sed '/^$/d' | sort)
+	actual=$(rows ${2:+"$2"})
+	[ "$expected" = "$actual" ] || fail "$BUILDER images${2:+ $2} lists
+$actual
+expected
+$expected"
+}
+
+# Rebuilds the test's context after changing the file it copies, so that each build differs.
+change_context()
+{
+	printf '%s\n' "$1" >"$CASE/work/ctx/x"
+}
+
+# A wrapper around the builder under test, as KIMB_<BUILDER>: logs each call's arguments to
+# $CASE/calls (quoted as q quotes), and with "fail-list" fails the listing (`images`, `image ls`)
+# while passing everything else to the real program.
+make_wrapper()
+{
+	real=$(command -v "$BUILDER")
+	mode=${1:-pass}
+	cat >"$CASE/wrapper" <<EOF || exit 1
+#!/bin/sh
+line=
+previous=
+listing=
+for word; do
+	line="\$line\${line:+ }'\$word'"
+	case \$previous/\$word in
+	*/images | image/ls | image/list) listing=1 ;;
+	esac
+	previous=\$word
+done
+printf '%s\n' "\$line" >>"$CASE/calls"
+if [ -n "\$listing" ] && [ "$mode" = fail-list ]; then
+	echo "Error: the listing fails on purpose" >&2
+	exit 125
+fi
+exec "$real" "\$@"
+EOF
+	chmod +x "$CASE/wrapper" || exit 1
+	printf '%s\n' "$CASE/wrapper"
+}
+
+builder_env()
+{
+	printf 'KIMB_%s\n' "$(printf '%s' "$BUILDER" | tr '[:lower:]' '[:upper:]')"
+}
+
+# --- tests run once for each real builder (podman, buildah, docker) ----------------------------
+
+each_original_report()
+{
+	change_context first
+	run_kimb --time-format=first -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:first"
+	first=$(id_named "$R:first")
+	change_context second
+	run_kimb --time-format=second -t "$R:latest" ctx
+	assert_status 0
+	assert_stdout "$R:second"
+	second=$(id_named "$R:second")
+	if [ -z "$first" ] || [ "$first" = "$second" ]; then
+		fail "the builds made no two images: $first $second"
+	fi
+	assert_rows "$R latest $second
+$R second $second"
+	if [ "$BUILDER" = podman ]; then
+		assert_rows "$R latest $second
+$R second $second" -a
+	fi
+	! image_exists "$first" || fail "the first image $first is still there"
+}
+
+# The issue's "done when", word for word: the default scheme, twice, with a changed file.
+each_done_when_default_scheme()
+{
+	change_context one
+	run "$KIMB" --builder="$BUILDER" -t "$R" ctx
+	assert_status 0
+	grep -qx "$R:[0-9]\{8\}\.[0-9]\{6\}" "$CASE/stdout" || fail "unexpected stdout: $(cat "$CASE/stdout")"
+	change_context two
+	run "$KIMB" --builder="$BUILDER" -t "$R" ctx
+	assert_status 0
+	grep -qx "$R:[0-9]\{8\}\.[0-9]\{6\}" "$CASE/stdout" || fail "unexpected stdout: $(cat "$CASE/stdout")"
+	tag=$(sed 's/.*://' "$CASE/stdout")
+	new=$(id_named "$R:latest")
+	assert_rows "$R latest $new
+$R $tag $new"
+	[ "$BUILDER" != podman ] || assert_rows "$R latest $new
+$R $tag $new" -a
+}
+
+each_other_repositories_untouched()
+{
+	prior=$(seed "$R:p1")
+	admin=$(seed "$R-admin:v1")
+	x=$(seed "${R}x:latest")
+	sub=$(seed "$R/sub:v1" "$R/sub:latest")
+	registry=$(seed "localhost:5000/whoami/web:v1")
+	other=$(seed "$OTHER:latest")
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	new=$(id_named "$R:one")
+	assert_rows "$R latest $new
+$R one $new
+$R-admin v1 $admin
+${R}x latest $x
+$R/sub v1 $sub
+$R/sub latest $sub
+localhost:5000/whoami/web v1 $registry
+$OTHER latest $other"
+	! image_exists "$prior" || fail "the prior image $prior is still there"
+}
+
+each_image_in_use_kept_and_named()
+{
+	busy=$(seed "$R:p1")
+	idle=$(seed "$R:p2")
+	podman create --network none "$R:p1" /x >"$CASE/container" 2>&1 ||
+		fail "podman create failed: $(cat "$CASE/container")"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_stderr_has kept
+	assert_stderr_has "$(short "$busy")"
+	new=$(id_named "$R:one")
+	assert_rows "$R latest $new
+$R one $new
+$R p1 $busy"
+	! image_exists "$idle" || fail "the idle prior image $idle is still there"
+}
+
+each_shared_image_keeps_other_tag()
+{
+	shared=$(seed "$R:old" "$OTHER:v1")
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_stderr_has untagged
+	new=$(id_named "$R:one")
+	assert_rows "$R latest $new
+$R one $new
+$OTHER v1 $shared"
+}
+
+each_prune_keeps_latest()
+{
+	latest=$(seed "$R:latest" "$R:v3")
+	v1=$(seed "$R:v1")
+	v2=$(seed "$R:v2")
+	other=$(seed "$OTHER:latest" "$OTHER:v0")
+	run_kimb prune "$R"
+	assert_status 0
+	assert_stdout
+	assert_rows "$R latest $latest
+$R v3 $latest
+$OTHER latest $other
+$OTHER v0 $other"
+	! image_exists "$v1" || fail "$R:v1 is still there"
+	! image_exists "$v2" || fail "$R:v2 is still there"
+
+	one=$(seed localhost/nolatest:v1)
+	two=$(seed localhost/nolatest:v2)
+	run_kimb prune localhost/nolatest
+	assert_status 0
+	assert_stdout
+	assert_stderr_has "localhost/nolatest has no latest image"
+	if ! image_exists "$one" || ! image_exists "$two"; then
+		fail "prune removed an image of a repository without latest"
+	fi
+}
+
+# --keep orders by the builder's creation time: the seeds' tags say nothing of their age.
+each_keep_newest_by_creation_time()
+{
+	newest=$(seed --with podman --timestamp 3000 "$R:a")
+	oldest=$(seed --with podman --timestamp 1000 "$R:b")
+	middle=$(seed --with podman --timestamp 2000 "$R:c")
+	run_kimb --keep=1 --time-format=new -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:new"
+	new=$(id_named "$R:new")
+	assert_rows "$R latest $new
+$R new $new
+$R a $newest"
+	! image_exists "$oldest" || fail "the oldest prior image is still there"
+	! image_exists "$middle" || fail "the middle prior image is still there"
+}
+
+each_listing_failure_removes_nothing()
+{
+	prior=$(seed "$R:p1")
+	wrapper=$(make_wrapper fail-list)
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one -t "$R" ctx
+	assert_status 3
+	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:one" ] ||
+		fail "stdout holds more than the result: $(cat "$CASE/stdout")"
+	grep -q "'build'" "$CASE/calls" || fail "no build call: $(cat "$CASE/calls")"
+	! grep -qE "'rmi'|'rm'|'untag'" "$CASE/calls" || fail "a removal after a failed listing: $(cat "$CASE/calls")"
+	new=$(id_named "$R:one")
+	assert_rows "$R latest $new
+$R one $new
+$R p1 $prior"
+}
+
+# The store reached only through global flags: the environment points at an empty decoy store
+# (podman, buildah) or at no daemon (docker), so a call without them would miss the images.
+each_global_flags_on_every_call()
+{
+	prior=$(seed "$R:p1")
+	wrapper=$(make_wrapper)
+	case $BUILDER in
+	docker)
+		globals="-H $DOCKER_HOST"
+		DOCKER_HOST=unix://$CASE/no-daemon.sock
+		;;
+	*)
+		globals="--root $CASE/store/graph --runroot $CASE/store/run"
+		write_store_conf "$CASE/decoy" || exit 1
+		CONTAINERS_STORAGE_CONF=$CASE/decoy/storage.conf
+		;;
+	esac
+	# shellcheck disable=SC2086 # the globals are words without spaces
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" $globals --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	# shellcheck disable=SC2086
+	prefix="$(q $globals) "
+	awk -v prefix="$prefix" 'substr($0, 1, length(prefix)) != prefix { bad++ } END { exit bad > 0 || NR < 3 }' \
+		"$CASE/calls" || fail "not every call (of at least 3) begins with $prefix: $(cat "$CASE/calls")"
+	case $BUILDER in
+	docker) DOCKER_HOST=${globals#-H } ;;
+	*)
+		[ -z "$(podman images -q)" ] || fail "the decoy store holds images: $(podman images)"
+		CONTAINERS_STORAGE_CONF=$CASE/store/storage.conf
+		;;
+	esac
+	new=$(id_named "$R:one")
+	assert_rows "$R latest $new
+$R one $new"
+	! image_exists "$prior" || fail "the prior image $prior is still there"
+}
+
+# The builder's own output (build steps, image IDs, removal messages) never reaches stdout.
+each_stdout_only_unique_references()
+{
+	seed "$R:p1" >/dev/null
+	seed "$R:s1" "$OTHER:v1" >/dev/null
+	run_kimb --time-format=one -t "$R" -t "$OTHER" ctx
+	assert_status 0
+	assert_stdout "$R:one" "$OTHER:one"
+	change_context quiet
+	run_kimb --time-format=two -q -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:two"
+}
+
+# An image kimb built that lost every name (the same unique tag built again) is removed by the
+# label kimb put on it; an image that lost its names without kimb's label is left where the
+# builder shows it as <none> (docker, buildah), and removed where it keeps the old name (podman).
+each_nameless_images()
+{
+	change_context same-1
+	run_kimb --time-format=same -t "$R" ctx
+	assert_status 0
+	first=$(id_named "$R:same")
+	change_context same-2
+	run_kimb --time-format=same -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:same"
+	second=$(id_named "$R:same")
+	if [ -z "$first" ] || [ "$first" = "$second" ]; then
+		fail "the builds made no two images: $first $second"
+	fi
+	! image_exists "$first" || fail "kimb's own nameless image $first is still there"
+
+	unlabelled=$(seed "$R:latest")
+	seed "$R:latest" >/dev/null
+	foreign=$(seed --label "kimb.repositories=$OTHER" "$R:x1")
+	seed "$R:x1" >/dev/null
+	change_context third
+	run_kimb --time-format=third -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:third"
+	case $BUILDER in
+	podman) ! image_exists "$unlabelled" || fail "podman's nameless image (old name $R) is still there" ;;
+	*) image_exists "$unlabelled" || fail "an unlabelled nameless image was removed" ;;
+	esac
+	case $BUILDER in
+	podman) ! image_exists "$foreign" || fail "podman's nameless image (old name $R:x1) is still there" ;;
+	*) image_exists "$foreign" || fail "a nameless image labelled for $OTHER was removed" ;;
+	esac
+	new=$(id_named "$R:third")
+	rows | grep -v '^<none> ' >"$CASE/named"
+	printf '%s\n' "$R latest $new" "$R third $new" | sort >"$CASE/expected-named"
+	cmp -s "$CASE/named" "$CASE/expected-named" || fail "named images:
+$(cat "$CASE/named")"
+}
+
+# --- nerdctl, through the stand-in -------------------------------------------------------------
+
+nerdctl_rows()
+{
+	NERDCTL_STUB_INSPECT=1 "$NERDCTL_STUB" -n "${1:-default}" images --no-trunc --format '{{json .}}' |
+		awk '{
+			match($0, /"ID":"[^"]*"/); id = substr($0, RSTART + 6, RLENGTH - 7); sub(/^sha256:/, "", id)
+			match($0, /"Repository":"[^"]*"/); repository = substr($0, RSTART + 14, RLENGTH - 15)
+			match($0, /"Tag":"[^"]*"/); tag = substr($0, RSTART + 7, RLENGTH - 8)
+			print repository, tag, id
+		}' | sort
+}
+
+assert_nerdctl_rows()
+{
+	expected=$(printf '%s\n' "$1" | sed '/^$/d' | sort)
+	actual=$(nerdctl_rows "${2:-default}")
+	[ "$expected" = "$actual" ] || fail "nerdctl -n ${2:-default} images lists
+$actual
+expected
+$expected"
+}
+
+# The ID of the image named REF in namespace $2 (default: default).
+nerdctl_id()
+{
+	nerdctl_rows "${2:-default}" | awk -v ref="$1" '$1 ":" $2 == ref { print $3 }'
+}
+
+nerdctl_seed()
+{
+	"$NERDCTL_STUB" --stub-seed "$@" || fail "could not seed: $*"
+}
+
+# The calls kimb made, with the label flag spelled one way (--label=L and --label L are one).
+nerdctl_calls()
+{
+	sed "s/'--label=kimb\.repositories=/'--label' 'kimb.repositories=/g" "$NERDCTL_STUB_DIR/calls" 2>/dev/null
+}
+
+# assert_build_call CALL LABEL: a build call was CALL (words as q quotes them) with the words
+# `--label LABEL` somewhere among its build flags.
+assert_build_call()
+{
+	label="$(q --label "$2") "
+	nerdctl_calls | awk -v call="$1" -v label="$label" '{
+		at = index($0, label)
+		if (at && substr($0, 1, at - 1) substr($0, at + length(label)) == call)
+			found = 1
+	} END { exit !found }' || fail "no call $1 with $label among
+$(nerdctl_calls)"
+}
+
+hex()
+{
+	printf '%s' "$1" | sha256sum | sed 's/ .*//'
+}
+
+nerdctl_setup()
+{
+	BUILDER=nerdctl
+	NERDCTL_STUB_DIR=$CASE/nerdctl
+	KIMB_NERDCTL=$NERDCTL_STUB
+	export NERDCTL_STUB_DIR KIMB_NERDCTL
+	mkdir -p "$NERDCTL_STUB_DIR" || exit 1
+}
+
+test_nerdctl_original_report()
+{
+	nerdctl_setup
+	run_kimb --time-format=first -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:first"
+	first=$(nerdctl_id "$R:first")
+	run_kimb --time-format=second -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:second"
+	second=$(nerdctl_id "$R:second")
+	if [ -z "$first" ] || [ "$first" = "$second" ]; then
+		fail "the builds made no two images: $first $second"
+	fi
+	assert_nerdctl_rows "$R latest $second
+$R second $second"
+	assert_build_call "$(q build -t "$R" --tag "$R:second" -- ctx)" "kimb.repositories=$R"
+}
+
+# k3s's namespace, where the CRI plugin keeps a record of every image by its config digest, so
+# that an old image stays listed as <none> and every image has one more (nameless) line.
+test_nerdctl_k8s_namespace()
+{
+	nerdctl_setup
+	run_kimb -n k8s.io --time-format=first -t "$R" ctx
+	assert_status 0
+	run_kimb --namespace=k8s.io --time-format=second -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:second"
+	second=$(nerdctl_id "$R:second" k8s.io)
+	assert_nerdctl_rows "$R latest $second
+$R second $second
+<none> <none> $second" k8s.io
+	[ -z "$(nerdctl_rows)" ] || fail "the default namespace holds images: $(nerdctl_rows)"
+
+	run_kimb -n k8s.io --time-format=second -t "$R" ctx
+	assert_status 0
+	third=$(nerdctl_id "$R:second" k8s.io)
+	assert_nerdctl_rows "$R latest $third
+$R second $third
+<none> <none> $third" k8s.io
+}
+
+test_nerdctl_nameless_images()
+{
+	nerdctl_setup
+	mine=$(hex mine)
+	unlabelled=$(hex unlabelled)
+	foreign=$(hex foreign)
+	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER,$R" "$mine"
+	nerdctl_seed -n k8s.io "$unlabelled"
+	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER" "$foreign"
+	run_kimb -n k8s.io --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	new=$(nerdctl_id "$R:one" k8s.io)
+	assert_nerdctl_rows "$R latest $new
+$R one $new
+<none> <none> $new
+<none> <none> $unlabelled
+<none> <none> $foreign" k8s.io
+}
+
+# In the default namespace a nameless image is the dangling record of a build without a tag.
+test_nerdctl_dangling_build_untouched()
+{
+	nerdctl_setup
+	dangling=$(hex dangling)
+	prior=$(hex prior)
+	nerdctl_seed "$dangling"
+	nerdctl_seed "$prior" "$R:p1"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	new=$(nerdctl_id "$R:one")
+	assert_nerdctl_rows "$R latest $new
+$R one $new
+<none> <none> $dangling"
+}
+
+test_nerdctl_other_repositories_and_shared()
+{
+	nerdctl_setup
+	prior=$(hex prior)
+	admin=$(hex admin)
+	x=$(hex x)
+	shared=$(hex shared)
+	many=$(hex many)
+	nerdctl_seed "$prior" "$R:p1"
+	nerdctl_seed "$admin" "$R-admin:v1"
+	nerdctl_seed "$x" "${R}x:latest"
+	nerdctl_seed "$shared" "$R:s1" "$OTHER:v1"
+	nerdctl_seed "$many" "$R:m1" "$R:m2"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_stderr_has untagged
+	new=$(nerdctl_id "$R:one")
+	assert_nerdctl_rows "$R latest $new
+$R one $new
+$R-admin v1 $admin
+${R}x latest $x
+$OTHER v1 $shared"
+}
+
+test_nerdctl_in_use_kept()
+{
+	nerdctl_setup
+	busy=$(hex busy)
+	idle=$(hex idle)
+	nerdctl_seed "$busy" "$R:p1"
+	nerdctl_seed "$idle" "$R:p2"
+	printf '%s\n' "$busy" >"$NERDCTL_STUB_DIR/in-use"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_stderr_has kept
+	assert_stderr_has "$(short "$busy")"
+	new=$(nerdctl_id "$R:one")
+	assert_nerdctl_rows "$R latest $new
+$R one $new
+$R p1 $busy"
+}
+
+test_nerdctl_prune_and_keep()
+{
+	nerdctl_setup
+	nerdctl_seed --created 3000 "$(hex latest)" "$R:latest" "$R:v3"
+	nerdctl_seed --created 1000 "$(hex v1)" "$R:v1"
+	nerdctl_seed --created 2000 "$(hex v2)" "$R:v2"
+	nerdctl_seed "$(hex other)" "$OTHER:latest"
+	run_kimb prune "$R"
+	assert_status 0
+	assert_stdout
+	assert_nerdctl_rows "$R latest $(hex latest)
+$R v3 $(hex latest)
+$OTHER latest $(hex other)"
+
+	nerdctl_seed -n keep --created 3000 "$(hex a)" "$R:a"
+	nerdctl_seed -n keep --created 1000 "$(hex b)" "$R:b"
+	nerdctl_seed -n keep --created 2000 "$(hex c)" "$R:c"
+	run_kimb -n keep --keep=1 --time-format=new -t "$R" ctx
+	assert_status 0
+	new=$(nerdctl_id "$R:new" keep)
+	assert_nerdctl_rows "$R latest $new
+$R new $new
+$R a $(hex a)" keep
+
+	nerdctl_seed -n nolatest "$(hex n1)" "$R:v1"
+	run_kimb prune -n nolatest "$R"
+	assert_status 0
+	assert_stderr_has "$R has no latest image"
+	assert_nerdctl_rows "$R v1 $(hex n1)" nolatest
+}
+
+test_nerdctl_listing_failures_exit_3()
+{
+	nerdctl_setup
+	prior=$(hex prior)
+	nerdctl_seed "$prior" "$R:p1"
+	for failure in fail-list garble-list; do
+		: >"$NERDCTL_STUB_DIR/$failure"
+		run_kimb --time-format=one -t "$R" ctx
+		assert_status 3
+		! nerdctl_calls | grep -q "'rmi'" || fail "$failure: a removal: $(nerdctl_calls)"
+		rm "$NERDCTL_STUB_DIR/$failure"
+	done
+	new=$(nerdctl_id "$R:one")
+	assert_nerdctl_rows "$R latest $new
+$R one $new
+$R p1 $prior"
+
+	# A nameless image makes kimb read labels. nerdctl cannot inspect some images: one whose
+	# inspection fails keeps no label, so it stays, and the named prior image still goes.
+	nameless=$(hex nameless)
+	nerdctl_seed -n k8s.io --label "kimb.repositories=$R" "$nameless"
+	nerdctl_seed -n k8s.io "$prior" "$R:p1"
+	: >"$NERDCTL_STUB_DIR/fail-inspect"
+	rm -f "$NERDCTL_STUB_DIR/calls"
+	run_kimb -n k8s.io --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "the images asked about are kept"
+	nerdctl_calls | grep -q "'inspect'" || fail "fail-inspect: no inspection: $(nerdctl_calls)"
+	new=$(nerdctl_id "$R:one" k8s.io)
+	assert_nerdctl_rows "$R latest $new
+$R one $new
+<none> <none> $new
+<none> <none> $nameless" k8s.io
+}
+
+test_nerdctl_failed_build_and_removal()
+{
+	nerdctl_setup
+	prior=$(hex prior)
+	nerdctl_seed "$prior" "$R:p1"
+	printf '7\n' >"$NERDCTL_STUB_DIR/fail-build"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 7
+	assert_stdout
+	rm "$NERDCTL_STUB_DIR/fail-build"
+	: >"$NERDCTL_STUB_DIR/fail-rm"
+	run_kimb --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	assert_stderr_has "$(short "$prior")"
+	image_new=$(nerdctl_id "$R:one")
+	assert_nerdctl_rows "$R latest $image_new
+$R one $image_new
+$R p1 $prior"
+}
+
+test_nerdctl_global_flags_on_every_call()
+{
+	nerdctl_setup
+	prior=$(hex prior)
+	nerdctl_seed -n ns1 "$prior" "$R:p1"
+	run_kimb -n ns1 -a /run/k3s/containerd/containerd.sock --snapshotter=native --debug \
+		--time-format=one -t "$R" --build-arg A=1 -f Dockerfile ctx
+	assert_status 0
+	assert_stdout "$R:one"
+	globals=$(q -n ns1 -a /run/k3s/containerd/containerd.sock --snapshotter=native --debug)
+	nerdctl_calls | awk -v prefix="$globals " 'substr($0, 1, length(prefix)) != prefix { bad++ }
+		END { exit bad > 0 || NR < 3 }' || fail "not every call begins with $globals: $(nerdctl_calls)"
+	assert_build_call "$globals $(q build -t "$R" --build-arg A=1 -f Dockerfile --tag "$R:one" -- ctx)" \
+		"kimb.repositories=$R"
+	new=$(nerdctl_id "$R:one" ns1)
+	assert_nerdctl_rows "$R latest $new
+$R one $new" ns1
+
+	rm -f "$NERDCTL_STUB_DIR/calls"
+	run_kimb -H unix:///run/containerd/containerd.sock --namespace=ns2 --time-format=two -t "$R" -t "$OTHER:v1" ctx
+	assert_status 0
+	assert_stdout "$R:two" "$OTHER:two"
+	assert_build_call "$(q -H unix:///run/containerd/containerd.sock --namespace=ns2 build -t "$R" -t "$OTHER:v1" \
+		--tag "$R:two" --tag "$OTHER:two" --tag "$OTHER:latest" -- ctx)" "kimb.repositories=$R,$OTHER"
+}
+
+# --- auto: which builder a PATH with only some of them gives ---------------------------------
+
+# stand_in DIR NAME PROGRAM: an executable NAME in DIR that logs `NAME ARGS` to $CASE/auto-calls
+# and runs PROGRAM (a real builder, on the test's store, or a stand-in) with the usual PATH, so
+# that a PATH holding DIR alone offers kimb exactly the builders put there.
+stand_in()
+{
+	cat >"$1/$2" <<EOF || exit 1
+#!/bin/sh
+printf '%s %s\\n' "$2" "\$*" >>"$CASE/auto-calls"
+PATH=/usr/local/bin:/usr/bin:/bin
+export PATH
+exec "$3" "\$@"
+EOF
+	chmod +x "$1/$2" || exit 1
+}
+
+# run_auto DIR [VAR=VALUE...]: kimb, by its absolute path, with PATH=DIR only.
+run_auto()
+{
+	path=$1
+	shift
+	rm -f "$CASE/auto-calls"
+	run env PATH="$path" "$@" "$KIMB" --time-format=one -t "$R" ctx
+}
+
+# auto took BUILDER: said so once, and only BUILDER was run.
+assert_auto_took()
+{
+	assert_status 0
+	assert_stdout "$R:one"
+	[ "$(grep -c "using $1" "$CASE/stderr")" -eq 1 ] || fail "stderr does not say once \"using $1\": $(cat "$CASE/stderr")"
+	[ -s "$CASE/auto-calls" ] || fail "no builder was run"
+	! grep -qv "^$1 " "$CASE/auto-calls" 2>/dev/null || fail "not only $1 was run: $(cat "$CASE/auto-calls")"
+	grep -q "^$1 .*build" "$CASE/auto-calls" 2>/dev/null || fail "$1 did not build: $(cat "$CASE/auto-calls")"
+}
+
+# The builders join the PATH in the reverse of auto's order, so each one joining is the one taken.
+test_auto_picks_documented_builder()
+{
+	write_store_conf "$CASE/store" || exit 1
+	use_store "$CASE/store"
+	start_service
+	bin=$CASE/bin
+	mkdir -p "$bin" "$CASE/kim" "$CASE/nerdctl" || exit 1
+	KIM_STUB_DIR=$CASE/kim
+	NERDCTL_STUB_DIR=$CASE/nerdctl
+	export KIM_STUB_DIR NERDCTL_STUB_DIR
+
+	stand_in "$bin" buildah "$(command -v buildah)"
+	run_auto "$bin"
+	assert_auto_took buildah
+
+	stand_in "$bin" docker "$(command -v docker)"
+	run_auto "$bin"
+	assert_auto_took docker
+
+	stand_in "$bin" podman "$(command -v podman)"
+	run_auto "$bin"
+	assert_auto_took podman
+
+	stand_in "$bin" nerdctl "$NERDCTL_STUB"
+	run_auto "$bin"
+	assert_auto_took nerdctl
+
+	stand_in "$bin" kim "$KIM_STUB"
+	run_auto "$bin"
+	assert_auto_took kim
+
+	# An explicit builder is taken as given, without a word about it.
+	run_auto "$bin" KIMB_BUILDER=docker
+	assert_status 0
+	assert_stderr_lacks using
+	! grep -qv '^docker ' "$CASE/auto-calls" || fail "KIMB_BUILDER=docker did not win: $(cat "$CASE/auto-calls")"
+	rm -f "$CASE/auto-calls"
+	run env PATH="$bin" KIMB_BUILDER=docker "$KIMB" --builder=podman --time-format=one -t "$R" ctx
+	assert_status 0
+	assert_stderr_lacks using
+	! grep -qv '^podman ' "$CASE/auto-calls" || fail "--builder=podman did not win: $(cat "$CASE/auto-calls")"
+}
+
+test_auto_honours_override_alone()
+{
+	write_store_conf "$CASE/store" || exit 1
+	use_store "$CASE/store"
+	mkdir -p "$CASE/empty" "$CASE/elsewhere" || exit 1
+	stand_in "$CASE/elsewhere" podman "$(command -v podman)"
+	run_auto "$CASE/empty" KIMB_PODMAN="$CASE/elsewhere/podman"
+	assert_auto_took podman
+
+	run_auto "$CASE/empty"
+	[ "$status" -ne 0 ] || fail "auto with no builder anywhere succeeded"
+	assert_stdout
+	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
+	[ ! -e "$CASE/auto-calls" ] || fail "a builder was run: $(cat "$CASE/auto-calls")"
+}
+
+# --- the runner ------------------------------------------------------------------------------
+
+passed=0
+failed=0
+
+# Rootless podman leaves files owned by other IDs of its user namespace: those go from within it.
+cleanup_case()
+{
+	rm -rf "$CASE" 2>/dev/null || podman unshare rm -rf "$CASE"
+}
+
+# run_test FUNCTION [BUILDER]: a test_* function, or an each_* function for one real builder.
+run_test()
+{
+	test_name=$1${2:+[$2]}
+	printf '%s\n' "$test_name" | grep -qE -e "$PATTERN" || return 0
+	CASE=$(mktemp -d "${TMPDIR:-/tmp}/kimb-builders.XXXXXX") || exit 1
+	mkdir "$CASE/locks" "$CASE/work" "$CASE/work/ctx" || exit 1
+	printf 'FROM scratch\nCOPY x /x\n' >"$CASE/work/ctx/Dockerfile" || exit 1
+	printf 'initial\n' >"$CASE/work/ctx/x" || exit 1
+	(
+		for variable in $(env | sed -n 's/^\(KIMB_[A-Za-z0-9_]*\)=.*/\1/p'); do
+			unset "$variable"
+		done
+		unset DOCKER_HOST DOCKER_CONFIG CONTAINER_HOST
+		KIMB_LOCK_DIR=$CASE/locks
+		export KIMB_LOCK_DIR
+		trap stop_service EXIT
+		trap 'stop_service; exit 130' INT
+		trap 'stop_service; exit 143' TERM
+		cd "$CASE/work" || exit 1
+		case_failed=0
+		BUILDER=${2:-}
+		if [ -n "$BUILDER" ]; then
+			write_store_conf "$CASE/store" || exit 1
+			use_store "$CASE/store"
+			[ "$BUILDER" != docker ] || start_service
+		fi
+		"$1"
+		exit "$case_failed"
+	) >"$CASE/report" 2>&1
+	case_status=$?
+	if [ "$case_status" -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'ok   %s\n' "$test_name"
+		cleanup_case
+	else
+		failed=$((failed + 1))
+		printf 'FAIL %s (kept in %s)\n' "$test_name" "$CASE"
+		cat "$CASE/report"
+		for file in stdout stderr calls nerdctl/calls; do
+			[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
+		done
+	fi
+}
+
+# A test interrupted stops its own service (its traps); then the run stops.
+trap 'printf "interrupted after %s passed, %s failed\n" "$passed" "$failed"; exit 130' INT
+trap 'printf "terminated after %s passed, %s failed\n" "$passed" "$failed"; exit 143' TERM
+
+SELF=$TESTS/builders.sh
+for name in $(sed -n 's/^\(each_[a-z0-9_]*\)()$/\1/p' "$SELF"); do
+	for builder in podman buildah docker; do
+		run_test "$name" "$builder"
+	done
+done
+for name in $(sed -n 's/^\(test_[a-z0-9_]*\)()$/\1/p' "$SELF"); do
+	run_test "$name"
+done
+
+printf '%s passed, %s failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
