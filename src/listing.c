@@ -51,6 +51,17 @@ struct listing_quote listing_quote(const char *text, size_t length)
 	return quote;
 }
 
+bool listing_next_line(const char *text, size_t length, size_t *pos, const char **line, size_t *line_length)
+{
+	if (*pos >= length)
+		return false;
+	*line = text + *pos;
+	const char *newline = memchr(*line, '\n', length - *pos);
+	*line_length = newline ? (size_t)(newline - *line) : length - *pos;
+	*pos += *line_length + (newline ? 1 : 0);
+	return true;
+}
+
 void listing_name_free(struct image_name *name)
 {
 	free(name->repository);

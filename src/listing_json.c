@@ -358,13 +358,10 @@ int listing_parse_json_lines(const char *text, size_t length, struct listing *ou
 	struct listing_rows rows = {NULL, 0};
 	int status = 0;
 	size_t number = 0;
-	for (size_t pos = 0; status == 0 && pos < length;) {
-		const char *line = text + pos;
-		const char *newline = memchr(line, '\n', length - pos);
-		size_t line_length = newline ? (size_t)(newline - line) : length - pos;
-		pos += line_length + (newline ? 1 : 0);
+	const char *line;
+	size_t line_length;
+	for (size_t pos = 0; status == 0 && listing_next_line(text, length, &pos, &line, &line_length);)
 		status = read_json_line(line, line_length, ++number, &rows, err);
-	}
 	if (status == 0)
 		status = listing_rows_group(&rows, out, err);
 	listing_rows_free(&rows);

@@ -272,11 +272,9 @@ int listing_parse_kim_table(const char *text, size_t length, struct listing *out
 	struct listing_rows rows = {NULL, 0};
 	int status = 0;
 	size_t number = 0;
-	for (size_t pos = 0; status == 0 && pos < length;) {
-		const char *line = text + pos;
-		const char *newline = memchr(line, '\n', length - pos);
-		size_t line_length = newline ? (size_t)(newline - line) : length - pos;
-		pos += line_length + (newline ? 1 : 0);
+	const char *line;
+	size_t line_length;
+	for (size_t pos = 0; status == 0 && listing_next_line(text, length, &pos, &line, &line_length);) {
 		number++;
 
 		if (number == 1) {

@@ -78,6 +78,10 @@ int listing_reject_within(struct listing_error *err, const char *format, ...);
 
 #define LISTING_EXCERPT_MAX 48
 
+/* The line of the LENGTH bytes at TEXT that starts at *POS: sets *LINE and *LINE_LENGTH (without
+ * its '\n'; the last line may lack one) and moves *POS past it. False once *POS reaches LENGTH. */
+bool listing_next_line(const char *text, size_t length, size_t *pos, const char **line, size_t *line_length);
+
 /* A value for a message: in double quotes, cut to LISTING_EXCERPT_MAX bytes and "..." when longer. */
 struct listing_quote {
 	char text[LISTING_EXCERPT_MAX + sizeof "\"...\""];

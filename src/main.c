@@ -101,7 +101,8 @@ static size_t count_words(const char *const *words)
 	return count;
 }
 
-/* Every call starts with the executable and the global flags, so that each reaches the same cluster. */
+/* Every call starts with the executable and the global flags, so that each reaches the same cluster
+ * or image store. */
 static int start_call(struct word_list *call, const struct options *options, const char *const *command)
 {
 	*call = (struct word_list){0};
@@ -127,7 +128,7 @@ static int run_call(struct word_list *call, enum run_stdout mode, struct run_res
 	return status;
 }
 
-/* The status kimb exits with when kim could not be run at all, or -1 when kim ran and exited. */
+/* The status kimb exits with when the builder could not be run at all, or -1 when it ran and exited. */
 static int status_of_broken_run(const struct run_result *result, const struct options *options)
 {
 	char description[256];
@@ -158,15 +159,6 @@ struct job {
 	char **latest_references;  /* build: NAME:latest of each target that kimb tags as latest, else NULL */
 };
 
-static char *join_reference(const char *name, const char *tag)
-{
-	size_t size = strlen(name) + 1 + strlen(tag) + 1;
-	char *joined = malloc(size);
-	if (joined)
-		snprintf(joined, size, "%s:%s", name, tag);
-	return joined;
-}
-
 /* --LABEL_FLAG=KEY=R1,R2: the normalized repositories of the build, by which kimb finds its old
  * images once a builder has taken their names. */
 static char *repositories_label(const char *label_flag, const struct options *options)
@@ -186,22 +178,23 @@ static char *repositories_label(const char *label_flag, const struct options *op
 static int build(struct job *job)
 {
 	const struct options *options = job->options;
-	const char *tag_flag[] = {"--tag", NULL};
+	char tag_flag[64];
+	snprintf(tag_flag, sizeof tag_flag, "--%s", job->builder->tag_flag);
 	struct word_list call;
 	if (start_call(&call, options, job->builder->build_command) < 0 ||
 	    append_words(&call, options->build_args.words, options->build_args.count) < 0)
 		goto out_of_memory;
 	for (size_t i = 0; i < options->target_count; i++) {
 		const struct target *target = &options->targets[i];
-		if (append_words(&call, tag_flag, 1) < 0 || append_word(&call, job->unique_references[i]) < 0)
+		if (append_word(&call, tag_flag) < 0 || append_word(&call, job->unique_references[i]) < 0)
 			goto out_of_memory;
 		/* The user's own NAME or NAME:latest is already among the build flags. */
 		if (!target->latest_given) {
-			char *latest = join_reference(target->name, "latest");
+			char *latest = reference_join(target->name, "latest");
 			if (!latest)
 				goto out_of_memory;
 			job->latest_references[i] = latest;
-			if (append_words(&call, tag_flag, 1) < 0 || append_word(&call, latest) < 0)
+			if (append_word(&call, tag_flag) < 0 || append_word(&call, latest) < 0)
 				goto out_of_memory;
 		}
 	}
@@ -445,7 +438,7 @@ static int prepare_build(struct job *job)
 		return STATUS_USAGE;
 	}
 	for (size_t i = 0; i < options->target_count; i++)
-		if (!(job->unique_references[i] = join_reference(options->targets[i].name, tag))) {
+		if (!(job->unique_references[i] = reference_join(options->targets[i].name, tag))) {
 			say("out of memory");
 			return STATUS_FAILURE;
 		}

@@ -256,3 +256,12 @@ void reference_free(struct reference *ref)
 	free(ref->digest);
 	ref->name = ref->repository = ref->tag = ref->digest = NULL;
 }
+
+char *reference_join(const char *name, const char *tag)
+{
+	size_t size = strlen(name) + 1 + strlen(tag) + 1;
+	char *joined = malloc(size);
+	if (joined)
+		snprintf(joined, size, "%s:%s", name, tag);
+	return joined;
+}

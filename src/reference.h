@@ -20,6 +20,9 @@ int reference_parse(const char *text, struct reference *out, const char **why);
 
 void reference_free(struct reference *ref);
 
+/* NAME:TAG in a malloc'd string, or NULL when memory ran out. */
+char *reference_join(const char *name, const char *tag);
+
 /* True when TAG matches [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 bool reference_tag_is_valid(const char *tag);
 

@@ -1,12 +1,12 @@
 #include "selection.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "array.h"
+#include "reference.h"
 #include "tagscheme.h"
 
 struct candidate {
@@ -94,15 +94,6 @@ static int add_action(struct prune_plan *plan, enum prune_action_kind kind, cons
 	return 0;
 }
 
-static char *join_name_and_tag(const struct image_name *name)
-{
-	size_t size = strlen(name->shown) + 1 + strlen(name->tag) + 1;
-	char *joined = malloc(size);
-	if (joined)
-		snprintf(joined, size, "%s:%s", name->shown, name->tag);
-	return joined;
-}
-
 /* An image shared with another repository keeps its image and its other names: only its tags of
  * the repository go. Where the builder removes by ID only an image listed under one record, its
  * tags go first until one record is left: a tag, or a nameless record (nerdctl under k3s lists one
@@ -120,7 +111,7 @@ static int plan_one(struct prune_plan *plan, const struct image *image, const st
 		const struct image_name *name = &image->names[i];
 		if (!names_repository(name, request->repository) || !name->tag)
 			continue;
-		if (add_action(plan, ACTION_UNTAG, image, join_name_and_tag(name), shared) < 0)
+		if (add_action(plan, ACTION_UNTAG, image, reference_join(name->shown, name->tag), shared) < 0)
 			return -1;
 		records_left--;
 	}
