@@ -35,6 +35,9 @@ check: kimb tests/check_kimb
 	./tests/integration.sh ./kimb
 	./tests/builders.sh ./kimb
 
+bench: kimb
+	./scripts/bench.sh ./kimb
+
 install: kimb
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	cp kimb $(DESTDIR)$(BINDIR)/kimb
@@ -48,6 +51,6 @@ uninstall:
 clean:
 	rm -f kimb tests/check_kimb src/*.o src/*.d tests/*.o tests/*.d
 
-.PHONY: all check install uninstall clean
+.PHONY: all check bench install uninstall clean
 
 -include $(wildcard src/*.d tests/*.d)
