@@ -1,37 +1,42 @@
 #!/bin/sh
-# kimb's main job, shown end to end: the same repository built twice, first with plain kim (the
-# old image is left behind), then with kimb (it is removed). Uses tests/kim, the stand-in kim, since
-# kim itself needs a k3s cluster; run from a clone after `make`.
+# kimb's main job on a real image store: the same repository built twice. Plain podman leaves the
+# old image behind; kimb removes it. Everything happens in a throwaway podman store
+# (CONTAINERS_STORAGE_CONF), never in the user's. Run from a clone after `make`.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$top/kimb" ] || { echo "demo.sh: build kimb first (make)" >&2; exit 1; }
+command -v podman >/dev/null || { echo "demo.sh: needs podman (scripts/install-deps.sh)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export KIM_STUB_DIR="$work/kim" KIMB_KIM="$top/tests/kim" KIMB_LOCK_DIR="$work/locks"
-mkdir -p "$KIM_STUB_DIR" "$work/web"
-printf 'FROM scratch\nCOPY date.txt /\n' >"$work/web/Dockerfile"
-kim() { "$KIMB_KIM" "$@"; }
+cat >"$work/storage.conf" <<CONF
+[storage]
+driver = "vfs"
+graphroot = "$work/graph"
+runroot = "$work/run"
+CONF
+export CONTAINERS_STORAGE_CONF="$work/storage.conf" KIMB_LOCK_DIR="$work/locks"
+mkdir "$work/web"
+printf 'FROM scratch\nCOPY build.txt /\n' >"$work/web/Containerfile"
+cd "$work/web"
+repository=localhost/whoami/web
 
-echo '$ kim build -t localhost/whoami/web:latest .   # twice'
+show() { echo "\$ $*" >&2; "$@"; }
+
 for build in 1 2; do
-	echo "build $build" >"$work/web/date.txt"
-	kim build -t localhost/whoami/web:latest "$work/web" >/dev/null
+	echo "build $build" >build.txt
+	show podman build -q -t "$repository:latest" . >/dev/null
 done
-kim image ls
-
+show podman images -a
 echo
-echo '$ kimb prune localhost/whoami/web'
-"$top/kimb" prune localhost/whoami/web
-kim image ls
-
+show "$top/kimb" prune --builder=podman "$repository"
+show podman images -a
 for build in 3 4; do
-	echo "build $build" >"$work/web/date.txt"
-	# one-second time tags: make the two builds' tags differ
-	[ "$build" = 3 ] || sleep 1
+	echo "build $build" >build.txt
 	echo
-	echo '$ kimb -t localhost/whoami/web .'
-	"$top/kimb" -t localhost/whoami/web "$work/web" 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
-	grep '^kimb:' "$work/stderr" || true
-	kim image ls
+	echo "\$ $top/kimb --builder=podman -t $repository ." >&2
+	# the build's own progress is left out; kimb's report is kept
+	"$top/kimb" --builder=podman -t "$repository" . 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+	grep '^kimb:' "$work/stderr" >&2 || true
+	show podman images -a
 done
