@@ -20,17 +20,14 @@
 set -u
 LC_ALL=C
 export LC_ALL
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
 	exit 2
 fi
 PATTERN=${2:-.}
-
-absolute()
-{
-	(cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
-}
 
 KIMB=$(absolute "$1") || exit 2
 TESTS=$(absolute "$0") || exit 2
@@ -52,21 +49,9 @@ done
 
 R=localhost/whoami/web
 OTHER=localhost/other/app
+CASE_LOGS='stdout stderr calls nerdctl/calls'
 
 # --- helpers for the tests -------------------------------------------------------------------
-
-fail()
-{
-	printf '    FAIL: %s\n' "$*"
-	case_failed=1
-}
-
-# run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status.
-run()
-{
-	"$@" >"$CASE/stdout" 2>"$CASE/stderr"
-	status=$?
-}
 
 # kimb with --builder=$BUILDER (after `prune`, which must come first).
 run_kimb()
@@ -79,54 +64,9 @@ run_kimb()
 	fi
 }
 
-line_count()
-{
-	awk 'END { print NR }' "$1"
-}
-
 short()
 {
 	printf '%.12s\n' "$1"
-}
-
-assert_status()
-{
-	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1; stderr: $(cat "$CASE/stderr")"
-}
-
-# Exact stdout; each argument is one expected line, none for an empty stdout.
-assert_stdout()
-{
-	if [ $# -eq 0 ]; then
-		[ ! -s "$CASE/stdout" ] || fail "stdout should be empty, holds: $(cat "$CASE/stdout")"
-		return
-	fi
-	printf '%s\n' "$@" >"$CASE/expected"
-	cmp -s "$CASE/expected" "$CASE/stdout" ||
-		fail "stdout is
-$(cat "$CASE/stdout")
-expected
-$(cat "$CASE/expected")"
-}
-
-assert_stderr_has()
-{
-	grep -qF -e "$1" "$CASE/stderr" || fail "stderr does not say \"$1\": $(cat "$CASE/stderr")"
-}
-
-assert_stderr_lacks()
-{
-	! grep -qF -e "$1" "$CASE/stderr" || fail "stderr says \"$1\": $(cat "$CASE/stderr")"
-}
-
-# Words quoted as the call logs (tests/nerdctl's, and the wrappers' below) write them.
-q()
-{
-	quoted=
-	for word; do
-		quoted="$quoted${quoted:+ }'$word'"
-	done
-	printf '%s\n' "$quoted"
 }
 
 # --- the image store of a test ---------------------------------------------------------------
@@ -264,12 +204,7 @@ rows()
 # The store, as the builder under test lists it, is exactly the lines `REPOSITORY TAG ID` of $1.
 assert_rows()
 {
-	expected=$(printf '%s\n' "$1" | sed '/^$/d' | sort)
-	actual=$(rows ${2:+"$2"})
-	[ "$expected" = "$actual" ] || fail "$BUILDER images${2:+ $2} lists
-$actual
-expected
-$expected"
+	assert_listing "$BUILDER images${2:+ $2} lists" "$1" "$(rows ${2:+"$2"})"
 }
 
 # Rebuilds the test's context after changing the file it copies, so that each build differs.
@@ -581,12 +516,7 @@ nerdctl_rows()
 
 assert_nerdctl_rows()
 {
-	expected=$(printf '%s\n' "$1" | sed '/^$/d' | sort)
-	actual=$(nerdctl_rows "${2:-default}")
-	[ "$expected" = "$actual" ] || fail "nerdctl -n ${2:-default} images lists
-$actual
-expected
-$expected"
+	assert_listing "nerdctl -n ${2:-default} images lists" "$1" "$(nerdctl_rows "${2:-default}")"
 }
 
 # The ID of the image named REF in namespace $2 (default: default).
@@ -617,11 +547,6 @@ assert_build_call()
 			found = 1
 	} END { exit !found }' || fail "no call $1 with $label among
 $(nerdctl_calls)"
-}
-
-hex()
-{
-	printf '%s' "$1" | sha256sum | sed 's/ .*//'
 }
 
 nerdctl_setup()
@@ -679,9 +604,9 @@ $R second $third
 test_nerdctl_nameless_images()
 {
 	nerdctl_setup
-	mine=$(hex mine)
-	unlabelled=$(hex unlabelled)
-	foreign=$(hex foreign)
+	mine=$(id_of mine)
+	unlabelled=$(id_of unlabelled)
+	foreign=$(id_of foreign)
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER,$R" "$mine"
 	nerdctl_seed -n k8s.io "$unlabelled"
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER" "$foreign"
@@ -700,8 +625,8 @@ $R one $new
 test_nerdctl_dangling_build_untouched()
 {
 	nerdctl_setup
-	dangling=$(hex dangling)
-	prior=$(hex prior)
+	dangling=$(id_of dangling)
+	prior=$(id_of prior)
 	nerdctl_seed "$dangling"
 	nerdctl_seed "$prior" "$R:p1"
 	run_kimb --time-format=one -t "$R" ctx
@@ -716,11 +641,11 @@ $R one $new
 test_nerdctl_other_repositories_and_shared()
 {
 	nerdctl_setup
-	prior=$(hex prior)
-	admin=$(hex admin)
-	x=$(hex x)
-	shared=$(hex shared)
-	many=$(hex many)
+	prior=$(id_of prior)
+	admin=$(id_of admin)
+	x=$(id_of x)
+	shared=$(id_of shared)
+	many=$(id_of many)
 	nerdctl_seed "$prior" "$R:p1"
 	nerdctl_seed "$admin" "$R-admin:v1"
 	nerdctl_seed "$x" "${R}x:latest"
@@ -741,8 +666,8 @@ $OTHER v1 $shared"
 test_nerdctl_in_use_kept()
 {
 	nerdctl_setup
-	busy=$(hex busy)
-	idle=$(hex idle)
+	busy=$(id_of busy)
+	idle=$(id_of idle)
 	nerdctl_seed "$busy" "$R:p1"
 	nerdctl_seed "$idle" "$R:p2"
 	printf '%s\n' "$busy" >"$NERDCTL_STUB_DIR/in-use"
@@ -760,38 +685,38 @@ $R p1 $busy"
 test_nerdctl_prune_and_keep()
 {
 	nerdctl_setup
-	nerdctl_seed --created 3000 "$(hex latest)" "$R:latest" "$R:v3"
-	nerdctl_seed --created 1000 "$(hex v1)" "$R:v1"
-	nerdctl_seed --created 2000 "$(hex v2)" "$R:v2"
-	nerdctl_seed "$(hex other)" "$OTHER:latest"
+	nerdctl_seed --created 3000 "$(id_of latest)" "$R:latest" "$R:v3"
+	nerdctl_seed --created 1000 "$(id_of v1)" "$R:v1"
+	nerdctl_seed --created 2000 "$(id_of v2)" "$R:v2"
+	nerdctl_seed "$(id_of other)" "$OTHER:latest"
 	run_kimb prune "$R"
 	assert_status 0
 	assert_stdout
-	assert_nerdctl_rows "$R latest $(hex latest)
-$R v3 $(hex latest)
-$OTHER latest $(hex other)"
+	assert_nerdctl_rows "$R latest $(id_of latest)
+$R v3 $(id_of latest)
+$OTHER latest $(id_of other)"
 
-	nerdctl_seed -n keep --created 3000 "$(hex a)" "$R:a"
-	nerdctl_seed -n keep --created 1000 "$(hex b)" "$R:b"
-	nerdctl_seed -n keep --created 2000 "$(hex c)" "$R:c"
+	nerdctl_seed -n keep --created 3000 "$(id_of a)" "$R:a"
+	nerdctl_seed -n keep --created 1000 "$(id_of b)" "$R:b"
+	nerdctl_seed -n keep --created 2000 "$(id_of c)" "$R:c"
 	run_kimb -n keep --keep=1 --time-format=new -t "$R" ctx
 	assert_status 0
 	new=$(nerdctl_id "$R:new" keep)
 	assert_nerdctl_rows "$R latest $new
 $R new $new
-$R a $(hex a)" keep
+$R a $(id_of a)" keep
 
-	nerdctl_seed -n nolatest "$(hex n1)" "$R:v1"
+	nerdctl_seed -n nolatest "$(id_of n1)" "$R:v1"
 	run_kimb prune -n nolatest "$R"
 	assert_status 0
 	assert_stderr_has "$R has no latest image"
-	assert_nerdctl_rows "$R v1 $(hex n1)" nolatest
+	assert_nerdctl_rows "$R v1 $(id_of n1)" nolatest
 }
 
 test_nerdctl_listing_failures_exit_3()
 {
 	nerdctl_setup
-	prior=$(hex prior)
+	prior=$(id_of prior)
 	nerdctl_seed "$prior" "$R:p1"
 	for failure in fail-list garble-list; do
 		: >"$NERDCTL_STUB_DIR/$failure"
@@ -807,7 +732,7 @@ $R p1 $prior"
 
 	# A nameless image makes kimb read labels. nerdctl cannot inspect some images: one whose
 	# inspection fails keeps no label, so it stays, and the named prior image still goes.
-	nameless=$(hex nameless)
+	nameless=$(id_of nameless)
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$R" "$nameless"
 	nerdctl_seed -n k8s.io "$prior" "$R:p1"
 	: >"$NERDCTL_STUB_DIR/fail-inspect"
@@ -826,7 +751,7 @@ $R one $new
 test_nerdctl_failed_build_and_removal()
 {
 	nerdctl_setup
-	prior=$(hex prior)
+	prior=$(id_of prior)
 	nerdctl_seed "$prior" "$R:p1"
 	printf '7\n' >"$NERDCTL_STUB_DIR/fail-build"
 	run_kimb --time-format=one -t "$R" ctx
@@ -847,7 +772,7 @@ $R p1 $prior"
 test_nerdctl_global_flags_on_every_call()
 {
 	nerdctl_setup
-	prior=$(hex prior)
+	prior=$(id_of prior)
 	nerdctl_seed -n ns1 "$prior" "$R:p1"
 	run_kimb -n ns1 -a /run/k3s/containerd/containerd.sock --snapshotter=native --debug \
 		--time-format=one -t "$R" --build-arg A=1 -f Dockerfile ctx
@@ -969,73 +894,46 @@ test_auto_honours_override_alone()
 
 # --- the runner ------------------------------------------------------------------------------
 
-passed=0
-failed=0
-
 # Rootless podman leaves files owned by other IDs of its user namespace: those go from within it.
 cleanup_case()
 {
 	rm -rf "$CASE" 2>/dev/null || podman unshare rm -rf "$CASE"
 }
 
-# run_test FUNCTION [BUILDER]: a test_* function, or an each_* function for one real builder.
-run_test()
+# with_builder FUNCTION [BUILDER]: a test_* function, or an each_* function on BUILDER (a real
+# one) with a store of its own and, for docker, the API service; a context ready to build.
+with_builder()
+{
+	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
+	printf 'initial\n' >ctx/x || exit 1
+	unset DOCKER_HOST DOCKER_CONFIG CONTAINER_HOST
+	trap stop_service EXIT
+	trap 'stop_service; exit 130' INT
+	trap 'stop_service; exit 143' TERM
+	BUILDER=${2:-}
+	if [ -n "$BUILDER" ]; then
+		write_store_conf "$CASE/store" || exit 1
+		use_store "$CASE/store"
+		[ "$BUILDER" != docker ] || start_service
+	fi
+	"$1"
+}
+
+# run_selected FUNCTION [BUILDER]: the test, when its name matches PATTERN.
+run_selected()
 {
 	test_name=$1${2:+[$2]}
 	printf '%s\n' "$test_name" | grep -qE -e "$PATTERN" || return 0
-	CASE=$(mktemp -d "${TMPDIR:-/tmp}/kimb-builders.XXXXXX") || exit 1
-	mkdir "$CASE/locks" "$CASE/work" "$CASE/work/ctx" || exit 1
-	printf 'FROM scratch\nCOPY x /x\n' >"$CASE/work/ctx/Dockerfile" || exit 1
-	printf 'initial\n' >"$CASE/work/ctx/x" || exit 1
-	(
-		for variable in $(env | sed -n 's/^\(KIMB_[A-Za-z0-9_]*\)=.*/\1/p'); do
-			unset "$variable"
-		done
-		unset DOCKER_HOST DOCKER_CONFIG CONTAINER_HOST
-		KIMB_LOCK_DIR=$CASE/locks
-		export KIMB_LOCK_DIR
-		trap stop_service EXIT
-		trap 'stop_service; exit 130' INT
-		trap 'stop_service; exit 143' TERM
-		cd "$CASE/work" || exit 1
-		case_failed=0
-		BUILDER=${2:-}
-		if [ -n "$BUILDER" ]; then
-			write_store_conf "$CASE/store" || exit 1
-			use_store "$CASE/store"
-			[ "$BUILDER" != docker ] || start_service
-		fi
-		"$1"
-		exit "$case_failed"
-	) >"$CASE/report" 2>&1
-	case_status=$?
-	if [ "$case_status" -eq 0 ]; then
-		passed=$((passed + 1))
-		printf 'ok   %s\n' "$test_name"
-		cleanup_case
-	else
-		failed=$((failed + 1))
-		printf 'FAIL %s (kept in %s)\n' "$test_name" "$CASE"
-		cat "$CASE/report"
-		for file in stdout stderr calls nerdctl/calls; do
-			[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
-		done
-	fi
+	run_test "$test_name" with_builder "$@"
 }
 
-# A test interrupted stops its own service (its traps); then the run stops.
-trap 'printf "interrupted after %s passed, %s failed\n" "$passed" "$failed"; exit 130' INT
-trap 'printf "terminated after %s passed, %s failed\n" "$passed" "$failed"; exit 143' TERM
-
-SELF=$TESTS/builders.sh
-for name in $(sed -n 's/^\(each_[a-z0-9_]*\)()$/\1/p' "$SELF"); do
+for name in $(functions_named each); do
 	for builder in podman buildah docker; do
-		run_test "$name" "$builder"
+		run_selected "$name" "$builder"
 	done
 done
-for name in $(sed -n 's/^\(test_[a-z0-9_]*\)()$/\1/p' "$SELF"); do
-	run_test "$name"
+for name in $(functions_named test); do
+	run_selected "$name"
 done
 
-printf '%s passed, %s failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+summary

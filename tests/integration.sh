@@ -8,16 +8,13 @@
 set -u
 LC_ALL=C
 export LC_ALL
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 if [ $# -ne 1 ]; then
 	printf 'usage: %s KIMB\n' "$0" >&2
 	exit 2
 fi
-
-absolute()
-{
-	(cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
-}
 
 KIMB=$(absolute "$1") || exit 2
 STUB=$(absolute "$0") || exit 2
@@ -28,36 +25,9 @@ if [ ! -x "$KIMB" ] || [ ! -x "$STUB" ]; then
 fi
 
 R=localhost/whoami/web
+CASE_LOGS='stdout stderr kim/calls'
 
 # --- helpers for the tests -------------------------------------------------------------------
-
-fail()
-{
-	printf '    FAIL: %s\n' "$*"
-	case_failed=1
-}
-
-id_of()
-{
-	printf '%s' "$1" | sha256sum | sed 's/ .*//'
-}
-
-# Words quoted as the stub logs them, for comparing whole calls.
-q()
-{
-	quoted=
-	for word; do
-		quoted="$quoted${quoted:+ }'$word'"
-	done
-	printf '%s\n' "$quoted"
-}
-
-# run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status.
-run()
-{
-	"$@" >"$CASE/stdout" 2>"$CASE/stderr"
-	status=$?
-}
 
 run_kimb()
 {
@@ -83,11 +53,6 @@ id_listed()
 	store_rows "${3:-kube-image}" | awk -v image="$1" -v tag="$2" '$1 == image && $2 == tag { print $3 }'
 }
 
-line_count()
-{
-	awk 'END { print NR }' "$1"
-}
-
 calls_file()
 {
 	printf '%s/calls\n' "$KIM_STUB_DIR"
@@ -107,36 +72,6 @@ count_calls()
 	else
 		printf '0\n'
 	fi
-}
-
-assert_status()
-{
-	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1"
-}
-
-# Exact stdout; each argument is one expected line, none for an empty stdout.
-assert_stdout()
-{
-	if [ $# -eq 0 ]; then
-		[ ! -s "$CASE/stdout" ] || fail "stdout should be empty, holds: $(cat "$CASE/stdout")"
-		return
-	fi
-	printf '%s\n' "$@" >"$CASE/expected"
-	cmp -s "$CASE/expected" "$CASE/stdout" ||
-		fail "stdout is
-$(cat "$CASE/stdout")
-expected
-$(cat "$CASE/expected")"
-}
-
-assert_stderr_has()
-{
-	grep -qF -e "$1" "$CASE/stderr" || fail "stderr does not say \"$1\""
-}
-
-assert_stderr_lacks()
-{
-	! grep -qF -e "$1" "$CASE/stderr" || fail "stderr says \"$1\""
 }
 
 assert_calls()
@@ -170,12 +105,7 @@ assert_every_call_starts()
 # The images left in namespace $2 (default kube-image) are exactly the lines `IMAGE TAG ID` of $1.
 assert_store()
 {
-	expected=$(printf '%s\n' "$1" | sed '/^$/d' | sort)
-	actual=$(store_rows "${2:-kube-image}")
-	[ "$expected" = "$actual" ] || fail "store ${2:-kube-image} holds
-$actual
-expected
-$expected"
+	assert_listing "store ${2:-kube-image} holds" "$1" "$(store_rows "${2:-kube-image}")"
 }
 
 # Waits (at most 10 s) for a file to appear.
@@ -922,46 +852,20 @@ test_help_and_version()
 
 # --- the runner ------------------------------------------------------------------------------
 
-passed=0
-failed=0
-
-run_test()
+# Test $1 against the stand-in, with a kim state of its own.
+with_stub()
 {
-	CASE=$(mktemp -d "${TMPDIR:-/tmp}/kimb-test.XXXXXX") || exit 1
-	mkdir "$CASE/kim" "$CASE/locks" "$CASE/work" "$CASE/work/ctx" || exit 1
-	(
-		for variable in $(env | sed -n 's/^\(KIMB*_[A-Za-z0-9_]*\)=.*/\1/p'); do
-			unset "$variable"
-		done
-		KIM_STUB_DIR=$CASE/kim
-		KIMB_LOCK_DIR=$CASE/locks
-		KIMB_KIM=$STUB
-		# kim's own rules are tested here; how auto picks a builder is tests/builders.sh's
-		KIMB_BUILDER=kim
-		export KIM_STUB_DIR KIMB_LOCK_DIR KIMB_KIM KIMB_BUILDER
-		cd "$CASE/work" || exit 1
-		case_failed=0
-		"$1"
-		exit "$case_failed"
-	) >"$CASE/report" 2>&1
-	case_status=$?
-	if [ "$case_status" -eq 0 ]; then
-		passed=$((passed + 1))
-		printf 'ok   %s\n' "$1"
-		rm -rf "$CASE"
-	else
-		failed=$((failed + 1))
-		printf 'FAIL %s (kept in %s)\n' "$1" "$CASE"
-		cat "$CASE/report"
-		for file in stdout stderr kim/calls; do
-			[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
-		done
-	fi
+	mkdir "$CASE/kim" || exit 1
+	KIM_STUB_DIR=$CASE/kim
+	KIMB_KIM=$STUB
+	# kim's own rules are tested here; how auto picks a builder is tests/builders.sh's
+	KIMB_BUILDER=kim
+	export KIM_STUB_DIR KIMB_KIM KIMB_BUILDER
+	"$1"
 }
 
-for name in $(sed -n 's/^\(test_[a-z0-9_]*\)()$/\1/p' "$(dirname "$STUB")/integration.sh"); do
-	run_test "$name"
+for name in $(functions_named test); do
+	run_test "$name" with_stub "$name"
 done
 
-printf '%s passed, %s failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+summary

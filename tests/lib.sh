@@ -1,0 +1,150 @@
+# The test framework of tests/integration.sh and tests/builders.sh, sourced by both: assertions
+# on the last command run, and a runner that gives each test a directory of its own, counts the
+# results and prints `N passed, N failed`. POSIX sh; the scripts set -u and LC_ALL themselves.
+
+absolute()
+{
+	(cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
+}
+
+# --- helpers for the tests -------------------------------------------------------------------
+
+fail()
+{
+	printf '    FAIL: %s\n' "$*"
+	case_failed=1
+}
+
+# run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status.
+run()
+{
+	"$@" >"$CASE/stdout" 2>"$CASE/stderr"
+	status=$?
+}
+
+line_count()
+{
+	awk 'END { print NR }' "$1"
+}
+
+# A made-up image ID (64 hex) for a word, the same for the same word.
+id_of()
+{
+	printf '%s' "$1" | sha256sum | sed 's/ .*//'
+}
+
+# Words quoted as the stand-ins (and builders.sh's wrappers) log them, for comparing whole calls.
+q()
+{
+	quoted=
+	for word; do
+		quoted="$quoted${quoted:+ }'$word'"
+	done
+	printf '%s\n' "$quoted"
+}
+
+assert_status()
+{
+	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1; stderr: $(cat "$CASE/stderr")"
+}
+
+# Exact stdout; each argument is one expected line, none for an empty stdout.
+assert_stdout()
+{
+	if [ $# -eq 0 ]; then
+		[ ! -s "$CASE/stdout" ] || fail "stdout should be empty, holds: $(cat "$CASE/stdout")"
+		return
+	fi
+	printf '%s\n' "$@" >"$CASE/expected"
+	cmp -s "$CASE/expected" "$CASE/stdout" ||
+		fail "stdout is
+$(cat "$CASE/stdout")
+expected
+$(cat "$CASE/expected")"
+}
+
+assert_stderr_has()
+{
+	grep -qF -e "$1" "$CASE/stderr" || fail "stderr does not say \"$1\": $(cat "$CASE/stderr")"
+}
+
+assert_stderr_lacks()
+{
+	! grep -qF -e "$1" "$CASE/stderr" || fail "stderr says \"$1\": $(cat "$CASE/stderr")"
+}
+
+# assert_listing WHAT EXPECTED ACTUAL: ACTUAL, sorted lines, is exactly the lines of EXPECTED in
+# any order (empty ones left out); WHAT, e.g. "store x holds", heads the failure.
+assert_listing()
+{
+	expected=$(printf '%s\n' "$2" | sed '/^$/d' | sort)
+	[ "$expected" = "$3" ] || fail "$1
+$3
+expected
+$expected"
+}
+
+# --- the runner ------------------------------------------------------------------------------
+
+passed=0
+failed=0
+
+# The test functions of the running script whose names begin with PREFIX_, in order.
+functions_named()
+{
+	sed -n "s/^\\($1_[a-z0-9_]*\\)()\$/\\1/p" "$0"
+}
+
+# Removes a passed test's directory; a script may define its own after sourcing this file.
+cleanup_case()
+{
+	rm -rf "$CASE"
+}
+
+# run_test NAME COMMAND...: runs COMMAND... (a test function, or a setup that ends by calling one)
+# in a subshell, in a new directory $CASE: work, holding an empty ctx, is its working directory,
+# locks its KIMB_LOCK_DIR, and no other KIM_* or KIMB_* variable is set. The test fails when it
+# calls fail or exits non-zero; a failed test's directory is kept and its report printed, with
+# those of the files named in $CASE_LOGS (paths under $CASE) that are not empty.
+run_test()
+{
+	test_name=$1
+	shift
+	CASE=$(mktemp -d "${TMPDIR:-/tmp}/kimb-$(basename "$0" .sh).XXXXXX") || exit 1
+	mkdir "$CASE/locks" "$CASE/work" "$CASE/work/ctx" || exit 1
+	(
+		for variable in $(env | sed -n 's/^\(KIMB*_[A-Za-z0-9_]*\)=.*/\1/p'); do
+			unset "$variable"
+		done
+		KIMB_LOCK_DIR=$CASE/locks
+		export KIMB_LOCK_DIR
+		cd "$CASE/work" || exit 1
+		case_failed=0
+		"$@"
+		exit "$case_failed"
+	) >"$CASE/report" 2>&1
+	case_status=$?
+	if [ "$case_status" -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'ok   %s\n' "$test_name"
+		cleanup_case
+	else
+		failed=$((failed + 1))
+		printf 'FAIL %s (kept in %s)\n' "$test_name" "$CASE"
+		cat "$CASE/report"
+		for file in $CASE_LOGS; do
+			[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
+		done
+	fi
+}
+
+# A test interrupted ends with its own traps (builders.sh's stop its service); then the run stops.
+trap 'printf "interrupted after %s passed, %s failed\n" "$passed" "$failed"; exit 130' INT
+trap 'printf "terminated after %s passed, %s failed\n" "$passed" "$failed"; exit 143' TERM
+
+# The totals; fails when any test failed.
+summary()
+{
+	printf '%s passed, %s failed\n' "$passed" "$failed"
+	[ "$failed" -eq 0 ]
+}
