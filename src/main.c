@@ -116,9 +116,11 @@ static int start_call(struct word_list *call, const struct options *options, con
 	return 0;
 }
 
-/* Runs CALL and releases it. Returns 0 with RESULT filled, or -1 when memory ran out. */
+/* Runs CALL and releases it. Returns 0 with RESULT filled, or -1 when memory ran out. A signal
+ * received before or during the call ends kimb: no call starts after it. */
 static int run_call(struct word_list *call, enum run_stdout mode, struct run_result *result)
 {
+	stop_if_interrupted();
 	int status = append_word(call, NULL);
 	if (status == 0)
 		status = runner_run((char *const *)call->words, mode, result);
@@ -417,7 +419,7 @@ static int prune(const struct job *job, const struct listing *listing)
 	return status;
 }
 
-/* Makes the unique tag and NAME:TAG for every target; all of it is checked before kim runs. */
+/* Makes the unique tag and NAME:TAG for every target; all of it is checked before the builder runs. */
 static int prepare_build(struct job *job)
 {
 	const struct options *options = job->options;
