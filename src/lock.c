@@ -92,7 +92,7 @@ static void make_lock_file_name(const char *repository, char name[LOCK_FILE_NAME
 {
 	size_t length = 0;
 
-	for (; repository[length] && length < READABLE_PREFIX_LENGTH; length++)
+	for (; length < READABLE_PREFIX_LENGTH && repository[length]; length++)
 		name[length] = is_portable_file_name_character(repository[length]) ? repository[length] : '_';
 	snprintf(name + length, LOCK_FILE_NAME_SIZE - length, "-%016" PRIx64 ".lock", fnv1a_64(repository));
 }
