@@ -200,10 +200,11 @@ static int compare_by_id_order(const void *a, const void *b)
 	return by_id != 0 ? by_id : compare_orders(x, y);
 }
 
+/* Creation times may differ: nerdctl dates each name of an image by when that name was made. */
 static bool same_facts(const struct listing_row *a, const struct listing_row *b)
 {
-	return a->has_created == b->has_created && (!a->has_created || a->created == b->created) &&
-	       a->containers == b->containers && compare_optional(a->label, b->label) == 0;
+	return a->has_created == b->has_created && a->containers == b->containers &&
+	       compare_optional(a->label, b->label) == 0;
 }
 
 /* Drops the repeats of an image's names, once sorted by compare_by_id_name_order, and checks that all
@@ -267,7 +268,6 @@ int listing_rows_group(struct listing_rows *rows, struct listing *out, struct li
 		image->id = copy_optional(row->id, &failed);
 		image->label = copy_optional(row->label, &failed);
 		image->has_created = row->has_created;
-		image->created = row->created;
 		image->containers = row->containers;
 		image->names = malloc((end - first) * sizeof *image->names);
 		if (failed || !image->names) {
@@ -275,6 +275,8 @@ int listing_rows_group(struct listing_rows *rows, struct listing *out, struct li
 			return listing_reject(err, 0, "out of memory");
 		}
 		for (size_t j = first; j < end; j++) {
+			if (j == first || rows->items[j].created > image->created)
+				image->created = rows->items[j].created;
 			image->names[image->name_count++] = rows->items[j].name;
 			rows->items[j].name = (struct image_name){NULL, NULL, NULL};
 		}

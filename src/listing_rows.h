@@ -37,8 +37,8 @@ struct listing_row listing_row_start(const char *id, size_t length);
 int listing_rows_add(struct listing_rows *rows, struct listing_row *row, size_t line, struct listing_error *err);
 
 /* Groups ROWS by ID into OUT, sorted by ID: each image gets its names in listing order, each name once
- * (podman lists an image with two names twice), and its creation time, containers and label, which
- * all of its rows must agree on. Names move into OUT; ROWS still needs listing_rows_free. Returns 0,
+ * (podman lists an image with two names twice), its containers and label, which all of its rows must
+ * agree on, and the latest creation time of its rows (nerdctl dates each name apart). Names move into OUT; ROWS still needs listing_rows_free. Returns 0,
  * or -1 with ERR filled and OUT empty. */
 int listing_rows_group(struct listing_rows *rows, struct listing *out, struct listing_error *err);
 

@@ -556,6 +556,9 @@ nerdctl_setup()
 	KIMB_NERDCTL=$NERDCTL_STUB
 	export NERDCTL_STUB_DIR KIMB_NERDCTL
 	mkdir -p "$NERDCTL_STUB_DIR" || exit 1
+	# A clock of its own, a second apart per build: a name a rebuild moves keeps its first date,
+	# as containerd does, so an image's names are dated apart in every run, not only in some.
+	echo 1795720000 >"$NERDCTL_STUB_DIR/clock"
 }
 
 test_nerdctl_original_report()
