@@ -286,12 +286,20 @@ int listing_rows_group(struct listing_rows *rows, struct listing *out, struct li
 	return 0;
 }
 
-static bool has_repository(const struct image *image)
+bool listing_is_lower_hex(const char *text, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool listing_image_is_nameless(const struct image *image)
 {
 	for (size_t i = 0; i < image->name_count; i++)
 		if (image->names[i].repository)
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
 /* An entry names a repository only when it parses with neither tag nor digest; anything else is
@@ -333,7 +341,7 @@ int listing_attribute_labels(struct listing *listing)
 {
 	for (size_t i = 0; i < listing->count; i++) {
 		struct image *image = &listing->images[i];
-		if (!image->label || has_repository(image))
+		if (!image->label || !listing_image_is_nameless(image))
 			continue;
 		for (const char *entry = image->label;;) {
 			size_t length = strcspn(entry, ",");

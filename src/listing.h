@@ -63,6 +63,9 @@ int listing_read_buildah_inspection(const char *text, size_t length, struct list
  * shows: ASKED holds exactly the images asked about, in order, and the Nth object is the Nth one's. */
 int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err);
 
+/* True when IMAGE has no name with a repository: a <none> image. */
+bool listing_image_is_nameless(const struct image *image);
+
 /* Gives each image that has no name with a repository a lost name (tag NULL) for every valid
  * repository its label names, so that selection finds kimb's own nameless images. Returns 0, or -1
  * when memory ran out. */

@@ -10,8 +10,6 @@
 #include "listing_rows.h"
 
 #define NONE "<none>"
-#define ID_PREFIX "sha256:"
-#define ID_LENGTH 64
 #define NOT_AVAILABLE "N/A"
 
 /* Where a listing that is one JSON array of objects keeps each fact about an image; NULL where it
@@ -64,13 +62,6 @@ static int reject_string(struct listing_error *err, size_t line, const char *key
 			      listing_quote(json_string_value(value), json_string_length(value)).text);
 }
 
-static bool is_lower_hex(const char *text, size_t length)
-{
-	for (size_t i = 0; i < length; i++)
-		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
-			return false;
-	return true;
-}
 
 /* Points *HEX at the ID under KEY: "sha256:" and 64 hex digits, or the digits alone. */
 static int read_id(json_t *object, const char *key, size_t line, const char **hex, struct listing_error *err)
@@ -80,12 +71,12 @@ static int read_id(json_t *object, const char *key, size_t line, const char **he
 		return -1;
 	const char *text = json_string_value(value);
 	size_t length = json_string_length(value);
-	size_t prefix_length = strlen(ID_PREFIX);
-	if (length == prefix_length + ID_LENGTH && memcmp(text, ID_PREFIX, prefix_length) == 0) {
+	size_t prefix_length = strlen(LISTING_ID_PREFIX);
+	if (length == prefix_length + LISTING_ID_MAX && memcmp(text, LISTING_ID_PREFIX, prefix_length) == 0) {
 		text += prefix_length;
 		length -= prefix_length;
 	}
-	if (length != ID_LENGTH || !is_lower_hex(text, length))
+	if (length != LISTING_ID_MAX || !listing_is_lower_hex(text, length))
 		return reject_string(err, line, key, value);
 	*hex = text;
 	return 0;
@@ -136,7 +127,7 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 	const char *id;
 	if (read_id(entry, format->id, 0, &id, err) != 0)
 		return -1;
-	struct listing_row facts = listing_row_start(id, ID_LENGTH);
+	struct listing_row facts = listing_row_start(id, LISTING_ID_MAX);
 
 	json_t *created;
 	if (get_member(entry, format->created, JSON_INTEGER, false, 0, &created, err) != 0)
@@ -322,7 +313,7 @@ static int read_json_line_fields(json_t *object, size_t number, struct listing_r
 	    get_member(object, "CreatedAt", JSON_STRING, false, number, &created, err) != 0 ||
 	    get_member(object, "Containers", JSON_STRING, false, number, &containers, err) != 0)
 		return -1;
-	*row = listing_row_start(id, ID_LENGTH);
+	*row = listing_row_start(id, LISTING_ID_MAX);
 	if (created) {
 		if (!parse_go_time(json_string_value(created), &row->created))
 			return reject_string(err, number, "CreatedAt", created);

@@ -7,9 +7,7 @@
 #include "listing_rows.h"
 
 #define NONE "<none>"
-#define ID_PREFIX "sha256:"
 #define SHORT_ID_LENGTH 13
-#define FULL_ID_LENGTH 64
 
 enum column { COLUMN_IMAGE, COLUMN_TAG, COLUMN_DIGEST, COLUMN_ID, COLUMN_SIZE, COLUMN_KINDS };
 
@@ -158,15 +156,15 @@ static struct span hex_digits(struct span cell)
 {
 	static const struct span invalid = {NULL, 0};
 	struct span hex = cell;
-	size_t prefix_length = strlen(ID_PREFIX);
+	size_t prefix_length = strlen(LISTING_ID_PREFIX);
 
-	if (cell.length == prefix_length + FULL_ID_LENGTH && memcmp(cell.text, ID_PREFIX, prefix_length) == 0) {
+	if (cell.length == prefix_length + LISTING_ID_MAX && memcmp(cell.text, LISTING_ID_PREFIX, prefix_length) == 0) {
 		hex.text += prefix_length;
 		hex.length -= prefix_length;
 	} else if (cell.length != SHORT_ID_LENGTH) {
 		return invalid;
 	}
-	return all_in(hex.text, hex.length, "0123456789abcdef") ? hex : invalid;
+	return listing_is_lower_hex(hex.text, hex.length) ? hex : invalid;
 }
 
 /* A number as Go's %.3g prints a value in [0, 1000): up to three significant digits without trailing

@@ -12,6 +12,10 @@
 #include "listing.h"
 
 #define LISTING_ID_MAX 64 /* hex digits of a full ID; kim's truncated IDs have 13 */
+#define LISTING_ID_PREFIX "sha256:" /* before a full ID, where the listing prints one */
+
+/* True when the LENGTH bytes at TEXT are all lower-case hex digits. */
+bool listing_is_lower_hex(const char *text, size_t length);
 
 /* What a listing says about one image under one of its names. */
 struct listing_row {

@@ -256,14 +256,6 @@ static int read_call(const struct job *job, struct word_list *call, const char *
 	return status < 0 ? STATUS_OK : status;
 }
 
-static bool is_nameless(const struct image *image)
-{
-	for (size_t i = 0; i < image->name_count; i++)
-		if (image->names[i].repository)
-			return false;
-	return true;
-}
-
 /* Reads the labels of the nameless images, in batches, so that kimb's own old images get back
  * the names of the repositories they were built for. An image the builder cannot inspect (nerdctl
  * cannot, for some) keeps no label, and so is kept. */
@@ -277,7 +269,7 @@ static int inspect_nameless_images(const struct job *job, struct listing *listin
 		size_t batch = 0;
 		struct listing asked_alone = {0};
 		for (; next < listing->count && batch < builder->inspect_batch; next++) {
-			if (!is_nameless(&listing->images[next]))
+			if (!listing_image_is_nameless(&listing->images[next]))
 				continue;
 			if (append_word(&call, listing->images[next].id) < 0) {
 				free(call.words);
