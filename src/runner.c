@@ -11,19 +11,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #define ARRAY_LENGTH(array) (sizeof(array) / sizeof((array)[0]))
 
 /* Shared with the signal handler, which may run between any two instructions. */
 static volatile sig_atomic_t received_signal;
-static volatile sig_atomic_t running_child; /* a pid_t, or 0 when no child may be signalled */
+/* The process groups of the running children (each its leader's pid); 0 marks a free slot. */
+static volatile sig_atomic_t running_groups[RUNNER_MAX_CHILDREN];
 
 _Static_assert(sizeof(pid_t) <= sizeof(sig_atomic_t), "a pid must fit in a sig_atomic_t");
 
-static const int forwarded_signals[] = {SIGINT, SIGTERM};
+/* The signals that end a terminal session or ask a program to stop: each must stop the builder
+ * with kimb, or it would go on building, and tagging, after kimb has released its locks. */
+static const int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 /* What a child that could not exec its program tells its parent through the close-on-exec pipe. */
 enum child_step {
-	CHILD_SETUP, /* preparing its signals or file descriptors failed: RUN_FAILED */
+	CHILD_SETUP, /* preparing its signals, process group or file descriptors failed: RUN_FAILED */
 	CHILD_EXEC,  /* the exec itself failed: RUN_NOT_FOUND */
 };
 
@@ -32,14 +39,22 @@ struct child_failure {
 	int error;
 };
 
+static void signal_groups(int signal_number)
+{
+	for (size_t i = 0; i < ARRAY_LENGTH(running_groups); i++) {
+		pid_t group = running_groups[i];
+
+		if (group > 0)
+			(void)kill(-group, signal_number); /* a group that is already gone needs nothing */
+	}
+}
+
 static void forward_signal(int signal_number)
 {
 	int saved_errno = errno;
-	pid_t child = running_child;
 
 	received_signal = signal_number;
-	if (child > 0)
-		(void)kill(child, signal_number); /* a child that is already gone needs nothing */
+	signal_groups(signal_number);
 	errno = saved_errno;
 }
 
@@ -56,8 +71,8 @@ int runner_install_signal_forwarding(void)
 
 		if (sigaction(forwarded_signals[i], NULL, &inherited) == -1)
 			return -1;
-		/* A signal kimb was started with ignored (a background job of a script) is meant to
-		 * pass kimb and its children by, as the caller asked. */
+		/* A signal kimb was started with ignored (a background job of a script, nohup) is
+		 * meant to pass kimb and its children by, as the caller asked. */
 		if (inherited.sa_handler == SIG_IGN)
 			continue;
 		if (sigaction(forwarded_signals[i], &forwarding, NULL) == -1)
@@ -96,13 +111,29 @@ static int restore_default_actions(void)
 	return 0;
 }
 
-static _Noreturn void run_child(char *const argv[], int stdout_fd, int report_fd)
+/* Should kimb die without a chance to stop it (SIGKILL, a crash), the kernel stops the child. */
+static int stop_with_parent(pid_t parent)
+{
+#ifdef __linux__
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+		return -1;
+	/* The parent may have died before the request was made: then nobody else will stop us. */
+	if (getppid() != parent)
+		_exit(128 + SIGTERM);
+#else
+	(void)parent;
+#endif
+	return 0;
+}
+
+static _Noreturn void run_child(char *const argv[], pid_t parent, int stdout_fd, int report_fd)
 {
 	struct child_failure failure = {.step = CHILD_SETUP};
 	sigset_t no_signals;
 
-	if (restore_default_actions() == 0 && dup2(stdout_fd, STDOUT_FILENO) != -1 &&
-	    sigemptyset(&no_signals) == 0 && sigprocmask(SIG_SETMASK, &no_signals, NULL) == 0) {
+	if (restore_default_actions() == 0 && setpgid(0, 0) == 0 && stop_with_parent(parent) == 0 &&
+	    dup2(stdout_fd, STDOUT_FILENO) != -1 && sigemptyset(&no_signals) == 0 &&
+	    sigprocmask(SIG_SETMASK, &no_signals, NULL) == 0) {
 		failure.step = CHILD_EXEC;
 		/* execvp is not async-signal-safe, but kimb has no other thread that could have left a
 		 * lock taken at the fork. */
@@ -115,23 +146,44 @@ static _Noreturn void run_child(char *const argv[], int stdout_fd, int report_fd
 	_exit(127);
 }
 
-/* Forks a child running ARGV; the forwarded signals are blocked until its pid is recorded, so that
- * the handler never misses it. Returns the pid, or -1 with errno. */
-static pid_t spawn(char *const argv[], int stdout_fd, int report_fd)
+static volatile sig_atomic_t *free_slot(void)
+{
+	for (size_t i = 0; i < ARRAY_LENGTH(running_groups); i++)
+		if (running_groups[i] == 0)
+			return &running_groups[i];
+	return NULL;
+}
+
+static volatile sig_atomic_t *slot_of(pid_t pid)
+{
+	for (size_t i = 0; i < ARRAY_LENGTH(running_groups); i++)
+		if (running_groups[i] == pid)
+			return &running_groups[i];
+	return NULL;
+}
+
+/* Forks a child running ARGV in SLOT's process group; the forwarded signals are blocked until the
+ * group exists and is recorded, so that the handler never misses it. Returns the pid, or -1 with
+ * errno. */
+static pid_t spawn(char *const argv[], volatile sig_atomic_t *slot, int stdout_fd, int report_fd)
 {
 	sigset_t forwarded, previous;
+	pid_t parent = getpid();
 
 	if (forwarded_signal_set(&forwarded) == -1 || sigprocmask(SIG_BLOCK, &forwarded, &previous) == -1)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0)
-		run_child(argv, stdout_fd, report_fd);
+		run_child(argv, parent, stdout_fd, report_fd);
 	int fork_error = errno;
 	if (pid > 0) {
-		running_child = pid;
+		/* The child makes its group too; whichever of us comes first, the group exists once
+		 * this returns (EACCES: the child has already made it and run exec). */
+		(void)setpgid(pid, pid);
+		*slot = pid;
 		/* A signal that came before there was a child to forward it to is forwarded now. */
 		if (received_signal)
-			(void)kill(pid, received_signal); /* our own unreaped child: cannot fail */
+			(void)kill(-pid, received_signal); /* our own unreaped child's group: cannot fail */
 	}
 	/* Cannot fail: PREVIOUS came from sigprocmask itself. */
 	(void)sigprocmask(SIG_SETMASK, &previous, NULL);
@@ -161,11 +213,12 @@ static int make_pipe(int ends[2])
 	return 0;
 }
 
-static void close_if_open(int fd)
+static void close_if_open(int *fd)
 {
 	/* Only pipe ends we made: closing one loses nothing, whatever close says. */
-	if (fd != -1)
-		(void)close(fd);
+	if (*fd != -1)
+		(void)close(*fd);
+	*fd = -1;
 }
 
 static ssize_t read_retrying(int fd, void *buffer, size_t size)
@@ -225,8 +278,9 @@ static int read_output(int fd, struct run_result *out)
 	}
 }
 
-/* Waits for the child and reaps it. Until it is reaped its pid cannot be reused, so the signal
- * handler, which kills whatever running_child says, is told it is gone in between. */
+/* Waits for the child and reaps it. Until it is reaped its pid, and so its group, cannot be
+ * reused, so the signal handler, which signals every recorded group, is told it is gone in
+ * between. */
 static int wait_for_child(pid_t pid, int *status)
 {
 	siginfo_t info;
@@ -235,7 +289,9 @@ static int wait_for_child(pid_t pid, int *status)
 	do
 		waited = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT);
 	while (waited == -1 && errno == EINTR);
-	running_child = 0;
+	volatile sig_atomic_t *slot = slot_of(pid);
+	if (slot)
+		*slot = 0;
 	if (waited == -1)
 		return -1;
 	while (waitpid(pid, status, 0) == -1)
@@ -244,50 +300,67 @@ static int wait_for_child(pid_t pid, int *status)
 	return 0;
 }
 
-int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_result *out)
+int runner_start(struct run_child *child, char *const argv[], enum run_stdout stdout_mode)
 {
 	int output_pipe[2] = {-1, -1};
 	int report_pipe[2];
 
-	*out = (struct run_result){.outcome = RUN_FAILED};
+	*child = (struct run_child){.output_fd = -1, .report_fd = -1, .result = {.outcome = RUN_FAILED}};
+	volatile sig_atomic_t *slot = free_slot();
+	if (!slot)
+		return -1;
 	if (stdout_mode == RUN_STDOUT_CAPTURE) {
-		out->output = calloc(1, 1);
-		if (!out->output)
+		child->result.output = calloc(1, 1);
+		if (!child->result.output)
 			return -1;
 		if (make_pipe(output_pipe) == -1) {
-			out->status = errno;
+			child->result.status = errno;
 			return 0;
 		}
 	}
 	if (make_pipe(report_pipe) == -1) {
-		out->status = errno;
-		close_if_open(output_pipe[0]);
-		close_if_open(output_pipe[1]);
+		child->result.status = errno;
+		close_if_open(&output_pipe[0]);
+		close_if_open(&output_pipe[1]);
 		return 0;
 	}
 
-	pid_t pid = spawn(argv, stdout_mode == RUN_STDOUT_CAPTURE ? output_pipe[1] : STDERR_FILENO, report_pipe[1]);
+	pid_t pid = spawn(argv, slot, stdout_mode == RUN_STDOUT_CAPTURE ? output_pipe[1] : STDERR_FILENO,
+			  report_pipe[1]);
 	int spawn_error = errno;
-	close_if_open(report_pipe[1]);
-	close_if_open(output_pipe[1]);
+	close_if_open(&report_pipe[1]);
+	close_if_open(&output_pipe[1]);
 	if (pid == -1) {
-		close_if_open(report_pipe[0]);
-		close_if_open(output_pipe[0]);
-		out->status = spawn_error;
+		close_if_open(&report_pipe[0]);
+		close_if_open(&output_pipe[0]);
+		child->result.status = spawn_error;
 		return 0;
 	}
+	child->pid = pid;
+	child->report_fd = report_pipe[0];
+	child->output_fd = output_pipe[0];
+	return 0;
+}
 
-	int failed = read_child_report(report_pipe[0], out);
-	close_if_open(report_pipe[0]);
+int runner_finish(struct run_child *child, struct run_result *out)
+{
+	*out = child->result;
+	child->result = (struct run_result){.outcome = RUN_FAILED};
+	if (child->pid == 0)
+		return 0;
+
+	int failed = read_child_report(child->report_fd, out);
+	close_if_open(&child->report_fd);
 	int output_error = 0;
-	if (output_pipe[0] != -1) {
-		if (read_output(output_pipe[0], out) == -1)
+	if (child->output_fd != -1) {
+		if (read_output(child->output_fd, out) == -1)
 			output_error = errno;
 		/* Closed before waiting: a child still writing gets EPIPE instead of blocking forever. */
-		close_if_open(output_pipe[0]);
+		close_if_open(&child->output_fd);
 	}
 	int wait_status;
-	int wait_error = wait_for_child(pid, &wait_status) == -1 ? errno : 0;
+	int wait_error = wait_for_child(child->pid, &wait_status) == -1 ? errno : 0;
+	child->pid = 0;
 
 	if (output_error == ENOMEM) {
 		run_result_free(out);
@@ -308,6 +381,17 @@ int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_resul
 	return 0;
 }
 
+int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_result *out)
+{
+	struct run_child child;
+
+	if (runner_start(&child, argv, stdout_mode) == -1) {
+		run_result_free(&child.result);
+		return -1;
+	}
+	return runner_finish(&child, out);
+}
+
 void run_result_free(struct run_result *result)
 {
 	free(result->output);
@@ -326,6 +410,8 @@ void runner_die_of_interrupt(void)
 	struct sigaction default_action = {.sa_handler = SIG_DFL};
 	sigset_t only_it;
 
+	/* A child not yet waited for would otherwise go on without kimb. */
+	signal_groups(SIGTERM);
 	/* Each step only makes the raise possible; should one fail, the exit status still tells. */
 	if (sigemptyset(&default_action.sa_mask) == 0 && sigaction(signal_number, &default_action, NULL) == 0 &&
 	    sigemptyset(&only_it) == 0 && sigaddset(&only_it, signal_number) == 0 &&

@@ -1,10 +1,13 @@
 #ifndef KIMB_RUNNER_H
 #define KIMB_RUNNER_H
 
-/* Runs a builder command from an argv (never a shell), waits for it, and forwards SIGINT and
- * SIGTERM to it. A received signal is remembered so that callers stop before anything is removed. */
+/* Runs builder commands from an argv (never a shell), each in a process group of its own, and
+ * passes SIGHUP, SIGINT, SIGQUIT and SIGTERM on to every group running. A received signal is
+ * remembered so that callers stop before anything more is removed; a child that outlives kimb
+ * is stopped by the kernel (PR_SET_PDEATHSIG on Linux). */
 
 #include <stddef.h>
+#include <sys/types.h>
 
 enum run_stdout {
 	RUN_STDOUT_TO_STDERR, /* the child's stdout joins our stderr: stdout is kimb's result only */
@@ -25,22 +28,42 @@ struct run_result {
 	size_t output_length; /* bytes in output, not counting the NUL */
 };
 
-/* Installs the SIGINT/SIGTERM handlers (not over a signal kimb inherited ignored, as a background
- * job of a script does: that one stays ignored, also in the child). Call once, before the first
- * runner_run. Returns 0, or -1 with errno. */
+/* How many children may run at once: the signal handler knows each of them. */
+#define RUNNER_MAX_CHILDREN 64
+
+/* A started child, between runner_start and runner_finish. */
+struct run_child {
+	pid_t pid;        /* 0 when it could not be started: RESULT says why */
+	int output_fd;    /* the read end of its stdout, -1 unless captured */
+	int report_fd;    /* the read end of the pipe its exec closes, -1 once read */
+	struct run_result result;
+};
+
+/* Installs the handlers of the forwarded signals (not over a signal kimb inherited ignored, as a
+ * background job of a script does: that one stays ignored, also in the child). Call once, before
+ * the first runner_start. Returns 0, or -1 with errno. */
 int runner_install_signal_forwarding(void);
 
-/* Runs ARGV (ARGV[0] looked up on PATH; ARGV NULL-terminated) with SIGINT and SIGTERM at their
- * defaults in the child. Returns 0 with OUT filled, or -1 only when memory ran out.
- * Release OUT with run_result_free. */
+/* Starts ARGV (ARGV[0] looked up on PATH; ARGV NULL-terminated) with the forwarded signals at their
+ * defaults, in a new process group. Returns 0 with CHILD filled (also when the child could not be
+ * started: runner_finish then reports why), or -1 only when memory ran out or RUNNER_MAX_CHILDREN
+ * run already. Every started child must be finished. */
+int runner_start(struct run_child *child, char *const argv[], enum run_stdout stdout_mode);
+
+/* Reads the child's stdout when captured, waits for it and fills OUT (release with run_result_free).
+ * Returns 0, or -1 when memory ran out (the child is still waited for). */
+int runner_finish(struct run_child *child, struct run_result *out);
+
+/* runner_start and runner_finish in one. */
 int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_result *out);
 
 void run_result_free(struct run_result *result);
 
-/* The SIGINT or SIGTERM received since the handlers were installed, or 0. */
+/* The forwarded signal received since the handlers were installed, or 0. */
 int runner_interrupted(void);
 
-/* Dies of the received signal (default action restored, signal raised again). */
+/* Dies of the received signal (default action restored, signal raised again), after stopping the
+ * process groups of any child still running. */
 void runner_die_of_interrupt(void);
 
 /* Writes a one-line description of how a run went ("kim not found", "kim was killed by SIGKILL",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -253,6 +254,73 @@ START_TEST(test_child_setup_failure)
 }
 END_TEST
 
+START_TEST(test_child_leads_a_process_group_of_its_own)
+{
+	int stdin_pipe[2];
+	/* Close-on-exec, so that cat holds no write end of its own stdin. */
+	ck_assert_int_eq(pipe(stdin_pipe), 0);
+	ck_assert_int_ne(fcntl(stdin_pipe[1], F_SETFD, FD_CLOEXEC), -1);
+	int saved_stdin = dup(STDIN_FILENO);
+	ck_assert_int_ne(saved_stdin, -1);
+	ck_assert_int_ne(dup2(stdin_pipe[0], STDIN_FILENO), -1);
+	char *argv[] = {"cat", NULL};
+	struct run_child child;
+
+	ck_assert_int_eq(runner_start(&child, argv, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_int_ne(dup2(saved_stdin, STDIN_FILENO), -1);
+	ck_assert_int_eq(close(saved_stdin), 0);
+	ck_assert_int_eq(close(stdin_pipe[0]), 0);
+	pid_t pid = child.pid;
+	pid_t group = getpgid(pid);
+	/* Ends cat whatever the assertion finds, so that no test leaves it behind. */
+	ck_assert_int_eq(close(stdin_pipe[1]), 0);
+	struct run_result result;
+	ck_assert_int_eq(runner_finish(&child, &result), 0);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(group, pid);
+	ck_assert_int_ne(group, getpgrp());
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.status, 0);
+	run_result_free(&result);
+}
+END_TEST
+
+START_TEST(test_children_run_side_by_side)
+{
+	char *first[] = {"sh", "-c", "printf one", NULL};
+	char *second[] = {"sh", "-c", "printf two; exit 3", NULL};
+	struct run_child children[2];
+	struct run_result results[2];
+
+	ck_assert_int_eq(runner_start(&children[0], first, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_int_eq(runner_start(&children[1], second, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_int_eq(runner_finish(&children[1], &results[1]), 0);
+	ck_assert_int_eq(runner_finish(&children[0], &results[0]), 0);
+	ck_assert_str_eq(results[0].output, "one");
+	ck_assert_int_eq(results[0].status, 0);
+	ck_assert_str_eq(results[1].output, "two");
+	ck_assert_int_eq(results[1].status, 3);
+	run_result_free(&results[0]);
+	run_result_free(&results[1]);
+}
+END_TEST
+
+START_TEST(test_too_many_children_is_refused)
+{
+	char *argv[] = {"true", NULL};
+	struct run_child children[RUNNER_MAX_CHILDREN + 1];
+
+	for (size_t i = 0; i < RUNNER_MAX_CHILDREN; i++)
+		ck_assert_int_eq(runner_start(&children[i], argv, RUN_STDOUT_TO_STDERR), 0);
+	ck_assert_int_eq(runner_start(&children[RUNNER_MAX_CHILDREN], argv, RUN_STDOUT_TO_STDERR), -1);
+	for (size_t i = 0; i < RUNNER_MAX_CHILDREN; i++) {
+		struct run_result result;
+		ck_assert_int_eq(runner_finish(&children[i], &result), 0);
+		ck_assert_int_eq(result.outcome, RUN_EXITED);
+	}
+}
+END_TEST
+
 static void assert_description(enum run_outcome outcome, int status, const char *name, const char *expected)
 {
 	struct run_result result = {.outcome = outcome, .status = status};
@@ -410,7 +478,9 @@ static void signal_before_run(struct scenario_report *report, int signal_number)
 
 static void signal_ignored_from_start(struct scenario_report *report, int signal_number)
 {
-	char *argv[] = {"sh", "-c", "kill -s \"$1\" $$; exit 5", "sh", signal_number == SIGINT ? "INT" : "TERM", NULL};
+	char number[16];
+	snprintf(number, sizeof number, "%d", signal_number);
+	char *argv[] = {"sh", "-c", "kill -\"$1\" $$; exit 5", "sh", number, NULL};
 
 	REQUIRE(report, signal(signal_number, SIG_IGN) != SIG_ERR);
 	REQUIRE(report, runner_install_signal_forwarding() == 0);
@@ -419,7 +489,7 @@ static void signal_ignored_from_start(struct scenario_report *report, int signal
 	run_program(report, argv);
 }
 
-static const int forwarded_signals[] = {SIGINT, SIGTERM};
+static const int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 /* The child was killed by the signal kimb received, and kimb remembers it. */
 static void assert_forwarded(struct scenario_report report, int signal_number)
@@ -452,6 +522,86 @@ START_TEST(test_signal_ignored_from_start_stays_ignored)
 	ck_assert_int_eq(report.outcome, RUN_EXITED);
 	ck_assert_int_eq(report.status, 5);
 	ck_assert_int_eq(report.interrupted_after, 0);
+}
+END_TEST
+
+/* The child's own child, which the shell runs in the foreground and so in the child's process
+ * group, holds a pipe open: the pipe ends once the forwarded signal has stopped both. */
+static void signal_reaches_whole_group(struct scenario_report *report, int signal_number)
+{
+	int ready[2], held[2];
+	pid_t scenario = getpid();
+	struct rlimit no_core = {0, 0};
+
+	REQUIRE(report, setrlimit(RLIMIT_CORE, &no_core) == 0); /* SIGQUIT would dump core */
+	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, pipe(ready) == 0 && pipe(held) == 0);
+	pid_t sender = fork();
+	REQUIRE(report, sender != -1);
+	if (sender == 0) {
+		char byte;
+		(void)close(ready[1]);
+		_exit(read(ready[0], &byte, 1) == 1 && kill(scenario, signal_number) == 0 ? 0 : 1);
+	}
+	REQUIRE(report, close(ready[0]) == 0);
+	char ready_fd[16];
+	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
+	/* The inner shell, run in the foreground, says it runs: the signal cannot come before it. */
+	char *argv[] = {"sh", "-c", "sh -c 'printf x >&\"$1\"; exec sleep 60' sh \"$1\"; :", "sh", ready_fd, NULL};
+	run_program(report, argv);
+	REQUIRE(report, close(ready[1]) == 0 && close(held[1]) == 0);
+	char byte;
+	/* Blocks until the alarm should the grandchild live on. */
+	REQUIRE(report, read(held[0], &byte, 1) == 0);
+	int sender_status;
+	REQUIRE(report, waitpid(sender, &sender_status, 0) == sender);
+	REQUIRE(report, WIFEXITED(sender_status) && WEXITSTATUS(sender_status) == 0);
+}
+
+START_TEST(test_signal_reaches_the_whole_group)
+{
+	assert_forwarded(run_scenario(signal_reaches_whole_group, forwarded_signals[_i]), forwarded_signals[_i]);
+}
+END_TEST
+
+/* A "kimb" process starts a child that holds a pipe open, then is killed with SIGKILL, which it
+ * cannot catch: the pipe ends once the kernel has stopped the child too. */
+static void child_dies_with_kimb(struct scenario_report *report, int signal_number)
+{
+	int ready[2], held[2];
+
+	(void)signal_number;
+	REQUIRE(report, pipe(ready) == 0 && pipe(held) == 0);
+	pid_t kimb = fork();
+	REQUIRE(report, kimb != -1);
+	if (kimb == 0) {
+		char ready_fd[16];
+		snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
+		/* The child says it runs only once it has been through exec. */
+		char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec sleep 60", "sh", ready_fd, NULL};
+		struct run_child child;
+		(void)close(ready[0]);
+		(void)close(held[0]);
+		if (runner_install_signal_forwarding() != 0 || runner_start(&child, argv, RUN_STDOUT_TO_STDERR) != 0 ||
+		    close(held[1]) != 0 || close(ready[1]) != 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	char byte;
+	REQUIRE(report, close(ready[1]) == 0 && close(held[1]) == 0);
+	REQUIRE(report, read(ready[0], &byte, 1) == 1);
+	REQUIRE(report, kill(kimb, SIGKILL) == 0);
+	int status;
+	REQUIRE(report, waitpid(kimb, &status, 0) == kimb);
+	REQUIRE(report, WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* Blocks until the alarm should the child live on. */
+	REQUIRE(report, read(held[0], &byte, 1) == 0);
+}
+
+START_TEST(test_child_stops_when_kimb_is_killed)
+{
+	run_scenario(child_dies_with_kimb, 0);
 }
 END_TEST
 
@@ -490,6 +640,9 @@ Suite *runner_suite(void)
 	tcase_add_test(running, test_program_not_executable);
 	tcase_add_test(running, test_killed_by_signal);
 	tcase_add_test(running, test_child_setup_failure);
+	tcase_add_test(running, test_child_leads_a_process_group_of_its_own);
+	tcase_add_test(running, test_children_run_side_by_side);
+	tcase_add_test(running, test_too_many_children_is_refused);
 	suite_add_tcase(suite, running);
 
 	TCase *describing = tcase_create("describing");
@@ -504,6 +657,8 @@ Suite *runner_suite(void)
 	tcase_add_loop_test(signals, test_signal_before_run_is_forwarded, 0, signal_count);
 	tcase_add_loop_test(signals, test_signal_ignored_from_start_stays_ignored, 0, signal_count);
 	tcase_add_loop_test(signals, test_die_of_interrupt, 0, signal_count);
+	tcase_add_loop_test(signals, test_signal_reaches_the_whole_group, 0, signal_count);
+	tcase_add_test(signals, test_child_stops_when_kimb_is_killed);
 	suite_add_tcase(suite, signals);
 	return suite;
 }
