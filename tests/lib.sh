@@ -138,7 +138,7 @@ run_test()
 	fi
 }
 
-# A test interrupted ends with its own traps (builders.sh's stop its service); then the run stops.
+# A test interrupted ends with its own traps (builders.sh's stop its daemon); then the run stops.
 trap 'printf "interrupted after %s passed, %s failed\n" "$passed" "$failed"; exit 130' INT
 trap 'printf "terminated after %s passed, %s failed\n" "$passed" "$failed"; exit 143' TERM
 
