@@ -1,24 +1,24 @@
 #!/bin/sh
 # Integration tests against real builders: runs the built kimb with --builder=podman, buildah and
 # docker (the Debian docker 20.10 client against a real dockerd 20.10, which each docker test
-# starts privately and stops itself), with --builder=nerdctl against the stand-in tests/nerdctl,
-# and checks that --builder=auto takes the documented builder from a PATH that holds only some of
-# them.
+# starts privately and stops itself, once building with BuildKit and once with the legacy builder),
+# with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
+# the documented builder from a PATH that holds only some of them.
 # Usage: tests/builders.sh ./kimb [PATTERN]     (PATTERN, a grep -E pattern, picks tests by name)
 #
-# The each_* tests run once per real builder (podman, buildah, docker), the test_* ones once. Every
-# test runs in a temporary directory of its own and, for the real builders, on an image store of
-# its own: a storage.conf (driver vfs, graphroot and runroot in the test's directory) through
-# CONTAINERS_STORAGE_CONF, and a containers.conf through CONTAINERS_CONF that keeps podman's other
-# state there too (volumes and its database stay in the graphroot, their default: under --root,
-# podman insists on graphroot/volumes). podman info must name the test's graphroot before anything
-# is built, so the user's images are never looked at. A docker test's daemon keeps all its state
-# (data root, exec root, socket, key) in a directory of its own, reads a daemon.json of its own
-# instead of /etc/docker's, and the client's configuration is the test's (DOCKER_CONFIG). Builds
-# are FROM scratch with a COPY of a file the test changes between builds, so nothing is pulled.
-# Images are made and looked at with the builders themselves; --timestamp seeds (podman) give prior
-# images creation times that differ, and reach docker through podman save and docker load, as
-# docker 20.10 cannot date a build.
+# The each_* tests run once per real builder (podman, buildah, docker-buildkit, docker-legacy), the
+# test_* ones once. Every test runs in a temporary directory of its own and, for the real builders,
+# on an image store of its own: a storage.conf (driver vfs, graphroot and runroot in the test's
+# directory) through CONTAINERS_STORAGE_CONF, and a containers.conf through CONTAINERS_CONF that
+# keeps podman's other state there too (volumes and its database stay in the graphroot, their
+# default: under --root, podman insists on graphroot/volumes). podman info must name the test's
+# graphroot before anything is built, so the user's images are never looked at. A docker test's
+# daemon keeps all its state (data root, exec root, socket, key) in a directory of its own, reads a
+# daemon.json of its own instead of /etc/docker's, and the client's configuration is the test's
+# (DOCKER_CONFIG). Builds are FROM scratch with a COPY of a file the test changes between builds,
+# so nothing is pulled. Images are made and looked at with the builders themselves; --timestamp
+# seeds (podman) give prior images creation times that differ, and reach docker through podman save
+# and docker load, as docker 20.10 cannot date a build.
 #
 # The docker tests need root (dockerd runs as root) and use the client at $DOCKER_CLIENT, by
 # default Debian's /usr/bin/docker, never whatever docker comes first on PATH.
@@ -372,7 +372,7 @@ builder_env()
 	printf 'KIMB_%s\n' "$(printf '%s' "$BUILDER" | tr '[:lower:]' '[:upper:]')"
 }
 
-# --- tests run once for each real builder (podman, buildah, docker) ----------------------------
+# --- tests run once for each real builder (podman, buildah, docker-buildkit, docker-legacy) ----
 
 each_original_report()
 {
@@ -1027,8 +1027,10 @@ cleanup_case()
 	rm -rf "$CASE" 2>/dev/null || podman unshare rm -rf "$CASE"
 }
 
-# with_builder FUNCTION [BUILDER]: a test_* function, or an each_* function on BUILDER (a real
-# one) with a store of its own and, for docker, a daemon of its own; a context ready to build.
+# with_builder FUNCTION [VARIANT]: a test_* function, or an each_* function on VARIANT (a real
+# builder: podman, buildah, docker-buildkit or docker-legacy) with a store of its own and, for
+# docker, a daemon of its own; a context ready to build. BUILDER is the builder kimb is told
+# (docker for both docker variants, which differ in DOCKER_BUILDKIT only).
 with_builder()
 {
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
@@ -1037,21 +1039,26 @@ with_builder()
 	trap 'stop_dockerd || exit 1' EXIT
 	trap 'stop_dockerd; exit 130' INT
 	trap 'stop_dockerd; exit 143' TERM
-	BUILDER=${2:-}
+	VARIANT=${2:-}
+	case $VARIANT in
+	docker-buildkit) BUILDER=docker DOCKER_BUILDKIT=1 ;;
+	docker-legacy) BUILDER=docker DOCKER_BUILDKIT=0 ;;
+	*) BUILDER=$VARIANT ;;
+	esac
 	if [ -n "$BUILDER" ]; then
 		write_store_conf "$CASE/store" || exit 1
 		use_store "$CASE/store"
 	fi
 	if [ "$BUILDER" = docker ]; then
 		KIMB_DOCKER=$DOCKER_CLIENT
-		export KIMB_DOCKER
+		export DOCKER_BUILDKIT KIMB_DOCKER
 		start_dockerd
 	fi
 	"$1"
 	stop_dockerd
 }
 
-# run_selected FUNCTION [BUILDER]: the test, when its name matches PATTERN.
+# run_selected FUNCTION [VARIANT]: the test, when its name matches PATTERN.
 run_selected()
 {
 	test_name=$1${2:+[$2]}
@@ -1060,8 +1067,8 @@ run_selected()
 }
 
 for name in $(functions_named each); do
-	for builder in podman buildah docker; do
-		run_selected "$name" "$builder"
+	for variant in podman buildah docker-buildkit docker-legacy; do
+		run_selected "$name" "$variant"
 	done
 done
 for name in $(functions_named test); do
