@@ -157,9 +157,13 @@ start_dockerd()
 	printf '{"deprecated-key-path": "%s/key.json"}\n' "$DOCKERD_DIR" >"$DOCKERD_DIR/daemon.json" ||
 		exit 1
 	# No bridge and no iptables rules: the tests run no container, and the host's network is left
-	# as it was.
+	# as it was. dockerd starts a containerd of its own, unless the host's runs (Debian's docker.io
+	# starts one): it then uses that, so it gets namespaces of its own there, apart from the host
+	# dockerd's (moby).
+	namespace=kimb-test-${DOCKERD_DIR##*/}
 	"$DOCKERD" --config-file "$DOCKERD_DIR/daemon.json" --data-root "$DOCKERD_DIR/root" \
 		--exec-root "$DOCKERD_DIR/x" --pidfile "$DOCKERD_DIR/pid" -H "unix://$DOCKERD_DIR/s" \
+		--containerd-namespace "$namespace" --containerd-plugins-namespace "$namespace-plugins" \
 		--iptables=false --bridge=none </dev/null >"$CASE/dockerd.log" 2>&1 &
 	DOCKERD_PID=$!
 	DOCKER_HOST=unix://$DOCKERD_DIR/s
