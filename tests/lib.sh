@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The test framework of tests/integration.sh and tests/builders.sh, sourced by both: assertions
 # on the last command run, and a runner that gives each test a directory of its own, counts the
 # results and prints `N passed, N failed`. POSIX sh; the scripts set -u and LC_ALL themselves.
