@@ -115,8 +115,8 @@ network_config_dir = "$1/networks"
 EOF
 }
 
-# Points podman and buildah at the store under $1, and checks that podman
-# takes it, so that no test ever builds in the user's store.
+# Points podman and buildah at the store under $1, and checks that podman takes it, so that no
+# test ever builds in the user's store.
 use_store()
 {
 	CONTAINERS_STORAGE_CONF=$1/storage.conf
