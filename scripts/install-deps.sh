@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs what kimb needs to build and to run its tests, from Debian's packages (run as root):
-# the compiler and libraries, and the real builders the tests drive (podman, buildah, and a docker
-# client, which the tests point at podman's Docker-compatible API).
+# the compiler and libraries, and the real builders the tests drive: podman, buildah, and
+# docker.io, whose dockerd (20.10, with BuildKit) the docker tests start privately, one per test,
+# and whose client (/usr/bin/docker) they talk to it with.
 set -eu
 
 build_packages="build-essential pkg-config libgit2-dev libjansson-dev check"
-builder_packages="podman buildah"
+# docker.io always, even when some docker client is on PATH already: the tests need the daemon,
+# and a client of its version at /usr/bin/docker.
+builder_packages="podman buildah docker.io"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (apt-get installs system packages)" >&2
@@ -17,7 +20,3 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends $build_packages
 # shellcheck disable=SC2086
 apt-get install -y -qq $builder_packages
-# Only the client is used; Debian ships it in docker.io, whose daemon is never started by the tests.
-if ! command -v docker >/dev/null 2>&1; then
-	apt-get install -y -qq --no-install-recommends docker.io
-fi

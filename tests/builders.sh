@@ -1,19 +1,27 @@
 #!/bin/sh
 # Integration tests against real builders: runs the built kimb with --builder=podman, buildah and
-# docker (the docker client, talking to podman's Docker-compatible API, which each docker test
-# starts and stops itself), with --builder=nerdctl against the stand-in tests/nerdctl, and checks
-# that --builder=auto takes the documented builder from a PATH that holds only some of them.
+# docker (the Debian docker 20.10 client against a real dockerd 20.10, which each docker test
+# starts privately and stops itself, once building with BuildKit and once with the legacy builder),
+# with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
+# the documented builder from a PATH that holds only some of them.
 # Usage: tests/builders.sh ./kimb [PATTERN]     (PATTERN, a grep -E pattern, picks tests by name)
 #
-# The each_* tests run once per real builder, the test_* ones once. Every test runs in a temporary
-# directory of its own and, for the real builders, on an image store of its own: a storage.conf
-# (driver vfs, graphroot and runroot in the test's directory) through CONTAINERS_STORAGE_CONF, and
-# a containers.conf through CONTAINERS_CONF that keeps podman's other state there too (volumes
-# and its database stay in the graphroot, their default: under --root, podman insists on
-# graphroot/volumes). podman info must name the test's graphroot before anything is built, so the
-# user's images are never looked at. Builds are FROM scratch with a COPY of a file the test
-# changes between builds, so nothing is pulled. Images are made and looked at with the builders
-# themselves; --timestamp seeds (podman) give prior images creation times that differ.
+# The each_* tests run once per real builder (podman, buildah, docker-buildkit, docker-legacy), the
+# test_* ones once. Every test runs in a temporary directory of its own and, for the real builders,
+# on an image store of its own: a storage.conf (driver vfs, graphroot and runroot in the test's
+# directory) through CONTAINERS_STORAGE_CONF, and a containers.conf through CONTAINERS_CONF that
+# keeps podman's other state there too (volumes and its database stay in the graphroot, their
+# default: under --root, podman insists on graphroot/volumes). podman info must name the test's
+# graphroot before anything is built, so the user's images are never looked at. A docker test's
+# daemon keeps all its state (data root, exec root, socket, key) in a directory of its own, reads a
+# daemon.json of its own instead of /etc/docker's, and the client's configuration is the test's
+# (DOCKER_CONFIG). Builds are FROM scratch with a COPY of a file the test changes between builds,
+# so nothing is pulled. Images are made and looked at with the builders themselves; --timestamp
+# seeds (podman) give prior images creation times that differ, and reach docker through podman save
+# and docker load, as docker 20.10 cannot date a build.
+#
+# The docker tests need root (dockerd runs as root) and use the client at $DOCKER_CLIENT, by
+# default Debian's /usr/bin/docker, never whatever docker comes first on PATH.
 #
 # nerdctl cannot run here: tests/nerdctl stands in for nerdctl v2.0.5 (see its header).
 
@@ -40,12 +48,27 @@ for program in "$KIMB" "$NERDCTL_STUB" "$KIM_STUB"; do
 		exit 2
 	fi
 done
-for program in podman buildah docker; do
+for program in podman buildah; do
 	if ! command -v "$program" >/dev/null 2>&1; then
 		printf '%s: %s is not installed (scripts/install-deps.sh installs it)\n' "$0" "$program" >&2
 		exit 2
 	fi
 done
+# Debian's docker.io: the daemon and the client of one version, taken by their paths so that
+# another docker client earlier on PATH (a newer one, of another API version) is never tested.
+DOCKER_CLIENT=${DOCKER_CLIENT:-/usr/bin/docker}
+DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+for program in "$DOCKER_CLIENT" "$DOCKERD"; do
+	if [ ! -x "$program" ]; then
+		printf '%s: %s is not installed (scripts/install-deps.sh installs docker.io)\n' \
+			"$0" "$program" >&2
+		exit 2
+	fi
+done
+if [ "$(id -u)" -ne 0 ]; then
+	printf '%s: the docker tests start a private dockerd, which runs as root only\n' "$0" >&2
+	exit 2
+fi
 
 R=localhost/whoami/web
 OTHER=localhost/other/app
@@ -92,8 +115,8 @@ network_config_dir = "$1/networks"
 EOF
 }
 
-# Points podman, buildah (and the API service) at the store under $1, and checks that podman
-# takes it, so that no test ever builds in the user's store.
+# Points podman and buildah at the store under $1, and checks that podman takes it, so that no
+# test ever builds in the user's store.
 use_store()
 {
 	CONTAINERS_STORAGE_CONF=$1/storage.conf
@@ -107,56 +130,128 @@ use_store()
 	fi
 }
 
-SERVICE_PID=
+# --- the private Docker daemon of a docker test ----------------------------------------------
 
-# Starts podman's Docker-compatible API on $CASE/docker.sock over the test's store and points
-# the docker client at it (DOCKER_HOST; DOCKER_CONFIG keeps the client's own files in the test).
-start_service()
+DOCKERD_DIR=
+DOCKERD_PID=
+
+# Whether process $1 still runs: there, and not a zombie (the daemon is this shell's child, and
+# stays a zombie until it is waited for).
+running()
 {
-	mkdir -p "$CASE/docker-config" || exit 1
-	podman system service --time=0 "unix://$CASE/docker.sock" >"$CASE/service.log" 2>&1 &
-	SERVICE_PID=$!
-	tries=0
-	while [ ! -S "$CASE/docker.sock" ] && [ "$tries" -lt 200 ]; do
-		if ! kill -0 "$SERVICE_PID" 2>/dev/null; then
-			break
-		fi
-		sleep 0.05
-		tries=$((tries + 1))
-	done
-	if [ ! -S "$CASE/docker.sock" ]; then
-		printf '    FAIL: podman system service did not come up: %s\n' "$(cat "$CASE/service.log")"
-		exit 1
-	fi
-	DOCKER_HOST=unix://$CASE/docker.sock
-	DOCKER_CONFIG=$CASE/docker-config
-	export DOCKER_HOST DOCKER_CONFIG
+	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $state in
+	Z*) return 1 ;;
+	esac
 }
 
-stop_service()
+# Starts a dockerd of the test's own and points the docker client at it (DOCKER_HOST; DOCKER_CONFIG
+# keeps the client's own files in the test). Its directory is short and under /tmp, not in $CASE:
+# a unix socket's path must fit in about 100 bytes. Its log is $CASE/dockerd.log, kept with a
+# failed test. The daemon is up when the client gets an answer from it.
+start_dockerd()
 {
-	if [ -n "$SERVICE_PID" ]; then
-		kill "$SERVICE_PID" 2>/dev/null
-		wait "$SERVICE_PID" 2>/dev/null
-		SERVICE_PID=
+	mkdir -p "$CASE/docker-config" || exit 1
+	DOCKERD_DIR=$(mktemp -d /tmp/kd.XXXXXX) || exit 1
+	# Nothing from /etc/docker: an empty configuration, and the daemon's key kept in its directory.
+	printf '{"deprecated-key-path": "%s/key.json"}\n' "$DOCKERD_DIR" >"$DOCKERD_DIR/daemon.json" ||
+		exit 1
+	# No bridge and no iptables rules: the tests run no container, and the host's network is left
+	# as it was. dockerd starts a containerd of its own, unless the host's runs (Debian's docker.io
+	# starts one): it then uses that, so it gets namespaces of its own there, apart from the host
+	# dockerd's (moby).
+	namespace=kimb-test-${DOCKERD_DIR##*/}
+	"$DOCKERD" --config-file "$DOCKERD_DIR/daemon.json" --data-root "$DOCKERD_DIR/root" \
+		--exec-root "$DOCKERD_DIR/x" --pidfile "$DOCKERD_DIR/pid" -H "unix://$DOCKERD_DIR/s" \
+		--containerd-namespace "$namespace" --containerd-plugins-namespace "$namespace-plugins" \
+		--iptables=false --bridge=none </dev/null >"$CASE/dockerd.log" 2>&1 &
+	DOCKERD_PID=$!
+	DOCKER_HOST=unix://$DOCKERD_DIR/s
+	DOCKER_CONFIG=$CASE/docker-config
+	export DOCKER_HOST DOCKER_CONFIG
+	# Up in under a second here; a try takes about 0.1 s, so this waits some 10 s at most.
+	tries=0
+	until "$DOCKER_CLIENT" version --format '{{.Server.Version}}' >"$CASE/docker-version" 2>&1; do
+		tries=$((tries + 1))
+		if ! running "$DOCKERD_PID"; then
+			why="dockerd exited before it answered"
+		elif [ "$tries" -ge 100 ]; then
+			why="dockerd did not answer in $tries tries"
+		else
+			sleep 0.05
+			continue
+		fi
+		printf '    FAIL: %s: %s\n    its log:\n%s\n' "$why" "$(sed '/^$/d' "$CASE/docker-version")" \
+			"$(sed 's/^/      /' "$CASE/dockerd.log")"
+		exit 1
+	done
+}
+
+# Stops the test's dockerd, if it runs, and removes its directory: the daemon unmounts what it
+# mounted and stops its containerd when it shuts down cleanly. Fails the test when the daemon does
+# not stop, or leaves a mount or a process behind (its directory is then kept, and named).
+stop_dockerd()
+{
+	[ -n "$DOCKERD_DIR" ] || return 0
+	left=0
+	if [ -n "$DOCKERD_PID" ]; then
+		kill "$DOCKERD_PID" 2>/dev/null
+		tries=0
+		while running "$DOCKERD_PID" && [ "$tries" -lt 300 ]; do
+			sleep 0.05
+			tries=$((tries + 1))
+		done
+		if running "$DOCKERD_PID"; then
+			fail "dockerd $DOCKERD_PID did not stop within 15 s; killed"
+			kill -KILL "$DOCKERD_PID" 2>/dev/null
+			left=1
+		fi
+		wait "$DOCKERD_PID" 2>/dev/null
+		DOCKERD_PID=
 	fi
+	if grep -F "$DOCKERD_DIR" /proc/mounts >"$CASE/dockerd-mounts"; then
+		fail "dockerd left mounts under $DOCKERD_DIR: $(cat "$CASE/dockerd-mounts")"
+		left=1
+	fi
+	# Listed into a file first, so that grep does not find itself.
+	ps -eo pid=,args= >"$CASE/processes"
+	if grep -F "$DOCKERD_DIR" "$CASE/processes" >"$CASE/dockerd-processes"; then
+		fail "processes of the dockerd in $DOCKERD_DIR are left: $(cat "$CASE/dockerd-processes")"
+		left=1
+	fi
+	rm -f "$CASE/processes"
+	[ "$left" -eq 0 ] && rm -rf "$DOCKERD_DIR"
+	DOCKERD_DIR=
+	return "$left"
 }
 
 # --- images, made and looked at with the builders themselves ---------------------------------
 
-# seed [--with PROGRAM] [--label L] [--timestamp T] [TAG...]: builds a new image (a fresh file
-# in a context of its own) with PROGRAM (default: the builder under test), named TAG...; prints
-# its ID (64 hex). --timestamp needs podman or buildah.
+# The executable of builder $1 (default: the builder under test).
+program_of()
+{
+	case ${1:-$BUILDER} in
+	docker) printf '%s\n' "$DOCKER_CLIENT" ;;
+	*) command -v "${1:-$BUILDER}" ;;
+	esac
+}
+
+# seed [--with BUILDER] [--label L] [--timestamp T] [TAG...]: builds a new image (a fresh file in a
+# context of its own) with BUILDER (default: the builder under test), named TAG...; prints its ID
+# (64 hex). --timestamp needs podman or buildah. An image seeded with podman or buildah for a
+# docker test is carried into the daemon (podman save, docker load: its ID and creation time stay)
+# and tagged there, since docker cannot see their store.
 seed()
 {
 	with=$BUILDER
 	set -- "$@" --end
 	flags=
+	tags=
 	while [ "$1" != --end ]; do
 		case $1 in
 		--with) with=$2; shift 2 ;;
 		--label | --timestamp) flags="$flags $1 $2"; shift 2 ;;
-		*) flags="$flags -t $1"; shift ;;
+		*) flags="$flags -t $1"; tags="$tags $1"; shift ;;
 		esac
 	done
 	# Counted in a file: seed runs in a subshell, $(seed ...).
@@ -165,23 +260,56 @@ seed()
 	printf '%s\n' "$seeds" >"$CASE/seed-count"
 	printf 'FROM scratch\nCOPY x /x\n' >"$CASE/seed/Dockerfile"
 	printf 'seed %s of %s\n' "$seeds" "$CASE" >"$CASE/seed/x"
+	program=$(program_of "$with")
 	# shellcheck disable=SC2086 # flags holds words meant to split (no spaces in the values used)
-	if ! "$with" build -q --iidfile "$CASE/seed/iid" $flags "$CASE/seed" >"$CASE/seed/out" 2>&1; then
+	if ! "$program" build -q --iidfile "$CASE/seed/iid" $flags "$CASE/seed" >"$CASE/seed/out" 2>&1; then
 		fail "could not seed with $with build$flags: $(cat "$CASE/seed/out")"
 		return 1
 	fi
-	sed 's/^sha256://' "$CASE/seed/iid"
+	id=$(sed 's/^sha256://' "$CASE/seed/iid")
+	if [ "$BUILDER" = docker ] && [ "$with" != docker ]; then
+		rm -f "$CASE/seed/image.tar"
+		if ! podman save --format docker-archive -o "$CASE/seed/image.tar" "$id" >"$CASE/seed/out" 2>&1 ||
+			! "$DOCKER_CLIENT" load -i "$CASE/seed/image.tar" >"$CASE/seed/out" 2>&1; then
+			fail "could not carry $id into dockerd: $(cat "$CASE/seed/out")"
+			return 1
+		fi
+		for tag in $tags; do
+			if ! "$DOCKER_CLIENT" tag "$id" "$tag" >"$CASE/seed/out" 2>&1; then
+				fail "could not tag $id $tag in dockerd: $(cat "$CASE/seed/out")"
+				return 1
+			fi
+		done
+	fi
+	printf '%s\n' "$id"
 }
 
-# The ID (64 hex) of the image named REF, empty when there is none.
+# The ID (64 hex) of the image named REF, empty when there is none. podman reads buildah's store.
 id_named()
 {
-	podman image inspect --format '{{.Id}}' "$1" 2>/dev/null | sed 's/^sha256://'
+	case $BUILDER in
+	docker) "$DOCKER_CLIENT" image inspect --format '{{.Id}}' "$1" 2>/dev/null ;;
+	*) podman image inspect --format '{{.Id}}' "$1" 2>/dev/null ;;
+	esac | sed 's/^sha256://'
 }
 
+# Whether the image with ID or name $1 is there.
 image_exists()
 {
-	[ -n "$1" ] && podman image exists "$1" 2>/dev/null
+	[ -n "$1" ] || return 1
+	case $BUILDER in
+	docker) "$DOCKER_CLIENT" image inspect "$1" >/dev/null 2>&1 ;;
+	*) podman image exists "$1" 2>/dev/null ;;
+	esac
+}
+
+# Creates (does not start) a container of image REF, so that the image is in use.
+create_container()
+{
+	case $BUILDER in
+	docker) "$DOCKER_CLIENT" create --network none "$1" /x ;;
+	*) podman create --network none "$1" /x ;;
+	esac
 }
 
 # The images as the builder under test lists them, one sorted line `REPOSITORY TAG ID` per name
@@ -196,7 +324,7 @@ rows()
 		buildah images --no-trunc --format '{{.Name}} {{.Tag}} {{.ID}}'
 		;;
 	docker)
-		docker image ls --no-trunc --format '{{.Repository}} {{.Tag}} {{.ID}}'
+		"$DOCKER_CLIENT" image ls --no-trunc --format '{{.Repository}} {{.Tag}} {{.ID}}'
 		;;
 	esac | awk '{ sub(/^sha256:/, "", $3); print $1, $2, $3 }' | sort
 }
@@ -218,7 +346,7 @@ change_context()
 # while passing everything else to the real program.
 make_wrapper()
 {
-	real=$(command -v "$BUILDER")
+	real=$(program_of)
 	mode=${1:-pass}
 	cat >"$CASE/wrapper" <<EOF || exit 1
 #!/bin/sh
@@ -248,7 +376,7 @@ builder_env()
 	printf 'KIMB_%s\n' "$(printf '%s' "$BUILDER" | tr '[:lower:]' '[:upper:]')"
 }
 
-# --- tests run once for each real builder (podman, buildah, docker) ----------------------------
+# --- tests run once for each real builder (podman, buildah, docker-buildkit, docker-legacy) ----
 
 each_original_report()
 {
@@ -320,8 +448,8 @@ each_image_in_use_kept_and_named()
 {
 	busy=$(seed "$R:p1")
 	idle=$(seed "$R:p2")
-	podman create --network none "$R:p1" /x >"$CASE/container" 2>&1 ||
-		fail "podman create failed: $(cat "$CASE/container")"
+	create_container "$R:p1" >"$CASE/container" 2>&1 ||
+		fail "$BUILDER create failed: $(cat "$CASE/container")"
 	run_kimb --time-format=one -t "$R" ctx
 	assert_status 0
 	assert_stdout "$R:one"
@@ -840,7 +968,7 @@ test_auto_picks_documented_builder()
 {
 	write_store_conf "$CASE/store" || exit 1
 	use_store "$CASE/store"
-	start_service
+	start_dockerd
 	bin=$CASE/bin
 	mkdir -p "$bin" "$CASE/kim" "$CASE/nerdctl" || exit 1
 	KIM_STUB_DIR=$CASE/kim
@@ -851,7 +979,7 @@ test_auto_picks_documented_builder()
 	run_auto "$bin"
 	assert_auto_took buildah
 
-	stand_in "$bin" docker "$(command -v docker)"
+	stand_in "$bin" docker "$DOCKER_CLIENT"
 	run_auto "$bin"
 	assert_auto_took docker
 
@@ -903,26 +1031,38 @@ cleanup_case()
 	rm -rf "$CASE" 2>/dev/null || podman unshare rm -rf "$CASE"
 }
 
-# with_builder FUNCTION [BUILDER]: a test_* function, or an each_* function on BUILDER (a real
-# one) with a store of its own and, for docker, the API service; a context ready to build.
+# with_builder FUNCTION [VARIANT]: a test_* function, or an each_* function on VARIANT (a real
+# builder: podman, buildah, docker-buildkit or docker-legacy) with a store of its own and, for
+# docker, a daemon of its own; a context ready to build. BUILDER is the builder kimb is told
+# (docker for both docker variants, which differ in DOCKER_BUILDKIT only).
 with_builder()
 {
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
 	printf 'initial\n' >ctx/x || exit 1
-	unset DOCKER_HOST DOCKER_CONFIG CONTAINER_HOST
-	trap stop_service EXIT
-	trap 'stop_service; exit 130' INT
-	trap 'stop_service; exit 143' TERM
-	BUILDER=${2:-}
+	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST
+	trap 'stop_dockerd || exit 1' EXIT
+	trap 'stop_dockerd; exit 130' INT
+	trap 'stop_dockerd; exit 143' TERM
+	VARIANT=${2:-}
+	case $VARIANT in
+	docker-buildkit) BUILDER=docker DOCKER_BUILDKIT=1 ;;
+	docker-legacy) BUILDER=docker DOCKER_BUILDKIT=0 ;;
+	*) BUILDER=$VARIANT ;;
+	esac
 	if [ -n "$BUILDER" ]; then
 		write_store_conf "$CASE/store" || exit 1
 		use_store "$CASE/store"
-		[ "$BUILDER" != docker ] || start_service
+	fi
+	if [ "$BUILDER" = docker ]; then
+		KIMB_DOCKER=$DOCKER_CLIENT
+		export DOCKER_BUILDKIT KIMB_DOCKER
+		start_dockerd
 	fi
 	"$1"
+	stop_dockerd
 }
 
-# run_selected FUNCTION [BUILDER]: the test, when its name matches PATTERN.
+# run_selected FUNCTION [VARIANT]: the test, when its name matches PATTERN.
 run_selected()
 {
 	test_name=$1${2:+[$2]}
@@ -931,8 +1071,8 @@ run_selected()
 }
 
 for name in $(functions_named each); do
-	for builder in podman buildah docker; do
-		run_selected "$name" "$builder"
+	for variant in podman buildah docker-buildkit docker-legacy; do
+		run_selected "$name" "$variant"
 	done
 done
 for name in $(functions_named test); do

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The test framework of tests/integration.sh and tests/builders.sh, sourced by both: assertions
 # on the last command run, and a runner that gives each test a directory of its own, counts the
 # results and prints `N passed, N failed`. POSIX sh; the scripts set -u and LC_ALL themselves.
@@ -138,7 +139,7 @@ run_test()
 	fi
 }
 
-# A test interrupted ends with its own traps (builders.sh's stop its service); then the run stops.
+# A test interrupted ends with its own traps (builders.sh's stop its daemon); then the run stops.
 trap 'printf "interrupted after %s passed, %s failed\n" "$passed" "$failed"; exit 130' INT
 trap 'printf "terminated after %s passed, %s failed\n" "$passed" "$failed"; exit 143' TERM
 
