@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "use.h"
+
 /* The flag lists hold every flag the builder's help shows, except --help and --version, so that
  * kimb knows which flags take a value and can find PATH and the tags among them.
  *
@@ -291,20 +293,43 @@ static const struct flag_spec buildah_build_flags[] = {
 
 static const char *const build_command[] = {"build", NULL};
 
-/* --no-trunc: full IDs, so that an ID prefix can never match a second image. kim needs -a, as it
- * hides images without a repo digest; the others list without -a, which would add intermediate
- * build-cache images that are no prior images. */
-static const char *const kim_list_command[] = {"image", "ls", "-a", "--no-trunc", NULL};
+/* --no-trunc: full IDs, so that an ID prefix can never match a second image. --all (kim's -a,
+ * which also shows images without a repo digest): intermediate images too, whose parents tell
+ * which of them a removed image's build left behind. kim's --digests: the manifest digests pods
+ * name images by. nerdctl's containerd keeps no intermediate images. */
+static const char *const kim_list_command[] = {"image", "ls", "-a", "--no-trunc", "--digests", NULL};
 static const char *const nerdctl_list_command[] = {"images", "--no-trunc", "--format", "{{json .}}", NULL};
-static const char *const podman_list_command[] = {"images", "--format", "json", NULL};
-static const char *const docker_list_command[] = {"image", "ls", "--no-trunc", "--format", "{{json .}}", NULL};
-static const char *const buildah_list_command[] = {"images", "--json", "--no-trunc", NULL};
+static const char *const podman_list_command[] = {"images", "--all", "--format", "json", NULL};
+static const char *const docker_list_command[] = {"image", "ls", "--all", "--no-trunc", "--format", "{{json .}}", NULL};
+static const char *const buildah_list_command[] = {"images", "--all", "--json", "--no-trunc", NULL};
 
 static const char *const image_inspect_command[] = {"image", "inspect", NULL};
 static const char *const buildah_inspect_command[] = {"inspect", "--type", "image", NULL};
 
-static const char *const image_rm_command[] = {"image", "rm", NULL};
+/* podman's and docker's --no-prune: without it, removing an image also removes its untagged
+ * parents, which may be another repository's old images. */
+static const char *const kim_remove_command[] = {"image", "rm", NULL};
+static const char *const docker_remove_command[] = {"image", "rm", "--no-prune", NULL};
+static const char *const podman_remove_command[] = {"rmi", "--no-prune", NULL};
 static const char *const rmi_command[] = {"rmi", NULL};
+
+static const char *const docker_container_ids_command[] = {"container", "ls", "--all", "--quiet", "--no-trunc", NULL};
+static const char *const docker_containers_command[] = {"container", "inspect", NULL};
+static const char *const nerdctl_containers_command[] = {"ps", "--all", "--no-trunc", "--format", "{{json .}}", NULL};
+/* --all: podman's containers too, which share buildah's store. */
+static const char *const buildah_containers_command[] = {"containers", "--all", "--json", NULL};
+
+static const char *const kubernetes_environment[] = {"KUBECONFIG", "KUBECONTEXT", NULL};
+static const char *const containerd_environment[] = {"CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE",
+						     "CONTAINERD_SNAPSHOTTER", NULL};
+static const char *const podman_environment[] = {"CONTAINERS_STORAGE_CONF", "CONTAINERS_CONF", "CONTAINER_HOST",
+						 "CONTAINER_CONNECTION", NULL};
+static const char *const docker_environment[] = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", NULL};
+static const char *const buildah_environment[] = {"CONTAINERS_STORAGE_CONF", "STORAGE_DRIVER", "STORAGE_OPTS", NULL};
+
+static const char *const kim_kubeconfig_flags[] = {"kubeconfig", NULL};
+static const char *const kim_context_flags[] = {"context", NULL};
+static const char *const nerdctl_namespace_flags[] = {"namespace", "n", NULL};
 
 /* IDs per inspect call where the builder takes several: 100 full IDs keep the command line far
  * below any ARG_MAX. buildah inspect takes one. */
@@ -320,7 +345,12 @@ static const struct builder builders[] = {
 		.build_command = build_command,
 		.list_command = kim_list_command,
 		.parse_listing = listing_parse_kim_table,
-		.remove_command = image_rm_command,
+		.store_environment = kubernetes_environment,
+		.remove_command = kim_remove_command,
+		/* kim's agent deletes an image whatever uses it: the pods say what does. */
+		.always_pods = true,
+		.kubeconfig_flags = kim_kubeconfig_flags,
+		.context_flags = kim_context_flags,
 	},
 	{
 		.name = "nerdctl",
@@ -328,9 +358,12 @@ static const struct builder builders[] = {
 		.global_flags = nerdctl_global_flags,
 		.build_flags = nerdctl_build_flags,
 		.tag_flag = "tag",
+		.iidfile_flag = "iidfile",
 		.build_command = build_command,
 		.list_command = nerdctl_list_command,
 		.parse_listing = listing_parse_json_lines,
+		.store_environment = containerd_environment,
+		.records_builds = true,
 		.label_flag = "label",
 		.inspect_command = image_inspect_command,
 		/* its inspection names images by config digest, not by the listing's ID: one at a
@@ -341,6 +374,12 @@ static const struct builder builders[] = {
 		/* nerdctl v1.7.6 refuses `rmi ID` when the ID matches several names ("multiple IDs
 		 * found with provided prefix") unless forced: pkg/cmd/image/remove.go. */
 		.removes_single_named_only = true,
+		.containers_command = nerdctl_containers_command,
+		.read_containers = use_read_nerdctl_containers,
+		/* In k8s.io, the namespace of Kubernetes' containerd, pods run the images. */
+		.namespace_flags = nerdctl_namespace_flags,
+		.namespace_env = "CONTAINERD_NAMESPACE",
+		.pods_namespace = "k8s.io",
 	},
 	{
 		.name = "podman",
@@ -348,11 +387,14 @@ static const struct builder builders[] = {
 		.global_flags = podman_global_flags,
 		.build_flags = podman_build_flags,
 		.tag_flag = "tag",
+		.iidfile_flag = "iidfile",
 		.build_command = build_command,
 		.list_command = podman_list_command,
 		.parse_listing = listing_parse_podman_json,
+		.store_environment = podman_environment,
+		.records_builds = true,
 		.short_name_domain = "localhost",
-		.remove_command = rmi_command,
+		.remove_command = podman_remove_command,
 		.removes_single_named_only = true,
 	},
 	{
@@ -361,14 +403,21 @@ static const struct builder builders[] = {
 		.global_flags = docker_global_flags,
 		.build_flags = docker_build_flags,
 		.tag_flag = "tag",
+		.iidfile_flag = "iidfile",
 		.build_command = build_command,
 		.list_command = docker_list_command,
 		.parse_listing = listing_parse_json_lines,
+		.store_environment = docker_environment,
+		.records_builds = true,
 		.label_flag = "label",
 		.inspect_command = image_inspect_command,
 		.inspect_batch = INSPECT_BATCH,
 		.read_inspection = listing_read_docker_inspection,
-		.remove_command = image_rm_command,
+		.inspect_all = true,
+		.remove_command = docker_remove_command,
+		.container_ids_command = docker_container_ids_command,
+		.containers_command = docker_containers_command,
+		.read_containers = use_read_docker_containers,
 	},
 	{
 		.name = "buildah",
@@ -376,9 +425,12 @@ static const struct builder builders[] = {
 		.global_flags = buildah_global_flags,
 		.build_flags = buildah_build_flags,
 		.tag_flag = "tag",
+		.iidfile_flag = "iidfile",
 		.build_command = build_command,
 		.list_command = buildah_list_command,
 		.parse_listing = listing_parse_buildah_json,
+		.store_environment = buildah_environment,
+		.records_builds = true,
 		.short_name_domain = "localhost",
 		.label_flag = "label",
 		.inspect_command = buildah_inspect_command,
@@ -386,6 +438,9 @@ static const struct builder builders[] = {
 		.read_inspection = listing_read_buildah_inspection,
 		.remove_command = rmi_command,
 		.removes_single_named_only = true,
+		.removal_takes_untagged_parents = true,
+		.containers_command = buildah_containers_command,
+		.read_containers = use_read_buildah_containers,
 	},
 };
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "env.h"
 #include "listing.h"
 #include "reference.h"
 
@@ -21,37 +22,67 @@ typedef int (*listing_parser)(const char *text, size_t length, struct listing *o
 typedef int (*inspection_reader)(const char *text, size_t length, struct listing *listing,
 				 struct listing_error *err);
 
+/* Reads the output of a call that lists containers or pods into USE. */
+struct image_use;
+typedef int (*use_reader)(const char *text, size_t length, struct image_use *use, struct listing_error *err);
+
 struct builder {
 	const char *name;                     /* "kim": the default executable and the name in messages */
 	const char *executable_env;           /* "KIMB_KIM": names the executable to run instead */
 	const struct flag_spec *global_flags; /* repeated on every call, so that each reaches the same store */
 	const struct flag_spec *build_flags;  /* both lists end with a {NULL, 0, false} entry */
 	const char *tag_flag;                 /* the build flag that names a tag: "tag" */
+	const char *iidfile_flag;             /* the build flag that writes the new image's ID to a file, or NULL */
 	const char *const *build_command;     /* words after the globals: {"build", NULL} */
-	const char *const *list_command;      /* {"image", "ls", "-a", "--no-trunc", NULL} */
+	const char *const *list_command;      /* {"image", "ls", "-a", "--no-trunc", "--digests", NULL} */
 	listing_parser parse_listing;
+	/* The environment variables that choose the image store, besides the global flags: with them,
+	 * they name the store kimb's record of its builds belongs to. NULL-terminated. */
+	const char *const *store_environment;
+	/* Whether kimb keeps a record of what it builds (see provenance.h): every builder but kim, whose
+	 * listing keeps every image's names, and whose images have no parents. */
+	bool records_builds;
 	/* Builders whose old images lose their names (<none>:<none>): kimb labels each build with
-	 * KIMB_REPOSITORIES_LABEL through the build flag LABEL_FLAG ("label"), and reads the labels of
-	 * the nameless images back with INSPECT_COMMAND followed by at most INSPECT_BATCH IDs; with a
-	 * batch of one, READ_INSPECTION is given a listing of the one image asked about.
-	 * NULL/0/NULL for the others. */
+	 * KIMB_REPOSITORIES_LABEL through the build flag LABEL_FLAG ("label"), and a nameless image is
+	 * a repository's only when kimb's record and its label agree. NULL for the others. */
 	const char *label_flag;
+	/* INSPECT_COMMAND followed by at most INSPECT_BATCH IDs reads what the listing does not say
+	 * (labels, parents, bases, digests) with READ_INSPECTION; with a batch of one, it is given a
+	 * listing of the one image asked about. It is run for the nameless images, for every image when
+	 * INSPECT_ALL (docker: parents), and for the images about to be removed when their base or
+	 * config digest matters (buildah; nerdctl where pods run). NULL/0/NULL for kim and podman. */
 	const char *const *inspect_command;
 	size_t inspect_batch;
 	inspection_reader read_inspection;
+	bool inspect_all;
 	/* podman and buildah put a name given without a registry under "localhost/"; NULL: Docker's
 	 * rule, docker.io (and library/). */
 	const char *short_name_domain;
 	const char *const *remove_command; /* followed by one ID, or one NAME:TAG to untag */
 	bool removes_single_named_only;    /* refuses to remove by ID an image with several names */
+	/* Removing an image also removes its untagged parents, and there is no --no-prune (buildah):
+	 * its output names every image removed. */
+	bool removal_takes_untagged_parents;
+	/* Which images containers use, where the listing does not count them: CONTAINERS_COMMAND read
+	 * with READ_CONTAINERS; or, with CONTAINER_IDS_COMMAND (docker), the IDs it lists, then
+	 * CONTAINERS_COMMAND followed by them. NULL for kim and podman. */
+	const char *const *container_ids_command;
+	const char *const *containers_command;
+	use_reader read_containers;
+	/* Where pods run: always (kim), or when the global flag NAMESPACE_FLAGS, or else the variable
+	 * NAMESPACE_ENV, names the namespace PODS_NAMESPACE (nerdctl in k8s.io). kim's global flags
+	 * KUBECONFIG_FLAGS and CONTEXT_FLAGS (or KUBECONTEXT) reach the cluster. */
+	bool always_pods;
+	const char *const *namespace_flags;
+	const char *namespace_env;
+	const char *pods_namespace;
+	const char *const *kubeconfig_flags;
+	const char *const *context_flags;
 };
 
 /* The repository REF names on BUILDER, normalized as the builder itself qualifies a short name.
  * Returns a malloc'd string, or NULL when memory ran out. */
 char *builder_repository(const struct builder *builder, const struct reference *ref);
-
-/* Looks up an environment variable (getenv, or a table in tests). */
-typedef const char *(*env_lookup)(const char *name);
 
 /* The builder called NAME, or NULL. */
 const struct builder *builder_find(const char *name);

@@ -200,11 +200,13 @@ static int compare_by_id_order(const void *a, const void *b)
 	return by_id != 0 ? by_id : compare_orders(x, y);
 }
 
-/* Creation times may differ: nerdctl dates each name of an image by when that name was made. */
+/* Creation times may differ: nerdctl dates each name of an image by when that name was made; and
+ * so may digests: kim lists each name with the digest of its own record. */
 static bool same_facts(const struct listing_row *a, const struct listing_row *b)
 {
 	return a->has_created == b->has_created && a->containers == b->containers &&
-	       compare_optional(a->label, b->label) == 0;
+	       compare_optional(a->label, b->label) == 0 && a->parent_known == b->parent_known &&
+	       strcmp(a->parent, b->parent) == 0;
 }
 
 /* Drops the repeats of an image's names, once sorted by compare_by_id_name_order, and checks that all
@@ -267,6 +269,8 @@ int listing_rows_group(struct listing_rows *rows, struct listing *out, struct li
 		bool failed = false;
 		image->id = copy_optional(row->id, &failed);
 		image->label = copy_optional(row->label, &failed);
+		image->parent_known = row->parent_known;
+		image->parent = copy_optional(row->parent[0] ? row->parent : NULL, &failed);
 		image->has_created = row->has_created;
 		image->containers = row->containers;
 		image->names = malloc((end - first) * sizeof *image->names);
@@ -279,6 +283,10 @@ int listing_rows_group(struct listing_rows *rows, struct listing *out, struct li
 				image->created = rows->items[j].created;
 			image->names[image->name_count++] = rows->items[j].name;
 			rows->items[j].name = (struct image_name){NULL, NULL, NULL};
+			if (rows->items[j].digest[0] && listing_add_digest(image, rows->items[j].digest) != 0) {
+				listing_free(&grouped);
+				return listing_reject(err, 0, "out of memory");
+			}
 		}
 		first = end;
 	}
@@ -294,6 +302,60 @@ bool listing_is_lower_hex(const char *text, size_t length)
 	return true;
 }
 
+const char *listing_full_id(const char *text, size_t length)
+{
+	size_t prefix_length = strlen(LISTING_ID_PREFIX);
+
+	if (length == prefix_length + LISTING_ID_MAX && memcmp(text, LISTING_ID_PREFIX, prefix_length) == 0) {
+		text += prefix_length;
+		length -= prefix_length;
+	}
+	return length == LISTING_ID_MAX && listing_is_lower_hex(text, length) ? text : NULL;
+}
+
+bool listing_image_has_digest(const struct image *image, const char *digest)
+{
+	if (strcmp(image->id, digest) == 0)
+		return true;
+	for (size_t i = 0; i < image->digest_count; i++)
+		if (strcmp(image->digests[i], digest) == 0)
+			return true;
+	return false;
+}
+
+int listing_add_digest(struct image *image, const char *digest)
+{
+	if (listing_image_has_digest(image, digest))
+		return 0;
+	char *copy = strdup(digest);
+	if (!copy || array_append(&image->digests, &image->digest_count, sizeof copy, &copy) != 0) {
+		free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+static int compare_id_to_image(const void *id, const void *image)
+{
+	return strcmp(id, ((const struct image *)image)->id);
+}
+
+const struct image *listing_find(const struct listing *listing, const char *id)
+{
+	/* bsearch may not be given the NULL images of an empty listing. */
+	if (listing->count == 0)
+		return NULL;
+	return bsearch(id, listing->images, listing->count, sizeof *listing->images, compare_id_to_image);
+}
+
+bool listing_image_is_tagged(const struct image *image)
+{
+	for (size_t i = 0; i < image->name_count; i++)
+		if (image->names[i].repository && image->names[i].tag)
+			return true;
+	return false;
+}
+
 bool listing_image_is_nameless(const struct image *image)
 {
 	for (size_t i = 0; i < image->name_count; i++)
@@ -302,21 +364,11 @@ bool listing_image_is_nameless(const struct image *image)
 	return true;
 }
 
-/* An entry names a repository only when it parses with neither tag nor digest; anything else is
- * skipped, which can only keep an image that a valid entry would have let kimb remove. */
-static int attribute_entry(struct image *image, const char *entry, size_t length)
+int listing_attach_lost_name(struct image *image, const char *repository)
 {
-	char *text = malloc(length + 1);
-	if (!text)
-		return -1;
-	memcpy(text, entry, length);
-	text[length] = '\0';
-
 	struct reference ref;
 	const char *why = NULL;
-	int parsed = reference_parse(text, &ref, &why);
-	free(text);
-	if (parsed != 0)
+	if (reference_parse(repository, &ref, &why) != 0)
 		return 0;
 	bool usable = !ref.tag && !ref.digest;
 	for (size_t i = 0; usable && i < image->name_count; i++)
@@ -337,24 +389,6 @@ static int attribute_entry(struct image *image, const char *entry, size_t length
 	return 0;
 }
 
-int listing_attribute_labels(struct listing *listing)
-{
-	for (size_t i = 0; i < listing->count; i++) {
-		struct image *image = &listing->images[i];
-		if (!image->label || !listing_image_is_nameless(image))
-			continue;
-		for (const char *entry = image->label;;) {
-			size_t length = strcspn(entry, ",");
-			if (attribute_entry(image, entry, length) != 0)
-				return -1;
-			if (entry[length] == '\0')
-				break;
-			entry += length + 1;
-		}
-	}
-	return 0;
-}
-
 void listing_free(struct listing *listing)
 {
 	for (size_t i = 0; i < listing->count; i++) {
@@ -364,6 +398,11 @@ void listing_free(struct listing *listing)
 		free(image->names);
 		free(image->id);
 		free(image->label);
+		free(image->parent);
+		for (size_t j = 0; j < image->digest_count; j++)
+			free(image->digests[j]);
+		free(image->digests);
+		free(image->base_digest);
 	}
 	free(listing->images);
 	*listing = (struct listing){NULL, 0};

@@ -21,6 +21,14 @@ struct image {
 	long long created;        /* seconds since the epoch, when has_created */
 	long long containers;     /* containers using the image; -1 when the builder does not say */
 	char *label;              /* value of KIMB_REPOSITORIES_LABEL, NULL when absent or not read */
+	bool parent_known;        /* the builder said which image this one was built on, if any */
+	char *parent;             /* that image's ID (64 hex); NULL when none or not known */
+	char **digests;           /* other digests (64 hex) that name the image: its manifest (kim's DIGEST
+				     column, buildah's listing) or its config (nerdctl's inspection) */
+	size_t digest_count;
+	bool inspected;           /* the builder's inspection was read into it */
+	bool base_known;          /* buildah: the inspection said which image it was built FROM, if any */
+	char *base_digest;        /* that image's manifest digest; NULL when FROM scratch or not known */
 };
 
 struct listing {
@@ -41,35 +49,53 @@ int listing_parse_kim_table(const char *text, size_t length, struct listing *out
  * normalized repositories of the build, joined by ','. */
 #define KIMB_REPOSITORIES_LABEL "kimb.repositories"
 
-/* Reads `podman images --format json`: names from Names, or from History (the names the image had)
- * when it has none left; Created; Containers. */
+/* Reads `podman images --all --format json`: names from Names, or from History (the names the image
+ * had) when it has none left; ParentId; Created; Containers; labels. */
 int listing_parse_podman_json(const char *text, size_t length, struct listing *out, struct listing_error *err);
 
-/* Reads `buildah images --json --no-trunc`: names, created. */
+/* Reads `buildah images --all --json --no-trunc`: names, digest, created. */
 int listing_parse_buildah_json(const char *text, size_t length, struct listing *out, struct listing_error *err);
 
-/* Reads `docker image ls --no-trunc --format '{{json .}}'` and nerdctl's alike: one JSON object a line
- * (ID, Repository, Tag, CreatedAt, Containers where given), several lines per image. */
+/* Reads `docker image ls --all --no-trunc --format '{{json .}}'` and nerdctl's alike: one JSON object
+ * a line (ID, Repository, Tag, CreatedAt, Containers where given), several lines per image. */
 int listing_parse_json_lines(const char *text, size_t length, struct listing *out, struct listing_error *err);
 
-/* Reads an inspection of some of LISTING's images into them: `docker image inspect ID...` and
- * nerdctl's (a JSON array: Id, Config.Labels), or `buildah inspect --type image ID` (one object:
- * FromImageID, OCIv1.config.Labels). Sets each inspected image's label. Returns 0, or -1 with ERR
- * filled (an inspected ID that is not in LISTING is an error too). */
+/* Reads an inspection of some of LISTING's images into them, whole or not at all (an inspected ID
+ * that is not in LISTING is an error too). Returns 0, or -1 with ERR filled.
+ * docker: `docker image inspect ID...`, a JSON array: Id, Parent, Config.Labels.
+ * buildah: `buildah inspect --type image ID`, one object: FromImageID, OCIv1.config.Labels, and
+ *   the annotation org.opencontainers.image.base.digest of ImageAnnotations.
+ * nerdctl: `nerdctl image inspect ID...`, whose Id is the image's config digest, not the ID its
+ *   listing shows: LISTING holds exactly the images asked about, in order, and the Nth object is
+ *   the Nth one's; Config.Labels. */
 int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing, struct listing_error *err);
 int listing_read_buildah_inspection(const char *text, size_t length, struct listing *listing, struct listing_error *err);
-
-/* Reads `nerdctl image inspect ID...`, whose Id is the image's config digest, not the ID its listing
- * shows: ASKED holds exactly the images asked about, in order, and the Nth object is the Nth one's. */
 int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err);
 
 /* True when IMAGE has no name with a repository: a <none> image. */
 bool listing_image_is_nameless(const struct image *image);
 
-/* Gives each image that has no name with a repository a lost name (tag NULL) for every valid
- * repository its label names, so that selection finds kimb's own nameless images. Returns 0, or -1
- * when memory ran out. */
-int listing_attribute_labels(struct listing *listing);
+/* True when IMAGE has a current tag (not only names it lost). */
+bool listing_image_is_tagged(const struct image *image);
+
+/* The image of LISTING with ID (as long as the listing's IDs), or NULL. */
+const struct image *listing_find(const struct listing *listing, const char *id);
+
+/* True when DIGEST (64 hex) is IMAGE's ID or one of its digests. */
+bool listing_image_has_digest(const struct image *image, const char *digest);
+
+/* Gives IMAGE the lost name (tag NULL) REPOSITORY, a reference without tag or digest, unless it has a
+ * name of that repository already; a REPOSITORY that is no such reference adds nothing. Returns 0,
+ * or -1 when memory ran out. */
+int listing_attach_lost_name(struct image *image, const char *repository);
+
+/* The 64 hex digits of an ID or digest written "sha256:HEX" or "HEX" (LENGTH bytes at TEXT), or NULL
+ * when it is neither. */
+const char *listing_full_id(const char *text, size_t length);
+
+/* The line of the LENGTH bytes at TEXT that starts at *POS: sets *LINE and *LINE_LENGTH (without
+ * its '\n'; the last line may lack one) and moves *POS past it. False once *POS reaches LENGTH. */
+bool listing_next_line(const char *text, size_t length, size_t *pos, const char **line, size_t *line_length);
 
 void listing_free(struct listing *listing);
 

@@ -21,17 +21,29 @@ struct array_format {
 	const char *created;
 	const char *containers;
 	const char *const *labels; /* the keys leading to its labels, ended by NULL */
+	const char *parent;  /* the ID of the image it was built on, "" for none */
+	const char *digest;  /* its manifest digest */
 };
 
 static const char *const podman_labels[] = {"Labels", NULL};
 
-static const struct array_format podman_format = {"Id", "Names", "History", "Created", "Containers", podman_labels};
-static const struct array_format buildah_format = {"id", "names", NULL, "created", NULL, NULL};
+static const struct array_format podman_format = {
+	.id = "Id",
+	.names = "Names",
+	.history = "History",
+	.created = "Created",
+	.containers = "Containers",
+	.labels = podman_labels,
+	.parent = "ParentId",
+};
+static const struct array_format buildah_format = {
+	.id = "id",
+	.names = "names",
+	.created = "created",
+	.digest = "digest",
+};
 
 static const struct name_columns json_lines_columns = {"Repository", "Tag"};
-
-static const char *const docker_inspection_labels[] = {"Config", "Labels", NULL};
-static const char *const buildah_inspection_labels[] = {"OCIv1", "config", "Labels", NULL};
 
 /* The types kimb reads, for messages. */
 static const char *const type_names[] = {
@@ -41,9 +53,8 @@ static const char *const type_names[] = {
 	[JSON_INTEGER] = "an integer",
 };
 
-/* Reads KEY of OBJECT into *VALUE, which is NULL when KEY is absent or null (an error when REQUIRED). */
-static int get_member(json_t *object, const char *key, json_type type, bool required, size_t line, json_t **value,
-		      struct listing_error *err)
+int listing_json_member(json_t *object, const char *key, json_type type, bool required, size_t line, json_t **value,
+			struct listing_error *err)
 {
 	*value = json_object_get(object, key);
 	if (!*value || json_is_null(*value)) {
@@ -63,23 +74,29 @@ static int reject_string(struct listing_error *err, size_t line, const char *key
 }
 
 
-/* Points *HEX at the ID under KEY: "sha256:" and 64 hex digits, or the digits alone. */
-static int read_id(json_t *object, const char *key, size_t line, const char **hex, struct listing_error *err)
+/* Points *HEX at the ID under KEY: "sha256:" and 64 hex digits, or the digits alone. When OPTIONAL,
+ * an absent, null or empty value leaves *HEX NULL. */
+static int read_id(json_t *object, const char *key, bool optional, size_t line, const char **hex,
+		   struct listing_error *err)
 {
 	json_t *value;
-	if (get_member(object, key, JSON_STRING, true, line, &value, err) != 0)
+	*hex = NULL;
+	if (listing_json_member(object, key, JSON_STRING, !optional, line, &value, err) != 0)
 		return -1;
-	const char *text = json_string_value(value);
-	size_t length = json_string_length(value);
-	size_t prefix_length = strlen(LISTING_ID_PREFIX);
-	if (length == prefix_length + LISTING_ID_MAX && memcmp(text, LISTING_ID_PREFIX, prefix_length) == 0) {
-		text += prefix_length;
-		length -= prefix_length;
+	if (!value || (optional && json_string_length(value) == 0))
+		return 0;
+	*hex = listing_full_id(json_string_value(value), json_string_length(value));
+	return *hex ? 0 : reject_string(err, line, key, value);
+}
+
+/* Copies the 64 hex digits at HEX, or nothing when HEX is NULL, into TEXT. */
+static void copy_id(const char *hex, char text[LISTING_ID_MAX + 1])
+{
+	text[0] = '\0';
+	if (hex) {
+		memcpy(text, hex, LISTING_ID_MAX);
+		text[LISTING_ID_MAX] = '\0';
 	}
-	if (length != LISTING_ID_MAX || !listing_is_lower_hex(text, length))
-		return reject_string(err, line, key, value);
-	*hex = text;
-	return 0;
 }
 
 /* Follows PATH through nested objects, any of them absent or null, to the labels and kimb's label in
@@ -89,13 +106,13 @@ static int read_label(json_t *object, const char *const *path, size_t line, cons
 {
 	*label = NULL;
 	for (; *path; path++) {
-		if (get_member(object, *path, JSON_OBJECT, false, line, &object, err) != 0)
+		if (listing_json_member(object, *path, JSON_OBJECT, false, line, &object, err) != 0)
 			return -1;
 		if (!object)
 			return 0;
 	}
 	json_t *value;
-	if (get_member(object, KIMB_REPOSITORIES_LABEL, JSON_STRING, false, line, &value, err) != 0)
+	if (listing_json_member(object, KIMB_REPOSITORIES_LABEL, JSON_STRING, false, line, &value, err) != 0)
 		return -1;
 	*label = value ? json_string_value(value) : NULL;
 	return 0;
@@ -125,12 +142,23 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 	if (!json_is_object(entry))
 		return listing_reject(err, 0, "not an object");
 	const char *id;
-	if (read_id(entry, format->id, 0, &id, err) != 0)
+	if (read_id(entry, format->id, false, 0, &id, err) != 0)
 		return -1;
 	struct listing_row facts = listing_row_start(id, LISTING_ID_MAX);
+	const char *parent, *digest;
+	if ((format->parent && read_id(entry, format->parent, true, 0, &parent, err) != 0) ||
+	    (format->digest && read_id(entry, format->digest, true, 0, &digest, err) != 0))
+		return -1;
+	/* An absent ParentId says nothing; an empty one says there is no parent. */
+	if (format->parent && json_object_get(entry, format->parent)) {
+		facts.parent_known = true;
+		copy_id(parent, facts.parent);
+	}
+	if (format->digest)
+		copy_id(digest, facts.digest);
 
 	json_t *created;
-	if (get_member(entry, format->created, JSON_INTEGER, false, 0, &created, err) != 0)
+	if (listing_json_member(entry, format->created, JSON_INTEGER, false, 0, &created, err) != 0)
 		return -1;
 	if (created) {
 		facts.has_created = true;
@@ -138,7 +166,7 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 	}
 	json_t *containers = NULL;
 	if (format->containers &&
-	    get_member(entry, format->containers, JSON_INTEGER, false, 0, &containers, err) != 0)
+	    listing_json_member(entry, format->containers, JSON_INTEGER, false, 0, &containers, err) != 0)
 		return -1;
 	if (containers) {
 		facts.containers = json_integer_value(containers);
@@ -149,20 +177,19 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 		return -1;
 
 	json_t *names;
-	if (get_member(entry, format->names, JSON_ARRAY, false, 0, &names, err) != 0)
+	if (listing_json_member(entry, format->names, JSON_ARRAY, false, 0, &names, err) != 0)
 		return -1;
 	if (json_array_size(names) > 0)
 		return add_names(names, format->names, NAME_CURRENT, &facts, rows, err);
 	json_t *history = NULL;
-	if (format->history && get_member(entry, format->history, JSON_ARRAY, false, 0, &history, err) != 0)
+	if (format->history && listing_json_member(entry, format->history, JSON_ARRAY, false, 0, &history, err) != 0)
 		return -1;
 	if (json_array_size(history) > 0)
 		return add_names(history, format->history, NAME_LOST, &facts, rows, err);
 	return listing_rows_add(rows, &facts, 0, err);
 }
 
-/* The whole of TEXT as one JSON value of TYPE, or NULL with ERR filled. */
-static json_t *load_document(const char *text, size_t length, json_type type, struct listing_error *err)
+json_t *listing_json_load(const char *text, size_t length, json_type type, struct listing_error *err)
 {
 	if (length == 0) {
 		listing_reject(err, 1, "empty output where JSON was expected");
@@ -187,7 +214,7 @@ static int parse_array_listing(const char *text, size_t length, const struct arr
 			       struct listing *out, struct listing_error *err)
 {
 	*out = (struct listing){NULL, 0};
-	json_t *root = load_document(text, length, JSON_ARRAY, err);
+	json_t *root = listing_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
 	struct listing_rows rows = {NULL, 0};
@@ -307,11 +334,11 @@ static int read_json_line_fields(json_t *object, size_t number, struct listing_r
 {
 	const char *id;
 	json_t *repository, *tag, *created, *containers;
-	if (read_id(object, "ID", number, &id, err) != 0 ||
-	    get_member(object, "Repository", JSON_STRING, true, number, &repository, err) != 0 ||
-	    get_member(object, "Tag", JSON_STRING, true, number, &tag, err) != 0 ||
-	    get_member(object, "CreatedAt", JSON_STRING, false, number, &created, err) != 0 ||
-	    get_member(object, "Containers", JSON_STRING, false, number, &containers, err) != 0)
+	if (read_id(object, "ID", false, number, &id, err) != 0 ||
+	    listing_json_member(object, "Repository", JSON_STRING, true, number, &repository, err) != 0 ||
+	    listing_json_member(object, "Tag", JSON_STRING, true, number, &tag, err) != 0 ||
+	    listing_json_member(object, "CreatedAt", JSON_STRING, false, number, &created, err) != 0 ||
+	    listing_json_member(object, "Containers", JSON_STRING, false, number, &containers, err) != 0)
 		return -1;
 	*row = listing_row_start(id, LISTING_ID_MAX);
 	if (created) {
@@ -359,24 +386,14 @@ int listing_parse_json_lines(const char *text, size_t length, struct listing *ou
 	return status;
 }
 
-static int compare_id_to_image(const void *id, const void *image)
-{
-	return strcmp(id, ((const struct image *)image)->id);
-}
-
-/* The image of LISTING (sorted by ID) with ID, or NULL. */
-static struct image *find_listed(struct listing *listing, const char *id)
-{
-	/* bsearch may not be given the NULL images of an empty listing. */
-	if (listing->count == 0)
-		return NULL;
-	return bsearch(id, listing->images, listing->count, sizeof *listing->images, compare_id_to_image);
-}
-
-/* What one inspected image's labels say, held until the whole inspection has been read. */
+/* What one inspected image says, held until the whole inspection has been read. */
 struct inspected {
 	struct image *image;
 	char *label;
+	const char *parent;      /* points into the JSON */
+	const char *digest;      /* likewise */
+	const char *base_digest; /* likewise */
+	bool base_known;
 };
 
 /* How an inspected object names the image it describes. */
@@ -385,47 +402,136 @@ enum inspection_match {
 	MATCH_BY_POSITION, /* the Nth object describes the Nth image of the listing asked about */
 };
 
-static int read_inspected(json_t *object, const char *id_key, const char *const *labels, struct listing *listing,
-			  enum inspection_match match, size_t position, struct inspected *out,
+/* Where an inspection keeps each fact about an image; NULL where it keeps none. */
+struct inspection_format {
+	const char *id;
+	enum inspection_match match;
+	const char *const *labels;      /* the keys leading to its labels */
+	const char *parent;             /* the ID of the image it was built on */
+	bool id_is_digest;              /* the ID is another digest of the listed image (nerdctl) */
+	const char *const *annotations; /* the keys leading to its annotations */
+};
+
+static const char *const docker_inspection_labels[] = {"Config", "Labels", NULL};
+static const char *const buildah_inspection_labels[] = {"OCIv1", "config", "Labels", NULL};
+static const char *const buildah_annotations[] = {"ImageAnnotations", NULL};
+#define BASE_DIGEST_ANNOTATION "org.opencontainers.image.base.digest"
+
+static const struct inspection_format docker_inspection = {
+	.id = "Id",
+	.match = MATCH_BY_ID,
+	.labels = docker_inspection_labels,
+	.parent = "Parent",
+};
+static const struct inspection_format nerdctl_inspection = {
+	.id = "Id",
+	.match = MATCH_BY_POSITION,
+	.labels = docker_inspection_labels,
+	.id_is_digest = true,
+};
+static const struct inspection_format buildah_inspection = {
+	.id = "FromImageID",
+	.match = MATCH_BY_ID,
+	.labels = buildah_inspection_labels,
+	.annotations = buildah_annotations,
+};
+
+/* Follows PATH through nested objects, any of them absent or null, to the object it ends at, or
+ * NULL. */
+static int follow_objects(json_t *object, const char *const *path, size_t line, json_t **out,
 			  struct listing_error *err)
+{
+	for (*out = object; *path && *out; path++)
+		if (listing_json_member(*out, *path, JSON_OBJECT, false, line, out, err) != 0)
+			return -1;
+	return 0;
+}
+
+static int read_inspected(json_t *object, const struct inspection_format *format, struct listing *listing,
+			  size_t position, struct inspected *out, struct listing_error *err)
 {
 	if (!json_is_object(object))
 		return listing_reject(err, 0, "not an object");
 	const char *id;
 	const char *label;
-	if (read_id(object, id_key, 0, &id, err) != 0 || read_label(object, labels, 0, &label, err) != 0)
+	if (read_id(object, format->id, false, 0, &id, err) != 0 || read_label(object, format->labels, 0, &label, err) != 0 ||
+	    (format->parent && read_id(object, format->parent, true, 0, &out->parent, err) != 0))
 		return -1;
-	out->image = match == MATCH_BY_ID ? find_listed(listing, id) : &listing->images[position];
+	if (format->annotations) {
+		json_t *annotations;
+		if (follow_objects(object, format->annotations, 0, &annotations, err) != 0 ||
+		    (annotations && read_id(annotations, BASE_DIGEST_ANNOTATION, true, 0, &out->base_digest, err) != 0))
+			return -1;
+		/* buildah writes the annotation empty for FROM scratch; without it, the base is unknown. */
+		out->base_known = annotations && json_object_get(annotations, BASE_DIGEST_ANNOTATION);
+	}
+	out->image = format->match == MATCH_BY_ID ? (struct image *)listing_find(listing, id) : &listing->images[position];
 	if (!out->image)
 		return listing_reject(err, 0, "image %s is not in the listing", id);
+	if (format->id_is_digest)
+		out->digest = id;
 	out->label = label ? strdup(label) : NULL;
 	if (label && !out->label)
 		return listing_reject(err, 0, "out of memory");
 	return 0;
 }
 
+static char *copy_of_id(const char *hex, bool *failed)
+{
+	if (!hex)
+		return NULL;
+	char *copy = strndup(hex, LISTING_ID_MAX);
+	*failed |= copy == NULL;
+	return copy;
+}
+
+/* Moves what READ says into its image. Returns 0, or -1 when memory ran out. */
+static int apply_inspected(struct inspected *read, const struct inspection_format *format)
+{
+	struct image *image = read->image;
+	bool failed = false;
+
+	free(image->label);
+	image->label = read->label;
+	read->label = NULL;
+	image->inspected = true;
+	if (format->parent) {
+		free(image->parent);
+		image->parent = copy_of_id(read->parent, &failed);
+		image->parent_known = !failed;
+	}
+	if (format->annotations) {
+		free(image->base_digest);
+		image->base_digest = copy_of_id(read->base_digest, &failed);
+		image->base_known = read->base_known;
+	}
+	if (read->digest) {
+		char digest[LISTING_ID_MAX + 1];
+		copy_id(read->digest, digest);
+		failed |= listing_add_digest(image, digest) != 0;
+	}
+	return failed ? -1 : 0;
+}
+
 /* Reads every object of the array OBJECTS before it changes LISTING, so that an inspection is read
  * whole or not at all. */
-static int read_inspection(json_t *objects, const char *id_key, const char *const *labels, struct listing *listing,
-			   enum inspection_match match, struct listing_error *err)
+static int read_inspection(json_t *objects, const struct inspection_format *format, struct listing *listing,
+			   struct listing_error *err)
 {
 	size_t count = json_array_size(objects);
-	if (match == MATCH_BY_POSITION && count != listing->count)
+	if (format->match == MATCH_BY_POSITION && count != listing->count)
 		return listing_reject(err, 0, "%zu images inspected, %zu asked", count, listing->count);
 	struct inspected *read = calloc(count ? count : 1, sizeof *read);
 	if (!read)
 		return listing_reject(err, 0, "out of memory");
 	int status = 0;
 	for (size_t i = 0; status == 0 && i < count; i++)
-		if (read_inspected(json_array_get(objects, i), id_key, labels, listing, match, i, &read[i], err) != 0)
+		if (read_inspected(json_array_get(objects, i), format, listing, i, &read[i], err) != 0)
 			status = listing_reject_within(err, "inspected image %zu", i + 1);
 	for (size_t i = 0; i < count; i++) {
-		if (status != 0) {
-			free(read[i].label);
-			continue;
-		}
-		free(read[i].image->label);
-		read[i].image->label = read[i].label;
+		if (status == 0 && apply_inspected(&read[i], format) != 0)
+			status = listing_reject(err, 0, "out of memory");
+		free(read[i].label);
 	}
 	free(read);
 	return status;
@@ -434,20 +540,20 @@ static int read_inspection(json_t *objects, const char *id_key, const char *cons
 int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing,
 				   struct listing_error *err)
 {
-	json_t *root = load_document(text, length, JSON_ARRAY, err);
+	json_t *root = listing_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
-	int status = read_inspection(root, "Id", docker_inspection_labels, listing, MATCH_BY_ID, err);
+	int status = read_inspection(root, &docker_inspection, listing, err);
 	json_decref(root);
 	return status;
 }
 
 int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err)
 {
-	json_t *root = load_document(text, length, JSON_ARRAY, err);
+	json_t *root = listing_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
-	int status = read_inspection(root, "Id", docker_inspection_labels, asked, MATCH_BY_POSITION, err);
+	int status = read_inspection(root, &nerdctl_inspection, asked, err);
 	json_decref(root);
 	return status;
 }
@@ -456,7 +562,7 @@ int listing_read_nerdctl_inspection(const char *text, size_t length, struct list
 int listing_read_buildah_inspection(const char *text, size_t length, struct listing *listing,
 				    struct listing_error *err)
 {
-	json_t *root = load_document(text, length, JSON_OBJECT, err);
+	json_t *root = listing_json_load(text, length, JSON_OBJECT, err);
 	if (!root)
 		return -1;
 	json_t *objects = json_array();
@@ -465,7 +571,7 @@ int listing_read_buildah_inspection(const char *text, size_t length, struct list
 		json_decref(objects ? objects : root);
 		return listing_reject(err, 0, "out of memory");
 	}
-	int status = read_inspection(objects, "FromImageID", buildah_inspection_labels, listing, MATCH_BY_ID, err);
+	int status = read_inspection(objects, &buildah_inspection, listing, err);
 	json_decref(objects);
 	return status;
 }

@@ -248,8 +248,7 @@ static int read_row(const char *line, size_t length, size_t number, struct table
 	struct span id;
 	if (read_hex(cell[COLUMN_ID], COLUMN_ID, number, table, &id, err) != 0)
 		return -1;
-	/* A digest is checked, not kept: kimb removes by ID. */
-	struct span digest;
+	struct span digest = {NULL, 0};
 	if (cell[COLUMN_DIGEST].text && !span_is(cell[COLUMN_DIGEST], NONE) &&
 	    read_hex(cell[COLUMN_DIGEST], COLUMN_DIGEST, number, table, &digest, err) != 0)
 		return -1;
@@ -257,6 +256,10 @@ static int read_row(const char *line, size_t length, size_t number, struct table
 		return listing_reject(err, number, "invalid SIZE %s",
 				      listing_quote(cell[COLUMN_SIZE].text, cell[COLUMN_SIZE].length).text);
 	*row = listing_row_start(id.text, id.length);
+	/* Pods name the image they run by its manifest digest: what the DIGEST column holds. */
+	if (digest.length)
+		memcpy(row->digest, digest.text, digest.length);
+	row->digest[digest.length] = '\0';
 	return read_name(cell[COLUMN_IMAGE], cell[COLUMN_TAG], number, &row->name, err);
 }
 

@@ -17,6 +17,8 @@
 /* True when the LENGTH bytes at TEXT are all lower-case hex digits. */
 bool listing_is_lower_hex(const char *text, size_t length);
 
+
+
 /* What a listing says about one image under one of its names. */
 struct listing_row {
 	char id[LISTING_ID_MAX + 1]; /* lower-case hex; all IDs of one listing have one length */
@@ -25,6 +27,9 @@ struct listing_row {
 	long long created;
 	long long containers;        /* -1 when the listing does not say */
 	const char *label;           /* borrowed, NULL when absent: must outlive listing_rows_group */
+	bool parent_known;           /* the listing says which image it was built on, if any */
+	char parent[LISTING_ID_MAX + 1]; /* that image's ID; empty when none */
+	char digest[LISTING_ID_MAX + 1]; /* a digest the row names the image by; empty when none */
 	size_t order;                /* set by listing_rows_add */
 };
 
@@ -33,17 +38,22 @@ struct listing_rows {
 	size_t count;
 };
 
+/* Adds DIGEST (64 hex) to IMAGE's digests unless it is its ID or one of them. Returns 0, or -1 when
+ * memory ran out. */
+int listing_add_digest(struct image *image, const char *digest);
+
 /* A row for the image whose ID is the LENGTH (at most LISTING_ID_MAX) hex digits at ID, with no
- * name, no creation time, containers -1 and no label. */
+ * name, no creation time, containers -1, no label, no parent known and no digest. */
 struct listing_row listing_row_start(const char *id, size_t length);
 
 /* Appends ROW, taking its name. Returns 0, or -1 (ERR at LINE) when memory ran out, the name freed. */
 int listing_rows_add(struct listing_rows *rows, struct listing_row *row, size_t line, struct listing_error *err);
 
 /* Groups ROWS by ID into OUT, sorted by ID: each image gets its names in listing order, each name once
- * (podman lists an image with two names twice), its containers and label, which all of its rows must
- * agree on, and the latest creation time of its rows (nerdctl dates each name apart). Names move into OUT; ROWS still needs listing_rows_free. Returns 0,
- * or -1 with ERR filled and OUT empty. */
+ * (podman lists an image with two names twice), its containers, label and parent, which all of its
+ * rows must agree on, the digests of its rows, each once, and the latest creation time of its rows
+ * (nerdctl dates each name apart). Names move into OUT; ROWS still needs listing_rows_free.
+ * Returns 0, or -1 with ERR filled and OUT empty. */
 int listing_rows_group(struct listing_rows *rows, struct listing *out, struct listing_error *err);
 
 void listing_rows_free(struct listing_rows *rows);
@@ -82,9 +92,7 @@ int listing_reject_within(struct listing_error *err, const char *format, ...);
 
 #define LISTING_EXCERPT_MAX 48
 
-/* The line of the LENGTH bytes at TEXT that starts at *POS: sets *LINE and *LINE_LENGTH (without
- * its '\n'; the last line may lack one) and moves *POS past it. False once *POS reaches LENGTH. */
-bool listing_next_line(const char *text, size_t length, size_t *pos, const char **line, size_t *line_length);
+
 
 /* A value for a message: in double quotes, cut to LISTING_EXCERPT_MAX bytes and "..." when longer. */
 struct listing_quote {
@@ -92,5 +100,16 @@ struct listing_quote {
 };
 
 struct listing_quote listing_quote(const char *text, size_t length);
+
+/* JSON, read with jansson by listing_json.c and use.c. */
+#include <jansson.h>
+
+/* The whole of TEXT as one JSON value of TYPE, or NULL with ERR filled. */
+json_t *listing_json_load(const char *text, size_t length, json_type type, struct listing_error *err);
+
+/* Reads KEY of OBJECT into *VALUE, which is NULL when KEY is absent or null (an error when REQUIRED),
+ * else of TYPE (an error otherwise). Returns 0, or -1 with ERR at LINE. */
+int listing_json_member(json_t *object, const char *key, json_type type, bool required, size_t line, json_t **value,
+			struct listing_error *err);
 
 #endif

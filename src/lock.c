@@ -2,42 +2,60 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "runner.h"
 
-#define DEFAULT_LOCK_DIRECTORY "/tmp/kimb-locks"
-/* Enough of the repository name to recognise a lock file by eye; the hash tells them apart. */
-#define READABLE_PREFIX_LENGTH 64
-#define LOCK_FILE_NAME_SIZE (READABLE_PREFIX_LENGTH + sizeof "-0123456789abcdef.lock")
+/* How often a wait with a timeout tries the lock again. */
+#define POLL_NANOSECONDS 50000000L
+/* A clock that went back further than this while the locks were held is not waited for. */
+#define LONGEST_HOLD_PAST_SECONDS 2
 
 struct lock_set {
 	size_t count;
+	bool hold_past_set;
+	time_t hold_past; /* lock_release waits until this second is over */
 	int fds[];
 };
 
-enum lock_wait {
-	LOCK_TAKEN,
-	LOCK_FAILED,      /* errno says why */
-	LOCK_INTERRUPTED, /* a SIGINT or SIGTERM came while waiting */
+/* When a wait for a lock must end. */
+struct wait_limit {
+	bool forever;
+	struct timespec deadline; /* CLOCK_MONOTONIC */
 };
 
-static const char *lock_directory_path(void)
+const char *lock_directory(void)
 {
 	const char *path = getenv("KIMB_LOCK_DIR");
 
-	return path && *path ? path : DEFAULT_LOCK_DIRECTORY;
+	return path && *path ? path : LOCK_DEFAULT_DIRECTORY;
 }
 
-/* Opens the lock directory, creating it for every user of the host. A symbolic link or a
- * non-directory there is refused: in a shared place such as /tmp, another user may have planted it. */
+static void close_quietly(int fd)
+{
+	/* Only descriptors kimb never wrote to: closing one loses nothing, whatever close says. */
+	(void)close(fd);
+}
+
+/* A directory that others may write to and that is not sticky lets anyone replace a lock file while
+ * it is held, and so two runs hold "the" lock at once. */
+static bool is_shared_safely(const struct stat *status)
+{
+	return (status->st_mode & (S_IWGRP | S_IWOTH)) == 0 || (status->st_mode & S_ISVTX) != 0;
+}
+
+/* Opens the lock directory, creating it for every user of the host. A symbolic link, a
+ * non-directory, or a directory others can write to without the sticky bit is refused: in a shared
+ * place such as /tmp, another user may have planted it. */
 static int open_lock_directory(const char *path, char *why, size_t why_size)
 {
 	bool created = mkdir(path, 0777) == 0;
@@ -52,111 +70,198 @@ static int open_lock_directory(const char *path, char *why, size_t why_size)
 		struct stat status;
 
 		if (lstat(path, &status) == 0 && S_ISLNK(status.st_mode))
-			snprintf(why, why_size, "lock directory %s is a symbolic link", path);
+			snprintf(why, why_size, "lock directory %s is a symbolic link; remove it or set KIMB_LOCK_DIR",
+				 path);
 		else if (open_error == ENOTDIR)
-			snprintf(why, why_size, "lock directory %s is not a directory", path);
+			snprintf(why, why_size, "lock directory %s is not a directory; remove it or set KIMB_LOCK_DIR",
+				 path);
 		else
 			snprintf(why, why_size, "cannot open lock directory %s: %s", path, strerror(open_error));
 		return -1;
 	}
-	/* Like /tmp itself: everyone may add a lock file, the sticky bit keeps each user's own. */
-	if (created && fchmod(directory, 01777) == -1) {
-		snprintf(why, why_size, "cannot share lock directory %s: %s", path, strerror(errno));
-		(void)close(directory); /* only read from: nothing to lose */
+	struct stat status;
+	const char *problem = NULL;
+	if (fstat(directory, &status) == -1)
+		problem = strerror(errno);
+	/* Made by this run: shared like /tmp itself, everyone may add a lock file and the sticky bit
+	 * keeps each user's own. Checked on the descriptor, so that it is the directory we made. */
+	else if (created && status.st_uid != geteuid())
+		problem = "is not the directory this run created";
+	else if (created && fchmod(directory, 01777) == -1)
+		problem = strerror(errno);
+	else if (!created && !is_shared_safely(&status))
+		problem = "others may write to it, but it is not sticky (chmod +t it, or set KIMB_LOCK_DIR)";
+	if (problem) {
+		snprintf(why, why_size, "lock directory %s: %s", path, problem);
+		close_quietly(directory);
 		return -1;
 	}
 	return directory;
 }
 
-static uint64_t fnv1a_64(const char *text)
+/* Opens the lock file NAME in DIRECTORY, creating it when there is none. An existing file is opened
+ * without O_CREAT, which fs.protected_regular refuses for another user's file in a sticky
+ * directory; O_NONBLOCK keeps a FIFO planted there from blocking the open. Only a file this call
+ * created is changed (made writable by everyone), and only once the descriptor shows it is ours.
+ * Returns the descriptor, or -1 with the reason in WHY (PATH names the file). */
+static int open_lock_file(int directory, const char *name, const char *path, char *why, size_t why_size)
 {
-	uint64_t hash = UINT64_C(0xcbf29ce484222325);
+	const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	int fd = -1;
+	bool created = false;
 
-	for (const unsigned char *byte = (const unsigned char *)text; *byte; byte++) {
-		hash ^= *byte;
-		hash *= UINT64_C(0x100000001b3);
+	/* Another run may create the file between the two opens, or remove a stale one: try again. */
+	for (int attempt = 0; fd == -1 && attempt < 3; attempt++) {
+		fd = openat(directory, name, flags);
+		if (fd == -1 && errno == ENOENT) {
+			fd = openat(directory, name, flags | O_CREAT | O_EXCL, 0666);
+			created = fd != -1;
+			if (fd == -1 && errno != EEXIST)
+				break;
+		} else if (fd == -1) {
+			break;
+		}
 	}
-	return hash;
-}
-
-static bool is_portable_file_name_character(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-	       c == '_' || c == '-';
-}
-
-/* One valid path component of bounded length for any repository name: a readable prefix, and a
- * hash of the whole name so that names sharing the prefix get their own file. Two names with the
- * same file only wait for each other. */
-static void make_lock_file_name(const char *repository, char name[LOCK_FILE_NAME_SIZE])
-{
-	size_t length = 0;
-
-	for (; length < READABLE_PREFIX_LENGTH && repository[length]; length++)
-		name[length] = is_portable_file_name_character(repository[length]) ? repository[length] : '_';
-	snprintf(name + length, LOCK_FILE_NAME_SIZE - length, "-%016" PRIx64 ".lock", fnv1a_64(repository));
-}
-
-static int open_lock_file(int directory, const char *name)
-{
-	int fd = openat(directory, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
-	struct stat status;
-
-	if (fd == -1)
+	if (fd == -1) {
+		if (errno == ELOOP)
+			snprintf(why, why_size, "lock file %s is a symbolic link; remove it", path);
+		else if (errno == EISDIR)
+			snprintf(why, why_size, "lock file %s is a directory; remove it", path);
+		else
+			snprintf(why, why_size, "cannot open lock file %s: %s%s", path, strerror(errno),
+				 errno == EACCES ? " (another user made it unwritable; remove it or set KIMB_LOCK_DIR)"
+						 : "");
 		return -1;
-	/* Made under our umask: the kimb runs of other users must be able to open it too. */
-	if (fstat(fd, &status) == -1 ||
-	    (status.st_uid == geteuid() && (status.st_mode & 0777) != 0666 && fchmod(fd, 0666) == -1)) {
-		int error = errno;
-
-		(void)close(fd); /* nothing written: nothing to lose */
-		errno = error;
+	}
+	struct stat status;
+	const char *problem = NULL;
+	char links[64];
+	if (fstat(fd, &status) == -1) {
+		problem = strerror(errno);
+	} else if (!S_ISREG(status.st_mode)) {
+		problem = "is not a regular file; remove it";
+	} else if (status.st_nlink != 1) {
+		snprintf(links, sizeof links, "has %ju links, not 1; remove it", (uintmax_t)status.st_nlink);
+		problem = links;
+	} else if (created && status.st_uid != geteuid()) {
+		problem = "is not the file this run created; remove it";
+	} else if (created && fchmod(fd, 0666) == -1) {
+		/* Made under our umask: the kimb runs of other users must be able to open it too. */
+		problem = strerror(errno);
+	}
+	if (problem) {
+		snprintf(why, why_size, "lock file %s %s", path, problem);
+		close_quietly(fd);
 		return -1;
 	}
 	return fd;
 }
 
-static enum lock_wait lock_whole_file(int fd, const char *repository)
+static struct timespec monotonic_now(void)
 {
-	struct flock whole_file = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	struct timespec now = {0, 0};
 
-	if (fcntl(fd, F_SETLK, &whole_file) == 0)
-		return LOCK_TAKEN;
-	if (errno != EACCES && errno != EAGAIN)
-		return LOCK_FAILED;
-	fprintf(stderr, "kimb: waiting for another kimb working on %s\n", repository);
-	/* Checked before each wait too: a signal that came before the wait began (while the line above
-	 * was written, say) interrupts nothing. One that comes between the check and the wait is only
-	 * seen at the next signal; fcntl offers no way to close that gap. */
+	/* CLOCK_MONOTONIC cannot fail on a system that has it, and POSIX requires it. */
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+static long long nanoseconds_until(struct timespec deadline)
+{
+	struct timespec now = monotonic_now();
+
+	return (deadline.tv_sec - now.tv_sec) * 1000000000LL + (deadline.tv_nsec - now.tv_nsec);
+}
+
+/* The pid of a process holding a lock that conflicts with ours on FD, or 0 when none does now. */
+static pid_t holder_of(int fd)
+{
+	struct flock probe = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+
+	if (fcntl(fd, F_GETLK, &probe) == -1 || probe.l_type == F_UNLCK)
+		return 0;
+	return probe.l_pid;
+}
+
+static void describe_holder(pid_t holder, char *text, size_t size)
+{
+	if (holder > 0)
+		snprintf(text, size, "process %ld", (long)holder);
+	else
+		snprintf(text, size, "another kimb");
+}
+
+/* Waits for the lock on FD, a try every POLL_NANOSECONDS until LIMIT's deadline, or blocked in the
+ * kernel when it has none. */
+static enum lock_outcome wait_for_lock(int fd, const struct wait_limit *limit, struct flock *whole_file)
+{
+	/* Checked before each wait too: a signal that came before the wait began (while the waiting
+	 * message was written, say) interrupts nothing. One that comes between the check and a blocking
+	 * wait is only seen at the next signal; fcntl offers no way to close that gap. */
 	while (!runner_interrupted()) {
-		if (fcntl(fd, F_SETLKW, &whole_file) == 0)
-			return LOCK_TAKEN;
-		if (errno != EINTR)
+		if (limit->forever) {
+			if (fcntl(fd, F_SETLKW, whole_file) == 0)
+				return LOCK_HELD;
+			if (errno != EINTR)
+				return LOCK_FAILED;
+			continue;
+		}
+		if (fcntl(fd, F_SETLK, whole_file) == 0)
+			return LOCK_HELD;
+		if (errno != EACCES && errno != EAGAIN)
 			return LOCK_FAILED;
+		long long left = nanoseconds_until(limit->deadline);
+		if (left <= 0)
+			return LOCK_TIMED_OUT;
+		struct timespec pause = {0, left < POLL_NANOSECONDS ? (long)left : POLL_NANOSECONDS};
+		(void)nanosleep(&pause, NULL); /* EINTR: the loop looks at the signal */
 	}
 	return LOCK_INTERRUPTED;
 }
 
-/* Locks REPOSITORY's file in DIRECTORY (at DIRECTORY_PATH) and adds it to SET. Returns 0, or -1
- * with the reason in WHY. */
-static int lock_repository(struct lock_set *set, int directory, const char *directory_path,
-			   const char *repository, char *why, size_t why_size)
+static enum lock_outcome lock_whole_file(int fd, const char *repository, const char *path,
+					 const struct wait_limit *limit, char *why, size_t why_size)
 {
-	char name[LOCK_FILE_NAME_SIZE];
-	enum lock_wait outcome = LOCK_FAILED;
+	struct flock whole_file = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	char holder[64];
 
-	make_lock_file_name(repository, name);
-	int fd = open_lock_file(directory, name);
-	if (fd != -1) {
-		/* In the set at once, so that lock_release closes it whatever happens next. */
-		set->fds[set->count++] = fd;
-		outcome = lock_whole_file(fd, repository);
+	if (fcntl(fd, F_SETLK, &whole_file) == 0)
+		return LOCK_HELD;
+	if (errno != EACCES && errno != EAGAIN) {
+		snprintf(why, why_size, "cannot lock %s: %s", path, strerror(errno));
+		return LOCK_FAILED;
 	}
-	if (outcome == LOCK_INTERRUPTED)
-		snprintf(why, why_size, "interrupted");
-	else if (outcome == LOCK_FAILED)
-		snprintf(why, why_size, "cannot lock %s/%s: %s", directory_path, name, strerror(errno));
-	return outcome == LOCK_TAKEN ? 0 : -1;
+	describe_holder(holder_of(fd), holder, sizeof holder);
+	fprintf(stderr, "kimb: waiting for %s, which holds the lock on %s (%s)%s\n", holder, repository, path,
+		limit->forever ? "; --lock-timeout limits the wait" : "");
+	enum lock_outcome outcome = wait_for_lock(fd, limit, &whole_file);
+	if (outcome == LOCK_FAILED)
+		snprintf(why, why_size, "cannot lock %s: %s", path, strerror(errno));
+	else if (outcome == LOCK_TIMED_OUT)
+		snprintf(why, why_size, "gave up waiting for %s, which holds the lock on %s (%s): --lock-timeout reached",
+			 holder, repository, path);
+	else if (outcome == LOCK_INTERRUPTED)
+		snprintf(why, why_size, "interrupted while waiting for the lock on %s", repository);
+	return outcome;
+}
+
+/* Locks REPOSITORY's file in DIRECTORY (at DIRECTORY_PATH) and adds it to SET. */
+static enum lock_outcome lock_repository(struct lock_set *set, int directory, const char *directory_path,
+					 const char *repository, const struct wait_limit *limit, char *why,
+					 size_t why_size)
+{
+	char name[HASH_FILE_NAME_SIZE];
+	char path[PATH_MAX];
+
+	/* Named after the repository, so that every kimb finds the same file for it. */
+	hash_file_name(repository, repository, ".lock", name);
+	snprintf(path, sizeof path, "%s/%s", directory_path, name);
+	int fd = open_lock_file(directory, name, path, why, why_size);
+	if (fd == -1)
+		return LOCK_FAILED;
+	/* In the set at once, so that lock_release closes it whatever happens next. */
+	set->fds[set->count++] = fd;
+	return lock_whole_file(fd, repository, path, limit, why, why_size);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -164,48 +269,91 @@ static int compare_strings(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-struct lock_set *lock_acquire(const char *const *repositories, size_t count, char *why, size_t why_size)
+static struct wait_limit wait_limit_of(double timeout)
+{
+	struct wait_limit limit = {.forever = timeout < 0};
+
+	if (!limit.forever) {
+		limit.deadline = monotonic_now();
+		double whole = (double)(time_t)timeout;
+		limit.deadline.tv_sec += (time_t)timeout;
+		limit.deadline.tv_nsec += (long)((timeout - whole) * 1e9);
+		if (limit.deadline.tv_nsec >= 1000000000L) {
+			limit.deadline.tv_sec++;
+			limit.deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	return limit;
+}
+
+enum lock_outcome lock_acquire(const char *const *repositories, size_t count, double timeout,
+			       struct lock_set **out, char *why, size_t why_size)
 {
 	/* One more than needed, so that no repositories is no special case for the allocator. */
 	const char **sorted = calloc(count + 1, sizeof *sorted);
 	struct lock_set *set = malloc(sizeof *set + count * sizeof set->fds[0]);
 
+	*out = NULL;
 	if (!sorted || !set) {
 		snprintf(why, why_size, "out of memory");
 		free(sorted);
 		free(set);
-		return NULL;
+		return LOCK_FAILED;
 	}
-	set->count = 0;
+	*set = (struct lock_set){.count = 0};
 	for (size_t i = 0; i < count; i++)
 		sorted[i] = repositories[i];
 	/* Every kimb takes its locks in the same order, so two with overlapping sets cannot each hold
 	 * what the other waits for. */
 	qsort(sorted, count, sizeof *sorted, compare_strings);
 
-	const char *directory_path = lock_directory_path();
+	const struct wait_limit limit = wait_limit_of(timeout);
+	const char *directory_path = lock_directory();
 	int directory = open_lock_directory(directory_path, why, why_size);
-	bool failed = directory == -1;
-	for (size_t i = 0; i < count && !failed; i++)
+	enum lock_outcome outcome = directory == -1 ? LOCK_FAILED : LOCK_HELD;
+	for (size_t i = 0; i < count && outcome == LOCK_HELD; i++)
 		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
-			failed = lock_repository(set, directory, directory_path, sorted[i], why, why_size) == -1;
+			outcome = lock_repository(set, directory, directory_path, sorted[i], &limit, why, why_size);
 	if (directory != -1)
-		(void)close(directory); /* only read from: nothing to lose */
+		close_quietly(directory);
 	free(sorted);
-	if (failed) {
+	if (outcome != LOCK_HELD) {
 		lock_release(set);
-		return NULL;
+		return outcome;
 	}
-	return set;
+	*out = set;
+	return LOCK_HELD;
+}
+
+void lock_hold_past(struct lock_set *set, time_t issued)
+{
+	set->hold_past_set = true;
+	set->hold_past = issued;
+}
+
+/* Sleeps until the realtime clock is past the second ISSUED, at most LONGEST_HOLD_PAST_SECONDS. */
+static void wait_past(time_t issued)
+{
+	for (;;) {
+		struct timespec now;
+
+		if (clock_gettime(CLOCK_REALTIME, &now) == -1 || now.tv_sec > issued ||
+		    issued - now.tv_sec >= LONGEST_HOLD_PAST_SECONDS)
+			return;
+		struct timespec rest = {0, 1000000000L - now.tv_nsec};
+		(void)nanosleep(&rest, NULL); /* EINTR: the clock is read again */
+	}
 }
 
 void lock_release(struct lock_set *set)
 {
 	if (!set)
 		return;
+	if (set->hold_past_set)
+		wait_past(set->hold_past);
 	/* Closing a lock file releases its lock; nothing was written to it, so a failing close
 	 * loses nothing. */
 	for (size_t i = 0; i < set->count; i++)
-		(void)close(set->fds[i]);
+		close_quietly(set->fds[i]);
 	free(set);
 }

@@ -15,6 +15,7 @@ enum kimb_option {
 	OPT_SCHEME,
 	OPT_TIME_FORMAT,
 	OPT_KEEP,
+	OPT_LOCK_TIMEOUT,
 	OPT_NO_PRUNE,
 	OPT_DRY_RUN,
 	OPT_HELP,
@@ -33,6 +34,7 @@ static const struct kimb_option_spec kimb_options[] = {
 	{"scheme", OPT_SCHEME, true},
 	{"time-format", OPT_TIME_FORMAT, true},
 	{"keep", OPT_KEEP, true},
+	{"lock-timeout", OPT_LOCK_TIMEOUT, true},
 	{"no-prune", OPT_NO_PRUNE, false},
 	{"dry-run", OPT_DRY_RUN, false},
 	{"help", OPT_HELP, false},
@@ -49,6 +51,11 @@ struct parser {
 	size_t why_size;
 	bool scheme_given;
 	bool keep_given;
+	bool lock_timeout_given;
+	/* Only reading where --builder stands: unknown flags are taken for booleans, no value is
+	 * checked and nothing is required. */
+	bool lenient;
+	const char *builder_choice; /* the last --builder value */
 	const char **named; /* build: the -t values; prune: the REPOSITORY arguments */
 	size_t named_count;
 };
@@ -116,6 +123,48 @@ static int set_keep(struct parser *p, const char *value, const char *source)
 	return 0;
 }
 
+/* A duration as timeout(1) writes it: a non-negative decimal number of seconds, or of minutes,
+ * hours or days with the suffix m, h or d (s for seconds too). */
+static int parse_duration(const char *text, double *seconds)
+{
+	static const struct {
+		char suffix;
+		double seconds;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	const char *end = text + strspn(text, "0123456789");
+	size_t digits = (size_t)(end - text);
+	if (*end == '.') {
+		size_t fraction = strspn(end + 1, "0123456789");
+		digits += fraction;
+		end += 1 + fraction;
+	}
+	double unit = 1;
+	if (*end) {
+		size_t i = 0;
+		while (i < sizeof units / sizeof units[0] && units[i].suffix != *end)
+			i++;
+		if (i == sizeof units / sizeof units[0] || end[1])
+			return -1;
+		unit = units[i].seconds;
+	}
+	if (digits == 0)
+		return -1;
+	double value = strtod(text, NULL) * unit;
+	/* Beyond a year kimb might as well wait forever: refused, so that no time_t overflows. */
+	if (value > 366 * 86400.0)
+		return -1;
+	*seconds = value;
+	return 0;
+}
+
+static int set_lock_timeout(struct parser *p, const char *value, const char *source)
+{
+	if (parse_duration(value, &p->out->lock_timeout) < 0)
+		return fail(p, "%s: '%s' is not a duration (seconds, or a number and s, m, h or d, up to a year)",
+			    source, value);
+	return 0;
+}
+
 static const char *take_next_argument(struct parser *p)
 {
 	return p->next < p->argc ? p->argv[p->next++] : NULL;
@@ -129,9 +178,16 @@ static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *sp
 	if (!spec->takes_value && value)
 		return fail(p, "--%s takes no value", spec->name);
 	bool prune = p->out->command == COMMAND_PRUNE;
+	if (spec->option == OPT_BUILDER) {
+		/* Taken where it stands as an option only: options_builder_choice reads it with the
+		 * flags of the builder it names, which decide which words are values. */
+		p->builder_choice = value;
+		return 0;
+	}
+	if (p->lenient)
+		return 0;
 	switch (spec->option) {
 	case OPT_BUILDER:
-		/* options_builder_choice has read it already: the builder decides which flags exist. */
 		return 0;
 	case OPT_SCHEME:
 		if (prune)
@@ -146,6 +202,9 @@ static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *sp
 	case OPT_KEEP:
 		p->keep_given = true;
 		return set_keep(p, value, "--keep");
+	case OPT_LOCK_TIMEOUT:
+		p->lock_timeout_given = true;
+		return set_lock_timeout(p, value, "--lock-timeout");
 	case OPT_NO_PRUNE:
 		if (prune)
 			return fail(p, "--no-prune has no meaning for prune");
@@ -172,6 +231,9 @@ static const struct kimb_option_spec *find_kimb_option(const char *name, size_t 
 	return NULL;
 }
 
+/* What an unknown flag is taken for while only looking for --builder. */
+static const struct flag_spec unknown_flag = {"", 0, false};
+
 /* Finds a builder flag and the list its words go to; build flags are refused outside a build. */
 static const struct flag_spec *find_builder_flag(struct parser *p, const char *long_name, size_t length,
 						 char short_name, struct word_list **list)
@@ -185,6 +247,8 @@ static const struct flag_spec *find_builder_flag(struct parser *p, const char *l
 	flag = long_name ? builder_flag_by_long(b->build_flags, long_name, length)
 			 : builder_flag_by_short(b->build_flags, short_name);
 	*list = &p->out->build_args;
+	if (p->lenient)
+		return flag ? flag : &unknown_flag;
 	if (flag && p->out->command == COMMAND_PRUNE) {
 		if (long_name)
 			fail(p, "prune takes no build flag: --%.*s", (int)length, long_name);
@@ -204,6 +268,17 @@ static const struct flag_spec *find_builder_flag(struct parser *p, const char *l
 static bool is_tag_flag(const struct parser *p, const struct flag_spec *flag)
 {
 	return strcmp(flag->long_name, p->builder->tag_flag) == 0;
+}
+
+/* Keeps VALUE as the last one given to FLAG, and a tag's among the repositories named. */
+static int take_value(struct parser *p, const struct flag_spec *flag, const char *value)
+{
+	struct flag_value given = {flag, value};
+	if (p->lenient)
+		return 0;
+	if (array_append(&p->out->flag_values, &p->out->flag_value_count, sizeof given, &given) < 0)
+		return fail(p, "out of memory");
+	return is_tag_flag(p, flag) ? push_named(p, value) : 0;
 }
 
 static int parse_long(struct parser *p, const char *arg)
@@ -230,7 +305,7 @@ static int parse_long(struct parser *p, const char *arg)
 		if (push_word(p, list, value) < 0)
 			return -1;
 	}
-	return is_tag_flag(p, flag) ? push_named(p, value) : 0;
+	return take_value(p, flag, value);
 }
 
 /* Re-spells one flag of a cluster like "-qnns" as a word of its own ("-q", "-nns"). */
@@ -281,7 +356,7 @@ static int parse_short_cluster(struct parser *p, const char *arg)
 		if (push_word(p, list, value) < 0)
 			return -1;
 	}
-	return is_tag_flag(p, flag) ? push_named(p, value) : 0;
+	return take_value(p, flag, value);
 }
 
 static int parse_positional(struct parser *p, const char *arg)
@@ -363,6 +438,9 @@ static int resolve_targets(struct parser *p)
 static int apply_environment(struct parser *p, env_lookup getenv_fn)
 {
 	const char *value;
+	if (!p->lock_timeout_given && (value = getenv_fn("KIMB_LOCK_TIMEOUT")) && *value &&
+	    set_lock_timeout(p, value, "KIMB_LOCK_TIMEOUT") < 0)
+		return -1;
 	if (p->out->command == COMMAND_BUILD && !p->scheme_given && (value = getenv_fn("KIMB_SCHEME")) && *value &&
 	    set_scheme(p, value, "KIMB_SCHEME") < 0)
 		return -1;
@@ -388,36 +466,76 @@ static bool is_builder_choice(const char *name)
 	return strcmp(name, "auto") == 0 || builder_find(name);
 }
 
+static void unknown_builder(const char *source, const char *chosen, char *why, size_t why_size)
+{
+	int used = snprintf(why, why_size, "%s: unknown builder '%s' (auto", source, chosen);
+	for (size_t i = 0; builder_names[i] && used >= 0 && (size_t)used < why_size; i++)
+		used += snprintf(why + used, why_size - (size_t)used, ", %s", builder_names[i]);
+	if (used >= 0 && (size_t)used < why_size)
+		snprintf(why + used, why_size - (size_t)used, ")");
+}
+
+/* The builder CHOICE ("auto" or a name) runs: auto's, or the first one when auto finds none, for
+ * its flags only. */
+static const struct builder *builder_of(const char *choice, env_lookup getenv_fn)
+{
+	const struct builder *builder = strcmp(choice, "auto") == 0 ? builder_detect(getenv_fn) : builder_find(choice);
+	return builder ? builder : builder_find(builder_names[0]);
+}
+
+/* The last --builder that ARGV gives where an option stands, read with BUILDER's flags, or NULL. */
+static const char *builder_option(int argc, char *const argv[], const struct builder *builder)
+{
+	struct options scratch = {.command = COMMAND_BUILD};
+	char why[8];
+	struct parser p = {
+		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = &scratch, .why = why,
+		.why_size = sizeof why, .lenient = true,
+	};
+	if (argc > 1 && strcmp(argv[1], "prune") == 0) {
+		scratch.command = COMMAND_PRUNE;
+		p.next = 2;
+	}
+	/* Only a missing value can fail here: whatever --builder came before it stands. */
+	(void)parse_arguments(&p);
+	free(p.named);
+	options_free(&scratch);
+	return p.builder_choice;
+}
+
 int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
 			   size_t why_size)
 {
-	static const char option[] = "--builder";
-	const char *chosen = NULL;
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strncmp(argv[i], option, sizeof option - 1) != 0)
-			continue;
-		const char *rest = argv[i] + sizeof option - 1;
-		if (*rest == '=')
-			chosen = rest + 1;
-		else if (*rest == '\0' && i + 1 < argc)
-			chosen = argv[++i];
-	}
-	const char *source = "--builder";
-	if (!chosen) {
-		const char *from_environment = getenv_fn("KIMB_BUILDER");
-		chosen = from_environment && *from_environment ? from_environment : "auto";
-		source = "KIMB_BUILDER";
-	}
-	if (!is_builder_choice(chosen)) {
-		int used = snprintf(why, why_size, "%s: unknown builder '%s' (auto", source, chosen);
-		for (size_t i = 0; builder_names[i] && used >= 0 && (size_t)used < why_size; i++)
-			used += snprintf(why + used, why_size - (size_t)used, ", %s", builder_names[i]);
-		if (used >= 0 && (size_t)used < why_size)
-			snprintf(why + used, why_size - (size_t)used, ")");
+	const char *from_environment = getenv_fn("KIMB_BUILDER");
+	const char *fallback = from_environment && *from_environment ? from_environment : "auto";
+	if (!is_builder_choice(fallback)) {
+		unknown_builder("KIMB_BUILDER", fallback, why, why_size);
 		return -1;
 	}
-	*choice = chosen;
-	return 0;
+	/* Which words are flag values depends on the builder, which --builder names: read with the
+	 * flags of the builder the environment gives, then of the one named, until both agree. Each
+	 * builder is tried once at most. */
+	const struct builder *reading = builder_of(fallback, getenv_fn);
+	size_t builder_count = 0;
+	while (builder_names[builder_count])
+		builder_count++;
+	for (size_t tries = 0; tries <= builder_count; tries++) {
+		const char *given = builder_option(argc, argv, reading);
+		const char *chosen = given ? given : fallback;
+		if (!is_builder_choice(chosen)) {
+			unknown_builder("--builder", chosen, why, why_size);
+			return -1;
+		}
+		const struct builder *named = builder_of(chosen, getenv_fn);
+		if (named == reading) {
+			*choice = chosen;
+			return 0;
+		}
+		reading = named;
+	}
+	snprintf(why, why_size, "cannot tell which --builder is meant: with the flags of one builder the command line "
+				"names another; write --builder=NAME first");
+	return -1;
 }
 
 int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
@@ -427,6 +545,7 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 		.command = COMMAND_BUILD,
 		.scheme = SCHEME_AUTO,
 		.time_format = TAGSCHEME_DEFAULT_TIME_FORMAT,
+		.lock_timeout = -1,
 	};
 	struct parser p = {
 		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .why_size = why_size,
@@ -450,6 +569,15 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 	return result;
 }
 
+const char *options_flag_value(const struct options *options, const char *const *long_names)
+{
+	for (size_t i = options->flag_value_count; i-- > 0;)
+		for (const char *const *name = long_names; *name; name++)
+			if (strcmp(options->flag_values[i].flag->long_name, *name) == 0)
+				return options->flag_values[i].value;
+	return NULL;
+}
+
 void options_free(struct options *options)
 {
 	free(options->global_args.words);
@@ -460,5 +588,6 @@ void options_free(struct options *options)
 	for (size_t i = 0; i < options->owned_count; i++)
 		free(options->owned[i]);
 	free(options->owned);
+	free(options->flag_values);
 	*options = (struct options){0};
 }

@@ -3,8 +3,8 @@
 
 /* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
  * the user spelled them, to be passed on), the repositories to tag and prune, and the build context.
- * The environment (KIMB_SCHEME, KIMB_KEEP, the builder's executable variable) fills in what the
- * command line leaves out. */
+ * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_LOCK_TIMEOUT, the builder's executable variable)
+ * fills in what the command line leaves out. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,11 +26,18 @@ struct target {
 	bool latest_given;  /* build: the user asked for NAME:latest (or NAME without a tag) */
 };
 
+/* The value a builder flag was given on the command line. */
+struct flag_value {
+	const struct flag_spec *flag;
+	const char *value;
+};
+
 struct options {
 	enum command command;
 	enum tag_scheme scheme;
 	const char *time_format;
 	size_t keep;
+	double lock_timeout;          /* seconds to wait for another run's locks; < 0: as long as it takes */
 	bool no_prune;
 	bool dry_run;
 	const char *executable;       /* the builder to run: its environment variable, else its name */
@@ -41,11 +48,16 @@ struct options {
 	size_t target_count;
 	char **owned;                 /* words made by splitting mixed short-flag clusters */
 	size_t owned_count;
+	struct flag_value *flag_values; /* the builder flags that took a value, in the given order */
+	size_t flag_value_count;
 };
 
-/* The builder that --builder (the last one before any "--") or else KIMB_BUILDER asks for, read
- * before options_parse, which needs that builder's flags. Returns 0 with *CHOICE set to "auto" or a
- * known builder's name, or -1 with a one-line reason in WHY. */
+/* The builder that --builder (the last one given where an option stands: never in the value of a
+ * builder flag, nor after "--") or else KIMB_BUILDER asks for, read before options_parse, which
+ * needs that builder's flags. Which words are values depends on the builder's flags: the command
+ * line is read with those of the builder the environment (or auto) gives, then with those of the
+ * builder it names, until both agree. Returns 0 with *CHOICE set to "auto" or a known builder's
+ * name, or -1 with a one-line reason in WHY. */
 int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
 			   size_t why_size);
 
@@ -53,6 +65,9 @@ int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, c
  * or -1 with a one-line reason in WHY and OUT released. */
 int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
 		  struct options *out, char *why, size_t why_size);
+
+/* The value last given to a builder flag spelled any of LONG_NAMES (NULL-terminated), or NULL. */
+const char *options_flag_value(const struct options *options, const char *const *long_names);
 
 void options_free(struct options *options);
 

@@ -33,7 +33,7 @@ static const struct image *find_tagged(const struct listing *listing, const char
 	return NULL;
 }
 
-static bool is_listed_under(const struct image *image, const char *repository)
+bool selection_is_listed_under(const struct image *image, const char *repository)
 {
 	for (size_t i = 0; i < image->name_count; i++)
 		if (names_repository(&image->names[i], repository))
@@ -83,26 +83,54 @@ static int newest_first(const void *a, const void *b)
 	return order ? order : strcmp(x->image->id, y->image->id);
 }
 
-static int add_action(struct prune_plan *plan, enum prune_action_kind kind, const struct image *image, char *target,
-		      bool shared)
+static int add_action(struct prune_plan *plan, const struct prune_action *action)
 {
-	struct prune_action action = {.kind = kind, .image = image, .target = target, .shared = shared};
-	if (!target || array_append(&plan->actions, &plan->count, sizeof action, &action) < 0) {
-		free(target);
+	if (!action->target || array_append(&plan->actions, &plan->count, sizeof *action, action) < 0) {
+		free(action->target);
 		return -1;
 	}
 	return 0;
 }
 
+static int keep(struct prune_plan *plan, const struct image *image, enum keep_reason reason, const struct image *base)
+{
+	struct prune_action action = {
+		.kind = ACTION_KEEP, .image = image, .target = strdup(image->id), .reason = reason, .base = base};
+	return add_action(plan, &action);
+}
+
+static bool is_in_use(const struct image *image, const struct selection_request *request)
+{
+	return image->containers > 0 || (request->use && use_covers(request->use, image));
+}
+
+/* The image of LISTING that IMAGE was built FROM, by its manifest digest, or NULL. */
+static const struct image *find_base(const struct listing *listing, const struct image *image)
+{
+	for (size_t i = 0; image->base_digest && i < listing->count; i++)
+		if (listing_image_has_digest(&listing->images[i], image->base_digest))
+			return &listing->images[i];
+	return NULL;
+}
+
 /* An image shared with another repository keeps its image and its other names: only its tags of
  * the repository go. Where the builder removes by ID only an image listed under one record, its
  * tags go first until one record is left: a tag, or a nameless record (nerdctl under k3s lists one
- * for every image). Never a forced removal: that would take containers with it. */
-static int plan_one(struct prune_plan *plan, const struct image *image, const struct selection_request *request)
+ * for every image). Never a forced removal: that would take containers with it. And nothing of an
+ * image in use, nor of one whose removal would take an image that is not R's with it. */
+static int plan_one(struct prune_plan *plan, const struct listing *listing, const struct image *image,
+		    const struct selection_request *request)
 {
-	if (image->containers > 0)
-		return add_action(plan, ACTION_KEEP_IN_USE, image, strdup(image->id), false);
+	if (is_in_use(image, request))
+		return keep(plan, image, KEEP_IN_USE, NULL);
 	bool shared = is_shared(image, request->repository);
+	if (!shared && request->removal_takes_untagged_base) {
+		const struct image *base = find_base(listing, image);
+		if (!image->base_known)
+			return keep(plan, image, KEEP_BASE_UNKNOWN, NULL);
+		if (base && !listing_image_is_tagged(base))
+			return keep(plan, image, KEEP_BASE_WOULD_GO, base);
+	}
 	size_t records_left = 0;
 	for (size_t i = 0; i < image->name_count; i++)
 		records_left += image->names[i].tag || !image->names[i].repository;
@@ -111,11 +139,79 @@ static int plan_one(struct prune_plan *plan, const struct image *image, const st
 		const struct image_name *name = &image->names[i];
 		if (!names_repository(name, request->repository) || !name->tag)
 			continue;
-		if (add_action(plan, ACTION_UNTAG, image, reference_join(name->shown, name->tag), shared) < 0)
+		struct prune_action untag = {
+			.kind = ACTION_UNTAG, .image = image, .target = reference_join(name->shown, name->tag), .shared = shared};
+		if (add_action(plan, &untag) < 0)
 			return -1;
 		records_left--;
 	}
-	return shared ? 0 : add_action(plan, ACTION_REMOVE, image, strdup(image->id), false);
+	if (shared)
+		return 0;
+	struct prune_action removal = {.kind = ACTION_REMOVE, .image = image, .target = strdup(image->id)};
+	return add_action(plan, &removal);
+}
+
+static bool is_removed(const struct prune_plan *plan, const struct image *image)
+{
+	for (size_t i = 0; i < plan->count; i++)
+		if (plan->actions[i].kind == ACTION_REMOVE && plan->actions[i].image == image)
+			return true;
+	return false;
+}
+
+/* True when every image LISTING shows built on IMAGE is removed by PLAN. */
+static bool children_are_removed(const struct listing *listing, const struct prune_plan *plan, const struct image *image)
+{
+	for (size_t i = 0; i < listing->count; i++) {
+		const struct image *child = &listing->images[i];
+		if (child->parent && strcmp(child->parent, image->id) == 0 && !is_removed(plan, child))
+			return false;
+	}
+	return true;
+}
+
+static bool parents_are_known(const struct listing *listing)
+{
+	for (size_t i = 0; i < listing->count; i++)
+		if (!listing->images[i].parent_known)
+			return false;
+	return true;
+}
+
+/* Adds the intermediate images of the removed images' builds, as the record holds them, each once
+ * nothing is left built on it but what the plan removes, so after its children. A chain stops at
+ * an image that is gone, tagged again, or in use. */
+static int plan_intermediates(struct prune_plan *plan, const struct listing *listing,
+			      const struct selection_request *request)
+{
+	if (!request->built || !parents_are_known(listing))
+		return 0;
+	for (bool added = true; added;) {
+		added = false;
+		size_t removals = plan->count;
+		for (size_t i = 0; i < removals; i++) {
+			const struct prune_action *action = &plan->actions[i];
+			const struct built_image *built =
+				action->kind == ACTION_REMOVE && !action->built ? record_find(request->built, action->image->id) : NULL;
+			for (size_t j = 0; built && j < built->intermediate_count; j++) {
+				const struct image *image = listing_find(listing, built->intermediates[j]);
+				if (!image || listing_image_is_tagged(image) || is_in_use(image, request))
+					break;
+				if (is_removed(plan, image))
+					continue;
+				if (!children_are_removed(listing, plan, image))
+					break;
+				struct prune_action removal = {
+					.kind = ACTION_REMOVE, .image = image, .target = strdup(image->id), .built = action->image};
+				if (add_action(plan, &removal) < 0)
+					return -1;
+				/* ACTION may have moved with the array. */
+				action = &plan->actions[i];
+				added = true;
+			}
+		}
+	}
+	return 0;
 }
 
 static int plan_removals(const struct listing *listing, const struct selection_request *request,
@@ -127,7 +223,7 @@ static int plan_removals(const struct listing *listing, const struct selection_r
 	size_t count = 0;
 	for (size_t i = 0; i < listing->count; i++) {
 		const struct image *image = &listing->images[i];
-		if (image == protected_a || image == protected_b || !is_listed_under(image, request->repository))
+		if (image == protected_a || image == protected_b || !selection_is_listed_under(image, request->repository))
 			continue;
 		struct candidate *candidate = &candidates[count++];
 		candidate->image = image;
@@ -139,9 +235,9 @@ static int plan_removals(const struct listing *listing, const struct selection_r
 		kept++;
 	int result = 0;
 	for (size_t i = kept; i < count && result == 0; i++)
-		result = plan_one(plan, candidates[i].image, request);
+		result = plan_one(plan, listing, candidates[i].image, request);
 	free(candidates);
-	return result;
+	return result == 0 ? plan_intermediates(plan, listing, request) : result;
 }
 
 int selection_plan(const struct listing *listing, const struct selection_request *request,
@@ -152,6 +248,10 @@ int selection_plan(const struct listing *listing, const struct selection_request
 	const struct image *new_image = NULL;
 	if (request->new_tag && !(new_image = find_tagged(listing, request->repository, request->new_tag))) {
 		*outcome = SELECTION_NO_NEW_IMAGE;
+		return 0;
+	}
+	if (new_image && request->new_id && strcmp(new_image->id, request->new_id) != 0) {
+		*outcome = SELECTION_NEW_ELSEWHERE;
 		return 0;
 	}
 	if (!request->new_tag && !latest) {

@@ -2,20 +2,30 @@
 #define KIMB_SELECTION_H
 
 /* Which images of one repository R a build or a prune removes. Prior images of R are the images
- * listed under R (tagged or not); never selected: the image just built, the image R:latest points
- * to, an image with no attributable name, and the --keep most recent ones. An image that also
- * carries a tag of another repository loses only its tags of R; one the listing says is in use is
- * kept untouched. */
+ * listed under R (tagged, or under a name they lost, which provenance gives kimb's own nameless
+ * images). Never selected: the image just built, the image R:latest points to, an image with no
+ * attributable name, and the --keep most recent ones. An image in use (by a container or a pod) is
+ * kept untouched, as is one whose removal would take an untagged base image with it; one that also
+ * carries a tag of another repository loses only its tags of R. The intermediate images of a
+ * removed image's build go with it once no other image is built on them. */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "listing.h"
+#include "provenance.h"
+#include "use.h"
 
 enum prune_action_kind {
-	ACTION_REMOVE,      /* remove the image: target is its ID */
-	ACTION_UNTAG,       /* remove one name: target is "NAME:TAG" */
-	ACTION_KEEP_IN_USE, /* say that the image stays, used by containers: target is its ID */
+	ACTION_REMOVE, /* remove the image: target is its ID */
+	ACTION_UNTAG,  /* remove one name: target is "NAME:TAG" */
+	ACTION_KEEP,   /* the image stays untouched, for REASON: target is its ID */
+};
+
+enum keep_reason {
+	KEEP_IN_USE,         /* a container or pod uses it */
+	KEEP_BASE_WOULD_GO,  /* the builder would also remove BASE, the untagged image it was built FROM */
+	KEEP_BASE_UNKNOWN,   /* the builder removes untagged bases along, and which is its base is unknown */
 };
 
 struct prune_action {
@@ -23,31 +33,46 @@ struct prune_action {
 	const struct image *image; /* points into the listing */
 	char *target;
 	bool shared;               /* ACTION_UNTAG: the image stays, another repository uses it */
+	const struct image *built; /* ACTION_REMOVE of an intermediate image: the image whose build left it */
+	enum keep_reason reason;   /* ACTION_KEEP */
+	const struct image *base;  /* KEEP_BASE_WOULD_GO */
 };
 
 struct prune_plan {
-	struct prune_action *actions;
+	struct prune_action *actions; /* in the order to carry them out */
 	size_t count;
 };
 
 enum selection_outcome {
-	SELECTION_PLANNED,      /* the plan holds what to do (maybe nothing) */
-	SELECTION_NO_NEW_IMAGE, /* build: R:NEW_TAG is not in the listing; nothing may be removed */
-	SELECTION_NO_LATEST,    /* prune: R has no latest; nothing is removed for R */
+	SELECTION_PLANNED,       /* the plan holds what to do (maybe nothing) */
+	SELECTION_NO_NEW_IMAGE,  /* build: R:NEW_TAG is not in the listing; nothing may be removed */
+	SELECTION_NEW_ELSEWHERE, /* build: R:NEW_TAG names another image than NEW_ID; nothing may be removed */
+	SELECTION_NO_LATEST,     /* prune: R has no latest; nothing is removed for R */
 };
 
 struct selection_request {
-	const char *repository; /* normalized */
-	const char *new_tag;    /* build: the unique tag just built; prune: NULL */
-	size_t keep;            /* the N most recent prior images stay */
-	const char *time_format; /* reads recency from tags when the listing has no creation times */
+	const char *repository;   /* normalized */
+	const char *new_tag;      /* build: the unique tag just built; prune: NULL */
+	const char *new_id;       /* build: the ID the builder reported for it; NULL when it did not say */
+	size_t keep;              /* the N most recent prior images stay */
+	const char *time_format;  /* reads recency from tags when the listing has no creation times */
 	bool untag_before_remove; /* the builder removes by ID only images with one name left */
+	const struct image_use *use; /* what containers and pods use beyond the listing's counts, or NULL */
+	/* The builder removes an image's untagged parents along with it (buildah): an image whose base
+	 * is untagged, or cannot be told, is kept. */
+	bool removal_takes_untagged_base;
+	/* kimb's record of its builds: the intermediate images it holds for a removed image are removed
+	 * by name after it. NULL: none are (the builder removes them itself, or they are not known). */
+	const struct record *built;
 };
 
 /* Plans the removals for REQUEST from LISTING into PLAN (release with prune_plan_free).
  * Returns 0 with *OUTCOME set, or -1 when memory ran out. */
 int selection_plan(const struct listing *listing, const struct selection_request *request,
 		   struct prune_plan *plan, enum selection_outcome *outcome);
+
+/* True when IMAGE is listed under REPOSITORY, by a tag or a name it lost. */
+bool selection_is_listed_under(const struct image *image, const char *repository);
 
 void prune_plan_free(struct prune_plan *plan);
 

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -20,7 +22,9 @@
 /* git never abbreviates a commit ID below 7 digits, even when core.abbrev asks for fewer. */
 #define GIT_MINIMUM_ABBREV 7
 
-#define DIRTY_SUFFIX "-dirty"
+/* A dirty work tree's tag: the commit, "-dirty." and a hash of its changes. */
+#define DIRTY_SEPARATOR "-dirty."
+#define DIRTY_DIGITS 7
 
 static const char *const scheme_names[] = {
 	[SCHEME_AUTO] = "auto",
@@ -117,9 +121,78 @@ static bool is_in_work_tree(git_repository *repository, const char *path)
 	return work_tree && is_within(path, work_tree) && !is_within(path, git_repository_path(repository));
 }
 
-/* Sets *DIRTY when a tracked file differs from HEAD in the index or the work tree. Untracked and
- * ignored files are left out, and so are submodules: their state is another repository's. */
-static int find_changes(git_repository *repository, bool *dirty)
+/* A growing text, NUL-terminated. */
+struct text {
+	char *bytes;
+	size_t length;
+	size_t capacity;
+};
+
+static int append_text(struct text *text, const char *bytes, size_t length)
+{
+	if (text->length + length + 1 > text->capacity) {
+		size_t capacity = text->capacity ? text->capacity : 256;
+		while (capacity < text->length + length + 1) {
+			if (capacity > SIZE_MAX / 2)
+				return -1;
+			capacity *= 2;
+		}
+		char *grown = realloc(text->bytes, capacity);
+		if (!grown)
+			return -1;
+		text->bytes = grown;
+		text->capacity = capacity;
+	}
+	memcpy(text->bytes + text->length, bytes, length);
+	text->length += length;
+	text->bytes[text->length] = '\0';
+	return 0;
+}
+
+/* Appends "PATH KIND BLOB\n" for the work tree's version of PATH (below WORK_TREE): what a build
+ * that copies the context sees of it. KIND is file, exec, link or gone; BLOB hashes the content (a
+ * link's target). Returns 0, or a libgit2 error (-1 with no git error when memory ran out). */
+static int describe_work_tree_file(const char *work_tree, const char *path, struct text *state)
+{
+	size_t full_length = strlen(work_tree) + strlen(path) + 1;
+	char *full = malloc(full_length);
+	if (!full)
+		return -1;
+	snprintf(full, full_length, "%s%s", work_tree, path);
+
+	struct stat status;
+	git_oid blob;
+	const char *kind;
+	int error = 0;
+	memset(&blob, 0, sizeof blob);
+	if (lstat(full, &status) == -1) {
+		kind = errno == ENOENT || errno == ENOTDIR ? "gone" : "unreadable";
+	} else if (S_ISLNK(status.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t length = readlink(full, target, sizeof target);
+		kind = "link";
+		error = length < 0 ? -1 : git_odb_hash(&blob, target, (size_t)length, GIT_OBJECT_BLOB);
+	} else if (S_ISREG(status.st_mode)) {
+		kind = status.st_mode & S_IXUSR ? "exec" : "file";
+		error = git_odb_hashfile(&blob, full, GIT_OBJECT_BLOB);
+	} else {
+		kind = "other";
+	}
+	free(full);
+	if (error < 0)
+		return error;
+	char line_end[GIT_OID_HEXSZ + 16];
+	int written = snprintf(line_end, sizeof line_end, " %s %s\n", kind, git_oid_tostr_s(&blob));
+	if (append_text(state, path, strlen(path)) < 0 || append_text(state, line_end, (size_t)written) < 0)
+		return -1;
+	return 0;
+}
+
+/* Describes how the work tree differs from HEAD, as git status counts it: tracked files changed in
+ * the index or the work tree, and untracked files that are not ignored, each with its content.
+ * Submodules are left out: their state is another repository's. STATE stays empty when the work
+ * tree is clean. Returns 0, or a libgit2 error (-1 with no git error when memory ran out). */
+static int describe_changes(git_repository *repository, struct text *state)
 {
 	git_status_options options;
 	git_status_list *changes;
@@ -128,13 +201,21 @@ static int find_changes(git_repository *repository, bool *dirty)
 	if (error < 0)
 		return error;
 	options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	options.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	/* Sorted the same way every time, so that the same content always gives the same text. */
+	options.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_INCLUDE_UNTRACKED |
+			GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS | GIT_STATUS_OPT_SORT_CASE_SENSITIVELY;
 	error = git_status_list_new(&changes, repository, &options);
 	if (error < 0)
 		return error;
-	*dirty = git_status_list_entrycount(changes) > 0;
+	const char *work_tree = git_repository_workdir(repository);
+	size_t count = git_status_list_entrycount(changes);
+	for (size_t i = 0; i < count && error == 0; i++) {
+		const git_status_entry *entry = git_status_byindex(changes, i);
+		const git_diff_delta *delta = entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
+		error = describe_work_tree_file(work_tree, delta->new_file.path, state);
+	}
 	git_status_list_free(changes);
-	return 0;
+	return error;
 }
 
 /* How many digits of HEAD_COMMIT's ID git shows: core.abbrev, at least 7, and unique. */
@@ -149,15 +230,26 @@ static int abbreviation_length(git_object *head_commit, size_t *digits)
 	return error;
 }
 
-static char *compose_git_tag(git_object *head_commit, size_t digits, bool dirty)
+/* HEAD's abbreviation, and for a dirty work tree DIRTY_SEPARATOR and the first DIRTY_DIGITS digits
+ * of a hash of STATE: the same changes give the same tag, other changes another. */
+static char *compose_git_tag(git_object *head_commit, size_t digits, const struct text *state)
 {
-	const char *suffix = dirty ? DIRTY_SUFFIX : "";
-	char *tag = malloc(digits + strlen(suffix) + 1);
+	size_t size = digits + (state->length ? strlen(DIRTY_SEPARATOR) + DIRTY_DIGITS : 0) + 1;
+	char *tag = malloc(size);
+	git_oid state_hash;
 
-	if (tag) {
-		/* A longer prefix of a unique prefix is unique too. */
-		memcpy(tag, git_oid_tostr_s(git_object_id(head_commit)), digits);
-		strcpy(tag + digits, suffix);
+	if (!tag)
+		return NULL;
+	/* A longer prefix of a unique prefix is unique too. */
+	memcpy(tag, git_oid_tostr_s(git_object_id(head_commit)), digits);
+	tag[digits] = '\0';
+	if (state->length) {
+		if (git_odb_hash(&state_hash, state->bytes, state->length, GIT_OBJECT_BLOB) < 0) {
+			free(tag);
+			return NULL;
+		}
+		snprintf(tag + digits, size - digits, "%s%.*s", DIRTY_SEPARATOR, DIRTY_DIGITS,
+			 git_oid_tostr_s(&state_hash));
 	}
 	return tag;
 }
@@ -170,7 +262,7 @@ static char *work_tree_tag(const char *path, const char *shown_path, bool *not_g
 	git_reference *head = NULL;
 	git_object *head_commit = NULL;
 	size_t digits = 0;
-	bool dirty = false;
+	struct text state = {NULL, 0, 0};
 	char *tag = NULL;
 	/* No GIT_REPOSITORY_OPEN_FROM_ENV: GIT_DIR and friends describe the user's shell, not PATH. */
 	int error = git_repository_open_ext(&repository, path, 0, NULL);
@@ -192,7 +284,7 @@ static char *work_tree_tag(const char *path, const char *shown_path, bool *not_g
 	if (error == 0)
 		error = abbreviation_length(head_commit, &digits);
 	if (error == 0)
-		error = find_changes(repository, &dirty);
+		error = describe_changes(repository, &state);
 	if (error != 0) {
 		const git_error *reason = git_error_last();
 
@@ -200,10 +292,11 @@ static char *work_tree_tag(const char *path, const char *shown_path, bool *not_g
 			reason && reason->message ? reason->message : "libgit2 failed without saying why");
 		goto done;
 	}
-	tag = compose_git_tag(head_commit, digits, dirty);
+	tag = compose_git_tag(head_commit, digits, &state);
 	if (!tag)
 		set_why(why, why_size, "out of memory");
 done:
+	free(state.bytes);
 	git_object_free(head_commit);
 	git_reference_free(head);
 	git_repository_free(repository);
@@ -242,23 +335,49 @@ static char *git_scheme_tag(const char *context, bool *not_git, char *why, size_
 	return tag;
 }
 
-char *tagscheme_make(enum tag_scheme scheme, const char *time_format, const char *context, time_t now,
-		     char *why, size_t why_size)
+int tagscheme_prepare(enum tag_scheme scheme, const char *context, char **git_tag, char *why, size_t why_size)
 {
-	bool not_git;
-	char *tag;
+	bool not_git = false;
 
-	switch (scheme) {
-	case SCHEME_TIME:
-		return time_tag(time_format, now, why, why_size);
-	case SCHEME_GIT:
-		return git_scheme_tag(context, &not_git, why, why_size);
-	case SCHEME_AUTO:
-		tag = git_scheme_tag(context, &not_git, why, why_size);
-		return tag || !not_git ? tag : time_tag(time_format, now, why, why_size);
+	*git_tag = NULL;
+	if (scheme == SCHEME_TIME)
+		return 0;
+	*git_tag = git_scheme_tag(context, &not_git, why, why_size);
+	return *git_tag || (scheme == SCHEME_AUTO && not_git) ? 0 : -1;
+}
+
+char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size)
+{
+	return time_tag(format, now, why, why_size);
+}
+
+/* Seconds after CHECK_BASE_TIME at which a time format must give a tag other than the base's: the
+ * next second, minute, hour, day, month and year. */
+static const time_t check_offsets[] = {1, 60, 3600, 86400, 28 * 86400, 365 * 86400};
+/* 2001-02-03 04:05:06 UTC: every field away from its wrapping point; 28 days on is 3 March, and 365
+ * days on 3 February 2002. */
+#define CHECK_BASE_TIME ((time_t)981173106)
+
+int tagscheme_check_time_format(const char *format, char *why, size_t why_size)
+{
+	char *base = time_tag(format, CHECK_BASE_TIME, why, why_size);
+	int status = base ? 0 : -1;
+
+	for (size_t i = 0; status == 0 && i < sizeof check_offsets / sizeof check_offsets[0]; i++) {
+		char *later = time_tag(format, CHECK_BASE_TIME + check_offsets[i], why, why_size);
+		if (!later) {
+			status = -1;
+		} else if (strcmp(later, base) == 0) {
+			set_why(why, why_size,
+				"the time format \"%s\" gives one tag in different seconds (\"%s\"); it needs the "
+				"seconds and every larger unit, as %s has",
+				format, base, TAGSCHEME_DEFAULT_TIME_FORMAT);
+			status = -1;
+		}
+		free(later);
 	}
-	set_why(why, why_size, "unknown tag scheme %d", (int)scheme);
-	return NULL;
+	free(base);
+	return status;
 }
 
 int tagscheme_time_of(const char *tag, const char *format, struct tm *out)

@@ -2,8 +2,10 @@
 #define KIMB_TAGSCHEME_H
 
 /* The unique tag kimb adds to every build: a UTC time stamp, or the git commit of the build
- * context (read with libgit2), and the recency a time-scheme tag encodes. */
+ * context and the state of its work tree (read with libgit2), and the recency a time-scheme tag
+ * encodes. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -14,15 +16,23 @@ enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT };
 /* Parses "auto", "time" or "git". Returns 0, or -1 for any other word. */
 int tagscheme_from_name(const char *name, enum tag_scheme *out);
 
-/* Makes the unique tag for a build of the directory CONTEXT at time NOW.
- * auto: git when CONTEXT lies in a git work tree whose HEAD has a commit, else time.
- * time: NOW in UTC formatted with TIME_FORMAT (strftime).
- * git: HEAD's abbreviated commit ID (7+ hex digits, unique in the repository), "-dirty" appended
- *      when tracked files differ from HEAD in the index or the work tree.
- * Returns a malloc'd tag, or NULL with a one-line reason in WHY (of WHY_SIZE bytes).
- * The tag is not checked against the tag grammar here. */
-char *tagscheme_make(enum tag_scheme scheme, const char *time_format, const char *context, time_t now,
-		     char *why, size_t why_size);
+/* The first step of making the unique tag for a build of the directory CONTEXT, which needs no lock:
+ * git (and auto, when CONTEXT lies in a git work tree whose HEAD has a commit) puts the tag in
+ * *GIT_TAG (malloc'd): HEAD's abbreviated commit ID (7+ hex digits, unique in the repository), and
+ * when the work tree differs from HEAD (tracked files changed in the index or the work tree, or
+ * untracked files that are not ignored, as git status counts them) "-dirty." and 7 hex digits of
+ * a hash of those files' paths, kinds and contents: the same changes give the same tag. time (and
+ * auto elsewhere) leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks.
+ * Returns 0, or -1 with a one-line reason in WHY (of WHY_SIZE bytes). */
+int tagscheme_prepare(enum tag_scheme scheme, const char *context, char **git_tag, char *why, size_t why_size);
+
+/* NOW in UTC formatted with FORMAT (strftime), malloc'd, or NULL with a one-line reason in WHY. The
+ * tag is not checked against the tag grammar here. */
+char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size);
+
+/* Checks that FORMAT makes tags that tell seconds apart: two different seconds a second, minute,
+ * hour, day, month or year apart never give one tag. Returns 0, or -1 with a one-line reason in WHY. */
+int tagscheme_check_time_format(const char *format, char *why, size_t why_size);
 
 /* Reads the time a time-scheme tag made with FORMAT encodes. Returns 0 and fills *OUT when all of
  * TAG parses with FORMAT, else -1: such a tag's recency cannot be established. */

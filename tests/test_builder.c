@@ -57,72 +57,45 @@ START_TEST(test_find_unknown_names)
 }
 END_TEST
 
-/* WORDS (NULL-terminated) joined by '|', so that a word holding a space stays recognizable. */
-static void assert_words(const char *const *words, const char *expected, const char *what)
+/* What one field of an entry needs of another, checked for every builder. */
+START_TEST(test_entries_are_consistent)
 {
-	char joined[256] = "";
+	for (const char *const *name = builder_names; *name; name++) {
+		const struct builder *builder = builder_find(*name);
 
-	ck_assert_msg(words, "%s: no command", what);
-	for (; *words; words++) {
-		ck_assert_uint_lt(strlen(joined) + strlen(*words) + 2, sizeof joined);
-		if (*joined)
-			strcat(joined, "|");
-		strcat(joined, *words);
-	}
-	ck_assert_msg(strcmp(joined, expected) == 0, "%s: '%s', expected '%s'", what, joined, expected);
-}
-
-START_TEST(test_commands)
-{
-	static const struct {
-		const char *name;
-		const char *list;
-		const char *remove;
-		const char *inspect; /* NULL: the builder keeps old names, so kimb needs no label */
-		size_t inspect_batch;
-		bool removes_single_named_only;
-	} expected[] = {
-		{"kim", "image|ls|-a|--no-trunc", "image|rm", NULL, 0, false},
-		{"nerdctl", "images|--no-trunc|--format|{{json .}}", "rmi", "image|inspect", 1, true},
-		{"podman", "images|--format|json", "rmi", NULL, 0, true},
-		{"docker", "image|ls|--no-trunc|--format|{{json .}}", "image|rm", "image|inspect", 100, false},
-		{"buildah", "images|--json|--no-trunc", "rmi", "inspect|--type|image", 1, true},
-	};
-
-	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
-		const struct builder *builder = builder_find(expected[i].name);
-
-		ck_assert_ptr_nonnull(builder);
-		assert_words(builder->build_command, "build", builder->name);
-		assert_words(builder->list_command, expected[i].list, builder->name);
-		assert_words(builder->remove_command, expected[i].remove, builder->name);
-		ck_assert_msg(builder->removes_single_named_only == expected[i].removes_single_named_only, "%s",
-			      builder->name);
-		ck_assert_uint_eq(builder->inspect_batch, expected[i].inspect_batch);
-		if (!expected[i].inspect) {
-			ck_assert_msg(!builder->label_flag && !builder->inspect_command && !builder->read_inspection,
-				      "%s labels though it keeps old names", builder->name);
-			continue;
+		ck_assert_ptr_nonnull(builder->build_command);
+		ck_assert_ptr_nonnull(builder->list_command);
+		ck_assert_ptr_nonnull(builder->parse_listing);
+		ck_assert_ptr_nonnull(builder->remove_command);
+		ck_assert_ptr_nonnull(builder->store_environment);
+		/* A builder that forgets old names needs the label on its builds and the inspection that reads it. */
+		if (builder->label_flag) {
+			const struct flag_spec *label = builder_flag_by_long(builder->build_flags, builder->label_flag,
+									     strlen(builder->label_flag));
+			ck_assert_msg(label && label->takes_value, "%s: --%s is no build flag with a value", *name,
+				      builder->label_flag);
+			ck_assert_msg(builder->records_builds, "%s labels but keeps no record", *name);
 		}
-		assert_words(builder->inspect_command, expected[i].inspect, builder->name);
-		ck_assert_ptr_nonnull(builder->read_inspection);
-		ck_assert_str_eq(builder->label_flag, "label");
-		const struct flag_spec *label = builder_flag_by_long(builder->build_flags, "label", 5);
-		ck_assert_msg(label && label->takes_value, "%s: --label is no build flag with a value", builder->name);
+		ck_assert_msg(!builder->label_flag || (builder->inspect_command && builder->read_inspection),
+			      "%s labels but cannot inspect", *name);
+		ck_assert_msg(!builder->inspect_command || builder->inspect_batch > 0, "%s", *name);
+		if (builder->iidfile_flag) {
+			const struct flag_spec *iidfile = builder_flag_by_long(builder->build_flags, builder->iidfile_flag,
+									       strlen(builder->iidfile_flag));
+			ck_assert_msg(iidfile && iidfile->takes_value, "%s: --%s is no build flag with a value", *name,
+				      builder->iidfile_flag);
+		}
+		ck_assert_msg(!builder->containers_command == !builder->read_containers, "%s", *name);
+		ck_assert_msg(!builder->container_ids_command || builder->containers_command, "%s", *name);
+		/* Without --no-prune the builder's own pruning would remove images kimb never selected. */
+		bool no_prune = false;
+		for (const char *const *word = builder->remove_command; *word; word++)
+			no_prune |= strcmp(*word, "--no-prune") == 0;
+		ck_assert_msg(no_prune || builder->removal_takes_untagged_parents || !builder->records_builds ||
+				      builder->label_flag,
+			      "%s", *name);
+		ck_assert_msg(!builder->pods_namespace || (builder->namespace_flags && builder->namespace_env), "%s", *name);
 	}
-}
-END_TEST
-
-START_TEST(test_listing_readers)
-{
-	ck_assert(builder_find("kim")->parse_listing == listing_parse_kim_table);
-	ck_assert(builder_find("nerdctl")->parse_listing == listing_parse_json_lines);
-	ck_assert(builder_find("podman")->parse_listing == listing_parse_podman_json);
-	ck_assert(builder_find("docker")->parse_listing == listing_parse_json_lines);
-	ck_assert(builder_find("buildah")->parse_listing == listing_parse_buildah_json);
-	ck_assert(builder_find("nerdctl")->read_inspection == listing_read_nerdctl_inspection);
-	ck_assert(builder_find("docker")->read_inspection == listing_read_docker_inspection);
-	ck_assert(builder_find("buildah")->read_inspection == listing_read_buildah_inspection);
 }
 END_TEST
 
@@ -741,8 +714,7 @@ Suite *builder_suite(void)
 	tcase_add_test(table, test_names_in_auto_order);
 	tcase_add_test(table, test_find_every_name);
 	tcase_add_test(table, test_find_unknown_names);
-	tcase_add_test(table, test_commands);
-	tcase_add_test(table, test_listing_readers);
+	tcase_add_test(table, test_entries_are_consistent);
 	tcase_add_loop_test(table, test_flag_lists_end_properly, 0, BUILDER_COUNT);
 	tcase_add_loop_test(table, test_no_flag_spelled_twice, 0, BUILDER_COUNT);
 	tcase_add_loop_test(table, test_tag_flag, 0, BUILDER_COUNT);

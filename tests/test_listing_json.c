@@ -994,13 +994,13 @@ START_TEST(test_docker_inspection)
 	ck_assert_str_eq(find_image(&listing, API_OLD)->label, API);
 	ck_assert_ptr_null(find_image(&listing, WEB_OLD)->label);
 	ck_assert_ptr_null(find_image(&listing, API_NEW)->label);
-
-	ck_assert_int_eq(listing_attribute_labels(&listing), 0);
-	const struct image *api_old = find_image(&listing, API_OLD);
-	ck_assert_uint_eq(api_old->name_count, 2);
-	assert_name(api_old, 0, NULL, NULL, NULL);
-	assert_name(api_old, 1, API, API, NULL);
-	ck_assert_uint_eq(find_image(&listing, WEB_OLD)->name_count, 1);
+	/* Inspected or not, and what the inspection says of the parent. */
+	for (size_t i = 0; i < listing.count; i++) {
+		const struct image *image = &listing.images[i];
+		ck_assert_msg(image->inspected == image->parent_known, "%s", image->id);
+		ck_assert_ptr_null(image->parent);
+	}
+	ck_assert(find_image(&listing, API_OLD)->inspected);
 	listing_free(&listing);
 }
 END_TEST
@@ -1014,11 +1014,9 @@ START_TEST(test_buildah_inspection)
 		      err.message);
 	ck_assert_str_eq(find_image(&listing, JOB_OLD)->label, JOB);
 	ck_assert_ptr_null(find_image(&listing, JOB_NEW)->label);
-
-	ck_assert_int_eq(listing_attribute_labels(&listing), 0);
 	const struct image *old = find_image(&listing, JOB_OLD);
-	ck_assert_uint_eq(old->name_count, 2);
-	assert_name(old, 1, JOB, JOB, NULL);
+	ck_assert(old->inspected);
+	ck_assert(!old->parent_known);
 	listing_free(&listing);
 }
 END_TEST
@@ -1133,68 +1131,6 @@ START_TEST(test_inspection_of_empty_listing)
 	ck_assert_ptr_nonnull(strstr(err.message, "image " API_OLD " is not in the listing"));
 	ck_assert_int_eq(inspect(listing_read_buildah_inspection, buildah_inspection, &listing, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.message, "image " JOB_OLD " is not in the listing"));
-	ck_assert_int_eq(listing_attribute_labels(&listing), 0);
-}
-END_TEST
-
-/* A listing whose images have the IDs 1 to 7 (64 decimal digits), as in attribute_cases. */
-static const char attribute_listing[] =
-	"{\"ID\": \"0000000000000000000000000000000000000000000000000000000000000001\"" NONE_NAME "}\n"
-	"{\"ID\": \"0000000000000000000000000000000000000000000000000000000000000002\"" NONE_NAME "}\n"
-	"{\"ID\": \"0000000000000000000000000000000000000000000000000000000000000003\"" NONE_NAME "}\n"
-	"{\"ID\": \"0000000000000000000000000000000000000000000000000000000000000004\", \"Repository\": \"" WEB "\", "
-	"\"Tag\": \"latest\"}\n"
-	"{\"ID\": \"0000000000000000000000000000000000000000000000000000000000000005\", \"Repository\": \"" WEB "\", "
-	"\"Tag\": \"<none>\"}\n"
-	"{\"ID\": \"0000000000000000000000000000000000000000000000000000000000000006\"" NONE_NAME "}\n"
-	"{\"ID\": \"0000000000000000000000000000000000000000000000000000000000000007\"" NONE_NAME "}\n";
-
-START_TEST(test_attribute_labels)
-{
-	static const char *const labels[] = {
-		WEB,
-		"app,docker.io/library/app,localhost/other",
-		"Web,app:v1,app@sha256:" API_OLD ",,localhost/ok, spaced,-x,localhost/ok",
-		WEB,
-		"localhost/other",
-		NULL,
-		"",
-	};
-	struct listing listing;
-	read_ok(listing_parse_json_lines, attribute_listing, &listing);
-	ck_assert_uint_eq(listing.count, 7);
-	for (size_t i = 0; i < listing.count; i++) {
-		if (labels[i]) {
-			listing.images[i].label = strdup(labels[i]);
-			ck_assert_ptr_nonnull(listing.images[i].label);
-		}
-	}
-	ck_assert_int_eq(listing_attribute_labels(&listing), 0);
-
-	const struct image *images = listing.images;
-	ck_assert_uint_eq(images[0].name_count, 2);
-	assert_name(&images[0], 0, NULL, NULL, NULL);
-	assert_name(&images[0], 1, WEB, WEB, NULL);
-	/* One name for each repository, as the label first spells it. */
-	ck_assert_uint_eq(images[1].name_count, 3);
-	assert_name(&images[1], 1, "docker.io/library/app", "app", NULL);
-	assert_name(&images[1], 2, "localhost/other", "localhost/other", NULL);
-	/* Invalid entries, and those with a tag or digest, name no repository. */
-	ck_assert_uint_eq(images[2].name_count, 2);
-	assert_name(&images[2], 1, "localhost/ok", "localhost/ok", NULL);
-	/* Images with a name of a repository keep their names; so do those without a label, or with an empty one. */
-	ck_assert_uint_eq(images[3].name_count, 1);
-	assert_name(&images[3], 0, WEB, WEB, "latest");
-	ck_assert_uint_eq(images[4].name_count, 1);
-	assert_name(&images[4], 0, WEB, WEB, NULL);
-	ck_assert_uint_eq(images[5].name_count, 1);
-	ck_assert_uint_eq(images[6].name_count, 1);
-
-	/* Attributing twice adds nothing: the images have names now. */
-	ck_assert_int_eq(listing_attribute_labels(&listing), 0);
-	ck_assert_uint_eq(images[0].name_count, 2);
-	ck_assert_uint_eq(images[1].name_count, 3);
-	listing_free(&listing);
 }
 END_TEST
 
@@ -1232,7 +1168,6 @@ Suite *listing_json_suite(void)
 	tcase_add_loop_test(labels, test_rejected_inspection, 0,
 			    sizeof rejected_inspections / sizeof rejected_inspections[0]);
 	tcase_add_test(labels, test_inspection_of_empty_listing);
-	tcase_add_test(labels, test_attribute_labels);
 	suite_add_tcase(suite, labels);
 	return suite;
 }

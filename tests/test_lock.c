@@ -4,12 +4,14 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lock.h"
@@ -17,7 +19,7 @@
 #include "suites.h"
 
 static char base_directory[] = "/tmp/kimb-test-lock-XXXXXX";
-static char lock_directory[PATH_MAX];
+static char lock_path[PATH_MAX];
 static mode_t saved_umask;
 /* The set a test holds, in a global so that it stays reachable in the children forked meanwhile:
  * they exit without freeing it, and valgrind would count it as lost in each of them. */
@@ -27,8 +29,8 @@ static void make_base_directory(void)
 {
 	strcpy(base_directory + strlen(base_directory) - 6, "XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(base_directory));
-	snprintf(lock_directory, sizeof lock_directory, "%s/locks", base_directory);
-	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", lock_directory, 1), 0);
+	snprintf(lock_path, sizeof lock_path, "%s/locks", base_directory);
+	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", lock_path, 1), 0);
 	/* A umask that would keep other users out, as the lock files must not. */
 	saved_umask = umask(077);
 }
@@ -99,7 +101,7 @@ static void find_lock_file(const char *directory_path, const char *prefix, char 
 	ck_assert_ptr_nonnull(directory);
 	while ((entry = readdir(directory)))
 		if (strncmp(entry->d_name, prefix, prefix_length) == 0 && entry->d_name[prefix_length] == '-') {
-			snprintf(path, PATH_MAX, "%s/%s", directory_path, entry->d_name);
+			ck_assert_int_lt(snprintf(path, PATH_MAX, "%s/%s", directory_path, entry->d_name), PATH_MAX);
 			found++;
 		}
 	ck_assert_int_eq(closedir(directory), 0);
@@ -136,10 +138,12 @@ static pid_t lock_holder(const char *path)
 
 static struct lock_set *acquire(const char *const *repositories, size_t count)
 {
-	char why[512] = "";
-	struct lock_set *set = lock_acquire(repositories, count, why, sizeof why);
+	char why[PATH_MAX + 512] = "";
+	struct lock_set *set = NULL;
 
-	ck_assert_msg(set != NULL, "lock_acquire failed: %s", why);
+	ck_assert_msg(lock_acquire(repositories, count, -1, &set, why, sizeof why) == LOCK_HELD, "lock_acquire failed: %s",
+		      why);
+	ck_assert_ptr_nonnull(set);
 	return set;
 }
 
@@ -152,9 +156,9 @@ struct contender {
 	int go;
 };
 
-static void run_contender(const char *const *repositories, size_t count, int progress, int go)
+static void run_contender(const char *const *repositories, size_t count, double timeout, int progress, int go)
 {
-	char why[512];
+	char why[PATH_MAX + 512];
 	char byte;
 
 	/* A hang ends this process alone, before Check's timeout for the test. Check's own SIGALRM
@@ -163,17 +167,19 @@ static void run_contender(const char *const *repositories, size_t count, int pro
 		_exit(1);
 	alarm(20);
 	dprintf(progress, "trying\n");
-	struct lock_set *set = lock_acquire(repositories, count, why, sizeof why);
-	if (set)
+	struct lock_set *set = NULL;
+	enum lock_outcome outcome = lock_acquire(repositories, count, timeout, &set, why, sizeof why);
+	if (outcome == LOCK_HELD)
 		dprintf(progress, "acquired\n");
 	else
-		dprintf(progress, "failed: %s\n", why);
+		dprintf(progress, "failed (%d): %s\n", (int)outcome, why);
 	ssize_t got = read(go, &byte, 1);
 	lock_release(set);
 	_exit(got == 1 ? 0 : 1);
 }
 
-static struct contender start_contender(const char *const *repositories, size_t count, int forward_signals)
+static struct contender start_contender(const char *const *repositories, size_t count, double timeout,
+					int forward_signals)
 {
 	int progress[2], errors[2], go[2];
 	struct contender contender;
@@ -187,7 +193,7 @@ static struct contender start_contender(const char *const *repositories, size_t 
 	if (contender.pid == 0) {
 		if (dup2(errors[1], STDERR_FILENO) == -1 || (forward_signals && runner_install_signal_forwarding() == -1))
 			_exit(1);
-		run_contender(repositories, count, progress[1], go[0]);
+		run_contender(repositories, count, timeout, progress[1], go[0]);
 	}
 	ck_assert_int_eq(close(progress[1]), 0);
 	ck_assert_int_eq(close(errors[1]), 0);
@@ -208,6 +214,16 @@ static void assert_next_line(FILE *stream, const char *expected)
 		strcpy(line, "(end of file)");
 	line[strcspn(line, "\n")] = '\0';
 	ck_assert_str_eq(line, expected);
+}
+
+/* The line a contender says when this process holds REPOSITORY's lock file PATH. */
+static void assert_waiting_line(FILE *stream, const char *repository, const char *path, bool forever)
+{
+	char expected[PATH_MAX + 256];
+
+	snprintf(expected, sizeof expected, "kimb: waiting for process %ld, which holds the lock on %s (%s)%s",
+		 (long)getpid(), repository, path, forever ? "; --lock-timeout limits the wait" : "");
+	assert_next_line(stream, expected);
 }
 
 /* Lets the contender end, and checks that it said nothing more on stderr. */
@@ -231,12 +247,12 @@ START_TEST(test_acquire_and_release)
 	struct stat status;
 
 	held = acquire(repositories, 2);
-	ck_assert_int_eq(lstat(lock_directory, &status), 0);
+	ck_assert_int_eq(lstat(lock_path, &status), 0);
 	ck_assert(S_ISDIR(status.st_mode));
 	ck_assert_int_eq(status.st_mode & 07777, 01777);
-	ck_assert_uint_eq(count_entries(lock_directory), 2);
-	find_lock_file(lock_directory, "localhost_whoami_web", web);
-	find_lock_file(lock_directory, "docker.io_library_nginx", nginx);
+	ck_assert_uint_eq(count_entries(lock_path), 2);
+	find_lock_file(lock_path, "localhost_whoami_web", web);
+	find_lock_file(lock_path, "docker.io_library_nginx", nginx);
 	ck_assert_int_eq(stat(web, &status), 0);
 	ck_assert(S_ISREG(status.st_mode));
 	ck_assert_int_eq(status.st_mode & 07777, 0666);
@@ -251,7 +267,7 @@ START_TEST(test_acquire_and_release)
 	held = acquire(repositories, 2);
 	ck_assert_int_eq(lock_holder(web), getpid());
 	lock_release(held);
-	ck_assert_uint_eq(count_entries(lock_directory), 2);
+	ck_assert_uint_eq(count_entries(lock_path), 2);
 }
 END_TEST
 
@@ -270,8 +286,8 @@ START_TEST(test_duplicates)
 	size_t open_before = count_open_descriptors();
 	held = acquire(repositories, 5);
 	ck_assert_uint_eq(count_open_descriptors() - open_before, 2);
-	ck_assert_uint_eq(count_entries(lock_directory), 2);
-	find_lock_file(lock_directory, "x", x);
+	ck_assert_uint_eq(count_entries(lock_path), 2);
+	find_lock_file(lock_path, "x", x);
 	ck_assert_int_eq(lock_holder(x), getpid());
 	lock_release(held);
 	ck_assert_int_eq(lock_holder(x), 0);
@@ -283,7 +299,7 @@ START_TEST(test_names_differing_in_unportable_characters)
 	const char *repositories[] = {"localhost:5000/a", "localhost_5000/a", "localhost/5000_a", "LOCALHOST/5000/A"};
 
 	lock_release(acquire(repositories, 4));
-	ck_assert_uint_eq(count_entries(lock_directory), 4);
+	ck_assert_uint_eq(count_entries(lock_path), 4);
 }
 END_TEST
 
@@ -300,7 +316,7 @@ START_TEST(test_longest_repository_name)
 	readable_part[64] = '\0';
 	const char *repositories[] = {repository};
 	held = acquire(repositories, 1);
-	find_lock_file(lock_directory, readable_part, path);
+	find_lock_file(lock_path, readable_part, path);
 	ck_assert_uint_le(strlen(strrchr(path, '/') + 1), 128);
 	ck_assert_int_eq(lock_holder(path), getpid());
 	lock_release(held);
@@ -313,10 +329,10 @@ START_TEST(test_second_run_waits_for_the_first)
 	char path[PATH_MAX];
 
 	held = acquire(repositories, 1);
-	find_lock_file(lock_directory, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, 0);
+	find_lock_file(lock_path, "localhost_whoami_web", path);
+	struct contender contender = start_contender(repositories, 1, -1, 0);
 	assert_next_line(contender.progress, "trying");
-	assert_next_line(contender.errors, "kimb: waiting for another kimb working on localhost/whoami/web");
+	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
 	ck_assert_int_eq(lock_holder(path), getpid());
 
 	lock_release(held);
@@ -334,11 +350,11 @@ START_TEST(test_other_repositories_do_not_wait)
 	char a[PATH_MAX], b[PATH_MAX];
 
 	held = acquire(held_repositories, 1);
-	struct contender contender = start_contender(other_repositories, 1, 0);
+	struct contender contender = start_contender(other_repositories, 1, -1, 0);
 	assert_next_line(contender.progress, "trying");
 	assert_next_line(contender.progress, "acquired");
-	find_lock_file(lock_directory, "localhost_a", a);
-	find_lock_file(lock_directory, "localhost_b", b);
+	find_lock_file(lock_path, "localhost_a", a);
+	find_lock_file(lock_path, "localhost_b", b);
 	ck_assert_int_eq(lock_holder(a), getpid());
 	ck_assert_int_eq(lock_holder(b), contender.pid);
 	finish_contender(&contender);
@@ -354,12 +370,12 @@ START_TEST(test_locks_are_taken_in_sorted_order)
 
 	/* Both files exist from the start, so that a lock on b would show. */
 	lock_release(acquire(wanted_repositories, 2));
-	find_lock_file(lock_directory, "localhost_a", a);
-	find_lock_file(lock_directory, "localhost_b", b);
+	find_lock_file(lock_path, "localhost_a", a);
+	find_lock_file(lock_path, "localhost_b", b);
 	held = acquire(held_repositories, 1);
-	struct contender contender = start_contender(wanted_repositories, 2, 0);
+	struct contender contender = start_contender(wanted_repositories, 2, -1, 0);
 	assert_next_line(contender.progress, "trying");
-	assert_next_line(contender.errors, "kimb: waiting for another kimb working on localhost/a");
+	assert_waiting_line(contender.errors, "localhost/a", a, true);
 	/* Waiting for a, the contender must not sit on b, which comes after a. */
 	ck_assert_int_eq(lock_holder(b), 0);
 	lock_release(held);
@@ -375,9 +391,11 @@ START_TEST(test_wait_ends_when_interrupted)
 	const char *repositories[] = {"localhost/whoami/web"};
 
 	held = acquire(repositories, 1);
-	struct contender contender = start_contender(repositories, 1, 1);
+	char path[PATH_MAX];
+	find_lock_file(lock_path, "localhost_whoami_web", path);
+	struct contender contender = start_contender(repositories, 1, -1, 1);
 	assert_next_line(contender.progress, "trying");
-	assert_next_line(contender.errors, "kimb: waiting for another kimb working on localhost/whoami/web");
+	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
 	/* A signal that lands between the contender's last look and its wait is only seen at the next
 	 * one, as when a user presses Ctrl-C again: send it until the contender answers. */
 	struct pollfd answer = {.fd = fileno(contender.progress), .events = POLLIN};
@@ -387,7 +405,7 @@ START_TEST(test_wait_ends_when_interrupted)
 		answered = poll(&answer, 1, 200);
 	}
 	ck_assert_int_eq(answered, 1);
-	assert_next_line(contender.progress, "failed: interrupted");
+	assert_next_line(contender.progress, "failed (3): interrupted while waiting for the lock on localhost/whoami/web");
 	finish_contender(&contender);
 	lock_release(held);
 }
@@ -396,20 +414,22 @@ END_TEST
 static void assert_acquire_fails(const char *expected_why)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
-	char why[512] = "";
+	char why[PATH_MAX + 512] = "";
+	struct lock_set *set = NULL;
 
-	ck_assert_ptr_null(lock_acquire(repositories, 1, why, sizeof why));
+	ck_assert_int_eq(lock_acquire(repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
+	ck_assert_ptr_null(set);
 	ck_assert_str_eq(why, expected_why);
 }
 
 START_TEST(test_lock_directory_is_a_symbolic_link)
 {
-	char target[PATH_MAX], expected[PATH_MAX + 64];
+	char target[PATH_MAX], expected[PATH_MAX + 128];
 
 	snprintf(target, sizeof target, "%s/elsewhere", base_directory);
 	ck_assert_int_eq(mkdir(target, 0700), 0);
-	ck_assert_int_eq(symlink(target, lock_directory), 0);
-	snprintf(expected, sizeof expected, "lock directory %s is a symbolic link", lock_directory);
+	ck_assert_int_eq(symlink(target, lock_path), 0);
+	snprintf(expected, sizeof expected, "lock directory %s is a symbolic link; remove it or set KIMB_LOCK_DIR", lock_path);
 	assert_acquire_fails(expected);
 	ck_assert_uint_eq(count_entries(target), 0);
 }
@@ -417,22 +437,22 @@ END_TEST
 
 START_TEST(test_lock_directory_is_a_dangling_symbolic_link)
 {
-	char expected[PATH_MAX + 64];
+	char expected[PATH_MAX + 128];
 
-	ck_assert_int_eq(symlink("/nonexistent/kimb-test", lock_directory), 0);
-	snprintf(expected, sizeof expected, "lock directory %s is a symbolic link", lock_directory);
+	ck_assert_int_eq(symlink("/nonexistent/kimb-test", lock_path), 0);
+	snprintf(expected, sizeof expected, "lock directory %s is a symbolic link; remove it or set KIMB_LOCK_DIR", lock_path);
 	assert_acquire_fails(expected);
 }
 END_TEST
 
 START_TEST(test_lock_directory_is_a_file)
 {
-	char expected[PATH_MAX + 64];
-	int fd = open(lock_directory, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	char expected[PATH_MAX + 128];
+	int fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(close(fd), 0);
-	snprintf(expected, sizeof expected, "lock directory %s is not a directory", lock_directory);
+	snprintf(expected, sizeof expected, "lock directory %s is not a directory; remove it or set KIMB_LOCK_DIR", lock_path);
 	assert_acquire_fails(expected);
 }
 END_TEST
@@ -448,38 +468,203 @@ START_TEST(test_lock_directory_cannot_be_created)
 }
 END_TEST
 
-START_TEST(test_lock_file_is_a_symbolic_link)
+/* The path of the lock file of localhost/whoami/web, made by a run that is over. */
+static void existing_lock_file(char path[PATH_MAX])
 {
 	const char *repositories[] = {"localhost/whoami/web"};
-	char path[PATH_MAX], why[512] = "", expected[2 * PATH_MAX];
 
-	/* Find the file's name, then put a symbolic link in its place. */
 	lock_release(acquire(repositories, 1));
-	find_lock_file(lock_directory, "localhost_whoami_web", path);
+	find_lock_file(lock_path, "localhost_whoami_web", path);
+}
+
+/* PATH, in the lock file's place, is refused with a reason that says SAYS. */
+static void assert_lock_file_refused(const char *path, const char *says)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	char why[PATH_MAX + 512] = "";
+	struct lock_set *set = NULL;
+
+	ck_assert_int_eq(lock_acquire(repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
+	ck_assert_ptr_null(set);
+	ck_assert_msg(strstr(why, path) && strstr(why, says), "\"%s\" does not name %s and say \"%s\"", why, path, says);
+	ck_assert_ptr_null(strchr(why, '\n'));
+}
+
+START_TEST(test_lock_file_is_a_symbolic_link)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct stat status;
+
+	existing_lock_file(path);
+	snprintf(target, sizeof target, "%s/target", base_directory);
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(close(fd), 0);
 	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_eq(symlink("/nonexistent/kimb-test", path), 0);
-	ck_assert_ptr_null(lock_acquire(repositories, 1, why, sizeof why));
-	snprintf(expected, sizeof expected, "cannot lock %s: %s", path, strerror(ELOOP));
-	ck_assert_str_eq(why, expected);
+	ck_assert_int_eq(symlink(target, path), 0);
+	assert_lock_file_refused(path, "is a symbolic link");
+	ck_assert_int_eq(stat(target, &status), 0);
+	ck_assert_int_eq(status.st_mode & 07777, 0600);
+}
+END_TEST
+
+/* A hard link under a lock's name to a file the attacker wants opened to everyone: kimb neither
+ * locks nor changes it. */
+START_TEST(test_lock_file_is_a_hard_link)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct stat status;
+
+	existing_lock_file(path);
+	snprintf(target, sizeof target, "%s/secret", base_directory);
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(link(target, path), 0);
+	assert_lock_file_refused(path, "has 2 links, not 1");
+	ck_assert_int_eq(stat(target, &status), 0);
+	ck_assert_int_eq(status.st_mode & 07777, 0600);
+	ck_assert_int_eq(lock_holder(target), 0);
+}
+END_TEST
+
+START_TEST(test_lock_file_is_a_fifo)
+{
+	char path[PATH_MAX];
+
+	existing_lock_file(path);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0666), 0);
+	/* A blocking open of a FIFO would wait forever for a writer. */
+	assert_lock_file_refused(path, "is not a regular file");
+}
+END_TEST
+
+START_TEST(test_lock_file_is_a_directory)
+{
+	char path[PATH_MAX];
+
+	existing_lock_file(path);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	assert_lock_file_refused(path, "is a directory");
+}
+END_TEST
+
+/* A lock file that kimb did not make in this run is used as it is: its mode stays. */
+START_TEST(test_existing_lock_file_is_not_changed)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	char path[PATH_MAX];
+	struct stat status;
+
+	existing_lock_file(path);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	held = acquire(repositories, 1);
+	ck_assert_int_eq(lock_holder(path), getpid());
+	lock_release(held);
+	ck_assert_int_eq(stat(path, &status), 0);
+	ck_assert_int_eq(status.st_mode & 07777, 0600);
+}
+END_TEST
+
+/* A lock directory others may write to must be sticky, or anyone could swap a held lock file. */
+START_TEST(test_lock_directory_open_to_all_but_not_sticky)
+{
+	char expected[PATH_MAX + 128];
+
+	ck_assert_int_eq(mkdir(lock_path, 0700), 0);
+	ck_assert_int_eq(chmod(lock_path, 0777), 0);
+	snprintf(expected, sizeof expected,
+		 "lock directory %s: others may write to it, but it is not sticky (chmod +t it, or set KIMB_LOCK_DIR)",
+		 lock_path);
+	assert_acquire_fails(expected);
+	/* Nothing was made in it, and its mode stayed. */
+	struct stat status;
+	ck_assert_int_eq(stat(lock_path, &status), 0);
+	ck_assert_int_eq(status.st_mode & 07777, 0777);
+	ck_assert_uint_eq(count_entries(lock_path), 0);
+	/* A directory of the user's own that only the user may write to is fine. */
+	ck_assert_int_eq(chmod(lock_path, 0700), 0);
+	const char *repositories[] = {"localhost/whoami/web"};
+	lock_release(acquire(repositories, 1));
 }
 END_TEST
 
 START_TEST(test_default_lock_directory)
 {
-	char repository[64], prefix[64], path[PATH_MAX];
-	struct stat status;
-
-	snprintf(repository, sizeof repository, "kimb-test/default-%ld", (long)getpid());
-	snprintf(prefix, sizeof prefix, "kimb-test_default-%ld", (long)getpid());
-	const char *repositories[] = {repository};
 	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", "", 1), 0);
+	ck_assert_str_eq(lock_directory(), "/tmp/kimb-locks");
+	ck_assert_int_eq(unsetenv("KIMB_LOCK_DIR"), 0);
+	ck_assert_str_eq(lock_directory(), "/tmp/kimb-locks");
+	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", lock_path, 1), 0);
+	ck_assert_str_eq(lock_directory(), lock_path);
+}
+END_TEST
+
+/* A held lock ends a wait with a timeout: at once with 0, after the timeout otherwise, saying whom
+ * it waited for. */
+START_TEST(test_wait_ends_at_the_timeout)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	char path[PATH_MAX], expected[PATH_MAX + 256];
+
 	held = acquire(repositories, 1);
-	ck_assert_int_eq(lstat("/tmp/kimb-locks", &status), 0);
-	ck_assert(S_ISDIR(status.st_mode));
-	find_lock_file("/tmp/kimb-locks", prefix, path);
-	ck_assert_int_eq(lock_holder(path), getpid());
+	find_lock_file(lock_path, "localhost_whoami_web", path);
+	snprintf(expected, sizeof expected,
+		 "failed (2): gave up waiting for process %ld, which holds the lock on localhost/whoami/web (%s): "
+		 "--lock-timeout reached",
+		 (long)getpid(), path);
+	const double timeouts[] = {0, 0.3};
+	for (size_t i = 0; i < 2; i++) {
+		struct contender contender = start_contender(repositories, 1, timeouts[i], 0);
+		assert_next_line(contender.progress, "trying");
+		assert_waiting_line(contender.errors, "localhost/whoami/web", path, false);
+		assert_next_line(contender.progress, expected);
+		finish_contender(&contender);
+	}
 	lock_release(held);
-	ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+/* With a timeout, the lock is taken as soon as it is free. */
+START_TEST(test_wait_with_a_timeout_takes_a_freed_lock)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	char path[PATH_MAX];
+
+	held = acquire(repositories, 1);
+	find_lock_file(lock_path, "localhost_whoami_web", path);
+	struct contender contender = start_contender(repositories, 1, 60, 0);
+	assert_next_line(contender.progress, "trying");
+	assert_waiting_line(contender.errors, "localhost/whoami/web", path, false);
+	lock_release(held);
+	assert_next_line(contender.progress, "acquired");
+	finish_contender(&contender);
+}
+END_TEST
+
+/* Locks that a time tag was issued under are held until its second is over. */
+START_TEST(test_release_waits_until_the_second_is_over)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	struct timespec now;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &now), 0);
+	time_t issued = now.tv_sec;
+	held = acquire(repositories, 1);
+	lock_hold_past(held, issued);
+	lock_release(held);
+	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &now), 0);
+	ck_assert_int_gt(now.tv_sec, issued);
+	/* A second long past is not waited for, nor one far ahead of a clock that went back. */
+	held = acquire(repositories, 1);
+	lock_hold_past(held, issued - 100);
+	lock_hold_past(held, issued + 100);
+	lock_release(held);
+	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &now), 0);
+	ck_assert_int_lt(now.tv_sec, issued + 5);
 }
 END_TEST
 
@@ -503,6 +688,9 @@ Suite *lock_suite(void)
 	tcase_add_test(waiting, test_other_repositories_do_not_wait);
 	tcase_add_test(waiting, test_locks_are_taken_in_sorted_order);
 	tcase_add_test(waiting, test_wait_ends_when_interrupted);
+	tcase_add_test(waiting, test_wait_ends_at_the_timeout);
+	tcase_add_test(waiting, test_wait_with_a_timeout_takes_a_freed_lock);
+	tcase_add_test(waiting, test_release_waits_until_the_second_is_over);
 	suite_add_tcase(suite, waiting);
 
 	TCase *refusing = tcase_create("refusing");
@@ -512,6 +700,11 @@ Suite *lock_suite(void)
 	tcase_add_test(refusing, test_lock_directory_is_a_file);
 	tcase_add_test(refusing, test_lock_directory_cannot_be_created);
 	tcase_add_test(refusing, test_lock_file_is_a_symbolic_link);
+	tcase_add_test(refusing, test_lock_file_is_a_hard_link);
+	tcase_add_test(refusing, test_lock_file_is_a_fifo);
+	tcase_add_test(refusing, test_lock_file_is_a_directory);
+	tcase_add_test(refusing, test_existing_lock_file_is_not_changed);
+	tcase_add_test(refusing, test_lock_directory_open_to_all_but_not_sticky);
 	suite_add_tcase(suite, refusing);
 	return suite;
 }

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "selection.h"
@@ -18,6 +19,10 @@ static enum selection_outcome outcome;
 
 static const char R[] = "localhost/whoami/web";
 static bool untag_before_remove;
+static struct image_use use;
+static bool takes_untagged_base;
+static struct record record;
+static const char *new_id;
 
 static void setup(void)
 {
@@ -26,11 +31,20 @@ static void setup(void)
 	listing = (struct listing){.images = images, .count = 0};
 	plan = (struct prune_plan){0};
 	untag_before_remove = false;
+	use = (struct image_use){0};
+	takes_untagged_base = false;
+	record = (struct record){0};
+	new_id = NULL;
+	/* Parents known, none: as podman lists an image built FROM scratch. */
+	for (size_t i = 0; i < MAX_IMAGES; i++)
+		images[i].parent_known = true;
 }
 
 static void teardown(void)
 {
 	prune_plan_free(&plan);
+	use_free(&use);
+	record_free(&record);
 }
 
 /* Adds an image; each NAME is "repository|shown|tag" with empty parts for NULL. */
@@ -70,6 +84,10 @@ static void plan_for(const char *repository, const char *new_tag, size_t keep)
 		.keep = keep,
 		.time_format = "%Y%m%d.%H%M%S",
 		.untag_before_remove = untag_before_remove,
+		.new_id = new_id,
+		.use = &use,
+		.removal_takes_untagged_base = takes_untagged_base,
+		.built = record.repository ? &record : NULL,
 	};
 	prune_plan_free(&plan);
 	ck_assert_int_eq(selection_plan(&listing, &request, &plan, &outcome), 0);
@@ -293,7 +311,8 @@ START_TEST(an_image_in_use_is_kept_untouched)
 	untag_before_remove = true;
 	plan_for(R, "new", 0);
 	ck_assert_uint_eq(plan.count, 1);
-	ck_assert(plan_has(ACTION_KEEP_IN_USE, "bbb"));
+	ck_assert(plan_has(ACTION_KEEP, "bbb"));
+	ck_assert_int_eq(plan.actions[0].reason, KEEP_IN_USE);
 }
 END_TEST
 
@@ -343,6 +362,206 @@ START_TEST(a_nameless_record_counts_as_one_left)
 }
 END_TEST
 
+static void add_use(char ***strings, size_t *count, const char *text)
+{
+	char *copy = strdup(text);
+	ck_assert_ptr_nonnull(copy);
+	char **grown = realloc(*strings, (*count + 1) * sizeof *grown);
+	ck_assert_ptr_nonnull(grown);
+	grown[(*count)++] = copy;
+	*strings = grown;
+}
+
+/* An image a container or pod uses loses no tag either, also when it is shared or would be untagged
+ * before its removal. */
+START_TEST(an_image_in_use_by_a_container_or_pod_is_untouched)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|a", "localhost/whoami/web|localhost/whoami/web|b",
+		  NULL);
+	struct image *shared = add_image("ccc", "localhost/whoami/web|localhost/whoami/web|c", "localhost/other|localhost/other|x",
+					 NULL);
+	struct image *by_digest = add_image("ddd", "localhost/whoami/web|localhost/whoami/web|d", NULL);
+	char *manifest = strdup("eee");
+	ck_assert_ptr_nonnull(manifest);
+	by_digest->digests = &manifest;
+	by_digest->digest_count = 1;
+	add_image("fff", "localhost/whoami/web|localhost/whoami/web|f", NULL);
+	untag_before_remove = true;
+	add_use(&use.digests, &use.digest_count, "bbb");
+	add_use(&use.digests, &use.digest_count, "eee");
+	add_use(&use.references, &use.reference_count, "localhost/other:x");
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 4);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(plan.actions[i].kind, ACTION_KEEP);
+		ck_assert_int_eq(plan.actions[i].reason, KEEP_IN_USE);
+	}
+	ck_assert(plan_has(ACTION_KEEP, "bbb"));
+	ck_assert(plan_has(ACTION_KEEP, "ccc"));
+	ck_assert(plan_has(ACTION_KEEP, "ddd"));
+	ck_assert(plan_has(ACTION_REMOVE, "fff"));
+	ck_assert_ptr_eq(shared, plan.actions[1].image);
+	by_digest->digests = NULL;
+	free(manifest);
+}
+END_TEST
+
+START_TEST(the_new_tag_on_another_image_than_the_build_made_plans_nothing)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
+	new_id = "bbb";
+	plan_for(R, "new", 0);
+	ck_assert_int_eq(outcome, SELECTION_NEW_ELSEWHERE);
+	ck_assert_uint_eq(plan.count, 0);
+	new_id = "aaa";
+	plan_for(R, "new", 0);
+	ck_assert_int_eq(outcome, SELECTION_PLANNED);
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+}
+END_TEST
+
+static void set_base(struct image *image, bool known, char *digest)
+{
+	image->base_known = known;
+	image->base_digest = digest;
+}
+
+/* buildah removes untagged parents along: an image whose base has lost its name, or whose base is
+ * not known, stays; one FROM scratch, from a tagged base, or from a base that is gone goes. */
+START_TEST(an_untagged_base_would_go_along_so_the_image_stays)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	struct image *tagged_base = add_image("b1", "localhost/base|localhost/base|latest", NULL);
+	struct image *old_base = add_image("b2", "localhost/base|localhost/base|", NULL);
+	set_base(add_image("c1", "localhost/whoami/web|localhost/whoami/web|from-tagged", NULL), true, "b1m");
+	set_base(add_image("c2", "localhost/whoami/web|localhost/whoami/web|from-old", NULL), true, "b2m");
+	set_base(add_image("c3", "localhost/whoami/web|localhost/whoami/web|from-scratch", NULL), true, NULL);
+	set_base(add_image("c4", "localhost/whoami/web|localhost/whoami/web|from-gone", NULL), true, "b3m");
+	set_base(add_image("c5", "localhost/whoami/web|localhost/whoami/web|unknown", NULL), false, NULL);
+	char *digests[] = {"b1m", "b2m"};
+	tagged_base->digests = &digests[0];
+	tagged_base->digest_count = 1;
+	old_base->digests = &digests[1];
+	old_base->digest_count = 1;
+	takes_untagged_base = true;
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 5);
+	ck_assert(plan_has(ACTION_REMOVE, "c1"));
+	ck_assert(plan_has(ACTION_REMOVE, "c3"));
+	ck_assert(plan_has(ACTION_REMOVE, "c4"));
+	ck_assert(plan_has(ACTION_KEEP, "c2"));
+	ck_assert(plan_has(ACTION_KEEP, "c5"));
+	for (size_t i = 0; i < plan.count; i++) {
+		if (strcmp(plan.actions[i].target, "c2") == 0) {
+			ck_assert_int_eq(plan.actions[i].reason, KEEP_BASE_WOULD_GO);
+			ck_assert_ptr_eq(plan.actions[i].base, old_base);
+		} else if (strcmp(plan.actions[i].target, "c5") == 0) {
+			ck_assert_int_eq(plan.actions[i].reason, KEEP_BASE_UNKNOWN);
+		}
+	}
+}
+END_TEST
+
+static void set_parent(struct image *image, char *parent)
+{
+	image->parent_known = true;
+	image->parent = parent;
+}
+
+/* The record says which intermediate images a removed image's build left, child first. */
+static void record_build(char *id, char **intermediates, size_t count)
+{
+	if (!record.repository) {
+		record.repository = strdup(R);
+		ck_assert_ptr_nonnull(record.repository);
+	}
+	ck_assert_int_eq(record_add(&record, id, intermediates, count), 0);
+}
+
+/* Intermediates go after the image their build left, each once nothing else is built on it. */
+START_TEST(the_intermediates_of_a_removed_build_go_after_it)
+{
+	add_image("1new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	set_parent(add_image("2old", "localhost/whoami/web|localhost/whoami/web|old", NULL), "3i1");
+	set_parent(add_image("3i1", "||", NULL), "4i2");
+	set_parent(add_image("4i2", "||", NULL), "5base");
+	add_image("5base", "localhost/base|localhost/base|latest", NULL);
+	char *chain[] = {"3i1", "4i2"};
+	record_build("2old", chain, 2);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 3);
+	ck_assert_str_eq(plan.actions[0].target, "2old");
+	ck_assert_str_eq(plan.actions[1].target, "3i1");
+	ck_assert_str_eq(plan.actions[2].target, "4i2");
+	ck_assert_ptr_eq(plan.actions[1].built, plan.actions[0].image);
+	ck_assert_ptr_eq(plan.actions[2].built, plan.actions[0].image);
+}
+END_TEST
+
+/* An intermediate image that another image is built on stays, and so do the ones below it. */
+START_TEST(an_intermediate_with_another_child_stays)
+{
+	add_image("1new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	set_parent(add_image("2old", "localhost/whoami/web|localhost/whoami/web|old", NULL), "3i1");
+	set_parent(add_image("3i1", "||", NULL), "4i2");
+	set_parent(add_image("4i2", "||", NULL), "5i3");
+	set_parent(add_image("5i3", "||", NULL), NULL);
+	/* The new build took the first steps from the cache. */
+	set_parent(add_image("6i1b", "||", NULL), "4i2");
+	char *chain[] = {"3i1", "4i2", "5i3"};
+	record_build("2old", chain, 3);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 2);
+	ck_assert(plan_has(ACTION_REMOVE, "2old"));
+	ck_assert(plan_has(ACTION_REMOVE, "3i1"));
+}
+END_TEST
+
+/* Nothing but the record's intermediates goes, and not when parents are not all known, nor a tagged
+ * or used one. */
+START_TEST(intermediates_need_the_record_and_known_parents)
+{
+	add_image("1new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	struct image *old = add_image("2old", "localhost/whoami/web|localhost/whoami/web|old", NULL);
+	set_parent(old, "3i1");
+	struct image *i1 = add_image("3i1", "||", NULL);
+	set_parent(i1, "4i2");
+	set_parent(add_image("4i2", "||", NULL), NULL);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 1);
+
+	char *chain[] = {"3i1", "4i2"};
+	record_build("2old", chain, 2);
+	images[0].parent_known = false;
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 1);
+	images[0].parent_known = true;
+
+	add_use(&use.digests, &use.digest_count, "4i2");
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 2);
+	ck_assert(plan_has(ACTION_REMOVE, "3i1"));
+}
+END_TEST
+
+/* Two removed builds sharing an intermediate: it goes once, after both. */
+START_TEST(a_shared_intermediate_goes_once_after_all_its_children)
+{
+	add_image("1new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	set_parent(add_image("2a", "localhost/whoami/web|localhost/whoami/web|a", NULL), "4shared");
+	set_parent(add_image("3b", "localhost/whoami/web|localhost/whoami/web|b", NULL), "4shared");
+	set_parent(add_image("4shared", "||", NULL), NULL);
+	char *chain[] = {"4shared"};
+	record_build("2a", chain, 1);
+	record_build("3b", chain, 1);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 3);
+	ck_assert_str_eq(plan.actions[2].target, "4shared");
+}
+END_TEST
+
 Suite *selection_suite(void)
 {
 	Suite *suite = suite_create("selection");
@@ -369,6 +588,13 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, untag_all_but_one_name_before_removing_where_the_builder_needs_it);
 	tcase_add_test(tc, kim_removes_a_many_named_image_in_one_call);
 	tcase_add_test(tc, a_nameless_record_counts_as_one_left);
+	tcase_add_test(tc, an_image_in_use_by_a_container_or_pod_is_untouched);
+	tcase_add_test(tc, the_new_tag_on_another_image_than_the_build_made_plans_nothing);
+	tcase_add_test(tc, an_untagged_base_would_go_along_so_the_image_stays);
+	tcase_add_test(tc, the_intermediates_of_a_removed_build_go_after_it);
+	tcase_add_test(tc, an_intermediate_with_another_child_stays);
+	tcase_add_test(tc, intermediates_need_the_record_and_known_parents);
+	tcase_add_test(tc, a_shared_intermediate_goes_once_after_all_its_children);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

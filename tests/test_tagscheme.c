@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,12 +92,15 @@ static void teardown(void)
 	free(test_directory);
 }
 
-/* tagscheme_make, checking what every call must do: leave libgit2's initialization count as it was
- * (the fixture holds one), and explain a failure in one line. */
+/* The tag tagscheme_prepare and tagscheme_time make together, as kimb makes it, checking what every
+ * call must do: leave libgit2's initialization count as it was (the fixture holds one), and explain
+ * a failure in one line. */
 static char *make_with_format(enum tag_scheme scheme, const char *format, const char *context)
 {
+	char *tag = NULL;
 	why[0] = '\0';
-	char *tag = tagscheme_make(scheme, format, context, NOW, why, sizeof why);
+	if (tagscheme_prepare(scheme, context, &tag, why, sizeof why) == 0 && !tag)
+		tag = tagscheme_time(format, NOW, why, sizeof why);
 
 	ck_assert_int_eq(git_libgit2_init(), 2);
 	ck_assert_int_eq(git_libgit2_shutdown(), 1);
@@ -187,8 +191,20 @@ static git_repository *make_committed_repository(const char *directory, git_oid 
 	return repository;
 }
 
-/* Checks that TAG is the first DIGITS hex digits of COMMIT_ID followed by SUFFIX, and that these
- * digits name that commit and nothing else in REPOSITORY. */
+/* The suffix of a dirty work tree's tag: "-dirty." and 7 hex digits that depend on the changes. */
+#define DIRTY "-dirty.???????"
+
+/* True when TEXT is SUFFIX, each '?' of which stands for one lower-case hex digit. */
+static bool matches_suffix(const char *text, const char *suffix)
+{
+	for (; *suffix; text++, suffix++)
+		if (*suffix == '?' ? !((*text >= '0' && *text <= '9') || (*text >= 'a' && *text <= 'f')) : *text != *suffix)
+			return false;
+	return *text == '\0';
+}
+
+/* Checks that TAG is the first DIGITS hex digits of COMMIT_ID followed by SUFFIX (see matches_suffix),
+ * and that these digits name that commit and nothing else in REPOSITORY. */
 static void assert_commit_tag(const char *tag, git_repository *repository, const git_oid *commit_id, size_t digits,
 			      const char *suffix)
 {
@@ -196,7 +212,7 @@ static void assert_commit_tag(const char *tag, git_repository *repository, const
 	ck_assert_uint_eq(strlen(tag), digits + strlen(suffix));
 	ck_assert_msg(strncmp(tag, git_oid_tostr_s(commit_id), digits) == 0, "%s is not a prefix of %s", tag,
 		      git_oid_tostr_s(commit_id));
-	ck_assert_str_eq(tag + digits, suffix);
+	ck_assert_msg(matches_suffix(tag + digits, suffix), "%s does not end in %s", tag, suffix);
 
 	git_oid prefix;
 	git_object *named;
@@ -415,7 +431,7 @@ START_TEST(test_git_modified_file_is_dirty)
 	git_repository *repository = make_committed_repository("repo", &commit_id);
 
 	write_file("repo/README", "hello, changed\n");
-	assert_repository_tag("repo", repository, &commit_id, 7, "-dirty");
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
 END_TEST
@@ -426,7 +442,7 @@ START_TEST(test_git_deleted_file_is_dirty)
 	git_repository *repository = make_committed_repository("repo", &commit_id);
 
 	ck_assert_int_eq(unlink("repo/README"), 0);
-	assert_repository_tag("repo", repository, &commit_id, 7, "-dirty");
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
 END_TEST
@@ -438,7 +454,7 @@ START_TEST(test_git_staged_change_is_dirty)
 
 	write_file("repo/README", "hello, staged\n");
 	stage(repository, "README");
-	assert_repository_tag("repo", repository, &commit_id, 7, "-dirty");
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
 END_TEST
@@ -450,23 +466,138 @@ START_TEST(test_git_staged_new_file_is_dirty)
 
 	write_file("repo/added", "new\n");
 	stage(repository, "added");
-	assert_repository_tag("repo", repository, &commit_id, 7, "-dirty");
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
 END_TEST
 
-START_TEST(test_git_untracked_and_ignored_files_are_clean)
+START_TEST(test_git_ignored_files_are_clean)
 {
 	git_oid commit_id;
 	git_repository *repository = make_committed_repository("repo", &commit_id);
 
 	write_file("repo/.gitignore", "*.log\n");
+	stage(repository, ".gitignore");
+	commit_id = commit_index(repository);
 	write_file("repo/build.log", "ignored\n");
-	write_file("repo/notes", "untracked\n");
-	ck_assert_int_eq(mkdir("repo/scratch", 0700), 0);
-	write_file("repo/scratch/more", "untracked\n");
+	ck_assert_int_eq(mkdir("repo/logs", 0700), 0);
+	write_file("repo/logs/more.log", "ignored\n");
 	assert_repository_tag("repo", repository, &commit_id, 7, "");
 	git_repository_free(repository);
+}
+END_TEST
+
+/* An untracked file that is not ignored goes into a build that copies the context, as git status
+ * counts it: the tree is dirty, also when the file is in a directory of its own. */
+START_TEST(test_git_untracked_files_are_dirty)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+
+	write_file("repo/notes", "untracked\n");
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
+	ck_assert_int_eq(unlink("repo/notes"), 0);
+	ck_assert_int_eq(mkdir("repo/scratch", 0700), 0);
+	write_file("repo/scratch/more", "untracked\n");
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* The git tag as kimb makes it for the work tree "repo", which must be dirty. */
+static char *dirty_tag(void)
+{
+	char *tag = make(SCHEME_GIT, "repo");
+
+	ck_assert_msg(tag != NULL, "%s", why);
+	ck_assert_msg(strstr(tag, "-dirty.") != NULL, "%s is not a dirty tag", tag);
+	return tag;
+}
+
+static void assert_tag_differs(char *tag, char *other)
+{
+	ck_assert_str_ne(tag, other);
+	free(tag);
+	free(other);
+}
+
+static void assert_tag_equals(char *tag, char *other)
+{
+	ck_assert_str_eq(tag, other);
+	free(tag);
+	free(other);
+}
+
+/* The same changes give the same tag, other changes another, so that a deployment of the new
+ * tag rolls out whenever the content changed. */
+START_TEST(test_git_dirty_tag_follows_the_content)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+
+	write_file("repo/README", "first change\n");
+	char *first = dirty_tag();
+	assert_tag_equals(dirty_tag(), strdup(first));
+	write_file("repo/README", "second change\n");
+	assert_tag_differs(strdup(first), dirty_tag());
+	write_file("repo/README", "first change\n");
+	assert_tag_equals(dirty_tag(), strdup(first));
+	/* Staging the change changes nothing that a build copies. */
+	stage(repository, "README");
+	assert_tag_equals(dirty_tag(), first);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_git_dirty_tag_tells_untracked_files_apart)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+
+	write_file("repo/a", "content\n");
+	char *first = dirty_tag();
+	write_file("repo/a", "other content\n");
+	assert_tag_differs(strdup(first), dirty_tag());
+	ck_assert_int_eq(rename("repo/a", "repo/b"), 0);
+	write_file("repo/b", "content\n");
+	/* The same content under another name is another context. */
+	assert_tag_differs(first, dirty_tag());
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_git_dirty_tag_sees_modes_and_links)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+
+	write_file("repo/run", "#!/bin/sh\n");
+	char *plain = dirty_tag();
+	ck_assert_int_eq(chmod("repo/run", 0755), 0);
+	char *executable = dirty_tag();
+	assert_tag_differs(plain, strdup(executable));
+	ck_assert_int_eq(symlink("README", "repo/link"), 0);
+	char *linked = dirty_tag();
+	assert_tag_differs(executable, strdup(linked));
+	ck_assert_int_eq(unlink("repo/link"), 0);
+	ck_assert_int_eq(symlink("run", "repo/link"), 0);
+	assert_tag_differs(linked, dirty_tag());
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_time_formats_that_tell_seconds_apart)
+{
+	const char *good[] = {TAGSCHEME_DEFAULT_TIME_FORMAT, "%s", "v%Y-%m-%dT%H.%M.%S", "%Y%j%H%M%S", "%F_%T"};
+	const char *bad[] = {"latest", "%Y%m%d", "%Y%m%d.%H%M", "%H%M%S", "%m%d%H%M%S", "%Y%m%d%H%S", ""};
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		ck_assert_msg(tagscheme_check_time_format(good[i], why, sizeof why) == 0, "%s: %s", good[i], why);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why[0] = '\0';
+		ck_assert_msg(tagscheme_check_time_format(bad[i], why, sizeof why) == -1, "%s was accepted", bad[i]);
+		ck_assert_msg(why[0] != '\0' && !strchr(why, '\n'), "no one-line reason for %s: \"%s\"", bad[i], why);
+	}
 }
 END_TEST
 
@@ -638,6 +769,7 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(time_scheme, test_time_of_starts_from_zero);
 	tcase_add_test(time_scheme, test_time_of_rejects);
 	tcase_add_test(time_scheme, test_compare_times);
+	tcase_add_test(time_scheme, test_time_formats_that_tell_seconds_apart);
 	suite_add_tcase(suite, time_scheme);
 
 	tcase_add_checked_fixture(git_scheme, setup, teardown);
@@ -649,7 +781,11 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(git_scheme, test_git_deleted_file_is_dirty);
 	tcase_add_test(git_scheme, test_git_staged_change_is_dirty);
 	tcase_add_test(git_scheme, test_git_staged_new_file_is_dirty);
-	tcase_add_test(git_scheme, test_git_untracked_and_ignored_files_are_clean);
+	tcase_add_test(git_scheme, test_git_ignored_files_are_clean);
+	tcase_add_test(git_scheme, test_git_untracked_files_are_dirty);
+	tcase_add_test(git_scheme, test_git_dirty_tag_follows_the_content);
+	tcase_add_test(git_scheme, test_git_dirty_tag_tells_untracked_files_apart);
+	tcase_add_test(git_scheme, test_git_dirty_tag_sees_modes_and_links);
 	tcase_add_test(git_scheme, test_git_submodule_changes_are_ignored);
 	tcase_add_test(git_scheme, test_git_context_in_a_subdirectory);
 	tcase_add_test(git_scheme, test_git_no_commit_yet);

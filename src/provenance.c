@@ -1,0 +1,478 @@
+#include "provenance.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "hash.h"
+#include "listing_rows.h"
+#include "reference.h"
+
+#define RECORD_MAGIC "kimb-record 1"
+/* A record larger than this is no record kimb wrote: refused rather than read into memory. */
+#define RECORD_SIZE_LIMIT (16 * 1024 * 1024)
+
+static char *join_path(const char *directory, const char *name)
+{
+	size_t size = strlen(directory) + 1 + strlen(name) + 1;
+	char *path = malloc(size);
+	if (path)
+		snprintf(path, size, "%s/%s", directory, name);
+	return path;
+}
+
+char *provenance_state_directory(env_lookup getenv_fn)
+{
+	static const struct {
+		const char *variable;
+		const char *below;
+	} places[] = {{"KIMB_STATE_DIR", NULL}, {"XDG_STATE_HOME", "kimb"}, {"HOME", ".local/state/kimb"}};
+
+	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+		const char *value = getenv_fn(places[i].variable);
+		/* A relative one would be another place in every working directory (XDG says: ignore it). */
+		if (value && value[0] == '/')
+			return places[i].below ? join_path(value, places[i].below) : strdup(value);
+	}
+	return NULL;
+}
+
+/* Appends TEXT and a newline to *KEY, which has *LENGTH bytes. */
+static int append_line(char **key, size_t *length, const char *text)
+{
+	size_t text_length = strlen(text);
+	char *grown = realloc(*key, *length + text_length + 2);
+	if (!grown)
+		return -1;
+	memcpy(grown + *length, text, text_length);
+	*length += text_length;
+	grown[(*length)++] = '\n';
+	grown[*length] = '\0';
+	*key = grown;
+	return 0;
+}
+
+char *provenance_store_key(const char *name, const char *const *words, size_t word_count,
+			   const char *const *store_environment, env_lookup getenv_fn)
+{
+	char *key = NULL;
+	size_t length = 0;
+	int status = append_line(&key, &length, name);
+
+	for (size_t i = 0; status == 0 && i < word_count; i++)
+		status = append_line(&key, &length, words[i]);
+	for (const char *const *variable = store_environment; status == 0 && *variable; variable++) {
+		const char *value = getenv_fn(*variable);
+		status = append_line(&key, &length, *variable);
+		if (status == 0)
+			status = append_line(&key, &length, value ? value : "");
+	}
+	if (status != 0) {
+		free(key);
+		return NULL;
+	}
+	return key;
+}
+
+static void free_built_image(struct built_image *image)
+{
+	free(image->id);
+	for (size_t i = 0; i < image->intermediate_count; i++)
+		free(image->intermediates[i]);
+	free(image->intermediates);
+}
+
+void record_free(struct record *record)
+{
+	for (size_t i = 0; i < record->count; i++)
+		free_built_image(&record->images[i]);
+	free(record->images);
+	free(record->path);
+	free(record->repository);
+	free(record->store);
+	*record = (struct record){0};
+}
+
+const struct built_image *record_find(const struct record *record, const char *id)
+{
+	for (size_t i = 0; i < record->count; i++)
+		if (strcmp(record->images[i].id, id) == 0)
+			return &record->images[i];
+	return NULL;
+}
+
+/* Reads one line "ID [INTERMEDIATE...]" of LENGTH bytes into RECORD. Returns 0, 1 when the line is
+ * not one kimb writes, or -1 when memory ran out. */
+static int read_record_line(const char *line, size_t length, struct record *record)
+{
+	struct built_image image = {0};
+	size_t words = (length + 1) / (LISTING_ID_MAX + 1);
+
+	if (length == 0 || words * (LISTING_ID_MAX + 1) != length + 1)
+		return 1;
+	for (size_t i = 0; i < words; i++) {
+		const char *word = line + i * (LISTING_ID_MAX + 1);
+		if (!listing_is_lower_hex(word, LISTING_ID_MAX) || (i + 1 < words && word[LISTING_ID_MAX] != ' '))
+			return 1;
+	}
+	if (record_find(record, line) != NULL)
+		return 1;
+	image.id = strndup(line, LISTING_ID_MAX);
+	int status = image.id ? 0 : -1;
+	for (size_t i = 1; status == 0 && i < words; i++) {
+		char *intermediate = strndup(line + i * (LISTING_ID_MAX + 1), LISTING_ID_MAX);
+		if (!intermediate ||
+		    array_append(&image.intermediates, &image.intermediate_count, sizeof intermediate, &intermediate) != 0) {
+			free(intermediate);
+			status = -1;
+		}
+	}
+	if (status == 0 && array_append(&record->images, &record->count, sizeof image, &image) != 0)
+		status = -1;
+	if (status != 0)
+		free_built_image(&image);
+	return status;
+}
+
+/* The header a record of REPOSITORY in STORE begins with. Malloc'd, or NULL. */
+static char *record_header(const char *store, const char *repository)
+{
+	char store_hash[17];
+	snprintf(store_hash, sizeof store_hash, "%016" PRIx64, hash_text(store));
+	size_t size = strlen(RECORD_MAGIC) + strlen(repository) + strlen(store_hash) + sizeof "\nrepository \nstore \n";
+	char *header = malloc(size);
+	if (header)
+		snprintf(header, size, "%s\nrepository %s\nstore %s\n", RECORD_MAGIC, repository, store_hash);
+	return header;
+}
+
+/* Reads the text of RECORD's file, checked on its descriptor to be the user's own and writable by
+ * nobody else. Returns the text (malloc'd, *LENGTH bytes and a NUL), or NULL with *PROBLEM set (NULL
+ * for a missing file, or when memory ran out and *OUT_OF_MEMORY is set). */
+static char *read_trusted_file(const char *path, size_t *length, const char **problem, bool *out_of_memory)
+{
+	static char reason[128];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat status;
+	char *text = NULL;
+
+	*problem = NULL;
+	if (fd == -1) {
+		if (errno != ENOENT) {
+			snprintf(reason, sizeof reason, "%s", strerror(errno));
+			*problem = reason;
+		}
+		return NULL;
+	}
+	if (fstat(fd, &status) == -1)
+		snprintf(reason, sizeof reason, "%s", strerror(errno));
+	else if (!S_ISREG(status.st_mode) || status.st_uid != geteuid() || (status.st_mode & (S_IWGRP | S_IWOTH)))
+		snprintf(reason, sizeof reason, "not a regular file of yours that only you may write");
+	else if (status.st_size > RECORD_SIZE_LIMIT)
+		snprintf(reason, sizeof reason, "larger than any record kimb writes");
+	else
+		reason[0] = '\0';
+	if (!reason[0]) {
+		*length = (size_t)status.st_size;
+		text = malloc(*length + 1);
+		*out_of_memory = text == NULL;
+		if (text && pread(fd, text, *length, 0) != (ssize_t)*length) {
+			snprintf(reason, sizeof reason, "cannot be read whole");
+			free(text);
+			text = NULL;
+		} else if (text) {
+			text[*length] = '\0';
+		}
+	}
+	(void)close(fd); /* only read: nothing to lose */
+	*problem = reason[0] ? reason : NULL;
+	return text;
+}
+
+/* Parses TEXT (LENGTH bytes) into RECORD, which must begin with HEADER. Returns 0, 1 when it is not
+ * a record kimb wrote for them, or -1 when memory ran out. */
+static int parse_record(const char *text, size_t length, const char *header, struct record *record)
+{
+	size_t header_length = strlen(header);
+	if (length < header_length || memcmp(text, header, header_length) != 0 || text[length - 1] != '\n')
+		return 1;
+	int status = 0;
+	const char *line;
+	size_t line_length;
+	for (size_t pos = header_length; status == 0 && listing_next_line(text, length, &pos, &line, &line_length);)
+		status = read_record_line(line, line_length, record);
+	return status;
+}
+
+int record_load(const char *state_directory, const char *store, const char *repository, struct record *out,
+		char *why, size_t why_size)
+{
+	*out = (struct record){0};
+	why[0] = '\0';
+	out->repository = strdup(repository);
+	out->store = strdup(store);
+	if (!out->repository || !out->store)
+		goto out_of_memory;
+	if (!state_directory)
+		return 0;
+
+	char name[HASH_FILE_NAME_SIZE];
+	char *key = NULL;
+	size_t key_length = 0;
+	if (append_line(&key, &key_length, store) != 0 || append_line(&key, &key_length, repository) != 0) {
+		free(key);
+		goto out_of_memory;
+	}
+	hash_file_name(repository, key, ".record", name);
+	free(key);
+	if (!(out->path = join_path(state_directory, name)))
+		goto out_of_memory;
+
+	size_t length = 0;
+	const char *problem;
+	bool out_of_memory = false;
+	char *text = read_trusted_file(out->path, &length, &problem, &out_of_memory);
+	if (out_of_memory)
+		goto out_of_memory;
+	char *header = text ? record_header(store, repository) : NULL;
+	int parsed = text ? (header ? parse_record(text, length, header, out) : -1) : 0;
+	free(header);
+	free(text);
+	if (parsed < 0)
+		goto out_of_memory;
+	if (parsed > 0)
+		problem = "not a record kimb wrote for it";
+	if (problem) {
+		snprintf(why, why_size, "ignoring the record %s: %s", out->path, problem);
+		for (size_t i = 0; i < out->count; i++)
+			free_built_image(&out->images[i]);
+		out->count = 0;
+	}
+	return 0;
+
+out_of_memory:
+	record_free(out);
+	return -1;
+}
+
+int record_add(struct record *record, const char *id, char *const *intermediates, size_t count)
+{
+	if (record_find(record, id))
+		return 0;
+	struct built_image image = {.id = strdup(id)};
+	int status = image.id ? 0 : -1;
+	for (size_t i = 0; status == 0 && i < count; i++) {
+		char *copy = strdup(intermediates[i]);
+		if (!copy || array_append(&image.intermediates, &image.intermediate_count, sizeof copy, &copy) != 0) {
+			free(copy);
+			status = -1;
+		}
+	}
+	if (status == 0 && array_append(&record->images, &record->count, sizeof image, &image) != 0)
+		status = -1;
+	if (status != 0) {
+		free_built_image(&image);
+		return -1;
+	}
+	record->changed = true;
+	return 0;
+}
+
+static void forget_at(struct record *record, size_t index)
+{
+	free_built_image(&record->images[index]);
+	record->images[index] = record->images[--record->count];
+	record->changed = true;
+}
+
+void record_forget(struct record *record, const char *id)
+{
+	for (size_t i = 0; i < record->count; i++)
+		if (strcmp(record->images[i].id, id) == 0) {
+			forget_at(record, i);
+			return;
+		}
+}
+
+void record_keep_listed(struct record *record, const struct listing *listing)
+{
+	for (size_t i = record->count; i-- > 0;)
+		if (!listing_find(listing, record->images[i].id))
+			forget_at(record, i);
+}
+
+/* Makes DIRECTORY and the directories above it that are missing, each only for the user. */
+static int make_directories(char *directory)
+{
+	for (char *slash = strchr(directory + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		int made = mkdir(directory, 0700);
+		int error = errno;
+		if (slash)
+			*slash = '/';
+		if (made == -1 && error != EEXIST) {
+			errno = error;
+			return -1;
+		}
+		if (!slash)
+			return 0;
+	}
+}
+
+static int write_whole(int fd, const char *text, size_t length)
+{
+	while (length > 0) {
+		ssize_t written = write(fd, text, length);
+		if (written == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		text += written;
+		length -= (size_t)written;
+	}
+	return 0;
+}
+
+/* Writes the lines of RECORD after HEADER into FD. */
+static int write_record(int fd, const char *header, const struct record *record)
+{
+	if (write_whole(fd, header, strlen(header)) != 0)
+		return -1;
+	for (size_t i = 0; i < record->count; i++) {
+		const struct built_image *image = &record->images[i];
+		if (write_whole(fd, image->id, strlen(image->id)) != 0)
+			return -1;
+		for (size_t j = 0; j < image->intermediate_count; j++)
+			if (write_whole(fd, " ", 1) != 0 ||
+			    write_whole(fd, image->intermediates[j], strlen(image->intermediates[j])) != 0)
+				return -1;
+		if (write_whole(fd, "\n", 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int record_save(struct record *record, char *why, size_t why_size)
+{
+	if (!record->changed || !record->path)
+		return 0;
+	if (record->count == 0) {
+		if (unlink(record->path) == -1 && errno != ENOENT) {
+			snprintf(why, why_size, "cannot remove the record %s: %s", record->path, strerror(errno));
+			return -1;
+		}
+		record->changed = false;
+		return 0;
+	}
+	char *header = record_header(record->store, record->repository);
+	size_t path_length = strlen(record->path);
+	char *temporary = malloc(path_length + sizeof ".XXXXXX");
+	char *directory = strdup(record->path);
+	int status = -1;
+	if (!header || !temporary || !directory) {
+		snprintf(why, why_size, "out of memory");
+		goto done;
+	}
+	*strrchr(directory, '/') = '\0';
+	snprintf(temporary, path_length + sizeof ".XXXXXX", "%s.XXXXXX", record->path);
+	int fd = make_directories(directory) == 0 ? mkstemp(temporary) : -1;
+	if (fd == -1) {
+		snprintf(why, why_size, "cannot write the record %s: %s", record->path, strerror(errno));
+		goto done;
+	}
+	bool written = write_record(fd, header, record) == 0 && fsync(fd) == 0;
+	int error = errno;
+	if (close(fd) != 0 && written) {
+		written = false;
+		error = errno;
+	}
+	if (!written || rename(temporary, record->path) != 0) {
+		if (written)
+			error = errno;
+		(void)unlink(temporary); /* our own temporary file: gone or not, nothing else is lost */
+		snprintf(why, why_size, "cannot write the record %s: %s", record->path, strerror(error));
+		goto done;
+	}
+	record->changed = false;
+	status = 0;
+done:
+	free(header);
+	free(temporary);
+	free(directory);
+	return status;
+}
+
+bool provenance_label_names(const char *label, const char *repository)
+{
+	for (const char *entry = label;;) {
+		size_t length = strcspn(entry, ",");
+		char *text = strndup(entry, length);
+		struct reference ref;
+		const char *why;
+		bool names = false;
+		if (text && reference_parse(text, &ref, &why) == 0) {
+			names = !ref.tag && !ref.digest && strcmp(ref.repository, repository) == 0;
+			reference_free(&ref);
+		}
+		free(text);
+		if (names)
+			return true;
+		if (entry[length] == '\0')
+			return false;
+		entry += length + 1;
+	}
+}
+
+int provenance_attribute(struct listing *listing, const struct record *record, bool label_required)
+{
+	for (size_t i = 0; i < record->count; i++) {
+		struct image *image = (struct image *)listing_find(listing, record->images[i].id);
+		if (!image || !listing_image_is_nameless(image))
+			continue;
+		if (label_required && !(image->label && provenance_label_names(image->label, record->repository)))
+			continue;
+		if (listing_attach_lost_name(image, record->repository) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int provenance_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	const struct image *image = listing_find(listing, id);
+	bool complete = false;
+	int status = 0;
+	/* A chain longer than the listing is a cycle, which no store should show: nothing is taken. */
+	for (size_t steps = 0; image && image->parent_known && steps < listing->count; steps++) {
+		const struct image *parent = image->parent ? listing_find(listing, image->parent) : NULL;
+		if (!parent || listing_image_is_tagged(parent)) {
+			complete = true;
+			break;
+		}
+		char *copy = strdup(parent->id);
+		if (!copy || array_append(out, count, sizeof copy, &copy) != 0) {
+			free(copy);
+			status = -1;
+			break;
+		}
+		image = parent;
+	}
+	if (!complete) {
+		for (size_t i = 0; i < *count; i++)
+			free((*out)[i]);
+		free(*out);
+		*out = NULL;
+		*count = 0;
+	}
+	return status;
+}

@@ -1,0 +1,49 @@
+#ifndef KIMB_USE_H
+#define KIMB_USE_H
+
+/* Which images containers and pods use, read from the builder's container listing or the cluster's
+ * pods, so that kimb never touches an image in use. Like an image listing, a listing of containers
+ * or pods is read whole or not at all. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "listing.h"
+
+struct image_use {
+	char **digests;     /* 64 hex each: IDs, manifest or config digests of images in use */
+	size_t digest_count;
+	char **references;  /* normalized "REPOSITORY:TAG" that a container or pod names, each once */
+	size_t reference_count;
+};
+
+/* Each reader adds what TEXT says to USE. Returns 0, or -1 with ERR filled and USE unchanged. */
+
+/* `buildah containers --all --json`: a JSON array of objects with imageid (buildah's working
+ * containers and, with --all, podman's). */
+int use_read_buildah_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err);
+
+/* `docker container ls --all --quiet --no-trunc`: container IDs, one a line, into IDS (a malloc'd
+ * NULL-terminated array of strings pointing into TEXT, which must stay; free the array only). */
+int use_read_container_ids(char *text, size_t length, char ***ids, size_t *count, struct listing_error *err);
+
+/* `docker container inspect ID...`: a JSON array of objects with Image, the image's ID. */
+int use_read_docker_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err);
+
+/* `nerdctl ps --all --no-trunc --format '{{json .}}'`: a JSON object a line, whose Image is the
+ * reference the container was made from (containerd keeps no image ID with a container). */
+int use_read_nerdctl_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err);
+
+/* `kubectl get pods --all-namespaces -o json`: every container, init container and ephemeral
+ * container of every pod, whatever its phase (kubelet's image garbage collection keeps their images
+ * too): the imageID of its status ("sha256:HEX", or "NAME@sha256:HEX", possibly after
+ * "docker-pullable://"), and the image its spec names, which a pod not yet running will use. */
+int use_read_pods(const char *text, size_t length, struct image_use *use, struct listing_error *err);
+
+/* True when IMAGE's ID or one of its digests is in use, or a container or pod names one of its
+ * current tags. */
+bool use_covers(const struct image_use *use, const struct image *image);
+
+void use_free(struct image_use *use);
+
+#endif
