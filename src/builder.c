@@ -358,7 +358,7 @@ static const struct builder builders[] = {
 		.global_flags = nerdctl_global_flags,
 		.build_flags = nerdctl_build_flags,
 		.tag_flag = "tag",
-		.iidfile_flag = "iidfile",
+		/* Its --iidfile gets the config digest, not the ID its listing shows: the listing tells. */
 		.build_command = build_command,
 		.list_command = nerdctl_list_command,
 		.parse_listing = listing_parse_json_lines,

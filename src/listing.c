@@ -348,6 +348,20 @@ const struct image *listing_find(const struct listing *listing, const char *id)
 	return bsearch(id, listing->images, listing->count, sizeof *listing->images, compare_id_to_image);
 }
 
+const struct image *listing_find_tagged(const struct listing *listing, const char *repository, const char *tag)
+{
+	for (size_t i = 0; i < listing->count; i++) {
+		const struct image *image = &listing->images[i];
+		for (size_t j = 0; j < image->name_count; j++) {
+			const struct image_name *name = &image->names[j];
+			if (name->repository && name->tag && strcmp(name->repository, repository) == 0 &&
+			    strcmp(name->tag, tag) == 0)
+				return image;
+		}
+	}
+	return NULL;
+}
+
 bool listing_image_is_tagged(const struct image *image)
 {
 	for (size_t i = 0; i < image->name_count; i++)

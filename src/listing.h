@@ -81,6 +81,9 @@ bool listing_image_is_tagged(const struct image *image);
 /* The image of LISTING with ID (as long as the listing's IDs), or NULL. */
 const struct image *listing_find(const struct listing *listing, const char *id);
 
+/* The image of LISTING tagged REPOSITORY:TAG (REPOSITORY normalized), or NULL. */
+const struct image *listing_find_tagged(const struct listing *listing, const char *repository, const char *tag);
+
 /* True when DIGEST (64 hex) is IMAGE's ID or one of its digests. */
 bool listing_image_has_digest(const struct image *image, const char *digest);
 

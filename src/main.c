@@ -416,15 +416,23 @@ static void save_records(struct run *run)
  * where the listing shows parents. */
 static int record_new_image(struct run *run, const struct listing *listing)
 {
-	if (!run->builder->records_builds || !run->new_id)
+	if (!run->builder->records_builds || !run->unique_tag)
+		return STATUS_OK;
+	/* Where the builder did not say, the listing does: the image of the unique reference. */
+	const struct image *listed =
+		listing && run->repository_count
+			? listing_find_tagged(listing, run->repositories[0].target->repository, run->unique_tag)
+			: NULL;
+	const char *id = run->new_id ? run->new_id : listed ? listed->id : NULL;
+	if (!id)
 		return STATUS_OK;
 	char **intermediates = NULL;
 	size_t count = 0;
-	if (listing && provenance_intermediates(listing, run->new_id, &intermediates, &count) < 0)
+	if (listing && provenance_intermediates(listing, id, &intermediates, &count) < 0)
 		return out_of_memory();
 	int status = STATUS_OK;
 	for (size_t i = 0; i < run->repository_count && status == STATUS_OK; i++)
-		if (record_add(&run->repositories[i].record, run->new_id, intermediates, count) < 0)
+		if (record_add(&run->repositories[i].record, id, intermediates, count) < 0)
 			status = out_of_memory();
 	for (size_t i = 0; i < count; i++)
 		free(intermediates[i]);
@@ -852,6 +860,9 @@ static int carry_out_plans(struct run *run)
 static int prune(struct run *run)
 {
 	int status = list_images(run);
+	/* What the listing would have said of the new image is lost; its ID is not. */
+	if (status != STATUS_OK && record_new_image(run, NULL) != STATUS_OK)
+		return STATUS_FAILURE;
 	if (status == STATUS_OK)
 		status = inspect(run, false, false);
 	if (status == STATUS_OK)

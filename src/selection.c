@@ -20,19 +20,6 @@ static bool names_repository(const struct image_name *name, const char *reposito
 	return name->repository && strcmp(name->repository, repository) == 0;
 }
 
-static const struct image *find_tagged(const struct listing *listing, const char *repository, const char *tag)
-{
-	for (size_t i = 0; i < listing->count; i++) {
-		const struct image *image = &listing->images[i];
-		for (size_t j = 0; j < image->name_count; j++) {
-			const struct image_name *name = &image->names[j];
-			if (names_repository(name, repository) && name->tag && strcmp(name->tag, tag) == 0)
-				return image;
-		}
-	}
-	return NULL;
-}
-
 bool selection_is_listed_under(const struct image *image, const char *repository)
 {
 	for (size_t i = 0; i < image->name_count; i++)
@@ -244,9 +231,9 @@ int selection_plan(const struct listing *listing, const struct selection_request
 		   struct prune_plan *plan, enum selection_outcome *outcome)
 {
 	*plan = (struct prune_plan){0};
-	const struct image *latest = find_tagged(listing, request->repository, "latest");
+	const struct image *latest = listing_find_tagged(listing, request->repository, "latest");
 	const struct image *new_image = NULL;
-	if (request->new_tag && !(new_image = find_tagged(listing, request->repository, request->new_tag))) {
+	if (request->new_tag && !(new_image = listing_find_tagged(listing, request->repository, request->new_tag))) {
 		*outcome = SELECTION_NO_NEW_IMAGE;
 		return 0;
 	}

@@ -14,5 +14,7 @@ Suite *selection_suite(void);
 Suite *runner_suite(void);
 Suite *lock_suite(void);
 Suite *builder_suite(void);
+Suite *provenance_suite(void);
+Suite *use_suite(void);
 
 #endif

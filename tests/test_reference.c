@@ -157,7 +157,10 @@ START_TEST(test_invalid_references)
 
 	ck_assert_msg(reference_parse(c->text, &ref, &why) == -1, "%s accepted", c->text);
 	ck_assert_str_eq(why, c->why);
-	ck_assert_msg(memcmp(&ref, &sentinel, sizeof ref) == 0, "%s touched OUT", c->text);
+	/* Field by field: the struct has padding, which memcmp would compare too. */
+	ck_assert_msg(ref.name == sentinel.name && ref.repository == sentinel.repository && ref.tag == sentinel.tag &&
+			      ref.digest == sentinel.digest && ref.domain_given == sentinel.domain_given,
+		      "%s touched OUT", c->text);
 }
 END_TEST
 

@@ -1,0 +1,405 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "listing.h"
+#include "provenance.h"
+#include "suites.h"
+
+/* A 64-digit ID of one repeated hex DIGIT. */
+#define ID(digit) digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit \
+	digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit \
+	digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit \
+	digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit
+
+#define ID_A ID("a")
+#define ID_B ID("b")
+#define ID_C ID("c")
+#define ID_D ID("d")
+#define ID_E ID("e")
+
+static const char R[] = "docker.io/library/app";
+static const char STORE[] = "docker\n-H\nunix:///run/x.sock\n";
+
+static char state[] = "/tmp/kimb-test-provenance-XXXXXX";
+static char why[PATH_MAX + 256];
+static struct record record;
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *position)
+{
+	(void)status;
+	(void)type;
+	(void)position;
+	return remove(path);
+}
+
+static void setup(void)
+{
+	strcpy(state + strlen(state) - 6, "XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(state));
+	record = (struct record){0};
+	why[0] = '\0';
+}
+
+static void teardown(void)
+{
+	record_free(&record);
+	ck_assert_int_eq(nftw(state, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* The environment a test gives provenance_state_directory. */
+static const char *test_environment[4];
+
+static const char *lookup(const char *name)
+{
+	size_t length = strlen(name);
+	for (size_t i = 0; test_environment[i]; i++)
+		if (strncmp(test_environment[i], name, length) == 0 && test_environment[i][length] == '=')
+			return test_environment[i] + length + 1;
+	return NULL;
+}
+
+static void assert_state_directory(const char *expected)
+{
+	char *directory = provenance_state_directory(lookup);
+	if (!expected) {
+		ck_assert_ptr_null(directory);
+		return;
+	}
+	ck_assert_ptr_nonnull(directory);
+	ck_assert_str_eq(directory, expected);
+	free(directory);
+}
+
+START_TEST(test_state_directory)
+{
+	test_environment[0] = "HOME=/home/u";
+	test_environment[1] = NULL;
+	assert_state_directory("/home/u/.local/state/kimb");
+	test_environment[1] = "XDG_STATE_HOME=/x/state";
+	test_environment[2] = NULL;
+	assert_state_directory("/x/state/kimb");
+	test_environment[2] = "KIMB_STATE_DIR=/k";
+	test_environment[3] = NULL;
+	assert_state_directory("/k");
+	/* Relative or empty values are no place: the next one counts. */
+	test_environment[0] = "HOME=relative";
+	test_environment[1] = "XDG_STATE_HOME=";
+	test_environment[2] = "KIMB_STATE_DIR=also/relative";
+	assert_state_directory(NULL);
+	test_environment[0] = NULL;
+	assert_state_directory(NULL);
+}
+END_TEST
+
+START_TEST(test_store_key)
+{
+	static const char *const words[] = {"-H", "unix:///a"};
+	static const char *const variables[] = {"DOCKER_HOST", "DOCKER_CONTEXT", NULL};
+
+	test_environment[0] = "DOCKER_HOST=tcp://h:2375";
+	test_environment[1] = NULL;
+	char *key = provenance_store_key("docker", words, 2, variables, lookup);
+	ck_assert_ptr_nonnull(key);
+	ck_assert_str_eq(key, "docker\n-H\nunix:///a\nDOCKER_HOST\ntcp://h:2375\nDOCKER_CONTEXT\n\n");
+	free(key);
+	test_environment[0] = NULL;
+	key = provenance_store_key("docker", words, 0, variables, lookup);
+	ck_assert_ptr_nonnull(key);
+	ck_assert_str_eq(key, "docker\nDOCKER_HOST\n\nDOCKER_CONTEXT\n\n");
+	free(key);
+}
+END_TEST
+
+static void load(const char *store, const char *repository)
+{
+	record_free(&record);
+	ck_assert_int_eq(record_load(state, store, repository, &record, why, sizeof why), 0);
+}
+
+static void save(void)
+{
+	ck_assert_msg(record_save(&record, why, sizeof why) == 0, "%s", why);
+	ck_assert(!record.changed);
+}
+
+START_TEST(test_record_round_trip)
+{
+	char *chain[] = {ID_C, ID_D};
+
+	load(STORE, R);
+	ck_assert_str_eq(why, "");
+	ck_assert_uint_eq(record.count, 0);
+	ck_assert_int_eq(record_add(&record, ID_A, chain, 2), 0);
+	ck_assert_int_eq(record_add(&record, ID_B, NULL, 0), 0);
+	ck_assert_int_eq(record_add(&record, ID_A, NULL, 0), 0);
+	ck_assert_uint_eq(record.count, 2);
+	save();
+
+	load(STORE, R);
+	ck_assert_str_eq(why, "");
+	ck_assert_uint_eq(record.count, 2);
+	const struct built_image *a = record_find(&record, ID_A);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->intermediate_count, 2);
+	ck_assert_str_eq(a->intermediates[0], ID_C);
+	ck_assert_str_eq(a->intermediates[1], ID_D);
+	ck_assert_ptr_nonnull(record_find(&record, ID_B));
+	ck_assert_ptr_null(record_find(&record, ID_C));
+
+	/* The file is the user's alone. */
+	struct stat status;
+	ck_assert_int_eq(stat(record.path, &status), 0);
+	ck_assert_int_eq(status.st_mode & 0077, 0);
+
+	/* Another store, or another repository, has a record of its own. */
+	load("podman\n", R);
+	ck_assert_uint_eq(record.count, 0);
+	load(STORE, "docker.io/library/other");
+	ck_assert_uint_eq(record.count, 0);
+}
+END_TEST
+
+START_TEST(test_record_forgets_what_is_gone)
+{
+	load(STORE, R);
+	ck_assert_int_eq(record_add(&record, ID_A, NULL, 0), 0);
+	ck_assert_int_eq(record_add(&record, ID_B, NULL, 0), 0);
+	ck_assert_int_eq(record_add(&record, ID_C, NULL, 0), 0);
+	save();
+	record_forget(&record, ID_B);
+	ck_assert(record.changed);
+	ck_assert_ptr_null(record_find(&record, ID_B));
+
+	/* A listing that shows only C: A is forgotten too. */
+	struct image images[] = {{.id = ID_C}};
+	struct listing listing = {images, 1};
+	record_keep_listed(&record, &listing);
+	ck_assert_uint_eq(record.count, 1);
+	ck_assert_ptr_nonnull(record_find(&record, ID_C));
+	save();
+
+	/* An empty record leaves no file. */
+	char *path = strdup(record.path);
+	ck_assert_ptr_nonnull(path);
+	record_forget(&record, ID_C);
+	save();
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	free(path);
+}
+END_TEST
+
+/* Writes TEXT over the record's file, with MODE. */
+static void overwrite(const char *text, mode_t mode)
+{
+	load(STORE, R);
+	ck_assert_int_eq(record_add(&record, ID_A, NULL, 0), 0);
+	save();
+	FILE *file = fopen(record.path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs(text, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	ck_assert_int_eq(chmod(record.path, mode), 0);
+}
+
+static void assert_ignored(const char *says)
+{
+	load(STORE, R);
+	ck_assert_uint_eq(record.count, 0);
+	ck_assert_msg(strstr(why, "ignoring the record") && strstr(why, says), "\"%s\" does not say \"%s\"", why, says);
+	ck_assert_ptr_null(strchr(why, '\n'));
+}
+
+/* A record that others may have written, or that is not what kimb writes, is not trusted at all. */
+START_TEST(test_untrusted_records_are_ignored)
+{
+	overwrite("kimb-record 1\n", 0600);
+	assert_ignored("not a record kimb wrote");
+
+	load(STORE, R);
+	ck_assert_int_eq(record_add(&record, ID_A, NULL, 0), 0);
+	save();
+	ck_assert_int_eq(chmod(record.path, 0622), 0);
+	assert_ignored("only you may write");
+
+	ck_assert_int_eq(chmod(record.path, 0600), 0);
+	FILE *file = fopen(record.path, "a");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs("not an id\n", file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	assert_ignored("not a record kimb wrote");
+
+	overwrite("", 0600);
+	assert_ignored("not a record kimb wrote");
+}
+END_TEST
+
+/* Without a state directory nothing is read or written, and nothing fails. */
+START_TEST(test_no_state_directory)
+{
+	ck_assert_int_eq(record_load(NULL, STORE, R, &record, why, sizeof why), 0);
+	ck_assert_str_eq(why, "");
+	ck_assert_int_eq(record_add(&record, ID_A, NULL, 0), 0);
+	ck_assert_int_eq(record_save(&record, why, sizeof why), 0);
+}
+END_TEST
+
+START_TEST(test_state_directory_is_made_for_the_user_alone)
+{
+	char nested[PATH_MAX];
+	snprintf(nested, sizeof nested, "%s/deeper/kimb", state);
+	ck_assert_int_eq(record_load(nested, STORE, R, &record, why, sizeof why), 0);
+	ck_assert_int_eq(record_add(&record, ID_A, NULL, 0), 0);
+	save();
+	struct stat status;
+	ck_assert_int_eq(stat(nested, &status), 0);
+	ck_assert_int_eq(status.st_mode & 0777, 0700);
+}
+END_TEST
+
+START_TEST(test_label_names)
+{
+	ck_assert(provenance_label_names(R, R));
+	ck_assert(provenance_label_names("app", R));
+	ck_assert(provenance_label_names("localhost/x,docker.io/library/app", R));
+	ck_assert(!provenance_label_names("localhost/x", R));
+	ck_assert(!provenance_label_names("app:v1", R));
+	ck_assert(!provenance_label_names("app@sha256:" ID_A, R));
+	ck_assert(!provenance_label_names("", R));
+	ck_assert(!provenance_label_names(",,", R));
+	ck_assert(!provenance_label_names("App", R));
+}
+END_TEST
+
+/* A listing of COUNT images, malloc'd as listing_free releases it. */
+static struct listing listing_of(size_t count)
+{
+	struct listing listing = {calloc(count, sizeof(struct image)), count};
+	ck_assert_ptr_nonnull(listing.images);
+	return listing;
+}
+
+/* The names of an image tagged localhost/base:v1, malloc'd. */
+static struct image_name *one_tag(void)
+{
+	struct image_name *names = malloc(sizeof *names);
+	ck_assert_ptr_nonnull(names);
+	names[0] = (struct image_name){strdup("localhost/base"), strdup("localhost/base"), strdup("v1")};
+	return names;
+}
+
+/* Nameless images built FROM one of kimb's carry its label too: only the record tells them apart. */
+START_TEST(test_attribution_needs_the_record)
+{
+	struct listing listing = listing_of(4);
+	struct image *images = listing.images;
+	images[0] = (struct image){.id = strdup(ID_A), .label = strdup(R)}; /* kimb built it for R */
+	images[1] = (struct image){.id = strdup(ID_B), .label = strdup(R)}; /* built FROM it: an inherited label */
+	images[2] = (struct image){.id = strdup(ID_C)};                     /* kimb built it; no label */
+	images[3] = (struct image){.id = strdup(ID_D), .label = strdup(R), .names = one_tag(),
+				   .name_count = 1};
+
+	load(STORE, R);
+	ck_assert_int_eq(record_add(&record, ID_A, NULL, 0), 0);
+	ck_assert_int_eq(record_add(&record, ID_C, NULL, 0), 0);
+	ck_assert_int_eq(record_add(&record, ID_D, NULL, 0), 0);
+	ck_assert_int_eq(provenance_attribute(&listing, &record, true), 0);
+	ck_assert_uint_eq(images[0].name_count, 1);
+	ck_assert_str_eq(images[0].names[0].repository, R);
+	ck_assert_ptr_null(images[0].names[0].tag);
+	ck_assert_uint_eq(images[1].name_count, 0);
+	ck_assert_uint_eq(images[2].name_count, 0);
+	/* A tagged image keeps its names as they are. */
+	ck_assert_uint_eq(images[3].name_count, 1);
+
+	/* Where kimb does not label (podman), the record alone tells. */
+	ck_assert_int_eq(provenance_attribute(&listing, &record, false), 0);
+	ck_assert_uint_eq(images[2].name_count, 1);
+	ck_assert_uint_eq(images[1].name_count, 0);
+	/* Attributing again adds nothing. */
+	ck_assert_int_eq(provenance_attribute(&listing, &record, true), 0);
+	ck_assert_uint_eq(images[0].name_count, 1);
+	listing_free(&listing);
+}
+END_TEST
+
+static void set_parent_image(struct image *image, const char *id, const char *parent, bool tagged)
+{
+	*image = (struct image){.id = strdup(id), .parent_known = true, .parent = parent ? strdup(parent) : NULL};
+	if (tagged) {
+		image->names = one_tag();
+		image->name_count = 1;
+	}
+}
+
+static void assert_intermediates(const struct listing *listing, const char *id, const char *const *expected)
+{
+	char **chain;
+	size_t count;
+	ck_assert_int_eq(provenance_intermediates(listing, id, &chain, &count), 0);
+	size_t expected_count = 0;
+	while (expected[expected_count])
+		expected_count++;
+	ck_assert_uint_eq(count, expected_count);
+	for (size_t i = 0; i < count; i++) {
+		ck_assert_str_eq(chain[i], expected[i]);
+		free(chain[i]);
+	}
+	free(chain);
+}
+
+START_TEST(test_intermediates)
+{
+	/* A (the new image) built on B, on C, on D (the tagged base); E's parent is not known. */
+	struct listing listing = listing_of(5);
+	struct image *images = listing.images;
+	set_parent_image(&images[0], ID_A, ID_B, true);
+	set_parent_image(&images[1], ID_B, ID_C, false);
+	set_parent_image(&images[2], ID_C, ID_D, false);
+	set_parent_image(&images[3], ID_D, NULL, true);
+	set_parent_image(&images[4], ID_E, ID_B, false);
+	images[4].parent_known = false;
+	assert_intermediates(&listing, ID_A, (const char *const[]){ID_B, ID_C, NULL});
+	assert_intermediates(&listing, ID_D, (const char *const[]){NULL});
+	assert_intermediates(&listing, ID_E, (const char *const[]){NULL});
+	/* Not known all the way: nothing. */
+	images[2].parent_known = false;
+	assert_intermediates(&listing, ID_A, (const char *const[]){NULL});
+	images[2].parent_known = true;
+	/* A parent that is gone ends the chain: FROM an image no longer listed. */
+	free(images[2].parent);
+	images[2].parent = strdup(ID("f"));
+	assert_intermediates(&listing, ID_A, (const char *const[]){ID_B, ID_C, NULL});
+	/* A cycle, which no store shows, gives nothing. */
+	free(images[2].parent);
+	images[2].parent = strdup(ID_B);
+	assert_intermediates(&listing, ID_A, (const char *const[]){NULL});
+	listing_free(&listing);
+}
+END_TEST
+
+Suite *provenance_suite(void)
+{
+	Suite *suite = suite_create("provenance");
+	TCase *tc = tcase_create("record");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_state_directory);
+	tcase_add_test(tc, test_store_key);
+	tcase_add_test(tc, test_record_round_trip);
+	tcase_add_test(tc, test_record_forgets_what_is_gone);
+	tcase_add_test(tc, test_untrusted_records_are_ignored);
+	tcase_add_test(tc, test_no_state_directory);
+	tcase_add_test(tc, test_state_directory_is_made_for_the_user_alone);
+	tcase_add_test(tc, test_label_names);
+	tcase_add_test(tc, test_attribution_needs_the_record);
+	tcase_add_test(tc, test_intermediates);
+	suite_add_tcase(suite, tc);
+	return suite;
+}
