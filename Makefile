@@ -5,6 +5,8 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 
+# Objects go to $(BUILD), so that the sanitizer build (build/sanitize) lives beside the plain one.
+BUILD ?= build
 CFLAGS ?= -O2 -g
 KIMB_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 -DKIMB_VERSION=\"$(VERSION)\" \
 	$(shell $(PKG_CONFIG) --cflags libgit2 jansson)
@@ -13,27 +15,92 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
 MODULES = $(filter-out src/main.c,$(wildcard src/*.c))
-MODULE_OBJECTS = $(MODULES:.c=.o)
-TEST_OBJECTS = $(patsubst %.c,%.o,$(wildcard tests/*.c))
+MODULE_OBJECTS = $(patsubst src/%.c,$(BUILD)/src/%.o,$(MODULES))
+TEST_OBJECTS = $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(wildcard tests/*.c))
+SHELL_SCRIPTS = tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts/*.sh .ci/run
 
 all: kimb
 
-kimb: src/main.o $(MODULE_OBJECTS)
-	$(CC) $(LDFLAGS) -o $@ src/main.o $(MODULE_OBJECTS) $(KIMB_LIBS)
+kimb: $(BUILD)/kimb
+	cp $(BUILD)/kimb $@
 
-src/%.o: src/%.c
+$(BUILD)/kimb: $(BUILD)/src/main.o $(MODULE_OBJECTS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/src/main.o $(MODULE_OBJECTS) $(KIMB_LIBS)
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CHECK_CFLAGS) -Isrc $(CFLAGS) -MMD -MP -c -o $@ $<
 
-tests/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJECTS) $(MODULE_OBJECTS) $(KIMB_LIBS) $(CHECK_LIBS)
+$(BUILD)/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJECTS) $(MODULE_OBJECTS) $(KIMB_LIBS) $(CHECK_LIBS)
 
-check: kimb tests/check_kimb
-	./tests/check_kimb
-	./tests/integration.sh ./kimb
-	./tests/builders.sh ./kimb
+# The unit tests alone: quick, and they need no builder.
+check-unit: $(BUILD)/check_kimb
+	$(BUILD)/check_kimb
+
+# Everything CI runs.
+check: check-unit kimb
+	./tests/integration.sh $(BUILD)/kimb
+	./tests/builders.sh $(BUILD)/kimb
+	$(MAKE) sanitize valgrind fuzz lint
+
+# The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report
+# fails the run (halt_on_error), and so the test that caused it.
+SANITIZE_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+sanitize:
+	$(MAKE) BUILD=build/sanitize CFLAGS="$(SANITIZE_FLAGS)" build/sanitize/kimb build/sanitize/check_kimb
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		CK_FORK=no build/sanitize/check_kimb
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		./tests/integration.sh build/sanitize/kimb
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		./tests/builders.sh build/sanitize/kimb
+
+# The unit tests and the integration runs under memcheck: an error or a leak fails them. kimb is
+# run through a script that execs valgrind on it, so that its pid, exit status and signals stay.
+VALGRIND = valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--show-leak-kinds=definite,indirect
+valgrind: $(BUILD)/kimb $(BUILD)/check_kimb
+	CK_FORK=no $(VALGRIND) $(BUILD)/check_kimb
+	mkdir -p $(BUILD)/valgrind
+	printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" "$(CURDIR)/$(BUILD)/kimb" >$(BUILD)/valgrind/kimb
+	chmod +x $(BUILD)/valgrind/kimb
+	./tests/integration.sh $(BUILD)/valgrind/kimb
+
+# Each fuzz target runs FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/TARGET); what one finds
+# is kept in build/fuzz/findings/TARGET, to become a regression test.
+FUZZ_SECONDS ?= 20
+FUZZ_CC = clang
+FUZZ_SANITIZERS = address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_OBJECTS = $(patsubst src/%.c,build/fuzz/src/%.o,$(MODULES))
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZERS)" \
+		$(FUZZ_OBJECTS)
+	@for target in $(FUZZ_TARGETS); do \
+		$(FUZZ_CC) $(KIMB_CFLAGS) -g -O1 -fsanitize=fuzzer,$(FUZZ_SANITIZERS) -Isrc -o build/fuzz/$$target \
+			tests/fuzz/$$target.c tests/fuzz/fuzz_common.c $(FUZZ_OBJECTS) $(KIMB_LIBS) || exit 1; \
+		mkdir -p build/fuzz/corpus/$$target build/fuzz/findings/$$target || exit 1; \
+		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+		build/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/findings/$$target/ build/fuzz/corpus/$$target \
+			tests/fuzz/corpus/$$target 2>build/fuzz/$$target.log || \
+			{ tail -n 40 build/fuzz/$$target.log; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$target.log; \
+	done
+
+# cppcheck and gcc's static analyzer on src/, shellcheck on every shell script: all clean.
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
+		--inline-suppr --suppress=missingIncludeSystem -Isrc src
+	for file in src/*.c; do \
+		$(CC) $(KIMB_CFLAGS) -fanalyzer -fsyntax-only $$file || exit 1; \
+	done
+	shellcheck $(SHELL_SCRIPTS)
 
 bench: kimb
 	./scripts/bench.sh ./kimb
@@ -49,8 +116,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kimb $(DESTDIR)$(MANDIR)/man1/kimb.1
 
 clean:
-	rm -f kimb tests/check_kimb src/*.o src/*.d tests/*.o tests/*.d
+	rm -rf kimb build
 
-.PHONY: all check bench install uninstall clean
+.PHONY: all check check-unit sanitize valgrind fuzz lint bench install uninstall clean
 
--include $(wildcard src/*.d tests/*.d)
+-include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d)

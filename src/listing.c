@@ -226,7 +226,11 @@ static int check_and_deduplicate(struct listing_rows *rows, struct listing_error
 				continue;
 			}
 		}
-		rows->items[kept++] = *row;
+		rows->items[kept] = *row;
+		/* Moved, not copied: should a later row be rejected, each name still has one owner. */
+		if (row != &rows->items[kept])
+			row->name = (struct image_name){NULL, NULL, NULL};
+		kept++;
 	}
 	rows->count = kept;
 	return 0;

@@ -60,12 +60,21 @@ struct parser {
 	size_t named_count;
 };
 
+/* Words quoted from the command line may hold any character; a reason stays one line. */
+static void keep_one_line(char *why)
+{
+	for (char *c = why; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
 static int fail(struct parser *p, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);
 	vsnprintf(p->why, p->why_size, format, args);
 	va_end(args);
+	keep_one_line(p->why);
 	return -1;
 }
 
@@ -473,6 +482,7 @@ static void unknown_builder(const char *source, const char *chosen, char *why, s
 		used += snprintf(why + used, why_size - (size_t)used, ", %s", builder_names[i]);
 	if (used >= 0 && (size_t)used < why_size)
 		snprintf(why + used, why_size - (size_t)used, ")");
+	keep_one_line(why);
 }
 
 /* The builder CHOICE ("auto" or a name) runs: auto's, or the first one when auto finds none, for

@@ -646,6 +646,20 @@ START_TEST(test_rows_of_one_image_may_differ_in_creation_time)
 }
 END_TEST
 
+/* Found by fuzz_inspection: an image whose rows disagree, rejected after a repeated name had been
+ * dropped and a later one moved, freed that name twice. */
+START_TEST(test_rows_rejected_after_deduplication_are_freed_once)
+{
+	static const char text[] = "[{\"Id\": \"" API_OLD "\", \"Names\": [\"x\", \"x\", \"y\"]},"
+				   " {\"Id\": \"" API_OLD "\", \"Names\": [\"z\"], \"Containers\": 1}]";
+	struct listing listing;
+	struct listing_error err = {0, ""};
+	ck_assert_int_eq(listing_parse_podman_json(text, strlen(text), &listing, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "listed twice with different details"));
+	ck_assert_uint_eq(listing.count, 0);
+}
+END_TEST
+
 START_TEST(test_empty_listings)
 {
 	static const struct {
@@ -1153,6 +1167,7 @@ Suite *listing_json_suite(void)
 
 	TCase *fields = tcase_create("fields");
 	tcase_add_test(fields, test_empty_listings);
+	tcase_add_test(fields, test_rows_rejected_after_deduplication_are_freed_once);
 	tcase_add_loop_test(fields, test_accepted_fields, 0, sizeof accepted_cases / sizeof accepted_cases[0]);
 	tcase_add_loop_test(fields, test_rejected, 0, sizeof rejected_cases / sizeof rejected_cases[0]);
 	tcase_add_loop_test(fields, test_created_at, 0, sizeof created_at_cases / sizeof created_at_cases[0]);

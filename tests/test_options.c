@@ -279,6 +279,14 @@ START_TEST(usage_errors)
 }
 END_TEST
 
+/* Found by fuzz_options: a reason quoting a word with a newline stayed two lines. */
+START_TEST(reasons_quoting_words_stay_one_line)
+{
+	assert_usage_error(PARSE("--bu\nx", "-t", "app", "."), "unknown option: --bu?x");
+	assert_usage_error(PARSE("-t", "a\tb\r\n", "."), "invalid reference 'a?b?" "?'");
+}
+END_TEST
+
 START_TEST(prune_takes_repositories)
 {
 	ck_assert_int_eq(PARSE("prune", "-n", "ns", "app", "--keep=2", "--dry-run", "localhost:5000/x"), 0);
@@ -367,6 +375,10 @@ START_TEST(unknown_builder_is_a_usage_error)
 	set_environment("KIMB_BUILDER=Podman", NULL);
 	ck_assert_ptr_null(CHOOSE("."));
 	ck_assert_ptr_nonnull(strstr(why, "KIMB_BUILDER: unknown builder 'Podman'"));
+	/* Found by fuzz_options: the value quoted as it was, newline and all. */
+	set_environment(NULL);
+	ck_assert_ptr_null(CHOOSE("--builder=po\ndman", "."));
+	ck_assert_ptr_nonnull(strstr(why, "--builder: unknown builder 'po?dman'"));
 }
 END_TEST
 
@@ -424,6 +436,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, empty_environment_values_are_unset);
 	tcase_add_test(tc, bad_environment_values_are_usage_errors);
 	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, reasons_quoting_words_stay_one_line);
 	tcase_add_test(tc, prune_takes_repositories);
 	tcase_add_test(tc, prune_ignores_scheme_from_environment);
 	tcase_add_test(tc, prune_usage_errors);

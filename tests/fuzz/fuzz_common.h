@@ -1,0 +1,20 @@
+#ifndef KIMB_FUZZ_COMMON_H
+#define KIMB_FUZZ_COMMON_H
+
+/* What the fuzz targets share: the invariants they check beyond "no crash", which abort (and so
+ * make libFuzzer keep the input) when broken. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "listing.h"
+
+/* Aborts with MESSAGE unless CONDITION holds. */
+#define FUZZ_ASSERT(condition, message) fuzz_assert((condition), (message), __FILE__, __LINE__)
+void fuzz_assert(int condition, const char *message, const char *file, int line);
+
+/* A plan made from LISTING, read from the SIZE bytes at DATA, for any repository it names, removes
+ * only images the listing holds, by IDs DATA holds, and untags only names the listing shows. */
+void fuzz_check_plans(const struct listing *listing, const uint8_t *data, size_t size);
+
+#endif

@@ -1,0 +1,86 @@
+/* Fuzzes the inspection readers on a listing read from the same input: the first byte picks the
+ * builder (docker, buildah, nerdctl), then comes its listing, "\n\0\n", and its inspection. An
+ * inspection is read whole or not at all: a rejected one changes no image. */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "listing.h"
+
+static const struct {
+	int (*parse)(const char *, size_t, struct listing *, struct listing_error *);
+	int (*read)(const char *, size_t, struct listing *, struct listing_error *);
+} readers[] = {
+	{listing_parse_json_lines, listing_read_docker_inspection},
+	{listing_parse_buildah_json, listing_read_buildah_inspection},
+	{listing_parse_json_lines, listing_read_nerdctl_inspection},
+};
+
+/* What an inspection may change of an image. */
+struct facts {
+	const char *label;
+	bool parent_known;
+	const char *parent;
+	size_t digest_count;
+	bool inspected;
+};
+
+/* Where the LENGTH bytes at TEXT first hold the SIZE bytes at PART, or NULL. */
+static const char *find(const char *text, size_t length, const char *part, size_t size)
+{
+	for (size_t i = 0; size <= length && i + size <= length; i++)
+		if (memcmp(text + i, part, size) == 0)
+			return text + i;
+	return NULL;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char separator[] = "\n\0\n";
+	if (size < 1)
+		return 0;
+	size_t choice = data[0] % (sizeof readers / sizeof readers[0]);
+	const char *text = (const char *)data + 1;
+	size_t length = size - 1;
+	const char *split = find(text, length, separator, sizeof separator - 1);
+	if (!split)
+		return 0;
+	struct listing listing;
+	struct listing_error error;
+	if (readers[choice].parse(text, (size_t)(split - text), &listing, &error) != 0)
+		return 0;
+	struct facts *before = calloc(listing.count + 1, sizeof *before);
+	FUZZ_ASSERT(before != NULL, "out of memory");
+	for (size_t i = 0; i < listing.count; i++) {
+		const struct image *image = &listing.images[i];
+		before[i] = (struct facts){image->label ? strdup(image->label) : NULL, image->parent_known,
+					   image->parent ? strdup(image->parent) : NULL, image->digest_count, image->inspected};
+	}
+	const char *inspection = split + sizeof separator - 1;
+	if (readers[choice].read(inspection, length - (size_t)(inspection - text), &listing, &error) != 0) {
+		for (size_t i = 0; i < listing.count; i++) {
+			const struct image *image = &listing.images[i];
+			FUZZ_ASSERT(same_text(image->label, before[i].label) && image->parent_known == before[i].parent_known &&
+					    same_text(image->parent, before[i].parent) &&
+					    image->digest_count == before[i].digest_count &&
+					    image->inspected == before[i].inspected,
+				    "a rejected inspection changed an image");
+		}
+	} else {
+		fuzz_check_plans(&listing, data, size);
+	}
+	for (size_t i = 0; i < listing.count; i++) {
+		free((char *)before[i].label);
+		free((char *)before[i].parent);
+	}
+	free(before);
+	listing_free(&listing);
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* Fuzzes the readers of containers and pods: the first byte picks one (buildah's containers,
+ * docker's, nerdctl's, kubectl's pods, docker's container IDs). A rejected listing adds nothing;
+ * an accepted one adds only full digests and normalized references. */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "reference.h"
+#include "use.h"
+
+static int (*const readers[])(const char *, size_t, struct image_use *, struct listing_error *) = {
+	use_read_buildah_containers,
+	use_read_docker_containers,
+	use_read_nerdctl_containers,
+	use_read_pods,
+};
+
+static bool is_lower_hex(const char *text)
+{
+	return strlen(text) == 64 && strspn(text, "0123456789abcdef") == 64;
+}
+
+static void check_ids(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+	FUZZ_ASSERT(text != NULL, "out of memory");
+	memcpy(text, data, size);
+	text[size] = '\0';
+	char **ids;
+	size_t count;
+	struct listing_error error;
+	if (use_read_container_ids(text, size, &ids, &count, &error) == 0) {
+		for (size_t i = 0; i < count; i++)
+			FUZZ_ASSERT(is_lower_hex(ids[i]), "a container ID that is not 64 hex digits");
+		free(ids);
+	} else {
+		FUZZ_ASSERT(ids == NULL, "a rejected listing of IDs gives IDs");
+	}
+	free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	size_t choice = data[0] % (sizeof readers / sizeof readers[0] + 1);
+	if (choice == sizeof readers / sizeof readers[0]) {
+		check_ids(data + 1, size - 1);
+		return 0;
+	}
+	struct image_use use = {0};
+	struct listing_error error;
+	if (readers[choice]((const char *)data + 1, size - 1, &use, &error) != 0) {
+		FUZZ_ASSERT(use.digest_count == 0 && use.reference_count == 0, "a rejected listing added to the use");
+		return 0;
+	}
+	for (size_t i = 0; i < use.digest_count; i++)
+		FUZZ_ASSERT(is_lower_hex(use.digests[i]), "a digest in use that is not 64 hex digits");
+	for (size_t i = 0; i < use.reference_count; i++) {
+		struct reference ref;
+		const char *why;
+		FUZZ_ASSERT(reference_parse(use.references[i], &ref, &why) == 0 && ref.tag && !ref.digest &&
+				    strcmp(ref.name, ref.repository) == 0,
+			    "a reference in use that is not a normalized NAME:TAG");
+		reference_free(&ref);
+	}
+	use_free(&use);
+	return 0;
+}
