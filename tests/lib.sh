@@ -104,7 +104,8 @@ cleanup_case()
 
 # run_test NAME COMMAND...: runs COMMAND... (a test function, or a setup that ends by calling one)
 # in a subshell, in a new directory $CASE: work, holding an empty ctx, is its working directory,
-# locks its KIMB_LOCK_DIR, and no other KIM_* or KIMB_* variable is set. The test fails when it
+# locks its KIMB_LOCK_DIR, state its KIMB_STATE_DIR (so that kimb never writes its record of builds
+# into the user's), and no other KIM_* or KIMB_* variable is set. The test fails when it
 # calls fail or exits non-zero; a failed test's directory is kept and its report printed, with
 # those of the files named in $CASE_LOGS (paths under $CASE) that are not empty.
 run_test()
@@ -118,7 +119,8 @@ run_test()
 			unset "$variable"
 		done
 		KIMB_LOCK_DIR=$CASE/locks
-		export KIMB_LOCK_DIR
+		KIMB_STATE_DIR=$CASE/state
+		export KIMB_LOCK_DIR KIMB_STATE_DIR
 		cd "$CASE/work" || exit 1
 		case_failed=0
 		"$@"
