@@ -1,9 +1,11 @@
 #!/bin/sh
 # Integration tests: runs the built kimb against the stand-in kim (tests/kim) and checks its exit
-# status, stdout, stderr, the kim calls it made and the images left in the stand-in's store.
+# status, stdout, stderr, the kim calls it made and the images left in the stand-in's store. kimb
+# reads the pods kim's images may be used by through the stand-in kubectl (tests/kubectl).
 # Usage: tests/integration.sh ./kimb
 # Each test is a function test_*, run in its own temporary directory with its own kim state
-# (KIM_STUB_DIR) and lock directory, and no other KIMB_* variable set.
+# (KIM_STUB_DIR), kubectl state (KUBECTL_STUB_DIR: no pods unless the test adds some), lock and
+# state directories, and no other KIMB_* variable set.
 
 set -u
 LC_ALL=C
@@ -17,15 +19,19 @@ if [ $# -ne 1 ]; then
 fi
 
 KIMB=$(absolute "$1") || exit 2
-STUB=$(absolute "$0") || exit 2
-STUB=$(dirname "$STUB")/kim
-if [ ! -x "$KIMB" ] || [ ! -x "$STUB" ]; then
-	printf '%s: %s or %s is not executable\n' "$0" "$KIMB" "$STUB" >&2
-	exit 2
-fi
+TESTS=$(absolute "$0") || exit 2
+TESTS=$(dirname "$TESTS")
+STUB=$TESTS/kim
+KUBECTL_STUB=$TESTS/kubectl
+for program in "$KIMB" "$STUB" "$KUBECTL_STUB"; do
+	if [ ! -x "$program" ]; then
+		printf '%s: %s is not executable\n' "$0" "$program" >&2
+		exit 2
+	fi
+done
 
 R=localhost/whoami/web
-CASE_LOGS='stdout stderr kim/calls'
+CASE_LOGS='stdout stderr kim/calls kubectl/calls'
 
 # --- helpers for the tests -------------------------------------------------------------------
 
@@ -476,6 +482,8 @@ $R $one $new" ns1
 	prior_ns2=$(id_of prior-ns2)
 	seed -n ns2 "$prior_ns2" "$R:p1"
 	rm -f "$(calls_file)"
+	# kimb reads the pods through kim's kubeconfig, and kubectl fails on one that does not exist.
+	: >kube.conf
 	run_kimb --time-format=one.%s -t "$R" ctx --namespace=ns2 -k kube.conf --debug -x other --debug-level 3
 	assert_status 0
 	one=$(printed_tag)
@@ -909,15 +917,20 @@ test_help_and_version()
 
 # --- the runner ------------------------------------------------------------------------------
 
-# Test $1 against the stand-in, with a kim state of its own.
+# Test $1 against the stand-ins, with a kim state of its own and a kubectl state of its own that
+# holds no pods (so that no image is in use unless the test says so).
 with_stub()
 {
-	mkdir "$CASE/kim" || exit 1
+	mkdir "$CASE/kim" "$CASE/kubectl" || exit 1
 	KIM_STUB_DIR=$CASE/kim
 	KIMB_KIM=$STUB
 	# kim's own rules are tested here; how auto picks a builder is tests/builders.sh's
 	KIMB_BUILDER=kim
-	export KIM_STUB_DIR KIMB_KIM KIMB_BUILDER
+	KUBECTL_STUB_DIR=$CASE/kubectl
+	KIMB_KUBECTL=$KUBECTL_STUB
+	export KIM_STUB_DIR KIMB_KIM KIMB_BUILDER KUBECTL_STUB_DIR KIMB_KUBECTL
+	# kimb passes KUBECONTEXT on to kubectl, and the stand-in reads KUBECONFIG: not the user's
+	unset KUBECONFIG KUBECONTEXT
 	"$1"
 }
 
