@@ -471,7 +471,7 @@ test_global_flags_on_every_call()
 	assert_time_tag one "$one"
 	assert_stdout "$R:$one"
 	assert_call "$(q -n ns1 build -t "$R" --tag "$R:$one" -- ctx)"
-	assert_call "$(q -n ns1 image ls -a --no-trunc)"
+	assert_call "$(q -n ns1 image ls -a --no-trunc --digests)"
 	assert_call "$(q -n ns1 image rm "$prior_ns1")"
 	assert_calls any 3
 	new=$(id_listed "$R" "$one" ns1)
