@@ -109,6 +109,17 @@ assert_no_calls()
 	[ ! -s "$(calls_file)" ] || fail "kim was run: $(cat "$(calls_file)")"
 }
 
+# kubectl's calls are exactly the lines given, in order (as q quotes them).
+assert_kubectl_calls()
+{
+	printf '%s\n' "$@" >"$CASE/expected-kubectl"
+	cmp -s "$CASE/expected-kubectl" "$KUBECTL_STUB_DIR/calls" ||
+		fail "kubectl calls are
+$(cat "$KUBECTL_STUB_DIR/calls" 2>/dev/null)
+expected
+$(cat "$CASE/expected-kubectl")"
+}
+
 # Every call begins with the words PREFIX (as q quotes them).
 assert_every_call_starts()
 {
@@ -380,6 +391,9 @@ $R $one $new"
 	assert_no_call_with sha256:
 }
 
+# kim refuses to remove an image that no pod kimb knows of uses (a container outside Kubernetes):
+# with kim, kimb knows what is in use from the pods, so this refusal is a failed removal (exit 4),
+# and the other removals still happen.
 test_in_use_image_refused_others_removed()
 {
 	# First in every order kimb could go in, so that the refusal comes before the other removals.
@@ -391,7 +405,7 @@ test_in_use_image_refused_others_removed()
 	seed "$two" "$R:p2"
 	printf '%s\n' "$busy" >"$KIM_STUB_DIR/in-use"
 	run_kimb --time-format=new.%s -t "$R" ctx
-	assert_status 0
+	assert_status 4
 	new_tag=$(printed_tag)
 	assert_time_tag new "$new_tag"
 	assert_stdout "$R:$new_tag"
@@ -400,8 +414,38 @@ test_in_use_image_refused_others_removed()
 $R $new_tag $new
 $R a0 $busy"
 	assert_stderr_has "$(printf %.13s "$busy")"
-	assert_stderr_has kept
+	assert_stderr_has "could not remove $busy ($R:a0): $STUB exited with status 1"
+	assert_stderr_has "not every image selected could be removed (see above)"
 	assert_calls rm 3
+}
+
+# An image a pod's container runs (known by its imageID: the pod names a tag the image no longer
+# has) is kept without a remove call; the other prior images go.
+test_image_used_by_pod_kept_others_removed()
+{
+	busy=0000000000000000000000000000000000000000000000000000000000000001
+	one=$(id_of one)
+	two=$(id_of two)
+	seed "$busy" "$R:a0"
+	seed "$one" "$R:p1"
+	seed "$two" "$R:p2"
+	printf 'default web Running container app %s sha256:%s\n' "$R:v0" "$busy" >"$KUBECTL_STUB_DIR/pods"
+	run_kimb --time-format=new.%s -t "$R" ctx
+	assert_status 0
+	new_tag=$(printed_tag)
+	assert_time_tag new "$new_tag"
+	assert_stdout "$R:$new_tag"
+	new=$(id_listed "$R" "$new_tag")
+	assert_store "$R latest $new
+$R $new_tag $new
+$R a0 $busy"
+	assert_stderr_has "kept $busy ($R:a0): in use by a container or pod"
+	assert_no_call_with "$busy"
+	assert_no_call_with "$R:a0"
+	assert_call "$(q image rm "$one")"
+	assert_call "$(q image rm "$two")"
+	assert_calls rm 2
+	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
 }
 
 test_failed_build_returns_kims_status()
