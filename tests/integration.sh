@@ -518,6 +518,7 @@ test_global_flags_on_every_call()
 	assert_call "$(q -n ns1 image ls -a --no-trunc --digests)"
 	assert_call "$(q -n ns1 image rm "$prior_ns1")"
 	assert_calls any 3
+	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
 	new=$(id_listed "$R" "$one" ns1)
 	assert_store "$R latest $new
 $R $one $new" ns1
@@ -525,7 +526,7 @@ $R $one $new" ns1
 
 	prior_ns2=$(id_of prior-ns2)
 	seed -n ns2 "$prior_ns2" "$R:p1"
-	rm -f "$(calls_file)"
+	rm -f "$(calls_file)" "$KUBECTL_STUB_DIR/calls"
 	# kimb reads the pods through kim's kubeconfig, and kubectl fails on one that does not exist.
 	: >kube.conf
 	run_kimb --time-format=one.%s -t "$R" ctx --namespace=ns2 -k kube.conf --debug -x other --debug-level 3
@@ -538,18 +539,20 @@ $R $one $new" ns1
 	assert_call "$globals $(q build -t "$R" --tag "$R:$one" -- ctx)"
 	assert_call "$globals $(q image rm "$prior_ns2")"
 	assert_calls any 3
+	assert_kubectl_calls "$(q --kubeconfig=kube.conf --context=other get pods --all-namespaces --output=json)"
 	new=$(id_listed "$R" "$one" ns2)
 	assert_store "$R latest $new
 $R $one $new" ns2
 
 	prior_ns3=$(id_of prior-ns3)
 	seed -n ns3 "$prior_ns3" "$R:p1"
-	rm -f "$(calls_file)"
+	rm -f "$(calls_file)" "$KUBECTL_STUB_DIR/calls"
 	run_kimb -nns3 --kubeconfig=kube.conf --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_every_call_starts "$(q -nns3 --kubeconfig=kube.conf)"
 	assert_call "$(q -nns3 --kubeconfig=kube.conf image rm "$prior_ns3")"
 	assert_calls any 3
+	assert_kubectl_calls "$(q --kubeconfig=kube.conf get pods --all-namespaces --output=json)"
 	assert_store "$R p1 $prior_default"
 }
 
