@@ -73,8 +73,9 @@ assert_time_tag()
 		return
 		;;
 	esac
-	[ "$seconds" -ge "${3:-$run_began}" ] && [ "$seconds" -le "${4:-$run_ended}" ] ||
+	if [ "$seconds" -lt "${3:-$run_began}" ] || [ "$seconds" -gt "${4:-$run_ended}" ]; then
 		fail "tag $2 is not of a second from ${3:-$run_began} to ${4:-$run_ended}"
+	fi
 }
 
 # Exact stdout; each argument is one expected line, none for an empty stdout.
