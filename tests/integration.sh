@@ -1,9 +1,11 @@
 #!/bin/sh
 # Integration tests: runs the built kimb against the stand-in kim (tests/kim) and checks its exit
-# status, stdout, stderr, the kim calls it made and the images left in the stand-in's store.
+# status, stdout, stderr, the kim calls it made and the images left in the stand-in's store. kimb
+# reads the pods kim's images may be used by through the stand-in kubectl (tests/kubectl).
 # Usage: tests/integration.sh ./kimb
 # Each test is a function test_*, run in its own temporary directory with its own kim state
-# (KIM_STUB_DIR) and lock directory, and no other KIMB_* variable set.
+# (KIM_STUB_DIR), kubectl state (KUBECTL_STUB_DIR: no pods unless the test adds some), lock and
+# state directories, and no other KIMB_* variable set.
 
 set -u
 LC_ALL=C
@@ -17,15 +19,19 @@ if [ $# -ne 1 ]; then
 fi
 
 KIMB=$(absolute "$1") || exit 2
-STUB=$(absolute "$0") || exit 2
-STUB=$(dirname "$STUB")/kim
-if [ ! -x "$KIMB" ] || [ ! -x "$STUB" ]; then
-	printf '%s: %s or %s is not executable\n' "$0" "$KIMB" "$STUB" >&2
-	exit 2
-fi
+TESTS=$(absolute "$0") || exit 2
+TESTS=$(dirname "$TESTS")
+STUB=$TESTS/kim
+KUBECTL_STUB=$TESTS/kubectl
+for program in "$KIMB" "$STUB" "$KUBECTL_STUB"; do
+	if [ ! -x "$program" ]; then
+		printf '%s: %s is not executable\n' "$0" "$program" >&2
+		exit 2
+	fi
+done
 
 R=localhost/whoami/web
-CASE_LOGS='stdout stderr kim/calls'
+CASE_LOGS='stdout stderr kim/calls kubectl/calls'
 
 # --- helpers for the tests -------------------------------------------------------------------
 
@@ -56,6 +62,14 @@ id_listed()
 calls_file()
 {
 	printf '%s/calls\n' "$KIM_STUB_DIR"
+}
+
+# The tag TAG of the last build call's `--tag REPOSITORY:TAG` for REPOSITORY $1 (the unique tag
+# kimb gave that build), for a test where kimb may print nothing.
+built_tag()
+{
+	grep "^'build' " "$(calls_file)" 2>/dev/null | tail -n 1 |
+		sed -n "s|.* '--tag' '$1:\([^':]*\)' .*|\1|p"
 }
 
 # How many calls of a kind (build, list, rm, any) kimb made, in any of kim's spellings.
@@ -93,6 +107,17 @@ assert_no_call_with()
 assert_no_calls()
 {
 	[ ! -s "$(calls_file)" ] || fail "kim was run: $(cat "$(calls_file)")"
+}
+
+# kubectl's calls are exactly the lines given, in order (as q quotes them).
+assert_kubectl_calls()
+{
+	printf '%s\n' "$@" >"$CASE/expected-kubectl"
+	cmp -s "$CASE/expected-kubectl" "$KUBECTL_STUB_DIR/calls" ||
+		fail "kubectl calls are
+$(cat "$KUBECTL_STUB_DIR/calls" 2>/dev/null)
+expected
+$(cat "$CASE/expected-kubectl")"
 }
 
 # Every call begins with the words PREFIX (as q quotes them).
@@ -186,17 +211,21 @@ $(cat "$CASE/listing")"
 
 test_done_when_two_builds_leave_one_image()
 {
-	run_kimb --time-format=first -t "$R" ctx
+	run_kimb --time-format=first.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:first"
-	first=$(id_listed "$R" first)
-	run_kimb --time-format=second -t "$R" ctx
+	first_tag=$(printed_tag)
+	assert_time_tag first "$first_tag"
+	assert_stdout "$R:$first_tag"
+	first=$(id_listed "$R" "$first_tag")
+	run_kimb --time-format=second.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:second"
-	second=$(id_listed "$R" second)
+	second_tag=$(printed_tag)
+	assert_time_tag second "$second_tag"
+	assert_stdout "$R:$second_tag"
+	second=$(id_listed "$R" "$second_tag")
 	[ "$first" != "$second" ] || fail "both builds made the same image"
 	assert_store "$R latest $second
-$R second $second"
+$R $second_tag $second"
 	assert_call "$(q image rm "$first")"
 	assert_calls rm 1
 }
@@ -207,12 +236,14 @@ test_original_report_rows_removed()
 	current=11cb9ad2dda583f036c8df8aa4bdb7dcc9822e7b13c32b45873b9e2000000000
 	seed --digest-name "$R:latest" "$odd"
 	seed "$current" "$R:latest"
-	run_kimb --time-format=one -t "$R:latest" ctx
+	run_kimb --time-format=one.%s -t "$R:latest" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(id_listed "$R" one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new"
+$R $one $new"
 	assert_call "$(q image rm "$odd")"
 	assert_call "$(q image rm "$current")"
 	assert_calls rm 2
@@ -234,12 +265,14 @@ test_other_repositories_untouched()
 	seed "$sub" "$R/sub:v1" "$R/sub:latest"
 	seed "$registry" "localhost:5000/whoami/web:v1"
 	seed "$hub" "whoami/web:v1"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(id_listed "$R" one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new
+$R $one $new
 $R-admin v1 $admin
 $R-admin:latest <none> $admin_odd
 ${R}x latest $x
@@ -259,12 +292,14 @@ test_normalized_names_name_one_repository()
 	seed "$old" docker.io/library/myapp:v0
 	seed --digest-name myapp:latest "$odd"
 	seed "$other" foo/myapp:v1 localhost/myapp:v1 myapp-admin:v1
-	run_kimb --time-format=one -t docker.io/library/myapp -t myapp:v2 ctx
+	run_kimb --time-format=one.%s -t docker.io/library/myapp -t myapp:v2 ctx
 	assert_status 0
-	assert_stdout docker.io/library/myapp:one
-	new=$(id_listed myapp one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "docker.io/library/myapp:$one"
+	new=$(id_listed myapp "$one")
 	assert_store "myapp latest $new
-myapp one $new
+myapp $one $new
 myapp v2 $new
 foo/myapp v1 $other
 localhost/myapp v1 $other
@@ -280,13 +315,15 @@ test_latest_elsewhere_and_new_image_kept()
 	seed "$prior" "$R:p1"
 	# Another build lands between kimb's build and its listing and takes latest.
 	printf '%s %s\n' "$elsewhere" "$R:latest" >"$KIM_STUB_DIR/race-tag"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(id_listed "$R" one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $elsewhere
 $R x1 $elsewhere
-$R one $new"
+$R $one $new"
 	assert_call "$(q image rm "$prior")"
 	assert_calls rm 1
 }
@@ -299,11 +336,13 @@ test_nameless_images_untouched()
 	seed "$nameless"
 	seed --no-digest "$hidden" other:v1
 	seed "$prior" "$R:p1"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	new=$(id_listed "$R" one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new
+$R $one $new
 <none> <none> $nameless
 other v1 $hidden"
 	assert_calls rm 1
@@ -314,12 +353,14 @@ test_shared_image_only_untagged()
 {
 	shared=$(id_of shared)
 	seed "$shared" "$R:old" "$R:older" other/app:v1
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(id_listed "$R" one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new
+$R $one $new
 other/app v1 $shared"
 	assert_call "$(q image rm "$R:old")"
 	assert_call "$(q image rm "$R:older")"
@@ -336,11 +377,13 @@ test_one_rm_call_per_image_by_full_id()
 	seed "$many" "$R:a" "$R:b" "$R:c"
 	seed --digest-name "$R:latest" "$odd"
 	seed --digest-name "$R" "$plain"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	new=$(id_listed "$R" one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new"
+$R $one $new"
 	assert_call "$(q image rm "$many")"
 	assert_call "$(q image rm "$odd")"
 	assert_call "$(q image rm "$plain")"
@@ -348,6 +391,9 @@ $R one $new"
 	assert_no_call_with sha256:
 }
 
+# kim refuses to remove an image that no pod kimb knows of uses (a container outside Kubernetes):
+# with kim, kimb knows what is in use from the pods, so this refusal is a failed removal (exit 4),
+# and the other removals still happen.
 test_in_use_image_refused_others_removed()
 {
 	# First in every order kimb could go in, so that the refusal comes before the other removals.
@@ -358,16 +404,48 @@ test_in_use_image_refused_others_removed()
 	seed "$one" "$R:p1"
 	seed "$two" "$R:p2"
 	printf '%s\n' "$busy" >"$KIM_STUB_DIR/in-use"
-	run_kimb --time-format=new -t "$R" ctx
-	assert_status 0
-	assert_stdout "$R:new"
-	new=$(id_listed "$R" new)
+	run_kimb --time-format=new.%s -t "$R" ctx
+	assert_status 4
+	new_tag=$(printed_tag)
+	assert_time_tag new "$new_tag"
+	assert_stdout "$R:$new_tag"
+	new=$(id_listed "$R" "$new_tag")
 	assert_store "$R latest $new
-$R new $new
+$R $new_tag $new
 $R a0 $busy"
 	assert_stderr_has "$(printf %.13s "$busy")"
-	assert_stderr_has kept
+	assert_stderr_has "could not remove $busy ($R:a0): $STUB exited with status 1"
+	assert_stderr_has "not every image selected could be removed (see above)"
 	assert_calls rm 3
+}
+
+# An image a pod's container runs (known by its imageID: the pod names a tag the image no longer
+# has) is kept without a remove call; the other prior images go.
+test_image_used_by_pod_kept_others_removed()
+{
+	busy=0000000000000000000000000000000000000000000000000000000000000001
+	one=$(id_of one)
+	two=$(id_of two)
+	seed "$busy" "$R:a0"
+	seed "$one" "$R:p1"
+	seed "$two" "$R:p2"
+	printf 'default web Running container app %s sha256:%s\n' "$R:v0" "$busy" >"$KUBECTL_STUB_DIR/pods"
+	run_kimb --time-format=new.%s -t "$R" ctx
+	assert_status 0
+	new_tag=$(printed_tag)
+	assert_time_tag new "$new_tag"
+	assert_stdout "$R:$new_tag"
+	new=$(id_listed "$R" "$new_tag")
+	assert_store "$R latest $new
+$R $new_tag $new
+$R a0 $busy"
+	assert_stderr_has "kept $busy ($R:a0): in use by a container or pod"
+	assert_no_call_with "$busy"
+	assert_no_call_with "$R:a0"
+	assert_call "$(q image rm "$one")"
+	assert_call "$(q image rm "$two")"
+	assert_calls rm 2
+	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
 }
 
 test_failed_build_returns_kims_status()
@@ -375,14 +453,14 @@ test_failed_build_returns_kims_status()
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
 	printf '7\n' >"$KIM_STUB_DIR/fail-build"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 7
 	assert_stdout
 	assert_calls build 1
 	assert_calls list 0
 	assert_calls rm 0
 	: >"$KIM_STUB_DIR/fail-build"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 1
 	assert_calls list 0
 	assert_store "$R p1 $prior"
@@ -393,15 +471,17 @@ test_failed_listing_exits_3()
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
 	: >"$KIM_STUB_DIR/fail-list"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 3
-	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:one" ] ||
+	one=$(built_tag "$R")
+	assert_time_tag one "$one"
+	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:$one" ] ||
 		fail "stdout holds more than the result: $(cat "$CASE/stdout")"
 	assert_calls list 1
 	assert_calls rm 0
-	new=$(id_listed "$R" one)
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new
+$R $one $new
 $R p1 $prior"
 }
 
@@ -410,14 +490,16 @@ test_garbled_listing_exits_3()
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
 	: >"$KIM_STUB_DIR/garble-list"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 3
+	one=$(built_tag "$R")
+	assert_time_tag one "$one"
 	assert_stderr_has "cannot read the image listing"
 	assert_stderr_has "line 3"
 	assert_calls list 1
 	assert_calls rm 0
-	assert_store "$R one $(id_listed "$R" one)
-$R latest $(id_listed "$R" one)
+	assert_store "$R $one $(id_listed "$R" "$one")
+$R latest $(id_listed "$R" "$one")
 $R p1 $prior"
 }
 
@@ -427,92 +509,111 @@ test_global_flags_on_every_call()
 	prior_ns1=$(id_of prior-ns1)
 	seed "$prior_default" "$R:p1"
 	seed -n ns1 "$prior_ns1" "$R:p1"
-	run_kimb -n ns1 --time-format=one -t "$R" ctx
+	run_kimb -n ns1 --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	assert_call "$(q -n ns1 build -t "$R" --tag "$R:one" -- ctx)"
-	assert_call "$(q -n ns1 image ls -a --no-trunc)"
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
+	assert_call "$(q -n ns1 build -t "$R" --tag "$R:$one" -- ctx)"
+	assert_call "$(q -n ns1 image ls -a --no-trunc --digests)"
 	assert_call "$(q -n ns1 image rm "$prior_ns1")"
 	assert_calls any 3
-	new=$(id_listed "$R" one ns1)
+	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
+	new=$(id_listed "$R" "$one" ns1)
 	assert_store "$R latest $new
-$R one $new" ns1
+$R $one $new" ns1
 	assert_store "$R p1 $prior_default"
 
 	prior_ns2=$(id_of prior-ns2)
 	seed -n ns2 "$prior_ns2" "$R:p1"
-	rm -f "$(calls_file)"
-	run_kimb --time-format=one -t "$R" ctx --namespace=ns2 -k kube.conf --debug -x other --debug-level 3
+	rm -f "$(calls_file)" "$KUBECTL_STUB_DIR/calls"
+	# kimb reads the pods through kim's kubeconfig, and kubectl fails on one that does not exist.
+	: >kube.conf
+	run_kimb --time-format=one.%s -t "$R" ctx --namespace=ns2 -k kube.conf --debug -x other --debug-level 3
 	assert_status 0
-	assert_stdout "$R:one"
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
 	globals=$(q --namespace=ns2 -k kube.conf --debug -x other --debug-level 3)
 	assert_every_call_starts "$globals"
-	assert_call "$globals $(q build -t "$R" --tag "$R:one" -- ctx)"
+	assert_call "$globals $(q build -t "$R" --tag "$R:$one" -- ctx)"
 	assert_call "$globals $(q image rm "$prior_ns2")"
 	assert_calls any 3
-	new=$(id_listed "$R" one ns2)
+	assert_kubectl_calls "$(q --kubeconfig=kube.conf --context=other get pods --all-namespaces --output=json)"
+	new=$(id_listed "$R" "$one" ns2)
 	assert_store "$R latest $new
-$R one $new" ns2
+$R $one $new" ns2
 
 	prior_ns3=$(id_of prior-ns3)
 	seed -n ns3 "$prior_ns3" "$R:p1"
-	rm -f "$(calls_file)"
-	run_kimb -nns3 --kubeconfig=kube.conf --time-format=one -t "$R" ctx
+	rm -f "$(calls_file)" "$KUBECTL_STUB_DIR/calls"
+	run_kimb -nns3 --kubeconfig=kube.conf --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_every_call_starts "$(q -nns3 --kubeconfig=kube.conf)"
 	assert_call "$(q -nns3 --kubeconfig=kube.conf image rm "$prior_ns3")"
 	assert_calls any 3
+	assert_kubectl_calls "$(q --kubeconfig=kube.conf get pods --all-namespaces --output=json)"
 	assert_store "$R p1 $prior_default"
 }
 
 test_build_flags_reach_build_unchanged()
 {
 	mkdir -- -ctx
-	run_kimb --time-format=one -f x -fy --file=z --build-arg A=1 --build-arg B=2 -q --no-cache \
+	run_kimb --time-format=one.%s -f x -fy --file=z --build-arg A=1 --build-arg B=2 -q --no-cache \
 		--progress=plain --label l=1 -t "$R" -- -ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
 	assert_call "$(q build -f x -fy --file=z --build-arg A=1 --build-arg B=2 -q --no-cache \
-		--progress=plain --label l=1 -t "$R" --tag "$R:one" -- -ctx)"
+		--progress=plain --label l=1 -t "$R" --tag "$R:$one" -- -ctx)"
 
 	rm -f "$(calls_file)"
-	run_kimb ctx --time-format=two -t "$R" --no-cache --target=final --add-host h:1.2.3.4 --pull --squash
+	run_kimb ctx --time-format=two.%s -t "$R" --no-cache --target=final --add-host h:1.2.3.4 --pull --squash
 	assert_status 0
-	assert_stdout "$R:two"
+	two=$(printed_tag)
+	assert_time_tag two "$two"
+	assert_stdout "$R:$two"
 	assert_call "$(q build -t "$R" --no-cache --target=final --add-host h:1.2.3.4 --pull --squash \
-		--tag "$R:two" -- ctx)"
+		--tag "$R:$two" -- ctx)"
 }
 
 test_tag_spellings_name_repositories()
 {
-	run_kimb --time-format=one -t a -tb -t=c --tag d --tag=e -qtf ctx
+	run_kimb --time-format=one.%s -t a -tb -t=c --tag d --tag=e -qtf ctx
 	assert_status 0
-	assert_stdout a:one b:one c:one d:one e:one f:one
-	assert_call "$(q build -t a -tb -t=c --tag d --tag=e -qtf --tag a:one --tag b:one --tag c:one \
-		--tag d:one --tag e:one --tag f:one -- ctx)"
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "a:$one" "b:$one" "c:$one" "d:$one" "e:$one" "f:$one"
+	assert_call "$(q build -t a -tb -t=c --tag d --tag=e -qtf --tag "a:$one" --tag "b:$one" --tag "c:$one" \
+		--tag "d:$one" --tag "e:$one" --tag "f:$one" -- ctx)"
 }
 
 test_tag_without_tag_means_latest()
 {
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
+	one=$(printed_tag)
+	assert_time_tag one "$one"
 	assert_no_call_with "$R:latest"
-	new=$(id_listed "$R" one)
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new"
+$R $one $new"
 
 	rm -f "$(calls_file)"
-	run_kimb --time-format=two -t "$R:latest" ctx
+	run_kimb --time-format=two.%s -t "$R:latest" ctx
 	assert_status 0
 	[ "$(grep -o ':latest' "$(calls_file)" | wc -l)" -eq 1 ] || fail "latest named twice: $(cat "$(calls_file)")"
 
 	rm -f "$(calls_file)"
-	run_kimb --time-format=three -t "$R:v1" ctx
+	run_kimb --time-format=three.%s -t "$R:v1" ctx
 	assert_status 0
-	assert_call "$(q build -t "$R:v1" --tag "$R:three" --tag "$R:latest" -- ctx)"
-	new=$(id_listed "$R" three)
+	three=$(printed_tag)
+	assert_time_tag three "$three"
+	assert_call "$(q build -t "$R:v1" --tag "$R:$three" --tag "$R:latest" -- ctx)"
+	new=$(id_listed "$R" "$three")
 	assert_store "$R latest $new
-$R three $new
+$R $three $new
 $R v1 $new"
 }
 
@@ -522,15 +623,17 @@ test_two_repositories_in_order()
 	old_a=$(id_of old-a)
 	seed "$old_b" localhost/b:v0
 	seed "$old_a" localhost/a:v0
-	run_kimb --time-format=one -t localhost/b -t localhost/a:v1 -t localhost/b:v2 ctx
+	run_kimb --time-format=one.%s -t localhost/b -t localhost/a:v1 -t localhost/b:v2 ctx
 	assert_status 0
-	assert_stdout localhost/b:one localhost/a:one
-	new=$(id_listed localhost/b one)
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "localhost/b:$one" "localhost/a:$one"
+	new=$(id_listed localhost/b "$one")
 	assert_store "localhost/b latest $new
-localhost/b one $new
+localhost/b $one $new
 localhost/b v2 $new
 localhost/a latest $new
-localhost/a one $new
+localhost/a $one $new
 localhost/a v1 $new"
 	assert_calls rm 2
 }
@@ -563,12 +666,14 @@ test_usage_errors_run_no_kim()
 test_environment_honoured_and_overridden()
 {
 	# KIMB_SCHEME=git cannot tag a directory outside git; --scheme=time overrides it.
-	run env KIMB_SCHEME=git "$KIMB" --time-format=one -t "$R" ctx
+	run env KIMB_SCHEME=git "$KIMB" --time-format=one.%s -t "$R" ctx
 	[ "$status" -ne 0 ] || fail "KIMB_SCHEME=git ignored: built $(cat "$CASE/stdout")"
 	assert_calls build 0
-	run env KIMB_SCHEME=git "$KIMB" --scheme=time --time-format=one -t "$R" ctx
+	run env KIMB_SCHEME=git "$KIMB" --scheme=time --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
 
 	for ns in keep-env keep-option; do
 		seed -n "$ns" "$(id_of "$ns-1")" "$R:20240101.000000"
@@ -594,14 +699,16 @@ test_no_prune_builds_only()
 {
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
-	run_kimb --no-prune --time-format=one -t "$R" ctx
+	run_kimb --no-prune --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
 	assert_calls build 1
 	assert_calls any 1
-	new=$(id_listed "$R" one)
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new
+$R $one $new
 $R p1 $prior"
 }
 
@@ -737,16 +844,18 @@ test_build_dry_run_removes_nothing()
 	shared=$(id_of shared)
 	seed "$prior" "$R:p1"
 	seed "$shared" "$R:s1" other/app:v1
-	run_kimb --dry-run --time-format=one -t "$R" ctx
+	run_kimb --dry-run --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	one=$(printed_tag)
+	assert_time_tag one "$one"
+	assert_stdout "$R:$one"
 	assert_stderr_has "would remove"
 	assert_stderr_has "would untag $R:s1"
 	assert_calls build 1
 	assert_calls rm 0
-	new=$(id_listed "$R" one)
+	new=$(id_listed "$R" "$one")
 	assert_store "$R latest $new
-$R one $new
+$R $one $new
 $R p1 $prior
 $R s1 $shared
 other/app v1 $shared"
@@ -754,7 +863,7 @@ other/app v1 $shared"
 
 test_missing_kim_exits_127()
 {
-	run env KIMB_KIM="$CASE/no-such-kim" "$KIMB" --time-format=one -t "$R" ctx
+	run env KIMB_KIM="$CASE/no-such-kim" "$KIMB" --time-format=one.%s -t "$R" ctx
 	assert_status 127
 	assert_stdout
 	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
@@ -766,7 +875,7 @@ test_sigterm_stops_blocked_build()
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
 	: >"$KIM_STUB_DIR/block-build"
-	"$KIMB" --time-format=one -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+	"$KIMB" --time-format=one.%s -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
 	kimb_pid=$!
 	if ! wait_for_file "$KIM_STUB_DIR/build.pid"; then
 		fail "the build never started"
@@ -788,7 +897,7 @@ test_sigterm_stops_blocked_build()
 test_kim_killed_by_signal()
 {
 	: >"$KIM_STUB_DIR/block-build"
-	"$KIMB" --time-format=one -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+	"$KIMB" --time-format=one.%s -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
 	kimb_pid=$!
 	if ! wait_for_file "$KIM_STUB_DIR/build.pid"; then
 		fail "the build never started"
@@ -808,7 +917,7 @@ test_kim_killed_by_signal()
 test_concurrent_runs_take_turns()
 {
 	: >"$KIM_STUB_DIR/block-build"
-	"$KIMB" --time-format=first -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+	"$KIMB" --time-format=first.%s -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
 	first_pid=$!
 	if ! wait_for_file "$KIM_STUB_DIR/build.pid"; then
 		fail "the first build never started"
@@ -816,7 +925,8 @@ test_concurrent_runs_take_turns()
 		wait "$first_pid"
 		return
 	fi
-	"$KIMB" --time-format=second -t "$R" ctx >"$CASE/second.stdout" 2>"$CASE/second.stderr" &
+	second_began=$(date +%s)
+	"$KIMB" --time-format=second.%s -t "$R" ctx >"$CASE/second.stdout" 2>"$CASE/second.stderr" &
 	second_pid=$!
 	# The second run says it waits for the lock; until the first is over it must not build.
 	wait_for_file "$CASE/second.stderr" || fail "the second run does not say that it waits"
@@ -828,11 +938,13 @@ test_concurrent_runs_take_turns()
 	stop_blocked_build
 	wait_bounded "$second_pid"
 	assert_status 0
-	[ "$(cat "$CASE/second.stdout")" = "$R:second" ] || fail "second run printed $(cat "$CASE/second.stdout")"
+	second=$(printed_tag 1 "$CASE/second.stdout")
+	assert_time_tag second "$second" "$second_began" "$(date +%s)"
+	[ "$(cat "$CASE/second.stdout")" = "$R:$second" ] || fail "second run printed $(cat "$CASE/second.stdout")"
 	assert_calls build 2
-	new=$(id_listed "$R" second)
+	new=$(id_listed "$R" "$second")
 	assert_store "$R latest $new
-$R second $new"
+$R $second $new"
 }
 
 test_help_and_version()
@@ -852,15 +964,20 @@ test_help_and_version()
 
 # --- the runner ------------------------------------------------------------------------------
 
-# Test $1 against the stand-in, with a kim state of its own.
+# Test $1 against the stand-ins, with a kim state of its own and a kubectl state of its own that
+# holds no pods (so that no image is in use unless the test says so).
 with_stub()
 {
-	mkdir "$CASE/kim" || exit 1
+	mkdir "$CASE/kim" "$CASE/kubectl" || exit 1
 	KIM_STUB_DIR=$CASE/kim
 	KIMB_KIM=$STUB
 	# kim's own rules are tested here; how auto picks a builder is tests/builders.sh's
 	KIMB_BUILDER=kim
-	export KIM_STUB_DIR KIMB_KIM KIMB_BUILDER
+	KUBECTL_STUB_DIR=$CASE/kubectl
+	KIMB_KUBECTL=$KUBECTL_STUB
+	export KIM_STUB_DIR KIMB_KIM KIMB_BUILDER KUBECTL_STUB_DIR KIMB_KUBECTL
+	# kimb passes KUBECONTEXT on to kubectl, and the stand-in reads KUBECONFIG: not the user's
+	unset KUBECONFIG KUBECONTEXT
 	"$1"
 }
 

@@ -16,16 +16,26 @@ fail()
 	case_failed=1
 }
 
-# run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status.
+# run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status;
+# $run_began and $run_ended are the seconds since the epoch before and after it.
 run()
 {
+	run_began=$(date +%s)
 	"$@" >"$CASE/stdout" 2>"$CASE/stderr"
 	status=$?
+	run_ended=$(date +%s)
 }
 
 line_count()
 {
 	awk 'END { print NR }' "$1"
+}
+
+# printed_tag [N [FILE]]: the tag of the Nth line (default 1) of FILE (default $CASE/stdout), where
+# kimb prints REPOSITORY:TAG, one line per repository; nothing when there is no such line.
+printed_tag()
+{
+	sed -n "${1:-1}{s/.*://;p;}" "${2:-$CASE/stdout}"
 }
 
 # A made-up image ID (64 hex) for a word, the same for the same word.
@@ -47,6 +57,25 @@ q()
 assert_status()
 {
 	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1; stderr: $(cat "$CASE/stderr")"
+}
+
+# assert_time_tag WORD TAG [BEGAN ENDED]: TAG is what --time-format=WORD.%s makes in a second
+# from BEGAN to ENDED (seconds since the epoch; default: those of the last run).
+assert_time_tag()
+{
+	case $2 in
+	"$1".*) seconds=${2#"$1".} ;;
+	*) seconds= ;;
+	esac
+	case $seconds in
+	'' | *[!0-9]*)
+		fail "tag \"$2\" is not $1.SECONDS"
+		return
+		;;
+	esac
+	if [ "$seconds" -lt "${3:-$run_began}" ] || [ "$seconds" -gt "${4:-$run_ended}" ]; then
+		fail "tag $2 is not of a second from ${3:-$run_began} to ${4:-$run_ended}"
+	fi
 }
 
 # Exact stdout; each argument is one expected line, none for an empty stdout.
@@ -104,7 +133,8 @@ cleanup_case()
 
 # run_test NAME COMMAND...: runs COMMAND... (a test function, or a setup that ends by calling one)
 # in a subshell, in a new directory $CASE: work, holding an empty ctx, is its working directory,
-# locks its KIMB_LOCK_DIR, and no other KIM_* or KIMB_* variable is set. The test fails when it
+# locks its KIMB_LOCK_DIR, state its KIMB_STATE_DIR (so that kimb never writes its record of builds
+# into the user's), and no other KIM_* or KIMB_* variable is set. The test fails when it
 # calls fail or exits non-zero; a failed test's directory is kept and its report printed, with
 # those of the files named in $CASE_LOGS (paths under $CASE) that are not empty.
 run_test()
@@ -118,7 +148,8 @@ run_test()
 			unset "$variable"
 		done
 		KIMB_LOCK_DIR=$CASE/locks
-		export KIMB_LOCK_DIR
+		KIMB_STATE_DIR=$CASE/state
+		export KIMB_LOCK_DIR KIMB_STATE_DIR
 		cd "$CASE/work" || exit 1
 		case_failed=0
 		"$@"
