@@ -183,8 +183,10 @@ static int capture(struct run *run, struct call *call, const char *program, cons
 	if (run_call(run, call, RUN_STDOUT_CAPTURE, result) < 0)
 		return out_of_memory();
 	int status = status_of_broken_run(result, program);
+	/* The builder by its name, as in its own messages; another program (kubectl) as it was run. */
+	const char *name = program == run->options->executable ? run->builder->name : program;
 	if (status < 0 && result->status != 0) {
-		report_say("cannot %s: %s exited with status %d; %s", action, program, result->status, consequence);
+		report_say("cannot %s: %s exited with status %d; %s", action, name, result->status, consequence);
 		status = STATUS_LISTING;
 	}
 	if (status >= 0) {
@@ -236,6 +238,14 @@ static int prepare_build(struct run *run)
 		report_say("--time-format: %s", why);
 		return STATUS_USAGE;
 	}
+	/* The tag is made under the locks; whether the format makes valid tags is known before. */
+	char *sample = run->git_tag ? NULL : tagscheme_time(options->time_format, time(NULL), why, sizeof why);
+	bool valid = run->git_tag || (sample && reference_tag_is_valid(sample));
+	if (!valid)
+		report_say("--time-format: the unique tag '%s' is not a valid tag", sample ? sample : why);
+	free(sample);
+	if (!valid)
+		return STATUS_USAGE;
 	if (run->git_tag && !reference_tag_is_valid(run->git_tag)) {
 		report_say("the unique tag '%s' is not a valid tag", run->git_tag);
 		return STATUS_USAGE;
