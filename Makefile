@@ -98,7 +98,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 		--inline-suppr --suppress=missingIncludeSystem -Isrc src
 	for file in src/*.c; do \
-		$(CC) $(KIMB_CFLAGS) -fanalyzer -fsyntax-only $$file || exit 1; \
+		$(CC) $(KIMB_CFLAGS) -fanalyzer -c -o /dev/null $$file || exit 1; \
 	done
 	shellcheck $(SHELL_SCRIPTS)
 

@@ -538,7 +538,8 @@ const struct builder *builder_detect(env_lookup getenv_fn)
 {
 	for (const char *const *name = builder_names; *name; name++) {
 		const struct builder *builder = builder_find(*name);
-
+		if (!builder)
+			continue;
 		const char *override = getenv_fn(builder->executable_env);
 		/* Naming a builder's executable is asking for that builder: auto must not quietly build
 		 * and prune with another one when the name is wrong, but report it as not found. */

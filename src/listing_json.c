@@ -386,14 +386,15 @@ int listing_parse_json_lines(const char *text, size_t length, struct listing *ou
 	return status;
 }
 
-/* What one inspected image says, held until the whole inspection has been read. */
+/* What one inspected image says, held (in copies of its own) until the whole inspection has been
+ * read. */
 struct inspected {
 	struct image *image;
 	char *label;
-	const char *parent;      /* points into the JSON */
-	const char *digest;      /* likewise */
-	const char *base_digest; /* likewise */
+	char *parent;
+	char *base_digest;
 	bool base_known;
+	char digest[LISTING_ID_MAX + 1]; /* another digest of the image; empty when none */
 };
 
 /* How an inspected object names the image it describes. */
@@ -447,20 +448,27 @@ static int follow_objects(json_t *object, const char *const *path, size_t line, 
 	return 0;
 }
 
+/* A copy of the 64 hex digits at HEX into *OUT, or NULL when HEX is NULL. Returns 0, or -1 when memory
+ * ran out. */
+static int copy_of_id(const char *hex, char **out)
+{
+	*out = hex ? strndup(hex, LISTING_ID_MAX) : NULL;
+	return hex && !*out ? -1 : 0;
+}
+
 static int read_inspected(json_t *object, const struct inspection_format *format, struct listing *listing,
 			  size_t position, struct inspected *out, struct listing_error *err)
 {
 	if (!json_is_object(object))
 		return listing_reject(err, 0, "not an object");
-	const char *id;
-	const char *label;
+	const char *id, *label, *parent = NULL, *base_digest = NULL;
 	if (read_id(object, format->id, false, 0, &id, err) != 0 || read_label(object, format->labels, 0, &label, err) != 0 ||
-	    (format->parent && read_id(object, format->parent, true, 0, &out->parent, err) != 0))
+	    (format->parent && read_id(object, format->parent, true, 0, &parent, err) != 0))
 		return -1;
 	if (format->annotations) {
 		json_t *annotations;
 		if (follow_objects(object, format->annotations, 0, &annotations, err) != 0 ||
-		    (annotations && read_id(annotations, BASE_DIGEST_ANNOTATION, true, 0, &out->base_digest, err) != 0))
+		    (annotations && read_id(annotations, BASE_DIGEST_ANNOTATION, true, 0, &base_digest, err) != 0))
 			return -1;
 		/* buildah writes the annotation empty for FROM scratch; without it, the base is unknown. */
 		out->base_known = annotations && json_object_get(annotations, BASE_DIGEST_ANNOTATION);
@@ -469,27 +477,25 @@ static int read_inspected(json_t *object, const struct inspection_format *format
 	if (!out->image)
 		return listing_reject(err, 0, "image %s is not in the listing", id);
 	if (format->id_is_digest)
-		out->digest = id;
+		copy_id(id, out->digest);
 	out->label = label ? strdup(label) : NULL;
-	if (label && !out->label)
+	if ((label && !out->label) || copy_of_id(parent, &out->parent) != 0 ||
+	    copy_of_id(base_digest, &out->base_digest) != 0)
 		return listing_reject(err, 0, "out of memory");
 	return 0;
 }
 
-static char *copy_of_id(const char *hex, bool *failed)
+static void free_inspected(struct inspected *read)
 {
-	if (!hex)
-		return NULL;
-	char *copy = strndup(hex, LISTING_ID_MAX);
-	*failed |= copy == NULL;
-	return copy;
+	free(read->label);
+	free(read->parent);
+	free(read->base_digest);
 }
 
 /* Moves what READ says into its image. Returns 0, or -1 when memory ran out. */
 static int apply_inspected(struct inspected *read, const struct inspection_format *format)
 {
 	struct image *image = read->image;
-	bool failed = false;
 
 	free(image->label);
 	image->label = read->label;
@@ -497,20 +503,17 @@ static int apply_inspected(struct inspected *read, const struct inspection_forma
 	image->inspected = true;
 	if (format->parent) {
 		free(image->parent);
-		image->parent = copy_of_id(read->parent, &failed);
-		image->parent_known = !failed;
+		image->parent = read->parent;
+		read->parent = NULL;
+		image->parent_known = true;
 	}
 	if (format->annotations) {
 		free(image->base_digest);
-		image->base_digest = copy_of_id(read->base_digest, &failed);
+		image->base_digest = read->base_digest;
+		read->base_digest = NULL;
 		image->base_known = read->base_known;
 	}
-	if (read->digest) {
-		char digest[LISTING_ID_MAX + 1];
-		copy_id(read->digest, digest);
-		failed |= listing_add_digest(image, digest) != 0;
-	}
-	return failed ? -1 : 0;
+	return read->digest[0] ? listing_add_digest(image, read->digest) : 0;
 }
 
 /* Reads every object of the array OBJECTS before it changes LISTING, so that an inspection is read
@@ -528,11 +531,11 @@ static int read_inspection(json_t *objects, const struct inspection_format *form
 	for (size_t i = 0; status == 0 && i < count; i++)
 		if (read_inspected(json_array_get(objects, i), format, listing, i, &read[i], err) != 0)
 			status = listing_reject_within(err, "inspected image %zu", i + 1);
-	for (size_t i = 0; i < count; i++) {
-		if (status == 0 && apply_inspected(&read[i], format) != 0)
+	for (size_t i = 0; status == 0 && i < count; i++)
+		if (apply_inspected(&read[i], format) != 0)
 			status = listing_reject(err, 0, "out of memory");
-		free(read[i].label);
-	}
+	for (size_t i = 0; i < count; i++)
+		free_inspected(&read[i]);
 	free(read);
 	return status;
 }

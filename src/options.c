@@ -179,15 +179,11 @@ static const char *take_next_argument(struct parser *p)
 	return p->next < p->argc ? p->argv[p->next++] : NULL;
 }
 
-static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *spec, const char *inline_value)
+/* An option of kimb's that takes VALUE (never NULL). */
+static int apply_valued_option(struct parser *p, enum kimb_option option, const char *value)
 {
-	const char *value = inline_value;
-	if (spec->takes_value && !value && !(value = take_next_argument(p)))
-		return fail(p, "--%s needs a value", spec->name);
-	if (!spec->takes_value && value)
-		return fail(p, "--%s takes no value", spec->name);
 	bool prune = p->out->command == COMMAND_PRUNE;
-	if (spec->option == OPT_BUILDER) {
+	if (option == OPT_BUILDER) {
 		/* Taken where it stands as an option only: options_builder_choice reads it with the
 		 * flags of the builder it names, which decide which words are values. */
 		p->builder_choice = value;
@@ -195,9 +191,7 @@ static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *sp
 	}
 	if (p->lenient)
 		return 0;
-	switch (spec->option) {
-	case OPT_BUILDER:
-		return 0;
+	switch (option) {
 	case OPT_SCHEME:
 		if (prune)
 			return fail(p, "--scheme has no meaning for prune");
@@ -214,8 +208,19 @@ static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *sp
 	case OPT_LOCK_TIMEOUT:
 		p->lock_timeout_given = true;
 		return set_lock_timeout(p, value, "--lock-timeout");
+	default:
+		return fail(p, "internal error: option %d takes no value", (int)option);
+	}
+}
+
+/* An option of kimb's that takes no value. */
+static int apply_flag_option(struct parser *p, enum kimb_option option)
+{
+	if (p->lenient)
+		return 0;
+	switch (option) {
 	case OPT_NO_PRUNE:
-		if (prune)
+		if (p->out->command == COMMAND_PRUNE)
 			return fail(p, "--no-prune has no meaning for prune");
 		p->out->no_prune = true;
 		return 0;
@@ -228,8 +233,19 @@ static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *sp
 	case OPT_VERSION:
 		p->out->command = COMMAND_VERSION;
 		return 0;
+	default:
+		return fail(p, "internal error: option %d takes a value", (int)option);
 	}
-	return fail(p, "internal error: unhandled option --%s", spec->name);
+}
+
+static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *spec, const char *inline_value)
+{
+	const char *value = inline_value;
+	if (!spec->takes_value)
+		return value ? fail(p, "--%s takes no value", spec->name) : apply_flag_option(p, spec->option);
+	if (!value && !(value = take_next_argument(p)))
+		return fail(p, "--%s needs a value", spec->name);
+	return apply_valued_option(p, spec->option, value);
 }
 
 static const struct kimb_option_spec *find_kimb_option(const char *name, size_t length)
