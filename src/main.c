@@ -269,11 +269,14 @@ static int make_unique_tag(struct run *run)
 		run->git_tag = NULL;
 	} else {
 		char why[512];
-		time_t now = time(NULL);
-		if (now == (time_t)-1) {
-			report_say("cannot read the clock");
+		/* The clock lock_release waits on: time() reads a coarser one, which can still show the
+		 * second the last holder issued its tag in after that holder has seen it end. */
+		struct timespec clock;
+		if (clock_gettime(CLOCK_REALTIME, &clock) == -1) {
+			report_say("cannot read the clock: %s", strerror(errno));
 			return STATUS_FAILURE;
 		}
+		time_t now = clock.tv_sec;
 		if (!(run->unique_tag = tagscheme_time(options->time_format, now, why, sizeof why))) {
 			report_say("%s", why);
 			return STATUS_USAGE;

@@ -160,12 +160,46 @@ wait_bounded()
 	kill "$watchdog" 2>/dev/null
 }
 
-# A stub build that still blocks because kimb never passed a signal on: ended, so nothing lingers.
-stop_blocked_build()
+# stop_blocked [COMMAND]: a stub command (default build) that still blocks because kimb never passed
+# a signal on: ended, so nothing lingers.
+stop_blocked()
 {
-	if [ -s "$KIM_STUB_DIR/build.pid" ] && [ ! -e "$KIM_STUB_DIR/build.signal" ]; then
-		kill -KILL "$(cat "$KIM_STUB_DIR/build.pid")" 2>/dev/null
+	if [ -s "$KIM_STUB_DIR/${1:-build}.pid" ] && [ ! -e "$KIM_STUB_DIR/${1:-build}.signal" ]; then
+		kill -KILL "$(cat "$KIM_STUB_DIR/${1:-build}.pid")" 2>/dev/null
 	fi
+}
+
+# start_blocked COMMAND KIMB-ARGUMENTS...: starts kimb in the background, its stdout and stderr in
+# $CASE/stdout and $CASE/stderr, with the stub's COMMAND (build, list, rm) blocking, and waits until
+# that command runs; $kimb_pid is kimb's. Fails the test and returns 1 when it never does.
+start_blocked()
+{
+	blocked=$1
+	shift
+	rm -f "$KIM_STUB_DIR/$blocked.pid" "$KIM_STUB_DIR/$blocked.signal"
+	: >"$KIM_STUB_DIR/block-$blocked"
+	# A shell starts a background job with SIGINT and SIGQUIT ignored, which kimb would respect.
+	env --default-signal=HUP,INT,QUIT,TERM "$KIMB" "$@" >"$CASE/stdout" 2>"$CASE/stderr" &
+	kimb_pid=$!
+	if ! wait_for_file "$KIM_STUB_DIR/$blocked.pid"; then
+		fail "the $blocked never started: $(cat "$CASE/stderr")"
+		kill -KILL "$kimb_pid"
+		wait "$kimb_pid"
+		rm -f "$KIM_STUB_DIR/block-$blocked"
+		return 1
+	fi
+	rm -f "$KIM_STUB_DIR/block-$blocked"
+}
+
+# The number of a signal's name (HUP, INT, QUIT, TERM).
+signal_number()
+{
+	case $1 in
+	HUP) echo 1 ;;
+	INT) echo 2 ;;
+	QUIT) echo 3 ;;
+	TERM) echo 15 ;;
+	esac
 }
 
 # A usage error: exit 2, one line on stderr (mentioning $2 unless empty), nothing on stdout, no kim call.
@@ -887,7 +921,7 @@ test_sigterm_stops_blocked_build()
 	wait_bounded "$kimb_pid"
 	assert_status 143
 	[ "$(cat "$KIM_STUB_DIR/build.signal" 2>/dev/null)" = TERM ] || fail "kim did not get SIGTERM"
-	stop_blocked_build
+	stop_blocked
 	assert_stdout
 	assert_calls list 0
 	assert_calls rm 0
@@ -935,7 +969,7 @@ test_concurrent_runs_take_turns()
 	kill -TERM "$first_pid"
 	wait_bounded "$first_pid"
 	assert_status 143
-	stop_blocked_build
+	stop_blocked
 	wait_bounded "$second_pid"
 	assert_status 0
 	second=$(printed_tag 1 "$CASE/second.stdout")
@@ -960,6 +994,275 @@ test_help_and_version()
 	grep -q '[0-9]\.[0-9]' "$CASE/stdout" || fail "--version printed no version: $(cat "$CASE/stdout")"
 	[ ! -s "$CASE/stderr" ] || fail "--version wrote on stderr"
 	assert_no_calls
+}
+
+# Every signal that ends a session or asks a program to stop, at every phase that runs kim: kim
+# gets it too (its whole process group), kimb removes nothing more and dies of it.
+test_every_stopping_signal_at_every_phase()
+{
+	# shellcheck disable=SC3045 # dash and bash have ulimit -c: SIGQUIT would dump core
+	ulimit -c 0
+	for phase in build list rm; do
+		for signal in HUP INT QUIT TERM; do
+			rm -rf "$KIM_STUB_DIR" "$KIMB_STATE_DIR" && mkdir "$KIM_STUB_DIR" || return
+			prior=$(id_of prior)
+			seed "$prior" "$R:p1"
+			start_blocked "$phase" --time-format="$phase.%s" -t "$R" ctx || return
+			kill -s "$signal" "$kimb_pid"
+			wait_bounded "$kimb_pid"
+			assert_status $((128 + $(signal_number "$signal")))
+			[ "$(cat "$KIM_STUB_DIR/$phase.signal" 2>/dev/null)" = "$signal" ] ||
+				fail "$phase: kim did not get SIG$signal"
+			stop_blocked "$phase"
+			case $phase in
+			build)
+				assert_stdout
+				assert_calls list 0
+				;;
+			list) assert_calls rm 0 ;;
+			rm) assert_calls rm 1 ;;
+			esac
+			# Nothing was removed: the blocked rm did nothing, and none came after it.
+			[ "$(id_listed "$R" p1)" = "$prior" ] || fail "$phase, SIG$signal: the prior image is gone"
+		done
+	done
+}
+
+# kimb killed with SIGKILL, which it cannot catch: the kernel stops its build (PR_SET_PDEATHSIG),
+# so that it cannot go on and tag latest.
+test_build_stops_when_kimb_is_killed()
+{
+	start_blocked build --time-format=one.%s -t "$R" ctx || return
+	kill -KILL "$kimb_pid"
+	wait "$kimb_pid"
+	wait_for_file "$KIM_STUB_DIR/build.signal" || fail "the build goes on without kimb"
+	[ "$(cat "$KIM_STUB_DIR/build.signal" 2>/dev/null)" = TERM ] || fail "the build did not get SIGTERM"
+	stop_blocked
+	assert_calls list 0
+	assert_store ""
+}
+
+# Eight runs at once for one repository: each prints a reference of its own, which its own build
+# made, and the last one's image is all that is left.
+test_concurrent_runs_print_unique_references()
+{
+	pids=
+	for run in 1 2 3 4 5 6 7 8; do
+		"$KIMB" -t "$R" ctx >"$CASE/stdout.$run" 2>"$CASE/stderr.$run" &
+		pids="$pids $!"
+	done
+	for pid in $pids; do
+		wait_bounded "$pid"
+		assert_status 0
+	done
+	cat "$CASE"/stdout.? | sort >"$CASE/references"
+	[ "$(line_count "$CASE/references")" -eq 8 ] || fail "not 8 references: $(cat "$CASE/references")"
+	[ "$(sort -u "$CASE/references" | line_count /dev/stdin)" -eq 8 ] ||
+		fail "references printed twice: $(cat "$CASE/references")"
+	assert_calls build 8
+	while read -r reference; do
+		[ "$(grep -cF -e "'--tag' '$reference'" "$(calls_file)")" -eq 1 ] ||
+			fail "$reference was not built by exactly one run"
+	done <"$CASE/references"
+	new=$(id_listed "$R" latest)
+	[ -n "$new" ] || fail "no latest left"
+	rows=$(store_rows)
+	[ "$(printf '%s\n' "$rows" | line_count /dev/stdin)" -eq 2 ] || fail "more than one image left: $rows"
+	tag=$(printf '%s\n' "$rows" | awk '$2 != "latest" { print $2 }')
+	grep -qxF -e "$R:$tag" "$CASE/references" || fail "the image left, $R:$tag, is no run's reference"
+}
+
+# Two runs in one second with a time tag: the second waits for the next second.
+test_runs_in_one_second_get_distinct_tags()
+{
+	run_kimb -t "$R" ctx
+	assert_status 0
+	first=$(printed_tag)
+	run_kimb -t "$R" ctx
+	assert_status 0
+	second=$(printed_tag)
+	if [ -z "$first" ] || [ "$first" = "$second" ]; then
+		fail "tags $first and $second"
+	fi
+	[ "$(printf '%s\n%s\n' "$first" "$second" | sort | head -n 1)" = "$first" ] ||
+		fail "the second tag $second is not later than $first"
+}
+
+test_time_formats_that_repeat_are_usage_errors()
+{
+	assert_usage_error "a constant format" "latest" "$KIMB" --time-format=latest -t "$R" ctx
+	assert_usage_error "a format without seconds" "%Y%m%d" "$KIMB" --time-format=%Y%m%d -t "$R" ctx
+	assert_usage_error "a format without the year" "" "$KIMB" --time-format=%m%d%H%M%S -t "$R" ctx
+}
+
+# A lock held longer than --lock-timeout (or KIMB_LOCK_TIMEOUT) ends the wait: exit 5, the holder
+# named, nothing built.
+test_lock_wait_ends_at_the_timeout()
+{
+	start_blocked build --time-format=held.%s -t "$R" ctx || return
+	holder=$kimb_pid
+	for limit in --lock-timeout=0.3 KIMB_LOCK_TIMEOUT=0.3; do
+		case $limit in
+		--*) run "$KIMB" "$limit" -t "$R" ctx ;;
+		*) run env "$limit" "$KIMB" -t "$R" ctx ;;
+		esac
+		assert_status 5
+		assert_stdout
+		assert_stderr_has "waiting for process"
+		assert_stderr_has "which holds the lock on $R"
+		assert_stderr_has "--lock-timeout reached; nothing built or removed"
+		assert_calls build 1
+	done
+	assert_usage_error "a duration that is no duration" "--lock-timeout" "$KIMB" --lock-timeout=soon -t "$R" ctx
+	kill -TERM "$holder"
+	wait_bounded "$holder"
+	stop_blocked
+}
+
+# What another user may plant under a lock's name: kimb refuses it, says so in one line, builds
+# nothing and changes nothing.
+test_planted_lock_files_are_refused()
+{
+	run_kimb --no-prune -t "$R" ctx
+	assert_status 0
+	lock=$(ls "$KIMB_LOCK_DIR"/localhost_whoami_web-*.lock)
+	[ -f "$lock" ] || { fail "no lock file"; return; }
+	printf 'secret\n' >"$CASE/secret"
+	chmod 600 "$CASE/secret"
+	for attack in hardlink symlink fifo directory; do
+		rm -rf "$lock"
+		case $attack in
+		hardlink) ln "$CASE/secret" "$lock" ;;
+		symlink) ln -s "$CASE/secret" "$lock" ;;
+		fifo) mkfifo "$lock" ;;
+		directory) mkdir "$lock" ;;
+		esac
+		rm -f "$(calls_file)"
+		"$KIMB" -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+		wait_bounded $!
+		assert_status 1
+		assert_stdout
+		[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "$attack: stderr is not one line: $(cat "$CASE/stderr")"
+		assert_stderr_has "$lock"
+		assert_no_calls
+		[ "$(stat -c %a "$CASE/secret")" = 600 ] || fail "$attack: the planted file's mode changed"
+		[ "$(cat "$CASE/secret")" = secret ] || fail "$attack: the planted file changed"
+	done
+}
+
+# Two users share the lock directory under every fs.protected_regular: each opens the other's lock
+# file. Needs root (to be the other user, nobody, and to set the sysctl), as CI runs.
+test_lock_files_shared_between_users()
+{
+	if [ "$(id -u)" -ne 0 ] || [ ! -w /proc/sys/fs/protected_regular ]; then
+		printf '    skipped: needs root and a writable fs.protected_regular\n'
+		return
+	fi
+	protected=$(cat /proc/sys/fs/protected_regular)
+	# The case's own directories must be reachable for nobody.
+	chmod 755 "$CASE" "$CASE/work" "$CASE/work/ctx"
+	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
+	: >"$KIM_STUB_DIR/calls"
+	chmod 666 "$KIM_STUB_DIR/calls"
+	shared=$CASE/shared-locks
+	for setting in 0 1 2; do
+		printf '%s\n' "$setting" >/proc/sys/fs/protected_regular
+		rm -rf "$shared"
+		for first in root nobody; do
+			for who in $first $( [ "$first" = root ] && echo nobody || echo root); do
+				state=$CASE/state-$who
+				mkdir -p "$state" && chmod 777 "$state"
+				if [ "$who" = root ]; then
+					run env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$state" "$KIMB" prune "$R-$first"
+				else
+					run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+						env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$state" HOME=/nonexistent \
+						"$KIMB" prune "$R-$first"
+				fi
+				assert_status 0
+				assert_stderr_lacks "lock"
+			done
+		done
+	done
+	printf '%s\n' "$protected" >/proc/sys/fs/protected_regular
+	# Each lock file is its maker's, and as shareable as it was made: the other's kimb changed none.
+	for who in root nobody; do
+		[ "$(stat -c '%U %a' "$shared"/localhost_whoami_web-"$who"-*.lock)" = "$who 666" ] ||
+			fail "$who's lock file: $(ls -l "$shared")"
+	done
+}
+
+# kimb's own options are read only where they are options: --builder in the value of a build flag
+# is that flag's value.
+test_builder_option_inside_a_flag_value()
+{
+	printf '#!/bin/sh\nprintf ran >"%s"\nexit 1\n' "$CASE/docker-ran" >"$CASE/docker"
+	chmod +x "$CASE/docker"
+	run env KIMB_DOCKER="$CASE/docker" "$KIMB" --builder=kim --time-format=one.%s -t "$R" \
+		--build-arg --builder=docker ctx
+	assert_status 0
+	one=$(printed_tag)
+	assert_call "$(q build -t "$R" --build-arg --builder=docker --tag "$R:$one" -- ctx)"
+	run env -u KIMB_BUILDER KIMB_DOCKER="$CASE/docker" "$KIMB" --time-format=two.%s -t "$R" \
+		--label --builder=docker --builder kim ctx
+	assert_status 0
+	[ ! -e "$CASE/docker-ran" ] || fail "docker was run"
+}
+
+# A pod that runs an image by its manifest digest, and one not yet started that names a tag, keep
+# those images.
+test_pods_keep_images_by_digest_and_by_name()
+{
+	running=$(id_of running)
+	pending=$(id_of pending)
+	other=$(id_of other)
+	seed "$running" "$R:r1"
+	seed "$pending" "$R:p1"
+	seed "$other" "$R:o1"
+	digest=$(KIM_STUB_INSPECT=1 "$STUB" image ls --digests --no-trunc |
+		awk -v id="sha256:$running" '$4 == id { sub(/^sha256:/, "", $3); print $3; exit }')
+	if [ -z "$digest" ] || [ "$digest" = "$running" ]; then
+		fail "no manifest digest for $running"
+		return
+	fi
+	printf 'apps web Running container app localhost/whoami/web:v9 %s@sha256:%s\n' "$R" "$digest" \
+		>"$KUBECTL_STUB_DIR/pods"
+	printf 'apps next Pending container app %s -\n' "$R:p1" >>"$KUBECTL_STUB_DIR/pods"
+	run_kimb --time-format=new.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "kept $running ($R:r1): in use by a container or pod"
+	assert_stderr_has "kept $pending ($R:p1): in use by a container or pod"
+	assert_call "$(q image rm "$other")"
+	assert_calls rm 1
+}
+
+# Without the pods, nothing is removed: kubectl missing, failing, or saying what kimb cannot read.
+test_pods_that_cannot_be_read_keep_everything()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	run env KIMB_KUBECTL="$CASE/no-such-kubectl" "$KIMB" --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL"
+	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail-get"
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
+	rm "$KUBECTL_STUB_DIR/fail-get"
+	: >"$KUBECTL_STUB_DIR/garble"
+	run_kimb --time-format=three.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "cannot read the listing of pods"
+	assert_calls rm 0
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+}
+
+# kimb asks the cluster only when it would touch an image.
+test_no_pod_listing_when_nothing_would_be_removed()
+{
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	[ ! -s "$KUBECTL_STUB_DIR/calls" ] || fail "kubectl was run: $(cat "$KUBECTL_STUB_DIR/calls")"
 }
 
 # --- the runner ------------------------------------------------------------------------------
