@@ -1033,10 +1033,13 @@ cleanup_case()
 
 # with_builder FUNCTION [VARIANT]: a test_* function, or an each_* function on VARIANT (a real
 # builder: podman, buildah, docker-buildkit or docker-legacy) with a store of its own and, for
-# docker, a daemon of its own; a context ready to build. BUILDER is the builder kimb is told
-# (docker for both docker variants, which differ in DOCKER_BUILDKIT only).
+# docker, a daemon of its own; a context ready to build; kimb's record of its builds (its state
+# directory) in $CASE/state, never the user's. BUILDER is the builder kimb is told (docker for
+# both docker variants, which differ in DOCKER_BUILDKIT only).
 with_builder()
 {
+	KIMB_STATE_DIR=$CASE/state
+	export KIMB_STATE_DIR
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
 	printf 'initial\n' >ctx/x || exit 1
 	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST
