@@ -72,7 +72,7 @@ fi
 
 R=localhost/whoami/web
 OTHER=localhost/other/app
-CASE_LOGS='stdout stderr calls nerdctl/calls'
+CASE_LOGS='stdout stderr calls nerdctl/calls kubectl-calls'
 
 # --- helpers for the tests -------------------------------------------------------------------
 
@@ -1025,6 +1025,22 @@ test_auto_honours_override_alone()
 
 # --- the runner ------------------------------------------------------------------------------
 
+# A kubectl for kimb, which asks the cluster which images pods use (kim's, and nerdctl's in the
+# namespace k8s.io): logs its calls to $CASE/kubectl-calls and answers `get pods` with no pods, as
+# a cluster without any does, so that no test ever reaches a real cluster.
+make_kubectl()
+{
+	cat >"$CASE/kubectl" <<EOF || exit 1
+#!/bin/sh
+printf '%s\\n' "\$*" >>"$CASE/kubectl-calls"
+printf '{\\n    "apiVersion": "v1",\\n    "items": [],\\n    "kind": "List",\\n'
+printf '    "metadata": {\\n        "resourceVersion": ""\\n    }\\n}\\n'
+EOF
+	chmod +x "$CASE/kubectl" || exit 1
+	KIMB_KUBECTL=$CASE/kubectl
+	export KIMB_KUBECTL
+}
+
 # Rootless podman leaves files owned by other IDs of its user namespace: those go from within it.
 cleanup_case()
 {
@@ -1034,12 +1050,14 @@ cleanup_case()
 # with_builder FUNCTION [VARIANT]: a test_* function, or an each_* function on VARIANT (a real
 # builder: podman, buildah, docker-buildkit or docker-legacy) with a store of its own and, for
 # docker, a daemon of its own; a context ready to build; kimb's record of its builds (its state
-# directory) in $CASE/state, never the user's. BUILDER is the builder kimb is told (docker for
-# both docker variants, which differ in DOCKER_BUILDKIT only).
+# directory) in $CASE/state, never the user's; a kubectl of its own (make_kubectl). BUILDER is
+# the builder kimb is told (docker for both docker variants, which differ in DOCKER_BUILDKIT
+# only).
 with_builder()
 {
 	KIMB_STATE_DIR=$CASE/state
 	export KIMB_STATE_DIR
+	make_kubectl
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
 	printf 'initial\n' >ctx/x || exit 1
 	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST
