@@ -87,6 +87,39 @@ run_kimb()
 	fi
 }
 
+# The tag kimb printed for REPOSITORY (default $R): its stdout holds `REPOSITORY:TAG`, one line
+# per repository. Nothing when no line is REPOSITORY's.
+tag_printed()
+{
+	awk -v repository="${1:-$R}" 'substr($0, 1, length(repository) + 1) == repository ":" {
+		tag = substr($0, length(repository) + 2)
+		if (tag !~ /[:\/]/)
+			print tag
+	}' "$CASE/stdout"
+}
+
+# assert_printed WORD [REPOSITORY...]: stdout is exactly one line `REPOSITORY:TAG` per REPOSITORY
+# (default $R), in that order, all of one TAG, the time tag of --time-format=WORD.%s (WORD, a dot
+# and the seconds); sets tag to it.
+assert_printed()
+{
+	word=$1
+	shift
+	[ $# -gt 0 ] || set -- "$R"
+	tag=$(tag_printed "$1")
+	if ! printf '%s\n' "$tag" | grep -qx "$word\\.[0-9][0-9]*"; then
+		fail "stdout does not begin with $1:$word.SECONDS: $(cat "$CASE/stdout")"
+		return
+	fi
+	repositories=$#
+	while [ "$repositories" -gt 0 ]; do
+		set -- "$@" "$1:$tag"
+		shift
+		repositories=$((repositories - 1))
+	done
+	assert_stdout "$@"
+}
+
 short()
 {
 	printf '%.12s\n' "$1"
@@ -381,23 +414,23 @@ builder_env()
 each_original_report()
 {
 	change_context first
-	run_kimb --time-format=first -t "$R" ctx
+	run_kimb --time-format=first.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:first"
-	first=$(id_named "$R:first")
+	assert_printed first
+	first=$(id_named "$R:$tag")
 	change_context second
-	run_kimb --time-format=second -t "$R:latest" ctx
+	run_kimb --time-format=second.%s -t "$R:latest" ctx
 	assert_status 0
-	assert_stdout "$R:second"
-	second=$(id_named "$R:second")
+	assert_printed second
+	second=$(id_named "$R:$tag")
 	if [ -z "$first" ] || [ "$first" = "$second" ]; then
 		fail "the builds made no two images: $first $second"
 	fi
 	assert_rows "$R latest $second
-$R second $second"
+$R $tag $second"
 	if [ "$BUILDER" = podman ]; then
 		assert_rows "$R latest $second
-$R second $second" -a
+$R $tag $second" -a
 	fi
 	! image_exists "$first" || fail "the first image $first is still there"
 }
@@ -429,12 +462,12 @@ each_other_repositories_untouched()
 	sub=$(seed "$R/sub:v1" "$R/sub:latest")
 	registry=$(seed "localhost:5000/whoami/web:v1")
 	other=$(seed "$OTHER:latest")
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(id_named "$R:one")
+	assert_printed one
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R-admin v1 $admin
 ${R}x latest $x
 $R/sub v1 $sub
@@ -450,14 +483,14 @@ each_image_in_use_kept_and_named()
 	idle=$(seed "$R:p2")
 	create_container "$R:p1" >"$CASE/container" 2>&1 ||
 		fail "$BUILDER create failed: $(cat "$CASE/container")"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has kept
 	assert_stderr_has "$(short "$busy")"
-	new=$(id_named "$R:one")
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R p1 $busy"
 	! image_exists "$idle" || fail "the idle prior image $idle is still there"
 }
@@ -465,13 +498,13 @@ $R p1 $busy"
 each_shared_image_keeps_other_tag()
 {
 	shared=$(seed "$R:old" "$OTHER:v1")
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has untagged
-	new=$(id_named "$R:one")
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $OTHER v1 $shared"
 }
 
@@ -508,12 +541,12 @@ each_keep_newest_by_creation_time()
 	newest=$(seed --with podman --timestamp 3000 "$R:a")
 	oldest=$(seed --with podman --timestamp 1000 "$R:b")
 	middle=$(seed --with podman --timestamp 2000 "$R:c")
-	run_kimb --keep=1 --time-format=new -t "$R" ctx
+	run_kimb --keep=1 --time-format=new.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:new"
-	new=$(id_named "$R:new")
+	assert_printed new
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R new $new
+$R $tag $new
 $R a $newest"
 	! image_exists "$oldest" || fail "the oldest prior image is still there"
 	! image_exists "$middle" || fail "the middle prior image is still there"
@@ -523,15 +556,18 @@ each_listing_failure_removes_nothing()
 {
 	prior=$(seed "$R:p1")
 	wrapper=$(make_wrapper fail-list)
-	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one -t "$R" ctx
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" ctx
 	assert_status 3
-	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:one" ] ||
-		fail "stdout holds more than the result: $(cat "$CASE/stdout")"
 	grep -q "'build'" "$CASE/calls" || fail "no build call: $(cat "$CASE/calls")"
+	# The unique tag, as the build call gave it: stdout may be empty.
+	tag=$(sed -n "/'build'/s|.*'--tag' '$R:\\(one\\.[0-9][0-9]*\\)'.*|\\1|p" "$CASE/calls")
+	[ -n "$tag" ] || fail "the build call has no tag $R:one.SECONDS: $(cat "$CASE/calls")"
+	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:$tag" ] ||
+		fail "stdout holds more than the result: $(cat "$CASE/stdout")"
 	! grep -qE "'rmi'|'rm'|'untag'" "$CASE/calls" || fail "a removal after a failed listing: $(cat "$CASE/calls")"
-	new=$(id_named "$R:one")
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R p1 $prior"
 }
 
@@ -553,9 +589,9 @@ each_global_flags_on_every_call()
 		;;
 	esac
 	# shellcheck disable=SC2086 # the globals are words without spaces
-	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" $globals --time-format=one -t "$R" ctx
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" $globals --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	# shellcheck disable=SC2086
 	prefix="$(q $globals) "
 	awk -v prefix="$prefix" 'substr($0, 1, length(prefix)) != prefix { bad++ } END { exit bad > 0 || NR < 3 }' \
@@ -567,9 +603,9 @@ each_global_flags_on_every_call()
 		CONTAINERS_STORAGE_CONF=$CASE/store/storage.conf
 		;;
 	esac
-	new=$(id_named "$R:one")
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new"
+$R $tag $new"
 	! image_exists "$prior" || fail "the prior image $prior is still there"
 }
 
@@ -578,13 +614,13 @@ each_stdout_only_unique_references()
 {
 	seed "$R:p1" >/dev/null
 	seed "$R:s1" "$OTHER:v1" >/dev/null
-	run_kimb --time-format=one -t "$R" -t "$OTHER" ctx
+	run_kimb --time-format=one.%s -t "$R" -t "$OTHER" ctx
 	assert_status 0
-	assert_stdout "$R:one" "$OTHER:one"
+	assert_printed one "$R" "$OTHER"
 	change_context quiet
-	run_kimb --time-format=two -q -t "$R" ctx
+	run_kimb --time-format=two.%s -q -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:two"
+	assert_printed two
 }
 
 # An image kimb built that lost every name (the same unique tag built again) is removed by the
@@ -692,20 +728,20 @@ nerdctl_setup()
 test_nerdctl_original_report()
 {
 	nerdctl_setup
-	run_kimb --time-format=first -t "$R" ctx
+	run_kimb --time-format=first.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:first"
-	first=$(nerdctl_id "$R:first")
-	run_kimb --time-format=second -t "$R" ctx
+	assert_printed first
+	first=$(nerdctl_id "$R:$tag")
+	run_kimb --time-format=second.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:second"
-	second=$(nerdctl_id "$R:second")
+	assert_printed second
+	second=$(nerdctl_id "$R:$tag")
 	if [ -z "$first" ] || [ "$first" = "$second" ]; then
 		fail "the builds made no two images: $first $second"
 	fi
 	assert_nerdctl_rows "$R latest $second
-$R second $second"
-	assert_build_call "$(q build -t "$R" --tag "$R:second" -- ctx)" "kimb.repositories=$R"
+$R $tag $second"
+	assert_build_call "$(q build -t "$R" --tag "$R:$tag" -- ctx)" "kimb.repositories=$R"
 }
 
 # k3s's namespace, where the CRI plugin keeps a record of every image by its config digest, so
@@ -741,12 +777,12 @@ test_nerdctl_nameless_images()
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER,$R" "$mine"
 	nerdctl_seed -n k8s.io "$unlabelled"
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER" "$foreign"
-	run_kimb -n k8s.io --time-format=one -t "$R" ctx
+	run_kimb -n k8s.io --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(nerdctl_id "$R:one" k8s.io)
+	assert_printed one
+	new=$(nerdctl_id "$R:$tag" k8s.io)
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $tag $new
 <none> <none> $new
 <none> <none> $unlabelled
 <none> <none> $foreign" k8s.io
@@ -760,12 +796,12 @@ test_nerdctl_dangling_build_untouched()
 	prior=$(id_of prior)
 	nerdctl_seed "$dangling"
 	nerdctl_seed "$prior" "$R:p1"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(nerdctl_id "$R:one")
+	assert_printed one
+	new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $tag $new
 <none> <none> $dangling"
 }
 
@@ -782,13 +818,13 @@ test_nerdctl_other_repositories_and_shared()
 	nerdctl_seed "$x" "${R}x:latest"
 	nerdctl_seed "$shared" "$R:s1" "$OTHER:v1"
 	nerdctl_seed "$many" "$R:m1" "$R:m2"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has untagged
-	new=$(nerdctl_id "$R:one")
+	new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R-admin v1 $admin
 ${R}x latest $x
 $OTHER v1 $shared"
@@ -802,14 +838,14 @@ test_nerdctl_in_use_kept()
 	nerdctl_seed "$busy" "$R:p1"
 	nerdctl_seed "$idle" "$R:p2"
 	printf '%s\n' "$busy" >"$NERDCTL_STUB_DIR/in-use"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has kept
 	assert_stderr_has "$(short "$busy")"
-	new=$(nerdctl_id "$R:one")
+	new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R p1 $busy"
 }
 
@@ -830,11 +866,12 @@ $OTHER latest $(id_of other)"
 	nerdctl_seed -n keep --created 3000 "$(id_of a)" "$R:a"
 	nerdctl_seed -n keep --created 1000 "$(id_of b)" "$R:b"
 	nerdctl_seed -n keep --created 2000 "$(id_of c)" "$R:c"
-	run_kimb -n keep --keep=1 --time-format=new -t "$R" ctx
+	run_kimb -n keep --keep=1 --time-format=new.%s -t "$R" ctx
 	assert_status 0
-	new=$(nerdctl_id "$R:new" keep)
+	tag=$(tag_printed)
+	new=$(nerdctl_id "$R:$tag" keep)
 	assert_nerdctl_rows "$R latest $new
-$R new $new
+$R $tag $new
 $R a $(id_of a)" keep
 
 	nerdctl_seed -n nolatest "$(id_of n1)" "$R:v1"
@@ -885,18 +922,18 @@ test_nerdctl_failed_build_and_removal()
 	prior=$(id_of prior)
 	nerdctl_seed "$prior" "$R:p1"
 	printf '7\n' >"$NERDCTL_STUB_DIR/fail-build"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 7
 	assert_stdout
 	rm "$NERDCTL_STUB_DIR/fail-build"
 	: >"$NERDCTL_STUB_DIR/fail-rm"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has "$(short "$prior")"
-	image_new=$(nerdctl_id "$R:one")
+	image_new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $image_new
-$R one $image_new
+$R $tag $image_new
 $R p1 $prior"
 }
 
@@ -906,24 +943,25 @@ test_nerdctl_global_flags_on_every_call()
 	prior=$(id_of prior)
 	nerdctl_seed -n ns1 "$prior" "$R:p1"
 	run_kimb -n ns1 -a /run/k3s/containerd/containerd.sock --snapshotter=native --debug \
-		--time-format=one -t "$R" --build-arg A=1 -f Dockerfile ctx
+		--time-format=one.%s -t "$R" --build-arg A=1 -f Dockerfile ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	globals=$(q -n ns1 -a /run/k3s/containerd/containerd.sock --snapshotter=native --debug)
 	nerdctl_calls | awk -v prefix="$globals " 'substr($0, 1, length(prefix)) != prefix { bad++ }
 		END { exit bad > 0 || NR < 3 }' || fail "not every call begins with $globals: $(nerdctl_calls)"
-	assert_build_call "$globals $(q build -t "$R" --build-arg A=1 -f Dockerfile --tag "$R:one" -- ctx)" \
+	assert_build_call "$globals $(q build -t "$R" --build-arg A=1 -f Dockerfile --tag "$R:$tag" -- ctx)" \
 		"kimb.repositories=$R"
-	new=$(nerdctl_id "$R:one" ns1)
+	new=$(nerdctl_id "$R:$tag" ns1)
 	assert_nerdctl_rows "$R latest $new
-$R one $new" ns1
+$R $tag $new" ns1
 
 	rm -f "$NERDCTL_STUB_DIR/calls"
-	run_kimb -H unix:///run/containerd/containerd.sock --namespace=ns2 --time-format=two -t "$R" -t "$OTHER:v1" ctx
+	run_kimb -H unix:///run/containerd/containerd.sock --namespace=ns2 --time-format=two.%s -t "$R" \
+		-t "$OTHER:v1" ctx
 	assert_status 0
-	assert_stdout "$R:two" "$OTHER:two"
+	assert_printed two "$R" "$OTHER"
 	assert_build_call "$(q -H unix:///run/containerd/containerd.sock --namespace=ns2 build -t "$R" -t "$OTHER:v1" \
-		--tag "$R:two" --tag "$OTHER:two" --tag "$OTHER:latest" -- ctx)" "kimb.repositories=$R,$OTHER"
+		--tag "$R:$tag" --tag "$OTHER:$tag" --tag "$OTHER:latest" -- ctx)" "kimb.repositories=$R,$OTHER"
 }
 
 # --- auto: which builder a PATH with only some of them gives ---------------------------------
@@ -949,14 +987,14 @@ run_auto()
 	path=$1
 	shift
 	rm -f "$CASE/auto-calls"
-	run env PATH="$path" "$@" "$KIMB" --time-format=one -t "$R" ctx
+	run env PATH="$path" "$@" "$KIMB" --time-format=one.%s -t "$R" ctx
 }
 
 # auto took BUILDER: said so once, and only BUILDER was run.
 assert_auto_took()
 {
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	[ "$(grep -c "using $1" "$CASE/stderr")" -eq 1 ] || fail "stderr does not say once \"using $1\": $(cat "$CASE/stderr")"
 	[ -s "$CASE/auto-calls" ] || fail "no builder was run"
 	! grep -qv "^$1 " "$CASE/auto-calls" 2>/dev/null || fail "not only $1 was run: $(cat "$CASE/auto-calls")"
@@ -1001,7 +1039,7 @@ test_auto_picks_documented_builder()
 	assert_stderr_lacks using
 	! grep -qv '^docker ' "$CASE/auto-calls" || fail "KIMB_BUILDER=docker did not win: $(cat "$CASE/auto-calls")"
 	rm -f "$CASE/auto-calls"
-	run env PATH="$bin" KIMB_BUILDER=docker "$KIMB" --builder=podman --time-format=one -t "$R" ctx
+	run env PATH="$bin" KIMB_BUILDER=docker "$KIMB" --builder=podman --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_stderr_lacks using
 	! grep -qv '^podman ' "$CASE/auto-calls" || fail "--builder=podman did not win: $(cat "$CASE/auto-calls")"
