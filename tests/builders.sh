@@ -374,6 +374,27 @@ change_context()
 	printf '%s\n' "$1" >"$CASE/work/ctx/x"
 }
 
+# git_context DIR: makes work/DIR a build context like ctx in a git work tree of its own, whose
+# commit never changes; prints that commit as kimb's git scheme tags it (HEAD abbreviated as git
+# abbreviates it). The tree stays clean as the file the build copies (DIR/x) changes, since git
+# ignores it and the build does not: every build there gets that one unique tag, so the image a
+# build replaces loses every name it had.
+git_context()
+{
+	mkdir "$CASE/work/$1" || exit 1
+	printf 'FROM scratch\nCOPY x /x\n' >"$CASE/work/$1/Dockerfile" || exit 1
+	printf 'x\n' >"$CASE/work/$1/.gitignore" || exit 1
+	printf 'initial\n' >"$CASE/work/$1/x" || exit 1
+	if ! { git -C "$CASE/work/$1" init -q &&
+		git -C "$CASE/work/$1" add Dockerfile .gitignore &&
+		git -C "$CASE/work/$1" -c user.name=kimb-tests -c user.email=kimb-tests@example.invalid \
+			-c commit.gpgsign=false commit -q -m "the build context"; } >"$CASE/git.log" 2>&1; then
+		printf '    FAIL: cannot make the git work tree %s: %s\n' "$1" "$(cat "$CASE/git.log")" >&2
+		exit 1
+	fi
+	git -C "$CASE/work/$1" rev-parse --short HEAD
+}
+
 # A wrapper around the builder under test, as KIMB_<BUILDER>: logs each call's arguments to
 # $CASE/calls (quoted as q quotes), and with "fail-list" fails the listing (`images`, `image ls`)
 # while passing everything else to the real program.
@@ -623,20 +644,23 @@ each_stdout_only_unique_references()
 	assert_printed two
 }
 
-# An image kimb built that lost every name (the same unique tag built again) is removed by the
-# label kimb put on it; an image that lost its names without kimb's label is left where the
-# builder shows it as <none> (docker, buildah), and removed where it keeps the old name (podman).
+# An image kimb built that lost every name (the same unique tag built again: the git scheme at one
+# commit) is removed by kimb's record of its builds and the label kimb put on it; an image that
+# lost its names without kimb's label is left where the builder shows it as <none> (docker,
+# buildah), and removed where it keeps the old name (podman).
 each_nameless_images()
 {
-	change_context same-1
-	run_kimb --time-format=same -t "$R" ctx
+	commit=$(git_context gitctx) || exit 1
+	printf 'same-1\n' >gitctx/x
+	run_kimb --scheme=git -t "$R" gitctx
 	assert_status 0
-	first=$(id_named "$R:same")
-	change_context same-2
-	run_kimb --time-format=same -t "$R" ctx
+	assert_stdout "$R:$commit"
+	first=$(id_named "$R:$commit")
+	printf 'same-2\n' >gitctx/x
+	run_kimb --scheme=git -t "$R" gitctx
 	assert_status 0
-	assert_stdout "$R:same"
-	second=$(id_named "$R:same")
+	assert_stdout "$R:$commit"
+	second=$(id_named "$R:$commit")
 	if [ -z "$first" ] || [ "$first" = "$second" ]; then
 		fail "the builds made no two images: $first $second"
 	fi
@@ -647,9 +671,9 @@ each_nameless_images()
 	foreign=$(seed --label "kimb.repositories=$OTHER" "$R:x1")
 	seed "$R:x1" >/dev/null
 	change_context third
-	run_kimb --time-format=third -t "$R" ctx
+	run_kimb --time-format=third.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:third"
+	assert_printed third
 	case $BUILDER in
 	podman) ! image_exists "$unlabelled" || fail "podman's nameless image (old name $R) is still there" ;;
 	*) image_exists "$unlabelled" || fail "an unlabelled nameless image was removed" ;;
@@ -658,9 +682,9 @@ each_nameless_images()
 	podman) ! image_exists "$foreign" || fail "podman's nameless image (old name $R:x1) is still there" ;;
 	*) image_exists "$foreign" || fail "a nameless image labelled for $OTHER was removed" ;;
 	esac
-	new=$(id_named "$R:third")
+	new=$(id_named "$R:$tag")
 	rows | grep -v '^<none> ' >"$CASE/named"
-	printf '%s\n' "$R latest $new" "$R third $new" | sort >"$CASE/expected-named"
+	printf '%s\n' "$R latest $new" "$R $tag $new" | sort >"$CASE/expected-named"
 	cmp -s "$CASE/named" "$CASE/expected-named" || fail "named images:
 $(cat "$CASE/named")"
 }
@@ -745,26 +769,29 @@ $R $tag $second"
 }
 
 # k3s's namespace, where the CRI plugin keeps a record of every image by its config digest, so
-# that an old image stays listed as <none> and every image has one more (nameless) line.
+# that an old image stays listed as <none> and every image has one more (nameless) line. The last
+# two builds get one unique tag (the git scheme at one commit): the last one's old image is a
+# nameless image of kimb's.
 test_nerdctl_k8s_namespace()
 {
 	nerdctl_setup
-	run_kimb -n k8s.io --time-format=first -t "$R" ctx
+	commit=$(git_context gitctx) || exit 1
+	run_kimb -n k8s.io --time-format=first.%s -t "$R" ctx
 	assert_status 0
-	run_kimb --namespace=k8s.io --time-format=second -t "$R" ctx
+	run_kimb --namespace=k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
-	assert_stdout "$R:second"
-	second=$(nerdctl_id "$R:second" k8s.io)
+	assert_stdout "$R:$commit"
+	second=$(nerdctl_id "$R:$commit" k8s.io)
 	assert_nerdctl_rows "$R latest $second
-$R second $second
+$R $commit $second
 <none> <none> $second" k8s.io
 	[ -z "$(nerdctl_rows)" ] || fail "the default namespace holds images: $(nerdctl_rows)"
 
-	run_kimb -n k8s.io --time-format=second -t "$R" ctx
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
-	third=$(nerdctl_id "$R:second" k8s.io)
+	third=$(nerdctl_id "$R:$commit" k8s.io)
 	assert_nerdctl_rows "$R latest $third
-$R second $third
+$R $commit $third
 <none> <none> $third" k8s.io
 }
 
@@ -886,16 +913,19 @@ test_nerdctl_listing_failures_exit_3()
 	nerdctl_setup
 	prior=$(id_of prior)
 	nerdctl_seed "$prior" "$R:p1"
+	# Both builds get one unique tag (the git scheme at one commit): the first one's image loses
+	# every name and is gone, as in containerd.
+	commit=$(git_context gitctx) || exit 1
 	for failure in fail-list garble-list; do
 		: >"$NERDCTL_STUB_DIR/$failure"
-		run_kimb --time-format=one -t "$R" ctx
+		run_kimb --scheme=git -t "$R" gitctx
 		assert_status 3
 		! nerdctl_calls | grep -q "'rmi'" || fail "$failure: a removal: $(nerdctl_calls)"
 		rm "$NERDCTL_STUB_DIR/$failure"
 	done
-	new=$(nerdctl_id "$R:one")
+	new=$(nerdctl_id "$R:$commit")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $commit $new
 $R p1 $prior"
 
 	# A nameless image makes kimb read labels. nerdctl cannot inspect some images: one whose
