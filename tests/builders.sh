@@ -857,6 +857,8 @@ ${R}x latest $x
 $OTHER v1 $shared"
 }
 
+# A stopped container made from $R:p1: kimb learns it from nerdctl ps before it removes anything,
+# and leaves the image alone.
 test_nerdctl_in_use_kept()
 {
 	nerdctl_setup
@@ -864,12 +866,21 @@ test_nerdctl_in_use_kept()
 	idle=$(id_of idle)
 	nerdctl_seed "$busy" "$R:p1"
 	nerdctl_seed "$idle" "$R:p2"
-	printf '%s\n' "$busy" >"$NERDCTL_STUB_DIR/in-use"
+	mkdir "$NERDCTL_STUB_DIR/containers" || exit 1
+	printf '%s %s exited busy\n' "$(id_of container)" "$R:p1" >"$NERDCTL_STUB_DIR/containers/default"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_printed one
 	assert_stderr_has kept
 	assert_stderr_has "$(short "$busy")"
+	assert_stderr_has "kept $busy ($R:p1): in use by a container or pod"
+	nerdctl_calls | awk -v ps="$(q ps --all --no-trunc --format '{{json .}}')" -v rmi="'rmi'" '
+		$0 == ps && !listed { listed = NR }
+		index($0, rmi) && !removed { removed = NR }
+		END { exit !(listed && (!removed || listed < removed)) }' ||
+		fail "no listing of containers before any removal: $(nerdctl_calls)"
+	! nerdctl_calls | grep -qe "'rmi' '$busy'" -e "'rmi' '$R:p1'" ||
+		fail "a removal of the image in use: $(nerdctl_calls)"
 	new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $new
 $R $tag $new
