@@ -805,21 +805,32 @@ $R $commit $third
 <none> <none> $third" k8s.io
 }
 
+# kimb's own image that lost every name (built for $OTHER and $R, then built again with the same
+# tags: the git scheme at one commit) goes; nameless images kimb did not build stay, labelled or
+# not.
 test_nerdctl_nameless_images()
 {
 	nerdctl_setup
-	mine=$(id_of mine)
+	commit=$(git_context gitctx) || exit 1
 	unlabelled=$(id_of unlabelled)
 	foreign=$(id_of foreign)
-	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER,$R" "$mine"
 	nerdctl_seed -n k8s.io "$unlabelled"
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER" "$foreign"
-	run_kimb -n k8s.io --time-format=one.%s -t "$R" ctx
+	run_kimb -n k8s.io --scheme=git -t "$OTHER" -t "$R" gitctx
 	assert_status 0
-	assert_printed one
-	new=$(nerdctl_id "$R:$tag" k8s.io)
+	assert_stdout "$OTHER:$commit" "$R:$commit"
+	mine=$(nerdctl_id "$R:$commit" k8s.io)
+	run_kimb -n k8s.io --scheme=git -t "$OTHER" -t "$R" gitctx
+	assert_status 0
+	assert_stdout "$OTHER:$commit" "$R:$commit"
+	new=$(nerdctl_id "$R:$commit" k8s.io)
+	if [ -z "$mine" ] || [ "$mine" = "$new" ]; then
+		fail "the builds made no two images: $mine $new"
+	fi
 	assert_nerdctl_rows "$R latest $new
-$R $tag $new
+$R $commit $new
+$OTHER latest $new
+$OTHER $commit $new
 <none> <none> $new
 <none> <none> $unlabelled
 <none> <none> $foreign" k8s.io
@@ -950,19 +961,24 @@ $R $commit $new
 $R p1 $prior"
 
 	# A nameless image makes kimb read labels. nerdctl cannot inspect some images: one whose
-	# inspection fails keeps no label, so it stays, and the named prior image still goes.
-	nameless=$(id_of nameless)
-	nerdctl_seed -n k8s.io --label "kimb.repositories=$R" "$nameless"
+	# inspection fails keeps no label, so it stays, even kimb's own (built, then built again with
+	# its tags), and the named prior image still goes.
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
+	assert_status 0
+	nameless=$(nerdctl_id "$R:$commit" k8s.io)
 	nerdctl_seed -n k8s.io "$prior" "$R:p1"
 	: >"$NERDCTL_STUB_DIR/fail-inspect"
 	rm -f "$NERDCTL_STUB_DIR/calls"
-	run_kimb -n k8s.io --time-format=one -t "$R" ctx
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
 	assert_stderr_has "the images asked about are kept"
 	nerdctl_calls | grep -q "'inspect'" || fail "fail-inspect: no inspection: $(nerdctl_calls)"
-	new=$(nerdctl_id "$R:one" k8s.io)
+	new=$(nerdctl_id "$R:$commit" k8s.io)
+	if [ -z "$nameless" ] || [ "$nameless" = "$new" ]; then
+		fail "the builds made no two images: $nameless $new"
+	fi
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $commit $new
 <none> <none> $new
 <none> <none> $nameless" k8s.io
 }
