@@ -23,7 +23,9 @@
 # The docker tests need root (dockerd runs as root) and use the client at $DOCKER_CLIENT, by
 # default Debian's /usr/bin/docker, never whatever docker comes first on PATH.
 #
-# nerdctl cannot run here: tests/nerdctl stands in for nerdctl v2.0.5 (see its header).
+# nerdctl cannot run here: tests/nerdctl stands in for nerdctl v2.0.5 (see its header). kimb's
+# record of its builds (KIMB_STATE_DIR) is the test's, and so is the kubectl kimb asks which images
+# pods use (KIMB_KUBECTL: one that lists no pods), never the user's.
 
 set -u
 LC_ALL=C
