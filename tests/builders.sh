@@ -653,8 +653,9 @@ each_stdout_only_unique_references()
 
 # An image kimb built that lost every name (the same unique tag built again: the git scheme at one
 # commit) is removed by kimb's record of its builds and the label kimb put on it; an image that
-# lost its names without kimb's label is left where the builder shows it as <none> (docker,
-# buildah), and removed where it keeps the old name (podman).
+# lost its names without kimb's label, or with it but not built by kimb (an image built FROM
+# kimb's inherits it), is left where the builder shows it as <none> (docker, buildah), and removed
+# where it keeps the old name (podman).
 each_nameless_images()
 {
 	commit=$(git_context gitctx) || exit 1
@@ -677,6 +678,8 @@ each_nameless_images()
 	seed "$R:latest" >/dev/null
 	foreign=$(seed --label "kimb.repositories=$OTHER" "$R:x1")
 	seed "$R:x1" >/dev/null
+	lookalike=$(seed --label "kimb.repositories=$R" "$R:y1")
+	seed "$R:y1" >/dev/null
 	change_context third
 	run_kimb --time-format=third.%s -t "$R" ctx
 	assert_status 0
@@ -688,6 +691,10 @@ each_nameless_images()
 	case $BUILDER in
 	podman) ! image_exists "$foreign" || fail "podman's nameless image (old name $R:x1) is still there" ;;
 	*) image_exists "$foreign" || fail "a nameless image labelled for $OTHER was removed" ;;
+	esac
+	case $BUILDER in
+	podman) ! image_exists "$lookalike" || fail "podman's nameless image (old name $R:y1) is still there" ;;
+	*) image_exists "$lookalike" || fail "a nameless image labelled for $R that kimb did not build was removed" ;;
 	esac
 	new=$(id_named "$R:$tag")
 	rows | grep -v '^<none> ' >"$CASE/named"
@@ -814,7 +821,7 @@ $R $commit $third
 
 # kimb's own image that lost every name (built for $OTHER and $R, then built again with the same
 # tags: the git scheme at one commit) goes; nameless images kimb did not build stay, labelled or
-# not.
+# not, even with kimb's label for $R (which an image built FROM kimb's inherits).
 test_nerdctl_nameless_images()
 {
 	nerdctl_setup
@@ -823,6 +830,8 @@ test_nerdctl_nameless_images()
 	foreign=$(id_of foreign)
 	nerdctl_seed -n k8s.io "$unlabelled"
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER" "$foreign"
+	lookalike=$(id_of lookalike)
+	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER,$R" "$lookalike"
 	run_kimb -n k8s.io --scheme=git -t "$OTHER" -t "$R" gitctx
 	assert_status 0
 	assert_stdout "$OTHER:$commit" "$R:$commit"
@@ -840,7 +849,8 @@ $OTHER latest $new
 $OTHER $commit $new
 <none> <none> $new
 <none> <none> $unlabelled
-<none> <none> $foreign" k8s.io
+<none> <none> $foreign
+<none> <none> $lookalike" k8s.io
 }
 
 # In the default namespace a nameless image is the dangling record of a build without a tag.
