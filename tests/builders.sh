@@ -23,7 +23,9 @@
 # The docker tests need root (dockerd runs as root) and use the client at $DOCKER_CLIENT, by
 # default Debian's /usr/bin/docker, never whatever docker comes first on PATH.
 #
-# nerdctl cannot run here: tests/nerdctl stands in for nerdctl v2.0.5 (see its header).
+# nerdctl cannot run here: tests/nerdctl stands in for nerdctl v2.0.5 (see its header). kimb's
+# record of its builds (KIMB_STATE_DIR) is the test's, and so is the kubectl kimb asks which images
+# pods use (KIMB_KUBECTL: one that lists no pods), never the user's.
 
 set -u
 LC_ALL=C
@@ -72,7 +74,7 @@ fi
 
 R=localhost/whoami/web
 OTHER=localhost/other/app
-CASE_LOGS='stdout stderr calls nerdctl/calls'
+CASE_LOGS='stdout stderr calls nerdctl/calls kubectl-calls'
 
 # --- helpers for the tests -------------------------------------------------------------------
 
@@ -85,6 +87,39 @@ run_kimb()
 	else
 		run "$KIMB" --builder="$BUILDER" "$@"
 	fi
+}
+
+# The tag kimb printed for REPOSITORY (default $R): its stdout holds `REPOSITORY:TAG`, one line
+# per repository. Nothing when no line is REPOSITORY's.
+tag_printed()
+{
+	awk -v repository="${1:-$R}" 'substr($0, 1, length(repository) + 1) == repository ":" {
+		tag = substr($0, length(repository) + 2)
+		if (tag !~ /[:\/]/)
+			print tag
+	}' "$CASE/stdout"
+}
+
+# assert_printed WORD [REPOSITORY...]: stdout is exactly one line `REPOSITORY:TAG` per REPOSITORY
+# (default $R), in that order, all of one TAG, the time tag of --time-format=WORD.%s (WORD, a dot
+# and the seconds); sets tag to it.
+assert_printed()
+{
+	word=$1
+	shift
+	[ $# -gt 0 ] || set -- "$R"
+	tag=$(tag_printed "$1")
+	if ! printf '%s\n' "$tag" | grep -qx "$word\\.[0-9][0-9]*"; then
+		fail "stdout does not begin with $1:$word.SECONDS: $(cat "$CASE/stdout")"
+		return
+	fi
+	repositories=$#
+	while [ "$repositories" -gt 0 ]; do
+		set -- "$@" "$1:$tag"
+		shift
+		repositories=$((repositories - 1))
+	done
+	assert_stdout "$@"
 }
 
 short()
@@ -341,6 +376,27 @@ change_context()
 	printf '%s\n' "$1" >"$CASE/work/ctx/x"
 }
 
+# git_context DIR: makes work/DIR a build context like ctx in a git work tree of its own, whose
+# commit never changes; prints that commit as kimb's git scheme tags it (HEAD abbreviated as git
+# abbreviates it). The tree stays clean as the file the build copies (DIR/x) changes, since git
+# ignores it and the build does not: every build there gets that one unique tag, so the image a
+# build replaces loses every name it had.
+git_context()
+{
+	mkdir "$CASE/work/$1" || exit 1
+	printf 'FROM scratch\nCOPY x /x\n' >"$CASE/work/$1/Dockerfile" || exit 1
+	printf 'x\n' >"$CASE/work/$1/.gitignore" || exit 1
+	printf 'initial\n' >"$CASE/work/$1/x" || exit 1
+	if ! { git -C "$CASE/work/$1" init -q &&
+		git -C "$CASE/work/$1" add Dockerfile .gitignore &&
+		git -C "$CASE/work/$1" -c user.name=kimb-tests -c user.email=kimb-tests@example.invalid \
+			-c commit.gpgsign=false commit -q -m "the build context"; } >"$CASE/git.log" 2>&1; then
+		printf '    FAIL: cannot make the git work tree %s: %s\n' "$1" "$(cat "$CASE/git.log")" >&2
+		exit 1
+	fi
+	git -C "$CASE/work/$1" rev-parse --short HEAD
+}
+
 # A wrapper around the builder under test, as KIMB_<BUILDER>: logs each call's arguments to
 # $CASE/calls (quoted as q quotes), and with "fail-list" fails the listing (`images`, `image ls`)
 # while passing everything else to the real program.
@@ -381,23 +437,23 @@ builder_env()
 each_original_report()
 {
 	change_context first
-	run_kimb --time-format=first -t "$R" ctx
+	run_kimb --time-format=first.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:first"
-	first=$(id_named "$R:first")
+	assert_printed first
+	first=$(id_named "$R:$tag")
 	change_context second
-	run_kimb --time-format=second -t "$R:latest" ctx
+	run_kimb --time-format=second.%s -t "$R:latest" ctx
 	assert_status 0
-	assert_stdout "$R:second"
-	second=$(id_named "$R:second")
+	assert_printed second
+	second=$(id_named "$R:$tag")
 	if [ -z "$first" ] || [ "$first" = "$second" ]; then
 		fail "the builds made no two images: $first $second"
 	fi
 	assert_rows "$R latest $second
-$R second $second"
+$R $tag $second"
 	if [ "$BUILDER" = podman ]; then
 		assert_rows "$R latest $second
-$R second $second" -a
+$R $tag $second" -a
 	fi
 	! image_exists "$first" || fail "the first image $first is still there"
 }
@@ -429,12 +485,12 @@ each_other_repositories_untouched()
 	sub=$(seed "$R/sub:v1" "$R/sub:latest")
 	registry=$(seed "localhost:5000/whoami/web:v1")
 	other=$(seed "$OTHER:latest")
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(id_named "$R:one")
+	assert_printed one
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R-admin v1 $admin
 ${R}x latest $x
 $R/sub v1 $sub
@@ -450,14 +506,19 @@ each_image_in_use_kept_and_named()
 	idle=$(seed "$R:p2")
 	create_container "$R:p1" >"$CASE/container" 2>&1 ||
 		fail "$BUILDER create failed: $(cat "$CASE/container")"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has kept
 	assert_stderr_has "$(short "$busy")"
-	new=$(id_named "$R:one")
+	# podman's listing counts an image's containers; the others' use is read from their containers.
+	case $BUILDER in
+	podman) assert_stderr_has "kept $busy ($R:p1): in use by 1 container(s)" ;;
+	*) assert_stderr_has "kept $busy ($R:p1): in use by a container or pod" ;;
+	esac
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R p1 $busy"
 	! image_exists "$idle" || fail "the idle prior image $idle is still there"
 }
@@ -465,13 +526,13 @@ $R p1 $busy"
 each_shared_image_keeps_other_tag()
 {
 	shared=$(seed "$R:old" "$OTHER:v1")
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has untagged
-	new=$(id_named "$R:one")
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $OTHER v1 $shared"
 }
 
@@ -508,12 +569,12 @@ each_keep_newest_by_creation_time()
 	newest=$(seed --with podman --timestamp 3000 "$R:a")
 	oldest=$(seed --with podman --timestamp 1000 "$R:b")
 	middle=$(seed --with podman --timestamp 2000 "$R:c")
-	run_kimb --keep=1 --time-format=new -t "$R" ctx
+	run_kimb --keep=1 --time-format=new.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:new"
-	new=$(id_named "$R:new")
+	assert_printed new
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R new $new
+$R $tag $new
 $R a $newest"
 	! image_exists "$oldest" || fail "the oldest prior image is still there"
 	! image_exists "$middle" || fail "the middle prior image is still there"
@@ -523,15 +584,18 @@ each_listing_failure_removes_nothing()
 {
 	prior=$(seed "$R:p1")
 	wrapper=$(make_wrapper fail-list)
-	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one -t "$R" ctx
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" ctx
 	assert_status 3
-	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:one" ] ||
-		fail "stdout holds more than the result: $(cat "$CASE/stdout")"
 	grep -q "'build'" "$CASE/calls" || fail "no build call: $(cat "$CASE/calls")"
+	# The unique tag, as the build call gave it: stdout may be empty.
+	tag=$(sed -n "/'build'/s|.*'--tag' '$R:\\(one\\.[0-9][0-9]*\\)'.*|\\1|p" "$CASE/calls")
+	[ -n "$tag" ] || fail "the build call has no tag $R:one.SECONDS: $(cat "$CASE/calls")"
+	[ ! -s "$CASE/stdout" ] || [ "$(cat "$CASE/stdout")" = "$R:$tag" ] ||
+		fail "stdout holds more than the result: $(cat "$CASE/stdout")"
 	! grep -qE "'rmi'|'rm'|'untag'" "$CASE/calls" || fail "a removal after a failed listing: $(cat "$CASE/calls")"
-	new=$(id_named "$R:one")
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R p1 $prior"
 }
 
@@ -553,9 +617,9 @@ each_global_flags_on_every_call()
 		;;
 	esac
 	# shellcheck disable=SC2086 # the globals are words without spaces
-	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" $globals --time-format=one -t "$R" ctx
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" $globals --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	# shellcheck disable=SC2086
 	prefix="$(q $globals) "
 	awk -v prefix="$prefix" 'substr($0, 1, length(prefix)) != prefix { bad++ } END { exit bad > 0 || NR < 3 }' \
@@ -567,9 +631,9 @@ each_global_flags_on_every_call()
 		CONTAINERS_STORAGE_CONF=$CASE/store/storage.conf
 		;;
 	esac
-	new=$(id_named "$R:one")
+	new=$(id_named "$R:$tag")
 	assert_rows "$R latest $new
-$R one $new"
+$R $tag $new"
 	! image_exists "$prior" || fail "the prior image $prior is still there"
 }
 
@@ -578,29 +642,33 @@ each_stdout_only_unique_references()
 {
 	seed "$R:p1" >/dev/null
 	seed "$R:s1" "$OTHER:v1" >/dev/null
-	run_kimb --time-format=one -t "$R" -t "$OTHER" ctx
+	run_kimb --time-format=one.%s -t "$R" -t "$OTHER" ctx
 	assert_status 0
-	assert_stdout "$R:one" "$OTHER:one"
+	assert_printed one "$R" "$OTHER"
 	change_context quiet
-	run_kimb --time-format=two -q -t "$R" ctx
+	run_kimb --time-format=two.%s -q -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:two"
+	assert_printed two
 }
 
-# An image kimb built that lost every name (the same unique tag built again) is removed by the
-# label kimb put on it; an image that lost its names without kimb's label is left where the
-# builder shows it as <none> (docker, buildah), and removed where it keeps the old name (podman).
+# An image kimb built that lost every name (the same unique tag built again: the git scheme at one
+# commit) is removed by kimb's record of its builds and the label kimb put on it; an image that
+# lost its names without kimb's label, or with it but not built by kimb (an image built FROM
+# kimb's inherits it), is left where the builder shows it as <none> (docker, buildah), and removed
+# where it keeps the old name (podman).
 each_nameless_images()
 {
-	change_context same-1
-	run_kimb --time-format=same -t "$R" ctx
+	commit=$(git_context gitctx) || exit 1
+	printf 'same-1\n' >gitctx/x
+	run_kimb --scheme=git -t "$R" gitctx
 	assert_status 0
-	first=$(id_named "$R:same")
-	change_context same-2
-	run_kimb --time-format=same -t "$R" ctx
+	assert_stdout "$R:$commit"
+	first=$(id_named "$R:$commit")
+	printf 'same-2\n' >gitctx/x
+	run_kimb --scheme=git -t "$R" gitctx
 	assert_status 0
-	assert_stdout "$R:same"
-	second=$(id_named "$R:same")
+	assert_stdout "$R:$commit"
+	second=$(id_named "$R:$commit")
 	if [ -z "$first" ] || [ "$first" = "$second" ]; then
 		fail "the builds made no two images: $first $second"
 	fi
@@ -610,10 +678,12 @@ each_nameless_images()
 	seed "$R:latest" >/dev/null
 	foreign=$(seed --label "kimb.repositories=$OTHER" "$R:x1")
 	seed "$R:x1" >/dev/null
+	lookalike=$(seed --label "kimb.repositories=$R" "$R:y1")
+	seed "$R:y1" >/dev/null
 	change_context third
-	run_kimb --time-format=third -t "$R" ctx
+	run_kimb --time-format=third.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:third"
+	assert_printed third
 	case $BUILDER in
 	podman) ! image_exists "$unlabelled" || fail "podman's nameless image (old name $R) is still there" ;;
 	*) image_exists "$unlabelled" || fail "an unlabelled nameless image was removed" ;;
@@ -622,9 +692,13 @@ each_nameless_images()
 	podman) ! image_exists "$foreign" || fail "podman's nameless image (old name $R:x1) is still there" ;;
 	*) image_exists "$foreign" || fail "a nameless image labelled for $OTHER was removed" ;;
 	esac
-	new=$(id_named "$R:third")
+	case $BUILDER in
+	podman) ! image_exists "$lookalike" || fail "podman's nameless image (old name $R:y1) is still there" ;;
+	*) image_exists "$lookalike" || fail "a nameless image labelled for $R that kimb did not build was removed" ;;
+	esac
+	new=$(id_named "$R:$tag")
 	rows | grep -v '^<none> ' >"$CASE/named"
-	printf '%s\n' "$R latest $new" "$R third $new" | sort >"$CASE/expected-named"
+	printf '%s\n' "$R latest $new" "$R $tag $new" | sort >"$CASE/expected-named"
 	cmp -s "$CASE/named" "$CASE/expected-named" || fail "named images:
 $(cat "$CASE/named")"
 }
@@ -665,15 +739,25 @@ nerdctl_calls()
 }
 
 # assert_build_call CALL LABEL: a build call was CALL (words as q quotes them) with the words
-# `--label LABEL` somewhere among its build flags.
+# `--label LABEL` and `--iidfile FILE` somewhere among its build flags, FILE a kimb-iid.XXXXXX
+# kimb made for the builder to write the new image's ID to.
 assert_build_call()
 {
 	label="$(q --label "$2") "
-	nerdctl_calls | awk -v call="$1" -v label="$label" '{
+	nerdctl_calls | awk -v call="$1" -v label="$label" -v iidfile="$(q --iidfile) '" -v quote="'" '{
 		at = index($0, label)
-		if (at && substr($0, 1, at - 1) substr($0, at + length(label)) == call)
+		if (!at)
+			next
+		line = substr($0, 1, at - 1) substr($0, at + length(label))
+		at = index(line, iidfile)
+		if (!at)
+			next
+		rest = substr(line, at + length(iidfile))
+		end = index(rest, quote)
+		if (substr(rest, 1, end - 1) ~ /\/kimb-iid\.[A-Za-z0-9]+$/ && substr(rest, end + 1, 1) == " " &&
+		    substr(line, 1, at - 1) substr(rest, end + 2) == call)
 			found = 1
-	} END { exit !found }' || fail "no call $1 with $label among
+	} END { exit !found }' || fail "no call $1 with $label and --iidfile FILE among
 $(nerdctl_calls)"
 }
 
@@ -692,64 +776,81 @@ nerdctl_setup()
 test_nerdctl_original_report()
 {
 	nerdctl_setup
-	run_kimb --time-format=first -t "$R" ctx
+	run_kimb --time-format=first.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:first"
-	first=$(nerdctl_id "$R:first")
-	run_kimb --time-format=second -t "$R" ctx
+	assert_printed first
+	first=$(nerdctl_id "$R:$tag")
+	run_kimb --time-format=second.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:second"
-	second=$(nerdctl_id "$R:second")
+	assert_printed second
+	second=$(nerdctl_id "$R:$tag")
 	if [ -z "$first" ] || [ "$first" = "$second" ]; then
 		fail "the builds made no two images: $first $second"
 	fi
 	assert_nerdctl_rows "$R latest $second
-$R second $second"
-	assert_build_call "$(q build -t "$R" --tag "$R:second" -- ctx)" "kimb.repositories=$R"
+$R $tag $second"
+	assert_build_call "$(q build -t "$R" --tag "$R:$tag" -- ctx)" "kimb.repositories=$R"
 }
 
 # k3s's namespace, where the CRI plugin keeps a record of every image by its config digest, so
-# that an old image stays listed as <none> and every image has one more (nameless) line.
+# that an old image stays listed as <none> and every image has one more (nameless) line. The last
+# two builds get one unique tag (the git scheme at one commit): the last one's old image is a
+# nameless image of kimb's.
 test_nerdctl_k8s_namespace()
 {
 	nerdctl_setup
-	run_kimb -n k8s.io --time-format=first -t "$R" ctx
+	commit=$(git_context gitctx) || exit 1
+	run_kimb -n k8s.io --time-format=first.%s -t "$R" ctx
 	assert_status 0
-	run_kimb --namespace=k8s.io --time-format=second -t "$R" ctx
+	run_kimb --namespace=k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
-	assert_stdout "$R:second"
-	second=$(nerdctl_id "$R:second" k8s.io)
+	assert_stdout "$R:$commit"
+	second=$(nerdctl_id "$R:$commit" k8s.io)
 	assert_nerdctl_rows "$R latest $second
-$R second $second
+$R $commit $second
 <none> <none> $second" k8s.io
 	[ -z "$(nerdctl_rows)" ] || fail "the default namespace holds images: $(nerdctl_rows)"
 
-	run_kimb -n k8s.io --time-format=second -t "$R" ctx
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
-	third=$(nerdctl_id "$R:second" k8s.io)
+	third=$(nerdctl_id "$R:$commit" k8s.io)
 	assert_nerdctl_rows "$R latest $third
-$R second $third
+$R $commit $third
 <none> <none> $third" k8s.io
 }
 
+# kimb's own image that lost every name (built for $OTHER and $R, then built again with the same
+# tags: the git scheme at one commit) goes; nameless images kimb did not build stay, labelled or
+# not, even with kimb's label for $R (which an image built FROM kimb's inherits).
 test_nerdctl_nameless_images()
 {
 	nerdctl_setup
-	mine=$(id_of mine)
+	commit=$(git_context gitctx) || exit 1
 	unlabelled=$(id_of unlabelled)
 	foreign=$(id_of foreign)
-	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER,$R" "$mine"
 	nerdctl_seed -n k8s.io "$unlabelled"
 	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER" "$foreign"
-	run_kimb -n k8s.io --time-format=one -t "$R" ctx
+	lookalike=$(id_of lookalike)
+	nerdctl_seed -n k8s.io --label "kimb.repositories=$OTHER,$R" "$lookalike"
+	run_kimb -n k8s.io --scheme=git -t "$OTHER" -t "$R" gitctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(nerdctl_id "$R:one" k8s.io)
+	assert_stdout "$OTHER:$commit" "$R:$commit"
+	mine=$(nerdctl_id "$R:$commit" k8s.io)
+	run_kimb -n k8s.io --scheme=git -t "$OTHER" -t "$R" gitctx
+	assert_status 0
+	assert_stdout "$OTHER:$commit" "$R:$commit"
+	new=$(nerdctl_id "$R:$commit" k8s.io)
+	if [ -z "$mine" ] || [ "$mine" = "$new" ]; then
+		fail "the builds made no two images: $mine $new"
+	fi
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $commit $new
+$OTHER latest $new
+$OTHER $commit $new
 <none> <none> $new
 <none> <none> $unlabelled
-<none> <none> $foreign" k8s.io
+<none> <none> $foreign
+<none> <none> $lookalike" k8s.io
 }
 
 # In the default namespace a nameless image is the dangling record of a build without a tag.
@@ -760,12 +861,12 @@ test_nerdctl_dangling_build_untouched()
 	prior=$(id_of prior)
 	nerdctl_seed "$dangling"
 	nerdctl_seed "$prior" "$R:p1"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
-	new=$(nerdctl_id "$R:one")
+	assert_printed one
+	new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $tag $new
 <none> <none> $dangling"
 }
 
@@ -782,18 +883,20 @@ test_nerdctl_other_repositories_and_shared()
 	nerdctl_seed "$x" "${R}x:latest"
 	nerdctl_seed "$shared" "$R:s1" "$OTHER:v1"
 	nerdctl_seed "$many" "$R:m1" "$R:m2"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has untagged
-	new=$(nerdctl_id "$R:one")
+	new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R-admin v1 $admin
 ${R}x latest $x
 $OTHER v1 $shared"
 }
 
+# A stopped container made from $R:p1: kimb learns it from nerdctl ps before it removes anything,
+# and leaves the image alone.
 test_nerdctl_in_use_kept()
 {
 	nerdctl_setup
@@ -801,15 +904,24 @@ test_nerdctl_in_use_kept()
 	idle=$(id_of idle)
 	nerdctl_seed "$busy" "$R:p1"
 	nerdctl_seed "$idle" "$R:p2"
-	printf '%s\n' "$busy" >"$NERDCTL_STUB_DIR/in-use"
-	run_kimb --time-format=one -t "$R" ctx
+	mkdir "$NERDCTL_STUB_DIR/containers" || exit 1
+	printf '%s %s exited busy\n' "$(id_of container)" "$R:p1" >"$NERDCTL_STUB_DIR/containers/default"
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	assert_stderr_has kept
 	assert_stderr_has "$(short "$busy")"
-	new=$(nerdctl_id "$R:one")
+	assert_stderr_has "kept $busy ($R:p1): in use by a container or pod"
+	nerdctl_calls | awk -v ps="$(q ps --all --no-trunc --format '{{json .}}')" -v rmi="'rmi'" '
+		$0 == ps && !listed { listed = NR }
+		index($0, rmi) && !removed { removed = NR }
+		END { exit !(listed && (!removed || listed < removed)) }' ||
+		fail "no listing of containers before any removal: $(nerdctl_calls)"
+	! nerdctl_calls | grep -qe "'rmi' '$busy'" -e "'rmi' '$R:p1'" ||
+		fail "a removal of the image in use: $(nerdctl_calls)"
+	new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $tag $new
 $R p1 $busy"
 }
 
@@ -830,11 +942,12 @@ $OTHER latest $(id_of other)"
 	nerdctl_seed -n keep --created 3000 "$(id_of a)" "$R:a"
 	nerdctl_seed -n keep --created 1000 "$(id_of b)" "$R:b"
 	nerdctl_seed -n keep --created 2000 "$(id_of c)" "$R:c"
-	run_kimb -n keep --keep=1 --time-format=new -t "$R" ctx
+	run_kimb -n keep --keep=1 --time-format=new.%s -t "$R" ctx
 	assert_status 0
-	new=$(nerdctl_id "$R:new" keep)
+	tag=$(tag_printed)
+	new=$(nerdctl_id "$R:$tag" keep)
 	assert_nerdctl_rows "$R latest $new
-$R new $new
+$R $tag $new
 $R a $(id_of a)" keep
 
 	nerdctl_seed -n nolatest "$(id_of n1)" "$R:v1"
@@ -849,32 +962,40 @@ test_nerdctl_listing_failures_exit_3()
 	nerdctl_setup
 	prior=$(id_of prior)
 	nerdctl_seed "$prior" "$R:p1"
+	# Both builds get one unique tag (the git scheme at one commit): the first one's image loses
+	# every name and is gone, as in containerd.
+	commit=$(git_context gitctx) || exit 1
 	for failure in fail-list garble-list; do
 		: >"$NERDCTL_STUB_DIR/$failure"
-		run_kimb --time-format=one -t "$R" ctx
+		run_kimb --scheme=git -t "$R" gitctx
 		assert_status 3
 		! nerdctl_calls | grep -q "'rmi'" || fail "$failure: a removal: $(nerdctl_calls)"
 		rm "$NERDCTL_STUB_DIR/$failure"
 	done
-	new=$(nerdctl_id "$R:one")
+	new=$(nerdctl_id "$R:$commit")
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $commit $new
 $R p1 $prior"
 
 	# A nameless image makes kimb read labels. nerdctl cannot inspect some images: one whose
-	# inspection fails keeps no label, so it stays, and the named prior image still goes.
-	nameless=$(id_of nameless)
-	nerdctl_seed -n k8s.io --label "kimb.repositories=$R" "$nameless"
+	# inspection fails keeps no label, so it stays, even kimb's own (built, then built again with
+	# its tags), and the named prior image still goes.
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
+	assert_status 0
+	nameless=$(nerdctl_id "$R:$commit" k8s.io)
 	nerdctl_seed -n k8s.io "$prior" "$R:p1"
 	: >"$NERDCTL_STUB_DIR/fail-inspect"
 	rm -f "$NERDCTL_STUB_DIR/calls"
-	run_kimb -n k8s.io --time-format=one -t "$R" ctx
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
 	assert_stderr_has "the images asked about are kept"
 	nerdctl_calls | grep -q "'inspect'" || fail "fail-inspect: no inspection: $(nerdctl_calls)"
-	new=$(nerdctl_id "$R:one" k8s.io)
+	new=$(nerdctl_id "$R:$commit" k8s.io)
+	if [ -z "$nameless" ] || [ "$nameless" = "$new" ]; then
+		fail "the builds made no two images: $nameless $new"
+	fi
 	assert_nerdctl_rows "$R latest $new
-$R one $new
+$R $commit $new
 <none> <none> $new
 <none> <none> $nameless" k8s.io
 }
@@ -885,18 +1006,21 @@ test_nerdctl_failed_build_and_removal()
 	prior=$(id_of prior)
 	nerdctl_seed "$prior" "$R:p1"
 	printf '7\n' >"$NERDCTL_STUB_DIR/fail-build"
-	run_kimb --time-format=one -t "$R" ctx
+	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 7
 	assert_stdout
 	rm "$NERDCTL_STUB_DIR/fail-build"
+	# A removal the builder refuses (for another reason than a container) is kimb's exit 4.
 	: >"$NERDCTL_STUB_DIR/fail-rm"
-	run_kimb --time-format=one -t "$R" ctx
-	assert_status 0
-	assert_stdout "$R:one"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 4
+	assert_printed one
 	assert_stderr_has "$(short "$prior")"
-	image_new=$(nerdctl_id "$R:one")
+	assert_stderr_has "could not remove $prior ($R:p1): "
+	assert_stderr_has "not every image selected could be removed (see above)"
+	image_new=$(nerdctl_id "$R:$tag")
 	assert_nerdctl_rows "$R latest $image_new
-$R one $image_new
+$R $tag $image_new
 $R p1 $prior"
 }
 
@@ -906,24 +1030,25 @@ test_nerdctl_global_flags_on_every_call()
 	prior=$(id_of prior)
 	nerdctl_seed -n ns1 "$prior" "$R:p1"
 	run_kimb -n ns1 -a /run/k3s/containerd/containerd.sock --snapshotter=native --debug \
-		--time-format=one -t "$R" --build-arg A=1 -f Dockerfile ctx
+		--time-format=one.%s -t "$R" --build-arg A=1 -f Dockerfile ctx
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	globals=$(q -n ns1 -a /run/k3s/containerd/containerd.sock --snapshotter=native --debug)
 	nerdctl_calls | awk -v prefix="$globals " 'substr($0, 1, length(prefix)) != prefix { bad++ }
 		END { exit bad > 0 || NR < 3 }' || fail "not every call begins with $globals: $(nerdctl_calls)"
-	assert_build_call "$globals $(q build -t "$R" --build-arg A=1 -f Dockerfile --tag "$R:one" -- ctx)" \
+	assert_build_call "$globals $(q build -t "$R" --build-arg A=1 -f Dockerfile --tag "$R:$tag" -- ctx)" \
 		"kimb.repositories=$R"
-	new=$(nerdctl_id "$R:one" ns1)
+	new=$(nerdctl_id "$R:$tag" ns1)
 	assert_nerdctl_rows "$R latest $new
-$R one $new" ns1
+$R $tag $new" ns1
 
 	rm -f "$NERDCTL_STUB_DIR/calls"
-	run_kimb -H unix:///run/containerd/containerd.sock --namespace=ns2 --time-format=two -t "$R" -t "$OTHER:v1" ctx
+	run_kimb -H unix:///run/containerd/containerd.sock --namespace=ns2 --time-format=two.%s -t "$R" \
+		-t "$OTHER:v1" ctx
 	assert_status 0
-	assert_stdout "$R:two" "$OTHER:two"
+	assert_printed two "$R" "$OTHER"
 	assert_build_call "$(q -H unix:///run/containerd/containerd.sock --namespace=ns2 build -t "$R" -t "$OTHER:v1" \
-		--tag "$R:two" --tag "$OTHER:two" --tag "$OTHER:latest" -- ctx)" "kimb.repositories=$R,$OTHER"
+		--tag "$R:$tag" --tag "$OTHER:$tag" --tag "$OTHER:latest" -- ctx)" "kimb.repositories=$R,$OTHER"
 }
 
 # --- auto: which builder a PATH with only some of them gives ---------------------------------
@@ -949,14 +1074,14 @@ run_auto()
 	path=$1
 	shift
 	rm -f "$CASE/auto-calls"
-	run env PATH="$path" "$@" "$KIMB" --time-format=one -t "$R" ctx
+	run env PATH="$path" "$@" "$KIMB" --time-format=one.%s -t "$R" ctx
 }
 
 # auto took BUILDER: said so once, and only BUILDER was run.
 assert_auto_took()
 {
 	assert_status 0
-	assert_stdout "$R:one"
+	assert_printed one
 	[ "$(grep -c "using $1" "$CASE/stderr")" -eq 1 ] || fail "stderr does not say once \"using $1\": $(cat "$CASE/stderr")"
 	[ -s "$CASE/auto-calls" ] || fail "no builder was run"
 	! grep -qv "^$1 " "$CASE/auto-calls" 2>/dev/null || fail "not only $1 was run: $(cat "$CASE/auto-calls")"
@@ -1001,7 +1126,7 @@ test_auto_picks_documented_builder()
 	assert_stderr_lacks using
 	! grep -qv '^docker ' "$CASE/auto-calls" || fail "KIMB_BUILDER=docker did not win: $(cat "$CASE/auto-calls")"
 	rm -f "$CASE/auto-calls"
-	run env PATH="$bin" KIMB_BUILDER=docker "$KIMB" --builder=podman --time-format=one -t "$R" ctx
+	run env PATH="$bin" KIMB_BUILDER=docker "$KIMB" --builder=podman --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_stderr_lacks using
 	! grep -qv '^podman ' "$CASE/auto-calls" || fail "--builder=podman did not win: $(cat "$CASE/auto-calls")"
@@ -1025,6 +1150,22 @@ test_auto_honours_override_alone()
 
 # --- the runner ------------------------------------------------------------------------------
 
+# A kubectl for kimb, which asks the cluster which images pods use (kim's, and nerdctl's in the
+# namespace k8s.io): logs its calls to $CASE/kubectl-calls and answers `get pods` with no pods, as
+# a cluster without any does, so that no test ever reaches a real cluster.
+make_kubectl()
+{
+	cat >"$CASE/kubectl" <<EOF || exit 1
+#!/bin/sh
+printf '%s\\n' "\$*" >>"$CASE/kubectl-calls"
+printf '{\\n    "apiVersion": "v1",\\n    "items": [],\\n    "kind": "List",\\n'
+printf '    "metadata": {\\n        "resourceVersion": ""\\n    }\\n}\\n'
+EOF
+	chmod +x "$CASE/kubectl" || exit 1
+	KIMB_KUBECTL=$CASE/kubectl
+	export KIMB_KUBECTL
+}
+
 # Rootless podman leaves files owned by other IDs of its user namespace: those go from within it.
 cleanup_case()
 {
@@ -1033,10 +1174,15 @@ cleanup_case()
 
 # with_builder FUNCTION [VARIANT]: a test_* function, or an each_* function on VARIANT (a real
 # builder: podman, buildah, docker-buildkit or docker-legacy) with a store of its own and, for
-# docker, a daemon of its own; a context ready to build. BUILDER is the builder kimb is told
-# (docker for both docker variants, which differ in DOCKER_BUILDKIT only).
+# docker, a daemon of its own; a context ready to build; kimb's record of its builds (its state
+# directory) in $CASE/state, never the user's; a kubectl of its own (make_kubectl). BUILDER is
+# the builder kimb is told (docker for both docker variants, which differ in DOCKER_BUILDKIT
+# only).
 with_builder()
 {
+	KIMB_STATE_DIR=$CASE/state
+	export KIMB_STATE_DIR
+	make_kubectl
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
 	printf 'initial\n' >ctx/x || exit 1
 	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST
