@@ -739,25 +739,15 @@ nerdctl_calls()
 }
 
 # assert_build_call CALL LABEL: a build call was CALL (words as q quotes them) with the words
-# `--label LABEL` and `--iidfile FILE` somewhere among its build flags, FILE a kimb-iid.XXXXXX
-# kimb made for the builder to write the new image's ID to.
+# `--label LABEL` somewhere among its build flags.
 assert_build_call()
 {
 	label="$(q --label "$2") "
-	nerdctl_calls | awk -v call="$1" -v label="$label" -v iidfile="$(q --iidfile) '" -v quote="'" '{
+	nerdctl_calls | awk -v call="$1" -v label="$label" '{
 		at = index($0, label)
-		if (!at)
-			next
-		line = substr($0, 1, at - 1) substr($0, at + length(label))
-		at = index(line, iidfile)
-		if (!at)
-			next
-		rest = substr(line, at + length(iidfile))
-		end = index(rest, quote)
-		if (substr(rest, 1, end - 1) ~ /\/kimb-iid\.[A-Za-z0-9]+$/ && substr(rest, end + 1, 1) == " " &&
-		    substr(line, 1, at - 1) substr(rest, end + 2) == call)
+		if (at && substr($0, 1, at - 1) substr($0, at + length(label)) == call)
 			found = 1
-	} END { exit !found }' || fail "no call $1 with $label and --iidfile FILE among
+	} END { exit !found }' || fail "no call $1 with $label among
 $(nerdctl_calls)"
 }
 
