@@ -330,6 +330,8 @@ static const char *const buildah_environment[] = {"CONTAINERS_STORAGE_CONF", "ST
 static const char *const kim_kubeconfig_flags[] = {"kubeconfig", NULL};
 static const char *const kim_context_flags[] = {"context", NULL};
 static const char *const nerdctl_namespace_flags[] = {"namespace", "n", NULL};
+static const char *const nerdctl_global_synonyms[] = {"H", "address", "a", "address", "host", "address",
+						      "n", "namespace", "storage-driver", "snapshotter", NULL};
 
 /* IDs per inspect call where the builder takes several: 100 full IDs keep the command line far
  * below any ARG_MAX. buildah inspect takes one. */
@@ -363,6 +365,7 @@ static const struct builder builders[] = {
 		.list_command = nerdctl_list_command,
 		.parse_listing = listing_parse_json_lines,
 		.store_environment = containerd_environment,
+		.global_synonyms = nerdctl_global_synonyms,
 		.records_builds = true,
 		.label_flag = "label",
 		.inspect_command = image_inspect_command,
@@ -547,6 +550,14 @@ const struct builder *builder_detect(env_lookup getenv_fn)
 			return builder;
 	}
 	return NULL;
+}
+
+const char *builder_global_flag_name(const struct builder *builder, const char *long_name)
+{
+	for (const char *const *pair = builder->global_synonyms; pair && *pair; pair += 2)
+		if (strcmp(pair[0], long_name) == 0)
+			return pair[1];
+	return long_name;
 }
 
 const struct flag_spec *builder_flag_by_long(const struct flag_spec *specs, const char *long_name, size_t length)

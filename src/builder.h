@@ -39,6 +39,8 @@ struct builder {
 	/* The environment variables that choose the image store, besides the global flags: with them,
 	 * they name the store kimb's record of its builds belongs to. NULL-terminated. */
 	const char *const *store_environment;
+	/* Global flags that are other spellings of one: pairs {SPELLING, FLAG}, NULL-terminated. */
+	const char *const *global_synonyms;
 	/* Whether kimb keeps a record of what it builds (see provenance.h): every builder but kim, whose
 	 * listing keeps every image's names, and whose images have no parents. */
 	bool records_builds;
@@ -97,6 +99,9 @@ const char *builder_executable(const struct builder *builder, env_lookup getenv_
  * asked for it), or whose name is an executable file in the PATH that GETENV_FN gives; NULL when
  * there is none. */
 const struct builder *builder_detect(env_lookup getenv_fn);
+
+/* The long name BUILDER knows the global flag LONG_NAME by: the same, or the one it is a synonym of. */
+const char *builder_global_flag_name(const struct builder *builder, const char *long_name);
 
 /* The flag of SPECS spelled LONG_NAME (without "--", up to LENGTH bytes), or NULL. */
 const struct flag_spec *builder_flag_by_long(const struct flag_spec *specs, const char *long_name, size_t length);

@@ -393,13 +393,55 @@ static int print_references(const struct run *run)
 
 /* --- the record of kimb's builds ------------------------------------------------------------ */
 
+static int compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The global flags that choose the image store as "FLAG=VALUE", whatever their spelling: the last
+ * value of each, sorted. *WORDS (COUNT of them) and each word are malloc'd. Returns 0, or -1. */
+static int store_flags(const struct run *run, char ***words, size_t *count)
+{
+	const struct options *options = run->options;
+	*words = calloc(options->flag_value_count + 1, sizeof **words);
+	*count = 0;
+	if (!*words)
+		return -1;
+	for (size_t i = options->flag_value_count; i-- > 0;) {
+		const struct flag_value *given = &options->flag_values[i];
+		if (!given->global)
+			continue;
+		const char *name = builder_global_flag_name(run->builder, given->flag->long_name);
+		size_t name_length = strlen(name);
+		bool later = false;
+		for (size_t j = 0; j < *count && !later; j++)
+			later = strncmp((*words)[j], name, name_length) == 0 && (*words)[j][name_length] == '=';
+		if (later)
+			continue;
+		size_t size = name_length + strlen(given->value) + 2;
+		char *word = malloc(size);
+		if (!word)
+			return -1;
+		snprintf(word, size, "%s=%s", name, given->value);
+		(*words)[(*count)++] = word;
+	}
+	qsort(*words, *count, sizeof **words, compare_texts);
+	return 0;
+}
+
 static int load_records(struct run *run)
 {
 	if (!run->builder->records_builds)
 		return STATUS_OK;
 	run->state_directory = provenance_state_directory(environment_variable);
-	run->store = provenance_store_key(run->builder->name, run->options->global_args.words,
-					  run->options->global_args.count, run->builder->store_environment, environment_variable);
+	char **flags;
+	size_t flag_count;
+	if (store_flags(run, &flags, &flag_count) == 0)
+		run->store = provenance_store_key(run->builder->name, (const char *const *)flags, flag_count,
+						  run->builder->store_environment, environment_variable);
+	for (size_t i = 0; flags && i < flag_count; i++)
+		free(flags[i]);
+	free(flags);
 	if (!run->store)
 		return out_of_memory();
 	if (!run->state_directory)
@@ -526,7 +568,9 @@ static int inspect_images(struct run *run, const bool *wanted)
 	return STATUS_OK;
 }
 
-/* Inspects the images that need it: before planning (CANDIDATES NULL), or those the plans remove. */
+/* Inspects the images that need it: those the listing cannot tell about, or, with CANDIDATES, those
+ * listed under a repository kimb prunes, where their base (buildah) or config digest (nerdctl,
+ * with PODS) tells whether they may go. */
 static int inspect(struct run *run, bool candidates, bool pods)
 {
 	bool *wanted = calloc(run->listing.count + 1, sizeof *wanted);
@@ -535,12 +579,12 @@ static int inspect(struct run *run, bool candidates, bool pods)
 	bool any = false;
 	for (size_t i = 0; i < run->listing.count; i++) {
 		const struct image *image = &run->listing.images[i];
-		bool removed = false;
-		for (size_t r = 0; candidates && r < run->repository_count && !removed; r++)
-			for (size_t a = 0; a < run->repositories[r].plan.count && !removed; a++)
-				removed = run->repositories[r].plan.actions[a].kind == ACTION_REMOVE &&
-					  run->repositories[r].plan.actions[a].image == image;
-		wanted[i] = (!candidates || removed) && wants_inspection(run, image, candidates, pods);
+		/* Every image listed under a repository kimb prunes may be removed, whatever the first
+		 * plan made of it. */
+		bool listed = false;
+		for (size_t r = 0; candidates && r < run->repository_count && !listed; r++)
+			listed = selection_is_listed_under(image, run->repositories[r].target->repository);
+		wanted[i] = (!candidates || listed) && wants_inspection(run, image, candidates, pods);
 		any |= wanted[i];
 	}
 	int status = any ? inspect_images(run, wanted) : STATUS_OK;
@@ -691,7 +735,9 @@ static int read_image_use(struct run *run, bool pods)
 
 /* --- planning ------------------------------------------------------------------------------ */
 
-static int plan(struct run *run, bool use_known)
+/* Plans every repository. A FINAL plan knows what containers and pods use, and which images a
+ * removal would take along; a first one (not FINAL) only says whether anything would be touched. */
+static int plan(struct run *run, bool final, bool pods)
 {
 	const struct options *options = run->options;
 	const struct builder *builder = run->builder;
@@ -704,8 +750,11 @@ static int plan(struct run *run, bool use_known)
 			.keep = options->keep,
 			.time_format = options->time_format,
 			.untag_before_remove = builder->removes_single_named_only,
-			.use = use_known ? &run->use : NULL,
-			.removal_takes_untagged_base = builder->removal_takes_untagged_parents,
+			.use = final ? &run->use : NULL,
+			.removal_takes_untagged_base = final && builder->removal_takes_untagged_parents,
+			/* nerdctl's listing names images by manifest, pods by config digest: only the
+			 * inspection tells the config digest of an image to be removed. */
+			.use_needs_inspection = final && pods && builder->inspect_command,
 			.built = builder->removal_takes_untagged_parents ? NULL : &repository->record,
 		};
 		enum selection_outcome outcome;
@@ -724,7 +773,7 @@ static int plan(struct run *run, bool use_known)
 				   repository->unique_reference, run->new_id);
 			return STATUS_LISTING;
 		case SELECTION_NO_LATEST:
-			if (use_known)
+			if (!final)
 				report_say("%s has no latest image; nothing removed for it", repository->target->name);
 			break;
 		}
@@ -746,14 +795,14 @@ static bool plans_touch_images(const struct run *run)
  * removed, is read only when a plan would touch an image. */
 static int plan_all(struct run *run)
 {
-	int status = plan(run, false);
-	if (status != STATUS_OK || !plans_touch_images(run))
-		return status == STATUS_OK ? plan(run, true) : status;
 	bool pods = pods_run_images(run);
+	int status = plan(run, false, pods);
+	if (status != STATUS_OK || !plans_touch_images(run))
+		return status;
 	status = inspect(run, true, pods);
 	if (status == STATUS_OK)
 		status = read_image_use(run, pods);
-	return status == STATUS_OK ? plan(run, true) : status;
+	return status == STATUS_OK ? plan(run, true, pods) : status;
 }
 
 /* --- carrying out -------------------------------------------------------------------------- */
@@ -773,6 +822,10 @@ static void say_kept(const struct prune_action *action, const char *names, const
 		report_names(action->base, base, sizeof base);
 		report_say("kept %s (%s): %s would also remove %s (%s), the untagged image it was built from",
 			   action->target, names, builder, action->base->id, base);
+		break;
+	case KEEP_USE_UNKNOWN:
+		report_say("kept %s (%s): %s could not inspect it, so whether a pod uses it cannot be told",
+			   action->target, names, builder);
 		break;
 	case KEEP_BASE_UNKNOWN:
 		report_say("kept %s (%s): %s would also remove the image it was built from if it is untagged, and "

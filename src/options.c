@@ -295,10 +295,11 @@ static bool is_tag_flag(const struct parser *p, const struct flag_spec *flag)
 	return strcmp(flag->long_name, p->builder->tag_flag) == 0;
 }
 
-/* Keeps VALUE as the last one given to FLAG, and a tag's among the repositories named. */
-static int take_value(struct parser *p, const struct flag_spec *flag, const char *value)
+/* Keeps VALUE as the last one given to FLAG (a global flag when LIST is the global arguments), and
+ * a tag's among the repositories named. */
+static int take_value(struct parser *p, const struct flag_spec *flag, const struct word_list *list, const char *value)
 {
-	struct flag_value given = {flag, value};
+	struct flag_value given = {flag, value, list == &p->out->global_args};
 	if (p->lenient)
 		return 0;
 	if (array_append(&p->out->flag_values, &p->out->flag_value_count, sizeof given, &given) < 0)
@@ -323,14 +324,14 @@ static int parse_long(struct parser *p, const char *arg)
 		return -1;
 	/* A boolean keeps any "=true"/"=false" as given: the builder reads it. */
 	if (!flag->takes_value)
-		return 0;
+		return take_value(p, flag, list, value ? value : "true");
 	if (!value) {
 		if (!(value = take_next_argument(p)))
 			return fail(p, "--%s needs a value", flag->long_name);
 		if (push_word(p, list, value) < 0)
 			return -1;
 	}
-	return take_value(p, flag, value);
+	return take_value(p, flag, list, value);
 }
 
 /* Re-spells one flag of a cluster like "-qnns" as a word of its own ("-q", "-nns"). */
@@ -360,6 +361,8 @@ static int parse_short_cluster(struct parser *p, const char *arg)
 		cluster_list = list;
 		if (flag->takes_value)
 			break;
+		if (take_value(p, flag, list, "true") < 0)
+			return -1;
 	}
 	struct word_list *list = cluster_list;
 	if (!mixed && push_word(p, list, arg) < 0)
@@ -381,7 +384,7 @@ static int parse_short_cluster(struct parser *p, const char *arg)
 		if (push_word(p, list, value) < 0)
 			return -1;
 	}
-	return take_value(p, flag, value);
+	return take_value(p, flag, list, value);
 }
 
 static int parse_positional(struct parser *p, const char *arg)

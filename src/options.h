@@ -26,10 +26,11 @@ struct target {
 	bool latest_given;  /* build: the user asked for NAME:latest (or NAME without a tag) */
 };
 
-/* The value a builder flag was given on the command line. */
+/* The value a builder flag was given on the command line ("true" for a boolean given bare). */
 struct flag_value {
 	const struct flag_spec *flag;
 	const char *value;
+	bool global;
 };
 
 struct options {
@@ -48,7 +49,7 @@ struct options {
 	size_t target_count;
 	char **owned;                 /* words made by splitting mixed short-flag clusters */
 	size_t owned_count;
-	struct flag_value *flag_values; /* the builder flags that took a value, in the given order */
+	struct flag_value *flag_values; /* every builder flag given, in the given order */
 	size_t flag_value_count;
 };
 

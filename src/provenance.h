@@ -33,9 +33,9 @@ struct record {
  * (each when set and absolute). Malloc'd; NULL when none is set (or memory ran out). */
 char *provenance_state_directory(env_lookup getenv_fn);
 
-/* A text naming one image store: the builder's NAME, the WORD_COUNT global flags it is run with,
- * and the values of the environment variables STORE_ENVIRONMENT (NULL-terminated) that choose the
- * store. Malloc'd, or NULL when memory ran out. */
+/* A text naming one image store: the builder's NAME, the WORD_COUNT global flags it is run with (as
+ * "FLAG=VALUE", however spelled), and the values of the environment variables STORE_ENVIRONMENT
+ * (NULL-terminated) that choose the store. Malloc'd, or NULL when memory ran out. */
 char *provenance_store_key(const char *name, const char *const *words, size_t word_count,
 			   const char *const *store_environment, env_lookup getenv_fn);
 

@@ -110,6 +110,8 @@ static int plan_one(struct prune_plan *plan, const struct listing *listing, cons
 {
 	if (is_in_use(image, request))
 		return keep(plan, image, KEEP_IN_USE, NULL);
+	if (request->use_needs_inspection && !image->inspected)
+		return keep(plan, image, KEEP_USE_UNKNOWN, NULL);
 	bool shared = is_shared(image, request->repository);
 	if (!shared && request->removal_takes_untagged_base) {
 		const struct image *base = find_base(listing, image);

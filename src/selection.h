@@ -26,6 +26,7 @@ enum keep_reason {
 	KEEP_IN_USE,         /* a container or pod uses it */
 	KEEP_BASE_WOULD_GO,  /* the builder would also remove BASE, the untagged image it was built FROM */
 	KEEP_BASE_UNKNOWN,   /* the builder removes untagged bases along, and which is its base is unknown */
+	KEEP_USE_UNKNOWN,    /* whether a pod uses it cannot be told: it was not inspected */
 };
 
 struct prune_action {
@@ -61,6 +62,8 @@ struct selection_request {
 	/* The builder removes an image's untagged parents along with it (buildah): an image whose base
 	 * is untagged, or cannot be told, is kept. */
 	bool removal_takes_untagged_base;
+	/* USE names images by digests only an inspection tells: an image not inspected is kept. */
+	bool use_needs_inspection;
 	/* kimb's record of its builds: the intermediate images it holds for a removed image are removed
 	 * by name after it. NULL: none are (the builder removes them itself, or they are not known). */
 	const struct record *built;

@@ -163,6 +163,13 @@ static int read_container_array(const char *text, size_t length, const char *key
 
 int use_read_buildah_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err)
 {
+	/* buildah 1.28 prints null, not [], when there is no container. */
+	static const char none[] = "null";
+	size_t trimmed = length;
+	while (trimmed > 0 && (text[trimmed - 1] == '\n' || text[trimmed - 1] == ' '))
+		trimmed--;
+	if (trimmed == sizeof none - 1 && memcmp(text, none, trimmed) == 0)
+		return 0;
 	return read_container_array(text, length, "imageid", add_container_image_id, use, err);
 }
 

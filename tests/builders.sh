@@ -969,7 +969,8 @@ $R p1 $prior"
 
 	# A nameless image makes kimb read labels. nerdctl cannot inspect some images: one whose
 	# inspection fails keeps no label, so it stays, even kimb's own (built, then built again with
-	# its tags), and the named prior image still goes.
+	# its tags). In k8s.io, where pods name images by the config digest only the inspection tells,
+	# the named prior image stays too: whether a pod runs it cannot be told.
 	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
 	nameless=$(nerdctl_id "$R:$commit" k8s.io)
@@ -979,15 +980,19 @@ $R p1 $prior"
 	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
 	assert_status 0
 	assert_stderr_has "the images asked about are kept"
+	assert_stderr_has "kept $prior ($R:p1): nerdctl could not inspect it, so whether a pod uses it cannot be told"
 	nerdctl_calls | grep -q "'inspect'" || fail "fail-inspect: no inspection: $(nerdctl_calls)"
+	! nerdctl_calls | grep -q "'rmi'" || fail "fail-inspect: a removal: $(nerdctl_calls)"
 	new=$(nerdctl_id "$R:$commit" k8s.io)
 	if [ -z "$nameless" ] || [ "$nameless" = "$new" ]; then
 		fail "the builds made no two images: $nameless $new"
 	fi
 	assert_nerdctl_rows "$R latest $new
 $R $commit $new
+$R p1 $prior
 <none> <none> $new
-<none> <none> $nameless" k8s.io
+<none> <none> $nameless
+<none> <none> $prior" k8s.io
 }
 
 test_nerdctl_failed_build_and_removal()

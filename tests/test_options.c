@@ -390,6 +390,29 @@ START_TEST(builder_option_is_consumed_by_the_parser)
 }
 END_TEST
 
+/* Every builder flag given is recorded with its value, globals marked, in the given order: the
+ * store a run reaches is named by them, however they are spelled. */
+START_TEST(flag_values_are_recorded_in_every_spelling)
+{
+	ck_assert_int_eq(PARSE_FOR("nerdctl", "-n", "k8s.io", "--namespace=x", "--debug", "-t", "app", "-qf", "F", "."), 0);
+	ck_assert_uint_eq(parsed.flag_value_count, 6);
+	ck_assert_str_eq(parsed.flag_values[0].flag->long_name, "n");
+	ck_assert_str_eq(parsed.flag_values[0].value, "k8s.io");
+	ck_assert(parsed.flag_values[0].global);
+	ck_assert_str_eq(parsed.flag_values[1].value, "x");
+	ck_assert_str_eq(parsed.flag_values[2].flag->long_name, "debug");
+	ck_assert_str_eq(parsed.flag_values[2].value, "true");
+	ck_assert(!parsed.flag_values[3].global);
+	ck_assert_str_eq(parsed.flag_values[4].flag->long_name, "quiet");
+	ck_assert_str_eq(parsed.flag_values[5].value, "F");
+	static const char *const namespace[] = {"namespace", "n", NULL};
+	ck_assert_str_eq(options_flag_value(&parsed, namespace), "x");
+	ck_assert_str_eq(builder_global_flag_name(builder_find("nerdctl"), "n"), "namespace");
+	ck_assert_str_eq(builder_global_flag_name(builder_find("nerdctl"), "H"), "address");
+	ck_assert_str_eq(builder_global_flag_name(builder_find("podman"), "root"), "root");
+}
+END_TEST
+
 /* podman and buildah put a short name under localhost/, as their own listings show it. */
 START_TEST(short_names_are_qualified_as_the_builder_does)
 {
@@ -447,6 +470,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, unknown_builder_is_a_usage_error);
 	tcase_add_test(tc, builder_option_is_consumed_by_the_parser);
 	tcase_add_test(tc, short_names_are_qualified_as_the_builder_does);
+	tcase_add_test(tc, flag_values_are_recorded_in_every_spelling);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -422,6 +422,23 @@ START_TEST(the_new_tag_on_another_image_than_the_build_made_plans_nothing)
 }
 END_TEST
 
+/* Where pods name images by a digest only the inspection tells, an image not inspected stays. */
+START_TEST(an_image_not_inspected_stays_when_pods_need_its_digest)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	struct image *inspected = add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
+	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|older", NULL);
+	inspected->inspected = true;
+	struct selection_request request = {
+		.repository = R, .new_tag = "new", .time_format = "%Y", .use = &use, .use_needs_inspection = true};
+	ck_assert_int_eq(selection_plan(&listing, &request, &plan, &outcome), 0);
+	ck_assert_uint_eq(plan.count, 2);
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+	ck_assert(plan_has(ACTION_KEEP, "ccc"));
+	ck_assert_int_eq(plan.actions[1].reason, KEEP_USE_UNKNOWN);
+}
+END_TEST
+
 static void set_base(struct image *image, bool known, char *digest)
 {
 	image->base_known = known;
@@ -591,6 +608,7 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, an_image_in_use_by_a_container_or_pod_is_untouched);
 	tcase_add_test(tc, the_new_tag_on_another_image_than_the_build_made_plans_nothing);
 	tcase_add_test(tc, an_untagged_base_would_go_along_so_the_image_stays);
+	tcase_add_test(tc, an_image_not_inspected_stays_when_pods_need_its_digest);
 	tcase_add_test(tc, the_intermediates_of_a_removed_build_go_after_it);
 	tcase_add_test(tc, an_intermediate_with_another_child_stays);
 	tcase_add_test(tc, intermediates_need_the_record_and_known_parents);

@@ -89,6 +89,9 @@ START_TEST(test_buildah_containers)
 	NO_REFERENCES();
 	read_ok(use_read_buildah_containers, "[]");
 	DIGESTS(HEX_A, HEX_B);
+	/* buildah 1.28 with no container at all. */
+	read_ok(use_read_buildah_containers, "null\n");
+	DIGESTS(HEX_A, HEX_B);
 }
 END_TEST
 
