@@ -418,6 +418,7 @@ static const struct builder builders[] = {
 		.read_inspection = listing_read_docker_inspection,
 		.inspect_all = true,
 		.remove_command = docker_remove_command,
+		.keeps_parents = true,
 		.container_ids_command = docker_container_ids_command,
 		.containers_command = docker_containers_command,
 		.read_containers = use_read_docker_containers,

@@ -65,6 +65,8 @@ struct builder {
 	/* Removing an image also removes its untagged parents, and there is no --no-prune (buildah):
 	 * its output names every image removed. */
 	bool removal_takes_untagged_parents;
+	/* Refuses to remove an image another image is built on (docker's legacy builder's parents). */
+	bool keeps_parents;
 	/* Which images containers use, where the listing does not count them: CONTAINERS_COMMAND read
 	 * with READ_CONTAINERS; or, with CONTAINER_IDS_COMMAND (docker), the IDs it lists, then
 	 * CONTAINERS_COMMAND followed by them. NULL for kim and podman. */

@@ -366,6 +366,21 @@ const struct image *listing_find_tagged(const struct listing *listing, const cha
 	return NULL;
 }
 
+bool listing_built_on(const struct listing *listing, const struct image *image, const struct image **on)
+{
+	*on = NULL;
+	if (image->parent_known) {
+		*on = image->parent ? listing_find(listing, image->parent) : NULL;
+		return true;
+	}
+	if (!image->base_known)
+		return false;
+	for (size_t i = 0; image->base_digest && i < listing->count && !*on; i++)
+		if (listing_image_has_digest(&listing->images[i], image->base_digest))
+			*on = &listing->images[i];
+	return true;
+}
+
 bool listing_image_is_tagged(const struct image *image)
 {
 	for (size_t i = 0; i < image->name_count; i++)

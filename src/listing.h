@@ -84,6 +84,11 @@ const struct image *listing_find(const struct listing *listing, const char *id);
 /* The image of LISTING tagged REPOSITORY:TAG (REPOSITORY normalized), or NULL. */
 const struct image *listing_find_tagged(const struct listing *listing, const char *repository, const char *tag);
 
+/* Whether LISTING tells which image IMAGE was built on: its parent (podman, docker), or the image
+ * whose digest its base annotation names (buildah). *ON is that image, or NULL when it has none or
+ * the listing does not hold it. */
+bool listing_built_on(const struct listing *listing, const struct image *image, const struct image **on);
+
 /* True when DIGEST (64 hex) is IMAGE's ID or one of its digests. */
 bool listing_image_has_digest(const struct image *image, const char *digest);
 

@@ -513,16 +513,21 @@ static int list_images(struct run *run)
 	return status;
 }
 
-/* Whether IMAGE needs the builder's inspection before planning; and after a first plan, when
- * CANDIDATE (about to be removed), whether its base or config digest matters. */
-static bool wants_inspection(const struct run *run, const struct image *image, bool candidate, bool pods)
+/* Whether IMAGE, LISTED under a repository kimb prunes, needs the builder's inspection: before
+ * planning, the nameless ones (their labels), every one where parents matter (docker) and, where a
+ * removal takes the untagged images an image was built on along (buildah), the listed ones (their
+ * bases); for the CANDIDATES of a plan, the listed ones where pods name images by a config digest
+ * only the inspection tells (nerdctl). */
+static bool wants_inspection(const struct run *run, const struct image *image, bool listed, bool candidates,
+			     bool pods)
 {
 	const struct builder *builder = run->builder;
 	if (!builder->inspect_command || image->inspected)
 		return false;
-	if (!candidate)
-		return builder->inspect_all || listing_image_is_nameless(image);
-	return builder->removal_takes_untagged_parents || pods;
+	if (candidates)
+		return listed && pods;
+	return builder->inspect_all || listing_image_is_nameless(image) ||
+	       (listed && builder->removal_takes_untagged_parents);
 }
 
 /* Inspects, in batches, the images of the listing that WANTED marks. An inspection that fails leaves
@@ -582,9 +587,9 @@ static int inspect(struct run *run, bool candidates, bool pods)
 		/* Every image listed under a repository kimb prunes may be removed, whatever the first
 		 * plan made of it. */
 		bool listed = false;
-		for (size_t r = 0; candidates && r < run->repository_count && !listed; r++)
+		for (size_t r = 0; r < run->repository_count && !listed; r++)
 			listed = selection_is_listed_under(image, run->repositories[r].target->repository);
-		wanted[i] = (!candidates || listed) && wants_inspection(run, image, candidates, pods);
+		wanted[i] = wants_inspection(run, image, listed, candidates, pods);
 		any |= wanted[i];
 	}
 	int status = any ? inspect_images(run, wanted) : STATUS_OK;
@@ -752,10 +757,11 @@ static int plan(struct run *run, bool final, bool pods)
 			.untag_before_remove = builder->removes_single_named_only,
 			.use = final ? &run->use : NULL,
 			.removal_takes_untagged_base = final && builder->removal_takes_untagged_parents,
+			.keep_parents = builder->keeps_parents,
 			/* nerdctl's listing names images by manifest, pods by config digest: only the
 			 * inspection tells the config digest of an image to be removed. */
 			.use_needs_inspection = final && pods && builder->inspect_command,
-			.built = builder->removal_takes_untagged_parents ? NULL : &repository->record,
+			.built = &repository->record,
 		};
 		enum selection_outcome outcome;
 		prune_plan_free(&repository->plan);
@@ -822,6 +828,10 @@ static void say_kept(const struct prune_action *action, const char *names, const
 		report_names(action->base, base, sizeof base);
 		report_say("kept %s (%s): %s would also remove %s (%s), the untagged image it was built from",
 			   action->target, names, builder, action->base->id, base);
+		break;
+	case KEEP_HAS_CHILDREN:
+		report_say("kept %s (%s): another image is built on it, and %s keeps the images others are built on",
+			   action->target, names, builder);
 		break;
 	case KEEP_USE_UNKNOWN:
 		report_say("kept %s (%s): %s could not inspect it, so whether a pod uses it cannot be told",

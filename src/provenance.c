@@ -453,8 +453,8 @@ int provenance_intermediates(const struct listing *listing, const char *id, char
 	bool complete = false;
 	int status = 0;
 	/* A chain longer than the listing is a cycle, which no store should show: nothing is taken. */
-	for (size_t steps = 0; image && image->parent_known && steps < listing->count; steps++) {
-		const struct image *parent = image->parent ? listing_find(listing, image->parent) : NULL;
+	const struct image *parent;
+	for (size_t steps = 0; image && listing_built_on(listing, image, &parent) && steps < listing->count; steps++) {
 		if (!parent || listing_image_is_tagged(parent)) {
 			complete = true;
 			break;

@@ -74,10 +74,10 @@ bool provenance_label_names(const char *label, const char *repository);
  * out. */
 int provenance_attribute(struct listing *listing, const struct record *record, bool label_required);
 
-/* The intermediate images of the build that made ID, listed right after it: its untagged ancestors
- * in LISTING up to the first tagged one (the image the build started FROM), child first, into *OUT
- * (malloc'd copies). None when the listing does not know every parent on the way. Returns 0, or -1
- * when memory ran out. */
+/* The intermediate images of the build that made ID, listed right after it: the untagged images in
+ * LISTING it was built on (see listing_built_on), up to the first tagged one (the image the build
+ * started FROM), child first, into *OUT (malloc'd copies). None when the listing does not tell
+ * every step of the way. Returns 0, or -1 when memory ran out. */
 int provenance_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count);
 
 #endif

@@ -91,13 +91,48 @@ static bool is_in_use(const struct image *image, const struct selection_request 
 	return image->containers > 0 || (request->use && use_covers(request->use, image));
 }
 
-/* The image of LISTING that IMAGE was built FROM, by its manifest digest, or NULL. */
-static const struct image *find_base(const struct listing *listing, const struct image *image)
+static bool is_intermediate_of(const struct built_image *built, const struct image *image)
 {
-	for (size_t i = 0; image->base_digest && i < listing->count; i++)
-		if (listing_image_has_digest(&listing->images[i], image->base_digest))
-			return &listing->images[i];
-	return NULL;
+	for (size_t i = 0; built && i < built->intermediate_count; i++)
+		if (strcmp(built->intermediates[i], image->id) == 0)
+			return true;
+	return false;
+}
+
+/* Where the builder removes the untagged images an image was built on along with it: whether that
+ * takes only the intermediate images of IMAGE's own build, as the record holds them, down to a
+ * tagged image, or to none. Otherwise *REASON says why not, and *BASE names the image that would
+ * go for KEEP_BASE_WOULD_GO. */
+static bool takes_only_its_own(const struct listing *listing, const struct image *image,
+			       const struct selection_request *request, enum keep_reason *reason,
+			       const struct image **base)
+{
+	const struct built_image *built = request->built ? record_find(request->built, image->id) : NULL;
+	const struct image *step = image;
+	for (size_t steps = 0; steps <= listing->count; steps++) {
+		if (!listing_built_on(listing, step, base)) {
+			*reason = KEEP_BASE_UNKNOWN;
+			return false;
+		}
+		if (!*base || listing_image_is_tagged(*base))
+			return true;
+		if (!is_intermediate_of(built, *base)) {
+			*reason = KEEP_BASE_WOULD_GO;
+			return false;
+		}
+		step = *base;
+	}
+	*reason = KEEP_BASE_UNKNOWN; /* a cycle, which no store shows */
+	return false;
+}
+
+/* True when LISTING shows an image built on IMAGE. */
+static bool has_children(const struct listing *listing, const struct image *image)
+{
+	for (size_t i = 0; i < listing->count; i++)
+		if (listing->images[i].parent && strcmp(listing->images[i].parent, image->id) == 0)
+			return true;
+	return false;
 }
 
 /* An image shared with another repository keeps its image and its other names: only its tags of
@@ -112,14 +147,13 @@ static int plan_one(struct prune_plan *plan, const struct listing *listing, cons
 		return keep(plan, image, KEEP_IN_USE, NULL);
 	if (request->use_needs_inspection && !image->inspected)
 		return keep(plan, image, KEEP_USE_UNKNOWN, NULL);
+	if (request->keep_parents && has_children(listing, image))
+		return keep(plan, image, KEEP_HAS_CHILDREN, NULL);
 	bool shared = is_shared(image, request->repository);
-	if (!shared && request->removal_takes_untagged_base) {
-		const struct image *base = find_base(listing, image);
-		if (!image->base_known)
-			return keep(plan, image, KEEP_BASE_UNKNOWN, NULL);
-		if (base && !listing_image_is_tagged(base))
-			return keep(plan, image, KEEP_BASE_WOULD_GO, base);
-	}
+	enum keep_reason reason;
+	const struct image *base;
+	if (!shared && request->removal_takes_untagged_base && !takes_only_its_own(listing, image, request, &reason, &base))
+		return keep(plan, image, reason, reason == KEEP_BASE_WOULD_GO ? base : NULL);
 	size_t records_left = 0;
 	for (size_t i = 0; i < image->name_count; i++)
 		records_left += image->names[i].tag || !image->names[i].repository;
@@ -173,7 +207,8 @@ static bool parents_are_known(const struct listing *listing)
 static int plan_intermediates(struct prune_plan *plan, const struct listing *listing,
 			      const struct selection_request *request)
 {
-	if (!request->built || !parents_are_known(listing))
+	/* Where removing an image takes its untagged bases along, they are not removed by name. */
+	if (!request->built || request->removal_takes_untagged_base || !parents_are_known(listing))
 		return 0;
 	for (bool added = true; added;) {
 		added = false;

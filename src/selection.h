@@ -27,6 +27,7 @@ enum keep_reason {
 	KEEP_BASE_WOULD_GO,  /* the builder would also remove BASE, the untagged image it was built FROM */
 	KEEP_BASE_UNKNOWN,   /* the builder removes untagged bases along, and which is its base is unknown */
 	KEEP_USE_UNKNOWN,    /* whether a pod uses it cannot be told: it was not inspected */
+	KEEP_HAS_CHILDREN,   /* another image is built on it, and the builder keeps an image's parents */
 };
 
 struct prune_action {
@@ -59,13 +60,16 @@ struct selection_request {
 	const char *time_format;  /* reads recency from tags when the listing has no creation times */
 	bool untag_before_remove; /* the builder removes by ID only images with one name left */
 	const struct image_use *use; /* what containers and pods use beyond the listing's counts, or NULL */
-	/* The builder removes an image's untagged parents along with it (buildah): an image whose base
-	 * is untagged, or cannot be told, is kept. */
+	/* The builder removes an image's untagged parents along with it (buildah): an image built on an
+	 * untagged image that is not one of its build's intermediates, as BUILT holds them, or whose
+	 * base cannot be told, is kept. */
 	bool removal_takes_untagged_base;
+	/* The builder refuses to remove an image another one is built on: such an image is kept. */
+	bool keep_parents;
 	/* USE names images by digests only an inspection tells: an image not inspected is kept. */
 	bool use_needs_inspection;
 	/* kimb's record of its builds: the intermediate images it holds for a removed image are removed
-	 * by name after it. NULL: none are (the builder removes them itself, or they are not known). */
+	 * by name after it, or (REMOVAL_TAKES_UNTAGGED_BASE) left to the builder. NULL: none. */
 	const struct record *built;
 };
 

@@ -398,8 +398,9 @@ git_context()
 }
 
 # A wrapper around the builder under test, as KIMB_<BUILDER>: logs each call's arguments to
-# $CASE/calls (quoted as q quotes), and with "fail-list" fails the listing (`images`, `image ls`)
-# while passing everything else to the real program.
+# $CASE/calls (quoted as q quotes), and with "fail-list" fails the listing (`images`, `image ls`),
+# with "fail-rm" fails every removal (`rmi`, `image rm`), with "kill-rm" has every removal killed
+# by SIGKILL, while passing everything else to the real program.
 make_wrapper()
 {
 	real=$(program_of)
@@ -409,10 +410,12 @@ make_wrapper()
 line=
 previous=
 listing=
+removal=
 for word; do
 	line="\$line\${line:+ }'\$word'"
 	case \$previous/\$word in
 	*/images | image/ls | image/list) listing=1 ;;
+	*/rmi | image/rm) removal=1 ;;
 	esac
 	previous=\$word
 done
@@ -421,10 +424,86 @@ if [ -n "\$listing" ] && [ "$mode" = fail-list ]; then
 	echo "Error: the listing fails on purpose" >&2
 	exit 125
 fi
+if [ -n "\$removal" ] && [ "$mode" = fail-rm ]; then
+	echo "Error: the removal fails on purpose" >&2
+	exit 1
+fi
+if [ -n "\$removal" ] && [ "$mode" = kill-rm ]; then
+	kill -KILL \$\$
+fi
 exec "$real" "\$@"
 EOF
 	chmod +x "$CASE/wrapper" || exit 1
 	printf '%s\n' "$CASE/wrapper"
+}
+
+# build_plain ARGS...: a build by the builder under test itself, not through kimb.
+build_plain()
+{
+	if ! "$(program_of)" build -q "$@" >"$CASE/plain-build.log" 2>&1; then
+		fail "$BUILDER build $*: $(cat "$CASE/plain-build.log")"
+		return 1
+	fi
+}
+
+# How many images the builder under test holds, intermediate ones included.
+image_count()
+{
+	case $BUILDER in
+	docker) "$DOCKER_CLIENT" image ls --all --quiet --no-trunc ;;
+	*) "$BUILDER" images --all --quiet --no-trunc ;;
+	esac | sort -u | awk 'END { print NR }'
+}
+
+# A context DIR (under work) whose Dockerfile is FROM $1 and copies the file DIR/x (content $2).
+context_from()
+{
+	mkdir -p "$CASE/work/$3" || exit 1
+	printf 'FROM %s\nCOPY x /x\n' "$1" >"$CASE/work/$3/Dockerfile" || exit 1
+	printf '%s\n' "$2" >"$CASE/work/$3/x" || exit 1
+}
+
+# Imports localhost/sleeper: an image holding only /sleeper, a static program that sleeps 60 s, so
+# that a build can RUN it and last; and makes the context slow, which does.
+make_slow_context()
+{
+	mkdir -p "$CASE/sleeper/root" "$CASE/work/slow" || exit 1
+	printf '#include <unistd.h>\nint main(void) { sleep(60); return 0; }\n' >"$CASE/sleeper/sleeper.c"
+	if ! cc -static -O2 -o "$CASE/sleeper/root/sleeper" "$CASE/sleeper/sleeper.c" >"$CASE/sleeper/log" 2>&1; then
+		fail "cannot build the sleeper: $(cat "$CASE/sleeper/log")"
+		return 1
+	fi
+	case $BUILDER in
+	docker) importer=$DOCKER_CLIENT ;;
+	*) importer=podman ;;
+	esac
+	if ! tar -C "$CASE/sleeper/root" -c . | "$importer" import - localhost/sleeper >"$CASE/sleeper/log" 2>&1; then
+		fail "cannot import the sleeper: $(cat "$CASE/sleeper/log")"
+		return 1
+	fi
+	printf 'FROM localhost/sleeper\nRUN ["/sleeper"]\n' >"$CASE/work/slow/Dockerfile"
+}
+
+# Whether a sleeper of a slow build runs.
+sleeper_runs()
+{
+	pgrep -x sleeper >/dev/null 2>&1
+}
+
+# wait_until CONDITION...: runs CONDITION until it holds, at most 30 s. Fails when it never does.
+wait_until()
+{
+	tries=0
+	until "$@"; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 300 ] || return 1
+		sleep 0.1
+	done
+}
+
+sleeper_gone()
+{
+	! sleeper_runs
 }
 
 builder_env()
@@ -1044,6 +1123,156 @@ $R $tag $new" ns1
 	assert_printed two "$R" "$OTHER"
 	assert_build_call "$(q -H unix:///run/containerd/containerd.sock --namespace=ns2 build -t "$R" -t "$OTHER:v1" \
 		--tag "$R:$tag" --tag "$OTHER:$tag" --tag "$OTHER:latest" -- ctx)" "kimb.repositories=$R,$OTHER"
+}
+
+# Issue 6, 1: another repository's images built FROM kimb's inherit its kimb.repositories label;
+# they are not kimb's, and never removed with its repository.
+each_images_built_from_kimbs_are_not_its_own()
+{
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	context_from "$R:latest" "round 1" child
+	build_plain -t "$OTHER" "$CASE/work/child" || return
+	old_child=$(id_named "$OTHER:latest")
+	printf 'round 2\n' >"$CASE/work/child/x"
+	build_plain -t "$OTHER" "$CASE/work/child" || return
+	child=$(id_named "$OTHER:latest")
+	if [ -z "$old_child" ] || [ "$old_child" = "$child" ]; then
+		fail "the child builds made no two images: $old_child $child"
+	fi
+	change_context two
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	image_exists "$old_child" || fail "$OTHER's old image $old_child, built FROM $R's, is gone"
+	image_exists "$child" || fail "$OTHER's image $child is gone"
+	assert_stderr_lacks "$old_child"
+}
+
+# Issue 6, 2: removing R's old image takes no image of another repository with it: an old, untagged
+# base it was built FROM stays. buildah, which would take the base along, keeps R's old image.
+each_untagged_parents_of_other_repositories_stay()
+{
+	context_from scratch "base 1" base
+	build_plain -t localhost/base "$CASE/work/base" || return
+	old_base=$(id_named localhost/base:latest)
+	context_from localhost/base:latest "app 1" app
+	run_kimb --time-format=one.%s -t "$R" app
+	assert_status 0
+	old_app=$(id_named "$R:latest")
+	printf 'base 2\n' >"$CASE/work/base/x"
+	build_plain -t localhost/base "$CASE/work/base" || return
+	printf 'app 2\n' >"$CASE/work/app/x"
+	run_kimb --time-format=two.%s -t "$R" app
+	assert_status 0
+	image_exists "$old_base" || fail "the old base image $old_base went with $R's old image"
+	assert_stderr_lacks "removed $old_base"
+	case $BUILDER in
+	buildah)
+		image_exists "$old_app" || fail "$R's old image $old_app went, and with it its base"
+		assert_stderr_has "kept $old_app ($R:"
+		assert_stderr_has "buildah would also remove $old_base"
+		;;
+	*)
+		! image_exists "$old_app" || fail "$R's old image $old_app is still there"
+		assert_stderr_has "removed $old_app"
+		;;
+	esac
+}
+
+# Issue 6, 2: a build's intermediate images go with the image they were left for: repeated builds
+# of a Dockerfile of several steps leave a store of one size.
+each_repeated_builds_do_not_grow_the_store()
+{
+	printf 'FROM scratch\nCOPY x /x\nCOPY x /y\nCOPY x /z\n' >ctx/Dockerfile
+	layers=
+	# buildah keeps no intermediate images unless asked to.
+	[ "$BUILDER" != buildah ] || layers=--layers
+	counts=
+	for round in 1 2 3 4; do
+		change_context "round $round"
+		# shellcheck disable=SC2086 # $layers is one word or none
+		run_kimb $layers --time-format="r$round.%s" -t "$R" ctx
+		assert_status 0
+		counts="$counts $(image_count)"
+	done
+	# shellcheck disable=SC2086 # the counts are words meant to split
+	set -- $counts
+	if [ "$2" != "$3" ] || [ "$3" != "$4" ]; then
+		fail "the store grows: $counts images after each build"
+	fi
+	new=$(id_named "$R:latest")
+	assert_rows "$R latest $new
+$R $(tag_printed) $new"
+}
+
+# Issue 6, 3: an image in use, by a container of the builder's own or (podman, buildah) of the
+# other's, loses no tag, and kimb touches it with no call at all.
+each_image_in_use_keeps_all_its_tags()
+{
+	used=$(seed "$R:inuse1" "$R:inuse2")
+	case $BUILDER in
+	buildah) buildah from "$R:inuse1" >"$CASE/container" 2>&1 ;;
+	*) create_container "$R:inuse1" >"$CASE/container" 2>&1 ;;
+	esac || fail "cannot make a container: $(cat "$CASE/container")"
+	wrapper=$(make_wrapper)
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	new=$(id_named "$R:latest")
+	assert_rows "$R latest $new
+$R $(tag_printed) $new
+$R inuse1 $used
+$R inuse2 $used"
+	! grep -E "'(rmi|rm)'" "$CASE/calls" | grep -qF -e "$used" -e "$R:inuse" ||
+		fail "a call touched the image in use: $(cat "$CASE/calls")"
+}
+
+# Issue 6, 7: a removal the builder refuses, or that is killed, is a failure: exit 4, after the
+# other removals, the image named.
+each_refused_or_killed_removal_exits_4()
+{
+	for mode in fail-rm kill-rm; do
+		prior=$(seed "$R:$mode")
+		wrapper=$(make_wrapper "$mode")
+		run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" ctx
+		assert_status 4
+		assert_stderr_has "could not remove $prior ($R:$mode)"
+		assert_stderr_has "not every image selected could be removed"
+		[ "$mode" != kill-rm ] || assert_stderr_has "was killed by SIGKILL"
+		image_exists "$prior" || fail "$mode: the image $prior is gone"
+	done
+}
+
+# Issue 6, 8: SIGHUP (and SIGKILL, which kimb cannot catch) during a real build stops the build,
+# which then tags nothing.
+each_hangup_stops_the_build()
+{
+	make_slow_context || return
+	# What lets a RUN step run here: no cgroups for crun, no bridge for BuildKit.
+	isolation=
+	case $BUILDER in
+	podman | buildah) isolation=--isolation=chroot ;;
+	docker) isolation=--network=none ;;
+	esac
+	sleeper_gone || { fail "a sleeper runs before the test"; return; }
+	for signal in HUP KILL; do
+		# shellcheck disable=SC2086 # $isolation is one word or none
+		env --default-signal=HUP,INT,QUIT,TERM "$KIMB" --builder="$BUILDER" $isolation --time-format="$signal.%s" \
+			-t "$R" slow >"$CASE/stdout" 2>"$CASE/stderr" &
+		kimb_pid=$!
+		if ! wait_until sleeper_runs; then
+			fail "$signal: the slow build never ran: $(cat "$CASE/stderr")"
+			kill -KILL "$kimb_pid"
+			wait "$kimb_pid"
+			return
+		fi
+		kill -s "$signal" "$kimb_pid"
+		wait "$kimb_pid"
+		status=$?
+		[ "$signal" != HUP ] || assert_status 129
+		wait_until sleeper_gone || fail "SIG$signal: the build goes on without kimb"
+		! image_exists "$R:latest" || fail "SIG$signal: the build tagged $R:latest after kimb was gone"
+		assert_stdout
+	done
 }
 
 # --- auto: which builder a PATH with only some of them gives ---------------------------------

@@ -439,8 +439,33 @@ START_TEST(an_image_not_inspected_stays_when_pods_need_its_digest)
 }
 END_TEST
 
+/* docker refuses to remove an image another one is built on: kimb keeps it instead of failing. */
+START_TEST(an_image_others_are_built_on_stays_where_the_builder_keeps_parents)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
+	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|older", NULL);
+	struct image *child = add_image("ddd", "localhost/other|localhost/other|latest", NULL);
+	child->parent = (char *)"bbb";
+	struct selection_request request = {.repository = R, .new_tag = "new", .time_format = "%Y", .keep_parents = true};
+	ck_assert_int_eq(selection_plan(&listing, &request, &plan, &outcome), 0);
+	ck_assert_uint_eq(plan.count, 2);
+	ck_assert(plan_has(ACTION_KEEP, "bbb"));
+	ck_assert_int_eq(plan.actions[0].reason, KEEP_HAS_CHILDREN);
+	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
+	/* Elsewhere the image goes: its child keeps its layers. */
+	request.keep_parents = false;
+	prune_plan_free(&plan);
+	ck_assert_int_eq(selection_plan(&listing, &request, &plan, &outcome), 0);
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+	child->parent = NULL;
+}
+END_TEST
+
+/* As buildah's inspection tells it: no parent, a base by its manifest digest. */
 static void set_base(struct image *image, bool known, char *digest)
 {
+	image->parent_known = false;
 	image->base_known = known;
 	image->base_digest = digest;
 }
@@ -496,6 +521,37 @@ static void record_build(char *id, char **intermediates, size_t count)
 	}
 	ck_assert_int_eq(record_add(&record, id, intermediates, count), 0);
 }
+
+/* buildah --layers: each step's image is the next one's base. Removing the last takes the untagged
+ * steps along: allowed when they are its build's own intermediates, as the record holds them. */
+START_TEST(a_builds_own_untagged_bases_may_go_along)
+{
+	add_image("1new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	struct image *old = add_image("2old", "localhost/whoami/web|localhost/whoami/web|old", NULL);
+	struct image *i2 = add_image("3i2", "||", NULL);
+	struct image *i1 = add_image("4i1", "||", NULL);
+	char *digests[] = {"i2m", "i1m"};
+	i2->digests = &digests[0];
+	i2->digest_count = 1;
+	i1->digests = &digests[1];
+	i1->digest_count = 1;
+	set_base(old, true, "i2m");
+	set_base(i2, true, "i1m");
+	set_base(i1, true, NULL);
+	set_base(&images[0], true, NULL);
+	takes_untagged_base = true;
+	plan_for(R, "new", 0);
+	ck_assert(plan_has(ACTION_KEEP, "2old"));
+	ck_assert_int_eq(plan.actions[0].reason, KEEP_BASE_WOULD_GO);
+	ck_assert_ptr_eq(plan.actions[0].base, i2);
+	char *chain[] = {"3i2", "4i1"};
+	record_build("2old", chain, 2);
+	plan_for(R, "new", 0);
+	/* One removal: the builder takes the intermediates along, not kimb by name. */
+	ck_assert_uint_eq(plan.count, 1);
+	ck_assert(plan_has(ACTION_REMOVE, "2old"));
+}
+END_TEST
 
 /* Intermediates go after the image their build left, each once nothing else is built on it. */
 START_TEST(the_intermediates_of_a_removed_build_go_after_it)
@@ -608,7 +664,9 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, an_image_in_use_by_a_container_or_pod_is_untouched);
 	tcase_add_test(tc, the_new_tag_on_another_image_than_the_build_made_plans_nothing);
 	tcase_add_test(tc, an_untagged_base_would_go_along_so_the_image_stays);
+	tcase_add_test(tc, a_builds_own_untagged_bases_may_go_along);
 	tcase_add_test(tc, an_image_not_inspected_stays_when_pods_need_its_digest);
+	tcase_add_test(tc, an_image_others_are_built_on_stays_where_the_builder_keeps_parents);
 	tcase_add_test(tc, the_intermediates_of_a_removed_build_go_after_it);
 	tcase_add_test(tc, an_intermediate_with_another_child_stays);
 	tcase_add_test(tc, intermediates_need_the_record_and_known_parents);
