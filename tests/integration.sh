@@ -1102,10 +1102,12 @@ test_lock_wait_ends_at_the_timeout()
 	start_blocked build --time-format=held.%s -t "$R" ctx || return
 	holder=$kimb_pid
 	for limit in --lock-timeout=0.3 KIMB_LOCK_TIMEOUT=0.3; do
+		# Bounded, so that a kimb that waits forever fails the test instead of hanging it.
 		case $limit in
-		--*) run "$KIMB" "$limit" -t "$R" ctx ;;
-		*) run env "$limit" "$KIMB" -t "$R" ctx ;;
+		--*) "$KIMB" "$limit" -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" & ;;
+		*) env "$limit" "$KIMB" -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" & ;;
 		esac
+		wait_bounded $!
 		assert_status 5
 		assert_stdout
 		assert_stderr_has "waiting for process"
@@ -1159,6 +1161,8 @@ test_lock_files_shared_between_users()
 		return
 	fi
 	protected=$(cat /proc/sys/fs/protected_regular)
+	# Put back however the test ends.
+	trap 'printf "%s\n" "$protected" >/proc/sys/fs/protected_regular' EXIT
 	# The case's own directories must be reachable for nobody.
 	chmod 755 "$CASE" "$CASE/work" "$CASE/work/ctx"
 	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
