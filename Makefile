@@ -46,6 +46,7 @@ check-unit: $(BUILD)/check_kimb
 check: check-unit kimb
 	./tests/integration.sh $(BUILD)/kimb
 	./tests/builders.sh $(BUILD)/kimb
+	./tests/kubectl_stub_check.sh
 	$(MAKE) sanitize valgrind fuzz lint
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report
@@ -100,7 +101,7 @@ lint:
 	for file in src/*.c; do \
 		$(CC) $(KIMB_CFLAGS) -fanalyzer -c -o /dev/null $$file || exit 1; \
 	done
-	shellcheck $(SHELL_SCRIPTS)
+	shellcheck -x $(SHELL_SCRIPTS)
 
 bench: kimb
 	./scripts/bench.sh ./kimb

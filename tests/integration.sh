@@ -1004,6 +1004,7 @@ test_every_stopping_signal_at_every_phase()
 	ulimit -c 0
 	for phase in build list rm; do
 		for signal in HUP INT QUIT TERM; do
+			# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
 			rm -rf "$KIM_STUB_DIR" "$KIMB_STATE_DIR" && mkdir "$KIM_STUB_DIR" || return
 			prior=$(id_of prior)
 			seed "$prior" "$R:p1"
@@ -1127,6 +1128,7 @@ test_planted_lock_files_are_refused()
 {
 	run_kimb --no-prune -t "$R" ctx
 	assert_status 0
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
 	lock=$(ls "$KIMB_LOCK_DIR"/localhost_whoami_web-*.lock)
 	[ -f "$lock" ] || { fail "no lock file"; return; }
 	printf 'secret\n' >"$CASE/secret"
@@ -1172,17 +1174,15 @@ test_lock_files_shared_between_users()
 	for setting in 0 1 2; do
 		printf '%s\n' "$setting" >/proc/sys/fs/protected_regular
 		rm -rf "$shared"
-		for first in root nobody; do
-			for who in $first $( [ "$first" = root ] && echo nobody || echo root); do
-				state=$CASE/state-$who
-				mkdir -p "$state" && chmod 777 "$state"
-				if [ "$who" = root ]; then
-					run env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$state" "$KIMB" prune "$R-$first"
-				else
-					run setpriv --reuid=nobody --regid=nogroup --clear-groups \
-						env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$state" HOME=/nonexistent \
-						"$KIMB" prune "$R-$first"
-				fi
+		for users in "root nobody" "nobody root"; do
+			first=${users%% *}
+			for who in $users; do
+				mkdir -p "$CASE/state-$who" && chmod 777 "$CASE/state-$who"
+				as=
+				[ "$who" = root ] || as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+				# shellcheck disable=SC2086 # $as is words or none
+				run $as env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$CASE/state-$who" HOME=/nonexistent \
+					"$KIMB" prune "$R-$first"
 				assert_status 0
 				assert_stderr_lacks "lock"
 			done

@@ -368,6 +368,22 @@ START_TEST(builder_choice_from_option_or_environment)
 }
 END_TEST
 
+/* Issue 6, 9: --builder in the value of a builder flag is that flag's value, read with the flags
+ * of the builder that is named where an option stands. */
+START_TEST(builder_choice_is_never_read_inside_a_value)
+{
+	ck_assert_str_eq(CHOOSE("--builder=kim", "-t", "app", "--build-arg", "--builder=docker", "ctx"), "kim");
+	ck_assert_str_eq(CHOOSE("--builder=kim", "--label", "--builder", "docker", "ctx"), "kim");
+	ck_assert_str_eq(CHOOSE("--builder=podman", "--build-arg=--builder=docker", "ctx"), "podman");
+	ck_assert_str_eq(CHOOSE("--time-format", "--builder=docker", "--builder=buildah", "ctx"), "buildah");
+	/* podman's --file takes a value; kim's --squash does not: which word is a value is the builder's. */
+	ck_assert_str_eq(CHOOSE("--builder=podman", "--squash-all", "--builder=buildah", "ctx"), "buildah");
+	set_environment("KIMB_BUILDER=kim", NULL);
+	ck_assert_str_eq(CHOOSE("-t", "app", "--build-arg", "--builder=docker", "ctx"), "kim");
+	ck_assert_str_eq(CHOOSE("prune", "--builder", "podman", "app"), "podman");
+}
+END_TEST
+
 START_TEST(unknown_builder_is_a_usage_error)
 {
 	ck_assert_ptr_null(CHOOSE("--builder=moby", "."));
@@ -467,6 +483,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, help_and_version_win);
 	tcase_add_test(tc, builder_choice_defaults_to_auto);
 	tcase_add_test(tc, builder_choice_from_option_or_environment);
+	tcase_add_test(tc, builder_choice_is_never_read_inside_a_value);
 	tcase_add_test(tc, unknown_builder_is_a_usage_error);
 	tcase_add_test(tc, builder_option_is_consumed_by_the_parser);
 	tcase_add_test(tc, short_names_are_qualified_as_the_builder_does);
