@@ -202,6 +202,18 @@ signal_number()
 	esac
 }
 
+# build_r WORD: kimb builds R with --time-format=WORD.%s and succeeds, printing R:TAG alone, TAG
+# made in a second of the run; $tag is TAG, $new the ID of the image it names.
+build_r()
+{
+	run_kimb --time-format="$1.%s" -t "$R" ctx
+	assert_status 0
+	tag=$(printed_tag)
+	assert_time_tag "$1" "$tag"
+	assert_stdout "$R:$tag"
+	new=$(id_listed "$R" "$tag")
+}
+
 # A usage error: exit 2, one line on stderr (mentioning $2 unless empty), nothing on stdout, no kim call.
 assert_usage_error()
 {
@@ -299,12 +311,8 @@ test_other_repositories_untouched()
 	seed "$sub" "$R/sub:v1" "$R/sub:latest"
 	seed "$registry" "localhost:5000/whoami/web:v1"
 	seed "$hub" "whoami/web:v1"
-	run_kimb --time-format=one.%s -t "$R" ctx
-	assert_status 0
-	one=$(printed_tag)
-	assert_time_tag one "$one"
-	assert_stdout "$R:$one"
-	new=$(id_listed "$R" "$one")
+	build_r one
+	one=$tag
 	assert_store "$R latest $new
 $R $one $new
 $R-admin v1 $admin
@@ -349,12 +357,8 @@ test_latest_elsewhere_and_new_image_kept()
 	seed "$prior" "$R:p1"
 	# Another build lands between kimb's build and its listing and takes latest.
 	printf '%s %s\n' "$elsewhere" "$R:latest" >"$KIM_STUB_DIR/race-tag"
-	run_kimb --time-format=one.%s -t "$R" ctx
-	assert_status 0
-	one=$(printed_tag)
-	assert_time_tag one "$one"
-	assert_stdout "$R:$one"
-	new=$(id_listed "$R" "$one")
+	build_r one
+	one=$tag
 	assert_store "$R latest $elsewhere
 $R x1 $elsewhere
 $R $one $new"
@@ -387,12 +391,8 @@ test_shared_image_only_untagged()
 {
 	shared=$(id_of shared)
 	seed "$shared" "$R:old" "$R:older" other/app:v1
-	run_kimb --time-format=one.%s -t "$R" ctx
-	assert_status 0
-	one=$(printed_tag)
-	assert_time_tag one "$one"
-	assert_stdout "$R:$one"
-	new=$(id_listed "$R" "$one")
+	build_r one
+	one=$tag
 	assert_store "$R latest $new
 $R $one $new
 other/app v1 $shared"
@@ -464,12 +464,8 @@ test_image_used_by_pod_kept_others_removed()
 	seed "$one" "$R:p1"
 	seed "$two" "$R:p2"
 	printf 'default web Running container app %s sha256:%s\n' "$R:v0" "$busy" >"$KUBECTL_STUB_DIR/pods"
-	run_kimb --time-format=new.%s -t "$R" ctx
-	assert_status 0
-	new_tag=$(printed_tag)
-	assert_time_tag new "$new_tag"
-	assert_stdout "$R:$new_tag"
-	new=$(id_listed "$R" "$new_tag")
+	build_r new
+	new_tag=$tag
 	assert_store "$R latest $new
 $R $new_tag $new
 $R a0 $busy"

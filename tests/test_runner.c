@@ -435,24 +435,35 @@ static void run_program(struct scenario_report *report, char *const argv[])
 	run_result_free(&result);
 }
 
-/* A sender process waits until the child says it runs, then signals this process, whose handler
- * must pass the signal on to the child. */
-static void signal_during_run(struct scenario_report *report, int signal_number)
+/* Starts a sender process that waits until a byte comes on the pipe READY (made here; the caller
+ * writes to READY[1], or has the child do it) and then sends SIGNAL_NUMBER to this process. Returns
+ * its pid, or -1. */
+static pid_t start_sender(int ready[2], int signal_number)
 {
-	int ready[2];
 	pid_t scenario = getpid();
 
-	REQUIRE(report, runner_install_signal_forwarding() == 0);
-	REQUIRE(report, hold_stdin_open() == 0);
-	REQUIRE(report, pipe(ready) == 0);
+	if (pipe(ready) == -1)
+		return -1;
 	pid_t sender = fork();
-	REQUIRE(report, sender != -1);
 	if (sender == 0) {
 		char byte;
 		(void)close(ready[1]);
 		_exit(read(ready[0], &byte, 1) == 1 && kill(scenario, signal_number) == 0 ? 0 : 1);
 	}
-	REQUIRE(report, close(ready[0]) == 0);
+	(void)close(ready[0]);
+	return sender;
+}
+
+/* A sender process waits until the child says it runs, then signals this process, whose handler
+ * must pass the signal on to the child. */
+static void signal_during_run(struct scenario_report *report, int signal_number)
+{
+	int ready[2];
+
+	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, hold_stdin_open() == 0);
+	pid_t sender = start_sender(ready, signal_number);
+	REQUIRE(report, sender != -1);
 	char ready_fd[16];
 	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 	report->interrupted_before = runner_interrupted();
@@ -530,20 +541,13 @@ END_TEST
 static void signal_reaches_whole_group(struct scenario_report *report, int signal_number)
 {
 	int ready[2], held[2];
-	pid_t scenario = getpid();
 	struct rlimit no_core = {0, 0};
 
 	REQUIRE(report, setrlimit(RLIMIT_CORE, &no_core) == 0); /* SIGQUIT would dump core */
 	REQUIRE(report, runner_install_signal_forwarding() == 0);
-	REQUIRE(report, pipe(ready) == 0 && pipe(held) == 0);
-	pid_t sender = fork();
+	REQUIRE(report, pipe(held) == 0);
+	pid_t sender = start_sender(ready, signal_number);
 	REQUIRE(report, sender != -1);
-	if (sender == 0) {
-		char byte;
-		(void)close(ready[1]);
-		_exit(read(ready[0], &byte, 1) == 1 && kill(scenario, signal_number) == 0 ? 0 : 1);
-	}
-	REQUIRE(report, close(ready[0]) == 0);
 	char ready_fd[16];
 	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 	/* The inner shell, run in the foreground, says it runs: the signal cannot come before it. */

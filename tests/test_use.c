@@ -31,30 +31,21 @@ static void read_ok(use_reader_fn *read, const char *text)
 	ck_assert_msg(read(text, strlen(text), &use, &err) == 0, "rejected: %s (line %zu)", err.message, err.line);
 }
 
-static void assert_digests(const char *const *expected)
+/* STRINGS (COUNT of them) are exactly EXPECTED, NULL-terminated, in order. */
+static void assert_strings(char *const *strings, size_t count, const char *const *expected)
 {
-	size_t count = 0;
-	while (expected[count])
-		count++;
-	ck_assert_uint_eq(use.digest_count, count);
+	size_t expected_count = 0;
+	while (expected[expected_count])
+		expected_count++;
+	ck_assert_uint_eq(count, expected_count);
 	for (size_t i = 0; i < count; i++)
-		ck_assert_str_eq(use.digests[i], expected[i]);
+		ck_assert_str_eq(strings[i], expected[i]);
 }
 
-static void assert_references(const char *const *expected)
-{
-	size_t count = 0;
-	while (expected[count])
-		count++;
-	ck_assert_uint_eq(use.reference_count, count);
-	for (size_t i = 0; i < count; i++)
-		ck_assert_str_eq(use.references[i], expected[i]);
-}
-
-#define DIGESTS(...) assert_digests((const char *const[]){__VA_ARGS__, NULL})
-#define NO_DIGESTS() assert_digests((const char *const[]){NULL})
-#define REFERENCES(...) assert_references((const char *const[]){__VA_ARGS__, NULL})
-#define NO_REFERENCES() assert_references((const char *const[]){NULL})
+#define DIGESTS(...) assert_strings(use.digests, use.digest_count, (const char *const[]){__VA_ARGS__, NULL})
+#define NO_DIGESTS() assert_strings(use.digests, use.digest_count, (const char *const[]){NULL})
+#define REFERENCES(...) assert_strings(use.references, use.reference_count, (const char *const[]){__VA_ARGS__, NULL})
+#define NO_REFERENCES() assert_strings(use.references, use.reference_count, (const char *const[]){NULL})
 
 /* As buildah 1.28.2 prints `buildah containers --all --json`: a working container and podman's. */
 static const char buildah_containers[] =

@@ -82,3 +82,17 @@ void fuzz_check_plans(const struct listing *listing, const uint8_t *data, size_t
 		}
 	}
 }
+
+int fuzz_listing(fuzz_listing_reader *read, const uint8_t *data, size_t size)
+{
+	struct listing listing;
+	struct listing_error error;
+	if (read((const char *)data, size, &listing, &error) != 0) {
+		FUZZ_ASSERT(listing.count == 0 && listing.images == NULL, "a rejected listing holds images");
+		FUZZ_ASSERT(strchr(error.message, '\n') == NULL, "a message of two lines");
+		return 0;
+	}
+	fuzz_check_plans(&listing, data, size);
+	listing_free(&listing);
+	return 0;
+}

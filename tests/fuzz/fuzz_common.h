@@ -17,4 +17,9 @@ void fuzz_assert(int condition, const char *message, const char *file, int line)
  * only images the listing holds, by IDs DATA holds, and untags only names the listing shows. */
 void fuzz_check_plans(const struct listing *listing, const uint8_t *data, size_t size);
 
+/* The target of a listing reader READ: a listing is read whole or not at all (a rejected one holds
+ * no image and says why in one line), and plans made from it keep fuzz_check_plans's invariant. */
+typedef int fuzz_listing_reader(const char *text, size_t length, struct listing *out, struct listing_error *err);
+int fuzz_listing(fuzz_listing_reader *read, const uint8_t *data, size_t size);
+
 #endif
