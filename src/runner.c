@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 
 /* Shared with the signal handler, which may run between any two instructions. */
 static volatile sig_atomic_t received_signal;
+/* How kimb found SIGPIPE, which it ignores itself and gives its children back. */
+static struct sigaction inherited_pipe_action;
+static bool pipe_action_saved;
 /* The process groups of the running children (each its leader's pid); 0 marks a free slot. */
 static volatile sig_atomic_t running_groups[RUNNER_MAX_CHILDREN];
 
@@ -78,6 +82,12 @@ int runner_install_signal_forwarding(void)
 		if (sigaction(forwarded_signals[i], &forwarding, NULL) == -1)
 			return -1;
 	}
+	/* A closed stdout must be a write error kimb sees, not a death that skips its way out (the
+	 * locks held until a time tag's second is over). */
+	struct sigaction ignore = {.sa_handler = SIG_IGN};
+	if (sigemptyset(&ignore.sa_mask) == -1 || sigaction(SIGPIPE, &ignore, &inherited_pipe_action) == -1)
+		return -1;
+	pipe_action_saved = true;
 	return 0;
 }
 
@@ -108,7 +118,7 @@ static int restore_default_actions(void)
 		    sigaction(forwarded_signals[i], &default_action, NULL) == -1)
 			return -1;
 	}
-	return 0;
+	return pipe_action_saved ? sigaction(SIGPIPE, &inherited_pipe_action, NULL) : 0;
 }
 
 /* Should kimb die without a chance to stop it (SIGKILL, a crash), the kernel stops the child. */

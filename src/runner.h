@@ -40,8 +40,9 @@ struct run_child {
 };
 
 /* Installs the handlers of the forwarded signals (not over a signal kimb inherited ignored, as a
- * background job of a script does: that one stays ignored, also in the child). Call once, before
- * the first runner_start. Returns 0, or -1 with errno. */
+ * background job of a script does: that one stays ignored, also in the child), and ignores SIGPIPE
+ * (children get it as kimb found it). Call once, before the first runner_start. Returns 0, or -1
+ * with errno. */
 int runner_install_signal_forwarding(void);
 
 /* Starts ARGV (ARGV[0] looked up on PATH; ARGV NULL-terminated) with the forwarded signals at their

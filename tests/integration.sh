@@ -1085,6 +1085,22 @@ test_runs_in_one_second_get_distinct_tags()
 		fail "the second tag $second is not later than $first"
 }
 
+# A closed stdout is a write error kimb says and exits 1 with; it still holds its locks until its time
+# tag's second is over, so the next run gets another tag.
+test_closed_stdout_is_an_error()
+{
+	{ "$KIMB" -t "$R" ctx 2>"$CASE/stderr"; echo $? >"$CASE/status"; } | true
+	status=$(cat "$CASE/status")
+	assert_status 1
+	assert_stderr_has "cannot write to stdout"
+	first=$(built_tag "$R")
+	run_kimb -t "$R" ctx
+	assert_status 0
+	if [ -z "$first" ] || [ "$(printed_tag)" = "$first" ]; then
+		fail "the tag $first was issued twice"
+	fi
+}
+
 test_time_formats_that_repeat_are_usage_errors()
 {
 	assert_usage_error "a constant format" "latest" "$KIMB" --time-format=latest -t "$R" ctx

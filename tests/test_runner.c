@@ -609,6 +609,31 @@ START_TEST(test_child_stops_when_kimb_is_killed)
 }
 END_TEST
 
+/* kimb ignores SIGPIPE, so that a closed stdout is an error it handles; its children get SIGPIPE as
+ * kimb found it. */
+static void sigpipe_given_back(struct scenario_report *report, int inherited_ignored)
+{
+	char *argv[] = {"sh", "-c", "kill -PIPE $$; exit 5", NULL};
+	struct sigaction current;
+
+	if (inherited_ignored)
+		REQUIRE(report, signal(SIGPIPE, SIG_IGN) != SIG_ERR);
+	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, sigaction(SIGPIPE, NULL, &current) == 0 && current.sa_handler == SIG_IGN);
+	run_program(report, argv);
+}
+
+START_TEST(test_sigpipe_is_ignored_and_given_back)
+{
+	struct scenario_report report = run_scenario(sigpipe_given_back, 0);
+	ck_assert_int_eq(report.outcome, RUN_SIGNALED);
+	ck_assert_int_eq(report.status, SIGPIPE);
+	report = run_scenario(sigpipe_given_back, 1);
+	ck_assert_int_eq(report.outcome, RUN_EXITED);
+	ck_assert_int_eq(report.status, 5);
+}
+END_TEST
+
 START_TEST(test_die_of_interrupt)
 {
 	int signal_number = forwarded_signals[_i];
@@ -663,6 +688,7 @@ Suite *runner_suite(void)
 	tcase_add_loop_test(signals, test_die_of_interrupt, 0, signal_count);
 	tcase_add_loop_test(signals, test_signal_reaches_the_whole_group, 0, signal_count);
 	tcase_add_test(signals, test_child_stops_when_kimb_is_killed);
+	tcase_add_test(signals, test_sigpipe_is_ignored_and_given_back);
 	suite_add_tcase(suite, signals);
 	return suite;
 }
