@@ -1,5 +1,6 @@
 #include "lock.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,14 +18,21 @@
 
 /* How often a wait with a timeout tries the lock again. */
 #define POLL_NANOSECONDS 50000000L
-/* A clock that went back further than this while the locks were held is not waited for. */
-#define LONGEST_HOLD_PAST_SECONDS 2
+/* A second issued further ahead of the clock than this is no run's on this host: not waited for. */
+#define LONGEST_ISSUE_WAIT_SECONDS 2
+/* What follows a lock file's name, without ".lock", in the names of the issued-second files. */
+#define ISSUED_INFIX ".issued."
+
+struct held_lock {
+	int fd;
+	char name[HASH_FILE_NAME_SIZE];
+};
 
 struct lock_set {
+	int directory;   /* the lock directory, open for the issued-second files */
+	char *directory_path;
 	size_t count;
-	bool hold_past_set;
-	time_t hold_past; /* lock_release waits until this second is over */
-	int fds[];
+	struct held_lock locks[];
 };
 
 /* When a wait for a lock must end. */
@@ -246,22 +254,21 @@ static enum lock_outcome lock_whole_file(int fd, const char *repository, const c
 }
 
 /* Locks REPOSITORY's file in DIRECTORY (at DIRECTORY_PATH) and adds it to SET. */
-static enum lock_outcome lock_repository(struct lock_set *set, int directory, const char *directory_path,
-					 const char *repository, const struct wait_limit *limit, char *why,
-					 size_t why_size)
+static enum lock_outcome lock_repository(struct lock_set *set, const char *repository, const struct wait_limit *limit,
+					 char *why, size_t why_size)
 {
-	char name[HASH_FILE_NAME_SIZE];
+	struct held_lock *lock = &set->locks[set->count];
 	char path[PATH_MAX];
 
 	/* Named after the repository, so that every kimb finds the same file for it. */
-	hash_file_name(repository, repository, ".lock", name);
-	snprintf(path, sizeof path, "%s/%s", directory_path, name);
-	int fd = open_lock_file(directory, name, path, why, why_size);
-	if (fd == -1)
+	hash_file_name(repository, repository, ".lock", lock->name);
+	snprintf(path, sizeof path, "%s/%s", set->directory_path, lock->name);
+	lock->fd = open_lock_file(set->directory, lock->name, path, why, why_size);
+	if (lock->fd == -1)
 		return LOCK_FAILED;
 	/* In the set at once, so that lock_release closes it whatever happens next. */
-	set->fds[set->count++] = fd;
-	return lock_whole_file(fd, repository, path, limit, why, why_size);
+	set->count++;
+	return lock_whole_file(lock->fd, repository, path, limit, why, why_size);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -291,16 +298,19 @@ enum lock_outcome lock_acquire(const char *const *repositories, size_t count, do
 {
 	/* One more than needed, so that no repositories is no special case for the allocator. */
 	const char **sorted = calloc(count + 1, sizeof *sorted);
-	struct lock_set *set = malloc(sizeof *set + count * sizeof set->fds[0]);
+	struct lock_set *set = malloc(sizeof *set + count * sizeof set->locks[0]);
+	const char *directory_path = lock_directory();
+	char *path_copy = strdup(directory_path);
 
 	*out = NULL;
-	if (!sorted || !set) {
+	if (!sorted || !set || !path_copy) {
 		snprintf(why, why_size, "out of memory");
 		free(sorted);
 		free(set);
+		free(path_copy);
 		return LOCK_FAILED;
 	}
-	*set = (struct lock_set){.count = 0};
+	*set = (struct lock_set){.directory = -1, .directory_path = path_copy};
 	for (size_t i = 0; i < count; i++)
 		sorted[i] = repositories[i];
 	/* Every kimb takes its locks in the same order, so two with overlapping sets cannot each hold
@@ -308,14 +318,11 @@ enum lock_outcome lock_acquire(const char *const *repositories, size_t count, do
 	qsort(sorted, count, sizeof *sorted, compare_strings);
 
 	const struct wait_limit limit = wait_limit_of(timeout);
-	const char *directory_path = lock_directory();
-	int directory = open_lock_directory(directory_path, why, why_size);
-	enum lock_outcome outcome = directory == -1 ? LOCK_FAILED : LOCK_HELD;
+	set->directory = open_lock_directory(directory_path, why, why_size);
+	enum lock_outcome outcome = set->directory == -1 ? LOCK_FAILED : LOCK_HELD;
 	for (size_t i = 0; i < count && outcome == LOCK_HELD; i++)
 		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
-			outcome = lock_repository(set, directory, directory_path, sorted[i], &limit, why, why_size);
-	if (directory != -1)
-		close_quietly(directory);
+			outcome = lock_repository(set, sorted[i], &limit, why, why_size);
 	free(sorted);
 	if (outcome != LOCK_HELD) {
 		lock_release(set);
@@ -325,35 +332,141 @@ enum lock_outcome lock_acquire(const char *const *repositories, size_t count, do
 	return LOCK_HELD;
 }
 
-void lock_hold_past(struct lock_set *set, time_t issued)
+/* The name of the file in which the user UID records the last second issued under LOCK. */
+static void issued_file_name(const struct held_lock *lock, uid_t uid, char *name, size_t size)
 {
-	set->hold_past_set = true;
-	set->hold_past = issued;
+	size_t stem = strlen(lock->name) - strlen(".lock");
+	snprintf(name, size, "%.*s" ISSUED_INFIX "%lu", (int)stem, lock->name, (unsigned long)uid);
 }
 
-/* Sleeps until the realtime clock is past the second ISSUED, at most LONGEST_HOLD_PAST_SECONDS. */
-static void wait_past(time_t issued)
+/* The second recorded in the issued-second file NAME, or -1 when it holds none that is believable:
+ * a file that is not a regular one of one link, or does not hold a decimal number alone. */
+static long long read_issued(int directory, const char *name)
 {
-	for (;;) {
-		struct timespec now;
+	int fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat status;
+	char text[32];
+	ssize_t got = -1;
 
-		if (clock_gettime(CLOCK_REALTIME, &now) == -1 || now.tv_sec > issued ||
-		    issued - now.tv_sec >= LONGEST_HOLD_PAST_SECONDS)
-			return;
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && status.st_nlink == 1)
+		got = pread(fd, text, sizeof text - 1, 0);
+	close_quietly(fd);
+	if (got <= 0)
+		return -1;
+	text[got] = '\0';
+	size_t digits = strspn(text, "0123456789");
+	if (digits == 0 || digits > 18 || (text[digits] != '\0' && strcmp(text + digits, "\n") != 0))
+		return -1;
+	return strtoll(text, NULL, 10);
+}
+
+/* The last second issued under LOCK on this host, by any user: the largest of its issued-second
+ * files, or -1. */
+static long long last_issued(const struct lock_set *set, const struct held_lock *lock)
+{
+	int listing = dup(set->directory);
+	DIR *directory = listing == -1 ? NULL : fdopendir(listing);
+	char prefix[HASH_FILE_NAME_SIZE + sizeof ISSUED_INFIX];
+	long long last = -1;
+
+	if (!directory) {
+		if (listing != -1)
+			close_quietly(listing);
+		return -1;
+	}
+	size_t stem = strlen(lock->name) - strlen(".lock");
+	snprintf(prefix, sizeof prefix, "%.*s" ISSUED_INFIX, (int)stem, lock->name);
+	rewinddir(directory);
+	for (struct dirent *entry; (entry = readdir(directory));) {
+		if (strncmp(entry->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		long long issued = read_issued(set->directory, entry->d_name);
+		if (issued > last)
+			last = issued;
+	}
+	(void)closedir(directory); /* only read */
+	return last;
+}
+
+/* Records ISSUED in the user's own issued-second file of LOCK, made if need be; a file of that name
+ * that is not the user's own regular file of one link is not written. */
+static int record_issued(const struct lock_set *set, const struct held_lock *lock, time_t issued, char *why,
+			 size_t why_size)
+{
+	char name[HASH_FILE_NAME_SIZE + sizeof ISSUED_INFIX + 24];
+	char text[32];
+	struct stat status;
+
+	issued_file_name(lock, geteuid(), name, sizeof name);
+	int fd = openat(set->directory, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	const char *problem = NULL;
+	if (fd == -1)
+		problem = strerror(errno);
+	else if (fstat(fd, &status) == -1)
+		problem = strerror(errno);
+	else if (!S_ISREG(status.st_mode) || status.st_nlink != 1 || status.st_uid != geteuid())
+		problem = "not a regular file of yours with one link; remove it";
+	int length = snprintf(text, sizeof text, "%lld\n", (long long)issued);
+	if (!problem && (ftruncate(fd, 0) == -1 || pwrite(fd, text, (size_t)length, 0) != length))
+		problem = strerror(errno);
+	if (fd != -1 && close(fd) == -1 && !problem)
+		problem = strerror(errno);
+	if (problem) {
+		snprintf(why, why_size, "cannot record the second issued in %s/%s: %s", set->directory_path, name,
+			 problem);
+		return -1;
+	}
+	return 0;
+}
+
+int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t why_size)
+{
+	struct timespec now;
+	long long last = -1;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1) {
+		snprintf(why, why_size, "cannot read the clock: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < set->count; i++) {
+		long long issued_here = last_issued(set, &set->locks[i]);
+		/* Further ahead than any run on this host could have issued: no run's, not waited for. */
+		if (issued_here > last && issued_here - now.tv_sec < LONGEST_ISSUE_WAIT_SECONDS)
+			last = issued_here;
+	}
+	/* The clock reads CLOCK_REALTIME, as every kimb does: time() reads a coarser one, which can
+	 * still show a second another run has seen end. */
+	while (now.tv_sec <= last) {
 		struct timespec rest = {0, 1000000000L - now.tv_nsec};
 		(void)nanosleep(&rest, NULL); /* EINTR: the clock is read again */
+		if (runner_interrupted()) {
+			snprintf(why, why_size, "interrupted");
+			return -1;
+		}
+		if (clock_gettime(CLOCK_REALTIME, &now) == -1) {
+			snprintf(why, why_size, "cannot read the clock: %s", strerror(errno));
+			return -1;
+		}
 	}
+	for (size_t i = 0; i < set->count; i++)
+		if (record_issued(set, &set->locks[i], now.tv_sec, why, why_size) != 0)
+			return -1;
+	*issued = now.tv_sec;
+	return 0;
 }
 
 void lock_release(struct lock_set *set)
 {
 	if (!set)
 		return;
-	if (set->hold_past_set)
-		wait_past(set->hold_past);
 	/* Closing a lock file releases its lock; nothing was written to it, so a failing close
 	 * loses nothing. */
 	for (size_t i = 0; i < set->count; i++)
-		close_quietly(set->fds[i]);
+		close_quietly(set->locks[i].fd);
+	if (set->directory != -1)
+		close_quietly(set->directory);
+	free(set->directory_path);
 	free(set);
 }

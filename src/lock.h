@@ -2,9 +2,11 @@
 #define KIMB_LOCK_H
 
 /* Per-repository locks shared by every kimb on this host, of every user (POSIX fcntl locks on files
- * in $KIMB_LOCK_DIR, default /tmp/kimb-locks), so that two runs never prune each other's new image
- * nor issue one time tag twice. kimb changes no file there that it did not create itself: a lock
- * file must be a regular file with one link, and is made shareable only by the run that made it. */
+ * in $KIMB_LOCK_DIR, default /tmp/kimb-locks), so that two runs never prune each other's new image,
+ * and the seconds issued under them for time tags, so that no two runs issue one tag. kimb changes
+ * no file there that it did not create itself: a lock file must be a regular file with one link,
+ * and is made shareable only by the run that made it; each user records the seconds it issued in a
+ * file of its own. */
 
 #include <stddef.h>
 #include <time.h>
@@ -30,11 +32,14 @@ const char *lock_directory(void);
 enum lock_outcome lock_acquire(const char *const *repositories, size_t count, double timeout,
 			       struct lock_set **out, char *why, size_t why_size);
 
-/* Has lock_release wait until the second after ISSUED has begun: a time tag issued at ISSUED under
- * these locks can then never be issued again by the next holder. */
-void lock_hold_past(struct lock_set *set, time_t issued);
+/* Issues the second of a time tag under SET: the current one, or, when a run on this host (of any
+ * user) issued that one or a later one under one of SET's locks, the first second after all of
+ * those, waited for (at most 2 s: a second further ahead of the clock is no run's).
+ * Records it in the user's own file beside each lock. Returns 0 with *ISSUED set, or -1 with a
+ * one-line reason in WHY (also when a forwarded signal came while waiting). */
+int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t why_size);
 
-/* Releases every lock of SET (once lock_hold_past's second is over) and frees it. NULL is allowed. */
+/* Releases every lock of SET and frees it. NULL is allowed. */
 void lock_release(struct lock_set *set);
 
 #endif

@@ -259,8 +259,8 @@ static int prepare_build(struct run *run)
 
 /* --- under the locks: the tag, the build ---------------------------------------------------- */
 
-/* Makes the unique tag: the git tag made before, or the time, taken under the locks, which are then
- * held until its second is over, so that no other run on this host can issue it again. */
+/* Makes the unique tag: the git tag made before, or the time, in a second issued under the locks,
+ * which no other run on this host issues again. */
 static int make_unique_tag(struct run *run)
 {
 	const struct options *options = run->options;
@@ -268,20 +268,17 @@ static int make_unique_tag(struct run *run)
 		run->unique_tag = run->git_tag;
 		run->git_tag = NULL;
 	} else {
-		char why[512];
-		/* The clock lock_release waits on: time() reads a coarser one, which can still show the
-		 * second the last holder issued its tag in after that holder has seen it end. */
-		struct timespec clock;
-		if (clock_gettime(CLOCK_REALTIME, &clock) == -1) {
-			report_say("cannot read the clock: %s", strerror(errno));
+		char why[PATH_MAX + 512];
+		time_t now;
+		if (lock_issue_second(run->locks, &now, why, sizeof why) != 0) {
+			stop_if_interrupted(run);
+			report_say("%s", why);
 			return STATUS_FAILURE;
 		}
-		time_t now = clock.tv_sec;
 		if (!(run->unique_tag = tagscheme_time(options->time_format, now, why, sizeof why))) {
 			report_say("%s", why);
 			return STATUS_USAGE;
 		}
-		lock_hold_past(run->locks, now);
 		if (!reference_tag_is_valid(run->unique_tag)) {
 			report_say("the unique tag '%s' is not a valid tag (check --time-format)", run->unique_tag);
 			return STATUS_USAGE;

@@ -82,8 +82,8 @@ int runner_install_signal_forwarding(void)
 		if (sigaction(forwarded_signals[i], &forwarding, NULL) == -1)
 			return -1;
 	}
-	/* A closed stdout must be a write error kimb sees, not a death that skips its way out (the
-	 * locks held until a time tag's second is over). */
+	/* A closed stdout must be a write error kimb sees and says, not a death that skips its way
+	 * out. */
 	struct sigaction ignore = {.sa_handler = SIG_IGN};
 	if (sigemptyset(&ignore.sa_mask) == -1 || sigaction(SIGPIPE, &ignore, &inherited_pipe_action) == -1)
 		return -1;

@@ -1085,8 +1085,8 @@ test_runs_in_one_second_get_distinct_tags()
 		fail "the second tag $second is not later than $first"
 }
 
-# A closed stdout is a write error kimb says and exits 1 with; it still holds its locks until its time
-# tag's second is over, so the next run gets another tag.
+# A closed stdout is a write error kimb says and exits 1 with; the second its tag was made in is
+# recorded, so the next run gets another tag.
 test_closed_stdout_is_an_error()
 {
 	{ "$KIMB" -t "$R" ctx 2>"$CASE/stderr"; echo $? >"$CASE/status"; } | true

@@ -100,7 +100,8 @@ static void find_lock_file(const char *directory_path, const char *prefix, char 
 
 	ck_assert_ptr_nonnull(directory);
 	while ((entry = readdir(directory)))
-		if (strncmp(entry->d_name, prefix, prefix_length) == 0 && entry->d_name[prefix_length] == '-') {
+		if (strncmp(entry->d_name, prefix, prefix_length) == 0 && entry->d_name[prefix_length] == '-' &&
+		    strlen(entry->d_name) > 5 && strcmp(entry->d_name + strlen(entry->d_name) - 5, ".lock") == 0) {
 			ck_assert_int_lt(snprintf(path, PATH_MAX, "%s/%s", directory_path, entry->d_name), PATH_MAX);
 			found++;
 		}
@@ -285,7 +286,8 @@ START_TEST(test_duplicates)
 
 	size_t open_before = count_open_descriptors();
 	held = acquire(repositories, 5);
-	ck_assert_uint_eq(count_open_descriptors() - open_before, 2);
+	/* Two lock files, and the directory they are in. */
+	ck_assert_uint_eq(count_open_descriptors() - open_before, 3);
 	ck_assert_uint_eq(count_entries(lock_path), 2);
 	find_lock_file(lock_path, "x", x);
 	ck_assert_int_eq(lock_holder(x), getpid());
@@ -645,26 +647,95 @@ START_TEST(test_wait_with_a_timeout_takes_a_freed_lock)
 }
 END_TEST
 
-/* Locks that a time tag was issued under are held until its second is over. */
-START_TEST(test_release_waits_until_the_second_is_over)
+/* The clock kimb issues seconds by. */
+static time_t realtime_now(void)
+{
+	struct timespec now;
+	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &now), 0);
+	return now.tv_sec;
+}
+
+static time_t issue(const char *const *repositories, size_t count)
+{
+	char why[PATH_MAX + 512] = "";
+	time_t issued = 0;
+	held = acquire(repositories, count);
+	ck_assert_msg(lock_issue_second(held, &issued, why, sizeof why) == 0, "%s", why);
+	lock_release(held);
+	held = NULL;
+	return issued;
+}
+
+/* Writes TEXT into the issued-second file of the user UID for localhost/whoami/web. */
+static void write_issued(unsigned long uid, const char *text, char path[PATH_MAX])
+{
+	char lock[PATH_MAX];
+	find_lock_file(lock_path, "localhost_whoami_web", lock);
+	snprintf(path, PATH_MAX, "%.*s.issued.%lu", (int)(strlen(lock) - strlen(".lock")), lock, uid);
+	FILE *file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs(text, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+}
+
+/* No second is issued twice under one lock: the next run waits for the next second. */
+START_TEST(test_a_second_is_issued_once)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
-	struct timespec now;
+	time_t before = realtime_now();
+	time_t first = issue(repositories, 1);
+	time_t second = issue(repositories, 1);
+	ck_assert_int_ge(first, before);
+	ck_assert_int_gt(second, first);
+	ck_assert_int_ge(realtime_now(), second);
+	/* Another repository has seconds of its own: no wait. */
+	const char *other[] = {"localhost/other"};
+	ck_assert_int_le(issue(other, 1), realtime_now());
+}
+END_TEST
 
-	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &now), 0);
-	time_t issued = now.tv_sec;
+/* Every user's record counts; one too far ahead to be any run's, or one that is no number, does not. */
+START_TEST(test_seconds_issued_by_other_users_count)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	char path[PATH_MAX], text[32];
+	time_t first = issue(repositories, 1);
+	snprintf(text, sizeof text, "%lld\n", (long long)first + 1);
+	write_issued(4242, text, path);
+	ck_assert_int_ge(issue(repositories, 1), first + 2);
+
+	snprintf(text, sizeof text, "%lld\n", (long long)realtime_now() + 100);
+	write_issued(4242, text, path);
+	time_t before = realtime_now();
+	ck_assert_int_le(issue(repositories, 1), before + 2);
+	write_issued(4242, "soon\n", path);
+	ck_assert_int_le(issue(repositories, 1), realtime_now());
+}
+END_TEST
+
+/* The user's own record planted as a symbolic link is neither followed nor written through. */
+START_TEST(test_a_planted_record_is_refused)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	char path[PATH_MAX], target[PATH_MAX], why[PATH_MAX + 512] = "";
+	time_t issued;
+	lock_release(acquire(repositories, 1));
+	write_issued((unsigned long)geteuid(), "1\n", path);
+	ck_assert_int_eq(unlink(path), 0);
+	snprintf(target, sizeof target, "%s/target", base_directory);
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(symlink(target, path), 0);
 	held = acquire(repositories, 1);
-	lock_hold_past(held, issued);
+	ck_assert_int_eq(lock_issue_second(held, &issued, why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, path));
+	ck_assert_ptr_null(strchr(why, '\n'));
 	lock_release(held);
-	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &now), 0);
-	ck_assert_int_gt(now.tv_sec, issued);
-	/* A second long past is not waited for, nor one far ahead of a clock that went back. */
-	held = acquire(repositories, 1);
-	lock_hold_past(held, issued - 100);
-	lock_hold_past(held, issued + 100);
-	lock_release(held);
-	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &now), 0);
-	ck_assert_int_lt(now.tv_sec, issued + 5);
+	held = NULL;
+	struct stat status;
+	ck_assert_int_eq(stat(target, &status), 0);
+	ck_assert_int_eq(status.st_size, 0);
 }
 END_TEST
 
@@ -690,7 +761,8 @@ Suite *lock_suite(void)
 	tcase_add_test(waiting, test_wait_ends_when_interrupted);
 	tcase_add_test(waiting, test_wait_ends_at_the_timeout);
 	tcase_add_test(waiting, test_wait_with_a_timeout_takes_a_freed_lock);
-	tcase_add_test(waiting, test_release_waits_until_the_second_is_over);
+	tcase_add_test(waiting, test_a_second_is_issued_once);
+	tcase_add_test(waiting, test_seconds_issued_by_other_users_count);
 	suite_add_tcase(suite, waiting);
 
 	TCase *refusing = tcase_create("refusing");
@@ -705,6 +777,7 @@ Suite *lock_suite(void)
 	tcase_add_test(refusing, test_lock_file_is_a_directory);
 	tcase_add_test(refusing, test_existing_lock_file_is_not_changed);
 	tcase_add_test(refusing, test_lock_directory_open_to_all_but_not_sticky);
+	tcase_add_test(refusing, test_a_planted_record_is_refused);
 	suite_add_tcase(suite, refusing);
 	return suite;
 }
