@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Appends the ELEMENT_SIZE bytes at ELEMENT to the array *ARRAY_POINTER (any T **) of *COUNT elements.
- * Returns 0, or -1 when memory ran out, leaving the array as it was. */
-int array_append(void *array_pointer, size_t *count, size_t element_size, const void *element);
+ * Memory comes from xrealloc. */
+void array_append(void *array_pointer, size_t *count, size_t element_size, const void *element);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "use.h"
+#include "xalloc.h"
 
 /* The flag lists hold every flag the builder's help shows, except --help and --version, so that
  * kimb knows which flags take a value and can find PATH and the tags among them.
@@ -461,12 +462,8 @@ const struct builder *builder_find(const char *name)
 char *builder_repository(const struct builder *builder, const struct reference *ref)
 {
 	if (ref->domain_given || !builder->short_name_domain)
-		return strdup(ref->repository);
-	size_t size = strlen(builder->short_name_domain) + 1 + strlen(ref->name) + 1;
-	char *repository = malloc(size);
-	if (repository)
-		snprintf(repository, size, "%s/%s", builder->short_name_domain, ref->name);
-	return repository;
+		return xstrdup(ref->repository);
+	return xprintf("%s/%s", builder->short_name_domain, ref->name);
 }
 
 const char *builder_executable(const struct builder *builder, env_lookup getenv_fn)
@@ -483,29 +480,28 @@ static bool is_executable_file(const char *path)
 	return access(path, X_OK) == 0 && stat(path, &status) == 0 && S_ISREG(status.st_mode);
 }
 
-/* The default search path execvp uses when PATH is unset. NULL when memory ran out. */
+/* The default search path execvp uses when PATH is unset. */
 static char *default_search_path(void)
 {
 	size_t size = confstr(_CS_PATH, NULL, 0);
-	char *path = size ? malloc(size) : NULL;
+	char *path = xmalloc(size + 1);
 
-	if (path)
+	path[0] = '\0';
+	if (size)
 		confstr(_CS_PATH, path, size);
 	return path;
 }
 
 /* Searches SEARCH_PATH as execvp does: its ':'-separated entries in order, an empty entry meaning
- * the current directory. False also when memory ran out. */
+ * the current directory. */
 static bool found_on_search_path(const char *name, const char *search_path)
 {
 	size_t name_length = strlen(name);
 	/* The longest candidate: an entry, '/', NAME and its NUL, or "./NAME" for an empty PATH. */
-	char *candidate = malloc(strlen(search_path) + name_length + 3);
+	char *candidate = xmalloc(strlen(search_path) + name_length + 3);
 	const char *entry = search_path;
 	bool found = false;
 
-	if (!candidate)
-		return false;
 	for (;;) {
 		size_t entry_length = strcspn(entry, ":");
 		const char *directory = entry_length ? entry : ".";
@@ -533,7 +529,7 @@ static bool executable_exists(const char *executable, env_lookup getenv_fn)
 		return found_on_search_path(executable, search_path);
 
 	char *default_path = default_search_path();
-	bool found = default_path && found_on_search_path(executable, default_path);
+	bool found = found_on_search_path(executable, default_path);
 	free(default_path);
 	return found;
 }

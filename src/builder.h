@@ -85,7 +85,7 @@ struct builder {
 };
 
 /* The repository REF names on BUILDER, normalized as the builder itself qualifies a short name.
- * Returns a malloc'd string, or NULL when memory ran out. */
+ * Returns a malloc'd string. */
 char *builder_repository(const struct builder *builder, const struct reference *ref);
 
 /* The builder called NAME, or NULL. */

@@ -1,9 +1,12 @@
 #ifndef KIMB_CALLS_H
 #define KIMB_CALLS_H
 
-/* The words of one call kimb makes: an executable, the builder's global flags (so that every call
- * reaches the store the build used), a command and its arguments, run with the runner. */
+/* The calls kimb makes, assembled and run: the builder's executable with its global flags (so that
+ * every call reaches the store the build used) and a command, or another program (kubectl). One at
+ * a time, two side by side, or many with a limit; a forwarded signal ends kimb between calls, never
+ * in the middle of one. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "runner.h"
@@ -13,20 +16,63 @@ struct call {
 	size_t count;
 };
 
-/* Starts CALL with EXECUTABLE, the GLOBAL_COUNT words GLOBALS and the NULL-terminated COMMAND.
- * Returns 0, or -1 when memory ran out (CALL then empty). */
-int call_start(struct call *call, const char *executable, const char *const *globals, size_t global_count,
-	       const char *const *command);
+void call_add(struct call *call, const char *word);
+void call_add_words(struct call *call, const char *const *words, size_t count);
+void call_free(struct call *call);
 
-/* Appends WORD, or the COUNT words WORDS. Return 0, or -1 when memory ran out. */
-int call_add(struct call *call, const char *word);
-int call_add_words(struct call *call, const char *const *words, size_t count);
+struct caller {
+	const char *executable;    /* the builder's */
+	const char *const *globals;
+	size_t global_count;
+	const char *builder_name;  /* the builder in messages, as in its own */
+	/* Called once a forwarded signal came, before kimb dies of it: what must not outlive kimb
+	 * (locks, files) goes, and what was done is said. */
+	void (*on_interrupt)(void *context);
+	void *context;
+	size_t calls_made;
+};
 
-/* Runs CALL with the runner (its stdout as MODE says) and releases its words. Returns 0 with RESULT
- * filled, or -1 when memory ran out. */
-int call_run(struct call *call, enum run_stdout mode, struct run_result *result);
+/* Starts CALL as a call of the builder: its executable, its global flags, then COMMAND
+ * (NULL-terminated). */
+void caller_builder_call(const struct caller *caller, struct call *call, const char *const *command);
 
-/* Releases CALL's words without running it. */
-void call_drop(struct call *call);
+/* Ends kimb when a forwarded signal came: on_interrupt, then death by that signal. */
+void caller_stop_if_interrupted(struct caller *caller);
+
+/* Runs CALL (freed here) with its stdout as MODE says, into RESULT (release with run_result_free);
+ * a forwarded signal ends kimb before and after it. */
+void caller_run(struct caller *caller, struct call *call, enum run_stdout mode, struct run_result *result);
+
+/* The status kimb exits with when RESULT's program could not be run at all or was killed (said
+ * here, naming PROGRAM), or -1 when it ran and exited. */
+int caller_status_of_broken_run(const struct run_result *result, const char *program);
+
+/* Starts CALL (freed here) with its stdout (and with RUN_CAPTURE_BOTH its stderr) captured as MODE
+ * says, to be settled with caller_settle: two calls so started run side by side. */
+void caller_start(struct caller *caller, struct call *call, enum run_stdout mode, struct run_child *child);
+
+/* Finishes CHILD, started by caller_start for PROGRAM, into RESULT; what it wrote on stderr, when
+ * captured, is passed on now. Returns STATUS_OK, or the status to exit with once the reason has
+ * been said: ACTION names the call ("list images") in it, and CONSEQUENCE what follows ("nothing
+ * removed"); RESULT is then released. */
+int caller_settle(struct caller *caller, struct run_child *child, const char *program, const char *action,
+		  const char *consequence, struct run_result *result);
+
+/* caller_start and caller_settle in one, for CALL's first word as PROGRAM. */
+int caller_capture(struct caller *caller, struct call *call, const char *action, const char *consequence,
+		   struct run_result *result);
+
+/* The calls of caller_run_parallel: NEXT makes the next call to run into CALL and says which TASK
+ * it is, or returns false when none can start now; FINISHED hears how TASK's call ended. */
+struct parallel_calls {
+	bool (*next)(void *context, struct call *call, size_t *task);
+	void (*finished)(void *context, size_t task, const struct run_result *result);
+	void *context;
+};
+
+/* Runs the calls NEXT gives, their stdout captured, up to JOBS at once, until NEXT gives none and
+ * none runs. Once a forwarded signal came it starts no more, waits for those running, and ends
+ * kimb as caller_stop_if_interrupted does. */
+void caller_run_parallel(struct caller *caller, size_t jobs, const struct parallel_calls *calls);
 
 #endif

@@ -8,6 +8,7 @@
 #include "array.h"
 #include "listing_rows.h"
 #include "reference.h"
+#include "xalloc.h"
 
 int listing_reject(struct listing_error *err, size_t line, const char *format, ...)
 {
@@ -125,31 +126,22 @@ int listing_name_from_columns(const char *repository, const char *tag, const str
 				      columns->repository, listing_quote(repository, strlen(repository)).text,
 				      columns->tag);
 	}
-	char *tag_copy = NULL;
-	if (tag && !(tag_copy = strdup(tag))) {
-		reference_free(&ref);
-		return listing_reject(err, line, "out of memory");
-	}
-	take_reference(&ref, tag_copy, name);
+	take_reference(&ref, tag ? xstrdup(tag) : NULL, name);
 	return 0;
 }
 
 struct listing_row listing_row_start(const char *id, size_t length)
 {
-	struct listing_row row = {.containers = -1};
+	struct listing_row row = {.containers = -1, .size = -1};
 	memcpy(row.id, id, length);
 	row.id[length] = '\0';
 	return row;
 }
 
-int listing_rows_add(struct listing_rows *rows, struct listing_row *row, size_t line, struct listing_error *err)
+void listing_rows_add(struct listing_rows *rows, struct listing_row *row)
 {
 	row->order = rows->count;
-	if (array_append(&rows->items, &rows->count, sizeof *row, row) != 0) {
-		listing_name_free(&row->name);
-		return listing_reject(err, line, "out of memory");
-	}
-	return 0;
+	array_append(&rows->items, &rows->count, sizeof *row, row);
 }
 
 void listing_rows_free(struct listing_rows *rows)
@@ -236,12 +228,9 @@ static int check_and_deduplicate(struct listing_rows *rows, struct listing_error
 	return 0;
 }
 
-static char *copy_optional(const char *text, bool *failed)
+static char *copy_optional(const char *text)
 {
-	char *copy = text ? strdup(text) : NULL;
-	if (text && !copy)
-		*failed = true;
-	return copy;
+	return text ? xstrdup(text) : NULL;
 }
 
 /* Sorting by ID, then grouping neighbours, keeps 100,000 rows fast. */
@@ -259,9 +248,7 @@ int listing_rows_group(struct listing_rows *rows, struct listing *out, struct li
 	for (size_t i = 1; i < rows->count; i++)
 		if (strcmp(rows->items[i - 1].id, rows->items[i].id) != 0)
 			image_count++;
-	struct listing grouped = {calloc(image_count, sizeof(struct image)), image_count};
-	if (!grouped.images)
-		return listing_reject(err, 0, "out of memory");
+	struct listing grouped = {xcalloc(image_count, sizeof(struct image)), image_count};
 
 	size_t first = 0;
 	for (size_t i = 0; i < image_count; i++) {
@@ -270,27 +257,21 @@ int listing_rows_group(struct listing_rows *rows, struct listing *out, struct li
 		while (end < rows->count && strcmp(row->id, rows->items[end].id) == 0)
 			end++;
 		struct image *image = &grouped.images[i];
-		bool failed = false;
-		image->id = copy_optional(row->id, &failed);
-		image->label = copy_optional(row->label, &failed);
+		image->id = xstrdup(row->id);
+		image->label = copy_optional(row->label);
 		image->parent_known = row->parent_known;
-		image->parent = copy_optional(row->parent[0] ? row->parent : NULL, &failed);
+		image->parent = copy_optional(row->parent[0] ? row->parent : NULL);
 		image->has_created = row->has_created;
 		image->containers = row->containers;
-		image->names = malloc((end - first) * sizeof *image->names);
-		if (failed || !image->names) {
-			listing_free(&grouped);
-			return listing_reject(err, 0, "out of memory");
-		}
+		image->size = row->size;
+		image->names = xmalloc((end - first) * sizeof *image->names);
 		for (size_t j = first; j < end; j++) {
 			if (j == first || rows->items[j].created > image->created)
 				image->created = rows->items[j].created;
 			image->names[image->name_count++] = rows->items[j].name;
 			rows->items[j].name = (struct image_name){NULL, NULL, NULL};
-			if (rows->items[j].digest[0] && listing_add_digest(image, rows->items[j].digest) != 0) {
-				listing_free(&grouped);
-				return listing_reject(err, 0, "out of memory");
-			}
+			if (rows->items[j].digest[0])
+				listing_add_digest(image, rows->items[j].digest);
 		}
 		first = end;
 	}
@@ -304,6 +285,35 @@ bool listing_is_lower_hex(const char *text, size_t length)
 		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
 			return false;
 	return true;
+}
+
+bool listing_human_size(const char *text, size_t length, long long *bytes)
+{
+	static const struct {
+		const char *unit;
+		double bytes;
+	} units[] = {{"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"PB", 1e15}};
+	char number[32];
+	size_t digits = 0;
+	while (digits < length && strchr("0123456789.e+-", text[digits]) && text[digits] != '\0')
+		digits++;
+	if (digits == 0 || digits >= sizeof number)
+		return false;
+	memcpy(number, text, digits);
+	number[digits] = '\0';
+	char *end;
+	double value = strtod(number, &end);
+	if (*end || value < 0)
+		return false;
+	size_t unit_at = digits < length && text[digits] == ' ' ? digits + 1 : digits;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		size_t unit_length = strlen(units[i].unit);
+		if (length - unit_at == unit_length && memcmp(text + unit_at, units[i].unit, unit_length) == 0) {
+			*bytes = (long long)(value * units[i].bytes + 0.5);
+			return true;
+		}
+	}
+	return false;
 }
 
 const char *listing_full_id(const char *text, size_t length)
@@ -327,16 +337,12 @@ bool listing_image_has_digest(const struct image *image, const char *digest)
 	return false;
 }
 
-int listing_add_digest(struct image *image, const char *digest)
+void listing_add_digest(struct image *image, const char *digest)
 {
 	if (listing_image_has_digest(image, digest))
-		return 0;
-	char *copy = strdup(digest);
-	if (!copy || array_append(&image->digests, &image->digest_count, sizeof copy, &copy) != 0) {
-		free(copy);
-		return -1;
-	}
-	return 0;
+		return;
+	char *copy = xstrdup(digest);
+	array_append(&image->digests, &image->digest_count, sizeof copy, &copy);
 }
 
 static int compare_id_to_image(const void *id, const void *image)
@@ -397,29 +403,22 @@ bool listing_image_is_nameless(const struct image *image)
 	return true;
 }
 
-int listing_attach_lost_name(struct image *image, const char *repository)
+void listing_attach_lost_name(struct image *image, const char *repository)
 {
 	struct reference ref;
 	const char *why = NULL;
 	if (reference_parse(repository, &ref, &why) != 0)
-		return 0;
+		return;
 	bool usable = !ref.tag && !ref.digest;
 	for (size_t i = 0; usable && i < image->name_count; i++)
 		usable = compare_optional(image->names[i].repository, ref.repository) != 0;
 	if (!usable) {
 		reference_free(&ref);
-		return 0;
+		return;
 	}
-
 	/* Not array_append: grouping sized NAMES exactly, not to a power of two. */
-	struct image_name *names = realloc(image->names, (image->name_count + 1) * sizeof *names);
-	if (!names) {
-		reference_free(&ref);
-		return -1;
-	}
-	image->names = names;
-	take_reference(&ref, NULL, &names[image->name_count++]);
-	return 0;
+	image->names = xrealloc(image->names, (image->name_count + 1) * sizeof *image->names);
+	take_reference(&ref, NULL, &image->names[image->name_count++]);
 }
 
 void listing_free(struct listing *listing)

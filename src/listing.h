@@ -20,6 +20,7 @@ struct image {
 	bool has_created;         /* the builder reported a creation time */
 	long long created;        /* seconds since the epoch, when has_created */
 	long long containers;     /* containers using the image; -1 when the builder does not say */
+	long long size;           /* bytes, as the listing says; -1 when it does not */
 	char *label;              /* value of KIMB_REPOSITORIES_LABEL, NULL when absent or not read */
 	bool parent_known;        /* the builder said which image this one was built on, if any */
 	char *parent;             /* that image's ID (64 hex); NULL when none or not known */
@@ -93,13 +94,16 @@ bool listing_built_on(const struct listing *listing, const struct image *image, 
 bool listing_image_has_digest(const struct image *image, const char *digest);
 
 /* Gives IMAGE the lost name (tag NULL) REPOSITORY, a reference without tag or digest, unless it has a
- * name of that repository already; a REPOSITORY that is no such reference adds nothing. Returns 0,
- * or -1 when memory ran out. */
-int listing_attach_lost_name(struct image *image, const char *repository);
+ * name of that repository already; a REPOSITORY that is no such reference adds nothing. */
+void listing_attach_lost_name(struct image *image, const char *repository);
 
 /* The 64 hex digits of an ID or digest written "sha256:HEX" or "HEX" (LENGTH bytes at TEXT), or NULL
  * when it is neither. */
 const char *listing_full_id(const char *text, size_t length);
+
+/* Reads a size as Go's units.HumanSize prints it ("812B", "2.58MB", "1e+03kB", buildah's "10.3 KB"):
+ * decimal units. Returns false when the LENGTH bytes at TEXT are none. */
+bool listing_human_size(const char *text, size_t length, long long *bytes);
 
 /* The line of the LENGTH bytes at TEXT that starts at *POS: sets *LINE and *LINE_LENGTH (without
  * its '\n'; the last line may lack one) and moves *POS past it. False once *POS reaches LENGTH. */

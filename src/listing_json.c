@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "listing_rows.h"
+#include "xalloc.h"
 
 #define NONE "<none>"
 #define NOT_AVAILABLE "N/A"
@@ -23,6 +24,7 @@ struct array_format {
 	const char *const *labels; /* the keys leading to its labels, ended by NULL */
 	const char *parent;  /* the ID of the image it was built on, "" for none */
 	const char *digest;  /* its manifest digest */
+	const char *size;    /* its size: bytes, or a human size */
 };
 
 static const char *const podman_labels[] = {"Labels", NULL};
@@ -35,12 +37,14 @@ static const struct array_format podman_format = {
 	.containers = "Containers",
 	.labels = podman_labels,
 	.parent = "ParentId",
+	.size = "Size",
 };
 static const struct array_format buildah_format = {
 	.id = "id",
 	.names = "names",
 	.created = "created",
 	.digest = "digest",
+	.size = "size",
 };
 
 static const struct name_columns json_lines_columns = {"Repository", "Tag"};
@@ -118,6 +122,17 @@ static int read_label(json_t *object, const char *const *path, size_t line, cons
 	return 0;
 }
 
+/* Reads the size under KEY into *BYTES: a number of bytes, or a human size as Go prints it. A size
+ * that does not read as one is no size (-1): kimb only reports it, it decides nothing by it. */
+static void read_size(json_t *object, const char *key, long long *bytes)
+{
+	json_t *value = json_object_get(object, key);
+	if (json_is_integer(value) && json_integer_value(value) >= 0)
+		*bytes = json_integer_value(value);
+	else if (!json_is_string(value) || !listing_human_size(json_string_value(value), json_string_length(value), bytes))
+		*bytes = -1;
+}
+
 /* Adds a row for each name in NAMES (the array under KEY), each with FACTS. */
 static int add_names(json_t *names, const char *key, enum name_state state, const struct listing_row *facts,
 		     struct listing_rows *rows, struct listing_error *err)
@@ -129,9 +144,9 @@ static int add_names(json_t *names, const char *key, enum name_state state, cons
 		if (!json_is_string(name))
 			return listing_reject(err, 0, "\"%s\" entry %zu is not a string", key, i + 1);
 		struct listing_row row = *facts;
-		if (listing_name_parse(json_string_value(name), state, title, 0, &row.name, err) != 0 ||
-		    listing_rows_add(rows, &row, 0, err) != 0)
+		if (listing_name_parse(json_string_value(name), state, title, 0, &row.name, err) != 0)
 			return -1;
+		listing_rows_add(rows, &row);
 	}
 	return 0;
 }
@@ -175,6 +190,8 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 	}
 	if (format->labels && read_label(entry, format->labels, 0, &facts.label, err) != 0)
 		return -1;
+	if (format->size)
+		read_size(entry, format->size, &facts.size);
 
 	json_t *names;
 	if (listing_json_member(entry, format->names, JSON_ARRAY, false, 0, &names, err) != 0)
@@ -186,7 +203,8 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 		return -1;
 	if (json_array_size(history) > 0)
 		return add_names(history, format->history, NAME_LOST, &facts, rows, err);
-	return listing_rows_add(rows, &facts, 0, err);
+	listing_rows_add(rows, &facts);
+	return 0;
 }
 
 json_t *listing_json_load(const char *text, size_t length, json_type type, struct listing_error *err)
@@ -348,6 +366,7 @@ static int read_json_line_fields(json_t *object, size_t number, struct listing_r
 	}
 	if (containers && !parse_containers(json_string_value(containers), &row->containers))
 		return reject_string(err, number, "Containers", containers);
+	read_size(object, "Size", &row->size);
 	return listing_name_from_columns(cell_text(repository), cell_text(tag), &json_lines_columns, number,
 					 &row->name, err);
 }
@@ -365,7 +384,7 @@ static int read_json_line(const char *line, size_t length, size_t number, struct
 	int status = json_is_object(object) ? read_json_line_fields(object, number, &row, err)
 					    : listing_reject(err, number, "not a JSON object");
 	if (status == 0)
-		status = listing_rows_add(rows, &row, number, err);
+		listing_rows_add(rows, &row);
 	json_decref(object);
 	return status;
 }
@@ -448,12 +467,10 @@ static int follow_objects(json_t *object, const char *const *path, size_t line, 
 	return 0;
 }
 
-/* A copy of the 64 hex digits at HEX into *OUT, or NULL when HEX is NULL. Returns 0, or -1 when memory
- * ran out. */
-static int copy_of_id(const char *hex, char **out)
+/* A copy of the 64 hex digits at HEX, or NULL when HEX is NULL. */
+static char *copy_of_id(const char *hex)
 {
-	*out = hex ? strndup(hex, LISTING_ID_MAX) : NULL;
-	return hex && !*out ? -1 : 0;
+	return hex ? xstrndup(hex, LISTING_ID_MAX) : NULL;
 }
 
 static int read_inspected(json_t *object, const struct inspection_format *format, struct listing *listing,
@@ -478,10 +495,9 @@ static int read_inspected(json_t *object, const struct inspection_format *format
 		return listing_reject(err, 0, "image %s is not in the listing", id);
 	if (format->id_is_digest)
 		copy_id(id, out->digest);
-	out->label = label ? strdup(label) : NULL;
-	if ((label && !out->label) || copy_of_id(parent, &out->parent) != 0 ||
-	    copy_of_id(base_digest, &out->base_digest) != 0)
-		return listing_reject(err, 0, "out of memory");
+	out->label = label ? xstrdup(label) : NULL;
+	out->parent = copy_of_id(parent);
+	out->base_digest = copy_of_id(base_digest);
 	return 0;
 }
 
@@ -492,8 +508,8 @@ static void free_inspected(struct inspected *read)
 	free(read->base_digest);
 }
 
-/* Moves what READ says into its image. Returns 0, or -1 when memory ran out. */
-static int apply_inspected(struct inspected *read, const struct inspection_format *format)
+/* Moves what READ says into its image. */
+static void apply_inspected(struct inspected *read, const struct inspection_format *format)
 {
 	struct image *image = read->image;
 
@@ -513,7 +529,8 @@ static int apply_inspected(struct inspected *read, const struct inspection_forma
 		read->base_digest = NULL;
 		image->base_known = read->base_known;
 	}
-	return read->digest[0] ? listing_add_digest(image, read->digest) : 0;
+	if (read->digest[0])
+		listing_add_digest(image, read->digest);
 }
 
 /* Reads every object of the array OBJECTS before it changes LISTING, so that an inspection is read
@@ -524,16 +541,13 @@ static int read_inspection(json_t *objects, const struct inspection_format *form
 	size_t count = json_array_size(objects);
 	if (format->match == MATCH_BY_POSITION && count != listing->count)
 		return listing_reject(err, 0, "%zu images inspected, %zu asked", count, listing->count);
-	struct inspected *read = calloc(count ? count : 1, sizeof *read);
-	if (!read)
-		return listing_reject(err, 0, "out of memory");
+	struct inspected *read = xcalloc(count ? count : 1, sizeof *read);
 	int status = 0;
 	for (size_t i = 0; status == 0 && i < count; i++)
 		if (read_inspected(json_array_get(objects, i), format, listing, i, &read[i], err) != 0)
 			status = listing_reject_within(err, "inspected image %zu", i + 1);
 	for (size_t i = 0; status == 0 && i < count; i++)
-		if (apply_inspected(&read[i], format) != 0)
-			status = listing_reject(err, 0, "out of memory");
+		apply_inspected(&read[i], format);
 	for (size_t i = 0; i < count; i++)
 		free_inspected(&read[i]);
 	free(read);
@@ -568,12 +582,9 @@ int listing_read_buildah_inspection(const char *text, size_t length, struct list
 	json_t *root = listing_json_load(text, length, JSON_OBJECT, err);
 	if (!root)
 		return -1;
+	/* jansson allocates through xmalloc: these fail only for a NULL argument, which ROOT is not. */
 	json_t *objects = json_array();
-	/* json_array_append_new takes ROOT, and releases it when it fails. */
-	if (!objects || json_array_append_new(objects, root) != 0) {
-		json_decref(objects ? objects : root);
-		return listing_reject(err, 0, "out of memory");
-	}
+	json_array_append_new(objects, root);
 	int status = read_inspection(objects, &buildah_inspection, listing, err);
 	json_decref(objects);
 	return status;

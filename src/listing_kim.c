@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "listing_rows.h"
+#include "xalloc.h"
 
 #define NONE "<none>"
 #define SHORT_ID_LENGTH 13
@@ -64,12 +65,7 @@ static size_t count_spaces(const char *text, size_t length)
 /* Copying a cell lets reference_parse and friends read it as a C string. */
 static char *copy_cell(struct span cell)
 {
-	char *copy = malloc(cell.length + 1);
-	if (copy) {
-		memcpy(copy, cell.text, cell.length);
-		copy[cell.length] = '\0';
-	}
-	return copy;
+	return xstrndup(cell.text, cell.length);
 }
 
 /* Control characters would let a NUL cut a cell short or a "\r" hide in a message. */
@@ -206,11 +202,7 @@ static int read_name(struct span image, struct span tag, size_t number, struct i
 {
 	char *repository = span_is(image, NONE) ? NULL : copy_cell(image);
 	char *tag_text = span_is(tag, NONE) ? NULL : copy_cell(tag);
-	int status;
-	if ((!repository && !span_is(image, NONE)) || (!tag_text && !span_is(tag, NONE)))
-		status = listing_reject(err, number, "out of memory");
-	else
-		status = listing_name_from_columns(repository, tag_text, &kim_name_columns, number, name, err);
+	int status = listing_name_from_columns(repository, tag_text, &kim_name_columns, number, name, err);
 	free(repository);
 	free(tag_text);
 	return status;
@@ -256,6 +248,8 @@ static int read_row(const char *line, size_t length, size_t number, struct table
 		return listing_reject(err, number, "invalid SIZE %s",
 				      listing_quote(cell[COLUMN_SIZE].text, cell[COLUMN_SIZE].length).text);
 	*row = listing_row_start(id.text, id.length);
+	/* Checked above to be a %.3g size, which listing_human_size reads. */
+	(void)listing_human_size(cell[COLUMN_SIZE].text, cell[COLUMN_SIZE].length, &row->size);
 	/* Pods name the image they run by its manifest digest: what the DIGEST column holds. */
 	if (digest.length)
 		memcpy(row->digest, digest.text, digest.length);
@@ -285,7 +279,7 @@ int listing_parse_kim_table(const char *text, size_t length, struct listing *out
 		struct listing_row row;
 		status = read_row(line, line_length, number, &table, &row, err);
 		if (status == 0)
-			status = listing_rows_add(&rows, &row, number, err);
+			listing_rows_add(&rows, &row);
 	}
 	if (status == 0)
 		status = listing_rows_group(&rows, out, err);

@@ -26,6 +26,7 @@ struct listing_row {
 	bool has_created;
 	long long created;
 	long long containers;        /* -1 when the listing does not say */
+	long long size;              /* bytes; -1 when the listing does not say */
 	const char *label;           /* borrowed, NULL when absent: must outlive listing_rows_group */
 	bool parent_known;           /* the listing says which image it was built on, if any */
 	char parent[LISTING_ID_MAX + 1]; /* that image's ID; empty when none */
@@ -38,16 +39,15 @@ struct listing_rows {
 	size_t count;
 };
 
-/* Adds DIGEST (64 hex) to IMAGE's digests unless it is its ID or one of them. Returns 0, or -1 when
- * memory ran out. */
-int listing_add_digest(struct image *image, const char *digest);
+/* Adds DIGEST (64 hex) to IMAGE's digests unless it is its ID or one of them. */
+void listing_add_digest(struct image *image, const char *digest);
 
 /* A row for the image whose ID is the LENGTH (at most LISTING_ID_MAX) hex digits at ID, with no
- * name, no creation time, containers -1, no label, no parent known and no digest. */
+ * name, no creation time, containers and size -1, no label, no parent known and no digest. */
 struct listing_row listing_row_start(const char *id, size_t length);
 
-/* Appends ROW, taking its name. Returns 0, or -1 (ERR at LINE) when memory ran out, the name freed. */
-int listing_rows_add(struct listing_rows *rows, struct listing_row *row, size_t line, struct listing_error *err);
+/* Appends ROW, taking its name. */
+void listing_rows_add(struct listing_rows *rows, struct listing_row *row);
 
 /* Groups ROWS by ID into OUT, sorted by ID: each image gets its names in listing order, each name once
  * (podman lists an image with two names twice), its containers, label and parent, which all of its

@@ -15,6 +15,7 @@
 
 #include "hash.h"
 #include "runner.h"
+#include "xalloc.h"
 
 /* How often a wait with a timeout tries the lock again. */
 #define POLL_NANOSECONDS 50000000L
@@ -297,19 +298,12 @@ enum lock_outcome lock_acquire(const char *const *repositories, size_t count, do
 			       struct lock_set **out, char *why, size_t why_size)
 {
 	/* One more than needed, so that no repositories is no special case for the allocator. */
-	const char **sorted = calloc(count + 1, sizeof *sorted);
-	struct lock_set *set = malloc(sizeof *set + count * sizeof set->locks[0]);
+	const char **sorted = xcalloc(count + 1, sizeof *sorted);
+	struct lock_set *set = xmalloc(sizeof *set + count * sizeof set->locks[0]);
 	const char *directory_path = lock_directory();
-	char *path_copy = strdup(directory_path);
+	char *path_copy = xstrdup(directory_path);
 
 	*out = NULL;
-	if (!sorted || !set || !path_copy) {
-		snprintf(why, why_size, "out of memory");
-		free(sorted);
-		free(set);
-		free(path_copy);
-		return LOCK_FAILED;
-	}
 	*set = (struct lock_set){.directory = -1, .directory_path = path_copy};
 	for (size_t i = 0; i < count; i++)
 		sorted[i] = repositories[i];

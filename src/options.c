@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "reference.h"
+#include "xalloc.h"
 
 enum kimb_option {
 	OPT_BUILDER,
@@ -16,7 +17,9 @@ enum kimb_option {
 	OPT_TIME_FORMAT,
 	OPT_KEEP,
 	OPT_LOCK_TIMEOUT,
+	OPT_JOBS,
 	OPT_NO_PRUNE,
+	OPT_JSON,
 	OPT_DRY_RUN,
 	OPT_HELP,
 	OPT_VERSION,
@@ -35,7 +38,9 @@ static const struct kimb_option_spec kimb_options[] = {
 	{"time-format", OPT_TIME_FORMAT, true},
 	{"keep", OPT_KEEP, true},
 	{"lock-timeout", OPT_LOCK_TIMEOUT, true},
+	{"jobs", OPT_JOBS, true},
 	{"no-prune", OPT_NO_PRUNE, false},
+	{"json", OPT_JSON, false},
 	{"dry-run", OPT_DRY_RUN, false},
 	{"help", OPT_HELP, false},
 	{"version", OPT_VERSION, false},
@@ -51,6 +56,7 @@ struct parser {
 	size_t why_size;
 	bool scheme_given;
 	bool keep_given;
+	bool jobs_given;
 	bool lock_timeout_given;
 	/* Only reading where --builder stands: unknown flags are taken for booleans, no value is
 	 * checked and nothing is required. */
@@ -78,28 +84,20 @@ static int fail(struct parser *p, const char *format, ...)
 	return -1;
 }
 
-static int push_word(struct parser *p, struct word_list *list, const char *word)
+static void push_word(struct word_list *list, const char *word)
 {
-	if (array_append(&list->words, &list->count, sizeof word, &word) < 0)
-		return fail(p, "out of memory");
-	return 0;
+	array_append(&list->words, &list->count, sizeof word, &word);
 }
 
-static int push_named(struct parser *p, const char *name)
+static void push_named(struct parser *p, const char *name)
 {
-	if (array_append(&p->named, &p->named_count, sizeof name, &name) < 0)
-		return fail(p, "out of memory");
-	return 0;
+	array_append(&p->named, &p->named_count, sizeof name, &name);
 }
 
 /* Keeps a word the parser made, so that options_free can release it. */
 static const char *own_word(struct parser *p, char *word)
 {
-	if (!word || array_append(&p->out->owned, &p->out->owned_count, sizeof word, &word) < 0) {
-		free(word);
-		fail(p, "out of memory");
-		return NULL;
-	}
+	array_append(&p->out->owned, &p->out->owned_count, sizeof word, &word);
 	return word;
 }
 
@@ -129,6 +127,13 @@ static int set_keep(struct parser *p, const char *value, const char *source)
 {
 	if (parse_whole_number(value, &p->out->keep) < 0)
 		return fail(p, "%s: '%s' is not a whole number >= 0", source, value);
+	return 0;
+}
+
+static int set_jobs(struct parser *p, const char *value, const char *source)
+{
+	if (parse_whole_number(value, &p->out->jobs) < 0 || p->out->jobs < 1 || p->out->jobs > OPTIONS_JOBS_MAX)
+		return fail(p, "%s: '%s' is not a whole number from 1 to %d", source, value, OPTIONS_JOBS_MAX);
 	return 0;
 }
 
@@ -208,6 +213,9 @@ static int apply_valued_option(struct parser *p, enum kimb_option option, const 
 	case OPT_LOCK_TIMEOUT:
 		p->lock_timeout_given = true;
 		return set_lock_timeout(p, value, "--lock-timeout");
+	case OPT_JOBS:
+		p->jobs_given = true;
+		return set_jobs(p, value, "--jobs");
 	default:
 		return fail(p, "internal error: option %d takes no value", (int)option);
 	}
@@ -226,6 +234,9 @@ static int apply_flag_option(struct parser *p, enum kimb_option option)
 		return 0;
 	case OPT_DRY_RUN:
 		p->out->dry_run = true;
+		return 0;
+	case OPT_JSON:
+		p->out->json = true;
 		return 0;
 	case OPT_HELP:
 		p->out->command = COMMAND_HELP;
@@ -297,14 +308,14 @@ static bool is_tag_flag(const struct parser *p, const struct flag_spec *flag)
 
 /* Keeps VALUE as the last one given to FLAG (a global flag when LIST is the global arguments), and
  * a tag's among the repositories named. */
-static int take_value(struct parser *p, const struct flag_spec *flag, const struct word_list *list, const char *value)
+static void take_value(struct parser *p, const struct flag_spec *flag, const struct word_list *list, const char *value)
 {
 	struct flag_value given = {flag, value, list == &p->out->global_args};
 	if (p->lenient)
-		return 0;
-	if (array_append(&p->out->flag_values, &p->out->flag_value_count, sizeof given, &given) < 0)
-		return fail(p, "out of memory");
-	return is_tag_flag(p, flag) ? push_named(p, value) : 0;
+		return;
+	array_append(&p->out->flag_values, &p->out->flag_value_count, sizeof given, &given);
+	if (is_tag_flag(p, flag))
+		push_named(p, value);
 }
 
 static int parse_long(struct parser *p, const char *arg)
@@ -320,28 +331,27 @@ static int parse_long(struct parser *p, const char *arg)
 
 	struct word_list *list;
 	const struct flag_spec *flag = find_builder_flag(p, name, length, 0, &list);
-	if (!flag || push_word(p, list, arg) < 0)
+	if (!flag)
 		return -1;
+	push_word(list, arg);
 	/* A boolean keeps any "=true"/"=false" as given: the builder reads it. */
-	if (!flag->takes_value)
-		return take_value(p, flag, list, value ? value : "true");
+	if (!flag->takes_value) {
+		take_value(p, flag, list, value ? value : "true");
+		return 0;
+	}
 	if (!value) {
 		if (!(value = take_next_argument(p)))
 			return fail(p, "--%s needs a value", flag->long_name);
-		if (push_word(p, list, value) < 0)
-			return -1;
+		push_word(list, value);
 	}
-	return take_value(p, flag, list, value);
+	take_value(p, flag, list, value);
+	return 0;
 }
 
 /* Re-spells one flag of a cluster like "-qnns" as a word of its own ("-q", "-nns"). */
 static const char *single_flag_word(struct parser *p, char short_name, const char *attached_value)
 {
-	size_t value_length = attached_value ? strlen(attached_value) : 0;
-	char *word = malloc(value_length + 3);
-	if (word)
-		snprintf(word, value_length + 3, "-%c%s", short_name, attached_value ? attached_value : "");
-	return own_word(p, word);
+	return own_word(p, xprintf("-%c%s", short_name, attached_value ? attached_value : ""));
 }
 
 /* Short flags follow pflag: booleans may be combined ("-aq"), and the first flag that takes a value
@@ -361,17 +371,14 @@ static int parse_short_cluster(struct parser *p, const char *arg)
 		cluster_list = list;
 		if (flag->takes_value)
 			break;
-		if (take_value(p, flag, list, "true") < 0)
-			return -1;
+		take_value(p, flag, list, "true");
 	}
 	struct word_list *list = cluster_list;
-	if (!mixed && push_word(p, list, arg) < 0)
-		return -1;
+	if (!mixed)
+		push_word(list, arg);
 	for (const char *c = arg + 1; mixed && *c; c++) {
 		flag = find_builder_flag(p, NULL, 0, *c, &list);
-		const char *word = single_flag_word(p, *c, flag->takes_value && c[1] ? c + 1 : NULL);
-		if (!word || push_word(p, list, word) < 0)
-			return -1;
+		push_word(list, single_flag_word(p, *c, flag->takes_value && c[1] ? c + 1 : NULL));
 		if (flag->takes_value)
 			break;
 	}
@@ -381,16 +388,18 @@ static int parse_short_cluster(struct parser *p, const char *arg)
 	if (!value) {
 		if (!(value = take_next_argument(p)))
 			return fail(p, "-%c needs a value", *end);
-		if (push_word(p, list, value) < 0)
-			return -1;
+		push_word(list, value);
 	}
-	return take_value(p, flag, list, value);
+	take_value(p, flag, list, value);
+	return 0;
 }
 
 static int parse_positional(struct parser *p, const char *arg)
 {
-	if (p->out->command == COMMAND_PRUNE)
-		return push_named(p, arg);
+	if (p->out->command == COMMAND_PRUNE) {
+		push_named(p, arg);
+		return 0;
+	}
 	if (p->out->context)
 		return fail(p, "more than one PATH: '%s' and '%s'", p->out->context, arg);
 	p->out->context = arg;
@@ -417,25 +426,19 @@ static int parse_arguments(struct parser *p)
 	return 0;
 }
 
-static int add_target(struct parser *p, const struct reference *ref, const char *name)
+static void add_target(struct parser *p, const struct reference *ref, const char *name)
 {
 	bool latest = !ref->tag || strcmp(ref->tag, "latest") == 0;
 	struct target target = {.name = name, .repository = builder_repository(p->builder, ref), .latest_given = latest};
-	if (!target.repository)
-		return fail(p, "out of memory");
 	for (size_t i = 0; i < p->out->target_count; i++) {
 		struct target *known = &p->out->targets[i];
 		if (strcmp(known->repository, target.repository) == 0) {
 			known->latest_given |= latest;
 			free(target.repository);
-			return 0;
+			return;
 		}
 	}
-	if (array_append(&p->out->targets, &p->out->target_count, sizeof target, &target) < 0) {
-		free(target.repository);
-		return fail(p, "out of memory");
-	}
-	return 0;
+	array_append(&p->out->targets, &p->out->target_count, sizeof target, &target);
 }
 
 /* Each target's name is a copy without the tag, since argv holds it with the tag. */
@@ -453,9 +456,8 @@ static int resolve_targets(struct parser *p)
 				      prune ? "prune takes repositories, not digests" : "a tag cannot carry a digest");
 		else if (prune && ref.tag)
 			result = fail(p, "'%s': prune takes repositories, not tags", p->named[i]);
-		const char *name = result < 0 ? NULL : own_word(p, strdup(ref.name));
 		if (result == 0)
-			result = name ? add_target(p, &ref, name) : -1;
+			add_target(p, &ref, own_word(p, xstrdup(ref.name)));
 		reference_free(&ref);
 		if (result < 0)
 			return -1;
@@ -473,6 +475,8 @@ static int apply_environment(struct parser *p, env_lookup getenv_fn)
 	    set_scheme(p, value, "KIMB_SCHEME") < 0)
 		return -1;
 	if (!p->keep_given && (value = getenv_fn("KIMB_KEEP")) && *value && set_keep(p, value, "KIMB_KEEP") < 0)
+		return -1;
+	if (!p->jobs_given && (value = getenv_fn("KIMB_JOBS")) && *value && set_jobs(p, value, "KIMB_JOBS") < 0)
 		return -1;
 	p->out->executable = builder_executable(p->builder, getenv_fn);
 	return 0;
@@ -575,6 +579,7 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 		.scheme = SCHEME_AUTO,
 		.time_format = TAGSCHEME_DEFAULT_TIME_FORMAT,
 		.lock_timeout = -1,
+		.jobs = OPTIONS_JOBS_DEFAULT,
 	};
 	struct parser p = {
 		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .why_size = why_size,

@@ -3,8 +3,8 @@
 
 /* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
  * the user spelled them, to be passed on), the repositories to tag and prune, and the build context.
- * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_LOCK_TIMEOUT, the builder's executable variable)
- * fills in what the command line leaves out. */
+ * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS, KIMB_LOCK_TIMEOUT, the builder's executable
+ * variable) fills in what the command line leaves out. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +13,11 @@
 #include "tagscheme.h"
 
 enum command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION };
+
+/* Builder calls that may remove images at once: a default that overlaps a cluster's round trips
+ * without crowding it, and a limit well below the runner's. */
+#define OPTIONS_JOBS_DEFAULT 4
+#define OPTIONS_JOBS_MAX 32
 
 struct word_list {
 	const char **words; /* point into argv, or into strings the options own */
@@ -39,8 +44,10 @@ struct options {
 	const char *time_format;
 	size_t keep;
 	double lock_timeout;          /* seconds to wait for another run's locks; < 0: as long as it takes */
+	size_t jobs;                  /* removals at once, 1 to OPTIONS_JOBS_MAX */
 	bool no_prune;
 	bool dry_run;
+	bool json;                    /* the report as one JSON document on stdout */
 	const char *executable;       /* the builder to run: its environment variable, else its name */
 	struct word_list global_args; /* builder global flags with their values */
 	struct word_list build_args;  /* build flags with their values, tags included, in the given order */

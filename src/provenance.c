@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "listing_rows.h"
 #include "reference.h"
+#include "xalloc.h"
 
 #define RECORD_MAGIC "kimb-record 1"
 /* A record larger than this is no record kimb wrote: refused rather than read into memory. */
@@ -20,11 +21,7 @@
 
 static char *join_path(const char *directory, const char *name)
 {
-	size_t size = strlen(directory) + 1 + strlen(name) + 1;
-	char *path = malloc(size);
-	if (path)
-		snprintf(path, size, "%s/%s", directory, name);
-	return path;
+	return xprintf("%s/%s", directory, name);
 }
 
 char *provenance_state_directory(env_lookup getenv_fn)
@@ -38,24 +35,21 @@ char *provenance_state_directory(env_lookup getenv_fn)
 		const char *value = getenv_fn(places[i].variable);
 		/* A relative one would be another place in every working directory (XDG says: ignore it). */
 		if (value && value[0] == '/')
-			return places[i].below ? join_path(value, places[i].below) : strdup(value);
+			return places[i].below ? join_path(value, places[i].below) : xstrdup(value);
 	}
 	return NULL;
 }
 
 /* Appends TEXT and a newline to *KEY, which has *LENGTH bytes. */
-static int append_line(char **key, size_t *length, const char *text)
+static void append_line(char **key, size_t *length, const char *text)
 {
 	size_t text_length = strlen(text);
-	char *grown = realloc(*key, *length + text_length + 2);
-	if (!grown)
-		return -1;
+	char *grown = xrealloc(*key, *length + text_length + 2);
 	memcpy(grown + *length, text, text_length);
 	*length += text_length;
 	grown[(*length)++] = '\n';
 	grown[*length] = '\0';
 	*key = grown;
-	return 0;
 }
 
 char *provenance_store_key(const char *name, const char *const *words, size_t word_count,
@@ -63,19 +57,14 @@ char *provenance_store_key(const char *name, const char *const *words, size_t wo
 {
 	char *key = NULL;
 	size_t length = 0;
-	int status = append_line(&key, &length, name);
 
-	for (size_t i = 0; status == 0 && i < word_count; i++)
-		status = append_line(&key, &length, words[i]);
-	for (const char *const *variable = store_environment; status == 0 && *variable; variable++) {
+	append_line(&key, &length, name);
+	for (size_t i = 0; i < word_count; i++)
+		append_line(&key, &length, words[i]);
+	for (const char *const *variable = store_environment; *variable; variable++) {
 		const char *value = getenv_fn(*variable);
-		status = append_line(&key, &length, *variable);
-		if (status == 0)
-			status = append_line(&key, &length, value ? value : "");
-	}
-	if (status != 0) {
-		free(key);
-		return NULL;
+		append_line(&key, &length, *variable);
+		append_line(&key, &length, value ? value : "");
 	}
 	return key;
 }
@@ -107,8 +96,8 @@ const struct built_image *record_find(const struct record *record, const char *i
 	return NULL;
 }
 
-/* Reads one line "ID [INTERMEDIATE...]" of LENGTH bytes into RECORD. Returns 0, 1 when the line is
- * not one kimb writes, or -1 when memory ran out. */
+/* Reads one line "ID [INTERMEDIATE...]" of LENGTH bytes into RECORD. Returns 0, or 1 when the line
+ * is not one kimb writes. */
 static int read_record_line(const char *line, size_t length, struct record *record)
 {
 	struct built_image image = {0};
@@ -123,39 +112,25 @@ static int read_record_line(const char *line, size_t length, struct record *reco
 	}
 	if (record_find(record, line) != NULL)
 		return 1;
-	image.id = strndup(line, LISTING_ID_MAX);
-	int status = image.id ? 0 : -1;
-	for (size_t i = 1; status == 0 && i < words; i++) {
-		char *intermediate = strndup(line + i * (LISTING_ID_MAX + 1), LISTING_ID_MAX);
-		if (!intermediate ||
-		    array_append(&image.intermediates, &image.intermediate_count, sizeof intermediate, &intermediate) != 0) {
-			free(intermediate);
-			status = -1;
-		}
+	image.id = xstrndup(line, LISTING_ID_MAX);
+	for (size_t i = 1; i < words; i++) {
+		char *intermediate = xstrndup(line + i * (LISTING_ID_MAX + 1), LISTING_ID_MAX);
+		array_append(&image.intermediates, &image.intermediate_count, sizeof intermediate, &intermediate);
 	}
-	if (status == 0 && array_append(&record->images, &record->count, sizeof image, &image) != 0)
-		status = -1;
-	if (status != 0)
-		free_built_image(&image);
-	return status;
+	array_append(&record->images, &record->count, sizeof image, &image);
+	return 0;
 }
 
-/* The header a record of REPOSITORY in STORE begins with. Malloc'd, or NULL. */
+/* The header a record of REPOSITORY in STORE begins with. Malloc'd. */
 static char *record_header(const char *store, const char *repository)
 {
-	char store_hash[17];
-	snprintf(store_hash, sizeof store_hash, "%016" PRIx64, hash_text(store));
-	size_t size = strlen(RECORD_MAGIC) + strlen(repository) + strlen(store_hash) + sizeof "\nrepository \nstore \n";
-	char *header = malloc(size);
-	if (header)
-		snprintf(header, size, "%s\nrepository %s\nstore %s\n", RECORD_MAGIC, repository, store_hash);
-	return header;
+	return xprintf("%s\nrepository %s\nstore %016" PRIx64 "\n", RECORD_MAGIC, repository, hash_text(store));
 }
 
 /* Reads the text of RECORD's file, checked on its descriptor to be the user's own and writable by
  * nobody else. Returns the text (malloc'd, *LENGTH bytes and a NUL), or NULL with *PROBLEM set (NULL
- * for a missing file, or when memory ran out and *OUT_OF_MEMORY is set). */
-static char *read_trusted_file(const char *path, size_t *length, const char **problem, bool *out_of_memory)
+ * for a missing file). */
+static char *read_trusted_file(const char *path, size_t *length, const char **problem)
 {
 	static char reason[128];
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -180,13 +155,12 @@ static char *read_trusted_file(const char *path, size_t *length, const char **pr
 		reason[0] = '\0';
 	if (!reason[0]) {
 		*length = (size_t)status.st_size;
-		text = malloc(*length + 1);
-		*out_of_memory = text == NULL;
-		if (text && pread(fd, text, *length, 0) != (ssize_t)*length) {
+		text = xmalloc(*length + 1);
+		if (pread(fd, text, *length, 0) != (ssize_t)*length) {
 			snprintf(reason, sizeof reason, "cannot be read whole");
 			free(text);
 			text = NULL;
-		} else if (text) {
+		} else {
 			text[*length] = '\0';
 		}
 	}
@@ -195,8 +169,8 @@ static char *read_trusted_file(const char *path, size_t *length, const char **pr
 	return text;
 }
 
-/* Parses TEXT (LENGTH bytes) into RECORD, which must begin with HEADER. Returns 0, 1 when it is not
- * a record kimb wrote for them, or -1 when memory ran out. */
+/* Parses TEXT (LENGTH bytes) into RECORD, which must begin with HEADER. Returns 0, or 1 when it is
+ * not a record kimb wrote for them. */
 static int parse_record(const char *text, size_t length, const char *header, struct record *record)
 {
 	size_t header_length = strlen(header);
@@ -210,42 +184,30 @@ static int parse_record(const char *text, size_t length, const char *header, str
 	return status;
 }
 
-int record_load(const char *state_directory, const char *store, const char *repository, struct record *out,
-		char *why, size_t why_size)
+void record_load(const char *state_directory, const char *store, const char *repository, struct record *out,
+		 char *why, size_t why_size)
 {
-	*out = (struct record){0};
+	*out = (struct record){.repository = xstrdup(repository), .store = xstrdup(store)};
 	why[0] = '\0';
-	out->repository = strdup(repository);
-	out->store = strdup(store);
-	if (!out->repository || !out->store)
-		goto out_of_memory;
 	if (!state_directory)
-		return 0;
+		return;
 
 	char name[HASH_FILE_NAME_SIZE];
 	char *key = NULL;
 	size_t key_length = 0;
-	if (append_line(&key, &key_length, store) != 0 || append_line(&key, &key_length, repository) != 0) {
-		free(key);
-		goto out_of_memory;
-	}
+	append_line(&key, &key_length, store);
+	append_line(&key, &key_length, repository);
 	hash_file_name(repository, key, ".record", name);
 	free(key);
-	if (!(out->path = join_path(state_directory, name)))
-		goto out_of_memory;
+	out->path = join_path(state_directory, name);
 
 	size_t length = 0;
 	const char *problem;
-	bool out_of_memory = false;
-	char *text = read_trusted_file(out->path, &length, &problem, &out_of_memory);
-	if (out_of_memory)
-		goto out_of_memory;
+	char *text = read_trusted_file(out->path, &length, &problem);
 	char *header = text ? record_header(store, repository) : NULL;
-	int parsed = text ? (header ? parse_record(text, length, header, out) : -1) : 0;
+	int parsed = text ? parse_record(text, length, header, out) : 0;
 	free(header);
 	free(text);
-	if (parsed < 0)
-		goto out_of_memory;
 	if (parsed > 0)
 		problem = "not a record kimb wrote for it";
 	if (problem) {
@@ -254,34 +216,19 @@ int record_load(const char *state_directory, const char *store, const char *repo
 			free_built_image(&out->images[i]);
 		out->count = 0;
 	}
-	return 0;
-
-out_of_memory:
-	record_free(out);
-	return -1;
 }
 
-int record_add(struct record *record, const char *id, char *const *intermediates, size_t count)
+void record_add(struct record *record, const char *id, char *const *intermediates, size_t count)
 {
 	if (record_find(record, id))
-		return 0;
-	struct built_image image = {.id = strdup(id)};
-	int status = image.id ? 0 : -1;
-	for (size_t i = 0; status == 0 && i < count; i++) {
-		char *copy = strdup(intermediates[i]);
-		if (!copy || array_append(&image.intermediates, &image.intermediate_count, sizeof copy, &copy) != 0) {
-			free(copy);
-			status = -1;
-		}
+		return;
+	struct built_image image = {.id = xstrdup(id)};
+	for (size_t i = 0; i < count; i++) {
+		char *copy = xstrdup(intermediates[i]);
+		array_append(&image.intermediates, &image.intermediate_count, sizeof copy, &copy);
 	}
-	if (status == 0 && array_append(&record->images, &record->count, sizeof image, &image) != 0)
-		status = -1;
-	if (status != 0) {
-		free_built_image(&image);
-		return -1;
-	}
+	array_append(&record->images, &record->count, sizeof image, &image);
 	record->changed = true;
-	return 0;
 }
 
 static void forget_at(struct record *record, size_t index)
@@ -373,16 +320,10 @@ int record_save(struct record *record, char *why, size_t why_size)
 		return 0;
 	}
 	char *header = record_header(record->store, record->repository);
-	size_t path_length = strlen(record->path);
-	char *temporary = malloc(path_length + sizeof ".XXXXXX");
-	char *directory = strdup(record->path);
+	char *temporary = xprintf("%s.XXXXXX", record->path);
+	char *directory = xstrdup(record->path);
 	int status = -1;
-	if (!header || !temporary || !directory) {
-		snprintf(why, why_size, "out of memory");
-		goto done;
-	}
 	*strrchr(directory, '/') = '\0';
-	snprintf(temporary, path_length + sizeof ".XXXXXX", "%s.XXXXXX", record->path);
 	int fd = make_directories(directory) == 0 ? mkstemp(temporary) : -1;
 	if (fd == -1) {
 		snprintf(why, why_size, "cannot write the record %s: %s", record->path, strerror(errno));
@@ -414,11 +355,11 @@ bool provenance_label_names(const char *label, const char *repository)
 {
 	for (const char *entry = label;;) {
 		size_t length = strcspn(entry, ",");
-		char *text = strndup(entry, length);
+		char *text = xstrndup(entry, length);
 		struct reference ref;
 		const char *why;
 		bool names = false;
-		if (text && reference_parse(text, &ref, &why) == 0) {
+		if (reference_parse(text, &ref, &why) == 0) {
 			names = !ref.tag && !ref.digest && strcmp(ref.repository, repository) == 0;
 			reference_free(&ref);
 		}
@@ -431,7 +372,7 @@ bool provenance_label_names(const char *label, const char *repository)
 	}
 }
 
-int provenance_attribute(struct listing *listing, const struct record *record, bool label_required)
+void provenance_attribute(struct listing *listing, const struct record *record, bool label_required)
 {
 	for (size_t i = 0; i < record->count; i++) {
 		struct image *image = (struct image *)listing_find(listing, record->images[i].id);
@@ -439,19 +380,16 @@ int provenance_attribute(struct listing *listing, const struct record *record, b
 			continue;
 		if (label_required && !(image->label && provenance_label_names(image->label, record->repository)))
 			continue;
-		if (listing_attach_lost_name(image, record->repository) != 0)
-			return -1;
+		listing_attach_lost_name(image, record->repository);
 	}
-	return 0;
 }
 
-int provenance_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count)
+void provenance_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count)
 {
 	*out = NULL;
 	*count = 0;
 	const struct image *image = listing_find(listing, id);
 	bool complete = false;
-	int status = 0;
 	/* A chain longer than the listing is a cycle, which no store should show: nothing is taken. */
 	const struct image *parent;
 	for (size_t steps = 0; image && listing_built_on(listing, image, &parent) && steps < listing->count; steps++) {
@@ -459,12 +397,8 @@ int provenance_intermediates(const struct listing *listing, const char *id, char
 			complete = true;
 			break;
 		}
-		char *copy = strdup(parent->id);
-		if (!copy || array_append(out, count, sizeof copy, &copy) != 0) {
-			free(copy);
-			status = -1;
-			break;
-		}
+		char *copy = xstrdup(parent->id);
+		array_append(out, count, sizeof copy, &copy);
 		image = parent;
 	}
 	if (!complete) {
@@ -474,5 +408,4 @@ int provenance_intermediates(const struct listing *listing, const char *id, char
 		*out = NULL;
 		*count = 0;
 	}
-	return status;
 }

@@ -30,28 +30,27 @@ struct record {
 };
 
 /* The state directory: $KIMB_STATE_DIR, else $XDG_STATE_HOME/kimb, else $HOME/.local/state/kimb
- * (each when set and absolute). Malloc'd; NULL when none is set (or memory ran out). */
+ * (each when set and absolute). Malloc'd; NULL when none is set. */
 char *provenance_state_directory(env_lookup getenv_fn);
 
 /* A text naming one image store: the builder's NAME, the WORD_COUNT global flags it is run with (as
  * "FLAG=VALUE", however spelled), and the values of the environment variables STORE_ENVIRONMENT
- * (NULL-terminated) that choose the store. Malloc'd, or NULL when memory ran out. */
+ * (NULL-terminated) that choose the store. Malloc'd. */
 char *provenance_store_key(const char *name, const char *const *words, size_t word_count,
 			   const char *const *store_environment, env_lookup getenv_fn);
 
 /* Reads the record of REPOSITORY in STORE from STATE_DIRECTORY (NULL: no record is kept). A missing
  * file is an empty record. A file that is not the user's own, is writable by others, or cannot be
- * read whole is not trusted: the record is empty and WHY says why (else WHY is ""). Returns 0, or
- * -1 when memory ran out. Release OUT with record_free. */
-int record_load(const char *state_directory, const char *store, const char *repository, struct record *out,
-		char *why, size_t why_size);
+ * read whole is not trusted: the record is empty and WHY says why (else WHY is ""). Release OUT
+ * with record_free. */
+void record_load(const char *state_directory, const char *store, const char *repository, struct record *out,
+		 char *why, size_t why_size);
 
 /* The image ID of RECORD, or NULL. */
 const struct built_image *record_find(const struct record *record, const char *id);
 
-/* Records that kimb built ID, with its INTERMEDIATES (child first). Returns 0, or -1 when memory ran
- * out. */
-int record_add(struct record *record, const char *id, char *const *intermediates, size_t count);
+/* Records that kimb built ID, with its INTERMEDIATES (child first). */
+void record_add(struct record *record, const char *id, char *const *intermediates, size_t count);
 
 /* Forgets ID, which is gone. */
 void record_forget(struct record *record, const char *id);
@@ -70,14 +69,13 @@ void record_free(struct record *record);
 bool provenance_label_names(const char *label, const char *repository);
 
 /* Gives every nameless image of LISTING that RECORD holds the lost name of RECORD's repository,
- * when LABEL_REQUIRED only if its label names that repository too. Returns 0, or -1 when memory ran
- * out. */
-int provenance_attribute(struct listing *listing, const struct record *record, bool label_required);
+ * when LABEL_REQUIRED only if its label names that repository too. */
+void provenance_attribute(struct listing *listing, const struct record *record, bool label_required);
 
 /* The intermediate images of the build that made ID, listed right after it: the untagged images in
  * LISTING it was built on (see listing_built_on), up to the first tagged one (the image the build
  * started FROM), child first, into *OUT (malloc'd copies). None when the listing does not tell
- * every step of the way. Returns 0, or -1 when memory ran out. */
-int provenance_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count);
+ * every step of the way. */
+void provenance_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count);
 
 #endif

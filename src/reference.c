@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 #define NAME_LENGTH_MAX 255
 #define TAG_LENGTH_MAX 128
 #define DEFAULT_DOMAIN "docker.io"
@@ -228,22 +230,14 @@ int reference_parse(const char *text, struct reference *out, const char **why)
 		return -1;
 	}
 
-	size_t repository_size = parts.domain_length + 1 + strlen(parts.prefix) + parts.path_length + 1;
-	struct reference parsed = {
-		.name = strndup(text, name_end),
-		.repository = malloc(repository_size),
-		.tag = has_tag ? strndup(tag, tag_length) : NULL,
-		.digest = at ? strdup(at + 1) : NULL,
+	*out = (struct reference){
+		.name = xstrndup(text, name_end),
+		.repository = xprintf("%.*s/%s%.*s", (int)parts.domain_length, parts.domain, parts.prefix,
+				      (int)parts.path_length, parts.path),
+		.tag = has_tag ? xstrndup(tag, tag_length) : NULL,
+		.digest = at ? xstrdup(at + 1) : NULL,
 		.domain_given = parts.domain_given,
 	};
-	if (!parsed.name || !parsed.repository || (has_tag && !parsed.tag) || (at && !parsed.digest)) {
-		reference_free(&parsed);
-		*why = "out of memory";
-		return -1;
-	}
-	snprintf(parsed.repository, repository_size, "%.*s/%s%.*s", (int)parts.domain_length, parts.domain,
-		 parts.prefix, (int)parts.path_length, parts.path);
-	*out = parsed;
 	return 0;
 }
 
@@ -258,9 +252,5 @@ void reference_free(struct reference *ref)
 
 char *reference_join(const char *name, const char *tag)
 {
-	size_t size = strlen(name) + 1 + strlen(tag) + 1;
-	char *joined = malloc(size);
-	if (joined)
-		snprintf(joined, size, "%s:%s", name, tag);
-	return joined;
+	return xprintf("%s:%s", name, tag);
 }

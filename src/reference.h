@@ -20,7 +20,7 @@ int reference_parse(const char *text, struct reference *out, const char **why);
 
 void reference_free(struct reference *ref);
 
-/* NAME:TAG in a malloc'd string, or NULL when memory ran out. */
+/* NAME:TAG in a malloc'd string. */
 char *reference_join(const char *name, const char *tag);
 
 /* True when TAG matches [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */

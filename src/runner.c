@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +16,8 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+
+#include "xalloc.h"
 
 #define ARRAY_LENGTH(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -41,6 +44,12 @@ enum child_step {
 struct child_failure {
 	enum child_step step;
 	int error;
+};
+
+/* Which pipe of which child a polled descriptor is: END 0 the report, 1 stdout, 2 stderr. */
+struct pipe_owner {
+	size_t child;
+	int end;
 };
 
 static void signal_groups(int signal_number)
@@ -136,13 +145,14 @@ static int stop_with_parent(pid_t parent)
 	return 0;
 }
 
-static _Noreturn void run_child(char *const argv[], pid_t parent, int stdout_fd, int report_fd)
+static _Noreturn void run_child(char *const argv[], pid_t parent, int stdout_fd, int stderr_fd, int report_fd)
 {
 	struct child_failure failure = {.step = CHILD_SETUP};
 	sigset_t no_signals;
 
 	if (restore_default_actions() == 0 && setpgid(0, 0) == 0 && stop_with_parent(parent) == 0 &&
-	    dup2(stdout_fd, STDOUT_FILENO) != -1 && sigemptyset(&no_signals) == 0 &&
+	    dup2(stdout_fd, STDOUT_FILENO) != -1 && (stderr_fd == -1 || dup2(stderr_fd, STDERR_FILENO) != -1) &&
+	    sigemptyset(&no_signals) == 0 &&
 	    sigprocmask(SIG_SETMASK, &no_signals, NULL) == 0) {
 		failure.step = CHILD_EXEC;
 		/* execvp is not async-signal-safe, but kimb has no other thread that could have left a
@@ -175,7 +185,7 @@ static volatile sig_atomic_t *slot_of(pid_t pid)
 /* Forks a child running ARGV in SLOT's process group; the forwarded signals are blocked until the
  * group exists and is recorded, so that the handler never misses it. Returns the pid, or -1 with
  * errno. */
-static pid_t spawn(char *const argv[], volatile sig_atomic_t *slot, int stdout_fd, int report_fd)
+static pid_t spawn(char *const argv[], volatile sig_atomic_t *slot, int stdout_fd, int stderr_fd, int report_fd)
 {
 	sigset_t forwarded, previous;
 	pid_t parent = getpid();
@@ -184,7 +194,7 @@ static pid_t spawn(char *const argv[], volatile sig_atomic_t *slot, int stdout_f
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0)
-		run_child(argv, parent, stdout_fd, report_fd);
+		run_child(argv, parent, stdout_fd, stderr_fd, report_fd);
 	int fork_error = errno;
 	if (pid > 0) {
 		/* The child makes its group too; whichever of us comes first, the group exists once
@@ -241,51 +251,55 @@ static ssize_t read_retrying(int fd, void *buffer, size_t size)
 	return got;
 }
 
-/* Reads the child's report: 0 when its exec succeeded (the pipe closed on exec), else records the
- * failure in OUT and returns -1. */
-static int read_child_report(int fd, struct run_result *out)
+/* Reads the child's report, which is there or at its end once the exec is done: nothing when the
+ * exec succeeded (the pipe closed on exec), else the failure, recorded in the child's result. */
+static void read_child_report(struct run_child *child)
 {
 	struct child_failure failure;
-	ssize_t got = read_retrying(fd, &failure, sizeof failure);
+	ssize_t got = read_retrying(child->report_fd, &failure, sizeof failure);
 
+	close_if_open(&child->report_fd);
 	if (got == 0)
-		return 0;
+		return;
+	child->exec_failed = true;
 	if (got == (ssize_t)sizeof failure) {
-		out->outcome = failure.step == CHILD_EXEC ? RUN_NOT_FOUND : RUN_FAILED;
-		out->status = failure.error;
+		child->result.outcome = failure.step == CHILD_EXEC ? RUN_NOT_FOUND : RUN_FAILED;
+		child->result.status = failure.error;
 	} else {
 		/* A report smaller than one pipe write cannot arrive in pieces. */
-		out->outcome = RUN_FAILED;
-		out->status = got == -1 ? errno : EIO;
+		child->result.outcome = RUN_FAILED;
+		child->result.status = got == -1 ? errno : EIO;
 	}
-	return -1;
 }
 
-/* Appends everything FD gives until end of file to OUT->output, which holds OUT->output_length
- * bytes and a NUL. Returns 0, or -1 with errno (ENOMEM when the output outgrew memory). */
-static int read_output(int fd, struct run_result *out)
+/* Reads once what STREAM holds (waiting for it when there is nothing yet) into *BYTES, which holds
+ * *LENGTH bytes and a NUL; at its end (or an error, remembered in the child) closes it. */
+static void read_stream_once(struct run_child *child, struct run_stream *stream, char **bytes, size_t *length)
 {
-	size_t capacity = out->output_length + 1;
-
-	for (;;) {
-		if (out->output_length + 1 == capacity) {
-			char *grown = NULL;
-
-			if (capacity <= (SIZE_MAX - BUFSIZ) / 2)
-				grown = realloc(out->output, capacity * 2 + BUFSIZ);
-			if (!grown) {
-				errno = ENOMEM;
-				return -1;
-			}
-			out->output = grown;
-			capacity = capacity * 2 + BUFSIZ;
-		}
-		ssize_t got = read_retrying(fd, out->output + out->output_length, capacity - out->output_length - 1);
-		if (got <= 0)
-			return (int)got;
-		out->output_length += (size_t)got;
-		out->output[out->output_length] = '\0';
+	if (*length + 1 == stream->capacity) {
+		stream->capacity = stream->capacity * 2 + BUFSIZ;
+		*bytes = xrealloc(*bytes, stream->capacity);
 	}
+	ssize_t got = read_retrying(stream->fd, *bytes + *length, stream->capacity - *length - 1);
+	if (got > 0) {
+		*length += (size_t)got;
+		(*bytes)[*length] = '\0';
+		return;
+	}
+	if (got == -1)
+		child->output_error = errno;
+	/* Closed before waiting: a child still writing gets EPIPE instead of blocking forever. */
+	close_if_open(&stream->fd);
+}
+
+static void read_output_once(struct run_child *child)
+{
+	read_stream_once(child, &child->output, &child->result.output, &child->result.output_length);
+}
+
+static void read_errors_once(struct run_child *child)
+{
+	read_stream_once(child, &child->errors, &child->result.errors, &child->result.errors_length);
 }
 
 /* Waits for the child and reaps it. Until it is reaped its pid, and so its group, cannot be
@@ -310,74 +324,122 @@ static int wait_for_child(pid_t pid, int *status)
 	return 0;
 }
 
+/* A pipe for a captured stream into STREAM and its WRITE_END, and the empty text it is read into. */
+static int open_stream(struct run_stream *stream, char **bytes, int *write_end)
+{
+	int ends[2];
+	*bytes = xcalloc(1, 1);
+	stream->capacity = 1;
+	if (make_pipe(ends) == -1)
+		return -1;
+	stream->fd = ends[0];
+	*write_end = ends[1];
+	return 0;
+}
+
 int runner_start(struct run_child *child, char *const argv[], enum run_stdout stdout_mode)
 {
-	int output_pipe[2] = {-1, -1};
-	int report_pipe[2];
+	int output_end = -1, errors_end = -1;
+	int report_pipe[2] = {-1, -1};
 
-	*child = (struct run_child){.output_fd = -1, .report_fd = -1, .result = {.outcome = RUN_FAILED}};
+	*child = (struct run_child){.output = {.fd = -1}, .errors = {.fd = -1}, .report_fd = -1,
+				    .result = {.outcome = RUN_FAILED}};
 	volatile sig_atomic_t *slot = free_slot();
 	if (!slot)
 		return -1;
-	if (stdout_mode == RUN_STDOUT_CAPTURE) {
-		child->result.output = calloc(1, 1);
-		if (!child->result.output)
-			return -1;
-		if (make_pipe(output_pipe) == -1) {
-			child->result.status = errno;
-			return 0;
-		}
-	}
-	if (make_pipe(report_pipe) == -1) {
+	bool capture = stdout_mode != RUN_STDOUT_TO_STDERR;
+	if ((capture && open_stream(&child->output, &child->result.output, &output_end) == -1) ||
+	    (stdout_mode == RUN_CAPTURE_BOTH && open_stream(&child->errors, &child->result.errors, &errors_end) == -1) ||
+	    make_pipe(report_pipe) == -1) {
 		child->result.status = errno;
-		close_if_open(&output_pipe[0]);
-		close_if_open(&output_pipe[1]);
+		close_if_open(&child->output.fd);
+		close_if_open(&child->errors.fd);
+		close_if_open(&output_end);
+		close_if_open(&errors_end);
 		return 0;
 	}
 
-	pid_t pid = spawn(argv, slot, stdout_mode == RUN_STDOUT_CAPTURE ? output_pipe[1] : STDERR_FILENO,
-			  report_pipe[1]);
+	pid_t pid = spawn(argv, slot, capture ? output_end : STDERR_FILENO, errors_end, report_pipe[1]);
 	int spawn_error = errno;
 	close_if_open(&report_pipe[1]);
-	close_if_open(&output_pipe[1]);
+	close_if_open(&output_end);
+	close_if_open(&errors_end);
 	if (pid == -1) {
 		close_if_open(&report_pipe[0]);
-		close_if_open(&output_pipe[0]);
+		close_if_open(&child->output.fd);
+		close_if_open(&child->errors.fd);
 		child->result.status = spawn_error;
 		return 0;
 	}
 	child->pid = pid;
 	child->report_fd = report_pipe[0];
-	child->output_fd = output_pipe[0];
 	return 0;
 }
 
-int runner_finish(struct run_child *child, struct run_result *out)
+/* Watches CHILD's open pipes (at most 3) from FDS on, noting in OWNERS which is which. Returns how
+ * many. */
+static nfds_t watch_child(const struct run_child *child, size_t index, struct pollfd *fds, struct pipe_owner *owners)
 {
+	const int ends[3] = {child->report_fd, child->output.fd, child->errors.fd};
+	nfds_t watched = 0;
+	for (int end = 0; end < 3; end++)
+		if (ends[end] != -1) {
+			owners[watched] = (struct pipe_owner){index, end};
+			fds[watched++] = (struct pollfd){.fd = ends[end], .events = POLLIN};
+		}
+	return watched;
+}
+
+/* Reads once from each pipe poll found ready: readable or at its end, so one read cannot block. */
+static void read_ready(struct run_child *children, const struct pollfd *fds, const struct pipe_owner *owners,
+		       nfds_t watched)
+{
+	for (nfds_t i = 0; i < watched; i++) {
+		if (!fds[i].revents)
+			continue;
+		struct run_child *child = &children[owners[i].child];
+		if (owners[i].end == 0)
+			read_child_report(child);
+		else if (owners[i].end == 1)
+			read_output_once(child);
+		else
+			read_errors_once(child);
+	}
+}
+
+/* Reads what the child's pipes give until they are all at their end; a poll that fails reads them
+ * one after another. */
+static void drain(struct run_child *child)
+{
+	struct pollfd fds[3];
+	struct pipe_owner owners[3];
+	nfds_t watched;
+	while ((watched = watch_child(child, 0, fds, owners)) > 0) {
+		if (poll(fds, watched, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			for (nfds_t i = 0; i < watched; i++)
+				fds[i].revents = POLLIN;
+		}
+		read_ready(child, fds, owners, watched);
+	}
+}
+
+void runner_finish(struct run_child *child, struct run_result *out)
+{
+	if (child->pid != 0)
+		drain(child);
 	*out = child->result;
 	child->result = (struct run_result){.outcome = RUN_FAILED};
 	if (child->pid == 0)
-		return 0;
+		return;
 
-	int failed = read_child_report(child->report_fd, out);
-	close_if_open(&child->report_fd);
-	int output_error = 0;
-	if (child->output_fd != -1) {
-		if (read_output(child->output_fd, out) == -1)
-			output_error = errno;
-		/* Closed before waiting: a child still writing gets EPIPE instead of blocking forever. */
-		close_if_open(&child->output_fd);
-	}
 	int wait_status;
 	int wait_error = wait_for_child(child->pid, &wait_status) == -1 ? errno : 0;
+	int output_error = child->output_error;
 	child->pid = 0;
-
-	if (output_error == ENOMEM) {
-		run_result_free(out);
-		return -1;
-	}
-	if (failed)
-		return 0;
+	if (child->exec_failed)
+		return;
 	if (output_error || wait_error) {
 		out->outcome = RUN_FAILED;
 		out->status = output_error ? output_error : wait_error;
@@ -388,25 +450,53 @@ int runner_finish(struct run_child *child, struct run_result *out)
 		out->outcome = RUN_EXITED;
 		out->status = WEXITSTATUS(wait_status);
 	}
-	return 0;
+}
+
+/* Whether nothing is left to read from CHILD: it has ended, or will only be waited for. */
+static bool is_drained(const struct run_child *child)
+{
+	return child->pid == 0 || (child->report_fd == -1 && child->output.fd == -1 && child->errors.fd == -1);
+}
+
+size_t runner_finish_any(struct run_child *children, size_t count, struct run_result *out)
+{
+	struct pollfd fds[3 * RUNNER_MAX_CHILDREN];
+	struct pipe_owner owners[3 * RUNNER_MAX_CHILDREN];
+
+	for (;;) {
+		nfds_t watched = 0;
+		for (size_t i = 0; i < count && i < RUNNER_MAX_CHILDREN; i++) {
+			if (is_drained(&children[i])) {
+				runner_finish(&children[i], out);
+				return i;
+			}
+			watched += watch_child(&children[i], i, fds + watched, owners + watched);
+		}
+		if (poll(fds, watched, -1) == -1 && errno != EINTR) {
+			/* Without poll, the first is waited for as it comes. */
+			runner_finish(&children[0], out);
+			return 0;
+		}
+		read_ready(children, fds, owners, watched);
+	}
 }
 
 int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_result *out)
 {
 	struct run_child child;
 
-	if (runner_start(&child, argv, stdout_mode) == -1) {
-		run_result_free(&child.result);
+	if (runner_start(&child, argv, stdout_mode) == -1)
 		return -1;
-	}
-	return runner_finish(&child, out);
+	runner_finish(&child, out);
+	return 0;
 }
 
 void run_result_free(struct run_result *result)
 {
 	free(result->output);
-	result->output = NULL;
-	result->output_length = 0;
+	free(result->errors);
+	result->output = result->errors = NULL;
+	result->output_length = result->errors_length = 0;
 }
 
 int runner_interrupted(void)

@@ -6,12 +6,14 @@
  * remembered so that callers stop before anything more is removed; a child that outlives kimb
  * is stopped by the kernel (PR_SET_PDEATHSIG on Linux). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 enum run_stdout {
 	RUN_STDOUT_TO_STDERR, /* the child's stdout joins our stderr: stdout is kimb's result only */
 	RUN_STDOUT_CAPTURE,   /* the child's stdout is read into run_result.output */
+	RUN_CAPTURE_BOTH,     /* and its stderr into run_result.errors, to be told only if it matters */
 };
 
 enum run_outcome {
@@ -24,18 +26,28 @@ enum run_outcome {
 struct run_result {
 	enum run_outcome outcome;
 	int status;
-	char *output;         /* RUN_STDOUT_CAPTURE: all the child wrote, NUL-terminated; else NULL */
+	char *output;         /* captured: all the child wrote, NUL-terminated; else NULL */
 	size_t output_length; /* bytes in output, not counting the NUL */
+	char *errors;         /* RUN_CAPTURE_BOTH: all it wrote on stderr, NUL-terminated; else NULL */
+	size_t errors_length;
 };
 
 /* How many children may run at once: the signal handler knows each of them. */
 #define RUNNER_MAX_CHILDREN 64
 
+/* A captured stream of a child: the read end of its pipe (-1 unless captured, or once at its end). */
+struct run_stream {
+	int fd;
+	size_t capacity; /* of the text it is read into */
+};
+
 /* A started child, between runner_start and runner_finish. */
 struct run_child {
 	pid_t pid;        /* 0 when it could not be started: RESULT says why */
-	int output_fd;    /* the read end of its stdout, -1 unless captured */
+	struct run_stream output, errors;
 	int report_fd;    /* the read end of the pipe its exec closes, -1 once read */
+	bool exec_failed; /* the report came: RESULT says why */
+	int output_error; /* errno of a failed read of a captured stream, else 0 */
 	struct run_result result;
 };
 
@@ -47,15 +59,20 @@ int runner_install_signal_forwarding(void);
 
 /* Starts ARGV (ARGV[0] looked up on PATH; ARGV NULL-terminated) with the forwarded signals at their
  * defaults, in a new process group. Returns 0 with CHILD filled (also when the child could not be
- * started: runner_finish then reports why), or -1 only when memory ran out or RUNNER_MAX_CHILDREN
- * run already. Every started child must be finished. */
+ * started: runner_finish then reports why), or -1 only when RUNNER_MAX_CHILDREN run already. Every
+ * started child must be finished. */
 int runner_start(struct run_child *child, char *const argv[], enum run_stdout stdout_mode);
 
-/* Reads the child's stdout when captured, waits for it and fills OUT (release with run_result_free).
- * Returns 0, or -1 when memory ran out (the child is still waited for). */
-int runner_finish(struct run_child *child, struct run_result *out);
+/* Reads the child's stdout when captured, waits for it and fills OUT (release with
+ * run_result_free). */
+void runner_finish(struct run_child *child, struct run_result *out);
 
-/* runner_start and runner_finish in one. */
+/* Waits until one of the COUNT started CHILDREN (at most RUNNER_MAX_CHILDREN) has closed the
+ * pipes kimb reads, finishes it into OUT, and returns its index; the others go on. A child whose
+ * stdout is not captured counts as done once it has run exec. */
+size_t runner_finish_any(struct run_child *children, size_t count, struct run_result *out);
+
+/* runner_start and runner_finish in one. Returns 0, or -1 when RUNNER_MAX_CHILDREN run already. */
 int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_result *out);
 
 void run_result_free(struct run_result *result);

@@ -8,6 +8,7 @@
 #include "array.h"
 #include "reference.h"
 #include "tagscheme.h"
+#include "xalloc.h"
 
 struct candidate {
 	const struct image *image;
@@ -70,20 +71,16 @@ static int newest_first(const void *a, const void *b)
 	return order ? order : strcmp(x->image->id, y->image->id);
 }
 
-static int add_action(struct prune_plan *plan, const struct prune_action *action)
+static void add_action(struct prune_plan *plan, const struct prune_action *action)
 {
-	if (!action->target || array_append(&plan->actions, &plan->count, sizeof *action, action) < 0) {
-		free(action->target);
-		return -1;
-	}
-	return 0;
+	array_append(&plan->actions, &plan->count, sizeof *action, action);
 }
 
-static int keep(struct prune_plan *plan, const struct image *image, enum keep_reason reason, const struct image *base)
+static void keep(struct prune_plan *plan, const struct image *image, enum keep_reason reason, const struct image *base)
 {
 	struct prune_action action = {
-		.kind = ACTION_KEEP, .image = image, .target = strdup(image->id), .reason = reason, .base = base};
-	return add_action(plan, &action);
+		.kind = ACTION_KEEP, .image = image, .target = xstrdup(image->id), .reason = reason, .base = base};
+	add_action(plan, &action);
 }
 
 static bool is_in_use(const struct image *image, const struct selection_request *request)
@@ -140,20 +137,24 @@ static bool has_children(const struct listing *listing, const struct image *imag
  * tags go first until one record is left: a tag, or a nameless record (nerdctl under k3s lists one
  * for every image). Never a forced removal: that would take containers with it. And nothing of an
  * image in use, nor of one whose removal would take an image that is not R's with it. */
-static int plan_one(struct prune_plan *plan, const struct listing *listing, const struct image *image,
-		    const struct selection_request *request)
+static void plan_one(struct prune_plan *plan, const struct listing *listing, const struct image *image,
+		     const struct selection_request *request)
 {
-	if (is_in_use(image, request))
-		return keep(plan, image, KEEP_IN_USE, NULL);
-	if (request->use_needs_inspection && !image->inspected)
-		return keep(plan, image, KEEP_USE_UNKNOWN, NULL);
-	if (request->keep_parents && has_children(listing, image))
-		return keep(plan, image, KEEP_HAS_CHILDREN, NULL);
-	bool shared = is_shared(image, request->repository);
 	enum keep_reason reason;
-	const struct image *base;
-	if (!shared && request->removal_takes_untagged_base && !takes_only_its_own(listing, image, request, &reason, &base))
-		return keep(plan, image, reason, reason == KEEP_BASE_WOULD_GO ? base : NULL);
+	const struct image *base = NULL;
+	bool shared = is_shared(image, request->repository);
+	if (is_in_use(image, request))
+		reason = KEEP_IN_USE;
+	else if (request->use_needs_inspection && !image->inspected)
+		reason = KEEP_USE_UNKNOWN;
+	else if (request->keep_parents && has_children(listing, image))
+		reason = KEEP_HAS_CHILDREN;
+	else if (shared || !request->removal_takes_untagged_base || takes_only_its_own(listing, image, request, &reason, &base))
+		reason = KEEP_NONE;
+	if (reason != KEEP_NONE) {
+		keep(plan, image, reason, reason == KEEP_BASE_WOULD_GO ? base : NULL);
+		return;
+	}
 	size_t records_left = 0;
 	for (size_t i = 0; i < image->name_count; i++)
 		records_left += image->names[i].tag || !image->names[i].repository;
@@ -164,14 +165,13 @@ static int plan_one(struct prune_plan *plan, const struct listing *listing, cons
 			continue;
 		struct prune_action untag = {
 			.kind = ACTION_UNTAG, .image = image, .target = reference_join(name->shown, name->tag), .shared = shared};
-		if (add_action(plan, &untag) < 0)
-			return -1;
+		add_action(plan, &untag);
 		records_left--;
 	}
 	if (shared)
-		return 0;
-	struct prune_action removal = {.kind = ACTION_REMOVE, .image = image, .target = strdup(image->id)};
-	return add_action(plan, &removal);
+		return;
+	struct prune_action removal = {.kind = ACTION_REMOVE, .image = image, .target = xstrdup(image->id)};
+	add_action(plan, &removal);
 }
 
 static bool is_removed(const struct prune_plan *plan, const struct image *image)
@@ -204,12 +204,12 @@ static bool parents_are_known(const struct listing *listing)
 /* Adds the intermediate images of the removed images' builds, as the record holds them, each once
  * nothing is left built on it but what the plan removes, so after its children. A chain stops at
  * an image that is gone, tagged again, or in use. */
-static int plan_intermediates(struct prune_plan *plan, const struct listing *listing,
-			      const struct selection_request *request)
+static void plan_intermediates(struct prune_plan *plan, const struct listing *listing,
+			       const struct selection_request *request)
 {
 	/* Where removing an image takes its untagged bases along, they are not removed by name. */
 	if (!request->built || request->removal_takes_untagged_base || !parents_are_known(listing))
-		return 0;
+		return;
 	for (bool added = true; added;) {
 		added = false;
 		size_t removals = plan->count;
@@ -226,68 +226,84 @@ static int plan_intermediates(struct prune_plan *plan, const struct listing *lis
 				if (!children_are_removed(listing, plan, image))
 					break;
 				struct prune_action removal = {
-					.kind = ACTION_REMOVE, .image = image, .target = strdup(image->id), .built = action->image};
-				if (add_action(plan, &removal) < 0)
-					return -1;
+					.kind = ACTION_REMOVE, .image = image, .target = xstrdup(image->id), .built = action->image};
+				add_action(plan, &removal);
 				/* ACTION may have moved with the array. */
 				action = &plan->actions[i];
 				added = true;
 			}
 		}
 	}
-	return 0;
 }
 
-static int plan_removals(const struct listing *listing, const struct selection_request *request,
-			 const struct image *protected_a, const struct image *protected_b, struct prune_plan *plan)
+static void leave(struct prune_plan *plan, const struct image *image, enum leave_reason reason)
 {
-	struct candidate *candidates = malloc((listing->count + 1) * sizeof *candidates);
-	if (!candidates)
-		return -1;
+	struct left_image left = {image, reason};
+	array_append(&plan->left, &plan->left_count, sizeof left, &left);
+}
+
+/* A nameless image that kimb's record or its label claims for the repository, left nameless since
+ * attribution wants more (see provenance_attribute): it stays, and the report says so. */
+static bool is_claimed_unproven(const struct image *image, const struct selection_request *request)
+{
+	if (!listing_image_is_nameless(image))
+		return false;
+	return (request->built && record_find(request->built, image->id)) ||
+	       (image->label && provenance_label_names(image->label, request->repository));
+}
+
+static void plan_removals(const struct listing *listing, const struct selection_request *request,
+			  const struct image *new_image, const struct image *latest, struct prune_plan *plan)
+{
+	if (new_image)
+		leave(plan, new_image, LEFT_NEW);
+	if (latest && latest != new_image)
+		leave(plan, latest, LEFT_LATEST);
+	struct candidate *candidates = xmalloc((listing->count + 1) * sizeof *candidates);
 	size_t count = 0;
 	for (size_t i = 0; i < listing->count; i++) {
 		const struct image *image = &listing->images[i];
-		if (image == protected_a || image == protected_b || !selection_is_listed_under(image, request->repository))
+		if (image == new_image || image == latest)
 			continue;
+		if (!selection_is_listed_under(image, request->repository)) {
+			if (is_claimed_unproven(image, request))
+				leave(plan, image, LEFT_NOT_ATTRIBUTABLE);
+			continue;
+		}
 		struct candidate *candidate = &candidates[count++];
 		candidate->image = image;
 		candidate->recency_known = establish_recency(image, request, &candidate->recency);
 	}
 	qsort(candidates, count, sizeof *candidates, newest_first);
 	size_t kept = 0;
-	while (kept < count && kept < request->keep && candidates[kept].recency_known)
-		kept++;
-	int result = 0;
-	for (size_t i = kept; i < count && result == 0; i++)
-		result = plan_one(plan, listing, candidates[i].image, request);
+	for (; kept < count && kept < request->keep && candidates[kept].recency_known; kept++)
+		leave(plan, candidates[kept].image, LEFT_RECENT);
+	for (size_t i = kept; i < count; i++)
+		plan_one(plan, listing, candidates[i].image, request);
 	free(candidates);
-	return result == 0 ? plan_intermediates(plan, listing, request) : result;
+	plan_intermediates(plan, listing, request);
 }
 
-int selection_plan(const struct listing *listing, const struct selection_request *request,
-		   struct prune_plan *plan, enum selection_outcome *outcome)
+void selection_plan(const struct listing *listing, const struct selection_request *request, struct prune_plan *plan,
+		    enum selection_outcome *outcome)
 {
 	*plan = (struct prune_plan){0};
 	const struct image *latest = listing_find_tagged(listing, request->repository, "latest");
 	const struct image *new_image = NULL;
 	if (request->new_tag && !(new_image = listing_find_tagged(listing, request->repository, request->new_tag))) {
 		*outcome = SELECTION_NO_NEW_IMAGE;
-		return 0;
+		return;
 	}
 	if (new_image && request->new_id && strcmp(new_image->id, request->new_id) != 0) {
 		*outcome = SELECTION_NEW_ELSEWHERE;
-		return 0;
+		return;
 	}
 	if (!request->new_tag && !latest) {
 		*outcome = SELECTION_NO_LATEST;
-		return 0;
+		return;
 	}
 	*outcome = SELECTION_PLANNED;
-	if (plan_removals(listing, request, new_image, latest, plan) < 0) {
-		prune_plan_free(plan);
-		return -1;
-	}
-	return 0;
+	plan_removals(listing, request, new_image, latest, plan);
 }
 
 void prune_plan_free(struct prune_plan *plan)
@@ -295,5 +311,6 @@ void prune_plan_free(struct prune_plan *plan)
 	for (size_t i = 0; i < plan->count; i++)
 		free(plan->actions[i].target);
 	free(plan->actions);
+	free(plan->left);
 	*plan = (struct prune_plan){0};
 }

@@ -23,6 +23,7 @@ enum prune_action_kind {
 };
 
 enum keep_reason {
+	KEEP_NONE,           /* (not kept) */
 	KEEP_IN_USE,         /* a container or pod uses it */
 	KEEP_BASE_WOULD_GO,  /* the builder would also remove BASE, the untagged image it was built FROM */
 	KEEP_BASE_UNKNOWN,   /* the builder removes untagged bases along, and which is its base is unknown */
@@ -40,9 +41,24 @@ struct prune_action {
 	const struct image *base;  /* KEEP_BASE_WOULD_GO */
 };
 
+/* Why an image the plan never touches is worth a line of the report. */
+enum leave_reason {
+	LEFT_NEW,              /* the image just built */
+	LEFT_LATEST,           /* the image R:latest points to (when not the new one) */
+	LEFT_RECENT,           /* one of the --keep most recent */
+	LEFT_NOT_ATTRIBUTABLE, /* nameless, and kimb cannot prove it is R's (record or label missing) */
+};
+
+struct left_image {
+	const struct image *image;
+	enum leave_reason reason;
+};
+
 struct prune_plan {
 	struct prune_action *actions; /* in the order to carry them out */
 	size_t count;
+	struct left_image *left;      /* in listing order after the new and latest images */
+	size_t left_count;
 };
 
 enum selection_outcome {
@@ -73,9 +89,9 @@ struct selection_request {
 	const struct record *built;
 };
 
-/* Plans the removals for REQUEST from LISTING into PLAN (release with prune_plan_free).
- * Returns 0 with *OUTCOME set, or -1 when memory ran out. */
-int selection_plan(const struct listing *listing, const struct selection_request *request,
+/* Plans the removals for REQUEST from LISTING into PLAN (release with prune_plan_free), and says
+ * how in *OUTCOME. */
+void selection_plan(const struct listing *listing, const struct selection_request *request,
 		   struct prune_plan *plan, enum selection_outcome *outcome);
 
 /* True when IMAGE is listed under REPOSITORY, by a tag or a name it lost. */

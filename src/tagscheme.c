@@ -13,6 +13,8 @@
 
 #include <git2.h>
 
+#include "xalloc.h"
+
 /* The largest buffer a time tag may need, marker and NUL included. A tag longer than the tag grammar
  * allows is still made (the caller checks the grammar and says why it is refused), but a format
  * that expands without bound must not make us allocate without bound. */
@@ -66,26 +68,11 @@ static char *time_tag(const char *format, time_t now, char *why, size_t why_size
 
 	/* strftime returns 0 both for an empty result and for one that does not fit: a leading
 	 * marker, cut off afterwards, tells the two apart. */
-	size_t format_length = strlen(format);
-	char *marked_format = malloc(format_length + 2);
-	if (!marked_format) {
-		set_why(why, why_size, "out of memory");
-		return NULL;
-	}
-	marked_format[0] = '#';
-	memcpy(marked_format + 1, format, format_length + 1);
-
+	char *marked_format = xprintf("#%s", format);
 	char *tag = NULL;
 	size_t length = 0;
 	for (size_t size = TIME_TAG_BUFFER_START; length == 0 && size <= TIME_TAG_BUFFER_LIMIT; size *= 2) {
-		char *grown = realloc(tag, size);
-		if (!grown) {
-			set_why(why, why_size, "out of memory");
-			free(tag);
-			free(marked_format);
-			return NULL;
-		}
-		tag = grown;
+		tag = xrealloc(tag, size);
 		length = strftime(tag, size, marked_format, &utc);
 	}
 	free(marked_format);

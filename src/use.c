@@ -6,6 +6,7 @@
 #include "array.h"
 #include "listing_rows.h"
 #include "reference.h"
+#include "xalloc.h"
 
 /* What a listing of containers or pods adds, gathered apart so that a listing that turns out
  * unreadable adds nothing. */
@@ -22,25 +23,19 @@ static bool contains(char *const *strings, size_t count, const char *text)
 	return false;
 }
 
-static int add_string(char ***strings, size_t *count, const char *text, size_t length, struct listing_error *err)
+static void add_string(char ***strings, size_t *count, const char *text, size_t length)
 {
-	char *copy = strndup(text, length);
-	if (!copy)
-		return listing_reject(err, 0, "out of memory");
-	if (contains(*strings, *count, copy)) {
+	char *copy = xstrndup(text, length);
+	if (contains(*strings, *count, copy))
 		free(copy);
-		return 0;
-	}
-	if (array_append(strings, count, sizeof copy, &copy) != 0) {
-		free(copy);
-		return listing_reject(err, 0, "out of memory");
-	}
-	return 0;
+	else
+		array_append(strings, count, sizeof copy, &copy);
 }
 
 static int add_digest(struct gathered *gathered, const char *hex)
 {
-	return add_string(&gathered->use.digests, &gathered->use.digest_count, hex, LISTING_ID_MAX, gathered->err);
+	add_string(&gathered->use.digests, &gathered->use.digest_count, hex, LISTING_ID_MAX);
+	return 0;
 }
 
 /* Adds what the reference TEXT names: its digest, or "REPOSITORY:TAG" (TAG latest when absent); TEXT
@@ -56,19 +51,16 @@ static int add_reference(struct gathered *gathered, const char *text, const char
 	if (reference_parse(text, &ref, &why) != 0)
 		return listing_reject(gathered->err, 0, "invalid %s %s: %s", title, listing_quote(text, strlen(text)).text,
 				      why);
-	int status;
 	const char *digest = ref.digest ? listing_full_id(ref.digest, strlen(ref.digest)) : NULL;
 	if (digest) {
-		status = add_digest(gathered, digest);
+		add_digest(gathered, digest);
 	} else {
 		char *named = reference_join(ref.repository, ref.tag ? ref.tag : "latest");
-		status = named ? add_string(&gathered->use.references, &gathered->use.reference_count, named,
-					    strlen(named), gathered->err)
-			       : listing_reject(gathered->err, 0, "out of memory");
+		add_string(&gathered->use.references, &gathered->use.reference_count, named, strlen(named));
 		free(named);
 	}
 	reference_free(&ref);
-	return status;
+	return 0;
 }
 
 /* An imageID as kubelet reports it: "sha256:HEX" or "NAME@sha256:HEX", either perhaps after a
@@ -102,24 +94,24 @@ void use_free(struct image_use *use)
 	*use = (struct image_use){0};
 }
 
+/* Moves the strings of FROM that INTO lacks into INTO. */
+static void move_new_strings(char **from, size_t from_count, char ***into, size_t *into_count)
+{
+	for (size_t i = 0; i < from_count; i++)
+		if (!contains(*into, *into_count, from[i])) {
+			array_append(into, into_count, sizeof(char *), &from[i]);
+			from[i] = NULL;
+		}
+}
+
 /* Moves what GATHERED holds into USE when STATUS says the listing was read whole, else drops it. */
 static int settle(struct gathered *gathered, struct image_use *use, int status)
 {
-	for (size_t i = 0; status == 0 && i < gathered->use.digest_count; i++)
-		if (!contains(use->digests, use->digest_count, gathered->use.digests[i])) {
-			if (array_append(&use->digests, &use->digest_count, sizeof(char *), &gathered->use.digests[i]) != 0)
-				status = listing_reject(gathered->err, 0, "out of memory");
-			else
-				gathered->use.digests[i] = NULL;
-		}
-	for (size_t i = 0; status == 0 && i < gathered->use.reference_count; i++)
-		if (!contains(use->references, use->reference_count, gathered->use.references[i])) {
-			if (array_append(&use->references, &use->reference_count, sizeof(char *),
-					 &gathered->use.references[i]) != 0)
-				status = listing_reject(gathered->err, 0, "out of memory");
-			else
-				gathered->use.references[i] = NULL;
-		}
+	if (status == 0) {
+		move_new_strings(gathered->use.digests, gathered->use.digest_count, &use->digests, &use->digest_count);
+		move_new_strings(gathered->use.references, gathered->use.reference_count, &use->references,
+				 &use->reference_count);
+	}
 	use_free(&gathered->use);
 	return status;
 }
@@ -196,12 +188,7 @@ int use_read_container_ids(char *text, size_t length, char ***ids, size_t *count
 		}
 		/* The line ends in TEXT's '\n' (or its NUL): made the end of the ID here. */
 		((char *)line)[line_length] = '\0';
-		if (array_append(ids, count, sizeof line, &line) != 0) {
-			free(*ids);
-			*ids = NULL;
-			*count = 0;
-			return listing_reject(err, number, "out of memory");
-		}
+		array_append(ids, count, sizeof line, &line);
 	}
 	return 0;
 }

@@ -2,7 +2,8 @@
 # Integration tests: runs the built kimb against the stand-in kim (tests/kim) and checks its exit
 # status, stdout, stderr, the kim calls it made and the images left in the stand-in's store. kimb
 # reads the pods kim's images may be used by through the stand-in kubectl (tests/kubectl).
-# Usage: tests/integration.sh ./kimb
+# Usage: tests/integration.sh ./kimb [PATTERN]   (PATTERN: an extended regular expression; only the
+# tests whose names match it run)
 # Each test is a function test_*, run in its own temporary directory with its own kim state
 # (KIM_STUB_DIR), kubectl state (KUBECTL_STUB_DIR: no pods unless the test adds some), lock and
 # state directories, and no other KIMB_* variable set.
@@ -13,10 +14,11 @@ export LC_ALL
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-if [ $# -ne 1 ]; then
-	printf 'usage: %s KIMB\n' "$0" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
 	exit 2
 fi
+PATTERN=${2:-.}
 
 KIMB=$(absolute "$1") || exit 2
 TESTS=$(absolute "$0") || exit 2
@@ -1274,11 +1276,274 @@ test_pods_that_cannot_be_read_keep_everything()
 }
 
 # kimb asks the cluster only when it would touch an image.
-test_no_pod_listing_when_nothing_would_be_removed()
+# kubectl runs beside the listing, so that a run that removes waits for one round trip; when nothing
+# would be removed its answer is not needed, and one that fails does not fail the run.
+test_pod_listing_not_needed_when_nothing_would_be_removed()
 {
+	echo "the cluster is down" >"$KUBECTL_STUB_DIR/fail-get"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	[ ! -s "$KUBECTL_STUB_DIR/calls" ] || fail "kubectl was run: $(cat "$KUBECTL_STUB_DIR/calls")"
+	assert_stderr_lacks "pods"
+	assert_stderr_lacks "cluster is down"
+}
+
+# --- removals at once, and the report ------------------------------------------------------------
+
+# Seeds $1 prior images of R, tagged p1 to pN, named prior1 to priorN (see id_of).
+seed_priors()
+{
+	i=1
+	while [ "$i" -le "$1" ]; do
+		seed "$(id_of "prior$i")" "$R:p$i"
+		i=$((i + 1))
+	done
+}
+
+# The stand-in lets a removal through only once $1 have begun: only that many at once pass.
+removals_must_meet()
+{
+	printf '%s\n' "$1" >"$KIM_STUB_DIR/rm-together"
+}
+
+assert_removals_at_once()
+{
+	[ ! -e "$KIM_STUB_DIR/rm-alone" ] || fail "removals did not run $1 at once: $(cat "$KIM_STUB_DIR/rm-alone")"
+	most=$(cat "$KIM_STUB_DIR/rm-most" 2>/dev/null)
+	[ "$most" = "$1" ] || fail "at most ${most:-no} removals ran at once, expected $1"
+}
+
+# Only the new image is left of R.
+assert_only_new_image()
+{
+	tag=$(printed_tag)
+	new=$(id_listed "$R" "$tag")
+	[ -n "$new" ] || fail "the new image is not listed"
+	assert_store "$R latest $new
+$R $tag $new"
+}
+
+test_jobs_run_removals_at_once()
+{
+	seed_priors 7
+	removals_must_meet 3
+	run_kimb --jobs=3 --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_removals_at_once 3
+	assert_calls rm 7
+	assert_only_new_image
+}
+
+test_four_jobs_by_default_and_from_kimb_jobs()
+{
+	seed_priors 6
+	removals_must_meet 4
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_removals_at_once 4
+	assert_only_new_image
+
+	rm -f "$KIM_STUB_DIR/rm-most" "$KIM_STUB_DIR/rm-events"
+	seed_priors 5
+	removals_must_meet 2
+	KIMB_JOBS=2 run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_removals_at_once 2
+	assert_only_new_image
+}
+
+test_one_job_removes_one_image_at_a_time()
+{
+	seed_priors 4
+	removals_must_meet 1
+	run_kimb --jobs 1 --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_removals_at_once 1
+	assert_only_new_image
+}
+
+test_jobs_out_of_range_are_usage_errors()
+{
+	for jobs in 0 33 -1 x 2.5 ''; do
+		run_kimb --jobs="$jobs" --time-format=one.%s -t "$R" ctx
+		assert_status 2
+		assert_stderr_has "--jobs: '$jobs' is not a whole number from 1 to 32"
+		assert_no_calls
+	done
+	KIMB_JOBS=99 run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 2
+	assert_stderr_has "KIMB_JOBS: '99' is not a whole number from 1 to 32"
+	assert_no_calls
+}
+
+# The lines of kimb's report that name images, in order.
+report_lines()
+{
+	grep -E '^kimb: (removed|untagged|kept|could not|did not) ' "$CASE/stderr"
+}
+
+# Removals that end in any order are reported in the plan's order: the same as one at a time.
+test_report_order_does_not_depend_on_jobs()
+{
+	for namespace in alone together; do
+		i=1
+		while [ "$i" -le 6 ]; do
+			seed -n "$namespace" "$(id_of "prior$i")" "$R:p$i"
+			i=$((i + 1))
+		done
+	done
+	run_kimb -n alone --jobs=1 --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	report_lines >"$CASE/alone"
+	removals_must_meet 6
+	run_kimb -n together --jobs=6 --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_removals_at_once 6
+	report_lines >"$CASE/together"
+	[ "$(grep -c '^kimb: removed [0-9a-f]\{64\} ' "$CASE/alone")" -eq 6 ] || fail "not 6 removals reported: $(cat "$CASE/alone")"
+	cmp -s "$CASE/alone" "$CASE/together" ||
+		fail "the report's order changed with --jobs: $(cat "$CASE/alone") / $(cat "$CASE/together")"
+}
+
+# A refusal stops only the image refused: the others, running beside it, are removed.
+test_a_refusal_stops_only_its_image()
+{
+	seed_priors 4
+	printf '%s\n' "$(id_of prior2)" >"$KIM_STUB_DIR/in-use"
+	removals_must_meet 4
+	run_kimb --jobs=4 --time-format=one.%s -t "$R" ctx
+	assert_status 4
+	assert_removals_at_once 4
+	tag=$(printed_tag)
+	new=$(id_listed "$R" "$tag")
+	assert_store "$R latest $new
+$R $tag $new
+$R p2 $(id_of prior2)"
+	assert_stderr_has "could not remove $(id_of prior2) ($R:p2)"
+	assert_stderr_has "kimb: removed 3 images, 1 not removed"
+}
+
+# A signal while removals run: those running get it and are waited for, no other starts, and kimb
+# dies of it, saying what it did not remove.
+test_signal_during_removals_starts_no_more()
+{
+	# shellcheck disable=SC3045 # dash and bash have ulimit -c: SIGQUIT would dump core
+	ulimit -c 0
+	seed_priors 6
+	start_blocked rm --jobs=2 --time-format=one.%s -t "$R" ctx || return
+	kill -s TERM "$kimb_pid"
+	wait_bounded "$kimb_pid"
+	assert_status 143
+	stop_blocked rm
+	found=$(count_calls rm)
+	if [ "$found" -lt 1 ] || [ "$found" -gt 2 ]; then
+		fail "$found removals started, expected 1 or 2"
+	fi
+	assert_stderr_has "kimb was interrupted"
+	for i in 1 2 3 4 5 6; do
+		[ "$(id_listed "$R" "p$i")" = "$(id_of "prior$i")" ] || fail "prior$i is gone"
+	done
+}
+
+# Without --json: one summary line; kim's own "Untagged:" and "Deleted:" lines are not passed on.
+test_summary_line()
+{
+	seed --size 2.58MB "$(id_of prior1)" "$R:p1" "$R:q1"
+	seed --size 10.1MB "$(id_of prior2)" "$R:p2"
+	run_kimb --dry-run --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "kimb: would remove 2 images, would reclaim 12.7 MB"
+	# and the image the dry run built (2.58MB) goes too
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "kimb: removed 3 images, reclaimed 15.3 MB"
+	assert_stderr_lacks "Deleted:"
+	assert_stderr_lacks "Untagged:"
+	assert_stdout "$R:$(printed_tag)"
+	run_kimb --time-format=three.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "kimb: removed 1 image, reclaimed 2.58 MB"
+}
+
+test_summary_counts_images_in_use_and_refused()
+{
+	busy=0000000000000000000000000000000000000000000000000000000000000001
+	seed_priors 2
+	seed "$busy" "$R:a0"
+	seed "$(id_of refused)" "$R:r0"
+	printf 'default web Running container app %s sha256:%s\n' "$R:a0" "$busy" >"$KUBECTL_STUB_DIR/pods"
+	printf '%s\n' "$(id_of refused)" >"$KIM_STUB_DIR/in-use"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 4
+	assert_stderr_has "kimb: removed 2 images, kept 1 in use, 1 not removed, reclaimed 5.16 MB"
+}
+
+# Checks the JSON document kimb printed ($CASE/stdout) with the Python expression $1, in which d is
+# the document and the remaining arguments are a[0], a[1], ...
+assert_json()
+{
+	check=$1
+	shift
+	python3 - "$CASE/stdout" "$check" "$@" <<'PY' || fail "the JSON report fails: $check ($(cat "$CASE/stdout"))"
+import json, sys
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+a = sys.argv[3:]
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)
+PY
+}
+
+test_json_report()
+{
+	busy=0000000000000000000000000000000000000000000000000000000000000001
+	seed --size 2.58MB "$(id_of prior1)" "$R:p1"
+	seed --size 1kB "$(id_of prior2)" "$R:p2" other/app:v1
+	seed "$busy" "$R:a0"
+	seed "$(id_of refused)" "$R:r0"
+	seed "$(id_of other)" other/app:latest
+	printf 'default web Running container app %s sha256:%s\n' "$R:a0" "$busy" >"$KUBECTL_STUB_DIR/pods"
+	printf '%s\n' "$(id_of refused)" >"$KIM_STUB_DIR/in-use"
+	run_kimb --json --time-format=one.%s -t "$R" ctx
+	assert_status 4
+	tag=$(built_tag "$R")
+	new=$(id_listed "$R" "$tag")
+	assert_json 'd["builder"] == "kim" and d["exit_status"] == 4 and d["dry_run"] is False'
+	assert_json 'len(d["repositories"]) == 1'
+	assert_json 'd["repositories"][0]["repository"] == a[0] and d["repositories"][0]["reference"] == a[0] + ":" + a[1]' \
+		"$R" "$tag"
+	assert_json 'd["repositories"][0]["latest"] is None' # the user's own -t R is latest
+	assert_json '[(x["id"], x["reason"], x["size_bytes"], x["names"]) for x in d["repositories"][0]["removed"]]
+		== [(a[0], "replaced", 2580000, [a[2] + ":p1"])]' "$(id_of prior1)" "" "$R"
+	assert_json '[(x["id"], x["reason"], x["untagged"]) for x in d["repositories"][0]["untagged"]]
+		== [(a[0], "shared", [a[1] + ":p2"])]' "$(id_of prior2)" "$R"
+	assert_json '{x["id"]: x["reason"] for x in d["repositories"][0]["kept"]}
+		== {a[0]: "new", a[1]: "in_use", a[2]: "removal_failed"}' "$new" "$busy" "$(id_of refused)"
+	assert_json '[x["error"] for x in d["repositories"][0]["kept"] if x["reason"] == "removal_failed"]
+		== [a[0] + " exited with status 1"]' "$STUB"
+	assert_json 'd["repositories"][0]["reclaimed_bytes"] == 2580000 and d["summary"]["reclaimed_bytes"] == 2580000'
+	assert_json 'd["summary"] == {"removed": 1, "untagged": 1, "kept_in_use": 1, "not_removed": 1, "reclaimed_bytes": 2580000}'
+	assert_json 'sorted(d["phases"]) == ["build", "list", "lock", "plan", "remove"]
+		and all(v >= 0 for v in d["phases"].values())'
+	# build, listing, kubectl, two removals and the untagging
+	assert_json 'd["calls"] == 6'
+	assert_json 'd["wall_seconds"] > 0 and 0 < d["cpu_seconds"] <= d["wall_seconds"] and d["peak_memory_bytes"] > 0'
+	assert_stderr_lacks "kimb: removed"
+	assert_stderr_has "could not remove $(id_of refused) ($R:r0)"
+	assert_stderr_has "not every image selected could be removed"
+}
+
+test_json_report_of_a_failed_listing_and_a_prune()
+{
+	seed_priors 1
+	printf '3\n' >"$KIM_STUB_DIR/fail-list"
+	run_kimb --json --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_json 'd["exit_status"] == 3 and d["repositories"][0]["removed"] == [] and d["summary"]["removed"] == 0'
+	rm "$KIM_STUB_DIR/fail-list"
+	run_kimb prune --json --dry-run "$R"
+	assert_status 0
+	assert_json 'd["dry_run"] is True and d["repositories"][0]["reference"] is None'
+	assert_json '[x["id"] for x in d["repositories"][0]["removed"]] == [a[0]]' "$(id_of prior1)"
+	assert_json '[x["reason"] for x in d["repositories"][0]["kept"]] == ["latest"]'
 }
 
 # --- the runner ------------------------------------------------------------------------------
@@ -1300,7 +1565,7 @@ with_stub()
 	"$1"
 }
 
-for name in $(functions_named test); do
+for name in $(functions_named test | grep -E -e "$PATTERN"); do
 	run_test "$name" with_stub "$name"
 done
 

@@ -16,5 +16,7 @@ Suite *lock_suite(void);
 Suite *builder_suite(void);
 Suite *provenance_suite(void);
 Suite *use_suite(void);
+Suite *calls_suite(void);
+Suite *report_suite(void);
 
 #endif

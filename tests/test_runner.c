@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +276,7 @@ START_TEST(test_child_leads_a_process_group_of_its_own)
 	/* Ends cat whatever the assertion finds, so that no test leaves it behind. */
 	ck_assert_int_eq(close(stdin_pipe[1]), 0);
 	struct run_result result;
-	ck_assert_int_eq(runner_finish(&child, &result), 0);
+	runner_finish(&child, &result);
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_eq(group, pid);
 	ck_assert_int_ne(group, getpgrp());
@@ -294,14 +295,85 @@ START_TEST(test_children_run_side_by_side)
 
 	ck_assert_int_eq(runner_start(&children[0], first, RUN_STDOUT_CAPTURE), 0);
 	ck_assert_int_eq(runner_start(&children[1], second, RUN_STDOUT_CAPTURE), 0);
-	ck_assert_int_eq(runner_finish(&children[1], &results[1]), 0);
-	ck_assert_int_eq(runner_finish(&children[0], &results[0]), 0);
+	runner_finish(&children[1], &results[1]);
+	runner_finish(&children[0], &results[0]);
 	ck_assert_str_eq(results[0].output, "one");
 	ck_assert_int_eq(results[0].status, 0);
 	ck_assert_str_eq(results[1].output, "two");
 	ck_assert_int_eq(results[1].status, 3);
 	run_result_free(&results[0]);
 	run_result_free(&results[1]);
+}
+END_TEST
+
+/* A child that waits for a line on the FIFO at PATH, made here. */
+static void start_waiting_child(struct run_child *child, const char *path)
+{
+	char script[256];
+	snprintf(script, sizeof script, "read line <%s; printf \"%%s\" \"$line\"", path);
+	char *argv[] = {"sh", "-c", script, NULL};
+	ck_assert_int_eq(runner_start(child, argv, RUN_STDOUT_CAPTURE), 0);
+}
+
+START_TEST(test_finish_any_finishes_the_first_to_end)
+{
+	char directory[] = "/tmp/kimb-test-runner-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	char fifo[sizeof directory + 8];
+	snprintf(fifo, sizeof fifo, "%s/fifo", directory);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	char *quick[] = {"sh", "-c", "printf quick; exit 4", NULL};
+	char *missing[] = {"/nonexistent/kimb-test-program", NULL};
+	struct run_child children[3];
+	struct run_result result;
+
+	start_waiting_child(&children[0], fifo);
+	ck_assert_int_eq(runner_start(&children[1], quick, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_int_eq(runner_start(&children[2], missing, RUN_STDOUT_CAPTURE), 0);
+	/* The waiting child cannot end before it is written to: the other two come first. */
+	size_t first = runner_finish_any(children, 3, &result);
+	ck_assert(first == 1 || first == 2);
+	bool quick_first = first == 1;
+	ck_assert_int_eq(result.outcome, quick_first ? RUN_EXITED : RUN_NOT_FOUND);
+	run_result_free(&result);
+	children[first] = children[2];
+	size_t second = runner_finish_any(children, 2, &result);
+	ck_assert_uint_eq(second, 1);
+	ck_assert_int_eq(result.outcome, quick_first ? RUN_NOT_FOUND : RUN_EXITED);
+	if (!quick_first) {
+		ck_assert_str_eq(result.output, "quick");
+		ck_assert_int_eq(result.status, 4);
+	}
+	run_result_free(&result);
+
+	FILE *writer = fopen(fifo, "w");
+	ck_assert_ptr_nonnull(writer);
+	ck_assert_int_ge(fputs("slow\n", writer), 0);
+	ck_assert_int_eq(fclose(writer), 0);
+	ck_assert_uint_eq(runner_finish_any(children, 1, &result), 0);
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_str_eq(result.output, "slow");
+	run_result_free(&result);
+	ck_assert_int_eq(unlink(fifo), 0);
+	ck_assert_int_eq(rmdir(directory), 0);
+}
+END_TEST
+
+START_TEST(test_capture_of_both_streams)
+{
+	/* More than a pipe holds on stderr before stdout closes: both must be read as they come. */
+	struct run_result result =
+		run_shell(RUN_CAPTURE_BOTH, "printf out; head -c 200000 /dev/zero | tr '\\0' e >&2; printf put");
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_str_eq(result.output, "output");
+	ck_assert_uint_eq(result.errors_length, 200000);
+	ck_assert_int_eq(result.errors[0], 'e');
+	ck_assert_int_eq(result.errors[199999], 'e');
+	run_result_free(&result);
+
+	result = run_shell(RUN_STDOUT_CAPTURE, "printf out");
+	ck_assert_ptr_null(result.errors);
+	run_result_free(&result);
 }
 END_TEST
 
@@ -315,7 +387,7 @@ START_TEST(test_too_many_children_is_refused)
 	ck_assert_int_eq(runner_start(&children[RUNNER_MAX_CHILDREN], argv, RUN_STDOUT_TO_STDERR), -1);
 	for (size_t i = 0; i < RUNNER_MAX_CHILDREN; i++) {
 		struct run_result result;
-		ck_assert_int_eq(runner_finish(&children[i], &result), 0);
+		runner_finish(&children[i], &result);
 		ck_assert_int_eq(result.outcome, RUN_EXITED);
 	}
 }
@@ -672,6 +744,8 @@ Suite *runner_suite(void)
 	tcase_add_test(running, test_child_leads_a_process_group_of_its_own);
 	tcase_add_test(running, test_children_run_side_by_side);
 	tcase_add_test(running, test_too_many_children_is_refused);
+	tcase_add_test(running, test_finish_any_finishes_the_first_to_end);
+	tcase_add_test(running, test_capture_of_both_streams);
 	suite_add_tcase(suite, running);
 
 	TCase *describing = tcase_create("describing");

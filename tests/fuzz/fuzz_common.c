@@ -44,8 +44,7 @@ static void check_plan(const struct listing *listing, const struct selection_req
 {
 	struct prune_plan plan;
 	enum selection_outcome outcome;
-	if (selection_plan(listing, request, &plan, &outcome) != 0)
-		return;
+	selection_plan(listing, request, &plan, &outcome);
 	for (size_t i = 0; i < plan.count; i++) {
 		const struct prune_action *action = &plan.actions[i];
 		const struct image *image = action->image;
@@ -57,6 +56,14 @@ static void check_plan(const struct listing *listing, const struct selection_req
 		} else if (action->kind == ACTION_UNTAG) {
 			FUZZ_ASSERT(shows_name(image, action->target), "an untag of a name the image is not listed under");
 		}
+	}
+	for (size_t i = 0; i < plan.left_count; i++) {
+		const struct image *image = plan.left[i].image;
+		FUZZ_ASSERT(image >= listing->images && image < listing->images + listing->count,
+			    "an image left alone is not one the listing holds");
+		for (size_t j = 0; j < plan.count; j++)
+			FUZZ_ASSERT(plan.actions[j].image != image || plan.actions[j].kind == ACTION_KEEP,
+				    "an image the plan leaves alone is also untagged or removed");
 	}
 	prune_plan_free(&plan);
 }

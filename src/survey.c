@@ -1,0 +1,247 @@
+#include "survey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+#include "xalloc.h"
+
+/* Says that WHAT ("image listing") could not be read. Returns STATUS_LISTING. */
+static int unreadable(const char *what, const struct listing_error *error, const char *consequence)
+{
+	if (error->line)
+		report_say("cannot read the %s: line %zu: %s; %s", what, error->line, error->message, consequence);
+	else
+		report_say("cannot read the %s: %s; %s", what, error->message, consequence);
+	return STATUS_LISTING;
+}
+
+bool survey_pods_run_images(const struct run *run)
+{
+	const struct builder *builder = run->builder;
+	if (builder->always_pods)
+		return true;
+	if (!builder->pods_namespace)
+		return false;
+	const char *namespace = options_flag_value(run->options, builder->namespace_flags);
+	const char *from_environment = getenv(builder->namespace_env);
+	if (!namespace)
+		namespace = from_environment && *from_environment ? from_environment : "default";
+	return strcmp(namespace, builder->pods_namespace) == 0;
+}
+
+static const char *kubectl_program(void)
+{
+	const char *kubectl = getenv("KIMB_KUBECTL");
+	return kubectl && *kubectl ? kubectl : "kubectl";
+}
+
+/* Starts kubectl get pods, through the cluster kim talks to: its kubeconfig and context. */
+static void start_pods(struct run *run)
+{
+	static const char *const get_pods[] = {"get", "pods", "--all-namespaces", "--output=json"};
+	const struct builder *builder = run->builder;
+	const char *kubeconfig = builder->kubeconfig_flags ? options_flag_value(run->options, builder->kubeconfig_flags) : NULL;
+	const char *context = builder->context_flags ? options_flag_value(run->options, builder->context_flags) : NULL;
+	const char *context_from_environment = getenv("KUBECONTEXT");
+	if (!context && builder->context_flags && context_from_environment && *context_from_environment)
+		context = context_from_environment;
+	char *kubeconfig_flag = kubeconfig ? xprintf("--kubeconfig=%s", kubeconfig) : NULL;
+	char *context_flag = context ? xprintf("--context=%s", context) : NULL;
+	struct call call = {0};
+	call_add(&call, kubectl_program());
+	if (kubeconfig_flag)
+		call_add(&call, kubeconfig_flag);
+	if (context_flag)
+		call_add(&call, context_flag);
+	call_add_words(&call, get_pods, sizeof get_pods / sizeof get_pods[0]);
+	/* Its stderr too: what it says matters only if its answer does. */
+	caller_start(&run->caller, &call, RUN_CAPTURE_BOTH, &run->pods);
+	run->pods_started = true;
+	free(kubeconfig_flag);
+	free(context_flag);
+}
+
+void survey_drop_pods(struct run *run)
+{
+	if (!run->pods_started)
+		return;
+	struct run_result result;
+	runner_finish(&run->pods, &result);
+	run_result_free(&result);
+	run->pods_started = false;
+}
+
+int survey_list_images(struct run *run, bool pods)
+{
+	struct call call;
+	caller_builder_call(&run->caller, &call, run->builder->list_command);
+	struct run_child listing;
+	caller_start(&run->caller, &call, RUN_STDOUT_CAPTURE, &listing);
+	if (pods)
+		start_pods(run);
+	struct run_result result;
+	int status = caller_settle(&run->caller, &listing, run->caller.executable, "list images", "nothing removed",
+				   &result);
+	if (status != STATUS_OK)
+		return status;
+	struct listing_error error;
+	if (run->builder->parse_listing(result.output, result.output_length, &run->listing, &error) < 0)
+		status = unreadable("image listing", &error, "nothing removed");
+	run_result_free(&result);
+	return status;
+}
+
+/* Whether IMAGE, LISTED under a repository kimb prunes, needs the builder's inspection: before
+ * planning, the nameless ones (their labels), every one where parents matter (docker) and, where a
+ * removal takes the untagged images an image was built on along (buildah), the listed ones (their
+ * bases); for the CANDIDATES of a plan, the listed ones where pods name images by a config digest
+ * only the inspection tells (nerdctl). */
+static bool wants_inspection(const struct run *run, const struct image *image, bool listed, bool candidates,
+			     bool pods)
+{
+	const struct builder *builder = run->builder;
+	if (!builder->inspect_command || image->inspected)
+		return false;
+	if (candidates)
+		return listed && pods;
+	return builder->inspect_all || listing_image_is_nameless(image) ||
+	       (listed && builder->removal_takes_untagged_parents);
+}
+
+/* Inspects, in batches, the images of the listing that WANTED marks. An inspection that fails leaves
+ * its images as the listing showed them, so that they are kept: nameless ones are no one's, and an
+ * image whose base is not known stays. */
+static int inspect_images(struct run *run, const bool *wanted)
+{
+	const struct builder *builder = run->builder;
+	struct listing *listing = &run->listing;
+	for (size_t next = 0; next < listing->count;) {
+		struct call call;
+		caller_builder_call(&run->caller, &call, builder->inspect_command);
+		size_t batch = 0;
+		struct listing asked_alone = {0};
+		for (; next < listing->count && batch < builder->inspect_batch; next++) {
+			if (!wanted[next])
+				continue;
+			call_add(&call, listing->images[next].id);
+			asked_alone = (struct listing){&listing->images[next], 1};
+			batch++;
+		}
+		if (batch == 0) {
+			call_free(&call);
+			break;
+		}
+		struct run_result result;
+		int status = caller_capture(&run->caller, &call, "inspect images", "the images asked about are kept", &result);
+		if (status == STATUS_LISTING)
+			continue;
+		if (status != STATUS_OK)
+			return status;
+		struct listing_error error;
+		if (builder->read_inspection(result.output, result.output_length,
+					     builder->inspect_batch == 1 ? &asked_alone : listing, &error) < 0)
+			(void)unreadable("image inspection", &error, "the images asked about are kept");
+		run_result_free(&result);
+	}
+	return STATUS_OK;
+}
+
+int survey_inspect(struct run *run, bool candidates, bool pods)
+{
+	bool *wanted = xcalloc(run->listing.count + 1, sizeof *wanted);
+	bool any = false;
+	for (size_t i = 0; i < run->listing.count; i++) {
+		const struct image *image = &run->listing.images[i];
+		/* Every image listed under a repository kimb prunes may be removed, whatever the first
+		 * plan made of it. */
+		bool listed = false;
+		for (size_t r = 0; r < run->repository_count && !listed; r++)
+			listed = selection_is_listed_under(image, run->repositories[r].target->repository);
+		wanted[i] = wants_inspection(run, image, listed, candidates, pods);
+		any |= wanted[i];
+	}
+	int status = any ? inspect_images(run, wanted) : STATUS_OK;
+	free(wanted);
+	return status;
+}
+
+/* Reads RESULT, a listing of WHO ("containers") that STATUS says came, into the run's use with READ. */
+static int read_use(struct run *run, int status, struct run_result *result, const char *who, use_reader read)
+{
+	if (status != STATUS_OK)
+		return status == STATUS_NOT_FOUND ? STATUS_LISTING : status;
+	struct listing_error error;
+	char what[64];
+	snprintf(what, sizeof what, "listing of %s", who);
+	if (read(result->output, result->output_length, &run->use, &error) < 0)
+		status = unreadable(what, &error, "nothing removed");
+	run_result_free(result);
+	return status;
+}
+
+static int read_containers(struct run *run, struct call *call)
+{
+	struct run_result result;
+	int status = caller_capture(&run->caller, call, "list the containers that use images", "nothing removed", &result);
+	return read_use(run, status, &result, "containers", run->builder->read_containers);
+}
+
+/* docker: the containers' IDs, then their inspection, in batches. */
+static int read_containers_by_id(struct run *run)
+{
+	const struct builder *builder = run->builder;
+	struct call call;
+	struct run_result listed;
+	caller_builder_call(&run->caller, &call, builder->container_ids_command);
+	int status = caller_capture(&run->caller, &call, "list containers", "nothing removed", &listed);
+	if (status != STATUS_OK)
+		return status == STATUS_NOT_FOUND ? STATUS_LISTING : status;
+	char **ids;
+	size_t count;
+	struct listing_error error;
+	if (use_read_container_ids(listed.output, listed.output_length, &ids, &count, &error) < 0) {
+		run_result_free(&listed);
+		return unreadable("listing of containers", &error, "nothing removed");
+	}
+	enum { BATCH = 100 };
+	for (size_t first = 0; first < count && status == STATUS_OK; first += BATCH) {
+		size_t batch = count - first < BATCH ? count - first : BATCH;
+		caller_builder_call(&run->caller, &call, builder->containers_command);
+		call_add_words(&call, (const char *const *)ids + first, batch);
+		status = read_containers(run, &call);
+	}
+	free(ids);
+	run_result_free(&listed);
+	return status;
+}
+
+static int read_pods(struct run *run)
+{
+	struct run_result result;
+	const char *kubectl = kubectl_program();
+	run->pods_started = false;
+	int status = caller_settle(&run->caller, &run->pods, kubectl, "list the pods that use images", "nothing removed",
+				   &result);
+	if (status == STATUS_NOT_FOUND)
+		report_say("cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL; "
+			   "nothing removed");
+	return read_use(run, status, &result, "pods", use_read_pods);
+}
+
+int survey_read_use(struct run *run, bool pods)
+{
+	const struct builder *builder = run->builder;
+	int status = STATUS_OK;
+	if (builder->container_ids_command) {
+		status = read_containers_by_id(run);
+	} else if (builder->containers_command) {
+		struct call call;
+		caller_builder_call(&run->caller, &call, builder->containers_command);
+		status = read_containers(run, &call);
+	}
+	if (status == STATUS_OK && pods)
+		status = read_pods(run);
+	return status;
+}
