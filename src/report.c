@@ -350,8 +350,11 @@ static json_t *json_image(const struct image_report *entry)
 static json_t *json_repository(const struct repository_report *repository, const struct totals *totals)
 {
 	json_t *removed = json_array(), *untagged = json_array(), *kept = json_array();
+	const char *new_id = NULL;
 	for (size_t i = 0; i < repository->count; i++) {
 		const struct image_report *entry = &repository->images[i];
+		if (entry->reason == REASON_NEW)
+			new_id = entry->image->id;
 		json_t *list = entry->fate == FATE_REMOVED ? removed : entry->fate == FATE_UNTAGGED ? untagged : kept;
 		json_array_append_new(list, json_image(entry));
 		for (size_t j = 0; entry->fate == FATE_REMOVED && j < entry->along_count; j++)
@@ -363,6 +366,7 @@ static json_t *json_repository(const struct repository_report *repository, const
 	json_object_set_new(object, "repository", json_string(repository->repository));
 	json_object_set_new(object, "reference", json_text_or_null(repository->reference));
 	json_object_set_new(object, "latest", json_text_or_null(repository->latest));
+	json_object_set_new(object, "new_id", json_text_or_null(new_id));
 	json_object_set_new(object, "removed", removed);
 	json_object_set_new(object, "untagged", untagged);
 	json_object_set_new(object, "kept", kept);

@@ -1511,6 +1511,7 @@ test_json_report()
 	assert_json 'd["repositories"][0]["repository"] == a[0] and d["repositories"][0]["reference"] == a[0] + ":" + a[1]' \
 		"$R" "$tag"
 	assert_json 'd["repositories"][0]["latest"] is None' # the user's own -t R is latest
+	assert_json 'd["repositories"][0]["new_id"] == a[0] and d["new_id"] in (None, a[0])' "$new"
 	assert_json '[(x["id"], x["reason"], x["size_bytes"], x["names"]) for x in d["repositories"][0]["removed"]]
 		== [(a[0], "replaced", 2580000, [a[2] + ":p1"])]' "$(id_of prior1)" "" "$R"
 	assert_json '[(x["id"], x["reason"], x["untagged"]) for x in d["repositories"][0]["untagged"]]
@@ -1542,6 +1543,7 @@ test_json_report_of_a_failed_listing_and_a_prune()
 	run_kimb prune --json --dry-run "$R"
 	assert_status 0
 	assert_json 'd["dry_run"] is True and d["repositories"][0]["reference"] is None'
+	assert_json 'd["new_id"] is None and d["repositories"][0]["new_id"] is None'
 	assert_json '[x["id"] for x in d["repositories"][0]["removed"]] == [a[0]]' "$(id_of prior1)"
 	assert_json '[x["reason"] for x in d["repositories"][0]["kept"]] == ["latest"]'
 }
