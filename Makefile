@@ -63,7 +63,7 @@ sanitize:
 
 # The unit tests and the integration runs under memcheck: an error or a leak fails them. kimb is
 # run through a script that execs valgrind on it, so that its pid, exit status and signals stay.
-VALGRIND = valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+VALGRIND = $(shell command -v valgrind) --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect
 valgrind: $(BUILD)/kimb $(BUILD)/check_kimb
 	CK_FORK=no $(VALGRIND) $(BUILD)/check_kimb

@@ -167,7 +167,7 @@ int build_run(struct run *run)
 	caller_run(&run->caller, &call, RUN_STDOUT_TO_STDERR, &result);
 	free(tag_flag);
 	free(iidfile_flag);
-	status = caller_status_of_broken_run(&result, run->caller.executable);
+	status = caller_status_of_broken_run(&run->caller, &result, run->caller.executable);
 	if (status < 0 && result.status != 0) {
 		report_say("%s build failed with status %d; nothing removed", builder->name, result.status);
 		status = result.status;

@@ -1,5 +1,6 @@
 #include "calls.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ void caller_run(struct caller *caller, struct call *call, enum run_stdout mode, 
 	caller_stop_if_interrupted(caller);
 }
 
-int caller_status_of_broken_run(const struct run_result *result, const char *program)
+int caller_status_of_broken_run(const struct caller *caller, const struct run_result *result, const char *program)
 {
 	char description[256];
 	runner_describe(result, program, description, sizeof description);
@@ -74,7 +75,13 @@ int caller_status_of_broken_run(const struct run_result *result, const char *pro
 		report_say("%s", description);
 		return STATUS_SIGNAL_BASE + result->status;
 	case RUN_NOT_FOUND:
-		report_say("%s", description);
+		if (program != caller->executable || result->status != ENOENT)
+			report_say("%s", description);
+		else if (strchr(program, '/'))
+			report_say("%s (named by %s); set %s to where %s is", description, caller->executable_variable,
+				   caller->executable_variable, caller->builder_name);
+		else
+			report_say("%s on PATH; install it or set %s", description, caller->executable_variable);
 		return STATUS_NOT_FOUND;
 	case RUN_FAILED:
 		break;
@@ -96,7 +103,7 @@ int caller_settle(struct caller *caller, struct run_child *child, const char *pr
 	caller_stop_if_interrupted(caller);
 	if (result->errors_length)
 		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */
-	int status = caller_status_of_broken_run(result, program);
+	int status = caller_status_of_broken_run(caller, result, program);
 	if (status < 0 && result->status != 0) {
 		/* The builder by its name, as in its own messages; another program (kubectl) as it was run. */
 		const char *name = program == caller->executable ? caller->builder_name : program;

@@ -25,6 +25,7 @@ struct caller {
 	const char *const *globals;
 	size_t global_count;
 	const char *builder_name;  /* the builder in messages, as in its own */
+	const char *executable_variable; /* the variable that names the executable: "KIMB_KIM" */
 	/* Called once a forwarded signal came, before kimb dies of it: what must not outlive kimb
 	 * (locks, files) goes, and what was done is said. */
 	void (*on_interrupt)(void *context);
@@ -44,8 +45,9 @@ void caller_stop_if_interrupted(struct caller *caller);
 void caller_run(struct caller *caller, struct call *call, enum run_stdout mode, struct run_result *result);
 
 /* The status kimb exits with when RESULT's program could not be run at all or was killed (said
- * here, naming PROGRAM), or -1 when it ran and exited. */
-int caller_status_of_broken_run(const struct run_result *result, const char *program);
+ * here, naming PROGRAM, and for a builder not found how to point kimb at it), or -1 when it ran and
+ * exited. */
+int caller_status_of_broken_run(const struct caller *caller, const struct run_result *result, const char *program);
 
 /* Starts CALL (freed here) with its stdout (and with RUN_CAPTURE_BOTH its stderr) captured as MODE
  * says, to be settled with caller_settle: two calls so started run side by side. */

@@ -15,56 +15,75 @@
 #include "xalloc.h"
 
 static const char usage_text[] =
-	"usage: kimb [KIMB OPTIONS] [GLOBAL FLAGS] [BUILD FLAGS] PATH\n"
-	"       kimb prune [KIMB OPTIONS] [GLOBAL FLAGS] REPOSITORY...\n"
-	"       kimb --help | --version\n"
+	"usage: kimb [build] [KIMB OPTIONS] [GLOBAL FLAGS] [BUILD FLAGS] PATH\n"
+	"       kimb [KIMB OPTIONS] [GLOBAL FLAGS] prune REPOSITORY...\n"
+	"       kimb -h | --help | --version\n"
 	"\n"
-	"Builds PATH with the builder (kim, nerdctl, podman, docker or buildah), tagging each repository\n"
-	"named by -t/--tag with a unique tag and latest, then removes the images of those repositories\n"
-	"that the build replaced. Prints REPOSITORY:TAG, the unique reference, one line per repository;\n"
-	"everything else goes to stderr. The builder's global and build flags pass through unchanged,\n"
-	"and its global flags are repeated on every call kimb makes.\n"
-	"prune removes every image of each REPOSITORY but the one its latest tag points to.\n"
+	"Builds PATH with the builder (kim, nerdctl, podman, docker or buildah), tags\n"
+	"each repository named by -t/--tag with a unique tag and latest, then removes\n"
+	"the images of those repositories that the build replaced. Prints\n"
+	"REPOSITORY:TAG, the unique reference, one line per repository; everything else\n"
+	"goes to stderr. build and image build may be spelled out, as with kim. The\n"
+	"builder's flags pass through unchanged (an unknown long flag as --name=value);\n"
+	"its global flags are repeated on every call kimb makes. prune removes every\n"
+	"image of each REPOSITORY but the one its latest tag points to.\n"
 	"\n"
-	"Options (also KIMB_BUILDER, KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS, KIMB_LOCK_TIMEOUT; options win):\n"
-	"  --builder=NAME          auto (default), kim, nerdctl, podman, docker or buildah; auto takes kim\n"
-	"                          when it is on PATH, else the first of nerdctl, podman, docker, buildah\n"
-	"  --scheme=auto|time|git  the unique tag: the git commit of PATH's work tree (with -dirty. and a\n"
-	"                          hash of its changes), or the UTC time; auto (default) takes git when\n"
-	"                          PATH is in a git work tree with a commit\n"
-	"  --time-format=FORMAT    strftime format of time tags (default %Y%m%d.%H%M%S); it must tell\n"
-	"                          every second apart\n"
-	"  --keep=N                keep the N most recent prior images of each repository (default 0);\n"
-	"                          recency is the builder's creation time where its listing has one\n"
-	"                          (not kim's), else the time read from tags in the --time-format; an\n"
-	"                          image whose recency cannot be established is never one of the N kept\n"
-	"  --lock-timeout=DURATION wait at most DURATION (seconds, or with s, m, h, d) for another kimb\n"
-	"                          working on a repository (default: as long as it takes)\n"
-	"  --jobs=N                up to N removals at once (1 to 32, default 4)\n"
-	"  --json                  the report as one JSON document on stdout, instead of the references\n"
-	"                          and the lines on stderr\n"
-	"  --no-prune              build and tag only\n"
-	"  --dry-run               say what would be removed, remove nothing\n"
-	"Never removed or untagged: the image just built, the image REPOSITORY:latest points to, images\n"
-	"of other repositories (an image that also has another repository's tag only loses its tags of\n"
-	"REPOSITORY), images a container or pod uses (named on stderr), images kimb cannot attribute to\n"
-	"REPOSITORY. docker, nerdctl and buildah forget an old image's name: kimb records what it builds\n"
-	"and labels it (" KIMB_REPOSITORIES_LABEL "), and removes only nameless images both name.\n"
-	"KIMB_KIM, KIMB_NERDCTL, KIMB_PODMAN, KIMB_DOCKER, KIMB_BUILDAH, KIMB_KUBECTL name each\n"
-	"program's executable (default: its name on PATH). KIMB_LOCK_DIR holds the per-repository locks\n"
-	"(default /tmp/kimb-locks); KIMB_STATE_DIR the record of builds (default\n"
-	"$XDG_STATE_HOME/kimb, or ~/.local/state/kimb).\n"
+	"Options (environment: KIMB_BUILDER, KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS,\n"
+	"KIMB_LOCK_TIMEOUT; options win):\n"
+	"  --builder=NAME     auto (default), kim, nerdctl, podman, docker or buildah;\n"
+	"                     auto takes the first of them on PATH\n"
+	"  --scheme=SCHEME    the unique tag: git, the commit of PATH's work tree (with\n"
+	"                     -dirty. and a hash of its changes); time, the UTC time;\n"
+	"                     auto (default), git in a git work tree with a commit\n"
+	"  --time-format=FMT  strftime format of time tags (default %Y%m%d.%H%M%S); it\n"
+	"                     must tell every second apart\n"
+	"  --keep=N           keep the N most recent prior images of each repository\n"
+	"                     (default 0), by creation time (not on kim) or time tags\n"
+	"  --lock-timeout=D   wait at most D (seconds, or with s, m, h, d) for another\n"
+	"                     kimb on a repository (default: as long as it takes)\n"
+	"  --jobs=N           up to N removals at once (1 to 32, default 4)\n"
+	"  --json             the report as one JSON document on stdout\n"
+	"  --no-prune         build and tag only\n"
+	"  --dry-run          say what would be removed and kept, remove nothing\n"
 	"\n"
-	"Exit status: 0 done (also when an image in use was kept); the build's own status when it fails\n"
-	"(nothing removed); 1 other failures; 2 usage; 3 built, but a listing of images, containers or\n"
-	"pods failed or could not be read (nothing removed); 4 a selected image could not be removed\n"
-	"(the others were); 5 --lock-timeout reached (nothing built or removed); 127 builder not found;\n"
-	"128+N the builder was killed by signal N. On SIGHUP, SIGINT, SIGQUIT or SIGTERM kimb stops the\n"
-	"builder, removes nothing more, and dies of the same signal.\n";
+	"Never removed or untagged: the image just built, the image REPOSITORY:latest\n"
+	"points to, other repositories' images (a shared image only loses its tags of\n"
+	"REPOSITORY), images a container or pod uses, images kimb cannot attribute to\n"
+	"REPOSITORY (docker, nerdctl and buildah: kimb records and labels what it builds,\n"
+	"with " KIMB_REPOSITORIES_LABEL ", and removes only nameless images both name).\n"
+	"\n"
+	"KIMB_KIM, KIMB_NERDCTL, KIMB_PODMAN, KIMB_DOCKER, KIMB_BUILDAH and KIMB_KUBECTL\n"
+	"name each program's executable (default: its name on PATH). KIMB_LOCK_DIR\n"
+	"holds the locks (default /tmp/kimb-locks); KIMB_STATE_DIR the record of builds\n"
+	"(default $XDG_STATE_HOME/kimb, or ~/.local/state/kimb).\n"
+	"\n"
+	"Exit status: 0 done (also when an image in use was kept); the build's status\n"
+	"when it fails; 1 other failures; 2 usage; 3 a listing of images, containers or\n"
+	"pods failed or could not be read; 4 a selected image could not be removed (the\n"
+	"others were); 5 --lock-timeout reached; 127 builder not found; 128+N the\n"
+	"builder was killed by signal N. Nothing is removed after a failure before the\n"
+	"removals, or once kimb gets SIGHUP, SIGINT, SIGQUIT or SIGTERM (it dies of the\n"
+	"same signal).\n";
 
 static const char *environment_variable(const char *name)
 {
 	return getenv(name);
+}
+
+/* Names every builder auto looked for, and where, so that the user knows what to install or set. */
+static void say_no_builder_found(void)
+{
+	char names[128] = "", variables[256] = "";
+	for (const char *const *name = builder_names; *name; name++) {
+		const struct builder *builder = builder_find(*name);
+		size_t used = strlen(names), set = strlen(variables);
+		snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", *name);
+		snprintf(variables + set, sizeof variables - set, "%s%s", set ? ", " : "", builder->executable_env);
+	}
+	const char *path = getenv("PATH");
+	report_say("no builder found: looked for %s on PATH (%s); install one, or name it with --builder=NAME "
+		   "and its executable with %s",
+		   names, path ? path : "unset: the system's default", variables);
 }
 
 /* The builder the command line or the environment asks for, or auto's, and the options parsed for
@@ -91,7 +110,7 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 		return fflush(stdout) == 0 ? STATUS_OK : STATUS_FAILURE;
 	}
 	if (!*builder) {
-		report_say("no builder found on PATH (see --builder in kimb --help)");
+		say_no_builder_found();
 		if (parsed == 0)
 			options_free(options);
 		return STATUS_NOT_FOUND;
@@ -207,6 +226,8 @@ static int run_kimb(struct run *run)
 	end_phase(run, PHASE_REMOVE, &mark);
 	if (status == STATUS_OK || status == STATUS_LISTING)
 		prune_save_records(run);
+	/* kubectl, started beside a listing that failed, is still to be waited for. */
+	survey_drop_pods(run);
 	release(run);
 	return status;
 }
@@ -245,7 +266,7 @@ static void start_run(struct run *run, const struct builder *builder, bool detec
 		.builder_detected = detected,
 		.options = options,
 		.caller = {options->executable, options->global_args.words, options->global_args.count, builder->name,
-			   on_interrupt, run, 0},
+			   builder->executable_env, on_interrupt, run, 0},
 		.repositories = xcalloc(options->target_count + 1, sizeof *run->repositories),
 		.repository_count = options->target_count,
 		.report = {builder->name, options->dry_run, NULL,

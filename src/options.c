@@ -61,6 +61,11 @@ struct parser {
 	/* Only reading where --builder stands: unknown flags are taken for booleans, no value is
 	 * checked and nothing is required. */
 	bool lenient;
+	/* Until the first word that is neither kimb's option nor a global flag, a subcommand may
+	 * come: prune, or one of the builder's spellings of build. */
+	bool command_open;
+	bool image_given;   /* "image" came, "build" must follow */
+	bool no_prune_given;
 	const char *builder_choice; /* the last --builder value */
 	const char **named; /* build: the -t values; prune: the REPOSITORY arguments */
 	size_t named_count;
@@ -187,7 +192,6 @@ static const char *take_next_argument(struct parser *p)
 /* An option of kimb's that takes VALUE (never NULL). */
 static int apply_valued_option(struct parser *p, enum kimb_option option, const char *value)
 {
-	bool prune = p->out->command == COMMAND_PRUNE;
 	if (option == OPT_BUILDER) {
 		/* Taken where it stands as an option only: options_builder_choice reads it with the
 		 * flags of the builder it names, which decide which words are values. */
@@ -198,8 +202,6 @@ static int apply_valued_option(struct parser *p, enum kimb_option option, const 
 		return 0;
 	switch (option) {
 	case OPT_SCHEME:
-		if (prune)
-			return fail(p, "--scheme has no meaning for prune");
 		p->scheme_given = true;
 		return set_scheme(p, value, "--scheme");
 	case OPT_TIME_FORMAT:
@@ -224,12 +226,13 @@ static int apply_valued_option(struct parser *p, enum kimb_option option, const 
 /* An option of kimb's that takes no value. */
 static int apply_flag_option(struct parser *p, enum kimb_option option)
 {
-	if (p->lenient)
+	/* --help and --version are heard even while only --builder is looked for: they need no
+	 * builder, and so must work whatever KIMB_BUILDER says. */
+	if (p->lenient && option != OPT_HELP && option != OPT_VERSION)
 		return 0;
 	switch (option) {
 	case OPT_NO_PRUNE:
-		if (p->out->command == COMMAND_PRUNE)
-			return fail(p, "--no-prune has no meaning for prune");
+		p->no_prune_given = true;
 		p->out->no_prune = true;
 		return 0;
 	case OPT_DRY_RUN:
@@ -267,7 +270,8 @@ static const struct kimb_option_spec *find_kimb_option(const char *name, size_t 
 	return NULL;
 }
 
-/* What an unknown flag is taken for while only looking for --builder. */
+/* What an unknown flag is taken for: a switch while only looking for --builder; a long one is
+ * passed on to the build when its value is attached. */
 static const struct flag_spec unknown_flag = {"", 0, false};
 
 /* Finds a builder flag and the list its words go to; build flags are refused outside a build. */
@@ -283,22 +287,18 @@ static const struct flag_spec *find_builder_flag(struct parser *p, const char *l
 	flag = long_name ? builder_flag_by_long(b->build_flags, long_name, length)
 			 : builder_flag_by_short(b->build_flags, short_name);
 	*list = &p->out->build_args;
-	if (p->lenient)
-		return flag ? flag : &unknown_flag;
-	if (flag && p->out->command == COMMAND_PRUNE) {
+	if (flag && !p->lenient && p->out->command == COMMAND_PRUNE) {
 		if (long_name)
 			fail(p, "prune takes no build flag: --%.*s", (int)length, long_name);
 		else
 			fail(p, "prune takes no build flag: -%c", short_name);
 		return NULL;
 	}
-	if (!flag) {
-		if (long_name)
-			fail(p, "unknown option: --%.*s", (int)length, long_name);
-		else
-			fail(p, "unknown option: -%c", short_name);
+	if (!flag && !p->lenient && !long_name) {
+		fail(p, "unknown option: -%c", short_name);
+		return NULL;
 	}
-	return flag;
+	return flag ? flag : &unknown_flag;
 }
 
 static bool is_tag_flag(const struct parser *p, const struct flag_spec *flag)
@@ -318,6 +318,20 @@ static void take_value(struct parser *p, const struct flag_spec *flag, const str
 		push_named(p, value);
 }
 
+/* A long flag kimb does not know reaches the build as written when its value is attached: the
+ * value cannot then be mistaken for PATH, and the builder judges the flag. */
+static int pass_unknown_long(struct parser *p, const char *arg, const char *name, size_t length, const char *value)
+{
+	if (p->out->command == COMMAND_PRUNE)
+		return fail(p, "unknown option for prune: --%.*s", (int)length, name);
+	if (!value)
+		return fail(p, "unknown option --%.*s for %s build: if %s knows it, write --%.*s=VALUE "
+			       "(--%.*s=true for a switch) to pass it on",
+			    (int)length, name, p->builder->name, p->builder->name, (int)length, name, (int)length, name);
+	push_word(&p->out->build_args, arg);
+	return 0;
+}
+
 static int parse_long(struct parser *p, const char *arg)
 {
 	const char *name = arg + 2;
@@ -333,6 +347,8 @@ static int parse_long(struct parser *p, const char *arg)
 	const struct flag_spec *flag = find_builder_flag(p, name, length, 0, &list);
 	if (!flag)
 		return -1;
+	if (flag == &unknown_flag && !p->lenient)
+		return pass_unknown_long(p, arg, name, length, value);
 	push_word(list, arg);
 	/* A boolean keeps any "=true"/"=false" as given: the builder reads it. */
 	if (!flag->takes_value) {
@@ -406,23 +422,57 @@ static int parse_positional(struct parser *p, const char *arg)
 	return 0;
 }
 
+/* Whether ARG, the first word that is no option, names the command: prune, or build as kim spells
+ * it (build, image build), since kimb replaces "kim build" word for word. Returns 1 when it does, 0 when ARG
+ * is PATH, -1 when it is "image" followed by another word. */
+static int take_command_word(struct parser *p, const char *arg)
+{
+	bool build = strcmp(arg, "build") == 0;
+	if (p->image_given) {
+		p->image_given = false;
+		p->command_open = false;
+		return build ? 1
+			     : fail(p, "'image %s': kimb knows 'image build' only (to build a directory named image, "
+				       "write ./image)",
+				    arg);
+	}
+	if (strcmp(arg, "image") == 0) {
+		p->image_given = true;
+		return 1;
+	}
+	p->command_open = false;
+	if (strcmp(arg, "prune") == 0)
+		p->out->command = COMMAND_PRUNE;
+	return build || p->out->command == COMMAND_PRUNE;
+}
+
 static int parse_arguments(struct parser *p)
 {
 	bool flags_ended = false;
 	while (p->next < p->argc && p->out->command != COMMAND_HELP && p->out->command != COMMAND_VERSION) {
 		const char *arg = p->argv[p->next++];
-		int result;
-		if (flags_ended || arg[0] != '-' || arg[1] == '\0')
-			result = parse_positional(p, arg);
-		else if (strcmp(arg, "--") == 0)
+		size_t build_words = p->out->build_args.count;
+		int result = 0;
+		if (flags_ended || arg[0] != '-' || arg[1] == '\0') {
+			if (p->command_open && !flags_ended)
+				result = take_command_word(p, arg);
+			result = result < 0 ? -1 : result == 1 ? 0 : parse_positional(p, arg);
+		} else if (strcmp(arg, "--") == 0)
 			flags_ended = true, result = 0;
+		else if (strcmp(arg, "-h") == 0)
+			result = apply_flag_option(p, OPT_HELP);
 		else if (arg[1] == '-')
 			result = parse_long(p, arg);
 		else
 			result = parse_short_cluster(p, arg);
 		if (result < 0)
 			return -1;
+		/* A build flag means the build's own words have begun: no subcommand follows. */
+		if (p->out->build_args.count != build_words)
+			p->command_open = false;
 	}
+	if (p->image_given)
+		return fail(p, "'image' needs 'build' after it (to build a directory named image, write ./image)");
 	return 0;
 }
 
@@ -484,8 +534,16 @@ static int apply_environment(struct parser *p, env_lookup getenv_fn)
 
 static int check_required(struct parser *p)
 {
-	if (p->out->command == COMMAND_PRUNE)
+	if (p->out->command == COMMAND_PRUNE) {
+		if (p->scheme_given)
+			return fail(p, "--scheme has no meaning for prune");
+		if (p->no_prune_given)
+			return fail(p, "--no-prune has no meaning for prune");
 		return p->named_count ? 0 : fail(p, "prune needs at least one REPOSITORY");
+	}
+	if (p->out->dry_run && p->out->no_prune)
+		return fail(p, "--dry-run and --no-prune contradict each other: --dry-run shows what a build would "
+			       "remove, --no-prune removes nothing and shows nothing");
 	if (!p->out->context)
 		return fail(p, "no PATH given: name the build context, as for %s build", p->builder->name);
 	if (!p->named_count)
@@ -517,20 +575,17 @@ static const struct builder *builder_of(const char *choice, env_lookup getenv_fn
 }
 
 /* The last --builder that ARGV gives where an option stands, read with BUILDER's flags, or NULL. */
-static const char *builder_option(int argc, char *const argv[], const struct builder *builder)
+static const char *builder_option(int argc, char *const argv[], const struct builder *builder, bool *informational)
 {
 	struct options scratch = {.command = COMMAND_BUILD};
 	char why[8];
 	struct parser p = {
 		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = &scratch, .why = why,
-		.why_size = sizeof why, .lenient = true,
+		.why_size = sizeof why, .lenient = true, .command_open = true,
 	};
-	if (argc > 1 && strcmp(argv[1], "prune") == 0) {
-		scratch.command = COMMAND_PRUNE;
-		p.next = 2;
-	}
 	/* Only a missing value can fail here: whatever --builder came before it stands. */
 	(void)parse_arguments(&p);
+	*informational = scratch.command == COMMAND_HELP || scratch.command == COMMAND_VERSION;
 	free(p.named);
 	options_free(&scratch);
 	return p.builder_choice;
@@ -541,22 +596,24 @@ int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, c
 {
 	const char *from_environment = getenv_fn("KIMB_BUILDER");
 	const char *fallback = from_environment && *from_environment ? from_environment : "auto";
-	if (!is_builder_choice(fallback)) {
-		unknown_builder("KIMB_BUILDER", fallback, why, why_size);
-		return -1;
-	}
 	/* Which words are flag values depends on the builder, which --builder names: read with the
 	 * flags of the builder the environment gives, then of the one named, until both agree. Each
-	 * builder is tried once at most. */
-	const struct builder *reading = builder_of(fallback, getenv_fn);
+	 * builder is tried once at most. --help and --version need no builder: a wrong one does not
+	 * stop them. */
+	const struct builder *reading = builder_of(is_builder_choice(fallback) ? fallback : "auto", getenv_fn);
 	size_t builder_count = 0;
 	while (builder_names[builder_count])
 		builder_count++;
 	for (size_t tries = 0; tries <= builder_count; tries++) {
-		const char *given = builder_option(argc, argv, reading);
+		bool informational;
+		const char *given = builder_option(argc, argv, reading, &informational);
 		const char *chosen = given ? given : fallback;
 		if (!is_builder_choice(chosen)) {
-			unknown_builder("--builder", chosen, why, why_size);
+			if (informational) {
+				*choice = "auto";
+				return 0;
+			}
+			unknown_builder(given ? "--builder" : "KIMB_BUILDER", chosen, why, why_size);
 			return -1;
 		}
 		const struct builder *named = builder_of(chosen, getenv_fn);
@@ -583,11 +640,8 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 	};
 	struct parser p = {
 		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .why_size = why_size,
+		.command_open = true,
 	};
-	if (argc > 1 && strcmp(argv[1], "prune") == 0) {
-		out->command = COMMAND_PRUNE;
-		p.next = 2;
-	}
 	int result = parse_arguments(&p);
 	bool informational = out->command == COMMAND_HELP || out->command == COMMAND_VERSION;
 	if (result == 0 && !informational) {

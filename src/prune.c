@@ -155,7 +155,17 @@ static int plan_repositories(struct run *run, bool final, bool pods)
 			if (!final)
 				report_say("%s has no latest image; nothing removed for it", repository->target->name);
 			break;
+		case SELECTION_NO_IMAGE:
+			if (!final)
+				report_say("%s has no image in %s's listing; nothing to prune", repository->target->name,
+					   builder->name);
+			break;
 		}
+		if (!final && repository->plan.unranked)
+			report_say("--keep=%zu: %zu prior image%s of %s cannot be ranked (the listing gives no creation "
+				   "time, and no tag of %s is a time in the --time-format); not kept",
+				   options->keep, repository->plan.unranked, repository->plan.unranked == 1 ? "" : "s",
+				   repository->target->name, repository->plan.unranked == 1 ? "it" : "them");
 	}
 	return STATUS_OK;
 }

@@ -162,42 +162,61 @@ static void human_size(long long bytes, char *buf, size_t size)
 		snprintf(buf, size, "%.*f %s", value >= 99.95 ? 0 : value >= 9.995 ? 1 : 2, value, units[unit]);
 }
 
-static void tell_kept(const struct image_report *entry, const char *names, const char *builder)
+/* Says why ENTRY stays. The images every run keeps (the new image, latest, --keep's, those kimb
+ * cannot attribute) only a dry run names: that is what a user checks it for. */
+static void tell_kept(const struct image_report *entry, const char *names, const char *builder, bool dry_run)
 {
 	const char *id = entry->image->id;
+	const char *kept = dry_run ? "would keep" : "kept";
 	char base[512];
 	switch (entry->reason) {
 	case REASON_IN_USE:
 		if (entry->image->containers > 0)
-			report_say("kept %s (%s): in use by %lld container(s)", id, names, entry->image->containers);
+			report_say("%s %s (%s): in use by %lld container(s)", kept, id, names, entry->image->containers);
 		else
-			report_say("kept %s (%s): in use by a container or pod", id, names);
+			report_say("%s %s (%s): in use by a container or pod", kept, id, names);
 		break;
 	case REASON_BASE_WOULD_GO:
 		report_names(entry->related, base, sizeof base);
-		report_say("kept %s (%s): %s would also remove %s (%s), the untagged image it was built from", id, names,
-			   builder, entry->related->id, base);
+		report_say("%s %s (%s): %s would also remove %s (%s), the untagged image it was built from", kept, id,
+			   names, builder, entry->related->id, base);
 		break;
 	case REASON_HAS_CHILDREN:
-		report_say("kept %s (%s): another image is built on it, and %s keeps the images others are built on",
-			   id, names, builder);
+		report_say("%s %s (%s): another image is built on it, and %s keeps the images others are built on",
+			   kept, id, names, builder);
 		break;
 	case REASON_USE_UNKNOWN:
-		report_say("kept %s (%s): %s could not inspect it, so whether a pod uses it cannot be told", id, names,
-			   builder);
+		report_say("%s %s (%s): %s could not inspect it, so whether a pod uses it cannot be told", kept, id,
+			   names, builder);
 		break;
 	case REASON_BASE_UNKNOWN:
-		report_say("kept %s (%s): %s would also remove the image it was built from if it is untagged, and "
+		report_say("%s %s (%s): %s would also remove the image it was built from if it is untagged, and "
 			   "which image that is cannot be told",
-			   id, names, builder);
+			   kept, id, names, builder);
 		break;
 	case REASON_CHILD_STAYS:
-		report_say("kept %s (%s): an intermediate image of %s's build, which could not be removed", id, names,
-			   entry->related->id);
+		report_say("%s %s (%s): an intermediate image of %s's build, which could not be removed", kept, id,
+			   names, entry->related->id);
 		break;
-	default:
-		/* The new image, latest, --keep, and images kimb cannot attribute stay as the user
-		 * expects: the JSON report names them, the lines do not. */
+	case REASON_NEW:
+		if (dry_run)
+			report_say("would keep %s (%s): the image just built", id, names);
+		break;
+	case REASON_LATEST:
+		if (dry_run)
+			report_say("would keep %s (%s): latest points to it", id, names);
+		break;
+	case REASON_RECENT:
+		if (dry_run)
+			report_say("would keep %s (%s): one of the --keep most recent", id, names);
+		break;
+	case REASON_NOT_ATTRIBUTABLE:
+		if (dry_run)
+			report_say("would keep %s (%s): nothing proves kimb built it for this repository", id, names);
+		break;
+	case REASON_REPLACED:
+	case REASON_INTERMEDIATE:
+	case REASON_SHARED:
 		break;
 	}
 }
@@ -229,7 +248,7 @@ static void tell_image(const struct report *report, const struct image_report *e
 				   id, report->builder);
 		break;
 	case FATE_KEPT:
-		tell_kept(entry, names, report->builder);
+		tell_kept(entry, names, report->builder, report->dry_run);
 		break;
 	case FATE_FAILED:
 		report_say("could not %s %s (%s): %s", entry->failed_untagging ? "untag" : "remove", entry->failed_target,

@@ -278,6 +278,8 @@ static void plan_removals(const struct listing *listing, const struct selection_
 	size_t kept = 0;
 	for (; kept < count && kept < request->keep && candidates[kept].recency_known; kept++)
 		leave(plan, candidates[kept].image, LEFT_RECENT);
+	if (kept < request->keep)
+		plan->unranked = count - kept;
 	for (size_t i = kept; i < count; i++)
 		plan_one(plan, listing, candidates[i].image, request);
 	free(candidates);
@@ -299,7 +301,10 @@ void selection_plan(const struct listing *listing, const struct selection_reques
 		return;
 	}
 	if (!request->new_tag && !latest) {
-		*outcome = SELECTION_NO_LATEST;
+		*outcome = SELECTION_NO_IMAGE;
+		for (size_t i = 0; i < listing->count; i++)
+			if (selection_is_listed_under(&listing->images[i], request->repository))
+				*outcome = SELECTION_NO_LATEST;
 		return;
 	}
 	*outcome = SELECTION_PLANNED;

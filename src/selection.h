@@ -59,13 +59,17 @@ struct prune_plan {
 	size_t count;
 	struct left_image *left;      /* in listing order after the new and latest images */
 	size_t left_count;
+	/* Prior images --keep could not rank (no creation time, no tag in the time format) while it
+	 * had places left: none of them is kept. */
+	size_t unranked;
 };
 
 enum selection_outcome {
 	SELECTION_PLANNED,       /* the plan holds what to do (maybe nothing) */
 	SELECTION_NO_NEW_IMAGE,  /* build: R:NEW_TAG is not in the listing; nothing may be removed */
 	SELECTION_NEW_ELSEWHERE, /* build: R:NEW_TAG names another image than NEW_ID; nothing may be removed */
-	SELECTION_NO_LATEST,     /* prune: R has no latest; nothing is removed for R */
+	SELECTION_NO_LATEST,     /* prune: R has images but no latest; nothing is removed for R */
+	SELECTION_NO_IMAGE,      /* prune: the listing has no image of R at all */
 };
 
 struct selection_request {

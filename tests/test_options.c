@@ -54,6 +54,19 @@ static void teardown(void)
 	options_free(&parsed);
 }
 
+static const char *chosen_builder(char **words)
+{
+	int argc = 0;
+	while (words[argc])
+		argc++;
+	const char *choice = NULL;
+	if (options_builder_choice(argc, words, lookup, &choice, why, sizeof why) < 0)
+		return NULL;
+	return choice;
+}
+
+#define CHOOSE(...) chosen_builder((char *[]){"kimb", __VA_ARGS__, NULL})
+
 static void assert_words(const struct word_list *list, const char *const *expected)
 {
 	size_t count = 0;
@@ -208,12 +221,12 @@ END_TEST
 START_TEST(kimb_options_in_both_spellings_anywhere)
 {
 	ck_assert_int_eq(PARSE("-t", "app", "--scheme", "time", ".", "--time-format=%s", "--keep", "3", "--no-prune",
-			       "--dry-run"),
+			       "--json"),
 			 0);
 	ck_assert_int_eq(parsed.scheme, SCHEME_TIME);
 	ck_assert_str_eq(parsed.time_format, "%s");
 	ck_assert_uint_eq(parsed.keep, 3);
-	ck_assert(parsed.no_prune && parsed.dry_run);
+	ck_assert(parsed.no_prune && parsed.json);
 	ASSERT_WORDS(&parsed.build_args, "-t", "app");
 }
 END_TEST
@@ -257,7 +270,7 @@ START_TEST(usage_errors)
 	assert_usage_error(PARSE("-t", "app"), "no PATH");
 	assert_usage_error(PARSE("-t", "app", "a", "b"), "more than one PATH");
 	assert_usage_error(PARSE("."), "no -t/--tag");
-	assert_usage_error(PARSE("-t", "app", "--bogus", "."), "unknown option: --bogus");
+	assert_usage_error(PARSE("-t", "app", "--bogus", "."), "unknown option --bogus for kim build: if kim knows it, write --bogus=VALUE");
 	assert_usage_error(PARSE("-t", "app", "-Z", "."), "unknown option: -Z");
 	assert_usage_error(PARSE("-t", "app", "-qZ", "."), "unknown option: -Z");
 	assert_usage_error(PARSE("-t", "app", "--keep=-1", "."), "--keep");
@@ -282,7 +295,7 @@ END_TEST
 /* Found by fuzz_options: a reason quoting a word with a newline stayed two lines. */
 START_TEST(reasons_quoting_words_stay_one_line)
 {
-	assert_usage_error(PARSE("--bu\nx", "-t", "app", "."), "unknown option: --bu?x");
+	assert_usage_error(PARSE("--bu\nx", "-t", "app", "."), "unknown option --bu?x");
 	assert_usage_error(PARSE("-t", "a\tb\r\n", "."), "invalid reference 'a?b?" "?'");
 }
 END_TEST
@@ -318,11 +331,75 @@ START_TEST(prune_usage_errors)
 }
 END_TEST
 
+/* A subcommand comes before the build's own words: after a build flag, "prune" is PATH. */
 START_TEST(prune_is_only_the_first_word)
 {
 	ck_assert_int_eq(PARSE("-t", "app", "prune"), 0);
 	ck_assert_int_eq(parsed.command, COMMAND_BUILD);
 	ck_assert_str_eq(parsed.context, "prune");
+}
+END_TEST
+
+/* Issue 8: kimb's options and the builder's global flags may come before prune, as before a
+ * subcommand in kim, docker and git. */
+START_TEST(options_and_global_flags_before_prune)
+{
+	ck_assert_int_eq(PARSE("--keep=1", "-n", "ns", "prune", "app"), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_PRUNE);
+	ck_assert_uint_eq(parsed.keep, 1);
+	ASSERT_WORDS(&parsed.global_args, "-n", "ns");
+	ck_assert_uint_eq(parsed.target_count, 1);
+	ck_assert_str_eq(parsed.targets[0].name, "app");
+	options_free(&parsed);
+	assert_usage_error(PARSE("--scheme=git", "prune", "app"), "--scheme has no meaning for prune");
+	assert_usage_error(PARSE("--no-prune", "prune", "app"), "--no-prune has no meaning for prune");
+	set_environment("KIMB_BUILDER=bogus", NULL);
+	ck_assert_str_eq(CHOOSE("--builder=podman", "prune", "app"), "podman");
+}
+END_TEST
+
+/* Issue 8: the drop-in replaces "kim build" word for word. */
+START_TEST(build_spelled_as_kim_spells_it)
+{
+	ck_assert_int_eq(PARSE("build", "-t", "app", "."), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_BUILD);
+	ck_assert_str_eq(parsed.context, ".");
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-n", "ns", "image", "build", "-t", "app", "ctx"), 0);
+	ck_assert_str_eq(parsed.context, "ctx");
+	ASSERT_WORDS(&parsed.global_args, "-n", "ns");
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+	options_free(&parsed);
+	/* A directory named build is still PATH after the command, or after a build flag. */
+	ck_assert_int_eq(PARSE("build", "-t", "app", "build"), 0);
+	ck_assert_str_eq(parsed.context, "build");
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-t", "app", "build"), 0);
+	ck_assert_str_eq(parsed.context, "build");
+	options_free(&parsed);
+	assert_usage_error(PARSE("build"), "no PATH given");
+	assert_usage_error(PARSE("image", "ls"), "kimb knows 'image build' only");
+	assert_usage_error(PARSE("image"), "'image' needs 'build' after it");
+}
+END_TEST
+
+/* Issue 8: a long flag kimb does not know reaches the build when its value is attached; written
+ * with its value apart, it gets a line that says how to write it. */
+START_TEST(unknown_long_flags_pass_on_with_their_value_attached)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "--newer-flag=x y", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app", "--newer-flag=x y");
+	ck_assert_str_eq(parsed.context, ".");
+	options_free(&parsed);
+	assert_usage_error(PARSE("-t", "app", "--newer-flag", "x", "."), "write --newer-flag=VALUE");
+	assert_usage_error(PARSE("prune", "--newer-flag=x", "app"), "unknown option for prune: --newer-flag");
+	assert_usage_error(PARSE("-t", "app", "-Z", "."), "unknown option: -Z");
+}
+END_TEST
+
+START_TEST(dry_run_with_no_prune_is_a_usage_error)
+{
+	assert_usage_error(PARSE("--dry-run", "--no-prune", "-t", "app", "."), "--dry-run and --no-prune contradict");
 }
 END_TEST
 
@@ -333,21 +410,12 @@ START_TEST(help_and_version_win)
 	options_free(&parsed);
 	ck_assert_int_eq(PARSE("-t", "app", "--version", "--bogus"), 0);
 	ck_assert_int_eq(parsed.command, COMMAND_VERSION);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-h"), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_HELP);
 }
 END_TEST
 
-static const char *chosen_builder(char **words)
-{
-	int argc = 0;
-	while (words[argc])
-		argc++;
-	const char *choice = NULL;
-	if (options_builder_choice(argc, words, lookup, &choice, why, sizeof why) < 0)
-		return NULL;
-	return choice;
-}
-
-#define CHOOSE(...) chosen_builder((char *[]){"kimb", __VA_ARGS__, NULL})
 
 START_TEST(builder_choice_defaults_to_auto)
 {
@@ -395,6 +463,11 @@ START_TEST(unknown_builder_is_a_usage_error)
 	set_environment(NULL);
 	ck_assert_ptr_null(CHOOSE("--builder=po\ndman", "."));
 	ck_assert_ptr_nonnull(strstr(why, "--builder: unknown builder 'po?dman'"));
+	/* Issue 8: --help and --version need no builder. */
+	set_environment("KIMB_BUILDER=bogus", NULL);
+	ck_assert_str_eq(CHOOSE("--help"), "auto");
+	ck_assert_str_eq(CHOOSE("-h"), "auto");
+	ck_assert_str_eq(CHOOSE("--builder=moby", "--version"), "auto");
 }
 END_TEST
 
@@ -480,6 +553,10 @@ Suite *options_suite(void)
 	tcase_add_test(tc, prune_ignores_scheme_from_environment);
 	tcase_add_test(tc, prune_usage_errors);
 	tcase_add_test(tc, prune_is_only_the_first_word);
+	tcase_add_test(tc, options_and_global_flags_before_prune);
+	tcase_add_test(tc, build_spelled_as_kim_spells_it);
+	tcase_add_test(tc, unknown_long_flags_pass_on_with_their_value_attached);
+	tcase_add_test(tc, dry_run_with_no_prune_is_a_usage_error);
 	tcase_add_test(tc, help_and_version_win);
 	tcase_add_test(tc, builder_choice_defaults_to_auto);
 	tcase_add_test(tc, builder_choice_from_option_or_environment);

@@ -227,6 +227,16 @@ START_TEST(prune_without_latest_removes_nothing)
 }
 END_TEST
 
+/* Issue 8: a repository with no image at all is told apart from one without latest. */
+START_TEST(prune_of_a_repository_with_no_image)
+{
+	add_image("bbb", "localhost/whoami/web-admin|localhost/whoami/web-admin|latest", NULL);
+	plan_for(R, NULL, 0);
+	ck_assert_int_eq(outcome, SELECTION_NO_IMAGE);
+	ck_assert_uint_eq(plan.count, 0);
+}
+END_TEST
+
 START_TEST(keep_keeps_the_most_recent_by_time_tags)
 {
 	add_image("new", "localhost/whoami/web|localhost/whoami/web|20240101.000000",
@@ -252,6 +262,22 @@ START_TEST(keep_never_keeps_an_image_of_unknown_recency)
 	ck_assert(plan_has(ACTION_REMOVE, "u1"));
 	ck_assert(plan_has(ACTION_REMOVE, "u2"));
 	ck_assert(plan_has(ACTION_REMOVE, "u3"));
+	/* Issue 8: the images --keep could not rank are counted, for kimb to say so. */
+	ck_assert_uint_eq(plan.unranked, 3);
+}
+END_TEST
+
+START_TEST(keep_ranking_everything_leaves_nothing_unranked)
+{
+	add_image("new", "localhost/whoami/web|localhost/whoami/web|20240101.000000", NULL);
+	add_image("p1", "localhost/whoami/web|localhost/whoami/web|20230101.000000", NULL);
+	add_image("u1", "localhost/whoami/web|localhost/whoami/web|v2", NULL);
+	plan_for(R, "20240101.000000", 1);
+	ck_assert_uint_eq(plan.unranked, 0);
+	ck_assert(plan_has(ACTION_REMOVE, "u1"));
+	prune_plan_free(&plan);
+	plan_for(R, "20240101.000000", 0);
+	ck_assert_uint_eq(plan.unranked, 0);
 }
 END_TEST
 
@@ -702,6 +728,8 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, prune_without_latest_removes_nothing);
 	tcase_add_test(tc, keep_keeps_the_most_recent_by_time_tags);
 	tcase_add_test(tc, keep_never_keeps_an_image_of_unknown_recency);
+	tcase_add_test(tc, keep_ranking_everything_leaves_nothing_unranked);
+	tcase_add_test(tc, prune_of_a_repository_with_no_image);
 	tcase_add_test(tc, keep_reads_recency_from_any_time_tag_of_the_image);
 	tcase_add_test(tc, keep_prefers_the_builders_creation_time);
 	tcase_add_test(tc, keep_larger_than_the_prior_images_removes_nothing);
