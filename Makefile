@@ -38,12 +38,17 @@ $(BUILD)/tests/%.o: tests/%.c
 $(BUILD)/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJECTS) $(MODULE_OBJECTS) $(KIMB_LIBS) $(CHECK_LIBS)
 
+# A test tool, not kimb: prints kimb's table of a builder's flags, which tests/builders.sh
+# compares with the builder's own help.
+$(BUILD)/builder_flags: $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS) $(KIMB_LIBS)
+
 # The unit tests alone: quick, and they need no builder.
 check-unit: $(BUILD)/check_kimb
 	$(BUILD)/check_kimb
 
 # Everything CI runs.
-check: check-unit kimb
+check: check-unit kimb $(BUILD)/builder_flags
 	./tests/integration.sh $(BUILD)/kimb
 	./tests/builders.sh $(BUILD)/kimb
 	./tests/kubectl_stub_check.sh
@@ -53,7 +58,8 @@ check: check-unit kimb
 # fails the run (halt_on_error), and so the test that caused it.
 SANITIZE_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 sanitize:
-	$(MAKE) BUILD=build/sanitize CFLAGS="$(SANITIZE_FLAGS)" build/sanitize/kimb build/sanitize/check_kimb
+	$(MAKE) BUILD=build/sanitize CFLAGS="$(SANITIZE_FLAGS)" build/sanitize/kimb build/sanitize/check_kimb \
+		build/sanitize/builder_flags
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		CK_FORK=no build/sanitize/check_kimb
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -121,4 +127,4 @@ clean:
 
 .PHONY: all check check-unit sanitize valgrind fuzz lint bench install uninstall clean
 
--include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/tests/tools/*.d)

@@ -3,7 +3,8 @@
 # docker (the Debian docker 20.10 client against a real dockerd 20.10, which each docker test
 # starts privately and stops itself, once building with BuildKit and once with the legacy builder),
 # with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
-# the documented builder from a PATH that holds only some of them.
+# the documented builder from a PATH that holds only some of them, and that kimb's tables of the
+# builders' flags are the flags their own --help shows (nerdctl's: a help recorded from its source).
 # Usage: tests/builders.sh ./kimb [PATTERN]     (PATTERN, a grep -E pattern, picks tests by name)
 #
 # The each_* tests run once per real builder (podman, buildah, docker-buildkit, docker-legacy), the
@@ -44,7 +45,11 @@ TESTS=$(absolute "$0") || exit 2
 TESTS=$(dirname "$TESTS")
 NERDCTL_STUB=$TESTS/nerdctl
 KIM_STUB=$TESTS/kim
-for program in "$KIMB" "$NERDCTL_STUB" "$KIM_STUB"; do
+# kimb's table of a builder's flags, which the *_flags_are_its_help tests compare with the
+# builder's own help: the test tool builder_flags, which make builds beside kimb
+# (build/builder_flags), or BUILDER_FLAGS.
+BUILDER_FLAGS=${BUILDER_FLAGS:-$(dirname "$KIMB")/builder_flags}
+for program in "$KIMB" "$NERDCTL_STUB" "$KIM_STUB" "$BUILDER_FLAGS"; do
 	if [ ! -x "$program" ]; then
 		printf '%s: %s is not executable\n' "$0" "$program" >&2
 		exit 2
@@ -1273,6 +1278,288 @@ each_hangup_stops_the_build()
 		! image_exists "$R:latest" || fail "SIG$signal: the build tagged $R:latest after kimb was gone"
 		assert_stdout
 	done
+}
+
+# --- kimb's flag tables against the builders' own help ---------------------------------------
+
+# help_flags: the flags of a builder's help on stdin, one line `LONG SHORT KIND` each (SHORT `-`
+# for none; KIND value or bool), in the help's order: the lines of its "Options:" or "Flags:"
+# sections ("Global Options:" is docker's own globals; cobra's "Global Flags:" repeats the
+# parent's and is left out), --help and --version left out. A flag line is pflag's
+# "  -t, --tag name   description" or "      --rm   description": a value's name may hold single
+# spaces ("pathname or URL"), two end it; an optional value ("--pull string[="true"]",
+# "--sbom[=false]") is a boolean for kimb. A description's continuation lines are indented
+# further than a flag line's 6 spaces at most. Fails, naming it, on a flag line of another shape.
+help_flags()
+{
+	awk '
+	function unexpected(line) {
+		print "unexpected flag line: " line > "/dev/stderr"
+		bad = 1
+	}
+
+	function flag_line(line, indent,    p, short, name, after, rest, value_end, optional, takes_value) {
+		p = substr(line, indent + 1)
+		short = "-"
+		if (substr(p, 2, 1) != "-") {
+			if (length(p) < 4 || substr(p, 3, 2) != ", ")
+				return unexpected(line)
+			short = substr(p, 2, 1)
+			p = substr(p, 5)
+		}
+		if (substr(p, 1, 2) != "--")
+			return unexpected(line)
+		p = substr(p, 3)
+		match(p, /^[^ \[]*/)
+		name = substr(p, 1, RLENGTH)
+		after = substr(p, RLENGTH + 1)
+		takes_value = 0
+		if (substr(after, 1, 1) == " " && length(after) > 1 && substr(after, 2, 1) !~ /[ \t\r\v\f]/) {
+			rest = substr(after, 2)
+			value_end = index(rest, "  ")
+			if (!value_end)
+				value_end = length(rest) + 1
+			optional = index(rest, "[=")
+			takes_value = !optional || optional > value_end
+		}
+		if (name != "help" && name != "version")
+			print name, short, takes_value ? "value" : "bool"
+	}
+
+	$0 == "" { next }
+	{
+		match($0, /^ */)
+		indent = RLENGTH
+		if (indent == 0) {
+			in_flags = substr($0, 1, 13) != "Global Flags:" && ($0 ~ /Options:$/ || $0 ~ /Flags:$/)
+			next
+		}
+		if (in_flags && indent <= 6 && substr($0, indent + 1, 1) == "-")
+			flag_line($0, indent)
+	}
+	END { exit bad }'
+}
+
+# read_help NAME COMMAND...: the flags (as help_flags prints them) of the help COMMAND... prints,
+# into $CASE/NAME.flags (the help itself in $CASE/NAME). Fails the test when COMMAND fails or its
+# help shows no flag.
+read_help()
+{
+	name=$1
+	shift
+	if ! "$@" >"$CASE/$name" 2>"$CASE/$name.err"; then
+		fail "\`$*\` failed: $(cat "$CASE/$name.err")"
+		return 1
+	fi
+	help_flags <"$CASE/$name" >"$CASE/$name.flags" 2>"$CASE/$name.err" ||
+		fail "\`$*\`: $(cat "$CASE/$name.err")"
+	[ -s "$CASE/$name.flags" ] || fail "no flags read from \`$*\`"
+}
+
+# assert_flags_are_help BUILDER GLOBALS BUILD [HIDDEN...]: kimb's table of BUILDER's flags (the
+# output of builder_flags) holds exactly the flags of the helps whose flags are in the files GLOBALS
+# (the builder's own --help) and BUILD (its build --help), each spelled and taking a value as
+# there. A global flag spelled like a build flag is expected among the build flags only, as the
+# table's rule is (kimb passes globals before the sub-command, where the builder would read them as
+# the global flag), and its short name only where no build flag has it. HIDDEN names build flags
+# the table holds that some versions of the builder define but leave out of their help.
+assert_flags_are_help()
+{
+	builder=$1
+	globals=$2
+	build=$3
+	shift 3
+	if ! "$BUILDER_FLAGS" "$builder" >"$CASE/$builder.table" 2>&1; then
+		fail "$BUILDER_FLAGS $builder failed: $(cat "$CASE/$builder.table")"
+		return
+	fi
+	awk -v builder="$builder" -v hidden=" $* " '
+	FILENAME == ARGV[1] {
+		build_long[$1] = 1
+		build_short[$2] = 1
+		expected("build", $1, $2, $3)
+		next
+	}
+	FILENAME == ARGV[2] {
+		if (!($1 in build_long))
+			expected("global", $1, $2 in build_short ? "-" : $2, $3)
+		next
+	}
+	{
+		table[$1, $2] = $3 " " $4
+		table_order[++tables] = $1 SUBSEP $2
+	}
+
+	function expected(scope, long, short, kind) {
+		help[scope, long] = short " " kind
+		help_order[++helps] = scope SUBSEP long
+	}
+
+	function what(scope) {
+		return builder (scope == "build" ? " build" : " (global flags)")
+	}
+
+	function shown(short) {
+		return short == "-" ? "none" : "-" short
+	}
+
+	function kind_text(kind) {
+		return kind == "value" ? "takes a value" : "a boolean"
+	}
+
+	END {
+		for (i = 1; i <= helps; i++) {
+			split(help_order[i], key, SUBSEP)
+			split(help[key[1], key[2]], want, " ")
+			if (!((key[1], key[2]) in table)) {
+				print what(key[1]) ": --" key[2] " is in the help but not in kimb'"'"'s table"
+				continue
+			}
+			split(table[key[1], key[2]], have, " ")
+			if (want[1] != have[1])
+				print what(key[1]) ": --" key[2] ": short name " shown(want[1]) " in the help, " shown(have[1]) " in kimb'"'"'s table"
+			if (want[2] != have[2])
+				print what(key[1]) ": --" key[2] ": " kind_text(want[2]) " in the help, " kind_text(have[2]) " in kimb'"'"'s table"
+		}
+		for (i = 1; i <= tables; i++) {
+			split(table_order[i], key, SUBSEP)
+			if (!((key[1], key[2]) in help) && !(key[1] == "build" && index(hidden, " " key[2] " ")))
+				print what(key[1]) ": --" key[2] " is in kimb'"'"'s table but not in the help"
+		}
+	}' "$build" "$globals" "$CASE/$builder.table" >"$CASE/$builder.differences"
+	[ ! -s "$CASE/$builder.differences" ] || fail "kimb's table of $builder's flags is not its help:
+$(cat "$CASE/$builder.differences")"
+}
+
+# The help reader itself, on the shapes of line it must tell apart.
+test_help_reader()
+{
+	help_flags >"$CASE/flags" <<'EOF'
+Usage:
+  tool build [flags]
+
+Examples:
+  tool build --tag x .
+
+Options:
+      --add-host host:ip      add a host (default [])
+      --compress              legacy
+                              -continued description
+      --creds [username[:password]]   credentials
+  -f, --file pathname or URL  a Dockerfile
+      --help                  help
+      --pull string[="true"]  pull
+      --sbom[=false]          optional boolean
+  -v, --volume stringArray    bind mount
+      --last int
+      --lone
+
+Global Flags:
+      --inherited string      not this command's
+EOF
+	assert_listing "the flags read are" "add-host - value
+compress - bool
+creds - value
+file f value
+pull - bool
+sbom - bool
+volume v value
+last - value
+lone - bool" "$(sort "$CASE/flags")"
+	printf 'Flags:\n  -x --bad\n' | help_flags >/dev/null 2>"$CASE/bad" && fail "a flag line of another shape was read"
+	grep -qF 'unexpected flag line:   -x --bad' "$CASE/bad" || fail "no word of the bad flag line: $(cat "$CASE/bad")"
+}
+
+# podman as a local client: CONTAINER_HOST or CONTAINER_CONNECTION make it a remote one, with other
+# flags.
+test_podman_flags_are_its_help()
+{
+	write_store_conf "$CASE/store" || exit 1
+	use_store "$CASE/store"
+	read_help podman-help env -u CONTAINER_HOST -u CONTAINER_CONNECTION podman --help || return
+	read_help podman-build-help env -u CONTAINER_HOST -u CONTAINER_CONNECTION podman build --help || return
+	assert_flags_are_help podman "$CASE/podman-help.flags" "$CASE/podman-build-help.flags"
+}
+
+test_buildah_flags_are_its_help()
+{
+	write_store_conf "$CASE/store" || exit 1
+	use_store "$CASE/store"
+	read_help buildah-help buildah --help || return
+	read_help buildah-build-help buildah build --help || return
+	assert_flags_are_help buildah "$CASE/buildah-help.flags" "$CASE/buildah-build-help.flags"
+}
+
+# The client kimb is tested with, with the legacy builder's help (DOCKER_BUILDKIT=0 also where
+# buildx is installed), and a client configuration of the test's own. Docker 20.10 (Debian 12's
+# docker.io) hides --platform from the legacy builder's help unless BuildKit is on, yet accepts
+# it; docker 28 shows it.
+test_docker_flags_are_its_help()
+{
+	mkdir "$CASE/docker-config" || exit 1
+	read_help docker-help env -u DOCKER_HOST -u DOCKER_CONTEXT DOCKER_CONFIG="$CASE/docker-config" \
+		DOCKER_BUILDKIT=0 "$DOCKER_CLIENT" --help || return
+	read_help docker-build-help env -u DOCKER_HOST -u DOCKER_CONTEXT DOCKER_CONFIG="$CASE/docker-config" \
+		DOCKER_BUILDKIT=0 "$DOCKER_CLIENT" build --help || return
+	assert_flags_are_help docker "$CASE/docker-help.flags" "$CASE/docker-build-help.flags" platform
+}
+
+# nerdctl cannot run here. These are the flag columns (descriptions left out) of the help pflag
+# prints for the flags nerdctl v1.7.6 defines: the root command's in cmd/nerdctl/main.go
+# (initRootCmdFlags; each one-letter alias is a flag with a long spelling of its own) and the
+# build command's in cmd/nerdctl/builder_build.go.
+test_nerdctl_flags_are_its_recorded_help()
+{
+	help_flags >"$CASE/nerdctl-help.flags" <<'EOF'
+Flags:
+  -H, --H string
+  -a, --a string
+      --address string
+      --cgroup-manager string
+      --cni-netconfpath string
+      --cni-path string
+      --data-root string
+      --debug
+      --debug-full
+      --experimental
+  -h, --help
+      --host string
+      --host-gateway-ip string
+      --hosts-dir strings
+      --insecure-registry
+  -n, --n string
+      --namespace string
+      --snapshotter string
+      --storage-driver string
+  -v, --version
+EOF
+	help_flags >"$CASE/nerdctl-build-help.flags" <<'EOF'
+Flags:
+      --allow stringArray
+      --build-arg stringArray
+      --buildkit-host string
+      --cache-from stringArray
+      --cache-to stringArray
+  -f, --file string
+  -h, --help
+      --iidfile string
+      --label stringArray
+      --network string
+      --no-cache
+  -o, --output string
+      --platform strings
+      --progress string
+  -q, --quiet
+      --rm
+      --secret stringArray
+      --ssh stringArray
+  -t, --tag stringArray
+      --target string
+EOF
+	[ "$(line_count "$CASE/nerdctl-help.flags")" -eq 18 ] || fail "not 18 global flags: $(cat "$CASE/nerdctl-help.flags")"
+	[ "$(line_count "$CASE/nerdctl-build-help.flags")" -eq 19 ] ||
+		fail "not 19 build flags: $(cat "$CASE/nerdctl-build-help.flags")"
+	assert_flags_are_help nerdctl "$CASE/nerdctl-help.flags" "$CASE/nerdctl-build-help.flags"
 }
 
 # --- auto: which builder a PATH with only some of them gives ---------------------------------
