@@ -9,8 +9,13 @@
 #include "use.h"
 #include "xalloc.h"
 
-/* The flag lists hold every flag the builder's help shows, except --help and --version, so that
- * kimb knows which flags take a value and can find PATH and the tags among them.
+/* The flag lists hold every flag the builder accepts in the versions named at its table, hidden
+ * ones and other spellings (aliases) included, except --help and --version, so that kimb knows
+ * which flags take a value and can find PATH and the tags among them. Each list is the union of
+ * those versions: a flag that one version lacks reaches it all the same, and that version refuses
+ * it as it would without kimb. No flag of these builders takes a value in one version and none in
+ * another, so the union never has to choose. tests/builders.sh checks each list against the help of
+ * the builders installed here.
  *
  * A name that both a global flag and a build flag of one builder define goes to the build flags
  * only: kimb passes globals before the sub-command, and podman, docker and nerdctl read a flag
@@ -20,6 +25,9 @@
  * A flag with an optional value (pflag's NoOptDefVal, shown as `--pull string[="true"]`) is a
  * boolean here: it takes a value only as `--flag=value`, never from the next argument. */
 
+/* kim v0.1.0-alpha.3 to v0.1.0-beta.7, read from rancher/kim's source (pkg/client/client.go,
+ * wrangler-cli's --debug and --debug-level, pkg/client/image/build.go), as the kim CLI facts of
+ * the project's shared reference record them; beta.1 added --squash. */
 static const struct flag_spec kim_global_flags[] = {
 	{"namespace", 'n', true},
 	{"kubeconfig", 'k', true},
@@ -48,13 +56,18 @@ static const struct flag_spec kim_build_flags[] = {
 	{NULL, 0, false},
 };
 
-/* nerdctl v1.7.6, read from its source (cmd/nerdctl/main.go, cmd/nerdctl/builder_build.go), which
- * docs/command-reference.md lags behind. Its one-letter aliases are flags of their own, with a
- * long spelling too (--a/-a, --H/-H, --n/-n), and work before the sub-command only. */
+/* nerdctl v1.7.0 to v1.7.7 and v2.0.0 to v2.3.5 (every release), read from containerd/nerdctl's
+ * source (cmd/nerdctl/main.go's initRootCmdFlags; cmd/nerdctl/builder_build.go, from v2.0
+ * cmd/nerdctl/builder/builder_build.go), which docs/command-reference.md lags behind. v2.0.1 added
+ * --bridge-ip, v2.0.3 --kube-hide-dupe, v2.1.0 --cdi-spec-dirs and --userns-remap, v2.3.0
+ * --selinux-enabled. Its one-letter aliases are flags of their own, with a long spelling too
+ * (--a/-a, --H/-H, --n/-n), and work before the sub-command only. */
 static const struct flag_spec nerdctl_global_flags[] = {
 	{"H", 'H', true},
 	{"a", 'a', true},
 	{"address", 0, true},
+	{"bridge-ip", 0, true},
+	{"cdi-spec-dirs", 0, true},
 	{"cgroup-manager", 0, true},
 	{"cni-netconfpath", 0, true},
 	{"cni-path", 0, true},
@@ -66,16 +79,24 @@ static const struct flag_spec nerdctl_global_flags[] = {
 	{"host-gateway-ip", 0, true},
 	{"hosts-dir", 0, true},
 	{"insecure-registry", 0, false},
+	{"kube-hide-dupe", 0, false},
 	{"n", 'n', true},
 	{"namespace", 0, true},
+	{"selinux-enabled", 0, false},
 	{"snapshotter", 0, true},
 	{"storage-driver", 0, true},
+	{"userns-remap", 0, true},
 	{NULL, 0, false},
 };
 
+/* v1.7.3 added --allow, v2.0.0 --attest, --build-context, --provenance, --pull and --sbom, v2.0.3
+ * --add-host, v2.3.0 --source-policy-file. */
 static const struct flag_spec nerdctl_build_flags[] = {
+	{"add-host", 0, true},
 	{"allow", 0, true},
+	{"attest", 0, true},
 	{"build-arg", 0, true},
+	{"build-context", 0, true},
 	{"buildkit-host", 0, true},
 	{"cache-from", 0, true},
 	{"cache-to", 0, true},
@@ -87,28 +108,52 @@ static const struct flag_spec nerdctl_build_flags[] = {
 	{"output", 'o', true},
 	{"platform", 0, true},
 	{"progress", 0, true},
+	{"provenance", 0, true},
+	{"pull", 0, false},
 	{"quiet", 'q', false},
 	{"rm", 0, false},
+	{"sbom", 0, true},
 	{"secret", 0, true},
+	{"source-policy-file", 0, true},
 	{"ssh", 0, true},
 	{"tag", 't', true},
 	{"target", 0, true},
 	{NULL, 0, false},
 };
 
-/* podman 4.3.1 as a local (not remote) client; its --hooks-dir, --runtime-flag and --ssh, and
- * the -c of --connection, are build flags here (see above). */
+/* podman v4.0 to v4.9 and v5.0 to v5.8 as a local (not remote) client, read from
+ * containers/podman's source (cmd/podman/root.go) at the last release of each (v4.0.3 to v4.9.5,
+ * v5.0.3 to v5.8.2). Hidden ones included: docker's -H/--host, --config and --context, which
+ * podman takes for compatibility, and --debug, whose -D is build's --disable-compression. Its
+ * --hooks-dir, --runtime-flag and --ssh, its old spelling --cni-config-dir of
+ * --network-config-dir, and the -c of --connection are build flags here (see above). */
 static const struct flag_spec podman_global_flags[] = {
+	{"cdi-spec-dir", 0, true},
 	{"cgroup-manager", 0, true},
+	{"config", 0, true},
 	{"conmon", 0, true},
 	{"connection", 0, true},
+	{"context", 0, true},
+	{"cpu-profile", 0, true},
+	{"db-backend", 0, true},
+	{"debug", 0, false},
+	{"default-mounts-file", 0, true},
 	{"events-backend", 0, true},
+	{"host", 'H', true},
 	{"identity", 0, true},
+	{"imagestore", 0, true},
 	{"log-level", 0, true},
+	{"max-workers", 0, true},
+	{"memory-profile", 0, true},
+	{"module", 0, true},
 	{"namespace", 0, true},
+	{"network-backend", 0, true},
 	{"network-cmd-path", 0, true},
 	{"network-config-dir", 0, true},
 	{"noout", 0, false},
+	{"out", 0, true},
+	{"pull-option", 0, true},
+	{"registries-conf", 0, true},
 	{"remote", 'r', false},
 	{"root", 0, true},
 	{"runroot", 0, true},
@@ -116,29 +161,44 @@ static const struct flag_spec podman_global_flags[] = {
 	{"storage-driver", 0, true},
 	{"storage-opt", 0, true},
 	{"syslog", 0, false},
+	{"tls-ca", 0, true},
+	{"tls-cert", 0, true},
+	{"tls-key", 0, true},
 	{"tmpdir", 0, true},
+	{"trace", 0, false},
+	{"transient-store", 0, false},
 	{"url", 0, true},
 	{"volumepath", 0, true},
 	{NULL, 0, false},
 };
 
-/* podman build is buildah's build command: podman 4.3.1 and buildah 1.28.2 share these flags. */
+/* podman build is buildah's build command: its flags are buildah's pkg/cli (GetBudFlags,
+ * GetLayerFlags, GetFromAndBudFlags), which podman vendors (buildah v1.24 in podman v4.0, v1.43 in
+ * v5.8). These are the flags of buildah v1.28 to v1.44 that podman v4.0 to v5.8 has too, with
+ * the other spellings buildah's AliasFlags reads as them (--net, --override-arch, --override-os,
+ * --purge). */
 #define BUILDAH_BUILD_FLAGS \
 	{"add-host", 0, true}, \
 	{"all-platforms", 0, false}, \
 	{"annotation", 0, true}, \
 	{"arch", 0, true}, \
 	{"authfile", 0, true}, \
+	{"blob-cache", 0, true}, \
 	{"build-arg", 0, true}, \
+	{"build-arg-file", 0, true}, \
 	{"build-context", 0, true}, \
 	{"cache-from", 0, true}, \
 	{"cache-to", 0, true}, \
 	{"cache-ttl", 0, true}, \
 	{"cap-add", 0, true}, \
 	{"cap-drop", 0, true}, \
+	{"cdi-config-dir", 0, true}, \
 	{"cert-dir", 0, true}, \
 	{"cgroup-parent", 0, true}, \
 	{"cgroupns", 0, true}, \
+	{"cni-config-dir", 0, true}, \
+	{"cni-plugin-path", 0, true}, \
+	{"compat-volumes", 0, false}, \
 	{"compress", 0, false}, \
 	{"cpp-flag", 0, true}, \
 	{"cpu-period", 0, true}, \
@@ -146,7 +206,9 @@ static const struct flag_spec podman_global_flags[] = {
 	{"cpu-shares", 'c', true}, \
 	{"cpuset-cpus", 0, true}, \
 	{"cpuset-mems", 0, true}, \
+	{"created-annotation", 0, false}, \
 	{"creds", 0, true}, \
+	{"cw", 0, true}, \
 	{"decryption-key", 0, true}, \
 	{"device", 0, true}, \
 	{"disable-compression", 'D', false}, \
@@ -159,42 +221,67 @@ static const struct flag_spec podman_global_flags[] = {
 	{"force-rm", 0, false}, \
 	{"format", 0, true}, \
 	{"from", 0, true}, \
+	{"group-add", 0, true}, \
 	{"hooks-dir", 0, true}, \
 	{"http-proxy", 0, false}, \
 	{"identity-label", 0, false}, \
 	{"ignorefile", 0, true}, \
 	{"iidfile", 0, true}, \
+	{"inherit-annotations", 0, false}, \
+	{"inherit-labels", 0, false}, \
 	{"ipc", 0, true}, \
 	{"isolation", 0, true}, \
 	{"jobs", 0, true}, \
 	{"label", 0, true}, \
+	{"layer-label", 0, true}, \
 	{"layers", 0, false}, \
+	{"log-rusage", 0, false}, \
 	{"logfile", 0, true}, \
+	{"loglevel", 0, true}, \
 	{"logsplit", 0, false}, \
 	{"manifest", 0, true}, \
 	{"memory", 'm', true}, \
 	{"memory-swap", 0, true}, \
+	{"net", 0, true}, \
 	{"network", 0, true}, \
 	{"no-cache", 0, false}, \
+	{"no-hostname", 0, false}, \
 	{"no-hosts", 0, false}, \
 	{"omit-history", 0, false}, \
 	{"os", 0, true}, \
 	{"os-feature", 0, true}, \
 	{"os-version", 0, true}, \
 	{"output", 'o', true}, \
+	{"override-arch", 0, true}, \
+	{"override-os", 0, true}, \
 	{"pid", 0, true}, \
 	{"platform", 0, true}, \
 	{"pull", 0, false}, /* optional value: --pull=always */ \
+	{"pull-always", 0, false}, \
+	{"pull-never", 0, false}, \
+	{"purge", 0, false}, \
 	{"quiet", 'q', false}, \
 	{"retry", 0, true}, \
 	{"retry-delay", 0, true}, \
+	{"rewrite-timestamp", 0, false}, \
 	{"rm", 0, false}, \
 	{"runtime-flag", 0, true}, \
+	{"rusage-logfile", 0, true}, \
+	{"sbom", 0, true}, \
+	{"sbom-image-output", 0, true}, \
+	{"sbom-image-purl-output", 0, true}, \
+	{"sbom-merge-strategy", 0, true}, \
+	{"sbom-output", 0, true}, \
+	{"sbom-purl-output", 0, true}, \
+	{"sbom-scanner-command", 0, true}, \
+	{"sbom-scanner-image", 0, true}, \
 	{"secret", 0, true}, \
 	{"security-opt", 0, true}, \
 	{"shm-size", 0, true}, \
 	{"sign-by", 0, true}, \
+	{"signature-policy", 0, true}, \
 	{"skip-unused-stages", 0, false}, \
+	{"source-date-epoch", 0, true}, \
 	{"squash", 0, false}, \
 	{"ssh", 0, true}, \
 	{"stdin", 0, false}, \
@@ -203,7 +290,9 @@ static const struct flag_spec podman_global_flags[] = {
 	{"timestamp", 0, true}, \
 	{"tls-verify", 0, false}, \
 	{"ulimit", 0, true}, \
+	{"unsetannotation", 0, true}, \
 	{"unsetenv", 0, true}, \
+	{"unsetlabel", 0, true}, \
 	{"userns", 0, true}, \
 	{"userns-gid-map", 0, true}, \
 	{"userns-gid-map-group", 0, true}, \
@@ -213,13 +302,22 @@ static const struct flag_spec podman_global_flags[] = {
 	{"variant", 0, true}, \
 	{"volume", 'v', true}
 
+/* podman v4.0 to v5.8 (cmd/podman/images/build.go, from v4.7 cmd/podman/common/build.go): the
+ * shared flags, and podman's own --squash-all and the hidden --load and --progress it takes for
+ * buildx's sake. */
 static const struct flag_spec podman_build_flags[] = {
 	BUILDAH_BUILD_FLAGS,
+	{"load", 0, false},
+	{"progress", 0, true},
 	{"squash-all", 0, false},
 	{NULL, 0, false},
 };
 
-/* The docker client 28.2.2. The -c of --context belongs to build's --cpu-shares (see above). */
+/* The docker client v20.10 to v29.7, read from docker/cli's source (cli/flags/common.go, from
+ * v23 options.go; no version changed these flags) at the last release of each (v20.10.24, v23.0.15
+ * to v29.7.2). Its -D/--debug stays global, although buildx's build has a -D/--debug too: the
+ * legacy builder refuses it after `build`, and before `build` every docker reads it. The -c of
+ * --context belongs to build's --cpu-shares (see above). */
 static const struct flag_spec docker_global_flags[] = {
 	{"config", 0, true},
 	{"context", 0, true},
@@ -234,48 +332,86 @@ static const struct flag_spec docker_global_flags[] = {
 	{NULL, 0, false},
 };
 
-/* `docker build` without the buildx plugin: the legacy builder's flags, as docker 28.2.2 shows
- * them. Docker 20.10 (Debian 12's docker.io) defines the same ones but hides --platform from its
- * help unless BuildKit is on. With buildx installed, `docker build` is `docker buildx build`,
- * whose further flags kimb refuses as unknown. */
+/* `docker build` is the legacy builder's (docker/cli's cli/command/image/build.go, the same
+ * releases; 20.10 shows --output, --platform, --progress, --secret and --ssh only with BuildKit on,
+ * the flags BuildKit ignores only with it off, and hides --stream), or, where the buildx plugin is
+ * installed, `docker buildx build` (docker/buildx's commands/build.go and root.go, v0.10 to v0.36,
+ * read at the last release of each, v0.10.5 to v0.36.1). Both are here, hidden flags included
+ * (buildx keeps the legacy builder's resource flags, hidden), and those buildx defines only with
+ * BUILDX_EXPERIMENTAL set (--detach, --root and --server-config to v0.23, --invoke to v0.11).
+ * buildx's --check has an optional value. buildx's --builder is spelled like kimb's own --builder,
+ * which kimb reads first: BUILDX_BUILDER chooses buildx's builder through kimb. */
 static const struct flag_spec docker_build_flags[] = {
 	{"add-host", 0, true},
+	{"allow", 0, true},
+	{"annotation", 0, true},
+	{"attest", 0, true},
 	{"build-arg", 0, true},
+	{"build-context", 0, true},
+	{"builder", 0, true},
 	{"cache-from", 0, true},
+	{"cache-to", 0, true},
+	{"call", 0, true},
 	{"cgroup-parent", 0, true},
+	{"check", 0, false},
 	{"compress", 0, false},
 	{"cpu-period", 0, true},
 	{"cpu-quota", 0, true},
 	{"cpu-shares", 'c', true},
 	{"cpuset-cpus", 0, true},
 	{"cpuset-mems", 0, true},
+	{"detach", 0, false},
 	{"disable-content-trust", 0, false},
 	{"file", 'f', true},
 	{"force-rm", 0, false},
 	{"iidfile", 0, true},
+	{"invoke", 0, true},
 	{"isolation", 0, true},
 	{"label", 0, true},
+	{"load", 0, false},
 	{"memory", 'm', true},
 	{"memory-swap", 0, true},
+	{"metadata-file", 0, true},
 	{"network", 0, true},
 	{"no-cache", 0, false},
+	{"no-cache-filter", 0, true},
+	{"output", 'o', true},
 	{"platform", 0, true},
+	{"policy", 0, true},
+	{"print", 0, true},
+	{"progress", 0, true},
+	{"provenance", 0, true},
 	{"pull", 0, false},
+	{"push", 0, false},
 	{"quiet", 'q', false},
+	{"resource", 0, true},
 	{"rm", 0, false},
+	{"root", 0, true},
+	{"sbom", 0, true},
+	{"secret", 0, true},
 	{"security-opt", 0, true},
+	{"server-config", 0, true},
 	{"shm-size", 0, true},
 	{"squash", 0, false},
+	{"ssh", 0, true},
+	{"stream", 0, false},
 	{"tag", 't', true},
 	{"target", 0, true},
 	{"ulimit", 0, true},
 	{NULL, 0, false},
 };
 
-/* buildah 1.28.2; its global --userns-uid-map and --userns-gid-map are build flags here (see above). */
+/* buildah v1.28 to v1.44, read from containers/buildah's source (cmd/buildah/main.go) at the last
+ * release of each (v1.28.2 to v1.44.0), hidden ones included; its global --userns-uid-map and
+ * --userns-gid-map are build flags here (see above). */
 static const struct flag_spec buildah_global_flags[] = {
 	{"cgroup-manager", 0, true},
+	{"cpu-profile", 0, true},
+	{"debug", 0, false},
+	{"default-mounts-file", 0, true},
+	{"imagestore", 0, true},
 	{"log-level", 0, true},
+	{"memory-profile", 0, true},
 	{"registries-conf", 0, true},
 	{"registries-conf-dir", 0, true},
 	{"root", 0, true},
@@ -283,12 +419,27 @@ static const struct flag_spec buildah_global_flags[] = {
 	{"short-name-alias-conf", 0, true},
 	{"storage-driver", 0, true},
 	{"storage-opt", 0, true},
+	{"transient-store", 0, false},
 	{NULL, 0, false},
 };
 
+/* buildah v1.28 to v1.44 `build` (`bud`; cmd/buildah/build.go and pkg/cli/common.go): the
+ * shared flags, its own --runtime, and what buildah has that no podman up to v5.8 vendors yet
+ * (v1.44's compression, metadata, --mount, source policy and stage flags, and --raw-iidfile, its
+ * other spelling of --iidfile-raw). */
 static const struct flag_spec buildah_build_flags[] = {
 	BUILDAH_BUILD_FLAGS,
+	{"compression-format", 0, true},
+	{"compression-level", 0, true},
+	{"force-compression", 0, false},
+	{"iidfile-raw", 0, true},
+	{"metadata-file", 0, true},
+	{"mount", 0, true},
+	{"raw-iidfile", 0, true},
 	{"runtime", 0, true},
+	{"save-stages", 0, false},
+	{"source-policy-file", 0, true},
+	{"stage-labels", 0, false},
 	{NULL, 0, false},
 };
 

@@ -1491,8 +1491,10 @@ test_buildah_flags_are_its_help()
 	assert_flags_are_help buildah "$CASE/buildah-help.flags" "$CASE/buildah-build-help.flags"
 }
 
-# The client kimb is tested with, with the legacy builder's help (DOCKER_BUILDKIT=0 also where
-# buildx is installed), and a client configuration of the test's own.
+# The client kimb is tested with, and a client configuration of the test's own. Its build help is
+# the legacy builder's also where buildx is installed (DOCKER_BUILDKIT=0), and docker 20.10 (Debian
+# 12's docker.io) shows some flags only with BuildKit on (--output, --platform, --progress,
+# --secret, --ssh) and others only with it off (--compress, --memory, ...): the table holds both.
 test_docker_flags_are_its_help()
 {
 	mkdir "$CASE/docker-config" || exit 1
@@ -1500,11 +1502,16 @@ test_docker_flags_are_its_help()
 		DOCKER_BUILDKIT=0 "$DOCKER_CLIENT" --help || return
 	read_help docker-build-help env -u DOCKER_HOST -u DOCKER_CONTEXT DOCKER_CONFIG="$CASE/docker-config" \
 		DOCKER_BUILDKIT=0 "$DOCKER_CLIENT" build --help || return
+	read_help docker-buildkit-build-help env -u DOCKER_HOST -u DOCKER_CONTEXT \
+		DOCKER_CONFIG="$CASE/docker-config" DOCKER_BUILDKIT=1 "$DOCKER_CLIENT" build --help || return
+	cat "$CASE/docker-buildkit-build-help.flags" >>"$CASE/docker-build-help.flags" || exit 1
+	grep -qx 'progress - value' "$CASE/docker-build-help.flags" ||
+		fail "no --progress in docker's build help with BuildKit on"
 	assert_flags_are_help docker "$CASE/docker-help.flags" "$CASE/docker-build-help.flags"
 }
 
 # nerdctl cannot run here. These are the flag columns (descriptions left out) of the help pflag
-# prints for the flags nerdctl v1.7.6 defines: the root command's in cmd/nerdctl/main.go
+# prints for the flags nerdctl v1.7.6 defines (v1.7.7 has the same): the root command's in cmd/nerdctl/main.go
 # (initRootCmdFlags; each one-letter alias is a flag with a long spelling of its own) and the
 # build command's in cmd/nerdctl/builder_build.go.
 test_nerdctl_flags_are_its_recorded_help()
@@ -1559,6 +1566,72 @@ EOF
 	[ "$(line_count "$CASE/nerdctl-build-help.flags")" -eq 19 ] ||
 		fail "not 19 build flags: $(cat "$CASE/nerdctl-build-help.flags")"
 	assert_flags_are_help nerdctl "$CASE/nerdctl-help.flags" "$CASE/nerdctl-build-help.flags"
+
+	# nerdctl v2.3.5, the newest, likewise (from v2.0, cmd/nerdctl/builder/builder_build.go). Every
+	# flag of v1.7 and of the stand-in's v2.0.5 is one of these.
+	help_flags >"$CASE/nerdctl-2-help.flags" <<'EOF'
+Flags:
+  -H, --H string
+  -a, --a string
+      --address string
+      --bridge-ip string
+      --cdi-spec-dirs strings
+      --cgroup-manager string
+      --cni-netconfpath string
+      --cni-path string
+      --data-root string
+      --debug
+      --debug-full
+      --experimental
+  -h, --help
+      --host string
+      --host-gateway-ip string
+      --hosts-dir strings
+      --insecure-registry
+      --kube-hide-dupe
+  -n, --n string
+      --namespace string
+      --selinux-enabled
+      --snapshotter string
+      --storage-driver string
+      --userns-remap host
+  -v, --version
+EOF
+	help_flags >"$CASE/nerdctl-2-build-help.flags" <<'EOF'
+Flags:
+      --add-host stringArray
+      --allow stringArray
+      --attest stringArray
+      --build-arg stringArray
+      --build-context stringArray
+      --buildkit-host string
+      --cache-from stringArray
+      --cache-to stringArray
+  -f, --file string
+  -h, --help
+      --iidfile string
+      --label stringArray
+      --network string
+      --no-cache
+  -o, --output string
+      --platform strings
+      --progress string
+      --provenance string
+      --pull
+  -q, --quiet
+      --rm
+      --sbom string
+      --secret stringArray
+      --source-policy-file string
+      --ssh stringArray
+  -t, --tag stringArray
+      --target string
+EOF
+	[ "$(line_count "$CASE/nerdctl-2-help.flags")" -eq 23 ] ||
+		fail "not 23 global flags: $(cat "$CASE/nerdctl-2-help.flags")"
+	[ "$(line_count "$CASE/nerdctl-2-build-help.flags")" -eq 26 ] ||
+		fail "not 26 build flags: $(cat "$CASE/nerdctl-2-build-help.flags")"
+	assert_flags_are_help nerdctl "$CASE/nerdctl-2-help.flags" "$CASE/nerdctl-2-build-help.flags"
 }
 
 # --- auto: which builder a PATH with only some of them gives ---------------------------------
