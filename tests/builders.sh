@@ -1130,6 +1130,27 @@ $R $tag $new" ns1
 		--tag "$R:$tag" --tag "$OTHER:$tag" --tag "$OTHER:latest" -- ctx)" "kimb.repositories=$R,$OTHER"
 }
 
+# nerdctl v2's flags reach the stand-in (of v2.0.5), each with its value as the next word where it
+# takes one: the global --bridge-ip on every call, and build's --attest, --provenance, --sbom,
+# --build-context, --add-host and --pull (a boolean).
+test_nerdctl_v2_flags_reach_the_build()
+{
+	nerdctl_setup
+	prior=$(id_of prior)
+	nerdctl_seed "$prior" "$R:p1"
+	set -- --attest type=sbom --provenance mode=min --sbom true --build-context base=ctx \
+		--add-host registry:10.0.0.1 --pull
+	run_kimb --bridge-ip 10.4.0.1 "$@" --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	nerdctl_calls | awk -v prefix="$(q --bridge-ip 10.4.0.1) " 'substr($0, 1, length(prefix)) != prefix { bad++ }
+		END { exit bad > 0 || NR < 3 }' || fail "not every call begins with --bridge-ip: $(nerdctl_calls)"
+	assert_build_call "$(q --bridge-ip 10.4.0.1 build "$@" -t "$R" --tag "$R:$tag" -- ctx)" "kimb.repositories=$R"
+	new=$(nerdctl_id "$R:$tag")
+	assert_nerdctl_rows "$R latest $new
+$R $tag $new"
+}
+
 # Issue 6, 1: another repository's images built FROM kimb's inherit its kimb.repositories label;
 # they are not kimb's, and never removed with its repository.
 each_images_built_from_kimbs_are_not_its_own()
@@ -1278,6 +1299,33 @@ each_hangup_stops_the_build()
 		! image_exists "$R:latest" || fail "SIG$signal: the build tagged $R:latest after kimb was gone"
 		assert_stdout
 	done
+}
+
+# Flags the tables hold for other versions of the builder, or that its help hides, reach a build
+# that uses them, each with its value as the next word where it takes one (kimb must know which):
+# podman's hidden --progress and --load (for buildx users), buildah's other spellings --net of
+# --network and --override-os of --os, and BuildKit's --progress and --secret, which docker 20.10
+# takes with BuildKit on, and its legacy builder takes too (and ignores).
+each_flags_of_other_versions_reach_the_build()
+{
+	prior=$(seed "$R:p1")
+	printf 'not a secret\n' >"$CASE/secret" || exit 1
+	case $BUILDER in
+	podman) set -- --progress plain --load --net host --pull=never ;;
+	buildah) set -- --net host --override-os linux --pull=never ;;
+	docker) set -- --progress plain --secret "id=token,src=$CASE/secret" ;;
+	esac
+	wrapper=$(make_wrapper)
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" "$@" --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	flags=$(q "$@")
+	grep -F "'build' " "$CASE/calls" | grep -qF -e "$flags" ||
+		fail "no build call with $flags: $(cat "$CASE/calls")"
+	new=$(id_named "$R:$tag")
+	assert_rows "$R latest $new
+$R $tag $new"
+	! image_exists "$prior" || fail "the prior image $prior is still there"
 }
 
 # --- kimb's flag tables against the builders' own help ---------------------------------------
