@@ -1,9 +1,136 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "suites.h"
 
+/* kimb's default lock directory: no test may touch it (each uses a directory of its own). */
+static const char default_lock_directory[] = "/tmp/kimb-locks";
+
+/* The directory of this run: the lock and state directories every test that does not set its own
+ * gets, and the record of skipped tests. */
+static char run_directory[] = "/tmp/kimb-check.XXXXXX";
+static char skip_record[PATH_MAX];
+
+void test_skipped(const char *function, const char *reason)
+{
+	size_t length = strlen(function);
+	int name_length = (int)(length > 3 && strcmp(function + length - 3, "_fn") == 0 ? length - 3 : length);
+	const char *require_all = getenv("KIMB_REQUIRE_ALL");
+
+	if (require_all && strcmp(require_all, "1") == 0)
+		ck_abort_msg("%.*s cannot run here (%s), and KIMB_REQUIRE_ALL=1 requires every test to run", name_length,
+			     function, reason);
+	fprintf(stderr, "SKIP: %.*s: %s\n", name_length, function, reason);
+	/* Each test runs in a process of its own: the count is kept in a file. */
+	int fd = open(skip_record, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	ck_assert_msg(fd != -1, "cannot open %s: %s", skip_record, strerror(errno));
+	ck_assert_int_gt(dprintf(fd, "%.*s: %s\n", name_length, function, reason), 0);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What can be seen of the default lock directory without taking any lock: whether it exists, and
+ * the name, type, size and times of it and of each entry, sorted; a malloc'd string. */
+static char *lock_directory_state(void)
+{
+	struct stat status;
+	char **lines = NULL;
+	size_t count = 0, total = 1;
+	DIR *directory = opendir(default_lock_directory);
+
+	if (!directory)
+		return strdup(errno == ENOENT ? "absent" : strerror(errno));
+	for (struct dirent *entry; (entry = readdir(directory));) {
+		char path[PATH_MAX], line[PATH_MAX + 128];
+
+		if (strcmp(entry->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", default_lock_directory, entry->d_name);
+		if (lstat(path, &status) != 0)
+			snprintf(line, sizeof line, "%s gone\n", entry->d_name);
+		else
+			snprintf(line, sizeof line, "%s %o %lld %lld.%09ld %lld.%09ld\n", entry->d_name,
+				 (unsigned)status.st_mode, (long long)status.st_size, (long long)status.st_mtim.tv_sec,
+				 status.st_mtim.tv_nsec, (long long)status.st_ctim.tv_sec, status.st_ctim.tv_nsec);
+		char **grown = realloc(lines, (count + 1) * sizeof *lines);
+		if (!grown || !(grown[count] = strdup(line))) {
+			perror("check_kimb");
+			exit(EXIT_FAILURE);
+		}
+		lines = grown;
+		total += strlen(lines[count++]);
+	}
+	closedir(directory);
+	qsort(lines, count, sizeof *lines, compare_strings);
+	char *state = malloc(total);
+	if (!state) {
+		perror("check_kimb");
+		exit(EXIT_FAILURE);
+	}
+	state[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		strcat(state, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return state;
+}
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
+{
+	(void)status;
+	(void)type;
+	(void)walk;
+	return remove(path);
+}
+
+/* Prints the skipped tests; returns how many there were. */
+static int report_skips(void)
+{
+	FILE *record = fopen(skip_record, "r");
+	char line[1024];
+	int count = 0;
+
+	if (!record)
+		return 0;
+	while (fgets(line, sizeof line, record)) {
+		if (count++ == 0)
+			fputs("Skipped (KIMB_REQUIRE_ALL=1 makes these failures; CI sets it):\n", stdout);
+		printf("  %s", line);
+	}
+	fclose(record);
+	return count;
+}
+
 int main(void)
 {
+	char locks[PATH_MAX], state[PATH_MAX];
+
+	if (!mkdtemp(run_directory)) {
+		perror("check_kimb: mkdtemp");
+		return EXIT_FAILURE;
+	}
+	snprintf(locks, sizeof locks, "%s/locks", run_directory);
+	snprintf(state, sizeof state, "%s/state", run_directory);
+	snprintf(skip_record, sizeof skip_record, "%s/skipped", run_directory);
+	if (setenv("KIMB_LOCK_DIR", locks, 1) != 0 || setenv("KIMB_STATE_DIR", state, 1) != 0) {
+		perror("check_kimb: setenv");
+		return EXIT_FAILURE;
+	}
+	char *locks_before = lock_directory_state();
+
 	SRunner *runner = srunner_create(reference_suite());
 	srunner_add_suite(runner, listing_suite());
 	srunner_add_suite(runner, listing_json_suite());
@@ -20,5 +147,21 @@ int main(void)
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
+
+	report_skips();
+	char *locks_after = lock_directory_state();
+	if (strcmp(locks_before, locks_after) != 0) {
+		fprintf(stderr,
+			"check_kimb: %s changed during the tests: a test used kimb's default lock directory (or "
+			"another kimb ran on this host meanwhile)\nbefore:\n%safter:\n%s\n",
+			default_lock_directory, locks_before, locks_after);
+		failed++;
+	}
+	free(locks_before);
+	free(locks_after);
+	if (nftw(run_directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		fprintf(stderr, "check_kimb: cannot remove %s: %s\n", run_directory, strerror(errno));
+		failed++;
+	}
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

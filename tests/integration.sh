@@ -1005,7 +1005,10 @@ test_every_stopping_signal_at_every_phase()
 	for phase in build list rm; do
 		for signal in HUP INT QUIT TERM; do
 			# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
-			rm -rf "$KIM_STUB_DIR" "$KIMB_STATE_DIR" && mkdir "$KIM_STUB_DIR" || return
+			if ! rm -rf "$KIM_STUB_DIR" "$KIMB_STATE_DIR" || ! mkdir "$KIM_STUB_DIR"; then
+				fail "cannot start afresh in $KIM_STUB_DIR"
+				return
+			fi
 			prior=$(id_of prior)
 			seed "$prior" "$R:p1"
 			start_blocked "$phase" --time-format="$phase.%s" -t "$R" ctx || return
@@ -1177,8 +1180,7 @@ test_planted_lock_files_are_refused()
 test_lock_files_shared_between_users()
 {
 	if [ "$(id -u)" -ne 0 ] || [ ! -w /proc/sys/fs/protected_regular ]; then
-		printf '    skipped: needs root and a writable fs.protected_regular\n'
-		return
+		skip "needs root and a writable fs.protected_regular"
 	fi
 	protected=$(cat /proc/sys/fs/protected_regular)
 	# Put back however the test ends.

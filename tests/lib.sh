@@ -1,7 +1,8 @@
 # shellcheck shell=sh
-# The test framework of tests/integration.sh and tests/builders.sh, sourced by both: assertions
-# on the last command run, and a runner that gives each test a directory of its own, counts the
-# results and prints `N passed, N failed`. POSIX sh; the scripts set -u and LC_ALL themselves.
+# The test framework of tests/integration.sh, tests/builders.sh and tests/kubectl_stub_check.sh,
+# sourced by each: assertions on the last command run, and a runner that gives each test a
+# directory of its own, counts the results and prints `N passed, N failed, N skipped` (a skip is a
+# failure under KIMB_REQUIRE_ALL=1). POSIX sh; the scripts set -u and LC_ALL themselves.
 
 absolute()
 {
@@ -114,10 +115,23 @@ expected
 $expected"
 }
 
+# skip REASON: the test cannot run here (it needs root, say): says so and ends the test, which
+# counts as skipped; unless KIMB_REQUIRE_ALL=1 is set (CI sets it), which makes a skip a failure.
+# Call it from the test's own shell, not from a $(...) or a pipeline, which it could not end.
+skip()
+{
+	[ "$case_failed" -eq 0 ] || exit 1
+	printf '%s\n' "$*" >"$CASE/skipped"
+	exit "$SKIPPED"
+}
+
 # --- the runner ------------------------------------------------------------------------------
 
 passed=0
 failed=0
+skipped=0
+# The status of a test that skipped (automake's).
+SKIPPED=77
 
 # The test functions of the running script whose names begin with PREFIX_, in order.
 functions_named()
@@ -134,9 +148,10 @@ cleanup_case()
 # run_test NAME COMMAND...: runs COMMAND... (a test function, or a setup that ends by calling one)
 # in a subshell, in a new directory $CASE: work, holding an empty ctx, is its working directory,
 # locks its KIMB_LOCK_DIR, state its KIMB_STATE_DIR (so that kimb never writes its record of builds
-# into the user's), and no other KIM_* or KIMB_* variable is set. The test fails when it
-# calls fail or exits non-zero; a failed test's directory is kept and its report printed, with
-# those of the files named in $CASE_LOGS (paths under $CASE) that are not empty.
+# into the user's), and no other KIM_* or KIMB_* variable is set. The test fails when it calls
+# fail or exits non-zero, and is skipped when it calls skip; a failed test's directory is kept and
+# its report printed, with those of the files named in $CASE_LOGS (paths under $CASE) that are
+# not empty.
 run_test()
 {
 	test_name=$1
@@ -156,13 +171,19 @@ run_test()
 		exit "$case_failed"
 	) >"$CASE/report" 2>&1
 	case_status=$?
-	if [ "$case_status" -eq 0 ]; then
+	if [ "$case_status" -eq "$SKIPPED" ] && [ -s "$CASE/skipped" ] && [ "${KIMB_REQUIRE_ALL:-}" != 1 ]; then
+		skipped=$((skipped + 1))
+		printf 'SKIP %s: %s\n' "$test_name" "$(cat "$CASE/skipped")"
+		cleanup_case
+	elif [ "$case_status" -eq 0 ]; then
 		passed=$((passed + 1))
 		printf 'ok   %s\n' "$test_name"
 		cleanup_case
 	else
 		failed=$((failed + 1))
 		printf 'FAIL %s (kept in %s)\n' "$test_name" "$CASE"
+		[ "$case_status" -ne "$SKIPPED" ] || [ ! -s "$CASE/skipped" ] ||
+			printf '    skipped (%s), and KIMB_REQUIRE_ALL=1 requires every test to run\n' "$(cat "$CASE/skipped")"
 		cat "$CASE/report"
 		for file in $CASE_LOGS; do
 			[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
@@ -171,12 +192,30 @@ run_test()
 }
 
 # A test interrupted ends with its own traps (builders.sh's stop its daemon); then the run stops.
-trap 'printf "interrupted after %s passed, %s failed\n" "$passed" "$failed"; exit 130' INT
-trap 'printf "terminated after %s passed, %s failed\n" "$passed" "$failed"; exit 143' TERM
+trap 'printf "interrupted after %s passed, %s failed, %s skipped\n" "$passed" "$failed" "$skipped"; exit 130' INT
+trap 'printf "terminated after %s passed, %s failed, %s skipped\n" "$passed" "$failed" "$skipped"; exit 143' TERM
 
-# The totals; fails when any test failed.
+# kimb's default lock directory, which no test may touch (run_test gives each its own): whether it
+# exists, and the name, mode, size and times of it and its entries.
+DEFAULT_LOCK_DIR=/tmp/kimb-locks
+default_lock_dir_state()
+{
+	if [ -e "$DEFAULT_LOCK_DIR" ] || [ -L "$DEFAULT_LOCK_DIR" ]; then
+		find "$DEFAULT_LOCK_DIR" -maxdepth 1 -printf '%P %m %y %s %T@ %C@\n' | sort
+	else
+		printf 'absent\n'
+	fi
+}
+default_lock_dir_before=$(default_lock_dir_state)
+
+# The totals; fails when any test failed, or when the default lock directory changed meanwhile.
 summary()
 {
-	printf '%s passed, %s failed\n' "$passed" "$failed"
+	if [ "$(default_lock_dir_state)" != "$default_lock_dir_before" ]; then
+		printf 'FAIL %s changed during the tests: a test used kimb'"'"'s default lock directory (or another kimb ran on this host meanwhile)\nbefore:\n%s\nafter:\n%s\n' \
+			"$DEFAULT_LOCK_DIR" "$default_lock_dir_before" "$(default_lock_dir_state)"
+		failed=$((failed + 1))
+	fi
+	printf '%s passed, %s failed, %s skipped\n' "$passed" "$failed" "$skipped"
 	[ "$failed" -eq 0 ]
 }

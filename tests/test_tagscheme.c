@@ -734,15 +734,14 @@ END_TEST
 START_TEST(test_repository_of_another_user)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
 
+	/* Only root can give a repository away (CI runs as root). */
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, to give the repository to another user");
+	git_repository *repository = make_committed_repository("repo", &commit_id);
 	git_repository_free(repository);
-	/* Only root can give a repository away; CI runs as root, so there this always runs. Like git,
-	 * libgit2 refuses it (1.5 reports it as no repository at all), and auto must still build. */
-	if (chown("repo", 65534, 65534) != 0) {
-		ck_assert_int_eq(errno, EPERM);
-		return;
-	}
+	/* Like git, libgit2 refuses it (1.5 reports it as no repository at all), and auto must still build. */
+	ck_assert_int_eq(chown("repo", 65534, 65534), 0);
 	assert_fails(SCHEME_GIT, "repo", "repo");
 	assert_makes(SCHEME_AUTO, "repo", NOW_TAG);
 }
