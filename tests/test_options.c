@@ -502,6 +502,23 @@ START_TEST(flag_values_are_recorded_in_every_spelling)
 }
 END_TEST
 
+/* -t and --tag name the repositories to tag, in every spelling, whichever the builder. */
+START_TEST(tags_name_targets_for_every_builder)
+{
+	const char *const builders[] = {"kim", "nerdctl", "podman", "docker", "buildah"};
+	for (size_t i = 0; i < sizeof builders / sizeof builders[0]; i++) {
+		ck_assert_int_eq(PARSE_FOR(builders[i], "-t", "a", "--tag", "b", "-tc", "--tag=d", "-t=e", "."), 0);
+		ASSERT_WORDS(&parsed.build_args, "-t", "a", "--tag", "b", "-tc", "--tag=d", "-t=e");
+		ck_assert_uint_eq(parsed.target_count, 5);
+		for (size_t t = 0; t < 5; t++) {
+			const char expected[] = {(char)('a' + t), '\0'};
+			ck_assert_str_eq(parsed.targets[t].name, expected);
+		}
+		options_free(&parsed);
+	}
+}
+END_TEST
+
 /* podman and buildah put a short name under localhost/, as their own listings show it. */
 START_TEST(short_names_are_qualified_as_the_builder_does)
 {
@@ -563,6 +580,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, builder_choice_is_never_read_inside_a_value);
 	tcase_add_test(tc, unknown_builder_is_a_usage_error);
 	tcase_add_test(tc, builder_option_is_consumed_by_the_parser);
+	tcase_add_test(tc, tags_name_targets_for_every_builder);
 	tcase_add_test(tc, short_names_are_qualified_as_the_builder_does);
 	tcase_add_test(tc, flag_values_are_recorded_in_every_spelling);
 	suite_add_tcase(suite, tc);
