@@ -96,6 +96,11 @@ static int remove_entry(const char *path, const struct stat *status, int type, s
 	return remove(path);
 }
 
+int remove_tree(const char *path)
+{
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Prints the skipped tests; returns how many there were. */
 static int report_skips(void)
 {
@@ -159,7 +164,7 @@ int main(void)
 	}
 	free(locks_before);
 	free(locks_after);
-	if (nftw(run_directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+	if (remove_tree(run_directory) != 0) {
 		fprintf(stderr, "check_kimb: cannot remove %s: %s\n", run_directory, strerror(errno));
 		failed++;
 	}

@@ -19,6 +19,10 @@ Suite *use_suite(void);
 Suite *calls_suite(void);
 Suite *report_suite(void);
 
+/* Removes PATH and everything below it, links themselves rather than what they lead to: 0, or -1
+ * with errno set. */
+int remove_tree(const char *path);
+
 /* Check has no skip. A test that cannot run here (it needs root, say) ends with SKIP_TEST(REASON):
  * "SKIP: TEST: REASON" goes to stderr and check_kimb counts it, naming the skipped tests at the
  * end. With KIMB_REQUIRE_ALL=1 in the environment (CI sets it: it runs as root) a skip fails the

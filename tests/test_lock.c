@@ -35,35 +35,10 @@ static void make_base_directory(void)
 	saved_umask = umask(077);
 }
 
-static void remove_tree(const char *path)
-{
-	struct stat status;
-
-	ck_assert_int_eq(lstat(path, &status), 0);
-	if (S_ISDIR(status.st_mode)) {
-		DIR *directory = opendir(path);
-		struct dirent *entry;
-
-		ck_assert_ptr_nonnull(directory);
-		while ((entry = readdir(directory))) {
-			char child[PATH_MAX];
-
-			if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
-			remove_tree(child);
-		}
-		ck_assert_int_eq(closedir(directory), 0);
-		ck_assert_int_eq(rmdir(path), 0);
-	} else {
-		ck_assert_int_eq(unlink(path), 0);
-	}
-}
-
 static void remove_base_directory(void)
 {
 	umask(saved_umask);
-	remove_tree(base_directory);
+	ck_assert_int_eq(remove_tree(base_directory), 0);
 }
 
 static size_t count_entries(const char *path)

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +30,6 @@ static char state[] = "/tmp/kimb-test-provenance-XXXXXX";
 static char why[PATH_MAX + 256];
 static struct record record;
 
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *position)
-{
-	(void)status;
-	(void)type;
-	(void)position;
-	return remove(path);
-}
-
 static void setup(void)
 {
 	strcpy(state + strlen(state) - 6, "XXXXXX");
@@ -50,7 +41,7 @@ static void setup(void)
 static void teardown(void)
 {
 	record_free(&record);
-	ck_assert_int_eq(nftw(state, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	ck_assert_int_eq(remove_tree(state), 0);
 }
 
 /* The environment a test gives provenance_state_directory. */

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,19 +23,6 @@ static char *suite_directory;
 static char *test_directory;
 static int original_directory = -1;
 static char why[512];
-
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *position)
-{
-	(void)status;
-	(void)type;
-	(void)position;
-	return remove(path);
-}
-
-static int remove_tree(const char *path)
-{
-	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static char *make_temporary_directory(const char *parent)
 {
