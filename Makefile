@@ -17,7 +17,9 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 MODULES = $(filter-out src/main.c,$(wildcard src/*.c))
 MODULE_OBJECTS = $(patsubst src/%.c,$(BUILD)/src/%.o,$(MODULES))
 TEST_OBJECTS = $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(wildcard tests/*.c))
-SHELL_SCRIPTS = tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts/*.sh .ci/run
+# Each bench/NAME.c is a driver that times one module's work: $(BUILD)/bench/NAME.
+BENCH_PROGRAMS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+SHELL_SCRIPTS = tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts/*.sh scripts/bench/*.sh .ci/run
 
 all: kimb
 
@@ -34,6 +36,10 @@ $(BUILD)/src/%.o: src/%.c
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CHECK_CFLAGS) -Isrc $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/bench/%: bench/%.c $(MODULE_OBJECTS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(MODULE_OBJECTS) $(KIMB_LIBS)
 
 $(BUILD)/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJECTS) $(MODULE_OBJECTS) $(KIMB_LIBS) $(CHECK_LIBS)
@@ -111,8 +117,9 @@ lint:
 	done
 	shellcheck -x $(SHELL_SCRIPTS)
 
-bench: kimb
+bench: kimb $(BENCH_PROGRAMS)
 	./scripts/bench.sh ./kimb
+	./scripts/bench/git-tag.sh $(BUILD)/bench/git_tag
 
 install: kimb
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -1,0 +1,25 @@
+/* Prints the git tag kimb makes for the build context DIRECTORY, as tagscheme_prepare makes it: the
+ * tag computation alone, without a builder, for scripts/bench/git-tag.sh to time. */
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tagscheme.h"
+
+int main(int argc, char **argv)
+{
+	char why[512];
+	char *tag = NULL;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+		return 2;
+	}
+	if (tagscheme_prepare(SCHEME_GIT, argv[1], &tag, why, sizeof why) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[0], why);
+		return 1;
+	}
+	puts(tag);
+	free(tag);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
