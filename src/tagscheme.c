@@ -115,38 +115,25 @@ struct text {
 	size_t capacity;
 };
 
-static int append_text(struct text *text, const char *bytes, size_t length)
+static void append_text(struct text *text, const char *bytes, size_t length)
 {
 	if (text->length + length + 1 > text->capacity) {
-		size_t capacity = text->capacity ? text->capacity : 256;
-		while (capacity < text->length + length + 1) {
-			if (capacity > SIZE_MAX / 2)
-				return -1;
-			capacity *= 2;
-		}
-		char *grown = realloc(text->bytes, capacity);
-		if (!grown)
-			return -1;
-		text->bytes = grown;
-		text->capacity = capacity;
+		/* Doubled, so that appends stay amortized O(1). */
+		text->capacity = 2 * (text->length + length + 1);
+		text->bytes = xrealloc(text->bytes, text->capacity);
 	}
 	memcpy(text->bytes + text->length, bytes, length);
 	text->length += length;
 	text->bytes[text->length] = '\0';
-	return 0;
 }
 
 /* Appends "PATH KIND BLOB\n" for the work tree's version of PATH (below WORK_TREE): what a build
- * that copies the context sees of it. KIND is file, exec, link or gone; BLOB hashes the content (a
- * link's target). Returns 0, or a libgit2 error (-1 with no git error when memory ran out). */
+ * that copies the context sees of it. KIND is file, exec, link, gone, other (a FIFO, a socket, ...)
+ * or unreadable (lstat or readlink failed); BLOB hashes the content (a link's target). Returns 0, or
+ * a libgit2 error. */
 static int describe_work_tree_file(const char *work_tree, const char *path, struct text *state)
 {
-	size_t full_length = strlen(work_tree) + strlen(path) + 1;
-	char *full = malloc(full_length);
-	if (!full)
-		return -1;
-	snprintf(full, full_length, "%s%s", work_tree, path);
-
+	char *full = xprintf("%s%s", work_tree, path);
 	struct stat status;
 	git_oid blob;
 	const char *kind;
@@ -157,8 +144,10 @@ static int describe_work_tree_file(const char *work_tree, const char *path, stru
 	} else if (S_ISLNK(status.st_mode)) {
 		char target[PATH_MAX];
 		ssize_t length = readlink(full, target, sizeof target);
-		kind = "link";
-		error = length < 0 ? -1 : git_odb_hash(&blob, target, (size_t)length, GIT_OBJECT_BLOB);
+		/* A link replaced since lstat looked is unreadable, as one lstat could not look at. */
+		kind = length < 0 ? "unreadable" : "link";
+		if (length >= 0)
+			error = git_odb_hash(&blob, target, (size_t)length, GIT_OBJECT_BLOB);
 	} else if (S_ISREG(status.st_mode)) {
 		kind = status.st_mode & S_IXUSR ? "exec" : "file";
 		error = git_odb_hashfile(&blob, full, GIT_OBJECT_BLOB);
@@ -170,15 +159,15 @@ static int describe_work_tree_file(const char *work_tree, const char *path, stru
 		return error;
 	char line_end[GIT_OID_HEXSZ + 16];
 	int written = snprintf(line_end, sizeof line_end, " %s %s\n", kind, git_oid_tostr_s(&blob));
-	if (append_text(state, path, strlen(path)) < 0 || append_text(state, line_end, (size_t)written) < 0)
-		return -1;
+	append_text(state, path, strlen(path));
+	append_text(state, line_end, (size_t)written);
 	return 0;
 }
 
 /* Describes how the work tree differs from HEAD, as git status counts it: tracked files changed in
  * the index or the work tree, and untracked files that are not ignored, each with its content.
  * Submodules are left out: their state is another repository's. STATE stays empty when the work
- * tree is clean. Returns 0, or a libgit2 error (-1 with no git error when memory ran out). */
+ * tree is clean. Returns 0, or a libgit2 error. */
 static int describe_changes(git_repository *repository, struct text *state)
 {
 	git_status_options options;
@@ -217,28 +206,25 @@ static int abbreviation_length(git_object *head_commit, size_t *digits)
 	return error;
 }
 
-/* HEAD's abbreviation, and for a dirty work tree DIRTY_SEPARATOR and the first DIRTY_DIGITS digits
- * of a hash of STATE: the same changes give the same tag, other changes another. */
-static char *compose_git_tag(git_object *head_commit, size_t digits, const struct text *state)
+/* Sets *TAG (malloc'd) to HEAD's abbreviation, and for a dirty work tree DIRTY_SEPARATOR and the
+ * first DIRTY_DIGITS digits of a hash of STATE: the same changes give the same tag, other changes
+ * another. Returns 0, or a libgit2 error. */
+static int compose_git_tag(char **tag, git_object *head_commit, size_t digits, const struct text *state)
 {
-	size_t size = digits + (state->length ? strlen(DIRTY_SEPARATOR) + DIRTY_DIGITS : 0) + 1;
-	char *tag = malloc(size);
+	char commit[GIT_OID_HEXSZ + 1];
 	git_oid state_hash;
 
-	if (!tag)
-		return NULL;
 	/* A longer prefix of a unique prefix is unique too. */
-	memcpy(tag, git_oid_tostr_s(git_object_id(head_commit)), digits);
-	tag[digits] = '\0';
-	if (state->length) {
-		if (git_odb_hash(&state_hash, state->bytes, state->length, GIT_OBJECT_BLOB) < 0) {
-			free(tag);
-			return NULL;
-		}
-		snprintf(tag + digits, size - digits, "%s%.*s", DIRTY_SEPARATOR, DIRTY_DIGITS,
-			 git_oid_tostr_s(&state_hash));
+	git_oid_tostr(commit, sizeof commit, git_object_id(head_commit));
+	commit[digits] = '\0';
+	if (!state->length) {
+		*tag = xstrdup(commit);
+		return 0;
 	}
-	return tag;
+	int error = git_odb_hash(&state_hash, state->bytes, state->length, GIT_OBJECT_BLOB);
+	if (error == 0)
+		*tag = xprintf("%s%s%.*s", commit, DIRTY_SEPARATOR, DIRTY_DIGITS, git_oid_tostr_s(&state_hash));
+	return error;
 }
 
 /* The git tag of the work tree holding PATH (resolved), named SHOWN_PATH in reasons. Sets
@@ -272,16 +258,14 @@ static char *work_tree_tag(const char *path, const char *shown_path, bool *not_g
 		error = abbreviation_length(head_commit, &digits);
 	if (error == 0)
 		error = describe_changes(repository, &state);
+	if (error == 0)
+		error = compose_git_tag(&tag, head_commit, digits, &state);
 	if (error != 0) {
 		const git_error *reason = git_error_last();
 
 		set_why(why, why_size, "%s: %s", shown_path,
 			reason && reason->message ? reason->message : "libgit2 failed without saying why");
-		goto done;
 	}
-	tag = compose_git_tag(head_commit, digits, &state);
-	if (!tag)
-		set_why(why, why_size, "out of memory");
 done:
 	free(state.bytes);
 	git_object_free(head_commit);
