@@ -8,9 +8,9 @@ PKG_CONFIG ?= pkg-config
 # Objects go to $(BUILD), so that the sanitizer build (build/sanitize) lives beside the plain one.
 BUILD ?= build
 CFLAGS ?= -O2 -g
-KIMB_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 -DKIMB_VERSION=\"$(VERSION)\" \
+KIMB_CFLAGS = -std=c11 -pthread -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 -DKIMB_VERSION=\"$(VERSION)\" \
 	$(shell $(PKG_CONFIG) --cflags libgit2 jansson)
-KIMB_LIBS = $(shell $(PKG_CONFIG) --libs libgit2 jansson)
+KIMB_LIBS = -pthread $(shell $(PKG_CONFIG) --libs libgit2 jansson)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 

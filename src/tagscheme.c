@@ -13,6 +13,7 @@
 
 #include <git2.h>
 
+#include "worktree.h"
 #include "xalloc.h"
 
 /* The largest buffer a time tag may need, marker and NUL included. A tag longer than the tag grammar
@@ -168,20 +169,17 @@ static int describe_work_tree_file(const char *work_tree, const char *path, stru
  * the index or the work tree, and untracked files that are not ignored, each with its content.
  * Submodules are left out: their state is another repository's. STATE stays empty when the work
  * tree is clean. Returns 0, or a libgit2 error. */
-static int describe_changes(git_repository *repository, struct text *state)
+static int describe_changes(git_repository *repository, git_object *head_commit, struct text *state)
 {
-	git_status_options options;
+	git_tree *head_tree;
 	git_status_list *changes;
-	int error = git_status_options_init(&options, GIT_STATUS_OPTIONS_VERSION);
+	int error = git_commit_tree(&head_tree, (git_commit *)head_commit);
 
 	if (error < 0)
 		return error;
-	options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	/* Sorted the same way every time, so that the same content always gives the same text. */
-	options.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_INCLUDE_UNTRACKED |
-			GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS | GIT_STATUS_OPT_SORT_CASE_SENSITIVELY;
-	error = git_status_list_new(&changes, repository, &options);
-	if (error < 0)
+	error = worktree_status(&changes, repository, head_tree, NULL);
+	git_tree_free(head_tree);
+	if (error < 0 || !changes)
 		return error;
 	const char *work_tree = git_repository_workdir(repository);
 	size_t count = git_status_list_entrycount(changes);
@@ -257,7 +255,7 @@ static char *work_tree_tag(const char *path, const char *shown_path, bool *not_g
 	if (error == 0)
 		error = abbreviation_length(head_commit, &digits);
 	if (error == 0)
-		error = describe_changes(repository, &state);
+		error = describe_changes(repository, head_commit, &state);
 	if (error == 0)
 		error = compose_git_tag(&tag, head_commit, digits, &state);
 	if (error != 0) {

@@ -18,6 +18,7 @@ Suite *provenance_suite(void);
 Suite *use_suite(void);
 Suite *calls_suite(void);
 Suite *report_suite(void);
+Suite *worktree_suite(void);
 
 /* Removes PATH and everything below it, links themselves rather than what they lead to: 0, or -1
  * with errno set. */

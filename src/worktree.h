@@ -1,0 +1,28 @@
+#ifndef KIMB_WORKTREE_H
+#define KIMB_WORKTREE_H
+
+/* How a git work tree differs from HEAD, as git status counts it, found the way git finds it: from
+ * the stat data the index keeps of each file, reading in full only the files whose stat data changed
+ * or may have changed unseen (racily clean ones), with the directories read in parallel. */
+
+#include <git2.h>
+
+/* The status options kimb reads a work tree with: tracked files changed in the index or the work
+ * tree, and untracked files that are not ignored (each file of an untracked directory), sorted by
+ * path, without submodules. */
+git_status_options worktree_status_options(void);
+
+/* How worktree_status found the changes. */
+enum worktree_route {
+	WORKTREE_CLEAN,      /* from the index and the stat data alone: nothing to read */
+	WORKTREE_CANDIDATES, /* libgit2 looked at the paths whose stat data differs, or may */
+	WORKTREE_EVERYTHING, /* libgit2 looked at everything: a case this module leaves to it */
+};
+
+/* Sets *CHANGES to the list git_status_list_new makes of REPOSITORY with worktree_status_options, or
+ * to NULL when that list would be empty: the work tree is clean. HEAD_TREE is HEAD's tree. Sets
+ * *ROUTE unless ROUTE is NULL. Returns 0, or a libgit2 error. */
+int worktree_status(git_status_list **changes, git_repository *repository, const git_tree *head_tree,
+		    enum worktree_route *route);
+
+#endif

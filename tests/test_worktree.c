@@ -1,0 +1,720 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "suites.h"
+#include "worktree.h"
+
+/* Each test compares worktree_status with libgit2's own status of everything, in a repository
+ * "repo" in a directory of its own, and checks which way worktree_status found it. */
+
+static char *suite_directory;
+static char *test_directory;
+static int original_directory = -1;
+/* A time well before the tests run: files stamped with it are not racily clean. */
+static time_t past;
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *position)
+{
+	(void)status;
+	(void)type;
+	(void)position;
+	return remove(path);
+}
+
+static char *make_temporary_directory(const char *parent)
+{
+	const char *name = "/kimb-worktree-XXXXXX";
+	char *path = malloc(strlen(parent) + strlen(name) + 1);
+
+	if (path && mkdtemp(strcat(strcpy(path, parent), name)))
+		return path;
+	free(path);
+	return NULL;
+}
+
+static void make_suite_directory(void)
+{
+	const char *tmpdir = getenv("TMPDIR");
+
+	suite_directory = make_temporary_directory(tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!suite_directory) {
+		perror("test_worktree: cannot make a temporary directory");
+		exit(EXIT_FAILURE);
+	}
+}
+
+static void remove_suite_directory(void)
+{
+	if (nftw(suite_directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		perror("test_worktree: cannot remove the temporary directory");
+	free(suite_directory);
+}
+
+static void setup(void)
+{
+	test_directory = make_temporary_directory(suite_directory);
+	ck_assert_ptr_nonnull(test_directory);
+	original_directory = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(original_directory, 0);
+	ck_assert_int_eq(chdir(test_directory), 0);
+	ck_assert_int_eq(git_libgit2_init(), 1);
+	const int levels[] = {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+			      GIT_CONFIG_LEVEL_GLOBAL};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+		ck_assert_int_eq(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], test_directory), 0);
+	past = time(NULL) - 1000;
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(git_libgit2_shutdown(), 0);
+	ck_assert_int_eq(fchdir(original_directory), 0);
+	ck_assert_int_eq(close(original_directory), 0);
+	ck_assert_int_eq(nftw(test_directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	free(test_directory);
+}
+
+static void set_mtime(const char *path, time_t seconds, long nanoseconds)
+{
+	const struct timespec times[2] = {{seconds, nanoseconds}, {seconds, nanoseconds}};
+
+	ck_assert_msg(utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) == 0, "%s: %s", path, strerror(errno));
+}
+
+/* Writes CONTENT to PATH, stamped with PAST so that an index written now does not find it racily
+ * clean. */
+static void write_file(const char *path, const char *content)
+{
+	FILE *file = fopen(path, "w");
+
+	ck_assert_msg(file != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_ge(fputs(content, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	set_mtime(path, past, 0);
+}
+
+static void make_directory(const char *path)
+{
+	ck_assert_msg(mkdir(path, 0755) == 0, "%s: %s", path, strerror(errno));
+}
+
+static void stage(git_repository *repository, const char *path)
+{
+	git_index *index;
+
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_read(index, 0), 0);
+	ck_assert_int_eq(git_index_add_bypath(index, path), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+}
+
+static void unstage(git_repository *repository, const char *path)
+{
+	git_index *index;
+
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_read(index, 0), 0);
+	ck_assert_int_eq(git_index_remove_bypath(index, path), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+}
+
+static void commit(git_repository *repository)
+{
+	git_index *index;
+	git_oid tree_id;
+	git_tree *tree;
+	git_signature *signature;
+	git_object *parent = NULL;
+	git_oid commit_id;
+
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_read(index, 0), 0);
+	ck_assert_int_eq(git_index_write_tree(&tree_id, index), 0);
+	ck_assert_int_eq(git_tree_lookup(&tree, repository, &tree_id), 0);
+	ck_assert_int_eq(git_signature_new(&signature, "Kimb Test", "kimb-test@example.com", 1615570251, 0), 0);
+	int found = git_revparse_single(&parent, repository, "HEAD");
+	ck_assert(found == 0 || found == GIT_ENOTFOUND);
+	const git_commit *parents[] = {(const git_commit *)parent};
+	ck_assert_int_eq(git_commit_create(&commit_id, repository, "HEAD", signature, signature, NULL, "test", tree,
+					   parent ? 1 : 0, parents),
+			 0);
+	git_object_free(parent);
+	git_signature_free(signature);
+	git_tree_free(tree);
+	git_index_free(index);
+}
+
+/* A repository "repo" whose one commit holds DIRECTORIES directories (d00, d01, ...) of FILES files
+ * each, the last directory holding one more below it (dNN/deeper/file), and README, a link and an
+ * executable at the top. */
+static git_repository *make_repository(int directories, int files)
+{
+	git_repository *repository;
+	git_index *index;
+	char path[64];
+
+	ck_assert_int_eq(git_repository_init(&repository, "repo", 0), 0);
+	write_file("repo/README", "hello\n");
+	write_file("repo/run", "#!/bin/sh\n");
+	ck_assert_int_eq(chmod("repo/run", 0755), 0);
+	ck_assert_int_eq(symlink("README", "repo/link"), 0);
+	set_mtime("repo/link", past, 0);
+	for (int d = 0; d < directories; d++) {
+		snprintf(path, sizeof path, "repo/d%02d", d);
+		make_directory(path);
+		for (int f = 0; f < files; f++) {
+			char content[64];
+			snprintf(path, sizeof path, "repo/d%02d/f%03d", d, f);
+			snprintf(content, sizeof content, "file %d of directory %d\n", f, d);
+			write_file(path, content);
+		}
+	}
+	if (directories) {
+		snprintf(path, sizeof path, "repo/d%02d/deeper", directories - 1);
+		make_directory(path);
+		snprintf(path, sizeof path, "repo/d%02d/deeper/file", directories - 1);
+		write_file(path, "deeper\n");
+	}
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	git_strarray everything = {(char *[]){"*"}, 1};
+	ck_assert_int_eq(git_index_add_all(index, &everything, 0, NULL, NULL), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+	commit(repository);
+	return repository;
+}
+
+static const char *status_path(const git_status_entry *entry)
+{
+	const git_diff_delta *delta = entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
+	return delta->new_file.path;
+}
+
+/* Checks that worktree_status finds what libgit2's status of everything finds in "repo", each path
+ * with its status, and that it found it by ROUTE. Returns the number of changes. */
+static size_t assert_status(enum worktree_route expected_route)
+{
+	git_repository *repository;
+	git_object *head_tree;
+	git_status_list *fast;
+	git_status_list *full;
+	git_status_options options = worktree_status_options();
+	enum worktree_route route;
+
+	ck_assert_int_eq(git_repository_open(&repository, "repo"), 0);
+	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
+	ck_assert_int_eq(worktree_status(&fast, repository, (git_tree *)head_tree, &route), 0);
+	ck_assert_int_eq(git_status_list_new(&full, repository, &options), 0);
+
+	size_t count = git_status_list_entrycount(full);
+	size_t fast_count = fast ? git_status_list_entrycount(fast) : 0;
+	for (size_t i = 0; i < count || i < fast_count; i++) {
+		const git_status_entry *want = i < count ? git_status_byindex(full, i) : NULL;
+		const git_status_entry *got = i < fast_count ? git_status_byindex(fast, i) : NULL;
+		ck_assert_msg(want && got, "%s found only by %s", status_path(want ? want : got),
+			      want ? "libgit2's whole status" : "worktree_status");
+		ck_assert_str_eq(status_path(got), status_path(want));
+		ck_assert_msg(got->status == want->status, "%s: status %#x, libgit2's %#x", status_path(got),
+			      (unsigned)got->status, (unsigned)want->status);
+	}
+	ck_assert_msg(fast == NULL || fast_count > 0, "an empty list instead of NULL");
+	ck_assert_msg(route == expected_route, "found by route %d, not %d", (int)route, (int)expected_route);
+	git_status_list_free(full);
+	git_status_list_free(fast);
+	git_object_free(head_tree);
+	git_repository_free(repository);
+	return count;
+}
+
+START_TEST(test_clean_tree_from_stat_data_alone)
+{
+	git_repository *repository = make_repository(3, 5);
+
+	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Enough files for several threads, each with directories of its own. */
+START_TEST(test_large_tree)
+{
+	git_repository *repository = make_repository(30, 100);
+
+	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
+	write_file("repo/d03/f010", "changed\n");
+	write_file("repo/d29/deeper/file", "changed\n");
+	write_file("repo/d17/new", "untracked\n");
+	ck_assert_int_eq(unlink("repo/d22/f099"), 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 4);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Stat data that changed without the content (a touch, a copy back): the files are read, and are
+ * the same. */
+START_TEST(test_touched_files_are_read_and_clean)
+{
+	git_repository *repository = make_repository(2, 3);
+
+	set_mtime("repo/README", past + 10, 0);
+	set_mtime("repo/d01/f002", past, 5);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Touching most files leaves the whole status to libgit2, which finds them the same. */
+START_TEST(test_many_candidates_read_everything)
+{
+	git_repository *repository = make_repository(10, 100);
+	char path[64];
+
+	for (int d = 0; d < 10; d++) {
+		for (int f = 0; f < 100; f++) {
+			snprintf(path, sizeof path, "repo/d%02d/f%03d", d, f);
+			set_mtime(path, past + 1, 0);
+		}
+	}
+	ck_assert_uint_eq(assert_status(WORKTREE_EVERYTHING), 0);
+	write_file("repo/d05/f005", "changed\n");
+	set_mtime("repo/d05/f005", past + 1, 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_EVERYTHING), 1);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A file changed without a trace in its stat data but one field: each field the index keeps tells
+ * the change on its own. The index records the changed file's stat data but for that field, with
+ * the old content's ID, and is written well after the file, so that nothing is racily clean. */
+START_TEST(test_each_stat_field_tells_a_change)
+{
+	git_repository *repository = make_repository(1, 1);
+	git_index *index;
+	struct stat status;
+
+	write_file("repo/README", "HELLO\n");
+	ck_assert_int_eq(lstat("repo/README", &status), 0);
+	for (int field = 0; field < 6; field++) {
+		ck_assert_int_eq(git_repository_index(&index, repository), 0);
+		git_index_entry entry = *git_index_get_bypath(index, "README", 0);
+		entry.mtime = (git_index_time){(int32_t)status.st_mtim.tv_sec, (uint32_t)status.st_mtim.tv_nsec};
+		entry.ctime = (git_index_time){(int32_t)status.st_ctim.tv_sec, (uint32_t)status.st_ctim.tv_nsec};
+		entry.ino = (uint32_t)status.st_ino;
+		entry.uid = (uint32_t)status.st_uid;
+		entry.gid = (uint32_t)status.st_gid;
+		entry.file_size = (uint32_t)status.st_size;
+		switch (field) {
+		case 0: entry.mtime.seconds--; break;
+		case 1: entry.ctime.seconds--; break;
+		case 2: entry.file_size++; break;
+		case 3: entry.ino++; break;
+		case 4: entry.uid++; break;
+		default: entry.gid++; break;
+		}
+		ck_assert_int_eq(git_index_add(index, &entry), 0);
+		ck_assert_int_eq(git_index_write(index), 0);
+		git_index_free(index);
+		set_mtime("repo/.git/index", past + 10, 0);
+		ck_assert_msg(assert_status(WORKTREE_CANDIDATES) == 1, "field %d", field);
+	}
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A file changed within the second the index was written, keeping its size, shows no change in its
+ * stat data: it is racily clean, and must be read. Here the index records the changed file's own
+ * stat data with the old content's ID, written when it was not racy, and then gets the file's
+ * time. */
+START_TEST(test_racily_clean_file_is_read)
+{
+	git_repository *repository = make_repository(1, 2);
+	git_index *index;
+	struct stat status;
+
+	write_file("repo/README", "HELLO\n");
+	ck_assert_int_eq(lstat("repo/README", &status), 0);
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	git_index_entry entry = *git_index_get_bypath(index, "README", 0);
+	entry.mtime.seconds = (int32_t)status.st_mtim.tv_sec;
+	entry.mtime.nanoseconds = (uint32_t)status.st_mtim.tv_nsec;
+	entry.ctime.seconds = (int32_t)status.st_ctim.tv_sec;
+	entry.ctime.nanoseconds = (uint32_t)status.st_ctim.tv_nsec;
+	entry.ino = (uint32_t)status.st_ino;
+	entry.file_size = (uint32_t)status.st_size;
+	ck_assert_int_eq(git_index_add(index, &entry), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+
+	/* Written a while after the file: its stat data is trusted, as git trusts it. */
+	set_mtime("repo/.git/index", past + 10, 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
+	/* Written in the file's second: the file is read, and differs. */
+	set_mtime("repo/.git/index", past, 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A tree committed as git commits it, right after writing its files: all are racily clean, read, and
+ * the same. */
+START_TEST(test_fresh_checkout_is_read_and_clean)
+{
+	git_repository *repository;
+	git_index *index;
+
+	ck_assert_int_eq(git_repository_init(&repository, "repo", 0), 0);
+	FILE *file = fopen("repo/README", "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs("hello\n", file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_add_bypath(index, "README"), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+	commit(repository);
+	/* The index is at least as new as README. */
+	set_mtime("repo/.git/index", time(NULL) - 1, 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_work_tree_changes)
+{
+	git_repository *repository = make_repository(3, 4);
+
+	write_file("repo/d00/f000", "changed\n");
+	ck_assert_int_eq(unlink("repo/d01/f001"), 0);
+	ck_assert_int_eq(chmod("repo/d02/f002", 0755), 0);
+	ck_assert_int_eq(chmod("repo/run", 0644), 0);
+	ck_assert_int_eq(unlink("repo/link"), 0);
+	ck_assert_int_eq(symlink("run", "repo/link"), 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 5);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_untracked_files)
+{
+	git_repository *repository = make_repository(2, 2);
+
+	write_file("repo/top", "untracked\n");
+	write_file("repo/d01/beside", "untracked\n");
+	make_directory("repo/new");
+	make_directory("repo/new/deeper");
+	write_file("repo/new/deeper/file", "untracked\n");
+	write_file("repo/new/other", "untracked\n");
+	/* An empty directory is no change. */
+	make_directory("repo/empty");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 4);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_ignored_files)
+{
+	git_repository *repository = make_repository(2, 2);
+
+	write_file("repo/.gitignore", "*.log\nbuild/\n");
+	stage(repository, ".gitignore");
+	commit(repository);
+	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
+	write_file("repo/top.log", "ignored\n");
+	write_file("repo/d01/deep.log", "ignored\n");
+	make_directory("repo/build");
+	write_file("repo/build/output", "ignored\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
+	write_file("repo/build.txt", "untracked\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_staged_changes)
+{
+	git_repository *repository = make_repository(3, 3);
+
+	/* staged, then changed again */
+	write_file("repo/d00/f000", "staged\n");
+	stage(repository, "d00/f000");
+	write_file("repo/d00/f000", "changed again\n");
+	/* a new file staged */
+	write_file("repo/d01/added", "added\n");
+	stage(repository, "d01/added");
+	/* a tracked file no longer tracked, still in the work tree */
+	unstage(repository, "d02/f001");
+	/* a whole directory no longer tracked */
+	unstage(repository, "d02/deeper/file");
+	/* removed, as git rm removes: in HEAD alone */
+	unstage(repository, "d01/f002");
+	ck_assert_int_eq(unlink("repo/d01/f002"), 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 5);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_staged_change_undone_in_the_work_tree)
+{
+	git_repository *repository = make_repository(1, 1);
+
+	write_file("repo/README", "staged\n");
+	stage(repository, "README");
+	write_file("repo/README", "hello\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A tracked directory removed, or made a file, a link or a file made a directory. */
+START_TEST(test_directories_that_changed)
+{
+	git_repository *repository = make_repository(4, 3);
+
+	ck_assert_int_eq(unlink("repo/d00/f000"), 0);
+	ck_assert_int_eq(unlink("repo/d00/f001"), 0);
+	ck_assert_int_eq(unlink("repo/d00/f002"), 0);
+	ck_assert_int_eq(rmdir("repo/d00"), 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 3);
+	write_file("repo/d00", "a file now\n");
+	assert_status(WORKTREE_EVERYTHING);
+	ck_assert_int_eq(unlink("repo/d00"), 0);
+	ck_assert_int_eq(symlink("d01", "repo/d00"), 0);
+	assert_status(WORKTREE_EVERYTHING);
+	ck_assert_int_eq(unlink("repo/README"), 0);
+	make_directory("repo/README");
+	write_file("repo/README/inside", "a directory now\n");
+	assert_status(WORKTREE_EVERYTHING);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_index_version_4)
+{
+	git_repository *repository = make_repository(3, 3);
+	git_index *index;
+
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_set_version(index, 4), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
+	write_file("repo/d02/deeper/file", "changed\n");
+	write_file("repo/d01/new", "untracked\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 2);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Entries this module leaves to libgit2: intent to add (an extended flag), conflicts. */
+START_TEST(test_unusual_entries_read_everything)
+{
+	git_repository *repository = make_repository(1, 1);
+	git_index *index;
+
+	write_file("repo/later", "to add\n");
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	git_index_entry intent = *git_index_get_bypath(index, "README", 0);
+	intent.path = "later";
+	intent.flags_extended = GIT_INDEX_ENTRY_INTENT_TO_ADD;
+	ck_assert_int_eq(git_index_add(index, &intent), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	assert_status(WORKTREE_EVERYTHING);
+
+	ck_assert_int_eq(git_index_remove_bypath(index, "later"), 0);
+	const git_index_entry *readme = git_index_get_bypath(index, "README", 0);
+	git_index_entry ours = *readme;
+	git_index_entry theirs = *readme;
+	ck_assert_int_eq(git_index_conflict_add(index, NULL, &ours, &theirs), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	assert_status(WORKTREE_EVERYTHING);
+	git_index_free(index);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_ignorecase_reads_everything)
+{
+	git_repository *repository = make_repository(1, 1);
+	git_config *config;
+
+	ck_assert_int_eq(git_repository_config(&config, repository), 0);
+	ck_assert_int_eq(git_config_set_bool(config, "core.ignorecase", 1), 0);
+	git_config_free(config);
+	ck_assert_uint_eq(assert_status(WORKTREE_EVERYTHING), 0);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A submodule is another repository's state: its directory is no change, nor its absence. */
+START_TEST(test_submodules_are_left_out)
+{
+	git_repository *repository = make_repository(1, 1);
+	git_repository *library;
+	git_index *index;
+	git_oid library_commit;
+
+	ck_assert_int_eq(git_repository_init(&library, "repo/library", 0), 0);
+	write_file("repo/library/README", "library\n");
+	stage(library, "README");
+	commit(library);
+	ck_assert_int_eq(git_reference_name_to_id(&library_commit, library, "HEAD"), 0);
+	write_file("repo/.gitmodules", "[submodule \"library\"]\n\tpath = library\n\turl = ./library\n");
+	stage(repository, ".gitmodules");
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	git_index_entry gitlink = {.mode = GIT_FILEMODE_COMMIT, .id = library_commit, .path = "library"};
+	ck_assert_int_eq(git_index_add(index, &gitlink), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	commit(repository);
+	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
+	write_file("repo/library/README", "library, changed\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
+	git_index_free(index);
+	git_repository_free(library);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* An entry flagged assume-unchanged or skip-worktree says that git need not look at its file: this
+ * module leaves such an index to libgit2, and finds what libgit2 finds. */
+static void flag_entry(git_repository *repository, const char *path, uint16_t flags, uint16_t flags_extended)
+{
+	git_index *index;
+
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	git_index_entry entry = *git_index_get_bypath(index, path, 0);
+	entry.flags |= flags;
+	entry.flags_extended |= flags_extended;
+	ck_assert_int_eq(git_index_add(index, &entry), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+}
+
+START_TEST(test_assume_unchanged_reads_everything)
+{
+	git_repository *repository = make_repository(2, 2);
+
+	flag_entry(repository, "d00/f000", GIT_INDEX_ENTRY_VALID, 0);
+	write_file("repo/d00/f000", "changed, and assumed not to be\n");
+	write_file("repo/d01/f001", "changed\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_EVERYTHING), 1);
+	git_repository_free(repository);
+}
+END_TEST
+
+START_TEST(test_skip_worktree_reads_everything)
+{
+	git_repository *repository = make_repository(2, 2);
+
+	flag_entry(repository, "d01/f000", 0, GIT_INDEX_ENTRY_SKIP_WORKTREE);
+	ck_assert_int_eq(unlink("repo/d01/f000"), 0);
+	write_file("repo/d00/f001", "changed\n");
+	/* libgit2 1.5, unlike git, counts the file skip-worktree leaves out as deleted. */
+	ck_assert_uint_eq(assert_status(WORKTREE_EVERYTHING), 2);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Every source of ignore rules git reads: a .gitignore in a subdirectory (for its directory only),
+ * .git/info/exclude, core.excludesFile; and a directory of ignored files alone is no change. The
+ * candidates are libgit2's to judge. */
+START_TEST(test_ignore_rules_from_everywhere)
+{
+	git_repository *repository = make_repository(2, 2);
+	git_config *config;
+
+	write_file("repo/d01/.gitignore", "*.tmp\n");
+	stage(repository, "d01/.gitignore");
+	commit(repository);
+	write_file("repo/d01/scratch.tmp", "ignored below d01\n");
+	write_file("repo/d00/scratch.tmp", "not ignored in d00\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+
+	ck_assert_int_eq(unlink("repo/d00/scratch.tmp"), 0);
+	write_file("repo/.git/info/exclude", "*.o\n");
+	write_file("repo/d00/main.o", "ignored by info/exclude\n");
+	write_file("repo/excludes", "*.swp\nexcludes\n");
+	ck_assert_int_eq(git_repository_config(&config, repository), 0);
+	ck_assert_int_eq(git_config_set_string(config, "core.excludesFile", "excludes"), 0);
+	git_config_free(config);
+	write_file("repo/d00/.f000.swp", "ignored by core.excludesFile\n");
+	make_directory("repo/objects");
+	write_file("repo/objects/a.o", "ignored\n");
+	write_file("repo/objects/b.o", "ignored\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
+	write_file("repo/objects/c.c", "untracked\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A tracked file made a directory: the file is gone, the files in the directory are untracked. */
+START_TEST(test_file_made_a_directory)
+{
+	git_repository *repository = make_repository(2, 2);
+
+	ck_assert_int_eq(unlink("repo/d00/f001"), 0);
+	make_directory("repo/d00/f001");
+	write_file("repo/d00/f001/inside", "a directory now\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 2);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A .git below the top makes a repository of its own of a tracked directory: libgit2's to judge. */
+START_TEST(test_repository_inside_a_tracked_directory_reads_everything)
+{
+	git_repository *repository = make_repository(2, 2);
+	git_repository *inner;
+
+	ck_assert_int_eq(git_repository_init(&inner, "repo/d01", 0), 0);
+	assert_status(WORKTREE_EVERYTHING);
+	git_repository_free(inner);
+	git_repository_free(repository);
+}
+END_TEST
+
+Suite *worktree_suite(void)
+{
+	Suite *suite = suite_create("worktree");
+	TCase *status = tcase_create("status");
+
+	tcase_add_checked_fixture(status, setup, teardown);
+	tcase_add_unchecked_fixture(status, make_suite_directory, remove_suite_directory);
+	tcase_set_timeout(status, 60);
+	tcase_add_test(status, test_clean_tree_from_stat_data_alone);
+	tcase_add_test(status, test_large_tree);
+	tcase_add_test(status, test_touched_files_are_read_and_clean);
+	tcase_add_test(status, test_many_candidates_read_everything);
+	tcase_add_test(status, test_each_stat_field_tells_a_change);
+	tcase_add_test(status, test_racily_clean_file_is_read);
+	tcase_add_test(status, test_fresh_checkout_is_read_and_clean);
+	tcase_add_test(status, test_work_tree_changes);
+	tcase_add_test(status, test_untracked_files);
+	tcase_add_test(status, test_ignored_files);
+	tcase_add_test(status, test_staged_changes);
+	tcase_add_test(status, test_staged_change_undone_in_the_work_tree);
+	tcase_add_test(status, test_directories_that_changed);
+	tcase_add_test(status, test_index_version_4);
+	tcase_add_test(status, test_unusual_entries_read_everything);
+	tcase_add_test(status, test_ignorecase_reads_everything);
+	tcase_add_test(status, test_submodules_are_left_out);
+	tcase_add_test(status, test_assume_unchanged_reads_everything);
+	tcase_add_test(status, test_skip_worktree_reads_everything);
+	tcase_add_test(status, test_ignore_rules_from_everywhere);
+	tcase_add_test(status, test_file_made_a_directory);
+	tcase_add_test(status, test_repository_inside_a_tracked_directory_reads_everything);
+	suite_add_tcase(suite, status);
+	return suite;
+}
