@@ -126,6 +126,13 @@ static void write_file(const char *path, const char *content)
 	ck_assert_int_eq(fclose(file), 0);
 }
 
+static void set_mtime(const char *path, time_t seconds)
+{
+	const struct timespec times[2] = {{seconds, 0}, {seconds, 0}};
+
+	ck_assert_msg(utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) == 0, "%s: %s", path, strerror(errno));
+}
+
 static void stage(git_repository *repository, const char *path_in_work_tree)
 {
 	git_index *index;
@@ -429,6 +436,49 @@ START_TEST(test_git_deleted_file_is_dirty)
 
 	ck_assert_int_eq(unlink("repo/README"), 0);
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A file changed in the second the index was written, keeping its size, need not show the change in
+ * its stat data: git reads such a racily clean file, and so does kimb. Here the index records the
+ * changed file's stat data, with the old content's ID. */
+START_TEST(test_git_racily_clean_change_is_dirty)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_index *index;
+	struct stat status;
+
+	write_file("repo/README", "HELLO\n");
+	set_mtime("repo/README", NOW);
+	ck_assert_int_eq(lstat("repo/README", &status), 0);
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	git_index_entry entry = *git_index_get_bypath(index, "README", 0);
+	entry.mtime = (git_index_time){(int32_t)status.st_mtim.tv_sec, (uint32_t)status.st_mtim.tv_nsec};
+	entry.ctime = (git_index_time){(int32_t)status.st_ctim.tv_sec, (uint32_t)status.st_ctim.tv_nsec};
+	entry.ino = (uint32_t)status.st_ino;
+	entry.file_size = (uint32_t)status.st_size;
+	ck_assert_int_eq(git_index_add(index, &entry), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+	set_mtime("repo/.git/index", NOW);
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
+	/* An index written a second later trusts the stat data, as git's does. */
+	set_mtime("repo/.git/index", NOW + 1);
+	assert_repository_tag("repo", repository, &commit_id, 7, "");
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Stat data that changed without the content (a touch) makes the file read, not dirty. */
+START_TEST(test_git_touched_file_is_clean)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+
+	set_mtime("repo/README", NOW);
+	assert_repository_tag("repo", repository, &commit_id, 7, "");
 	git_repository_free(repository);
 }
 END_TEST
@@ -764,6 +814,8 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(git_scheme, test_git_abbreviation_stays_unique);
 	tcase_add_test(git_scheme, test_git_modified_file_is_dirty);
 	tcase_add_test(git_scheme, test_git_deleted_file_is_dirty);
+	tcase_add_test(git_scheme, test_git_racily_clean_change_is_dirty);
+	tcase_add_test(git_scheme, test_git_touched_file_is_clean);
 	tcase_add_test(git_scheme, test_git_staged_change_is_dirty);
 	tcase_add_test(git_scheme, test_git_staged_new_file_is_dirty);
 	tcase_add_test(git_scheme, test_git_ignored_files_are_clean);
