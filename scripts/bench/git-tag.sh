@@ -3,9 +3,9 @@
 # 100,000 files (1000 directories of 100 small files, one commit, packed), clean and dirty (one tracked
 # file changed, one untracked file added): kimb's tag alone (the driver bench/git_tag.c, which calls
 # tagscheme_prepare), `git status --porcelain`, and `git describe --always --dirty` for reference
-# (it does not look for untracked files). Each command runs once to warm the page cache, then RUNS
-# times; the table gives the median wall time in milliseconds. Asserts only that kimb and git see the
-# same state.
+# (it does not look for untracked files). Each command runs once to warm the page cache, then the
+# three take turns RUNS times; the table gives the median wall times in milliseconds and kimb's over
+# git status's (the target: at most 1). Asserts only that kimb and git see the same state.
 #
 # git status refreshes the index's stat data and writes the index when that changed; kimb never
 # writes it. So that neither starts from an index the other refreshed for it, git status runs once
@@ -81,26 +81,29 @@ settle()
 	index_time=$(stat -c %Y.%y "$repo/.git/index")
 }
 
-# The median wall time in milliseconds of RUNS runs of the command, after one unmeasured run.
+# Appends the wall time in microseconds of one run of the command to FILE.
+time_once()
+{
+	file=$1
+	shift
+	start=$(now_ns)
+	"$@" >/dev/null
+	end=$(now_ns)
+	echo $(((end - start) / 1000)) >>"$file"
+}
+
+# The median of the times in FILE, in milliseconds.
 median_ms()
 {
-	"$@" >/dev/null
-	i=0
-	: >"$work/times"
-	while [ "$i" -lt "$runs" ]; do
-		start=$(now_ns)
-		"$@" >/dev/null
-		end=$(now_ns)
-		echo $(((end - start) / 1000)) >>"$work/times"
-		i=$((i + 1))
-	done
-	sort -n "$work/times" | awk '{ t[NR] = $1 } END {
+	sort -n "$1" | awk '{ t[NR] = $1 } END {
 		m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
 		printf "%.0f", m / 1000
 	}'
 }
 
-# Times the three commands on the work tree as it is, and checks that they agree on its state.
+# Times the three commands on the work tree as it is, and checks that they agree on its state. Each
+# runs once unmeasured, then the three take turns RUNS times, so that a change in the machine's load
+# falls on all three alike.
 measure()
 {
 	state=$1
@@ -112,14 +115,25 @@ measure()
 	dirty:"$head"-dirty.???????) [ "$changes" -gt 0 ] || { echo "git status sees a clean tree" >&2; exit 1; } ;;
 	*) echo "kimb's tag of the $state tree is $tag (HEAD is $head)" >&2; exit 1 ;;
 	esac
-	kimb_ms=$(median_ms "$driver" "$repo")
-	status_ms=$(median_ms git -C "$repo" status --porcelain)
-	describe_ms=$(median_ms git -C "$repo" describe --always --dirty)
+	git -C "$repo" describe --always --dirty >/dev/null
+	: >"$work/kimb"
+	: >"$work/status"
+	: >"$work/describe"
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		time_once "$work/kimb" "$driver" "$repo"
+		time_once "$work/status" git -C "$repo" status --porcelain
+		time_once "$work/describe" git -C "$repo" describe --always --dirty
+		i=$((i + 1))
+	done
 	if [ "$(stat -c %Y.%y "$repo/.git/index")" != "$index_time" ]; then
 		echo "the index was written during the timed runs" >&2
 		exit 1
 	fi
-	printf '%-6s %-24s %10s %13s %15s\n' "$state" "$tag" "$kimb_ms" "$status_ms" "$describe_ms"
+	kimb_ms=$(median_ms "$work/kimb")
+	status_ms=$(median_ms "$work/status")
+	printf '%-6s %-24s %10s %13s %15s %14s\n' "$state" "$tag" "$kimb_ms" "$status_ms" \
+		"$(median_ms "$work/describe")" "$(awk -v k="$kimb_ms" -v s="$status_ms" 'BEGIN { printf "%.2f", s ? k / s : 0 }')"
 }
 
 start=$(now_ns)
@@ -127,7 +141,7 @@ generate
 files=$(git -C "$repo" ls-files | wc -l)
 echo "git tag: $files files in $directories directories, generated in $((($(now_ns) - start) / 1000000)) ms;" \
 	"median of $runs runs, ms"
-printf '%-6s %-24s %10s %13s %15s\n' state "kimb's tag" kimb "git status" "git describe"
+printf '%-6s %-24s %10s %13s %15s %14s\n' state "kimb's tag" kimb "git status" "git describe" "kimb / status"
 settle
 measure clean
 echo changed >>"$repo/d0500/f050.txt"
