@@ -696,6 +696,61 @@ test_usage_errors_run_no_kim()
 	assert_usage_error "prune with a build flag" "" "$KIMB" prune --no-cache "$R"
 }
 
+# git_tag_of DIR: runs kimb --scheme=git on DIR and sets $tag to the tag it printed, failing the test
+# when kimb failed or git status does not agree on whether the tree is clean (git status --porcelain
+# prints nothing) or dirty (the tag ends with -dirty. and 7 hex digits).
+git_tag_of()
+{
+	run_kimb --scheme=git -t "$R" "$1"
+	assert_status 0
+	tag=$(printed_tag)
+	changes=$(git -C "$1" status --porcelain | wc -l)
+	case $tag in
+	*-dirty.[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) [ "$changes" -gt 0 ] ||
+		fail "tag $tag for a tree git status finds clean" ;;
+	*) [ "$changes" -eq 0 ] || fail "tag $tag for a tree where git status finds $changes changes" ;;
+	esac
+}
+
+# --scheme=git on a work tree git itself keeps (its index written by git, racily clean files and
+# all): HEAD's abbreviated ID while the tree is clean, an ignored file included; once a tracked file
+# changes or an untracked file appears, -dirty. and a hash of the changes, the same for the same
+# changes (staged or not) and another for others.
+test_git_tag_follows_the_work_tree()
+{
+	mkdir repo || exit 1
+	printf 'hello\n' >repo/README || exit 1
+	printf '*.log\n' >repo/.gitignore || exit 1
+	if ! { git -C repo init -q && git -C repo add README .gitignore &&
+		git -C repo -c user.name=kimb-tests -c user.email=kimb-tests@example.invalid -c commit.gpgsign=false \
+			commit -q -m "the build context"; } >"$CASE/git.log" 2>&1; then
+		fail "cannot make the git work tree: $(cat "$CASE/git.log")"
+		return
+	fi
+	head=$(git -C repo rev-parse --short HEAD)
+	git_tag_of repo
+	[ "$tag" = "$head" ] || fail "the clean tree's tag is $tag, not $head"
+	printf 'ignored\n' >repo/build.log
+	git_tag_of repo
+	[ "$tag" = "$head" ] || fail "an ignored file made the tag $tag"
+	printf 'HELLO\n' >repo/README
+	git_tag_of repo
+	changed=$tag
+	case $changed in "$head"-dirty.*) ;; *) fail "the changed tree's tag is $changed" ;; esac
+	git_tag_of repo
+	[ "$tag" = "$changed" ] || fail "the same change gave $tag, then $changed"
+	git -C repo add README || exit 1
+	git_tag_of repo
+	[ "$tag" = "$changed" ] || fail "staging the change made the tag $tag"
+	printf 'notes\n' >repo/notes
+	git_tag_of repo
+	[ "$tag" != "$changed" ] || fail "an untracked file left the tag as it was"
+	rm repo/notes || exit 1
+	git -C repo reset -q --hard || exit 1
+	git_tag_of repo
+	[ "$tag" = "$head" ] || fail "the tree back as committed is tagged $tag, not $head"
+}
+
 test_environment_honoured_and_overridden()
 {
 	# KIMB_SCHEME=git cannot tag a directory outside git; --scheme=time overrides it.
