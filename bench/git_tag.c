@@ -15,7 +15,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
 		return 2;
 	}
-	if (tagscheme_prepare(SCHEME_GIT, argv[1], &tag, why, sizeof why) != 0) {
+	if (tagscheme_prepare(SCHEME_GIT, argv[1], env_process, &tag, why, sizeof why) != 0) {
 		fprintf(stderr, "%s: %s\n", argv[0], why);
 		return 1;
 	}

@@ -30,10 +30,12 @@ int build_prepare(struct run *run)
 {
 	const struct options *options = run->options;
 	char why[512];
-	if (tagscheme_prepare(options->scheme, options->context, &run->git_tag, why, sizeof why) < 0) {
+	if (tagscheme_prepare(options->scheme, options->context, env_process, &run->git_tag, why, sizeof why) < 0) {
 		report_say("%s", why);
 		return STATUS_USAGE;
 	}
+	if (why[0])
+		report_say("%s", why);
 	if (!run->git_tag && tagscheme_check_time_format(options->time_format, why, sizeof why) < 0) {
 		report_say("--time-format: %s", why);
 		return STATUS_USAGE;

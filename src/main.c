@@ -65,11 +65,6 @@ static const char usage_text[] =
 	"removals, or once kimb gets SIGHUP, SIGINT, SIGQUIT or SIGTERM (it dies of the\n"
 	"same signal).\n";
 
-static const char *environment_variable(const char *name)
-{
-	return getenv(name);
-}
-
 /* Names every builder auto looked for, and where, so that the user knows what to install or set. */
 static void say_no_builder_found(void)
 {
@@ -95,14 +90,14 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	*done = true;
 	char why[512];
 	const char *choice;
-	if (options_builder_choice(argc, argv, environment_variable, &choice, why, sizeof why) < 0) {
+	if (options_builder_choice(argc, argv, env_process, &choice, why, sizeof why) < 0) {
 		report_say("%s (see kimb --help)", why);
 		return STATUS_USAGE;
 	}
 	*detected = strcmp(choice, "auto") == 0;
-	*builder = *detected ? builder_detect(environment_variable) : builder_find(choice);
+	*builder = *detected ? builder_detect(env_process) : builder_find(choice);
 	/* With no builder found, the first one's flags still let --help and --version through. */
-	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), environment_variable,
+	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), env_process,
 				   options, why, sizeof why);
 	if (parsed == 0 && (options->command == COMMAND_HELP || options->command == COMMAND_VERSION)) {
 		fputs(options->command == COMMAND_HELP ? usage_text : "kimb " KIMB_VERSION "\n", stdout);

@@ -124,7 +124,7 @@ static int parse_whole_number(const char *text, size_t *out)
 static int set_scheme(struct parser *p, const char *value, const char *source)
 {
 	if (tagscheme_from_name(value, &p->out->scheme) < 0)
-		return fail(p, "%s: unknown scheme '%s' (auto, time or git)", source, value);
+		return fail(p, "%s: unknown scheme '%s' (auto, time, git or describe)", source, value);
 	return 0;
 }
 

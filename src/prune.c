@@ -14,11 +14,6 @@
 
 /* --- the record of kimb's builds ------------------------------------------------------------- */
 
-static const char *environment_variable(const char *name)
-{
-	return getenv(name);
-}
-
 static int compare_texts(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -50,12 +45,12 @@ int prune_load_records(struct run *run)
 {
 	if (!run->builder->records_builds)
 		return STATUS_OK;
-	run->state_directory = provenance_state_directory(environment_variable);
+	run->state_directory = provenance_state_directory(env_process);
 	char **flags;
 	size_t flag_count;
 	store_flags(run, &flags, &flag_count);
 	run->store = provenance_store_key(run->builder->name, (const char *const *)flags, flag_count,
-					  run->builder->store_environment, environment_variable);
+					  run->builder->store_environment, env_process);
 	for (size_t i = 0; i < flag_count; i++)
 		free(flags[i]);
 	free(flags);

@@ -33,6 +33,24 @@ static const char *const scheme_names[] = {
 	[SCHEME_AUTO] = "auto",
 	[SCHEME_TIME] = "time",
 	[SCHEME_GIT] = "git",
+	[SCHEME_DESCRIBE] = "describe",
+};
+
+/* The variables in which CI systems name the commit they build, which may be checked out without
+ * a work tree kimb can read (a tarball, another owner's checkout, a URL context). */
+static const char *const ci_commit_variables[] = {
+	"GITHUB_SHA",          /* GitHub Actions */
+	"CI_COMMIT_SHA",       /* GitLab CI, Woodpecker */
+	"GIT_COMMIT",          /* Jenkins */
+	"BUILDKITE_COMMIT",    /* Buildkite */
+	"CIRCLE_SHA1",         /* CircleCI */
+	"TRAVIS_COMMIT",       /* Travis CI */
+	"BITBUCKET_COMMIT",    /* Bitbucket Pipelines */
+	"DRONE_COMMIT_SHA",    /* Drone */
+	"BUILD_SOURCEVERSION", /* Azure Pipelines */
+	"SEMAPHORE_GIT_SHA",   /* Semaphore */
+	"APPVEYOR_REPO_COMMIT", /* AppVeyor */
+	NULL,
 };
 
 int tagscheme_from_name(const char *name, enum tag_scheme *out)
@@ -204,17 +222,47 @@ static int abbreviation_length(git_object *head_commit, size_t *digits)
 	return error;
 }
 
+/* HEAD_COMMIT as SCHEME names it in *NAME (malloc'd): its ID abbreviated as git abbreviates it
+ * (git), or as git describe --tags --always shows it (describe): the nearest tag, the commits since
+ * and the abbreviated ID, or the abbreviated ID alone when no tag is reachable. */
+static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **name)
+{
+	size_t digits = 0;
+	int error = abbreviation_length(head_commit, &digits);
+	if (error != 0)
+		return error;
+	if (scheme != SCHEME_DESCRIBE) {
+		/* A longer prefix of a unique prefix is unique too. */
+		*name = xstrndup(git_oid_tostr_s(git_object_id(head_commit)), digits);
+		return 0;
+	}
+	git_describe_options options;
+	git_describe_format_options format;
+	git_describe_result *result = NULL;
+	git_buf text = GIT_BUF_INIT;
+	if ((error = git_describe_options_init(&options, GIT_DESCRIBE_OPTIONS_VERSION)) != 0 ||
+	    (error = git_describe_format_options_init(&format, GIT_DESCRIBE_FORMAT_OPTIONS_VERSION)) != 0)
+		return error;
+	options.describe_strategy = GIT_DESCRIBE_TAGS;
+	options.show_commit_oid_as_fallback = 1;
+	format.abbreviated_size = (unsigned int)digits;
+	error = git_describe_commit(&result, head_commit, &options);
+	if (error == 0)
+		error = git_describe_format(&text, result, &format);
+	if (error == 0)
+		*name = xstrndup(text.ptr, text.size);
+	git_buf_dispose(&text);
+	git_describe_result_free(result);
+	return error;
+}
+
 /* Sets *TAG (malloc'd) to HEAD's abbreviation, and for a dirty work tree DIRTY_SEPARATOR and the
  * first DIRTY_DIGITS digits of a hash of STATE: the same changes give the same tag, other changes
  * another. Returns 0, or a libgit2 error. */
-static int compose_git_tag(char **tag, git_object *head_commit, size_t digits, const struct text *state)
+static int compose_git_tag(char **tag, const char *commit, const struct text *state)
 {
-	char commit[GIT_OID_HEXSZ + 1];
 	git_oid state_hash;
 
-	/* A longer prefix of a unique prefix is unique too. */
-	git_oid_tostr(commit, sizeof commit, git_object_id(head_commit));
-	commit[digits] = '\0';
 	if (!state->length) {
 		*tag = xstrdup(commit);
 		return 0;
@@ -227,17 +275,50 @@ static int compose_git_tag(char **tag, git_object *head_commit, size_t digits, c
 
 /* The git tag of the work tree holding PATH (resolved), named SHOWN_PATH in reasons. Sets
  * *NOT_GIT when PATH is in no work tree or HEAD has no commit: the cases auto falls back on. */
-static char *work_tree_tag(const char *path, const char *shown_path, bool *not_git, char *why, size_t why_size)
+/* Whether PATH lies in a repository git refuses to read for its owner, which libgit2 (1.5) reports
+ * as no repository at all, while discovery, which does not check owners, finds it: then a line
+ * with git's own advice, the directory to trust by safe.directory. */
+static bool says_other_owner(const char *path, const char *shown_path, char *why, size_t why_size)
+{
+	git_buf found = GIT_BUF_INIT;
+	struct stat status;
+	if (git_repository_discover(&found, path, 0, NULL) != 0) {
+		git_buf_dispose(&found);
+		return false;
+	}
+	char *top = xstrndup(found.ptr, found.size);
+	git_buf_dispose(&found);
+	size_t length = strlen(top);
+	while (length > 1 && top[length - 1] == '/')
+		top[--length] = '\0';
+	if (length > 5 && strcmp(top + length - 5, "/.git") == 0)
+		top[length - 5] = '\0';
+	bool other = stat(top, &status) == 0 && status.st_uid != geteuid();
+	if (other)
+		set_why(why, why_size,
+			"%s: the git repository %s is owned by another user, and git reads it only when trusted; "
+			"if you trust it: git config --global --add safe.directory %s",
+			shown_path, top, top);
+	free(top);
+	return other;
+}
+
+static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char *shown_path, bool *not_git,
+			   char *why, size_t why_size)
 {
 	git_repository *repository = NULL;
 	git_reference *head = NULL;
 	git_object *head_commit = NULL;
-	size_t digits = 0;
+	char *name = NULL;
 	struct text state = {NULL, 0, 0};
 	char *tag = NULL;
 	/* No GIT_REPOSITORY_OPEN_FROM_ENV: GIT_DIR and friends describe the user's shell, not PATH. */
 	int error = git_repository_open_ext(&repository, path, 0, NULL);
 
+	if ((error == GIT_ENOTFOUND || error == GIT_EOWNER) && says_other_owner(path, shown_path, why, why_size)) {
+		*not_git = true;
+		goto done;
+	}
 	if (error == GIT_ENOTFOUND || (error == 0 && !is_in_work_tree(repository, path))) {
 		*not_git = true;
 		set_why(why, why_size, "%s is not in a git work tree", shown_path);
@@ -253,11 +334,11 @@ static char *work_tree_tag(const char *path, const char *shown_path, bool *not_g
 	if (error == 0)
 		error = git_reference_peel(&head_commit, head, GIT_OBJECT_COMMIT);
 	if (error == 0)
-		error = abbreviation_length(head_commit, &digits);
+		error = name_commit(scheme, head_commit, &name);
 	if (error == 0)
 		error = describe_changes(repository, head_commit, &state);
 	if (error == 0)
-		error = compose_git_tag(&tag, head_commit, digits, &state);
+		error = compose_git_tag(&tag, name, &state);
 	if (error != 0) {
 		const git_error *reason = git_error_last();
 
@@ -266,13 +347,15 @@ static char *work_tree_tag(const char *path, const char *shown_path, bool *not_g
 	}
 done:
 	free(state.bytes);
+	free(name);
 	git_object_free(head_commit);
 	git_reference_free(head);
 	git_repository_free(repository);
 	return tag;
 }
 
-static char *git_scheme_tag(const char *context, bool *not_git, char *why, size_t why_size)
+static char *git_scheme_tag(enum tag_scheme scheme, const char *context, bool *not_git, char *why,
+			    size_t why_size)
 {
 	struct stat status;
 
@@ -298,21 +381,88 @@ static char *git_scheme_tag(const char *context, bool *not_git, char *why, size_
 		free(path);
 		return NULL;
 	}
-	char *tag = work_tree_tag(path, context, not_git, why, why_size);
+	char *tag = work_tree_tag(scheme, path, context, not_git, why, why_size);
 	git_libgit2_shutdown();
 	free(path);
 	return tag;
 }
 
-int tagscheme_prepare(enum tag_scheme scheme, const char *context, char **git_tag, char *why, size_t why_size)
+/* Docker's reading of a build context: stdin, a directory that exists, else a URL that git or
+ * HTTP fetches. */
+static bool is_remote_context(const char *context)
+{
+	static const char *const prefixes[] = {"http://", "https://", "git://", "git@", "ssh://", "github.com/"};
+	struct stat status;
+	if (strcmp(context, "-") == 0)
+		return true;
+	if (stat(context, &status) == 0)
+		return false;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (strncmp(context, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Sets *TAG to the commit the first CI variable that is set names, abbreviated as git abbreviates
+ * it, or leaves it NULL when none is set. Returns 0, or -1 when the variable holds no commit ID. */
+static int ci_commit_tag(env_lookup getenv_fn, char **tag, char *why, size_t why_size)
+{
+	*tag = NULL;
+	for (const char *const *variable = ci_commit_variables; *variable; variable++) {
+		const char *value = getenv_fn(*variable);
+		if (!value || !*value)
+			continue;
+		size_t length = strspn(value, "0123456789abcdefABCDEF");
+		if (value[length] || length < GIT_MINIMUM_ABBREV || length > 64) {
+			set_why(why, why_size, "%s='%s' is not a commit ID (7 to 64 hex digits)", *variable, value);
+			return -1;
+		}
+		*tag = xstrndup(value, GIT_MINIMUM_ABBREV);
+		for (char *c = *tag; *c; c++)
+			if (*c >= 'A' && *c <= 'F')
+				*c = (char)(*c - 'A' + 'a');
+		return 0;
+	}
+	return 0;
+}
+
+int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup getenv_fn, char **git_tag, char *why,
+		      size_t why_size)
 {
 	bool not_git = false;
+	char reason[1024];
 
 	*git_tag = NULL;
+	why[0] = '\0';
 	if (scheme == SCHEME_TIME)
 		return 0;
-	*git_tag = git_scheme_tag(context, &not_git, why, why_size);
-	return *git_tag || (scheme == SCHEME_AUTO && not_git) ? 0 : -1;
+	if (is_remote_context(context)) {
+		not_git = true;
+		set_why(reason, sizeof reason, "the context %s is %s, not a directory of a git work tree", context,
+			strcmp(context, "-") == 0 ? "standard input" : "a URL");
+	} else if ((*git_tag = git_scheme_tag(scheme, context, &not_git, reason, sizeof reason))) {
+		return 0;
+	}
+	/* What git cannot tell, the CI system may: the commit it checked out. */
+	if (not_git && scheme != SCHEME_DESCRIBE) {
+		if (ci_commit_tag(getenv_fn, git_tag, why, why_size) < 0)
+			return -1;
+		if (*git_tag)
+			return 0;
+	}
+	if (scheme == SCHEME_AUTO && not_git) {
+		/* Only a repository the user could trust is worth a word: other contexts are plainly
+		 * not git's. */
+		if (strstr(reason, "safe.directory"))
+			set_why(why, why_size, "%s; tagging with the time instead", reason);
+		return 0;
+	}
+	if (scheme == SCHEME_DESCRIBE && not_git)
+		set_why(why, why_size, "--scheme=describe: %s (describe reads tags there)", reason);
+	else
+		set_why(why, why_size, "--scheme=%s: %s%s", scheme_names[scheme], reason,
+			not_git ? "; set a CI commit variable such as GITHUB_SHA, or use --scheme=time" : "");
+	return -1;
 }
 
 char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size)

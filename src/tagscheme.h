@@ -9,22 +9,29 @@
 #include <stddef.h>
 #include <time.h>
 
-enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT };
+#include "env.h"
+
+enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE };
 
 #define TAGSCHEME_DEFAULT_TIME_FORMAT "%Y%m%d.%H%M%S"
 
-/* Parses "auto", "time" or "git". Returns 0, or -1 for any other word. */
+/* Parses "auto", "time", "git" or "describe". Returns 0, or -1 for any other word. */
 int tagscheme_from_name(const char *name, enum tag_scheme *out);
 
-/* The first step of making the unique tag for a build of the directory CONTEXT, which needs no lock:
- * git (and auto, when CONTEXT lies in a git work tree whose HEAD has a commit) puts the tag in
- * *GIT_TAG (malloc'd): HEAD's abbreviated commit ID (7+ hex digits, unique in the repository), and
- * when the work tree differs from HEAD (tracked files changed in the index or the work tree, or
- * untracked files that are not ignored, as git status counts them) "-dirty." and 7 hex digits of
- * a hash of those files' paths, kinds and contents: the same changes give the same tag. time (and
- * auto elsewhere) leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks.
- * Returns 0, or -1 with a one-line reason in WHY (of WHY_SIZE bytes). */
-int tagscheme_prepare(enum tag_scheme scheme, const char *context, char **git_tag, char *why, size_t why_size);
+/* The first step of making the unique tag for a build of CONTEXT, which needs no lock: git (and
+ * auto, when CONTEXT lies in a git work tree whose HEAD has a commit) puts the tag in *GIT_TAG
+ * (malloc'd): HEAD's abbreviated commit ID (7+ hex digits, unique in the repository), and when the
+ * work tree differs from HEAD (tracked files changed in the index or the work tree, or untracked
+ * files that are not ignored, as git status counts them) "-dirty." and 7 hex digits of a hash of
+ * those files' paths, kinds and contents: the same changes give the same tag. describe does the same
+ * with git describe --tags --always's name of HEAD. Where git cannot tell (CONTEXT is "-", a URL,
+ * or in no work tree kimb may read), git and auto take the commit a CI variable names (GITHUB_SHA,
+ * CI_COMMIT_SHA, ... read with GETENV_FN), abbreviated to 7 digits. time (and auto without either)
+ * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, with WHY empty
+ * or holding a line to say (auto fell back on time from a repository the user could trust), or -1
+ * with a one-line reason in WHY (of WHY_SIZE bytes). */
+int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup getenv_fn, char **git_tag, char *why,
+		      size_t why_size);
 
 /* NOW in UTC formatted with FORMAT (strftime), malloc'd, or NULL with a one-line reason in WHY. The
  * tag is not checked against the tag grammar here. */

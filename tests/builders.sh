@@ -542,6 +542,25 @@ $R $tag $second" -a
 	! image_exists "$first" || fail "the first image $first is still there"
 }
 
+# Issue 8: a Dockerfile on stdin (-) is no work tree: auto takes time, or the CI commit; git says
+# why it cannot.
+each_dockerfile_on_stdin()
+{
+	printf 'FROM scratch\nLABEL kimb.test=stdin\n' >"$CASE/Dockerfile.stdin"
+	run_kimb --time-format=stdin.%s -t "$R" - <"$CASE/Dockerfile.stdin"
+	assert_status 0
+	assert_printed stdin
+	[ -n "$(id_named "$R:$tag")" ] || fail "$R:$tag was not built"
+	run env GITHUB_SHA=0123456789ABCDEF0123456789abcdef01234567 "$KIMB" --builder="$BUILDER" -t "$R" - \
+		<"$CASE/Dockerfile.stdin"
+	assert_status 0
+	assert_stdout "$R:0123456"
+	[ -n "$(id_named "$R:0123456")" ] || fail "$R:0123456 was not built"
+	run_kimb --scheme=git -t "$R" - <"$CASE/Dockerfile.stdin"
+	assert_status 2
+	assert_stderr_has "--scheme=git: the context - is standard input, not a directory of a git work tree"
+}
+
 # The issue's "done when", word for word: the default scheme, twice, with a changed file.
 each_done_when_default_scheme()
 {

@@ -24,6 +24,18 @@ static char *test_directory;
 static int original_directory = -1;
 static char why[512];
 
+/* The environment tagscheme_prepare sees: NAME=VALUE strings, set per test (none by default). */
+static const char *test_environment[4];
+
+static const char *lookup(const char *name)
+{
+	size_t length = strlen(name);
+	for (size_t i = 0; test_environment[i]; i++)
+		if (strncmp(test_environment[i], name, length) == 0 && test_environment[i][length] == '=')
+			return test_environment[i] + length + 1;
+	return NULL;
+}
+
 static char *make_temporary_directory(const char *parent)
 {
 	const char *name = "/kimb-tagscheme-XXXXXX";
@@ -61,6 +73,7 @@ static void setup(void)
 	ck_assert_int_ge(original_directory, 0);
 	ck_assert_int_eq(chdir(test_directory), 0);
 
+	test_environment[0] = NULL;
 	ck_assert_int_eq(git_libgit2_init(), 1);
 	/* No system, XDG or global git configuration may change the tags these tests expect. */
 	const int levels[] = {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
@@ -85,7 +98,7 @@ static char *make_with_format(enum tag_scheme scheme, const char *format, const 
 {
 	char *tag = NULL;
 	why[0] = '\0';
-	if (tagscheme_prepare(scheme, context, &tag, why, sizeof why) == 0 && !tag)
+	if (tagscheme_prepare(scheme, context, lookup, &tag, why, sizeof why) == 0 && !tag)
 		tag = tagscheme_time(format, NOW, why, sizeof why);
 
 	ck_assert_int_eq(git_libgit2_init(), 2);
@@ -237,6 +250,8 @@ START_TEST(test_scheme_names)
 	ck_assert_int_eq(scheme, SCHEME_TIME);
 	ck_assert_int_eq(tagscheme_from_name("git", &scheme), 0);
 	ck_assert_int_eq(scheme, SCHEME_GIT);
+	ck_assert_int_eq(tagscheme_from_name("describe", &scheme), 0);
+	ck_assert_int_eq(scheme, SCHEME_DESCRIBE);
 
 	const char *const unknown[] = {"", "Auto", "GIT", "times", "gi", "git ", "date"};
 	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
@@ -778,8 +793,100 @@ START_TEST(test_repository_of_another_user)
 	git_repository_free(repository);
 	/* Like git, libgit2 refuses it (1.5 reports it as no repository at all), and auto must still build. */
 	ck_assert_int_eq(chown("repo", 65534, 65534), 0);
-	assert_fails(SCHEME_GIT, "repo", "repo");
+	/* Issue 8: git's own advice, and auto says it fell back. */
+	assert_fails(SCHEME_GIT, "repo", "git config --global --add safe.directory ");
 	assert_makes(SCHEME_AUTO, "repo", NOW_TAG);
+	ck_assert_msg(strstr(why, "owned by another user") && strstr(why, "tagging with the time instead"), "%s", why);
+	/* In a CI container the checkout is often another user's: the CI variable names the commit. */
+	test_environment[0] = "CI_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567";
+	assert_makes(SCHEME_AUTO, "repo", "0123456");
+}
+END_TEST
+
+/* Issue 8: outside a git work tree, git and auto take the commit a CI system names. */
+START_TEST(test_ci_commit_outside_a_work_tree)
+{
+	ck_assert_int_eq(mkdir("plain", 0700), 0);
+	test_environment[0] = "GITHUB_SHA=ABCDEF0123456789ABCDEF0123456789ABCDEF01";
+	assert_makes(SCHEME_GIT, "plain", "abcdef0");
+	assert_makes(SCHEME_AUTO, "plain", "abcdef0");
+	assert_makes(SCHEME_TIME, "plain", NOW_TAG);
+	/* describe needs tags: a CI commit cannot give it */
+	assert_fails(SCHEME_DESCRIBE, "plain", "--scheme=describe: plain is not in a git work tree");
+	test_environment[0] = "GITHUB_SHA=";
+	test_environment[1] = "BUILDKITE_COMMIT=1234567";
+	test_environment[2] = NULL;
+	assert_makes(SCHEME_GIT, "plain", "1234567");
+	test_environment[1] = "BUILDKITE_COMMIT=HEAD";
+	assert_fails(SCHEME_AUTO, "plain", "BUILDKITE_COMMIT='HEAD' is not a commit ID");
+	test_environment[1] = NULL;
+	assert_fails(SCHEME_GIT, "plain", "set a CI commit variable such as GITHUB_SHA, or use --scheme=time");
+}
+END_TEST
+
+/* Issue 8: inside a work tree git's answer wins over the CI variable. */
+START_TEST(test_ci_commit_is_not_read_inside_a_work_tree)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+	test_environment[0] = "GITHUB_SHA=0000000000000000000000000000000000000000";
+	char *tag = make(SCHEME_AUTO, "repo");
+	assert_commit_tag(tag, repository, &commit_id, 7, "");
+	free(tag);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Issue 8: a Dockerfile or tar on stdin, and URL contexts, are no work tree: auto takes time (or the
+ * CI commit), and git says why it cannot. A directory of that name is still a directory. */
+START_TEST(test_stdin_and_url_contexts)
+{
+	const char *const contexts[] = {"-", "https://example.com/app.tar.gz", "git@github.com:owner/app.git",
+					"github.com/owner/app", "git://example.com/app"};
+	for (size_t i = 0; i < sizeof contexts / sizeof contexts[0]; i++) {
+		assert_makes(SCHEME_AUTO, contexts[i], NOW_TAG);
+		ck_assert_str_eq(why, "");
+		assert_fails(SCHEME_GIT, contexts[i], i == 0 ? "is standard input" : "is a URL");
+		test_environment[0] = "GIT_COMMIT=fedcba9876543210";
+		assert_makes(SCHEME_GIT, contexts[i], "fedcba9");
+		test_environment[0] = NULL;
+	}
+	ck_assert_int_eq(mkdir("github.com", 0700), 0);
+	ck_assert_int_eq(mkdir("github.com/owner", 0700), 0);
+	assert_fails(SCHEME_GIT, "github.com/owner", "github.com/owner is not in a git work tree");
+}
+END_TEST
+
+/* Issue 8: --scheme=describe is git describe --tags --always, with the git scheme's dirty rule. */
+START_TEST(test_describe_names_the_nearest_tag)
+{
+	git_oid commit_id;
+	git_repository *repository = make_committed_repository("repo", &commit_id);
+	char *tag = make(SCHEME_DESCRIBE, "repo");
+	assert_commit_tag(tag, repository, &commit_id, 7, "");
+	free(tag);
+
+	git_object *head;
+	git_oid tag_id;
+	ck_assert_int_eq(git_revparse_single(&head, repository, "HEAD"), 0);
+	ck_assert_int_eq(git_tag_create_lightweight(&tag_id, repository, "v1.0", head, 0), 0);
+	git_object_free(head);
+	assert_makes(SCHEME_DESCRIBE, "repo", "v1.0");
+
+	write_file("repo/README", "changed\n");
+	stage(repository, "README");
+	git_oid second = commit_index(repository);
+	char expected[64];
+	snprintf(expected, sizeof expected, "v1.0-1-g%.7s", git_oid_tostr_s(&second));
+	assert_makes(SCHEME_DESCRIBE, "repo", expected);
+
+	write_file("repo/new-file", "untracked\n");
+	tag = make(SCHEME_DESCRIBE, "repo");
+	ck_assert_ptr_nonnull(tag);
+	ck_assert_msg(strncmp(tag, expected, strlen(expected)) == 0 && matches_suffix(tag + strlen(expected), DIRTY),
+		      "%s is not %s" DIRTY, tag, expected);
+	free(tag);
+	git_repository_free(repository);
 }
 END_TEST
 
@@ -833,6 +940,10 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(git_scheme, test_context_that_is_a_file);
 	tcase_add_test(git_scheme, test_corrupt_repository_is_reported);
 	tcase_add_test(git_scheme, test_repository_of_another_user);
+	tcase_add_test(git_scheme, test_ci_commit_outside_a_work_tree);
+	tcase_add_test(git_scheme, test_ci_commit_is_not_read_inside_a_work_tree);
+	tcase_add_test(git_scheme, test_stdin_and_url_contexts);
+	tcase_add_test(git_scheme, test_describe_names_the_nearest_tag);
 	suite_add_tcase(suite, git_scheme);
 	return suite;
 }

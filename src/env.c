@@ -1,0 +1,8 @@
+#include "env.h"
+
+#include <stdlib.h>
+
+const char *env_process(const char *name)
+{
+	return getenv(name);
+}
