@@ -542,6 +542,40 @@ $R $tag $second" -a
 	! image_exists "$first" || fail "the first image $first is still there"
 }
 
+# Issue 8: kim's spellings of build, options and global flags before prune, an unknown flag passed
+# on for the builder to judge, and a dry run that says what it would keep, on each real builder.
+each_spellings_and_dry_run()
+{
+	change_context one
+	run "$KIMB" --builder="$BUILDER" build --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	first=$(id_named "$R:$tag")
+	change_context two
+	run "$KIMB" --builder="$BUILDER" image build --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_printed two
+	second=$(id_named "$R:$tag")
+	! image_exists "$first" || fail "the first image $first is still there"
+	v1=$(seed "$R:v1")
+	run "$KIMB" --builder="$BUILDER" --dry-run prune "$R"
+	assert_status 0
+	assert_stderr_has "would remove $v1"
+	assert_stderr_has "would keep $second"
+	assert_stderr_has "latest points to it"
+	image_exists "$v1" || fail "the dry run removed $v1"
+	run "$KIMB" --builder="$BUILDER" --jobs=2 prune "$R"
+	assert_status 0
+	! image_exists "$v1" || fail "prune after options left $v1"
+	# A flag no builder knows reaches it, which refuses it: nothing is removed.
+	v2=$(seed "$R:v2")
+	change_context three
+	run_kimb --time-format=three.%s -t "$R" --kimb-test-unknown=1 ctx
+	[ "$status" -ne 0 ] || fail "the builder accepted --kimb-test-unknown=1"
+	assert_stderr_has "kimb-test-unknown"
+	image_exists "$v2" || fail "a failed build removed $v2"
+}
+
 # Issue 8: a Dockerfile on stdin (-) is no work tree: auto takes time, or the CI commit; git says
 # why it cannot.
 each_dockerfile_on_stdin()
