@@ -101,6 +101,28 @@ int remove_tree(const char *path)
 	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+const char *test_environment[8];
+
+const char *test_lookup(const char *name)
+{
+	size_t length = strlen(name);
+	for (size_t i = 0; test_environment[i]; i++)
+		if (strncmp(test_environment[i], name, length) == 0 && test_environment[i][length] == '=')
+			return test_environment[i] + length + 1;
+	return NULL;
+}
+
+char *make_temporary_directory(const char *parent, const char *name)
+{
+	char *path = malloc(strlen(parent) + strlen(name) + sizeof "/kimb--XXXXXX");
+	if (path)
+		sprintf(path, "%s/kimb-%s-XXXXXX", parent, name);
+	if (path && mkdtemp(path))
+		return path;
+	free(path);
+	return NULL;
+}
+
 /* Prints the skipped tests; returns how many there were. */
 static int report_skips(void)
 {

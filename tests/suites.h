@@ -20,6 +20,14 @@ Suite *calls_suite(void);
 Suite *report_suite(void);
 Suite *worktree_suite(void);
 
+/* The environment a test gives the code under test, as NAME=VALUE strings up to a NULL, read by
+ * test_lookup (an env_lookup). Each test sets what it needs. */
+extern const char *test_environment[8];
+const char *test_lookup(const char *name);
+
+/* Makes a new directory PARENT/kimb-NAME-XXXXXX and returns its path (malloc'd), or NULL. */
+char *make_temporary_directory(const char *parent, const char *name);
+
 /* Removes PATH and everything below it, links themselves rather than what they lead to: 0, or -1
  * with errno set. */
 int remove_tree(const char *path);

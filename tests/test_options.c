@@ -6,18 +6,6 @@
 #include "options.h"
 #include "suites.h"
 
-/* The environment the parser sees: NAME=VALUE strings, set per test. */
-static const char *test_environment[8];
-
-static const char *lookup(const char *name)
-{
-	size_t length = strlen(name);
-	for (size_t i = 0; test_environment[i]; i++)
-		if (strncmp(test_environment[i], name, length) == 0 && test_environment[i][length] == '=')
-			return test_environment[i] + length + 1;
-	return NULL;
-}
-
 static void set_environment(const char *first, ...)
 {
 	va_list args;
@@ -37,7 +25,7 @@ static int parse_words_for(const char *builder, char **words)
 	int argc = 0;
 	while (words[argc])
 		argc++;
-	return options_parse(argc, words, builder_find(builder), lookup, &parsed, why, sizeof why);
+	return options_parse(argc, words, builder_find(builder), test_lookup, &parsed, why, sizeof why);
 }
 
 #define PARSE(...) parse_words_for("kim", (char *[]){"kimb", __VA_ARGS__, NULL})
@@ -60,7 +48,7 @@ static const char *chosen_builder(char **words)
 	while (words[argc])
 		argc++;
 	const char *choice = NULL;
-	if (options_builder_choice(argc, words, lookup, &choice, why, sizeof why) < 0)
+	if (options_builder_choice(argc, words, test_lookup, &choice, why, sizeof why) < 0)
 		return NULL;
 	return choice;
 }

@@ -44,21 +44,9 @@ static void teardown(void)
 	ck_assert_int_eq(remove_tree(state), 0);
 }
 
-/* The environment a test gives provenance_state_directory. */
-static const char *test_environment[4];
-
-static const char *lookup(const char *name)
-{
-	size_t length = strlen(name);
-	for (size_t i = 0; test_environment[i]; i++)
-		if (strncmp(test_environment[i], name, length) == 0 && test_environment[i][length] == '=')
-			return test_environment[i] + length + 1;
-	return NULL;
-}
-
 static void assert_state_directory(const char *expected)
 {
-	char *directory = provenance_state_directory(lookup);
+	char *directory = provenance_state_directory(test_lookup);
 	if (!expected) {
 		ck_assert_ptr_null(directory);
 		return;
@@ -96,12 +84,12 @@ START_TEST(test_store_key)
 
 	test_environment[0] = "DOCKER_HOST=tcp://h:2375";
 	test_environment[1] = NULL;
-	char *key = provenance_store_key("docker", words, 2, variables, lookup);
+	char *key = provenance_store_key("docker", words, 2, variables, test_lookup);
 	ck_assert_ptr_nonnull(key);
 	ck_assert_str_eq(key, "docker\n-H\nunix:///a\nDOCKER_HOST\ntcp://h:2375\nDOCKER_CONTEXT\n\n");
 	free(key);
 	test_environment[0] = NULL;
-	key = provenance_store_key("docker", words, 0, variables, lookup);
+	key = provenance_store_key("docker", words, 0, variables, test_lookup);
 	ck_assert_ptr_nonnull(key);
 	ck_assert_str_eq(key, "docker\nDOCKER_HOST\n\nDOCKER_CONTEXT\n\n");
 	free(key);

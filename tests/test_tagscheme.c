@@ -9,6 +9,7 @@
 
 #include <git2.h>
 
+#include "git_fixture.h"
 #include "suites.h"
 #include "tagscheme.h"
 
@@ -16,79 +17,12 @@
 #define NOW ((time_t)1615570251)
 #define NOW_TAG "20210312.173051"
 
-/* Made by the unchecked fixture, in the parent process: it holds every test's directory, so that a
- * test that failed in a forked child (which skips its own teardown) leaves nothing behind. */
-static char *suite_directory;
-/* This test's directory, made and removed by the checked fixture; tests work inside it. */
-static char *test_directory;
-static int original_directory = -1;
 static char why[512];
-
-/* The environment tagscheme_prepare sees: NAME=VALUE strings, set per test (none by default). */
-static const char *test_environment[4];
-
-static const char *lookup(const char *name)
-{
-	size_t length = strlen(name);
-	for (size_t i = 0; test_environment[i]; i++)
-		if (strncmp(test_environment[i], name, length) == 0 && test_environment[i][length] == '=')
-			return test_environment[i] + length + 1;
-	return NULL;
-}
-
-static char *make_temporary_directory(const char *parent)
-{
-	const char *name = "/kimb-tagscheme-XXXXXX";
-	char *path = malloc(strlen(parent) + strlen(name) + 1);
-
-	if (path && mkdtemp(strcat(strcpy(path, parent), name)))
-		return path;
-	free(path);
-	return NULL;
-}
-
-static void make_suite_directory(void)
-{
-	const char *tmpdir = getenv("TMPDIR");
-
-	suite_directory = make_temporary_directory(tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!suite_directory) {
-		perror("test_tagscheme: cannot make a temporary directory");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void remove_suite_directory(void)
-{
-	if (remove_tree(suite_directory) != 0)
-		perror("test_tagscheme: cannot remove the temporary directory");
-	free(suite_directory);
-}
 
 static void setup(void)
 {
-	test_directory = make_temporary_directory(suite_directory);
-	ck_assert_ptr_nonnull(test_directory);
-	original_directory = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ge(original_directory, 0);
-	ck_assert_int_eq(chdir(test_directory), 0);
-
+	git_fixture_setup();
 	test_environment[0] = NULL;
-	ck_assert_int_eq(git_libgit2_init(), 1);
-	/* No system, XDG or global git configuration may change the tags these tests expect. */
-	const int levels[] = {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
-			      GIT_CONFIG_LEVEL_GLOBAL};
-	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
-		ck_assert_int_eq(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], test_directory), 0);
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(git_libgit2_shutdown(), 0);
-	ck_assert_int_eq(fchdir(original_directory), 0);
-	ck_assert_int_eq(close(original_directory), 0);
-	ck_assert_int_eq(remove_tree(test_directory), 0);
-	free(test_directory);
 }
 
 /* The tag tagscheme_prepare and tagscheme_time make together, as kimb makes it, checking what every
@@ -98,7 +32,7 @@ static char *make_with_format(enum tag_scheme scheme, const char *format, const 
 {
 	char *tag = NULL;
 	why[0] = '\0';
-	if (tagscheme_prepare(scheme, context, lookup, &tag, why, sizeof why) == 0 && !tag)
+	if (tagscheme_prepare(scheme, context, test_lookup, &tag, why, sizeof why) == 0 && !tag)
 		tag = tagscheme_time(format, NOW, why, sizeof why);
 
 	ck_assert_int_eq(git_libgit2_init(), 2);
@@ -146,42 +80,6 @@ static void set_mtime(const char *path, time_t seconds)
 	ck_assert_msg(utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) == 0, "%s: %s", path, strerror(errno));
 }
 
-static void stage(git_repository *repository, const char *path_in_work_tree)
-{
-	git_index *index;
-
-	ck_assert_int_eq(git_repository_index(&index, repository), 0);
-	ck_assert_int_eq(git_index_add_bypath(index, path_in_work_tree), 0);
-	ck_assert_int_eq(git_index_write(index), 0);
-	git_index_free(index);
-}
-
-static git_oid commit_index(git_repository *repository)
-{
-	git_index *index;
-	git_oid tree_id;
-	git_tree *tree;
-	git_signature *signature;
-	git_object *parent = NULL;
-	git_oid commit_id;
-
-	ck_assert_int_eq(git_repository_index(&index, repository), 0);
-	ck_assert_int_eq(git_index_write_tree(&tree_id, index), 0);
-	ck_assert_int_eq(git_tree_lookup(&tree, repository, &tree_id), 0);
-	ck_assert_int_eq(git_signature_new(&signature, "Kimb Test", "kimb-test@example.com", NOW, 0), 0);
-	int found = git_revparse_single(&parent, repository, "HEAD");
-	ck_assert(found == 0 || found == GIT_ENOTFOUND);
-	const git_commit *parents[] = {(const git_commit *)parent};
-	ck_assert_int_eq(git_commit_create(&commit_id, repository, "HEAD", signature, signature, NULL, "test",
-					   tree, parent ? 1 : 0, parents),
-			 0);
-	git_object_free(parent);
-	git_signature_free(signature);
-	git_tree_free(tree);
-	git_index_free(index);
-	return commit_id;
-}
-
 /* A repository in DIRECTORY whose one commit holds README. */
 static git_repository *make_committed_repository(const char *directory, git_oid *commit_id)
 {
@@ -192,8 +90,8 @@ static git_repository *make_committed_repository(const char *directory, git_oid 
 	ck_assert_ptr_nonnull(readme);
 	write_file(strcat(strcpy(readme, directory), "/README"), "hello\n");
 	free(readme);
-	stage(repository, "README");
-	*commit_id = commit_index(repository);
+	git_fixture_stage(repository, "README");
+	*commit_id = git_fixture_commit(repository);
 	return repository;
 }
 
@@ -504,7 +402,7 @@ START_TEST(test_git_staged_change_is_dirty)
 	git_repository *repository = make_committed_repository("repo", &commit_id);
 
 	write_file("repo/README", "hello, staged\n");
-	stage(repository, "README");
+	git_fixture_stage(repository, "README");
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
@@ -516,7 +414,7 @@ START_TEST(test_git_staged_new_file_is_dirty)
 	git_repository *repository = make_committed_repository("repo", &commit_id);
 
 	write_file("repo/added", "new\n");
-	stage(repository, "added");
+	git_fixture_stage(repository, "added");
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
@@ -528,8 +426,8 @@ START_TEST(test_git_ignored_files_are_clean)
 	git_repository *repository = make_committed_repository("repo", &commit_id);
 
 	write_file("repo/.gitignore", "*.log\n");
-	stage(repository, ".gitignore");
-	commit_id = commit_index(repository);
+	git_fixture_stage(repository, ".gitignore");
+	commit_id = git_fixture_commit(repository);
 	write_file("repo/build.log", "ignored\n");
 	ck_assert_int_eq(mkdir("repo/logs", 0700), 0);
 	write_file("repo/logs/more.log", "ignored\n");
@@ -594,7 +492,7 @@ START_TEST(test_git_dirty_tag_follows_the_content)
 	write_file("repo/README", "first change\n");
 	assert_tag_equals(dirty_tag(), strdup(first));
 	/* Staging the change changes nothing that a build copies. */
-	stage(repository, "README");
+	git_fixture_stage(repository, "README");
 	assert_tag_equals(dirty_tag(), first);
 	git_repository_free(repository);
 }
@@ -660,19 +558,19 @@ START_TEST(test_git_submodule_changes_are_ignored)
 	git_repository *library = make_committed_repository("repo/library", &library_commit_id);
 
 	write_file("repo/.gitmodules", "[submodule \"library\"]\n\tpath = library\n\turl = ./library\n");
-	stage(repository, ".gitmodules");
+	git_fixture_stage(repository, ".gitmodules");
 	git_index *index;
 	ck_assert_int_eq(git_repository_index(&index, repository), 0);
 	git_index_entry gitlink = {.mode = GIT_FILEMODE_COMMIT, .id = library_commit_id, .path = "library"};
 	ck_assert_int_eq(git_index_add(index, &gitlink), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
-	commit_id = commit_index(repository);
+	commit_id = git_fixture_commit(repository);
 	assert_repository_tag("repo", repository, &commit_id, 7, "");
 
 	/* The submodule moves on and has changes of its own, and its new commit is staged. */
 	write_file("repo/library/README", "library, changed\n");
-	stage(library, "README");
-	gitlink.id = commit_index(library);
+	git_fixture_stage(library, "README");
+	gitlink.id = git_fixture_commit(library);
 	write_file("repo/library/README", "library, changed again\n");
 	assert_repository_tag("repo", repository, &commit_id, 7, "");
 	ck_assert_int_eq(git_index_add(index, &gitlink), 0);
@@ -695,9 +593,9 @@ START_TEST(test_git_context_in_a_subdirectory)
 	assert_repository_tag("repo/web/app", repository, &commit_id, 7, "");
 	assert_repository_tag("repo/web/../web/app/", repository, &commit_id, 7, "");
 
-	char *absolute = malloc(strlen(test_directory) + sizeof "/repo/web");
+	char *absolute = malloc(strlen(git_fixture_directory) + sizeof "/repo/web");
 	ck_assert_ptr_nonnull(absolute);
-	assert_repository_tag(strcat(strcpy(absolute, test_directory), "/repo/web"), repository, &commit_id, 7, "");
+	assert_repository_tag(strcat(strcpy(absolute, git_fixture_directory), "/repo/web"), repository, &commit_id, 7, "");
 	free(absolute);
 
 	ck_assert_int_eq(chdir("repo/web"), 0);
@@ -714,7 +612,7 @@ START_TEST(test_git_no_commit_yet)
 
 	ck_assert_int_eq(git_repository_init(&repository, "repo", 0), 0);
 	write_file("repo/README", "hello\n");
-	stage(repository, "README");
+	git_fixture_stage(repository, "README");
 	assert_fails(SCHEME_GIT, "repo", "no commit");
 	assert_makes(SCHEME_AUTO, "repo", NOW_TAG);
 	git_repository_free(repository);
@@ -874,8 +772,8 @@ START_TEST(test_describe_names_the_nearest_tag)
 	assert_makes(SCHEME_DESCRIBE, "repo", "v1.0");
 
 	write_file("repo/README", "changed\n");
-	stage(repository, "README");
-	git_oid second = commit_index(repository);
+	git_fixture_stage(repository, "README");
+	git_oid second = git_fixture_commit(repository);
 	char expected[64];
 	snprintf(expected, sizeof expected, "v1.0-1-g%.7s", git_oid_tostr_s(&second));
 	assert_makes(SCHEME_DESCRIBE, "repo", expected);
@@ -900,8 +798,8 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(names, test_scheme_names);
 	suite_add_tcase(suite, names);
 
-	tcase_add_checked_fixture(time_scheme, setup, teardown);
-	tcase_add_unchecked_fixture(time_scheme, make_suite_directory, remove_suite_directory);
+	tcase_add_checked_fixture(time_scheme, setup, git_fixture_teardown);
+	tcase_add_unchecked_fixture(time_scheme, git_fixture_begin_suite, git_fixture_end_suite);
 	tcase_add_test(time_scheme, test_time_default_format);
 	tcase_add_test(time_scheme, test_time_custom_format);
 	tcase_add_test(time_scheme, test_time_long_result_grows_the_buffer);
@@ -914,8 +812,8 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(time_scheme, test_time_formats_that_tell_seconds_apart);
 	suite_add_tcase(suite, time_scheme);
 
-	tcase_add_checked_fixture(git_scheme, setup, teardown);
-	tcase_add_unchecked_fixture(git_scheme, make_suite_directory, remove_suite_directory);
+	tcase_add_checked_fixture(git_scheme, setup, git_fixture_teardown);
+	tcase_add_unchecked_fixture(git_scheme, git_fixture_begin_suite, git_fixture_end_suite);
 	tcase_add_test(git_scheme, test_git_clean_repository);
 	tcase_add_test(git_scheme, test_git_follows_core_abbrev);
 	tcase_add_test(git_scheme, test_git_abbreviation_stays_unique);

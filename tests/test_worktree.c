@@ -11,77 +11,20 @@
 
 #include <git2.h>
 
+#include "git_fixture.h"
 #include "suites.h"
 #include "worktree.h"
 
 /* Each test compares worktree_status with libgit2's own status of everything, in a repository
  * "repo" in a directory of its own, and checks which way worktree_status found it. */
 
-static char *suite_directory;
-static char *test_directory;
-static int original_directory = -1;
 /* A time well before the tests run: files stamped with it are not racily clean. */
 static time_t past;
 
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *position)
-{
-	(void)status;
-	(void)type;
-	(void)position;
-	return remove(path);
-}
-
-static char *make_temporary_directory(const char *parent)
-{
-	const char *name = "/kimb-worktree-XXXXXX";
-	char *path = malloc(strlen(parent) + strlen(name) + 1);
-
-	if (path && mkdtemp(strcat(strcpy(path, parent), name)))
-		return path;
-	free(path);
-	return NULL;
-}
-
-static void make_suite_directory(void)
-{
-	const char *tmpdir = getenv("TMPDIR");
-
-	suite_directory = make_temporary_directory(tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!suite_directory) {
-		perror("test_worktree: cannot make a temporary directory");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void remove_suite_directory(void)
-{
-	if (nftw(suite_directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		perror("test_worktree: cannot remove the temporary directory");
-	free(suite_directory);
-}
-
 static void setup(void)
 {
-	test_directory = make_temporary_directory(suite_directory);
-	ck_assert_ptr_nonnull(test_directory);
-	original_directory = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ge(original_directory, 0);
-	ck_assert_int_eq(chdir(test_directory), 0);
-	ck_assert_int_eq(git_libgit2_init(), 1);
-	const int levels[] = {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
-			      GIT_CONFIG_LEVEL_GLOBAL};
-	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
-		ck_assert_int_eq(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], test_directory), 0);
+	git_fixture_setup();
 	past = time(NULL) - 1000;
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(git_libgit2_shutdown(), 0);
-	ck_assert_int_eq(fchdir(original_directory), 0);
-	ck_assert_int_eq(close(original_directory), 0);
-	ck_assert_int_eq(nftw(test_directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-	free(test_directory);
 }
 
 static void set_mtime(const char *path, time_t seconds, long nanoseconds)
@@ -108,17 +51,6 @@ static void make_directory(const char *path)
 	ck_assert_msg(mkdir(path, 0755) == 0, "%s: %s", path, strerror(errno));
 }
 
-static void stage(git_repository *repository, const char *path)
-{
-	git_index *index;
-
-	ck_assert_int_eq(git_repository_index(&index, repository), 0);
-	ck_assert_int_eq(git_index_read(index, 0), 0);
-	ck_assert_int_eq(git_index_add_bypath(index, path), 0);
-	ck_assert_int_eq(git_index_write(index), 0);
-	git_index_free(index);
-}
-
 static void unstage(git_repository *repository, const char *path)
 {
 	git_index *index;
@@ -127,32 +59,6 @@ static void unstage(git_repository *repository, const char *path)
 	ck_assert_int_eq(git_index_read(index, 0), 0);
 	ck_assert_int_eq(git_index_remove_bypath(index, path), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
-	git_index_free(index);
-}
-
-static void commit(git_repository *repository)
-{
-	git_index *index;
-	git_oid tree_id;
-	git_tree *tree;
-	git_signature *signature;
-	git_object *parent = NULL;
-	git_oid commit_id;
-
-	ck_assert_int_eq(git_repository_index(&index, repository), 0);
-	ck_assert_int_eq(git_index_read(index, 0), 0);
-	ck_assert_int_eq(git_index_write_tree(&tree_id, index), 0);
-	ck_assert_int_eq(git_tree_lookup(&tree, repository, &tree_id), 0);
-	ck_assert_int_eq(git_signature_new(&signature, "Kimb Test", "kimb-test@example.com", 1615570251, 0), 0);
-	int found = git_revparse_single(&parent, repository, "HEAD");
-	ck_assert(found == 0 || found == GIT_ENOTFOUND);
-	const git_commit *parents[] = {(const git_commit *)parent};
-	ck_assert_int_eq(git_commit_create(&commit_id, repository, "HEAD", signature, signature, NULL, "test", tree,
-					   parent ? 1 : 0, parents),
-			 0);
-	git_object_free(parent);
-	git_signature_free(signature);
-	git_tree_free(tree);
 	git_index_free(index);
 }
 
@@ -192,7 +98,7 @@ static git_repository *make_repository(int directories, int files)
 	ck_assert_int_eq(git_index_add_all(index, &everything, 0, NULL, NULL), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
 	git_index_free(index);
-	commit(repository);
+	git_fixture_commit(repository);
 	return repository;
 }
 
@@ -383,7 +289,7 @@ START_TEST(test_fresh_checkout_is_read_and_clean)
 	ck_assert_int_eq(git_index_add_bypath(index, "README"), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
 	git_index_free(index);
-	commit(repository);
+	git_fixture_commit(repository);
 	/* The index is at least as new as README. */
 	set_mtime("repo/.git/index", time(NULL) - 1, 0);
 	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
@@ -428,8 +334,8 @@ START_TEST(test_ignored_files)
 	git_repository *repository = make_repository(2, 2);
 
 	write_file("repo/.gitignore", "*.log\nbuild/\n");
-	stage(repository, ".gitignore");
-	commit(repository);
+	git_fixture_stage(repository, ".gitignore");
+	git_fixture_commit(repository);
 	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
 	write_file("repo/top.log", "ignored\n");
 	write_file("repo/d01/deep.log", "ignored\n");
@@ -448,11 +354,11 @@ START_TEST(test_staged_changes)
 
 	/* staged, then changed again */
 	write_file("repo/d00/f000", "staged\n");
-	stage(repository, "d00/f000");
+	git_fixture_stage(repository, "d00/f000");
 	write_file("repo/d00/f000", "changed again\n");
 	/* a new file staged */
 	write_file("repo/d01/added", "added\n");
-	stage(repository, "d01/added");
+	git_fixture_stage(repository, "d01/added");
 	/* a tracked file no longer tracked, still in the work tree */
 	unstage(repository, "d02/f001");
 	/* a whole directory no longer tracked */
@@ -470,7 +376,7 @@ START_TEST(test_staged_change_undone_in_the_work_tree)
 	git_repository *repository = make_repository(1, 1);
 
 	write_file("repo/README", "staged\n");
-	stage(repository, "README");
+	git_fixture_stage(repository, "README");
 	write_file("repo/README", "hello\n");
 	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
 	git_repository_free(repository);
@@ -567,16 +473,16 @@ START_TEST(test_submodules_are_left_out)
 
 	ck_assert_int_eq(git_repository_init(&library, "repo/library", 0), 0);
 	write_file("repo/library/README", "library\n");
-	stage(library, "README");
-	commit(library);
+	git_fixture_stage(library, "README");
+	git_fixture_commit(library);
 	ck_assert_int_eq(git_reference_name_to_id(&library_commit, library, "HEAD"), 0);
 	write_file("repo/.gitmodules", "[submodule \"library\"]\n\tpath = library\n\turl = ./library\n");
-	stage(repository, ".gitmodules");
+	git_fixture_stage(repository, ".gitmodules");
 	ck_assert_int_eq(git_repository_index(&index, repository), 0);
 	git_index_entry gitlink = {.mode = GIT_FILEMODE_COMMIT, .id = library_commit, .path = "library"};
 	ck_assert_int_eq(git_index_add(index, &gitlink), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
-	commit(repository);
+	git_fixture_commit(repository);
 	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
 	write_file("repo/library/README", "library, changed\n");
 	ck_assert_uint_eq(assert_status(WORKTREE_CLEAN), 0);
@@ -635,8 +541,8 @@ START_TEST(test_ignore_rules_from_everywhere)
 	git_config *config;
 
 	write_file("repo/d01/.gitignore", "*.tmp\n");
-	stage(repository, "d01/.gitignore");
-	commit(repository);
+	git_fixture_stage(repository, "d01/.gitignore");
+	git_fixture_commit(repository);
 	write_file("repo/d01/scratch.tmp", "ignored below d01\n");
 	write_file("repo/d00/scratch.tmp", "not ignored in d00\n");
 	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
@@ -690,8 +596,8 @@ Suite *worktree_suite(void)
 	Suite *suite = suite_create("worktree");
 	TCase *status = tcase_create("status");
 
-	tcase_add_checked_fixture(status, setup, teardown);
-	tcase_add_unchecked_fixture(status, make_suite_directory, remove_suite_directory);
+	tcase_add_checked_fixture(status, setup, git_fixture_teardown);
+	tcase_add_unchecked_fixture(status, git_fixture_begin_suite, git_fixture_end_suite);
 	tcase_set_timeout(status, 60);
 	tcase_add_test(status, test_clean_tree_from_stat_data_alone);
 	tcase_add_test(status, test_large_tree);

@@ -1,0 +1,94 @@
+#include "git_fixture.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "suites.h"
+
+static char *suite_directory;
+char *git_fixture_directory;
+static int original_directory = -1;
+
+void git_fixture_begin_suite(void)
+{
+	const char *tmpdir = getenv("TMPDIR");
+
+	suite_directory = make_temporary_directory(tmpdir && *tmpdir ? tmpdir : "/tmp", "git-tests");
+	if (!suite_directory) {
+		perror("check_kimb: cannot make a temporary directory");
+		exit(EXIT_FAILURE);
+	}
+}
+
+void git_fixture_end_suite(void)
+{
+	if (remove_tree(suite_directory) != 0)
+		perror("check_kimb: cannot remove the temporary directory");
+	free(suite_directory);
+}
+
+void git_fixture_setup(void)
+{
+	git_fixture_directory = make_temporary_directory(suite_directory, "test");
+	ck_assert_ptr_nonnull(git_fixture_directory);
+	original_directory = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(original_directory, 0);
+	ck_assert_int_eq(chdir(git_fixture_directory), 0);
+	ck_assert_int_eq(git_libgit2_init(), 1);
+	const int levels[] = {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+			      GIT_CONFIG_LEVEL_GLOBAL};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+		ck_assert_int_eq(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], git_fixture_directory), 0);
+}
+
+void git_fixture_teardown(void)
+{
+	ck_assert_int_eq(git_libgit2_shutdown(), 0);
+	ck_assert_int_eq(fchdir(original_directory), 0);
+	ck_assert_int_eq(close(original_directory), 0);
+	ck_assert_int_eq(remove_tree(git_fixture_directory), 0);
+	free(git_fixture_directory);
+}
+
+void git_fixture_stage(git_repository *repository, const char *path)
+{
+	git_index *index;
+
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_read(index, 0), 0);
+	ck_assert_int_eq(git_index_add_bypath(index, path), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+}
+
+git_oid git_fixture_commit(git_repository *repository)
+{
+	git_index *index;
+	git_oid tree_id;
+	git_tree *tree;
+	git_signature *signature;
+	git_object *parent = NULL;
+	git_oid commit_id;
+
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_read(index, 0), 0);
+	ck_assert_int_eq(git_index_write_tree(&tree_id, index), 0);
+	ck_assert_int_eq(git_tree_lookup(&tree, repository, &tree_id), 0);
+	/* 2021-03-12 17:30:51 UTC, so that IDs do not depend on when the tests run. */
+	ck_assert_int_eq(git_signature_new(&signature, "Kimb Test", "kimb-test@example.com", 1615570251, 0), 0);
+	int found = git_revparse_single(&parent, repository, "HEAD");
+	ck_assert(found == 0 || found == GIT_ENOTFOUND);
+	const git_commit *parents[] = {(const git_commit *)parent};
+	ck_assert_int_eq(git_commit_create(&commit_id, repository, "HEAD", signature, signature, NULL, "test", tree,
+					   parent ? 1 : 0, parents),
+			 0);
+	git_object_free(parent);
+	git_signature_free(signature);
+	git_tree_free(tree);
+	git_index_free(index);
+	return commit_id;
+}
