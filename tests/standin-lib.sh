@@ -415,14 +415,14 @@ fail_on_demand()
 	! on_demand "fail-$1" || report_error "stub: $1 failed on demand" "$(failure_status "$STUB_DIR/fail-$1")"
 }
 
-# Serializes changes to the stores, for tests that run several calls at once.
+# Serializes changes to the stores, for tests that run several calls at once: flock(1) on the store
+# directory, which the call keeps open (fd 9, read-only: any user's call can) until it exits;
+# waiters queue in the kernel instead of polling.
 lock_store()
 {
-	mkdir -p "$STUB_DIR/store" || die "$STUB_NAME stub: cannot make $STUB_DIR/store"
-	until mkdir "$STUB_DIR/store.lock" 2>/dev/null; do
-		sleep 0.05
-	done
-	trap 'rmdir "$STUB_DIR/store.lock"' EXIT
+	[ -d "$STUB_DIR/store" ] || mkdir -p "$STUB_DIR/store" || die "$STUB_NAME stub: cannot make $STUB_DIR/store"
+	exec 9<"$STUB_DIR/store" || die "$STUB_NAME stub: cannot open $STUB_DIR/store"
+	flock 9 || die "$STUB_NAME stub: cannot lock $STUB_DIR/store"
 }
 
 # run_store NAMESPACE INPUT: runs STORE_AWK on the store INPUT of NAMESPACE, STUB_OP and STUB_OUT
@@ -450,7 +450,7 @@ store_op()
 	elif ! listed "$1" "$STORE_READ_ONLY" && [ "$status" -eq 0 ]; then
 		: >"$store" || die "$STUB_NAME stub: cannot write $store"
 	fi
-	rm -f "$store.new"
+	[ ! -e "$store.new" ] || rm -f "$store.new"
 	return "$status"
 }
 
