@@ -39,7 +39,7 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(BUILD)/bench/%: bench/%.c $(MODULE_OBJECTS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(MODULE_OBJECTS) $(KIMB_LIBS)
+	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(MODULE_OBJECTS) $(KIMB_LIBS)
 
 $(BUILD)/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJECTS) $(MODULE_OBJECTS) $(KIMB_LIBS) $(CHECK_LIBS)
@@ -53,9 +53,10 @@ $(BUILD)/builder_flags: $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS)
 check-unit: $(BUILD)/check_kimb
 	$(BUILD)/check_kimb
 
-# Everything CI runs. tests/without-builders.sh runs the unit tests again with every builder's
-# executable covered, to prove that they need none (as root; otherwise it says it skips).
-check: check-unit kimb $(BUILD)/builder_flags
+# Everything CI runs (the bench programs are built, so that they keep up with the modules, not
+# run). tests/without-builders.sh runs the unit tests again with every builder's executable
+# covered, to prove that they need none (as root; otherwise it says it skips).
+check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
 	./tests/without-builders.sh $(BUILD)/check_kimb
 	./tests/integration.sh $(BUILD)/kimb
 	./tests/builders.sh $(BUILD)/kimb
@@ -108,12 +109,12 @@ fuzz:
 		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$target.log; \
 	done
 
-# cppcheck and gcc's static analyzer on src/, shellcheck on every shell script: all clean.
+# cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script: all clean.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
-		--inline-suppr --suppress=missingIncludeSystem -Isrc src
-	for file in src/*.c; do \
-		$(CC) $(KIMB_CFLAGS) -fanalyzer -c -o /dev/null $$file || exit 1; \
+		--inline-suppr --suppress=missingIncludeSystem -Isrc src bench
+	for file in src/*.c bench/*.c; do \
+		$(CC) $(KIMB_CFLAGS) -Isrc -fanalyzer -c -o /dev/null $$file || exit 1; \
 	done
 	shellcheck -x $(SHELL_SCRIPTS)
 
@@ -136,4 +137,4 @@ clean:
 
 .PHONY: all check check-unit sanitize valgrind fuzz lint bench install uninstall clean
 
--include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/tests/tools/*.d)
+-include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/tests/tools/*.d $(BUILD)/bench/*.d)
