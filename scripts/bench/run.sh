@@ -1,0 +1,386 @@
+#!/bin/sh
+# make bench: kimb and the original report's workaround (scripts/bench/workaround.sh) side by side
+# on the kim stand-in (tests/kim), every kim and kubectl call waiting BENCH_LATENCY seconds as a
+# call across the cluster would, at each number of old images in BENCH_SIZES; then the rate of
+# kimb's reader of kim's listing on a generated listing (build/bench/listing_rate); then
+# scripts/bench/git-tag.sh when it is there.
+#
+# For each size k, each tool runs once on a store of its own holding k old images of one
+# repository, each still tagged with an older unique tag (the last also latest), which both tools
+# remove. The table gives both wall times, both numbers of kim calls (from the stand-in's calls
+# log), kimb's kubectl calls, the floor and kimb's own CPU time and peak memory (from kimb --json).
+# The floor is the shortest a build that removes k images N at a time can take on this stand-in:
+# 2 + ceil(k/N) calls one after the other (the build, the listing, then the removals N at a time;
+# N = BENCH_JOBS, kimb's --jobs), each as long as the mean call measured on a copy of that store
+# (listings and removals, latency included). The targets are printed beside the numbers: kimb
+# within 15% of the floor at every size, at least 3.5x faster than the workaround at k=100, kimb's
+# own CPU under 5% of its wall time. Nothing about timings is asserted.
+#
+# Exit status 1 when a tool failed, or did not remove all k old images or not keep the new one
+# (the comparison is then meaningless), or a part of the bench failed; else 0.
+#
+# Usage: scripts/bench/run.sh [KIMB]   (default ./kimb; make bench builds and runs it)
+# Environment: BENCH_SIZES (default "1 10 100 1000"), BENCH_LATENCY (seconds, default 0.05),
+# BENCH_JOBS (default 4), BENCH_PROBES (calls of each kind timed for the mean call, default 3),
+# BENCH_LISTING_ROWS (default 1000000), BENCH_BUILD (make's BUILD, default build).
+set -eu
+LC_ALL=C
+export LC_ALL
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kimb=${1:-$top/kimb}
+kimb=$(cd "$(dirname "$kimb")" && printf '%s/%s\n' "$(pwd)" "$(basename "$kimb")")
+sizes=${BENCH_SIZES:-1 10 100 1000}
+latency=${BENCH_LATENCY:-0.05}
+jobs=${BENCH_JOBS:-4}
+probes=${BENCH_PROBES:-3}
+listing_rows=${BENCH_LISTING_ROWS:-1000000}
+build=${BENCH_BUILD:-build}
+case $build in
+/*) ;;
+*) build=$top/$build ;;
+esac
+stub=$top/tests/kim
+kubectl_stub=$top/tests/kubectl
+workaround=$top/scripts/bench/workaround.sh
+R=localhost/bench/app
+
+usage_error()
+{
+	printf 'bench: %s\n' "$*" >&2
+	exit 2
+}
+
+is_count() { case $1 in '' | *[!0-9]* | 0*) return 1 ;; esac; }
+for k in $sizes; do
+	is_count "$k" || usage_error "BENCH_SIZES: \"$k\" is not a number of images (1 or more)"
+done
+[ -n "$sizes" ] || usage_error "BENCH_SIZES is empty"
+is_count "$jobs" || usage_error "BENCH_JOBS: \"$jobs\" is not a positive number"
+is_count "$probes" || usage_error "BENCH_PROBES: \"$probes\" is not a positive number"
+is_count "$listing_rows" || usage_error "BENCH_LISTING_ROWS: \"$listing_rows\" is not a positive number"
+case $latency in
+'' | *[!0-9.]* | *.*.* | .) usage_error "BENCH_LATENCY: \"$latency\" is not a number of seconds (0.05)" ;;
+esac
+for program in "$kimb" "$stub" "$kubectl_stub" "$workaround"; do
+	[ -x "$program" ] || usage_error "$program is not executable (make kimb builds kimb)"
+done
+
+# Only the bench's own settings reach kimb.
+unset KIMB_BUILDER KIMB_SCHEME KIMB_KEEP KIMB_LOCK_TIMEOUT KIMB_NERDCTL KIMB_PODMAN KIMB_DOCKER KIMB_BUILDAH
+unset KIM_STUB_INSPECT KUBECTL_STUB_INSPECT KUBECONFIG KUBECONTEXT
+export KIM_STUB_LATENCY="$latency" KUBECTL_STUB_LATENCY="$latency"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# The workaround runs `kim` from PATH: the stand-in, and nothing else of tests/.
+mkdir "$work/bin"
+ln -s "$stub" "$work/bin/kim"
+
+failures=0
+valid=1
+warn()
+{
+	printf 'WARNING: %s\n' "$*"
+	failures=$((failures + 1))
+	valid=0
+}
+
+now_ns() { date +%s%N; }
+
+# seconds NS: nanoseconds as seconds, 3 decimals.
+seconds() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+
+# The store of k old images of $R, in the stand-in's format (tests/kim: ID SIZE DIGEST NAME...),
+# written directly: seeding them one call at a time costs a call each. Image i is tagged
+# $R:20240101.<i> and its repo digest carries that name, as kim gives it; the last is also latest.
+# IDs are spread over the hex digits, so that the 13-digit IDs the workaround removes by are
+# unique.
+# shellcheck disable=SC2016 # an awk program: its $ are awk's
+SEED_AWK='
+function hex64(seed,    out, j) {
+	out = ""
+	for (j = 1; j <= 8; j++)
+		out = out sprintf("%08x", ((seed + 1) * 2654435761 + j * 40503 * (seed + 7)) % 4294967296)
+	return out
+}
+BEGIN {
+	for (i = 1; i <= k; i++) {
+		tag = sprintf("%s:20240101.%06d", repo, i)
+		names = tag (i == k ? " " repo ":latest" : "")
+		printf "%s 2.58MB %s@sha256:%s %s\n", hex64(i), tag, hex64(i + 1000000), names
+	}
+}
+'
+
+# seed DIR K: a fresh stand-in state (DIR/kim, DIR/kubectl) holding K old images, and an empty
+# build context DIR/ctx; DIR/seeded lists their IDs.
+seed()
+{
+	mkdir -p "$1/kim/store" "$1/kubectl" "$1/ctx" "$1/locks" "$1/state"
+	awk -v k="$2" -v repo="$R" "$SEED_AWK" >"$1/kim/store/kube-image"
+	awk '{ print $1 }' "$1/kim/store/kube-image" >"$1/seeded"
+}
+
+# The stand-in's listing of DIR's store as lines `IMAGE TAG ID` (64 hex), not logged, no latency.
+store_rows()
+{
+	KIM_STUB_DIR=$1/kim KIM_STUB_INSPECT=1 "$stub" image ls -a --no-trunc |
+		awk 'NR > 1 { sub(/^sha256:/, "", $3); print $1, $2, $3 }'
+}
+
+# store_state DIR: "IMAGES SEEDED_LEFT LATEST_ID" of DIR's store (LATEST_ID - when no $R:latest).
+store_state()
+{
+	store_rows "$1" | awk -v repo="$R" -v seeded="$1/seeded" '
+		BEGIN { while ((getline id < seeded) > 0) old[id] = 1 }
+		!($3 in seen) { seen[$3] = 1; images++; if ($3 in old) left++ }
+		$1 == repo && $2 == "latest" { latest = $3 }
+		END { printf "%d %d %s\n", images, left, latest == "" ? "-" : latest }'
+}
+
+# check_seeded DIR K: the stand-in reads the store as K images, the last tagged latest.
+check_seeded()
+{
+	set -- "$1" "$2" "$(store_state "$1")"
+	[ "$3" = "$2 $2 $(tail -n 1 "$1/seeded")" ] ||
+		usage_error "the stand-in does not read the seeded store of $2 images as such (images, seeded, latest: $3); has tests/kim's store format changed?"
+}
+
+# check_result TOOL DIR K: all K old images gone, one image left, tagged $R:latest, not an old one.
+check_result()
+{
+	set -- "$1" "$2" "$3" "$(store_state "$2")"
+	case $4 in
+	"1 0 -") warn "$1 at k=$3: no image is tagged $R:latest after the run" ;;
+	"1 0 "*) return 0 ;;
+	*) warn "$1 at k=$3 did not leave exactly the new image: images, old images left, latest: $4" ;;
+	esac
+	return 1
+}
+
+# call_count FILE: lines of a stand-in's calls log.
+call_count() { if [ -e "$1" ]; then awk 'END { print NR }' "$1"; else echo 0; fi; }
+
+# mean_call_ns K: the mean duration of one stand-in call on a store of K old images, latency
+# included: BENCH_PROBES listings as kimb lists, and as many removals (by the 13-digit ID, as the
+# workaround removes), on a copy of the store.
+mean_call_ns()
+{
+	dir=$work/probe-$1
+	seed "$dir" "$1"
+	total=0
+	calls=0
+	i=0
+	while [ "$i" -lt "$probes" ]; do
+		began=$(now_ns)
+		KIM_STUB_DIR=$dir/kim "$stub" image ls -a --no-trunc --digests >/dev/null
+		total=$((total + $(now_ns) - began))
+		calls=$((calls + 1))
+		i=$((i + 1))
+	done
+	ids=$(awk -v n="$probes" 'NR <= n { print substr($1, 1, 13) }' "$dir/seeded")
+	for id in $ids; do
+		began=$(now_ns)
+		KIM_STUB_DIR=$dir/kim "$stub" image rm "$id" >/dev/null
+		total=$((total + $(now_ns) - began))
+		calls=$((calls + 1))
+	done
+	rm -rf "$dir"
+	echo $((total / calls))
+}
+
+# kimb's options that this kimb has: --json for its own CPU and memory, --jobs for parallel removals.
+kimb_help=$("$kimb" --help 2>&1) || true
+kimb_flags=
+case $kimb_help in
+*--json*) kimb_flags="$kimb_flags --json" ;;
+*) printf 'note: %s has no --json: its CPU time and peak memory are n/a\n' "$kimb" ;;
+esac
+case $kimb_help in
+*--jobs*) kimb_flags="$kimb_flags --jobs=$jobs" ;;
+*) printf 'note: %s has no --jobs: it removes one image at a time; the floor still removes %s at a time\n' "$kimb" "$jobs" ;;
+esac
+
+# kimb_numbers FILE: "CPU_SECONDS PEAK_BYTES" from kimb's --json output (the object, or the last line
+# that is one), each n/a when absent.
+kimb_numbers()
+{
+	if ! command -v python3 >/dev/null 2>&1; then
+		echo "n/a n/a"
+		return
+	fi
+	python3 - "$1" <<'EOF'
+import json
+import sys
+
+def number(value):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return repr(float(value)) if ok else "n/a"
+
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+found = None
+try:
+    found = json.loads(text)
+except ValueError:
+    for line in text.splitlines():
+        try:
+            found = json.loads(line)
+        except ValueError:
+            pass
+if not isinstance(found, dict):
+    found = {}
+print(number(found.get("cpu_seconds")), number(found.get("peak_memory_bytes")))
+EOF
+}
+
+# The row of one size: the numbers are passed in, awk formats them.
+ROW_FORMAT='%6s %10s %6s %10s %6s %7s %6s %8s %8s %7s %8s %9s %6s %9s\n'
+print_row()
+{
+	awk -v k="$1" -v wa="$2" -v wa_calls="$3" -v kb="$4" -v kb_calls="$5" -v kubectl="$6" \
+		-v floor_calls="$7" -v call="$8" -v cpu="$9" -v peak="${10}" -v format="$ROW_FORMAT" 'BEGIN {
+		floor = floor_calls * call
+		cpu_s = cpu == "n/a" ? "n/a" : sprintf("%.3f", cpu)
+		cpu_pct = cpu == "n/a" ? "n/a" : sprintf("%.1f%%", 100 * cpu / kb)
+		peak_mib = peak == "n/a" ? "n/a" : sprintf("%.1f", peak / 1048576)
+		printf format, k, sprintf("%.3f", wa), wa_calls, sprintf("%.3f", kb), kb_calls, kubectl, \
+			floor_calls, sprintf("%.1f", call * 1000), sprintf("%.3f", floor), \
+			sprintf("%.2f", kb / floor), sprintf("%.2fx", wa / kb), cpu_s, cpu_pct, peak_mib
+	}'
+}
+
+# The targets of one size, each met, missed or n/a.
+print_targets()
+{
+	awk -v k="$1" -v wa="$2" -v kb="$3" -v floor_calls="$4" -v call="$5" -v cpu="$6" 'BEGIN {
+		ratio = kb / (floor_calls * call)
+		line = sprintf("k=%-5s kimb/floor %.2f (<= 1.15: %s)", k, ratio, ratio <= 1.15 ? "met" : "MISSED")
+		if (k == 100)
+			line = line sprintf("; speedup %.2fx (>= 3.5x: %s)", wa / kb, wa / kb >= 3.5 ? "met" : "MISSED")
+		if (cpu == "n/a")
+			line = line "; kimb CPU n/a (< 5% of wall)"
+		else
+			line = line sprintf("; kimb CPU %.1f%% of wall (< 5%%: %s)", 100 * cpu / kb, \
+					    cpu < 0.05 * kb ? "met" : "MISSED")
+		print line
+	}'
+}
+
+printf '%s vs the workaround on tests/kim: latency %s s per kim and kubectl call, kimb%s, %s CPUs\n' \
+	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "${kimb_flags:- without --jobs and --json}" \
+	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
+printf '%s\n' "floor = (2 + ceil(k/$jobs)) calls x the mean stand-in call at that size; speedup = workaround / kimb"
+# shellcheck disable=SC2059 # the format is the table's
+printf "$ROW_FORMAT" 'old' 'workaround' 'kim' 'kimb' 'kim' 'kubectl' 'floor' 'call' 'floor' 'kimb/' '' 'kimb CPU' '% of' 'kimb peak'
+# shellcheck disable=SC2059
+printf "$ROW_FORMAT" 'images' 'wall s' 'calls' 'wall s' 'calls' 'calls' 'calls' 'ms' 'wall s' 'floor' 'speedup' 's' 'wall' 'MiB'
+
+targets=
+for k in $sizes; do
+	valid=1
+	call_ns=$(mean_call_ns "$k")
+
+	dir=$work/workaround-$k
+	seed "$dir" "$k"
+	check_seeded "$dir" "$k"
+	began=$(now_ns)
+	status=0
+	(cd "$dir" && PATH=$work/bin:$PATH KIM_STUB_DIR=$dir/kim "$workaround" "$R" ctx) \
+		>"$dir/output" 2>&1 || status=$?
+	wa_ns=$(($(now_ns) - began))
+	[ "$status" -eq 0 ] || warn "the workaround at k=$k exited $status: $(tail -n 3 "$dir/output")"
+	check_result workaround "$dir" "$k" || true
+	wa_calls=$(call_count "$dir/kim/calls")
+	rm -rf "$dir"
+
+	dir=$work/kimb-$k
+	seed "$dir" "$k"
+	check_seeded "$dir" "$k"
+	began=$(now_ns)
+	status=0
+	# shellcheck disable=SC2086 # $kimb_flags: words or none
+	(cd "$dir" && KIM_STUB_DIR=$dir/kim KUBECTL_STUB_DIR=$dir/kubectl KIMB_KIM=$stub \
+		KIMB_KUBECTL=$kubectl_stub KIMB_LOCK_DIR=$dir/locks KIMB_STATE_DIR=$dir/state \
+		"$kimb" --builder=kim --scheme=time $kimb_flags -t "$R" ctx) >"$dir/stdout" 2>"$dir/stderr" ||
+		status=$?
+	kimb_ns=$(($(now_ns) - began))
+	[ "$status" -eq 0 ] || warn "kimb at k=$k exited $status: $(tail -n 3 "$dir/stderr")"
+	check_result kimb "$dir" "$k" || true
+	kimb_calls=$(call_count "$dir/kim/calls")
+	kubectl_calls=$(call_count "$dir/kubectl/calls")
+	numbers=$(kimb_numbers "$dir/stdout")
+	rm -rf "$dir"
+
+	floor_calls=$((2 + (k + jobs - 1) / jobs))
+	wa_s=$(seconds "$wa_ns")
+	kimb_s=$(seconds "$kimb_ns")
+	call_s=$(awk -v ns="$call_ns" 'BEGIN { printf "%.6f", ns / 1e9 }')
+	# shellcheck disable=SC2086 # $numbers: two words
+	print_row "$k" "$wa_s" "$wa_calls" "$kimb_s" "$kimb_calls" "$kubectl_calls" "$floor_calls" "$call_s" $numbers
+	if [ "$valid" -eq 1 ]; then
+		# shellcheck disable=SC2086
+		targets="$targets$(print_targets "$k" "$wa_s" "$kimb_s" "$floor_calls" "$call_s" ${numbers%% *})
+"
+	else
+		targets="${targets}k=$k INVALID: a tool failed or did not remove what it should (WARNING above)
+"
+	fi
+done
+printf '\ntargets (printed, not asserted):\n%s' "$targets"
+latency_ms=$(awk -v s="$latency" 'BEGIN { printf "%.1f", s * 1000 }')
+printf '(the call column includes the %s ms latency; the rest is the stand-in'"'"'s own work)\n' "$latency_ms"
+
+# The listing reader: BENCH_LISTING_ROWS rows as kimb lists them (image ls -a --no-trunc --digests),
+# in the forms kim prints: images tagged twice, names lost by a later build (R:TAG <none>), and
+# images without any name or digest (<none> <none> <none>).
+printf '\n'
+listing_rate=$build/bench/listing_rate
+if [ -x "$listing_rate" ]; then
+	# shellcheck disable=SC2016 # an awk program: its $ are awk's
+	awk -v rows="$listing_rows" '
+	function hex64(i) {
+		return sprintf("%08x%048x%08x", (i * 2654435761) % 4294967296, 0, i)
+	}
+	function row(image, tag, digest, id, size) {
+		printf "%-40s%-20s%-74s%-74s%s\n", image, tag, digest, id, size == "" ? "2.58MB" : size
+	}
+	BEGIN {
+		row("IMAGE", "TAG", "DIGEST", "IMAGE ID", "SIZE")
+		for (n = 0; n < rows; i++) {
+			repo = sprintf("localhost/team%03d/app", i % 500)
+			id = "sha256:" hex64(i + 1)
+			digest = "sha256:" hex64(i + 100000001)
+			if (i % 10 < 7 && n + 2 <= rows) {
+				row(repo, sprintf("20240101.%06d", i), digest, id)
+				row(repo, i < 500 ? "latest" : sprintf("v%d", i), digest, id)
+				n += 2
+			} else if (i % 10 < 9) {
+				row(sprintf("%s:20240101.%06d", repo, i), "<none>", digest, id)
+				n++
+			} else {
+				row("<none>", "<none>", "<none>", id)
+				n++
+			}
+		}
+	}' >"$work/listing"
+	"$listing_rate" "$work/listing" 3 || warn "the listing reader's bench failed"
+	rm -f "$work/listing"
+else
+	warn "$listing_rate is not built (make $build/bench/listing_rate): no listing rate"
+fi
+
+# kimb's git tag against git's own look at a large work tree, when that bench is there.
+git_bench=$top/scripts/bench/git-tag.sh
+if [ -x "$git_bench" ]; then
+	printf '\n== scripts/bench/git-tag.sh\n'
+	"$git_bench" "$build/bench/git_tag" || warn "scripts/bench/git-tag.sh exited $?"
+fi
+
+if [ "$failures" -gt 0 ]; then
+	printf '\n%d WARNING(s): see above; a comparison where a tool did not remove what it should means nothing\n' \
+		"$failures"
+	exit 1
+fi
