@@ -11,8 +11,9 @@
 # log), kimb's kubectl calls, the floor and kimb's own CPU time and peak memory (from kimb --json).
 # The floor is the shortest a build that removes k images N at a time can take on this stand-in:
 # 2 + ceil(k/N) calls one after the other (the build, the listing, then the removals N at a time;
-# N = BENCH_JOBS, kimb's --jobs), each as long as the mean call measured on a copy of that store
-# (listings and removals, latency included). kimb's kubectl call (the pods) is not in the floor.
+# N = BENCH_JOBS, kimb's --jobs), each as long as the mean call of its kind (build, listing,
+# removal) timed alone on a copy of that store, latency included, and without the timer's own cost.
+# kimb's kubectl call (the pods) is not in the floor.
 # Beside it, how long N removals at once take on that store: one call's time when the machine
 # overlaps them fully; when it takes much longer (fewer CPUs than the stand-in's work needs), the
 # floor is out of reach on this machine, and the targets say so. The targets are printed beside the
@@ -24,7 +25,7 @@
 #
 # Usage: scripts/bench/run.sh [KIMB]   (default ./kimb; make bench builds and runs it)
 # Environment: BENCH_SIZES (default "1 10 100 1000"), BENCH_LATENCY (seconds, default 0.05),
-# BENCH_JOBS (default 4), BENCH_PROBES (calls of each kind timed for the mean call, default 5),
+# BENCH_JOBS (default 4), BENCH_PROBES (calls of each kind timed for their mean, default 5),
 # BENCH_LISTING_ROWS (default 1000000), BENCH_BUILD (make's BUILD, default build).
 set -eu
 LC_ALL=C
@@ -95,6 +96,7 @@ now_ns() { date +%s%N; }
 
 # seconds NS: nanoseconds as seconds, 3 decimals.
 seconds() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+seconds6() { awk -v ns="$1" 'BEGIN { printf "%.6f", ns / 1e9 }'; }
 
 # The store of k old images of $R, in the stand-in's format (tests/kim: ID SIZE DIGEST NAME...),
 # written directly: seeding them one call at a time costs a call each. Image i is tagged
@@ -167,57 +169,67 @@ check_result()
 # call_count FILE: lines of a stand-in's calls log.
 call_count() { if [ -e "$1" ]; then awk 'END { print NR }' "$1"; else echo 0; fi; }
 
-# probe K: "CALL_NS WAVE_NS" on a copy of the store of K old images (padded to enough images to
-# remove, BENCH_JOBS x BENCH_PROBES more than BENCH_PROBES), latency included. CALL_NS: the mean
-# duration of one stand-in call, of BENCH_PROBES listings as kimb lists and as many removals (by the
-# 13-digit ID, as the workaround removes). WAVE_NS: the mean duration of BENCH_PROBES waves of
-# BENCH_JOBS removals at once, which is one call's when this machine overlaps them fully.
+# timer_ns: the nanoseconds that timing a region with now_ns adds to it (its `date` runs), the
+# median of 5; each region timed below has it subtracted.
+timer_ns()
+{
+	i=0
+	while [ "$i" -lt 5 ]; do
+		began=$(now_ns)
+		echo $(($(now_ns) - began))
+		i=$((i + 1))
+	done | sort -n | sed -n 3p
+}
+
+# probe K: "BUILD_NS LIST_NS RM_NS WAVE_NS" on a copy of the store of K old images (padded to enough
+# images to remove, BENCH_JOBS x BENCH_PROBES more than BENCH_PROBES), latency included: the mean
+# duration of one stand-in call, timed alone, of BENCH_PROBES builds as kimb builds, listings as kimb
+# lists and removals by full ID as kimb removes; and of BENCH_PROBES waves of BENCH_JOBS removals at
+# once, which is one call's when this machine overlaps them fully. Each kind is timed as one block
+# of calls, so that the timer's own cost is paid once per block, and subtracted.
 probe()
 {
 	dir=$work/probe-$1
 	size=$((jobs * probes + probes))
 	[ "$1" -lt "$size" ] || size=$1
 	seed "$dir" "$size"
-	awk '{ print substr($1, 1, 13) }' "$dir/seeded" >"$dir/ids"
-	total=0
-	calls=0
+	head -n "$probes" "$dir/seeded" >"$dir/single"
+	sed -n "$((probes + 1)),$((probes + jobs * probes))p" "$dir/seeded" >"$dir/waves"
+	timer=$(timer_ns)
+	builds=$(now_ns)
 	i=0
 	while [ "$i" -lt "$probes" ]; do
-		began=$(now_ns)
-		KIM_STUB_DIR=$dir/kim "$stub" image ls -a --no-trunc --digests >/dev/null
-		total=$((total + $(now_ns) - began))
-		calls=$((calls + 1))
+		KIM_STUB_DIR=$dir/kim "$stub" build -t "$R" --tag "$R:probe$i" -- "$dir/ctx" </dev/null >/dev/null
 		i=$((i + 1))
 	done
-	next=1
+	lists=$(now_ns)
 	i=0
 	while [ "$i" -lt "$probes" ]; do
-		id=$(sed -n "${next}p" "$dir/ids")
-		next=$((next + 1))
-		began=$(now_ns)
-		KIM_STUB_DIR=$dir/kim "$stub" image rm "$id" >/dev/null
-		total=$((total + $(now_ns) - began))
-		calls=$((calls + 1))
+		KIM_STUB_DIR=$dir/kim "$stub" image ls -a --no-trunc --digests </dev/null >/dev/null
 		i=$((i + 1))
 	done
-	waves=0
-	i=0
-	while [ "$i" -lt "$probes" ]; do
-		ids=$(sed -n "${next},$((next + jobs - 1))p" "$dir/ids")
-		next=$((next + jobs))
-		began=$(now_ns)
-		pids=
-		for id in $ids; do
-			KIM_STUB_DIR=$dir/kim "$stub" image rm "$id" >/dev/null &
-			pids="$pids $!"
-		done
-		# shellcheck disable=SC2086 # $pids: words
-		wait $pids
-		waves=$((waves + $(now_ns) - began))
-		i=$((i + 1))
-	done
+	removals=$(now_ns)
+	while read -r id; do
+		KIM_STUB_DIR=$dir/kim "$stub" image rm "$id" </dev/null >/dev/null
+	done <"$dir/single"
+	waves=$(now_ns)
+	wave=
+	count=0
+	while read -r id; do
+		KIM_STUB_DIR=$dir/kim "$stub" image rm "$id" </dev/null >/dev/null &
+		wave="$wave $!"
+		count=$((count + 1))
+		if [ "$count" -eq "$jobs" ]; then
+			# shellcheck disable=SC2086 # $wave: words
+			wait $wave
+			wave=
+			count=0
+		fi
+	done <"$dir/waves"
+	ended=$(now_ns)
 	rm -rf "$dir"
-	echo $((total / calls)) $((waves / probes))
+	echo $(((lists - builds - timer) / probes)) $(((removals - lists - timer) / probes)) \
+		$(((waves - removals - timer) / probes)) $(((ended - waves - timer) / probes))
 }
 
 # kimb's options that this kimb has: --json for its own CPU and memory, --jobs for parallel removals.
@@ -264,18 +276,18 @@ print(number(found.get("cpu_seconds")), number(found.get("peak_memory_bytes")))
 EOF
 }
 
-# The row of one size: the numbers are passed in, awk formats them.
+# The row of one size: the numbers are passed in (seconds), awk formats them.
 ROW_FORMAT='%6s %10s %6s %10s %6s %7s %6s %7s %7s %8s %7s %8s %9s %6s %9s\n'
 print_row()
 {
 	awk -v k="$1" -v wa="$2" -v wa_calls="$3" -v kb="$4" -v kb_calls="$5" -v kubectl="$6" \
-		-v floor_calls="$7" -v call="$8" -v wave="$9" -v cpu="${10}" -v peak="${11}" -v format="$ROW_FORMAT" 'BEGIN {
-		floor = floor_calls * call
+		-v floor_calls="$7" -v rm="$8" -v wave="$9" -v floor="${10}" -v cpu="${11}" -v peak="${12}" \
+		-v format="$ROW_FORMAT" 'BEGIN {
 		cpu_s = cpu == "n/a" ? "n/a" : sprintf("%.3f", cpu)
 		cpu_pct = cpu == "n/a" ? "n/a" : sprintf("%.1f%%", 100 * cpu / kb)
 		peak_mib = peak == "n/a" ? "n/a" : sprintf("%.1f", peak / 1048576)
 		printf format, k, sprintf("%.3f", wa), wa_calls, sprintf("%.3f", kb), kb_calls, kubectl, \
-			floor_calls, sprintf("%.1f", call * 1000), sprintf("%.1f", wave * 1000), sprintf("%.3f", floor), \
+			floor_calls, sprintf("%.1f", rm * 1000), sprintf("%.1f", wave * 1000), sprintf("%.3f", floor), \
 			sprintf("%.2f", kb / floor), sprintf("%.2fx", wa / kb), cpu_s, cpu_pct, peak_mib
 	}'
 }
@@ -283,8 +295,8 @@ print_row()
 # The targets of one size, each met, missed or n/a.
 print_targets()
 {
-	awk -v k="$1" -v wa="$2" -v kb="$3" -v floor_calls="$4" -v call="$5" -v wave="$6" -v cpu="$7" -v jobs="$jobs" 'BEGIN {
-		ratio = kb / (floor_calls * call)
+	awk -v k="$1" -v wa="$2" -v kb="$3" -v floor="$4" -v rm="$5" -v wave="$6" -v cpu="$7" -v jobs="$jobs" 'BEGIN {
+		ratio = kb / floor
 		line = sprintf("k=%-5s kimb/floor %.2f (<= 1.15: %s)", k, ratio, ratio <= 1.15 ? "met" : "MISSED")
 		if (k == 100)
 			line = line sprintf("; speedup %.2fx (>= 3.5x: %s)", wa / kb, wa / kb >= 3.5 ? "met" : "MISSED")
@@ -293,9 +305,9 @@ print_targets()
 		else
 			line = line sprintf("; kimb CPU %.1f%% of wall (< 5%%: %s)", 100 * cpu / kb, \
 					    cpu < 0.05 * kb ? "met" : "MISSED")
-		if (wave > 1.15 * call)
-			line = line sprintf("; here %d removals at once take %.2fx one call, so the floor is out of reach", \
-					    jobs, wave / call)
+		if (k > 1 && wave > 1.15 * rm)
+			line = line sprintf("; here %d removals at once take %.2fx one, so the floor is out of reach", \
+					    jobs, wave / rm)
 		print line
 	}'
 }
@@ -303,28 +315,29 @@ print_targets()
 printf '%s vs the workaround on tests/kim: latency %s s per kim and kubectl call, kimb%s, %s CPUs\n' \
 	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "${kimb_flags:- without --jobs and --json}" \
 	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
-printf '%s\n' "floor = (2 + ceil(k/$jobs)) calls x the mean stand-in call at that size (call ms); $jobs-wave: $jobs removals at once" \
+printf '%s\n' "floor = 1 build + 1 listing + ceil(k/$jobs) removals (rm ms), each call timed alone on that store; $jobs-wave: $jobs removals at once" \
 	"speedup = workaround / kimb; kimb CPU: its own user + system time, and % of its wall time"
 # shellcheck disable=SC2059 # the format is the table's
-printf "$ROW_FORMAT" 'old' 'workaround' 'kim' 'kimb' 'kim' 'kubectl' 'floor' 'call' "$jobs-wave" 'floor' 'kimb/' '' 'kimb CPU' '% of' 'kimb peak'
+printf "$ROW_FORMAT" 'old' 'workaround' 'kim' 'kimb' 'kim' 'kubectl' 'floor' 'rm' "$jobs-wave" 'floor' 'kimb/' '' 'kimb CPU' '% of' 'kimb peak'
 # shellcheck disable=SC2059
 printf "$ROW_FORMAT" 'images' 'wall s' 'calls' 'wall s' 'calls' 'calls' 'calls' 'ms' 'ms' 'wall s' 'floor' 'speedup' 's' 'wall' 'MiB'
 
 targets=
 for k in $sizes; do
 	valid=1
-	probed=$(probe "$k")
-	call_ns=${probed% *}
-	wave_ns=${probed#* }
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(probe "$k")
+	build_ns=$1 list_ns=$2 rm_ns=$3 wave_ns=$4
 
 	dir=$work/workaround-$k
 	seed "$dir" "$k"
 	check_seeded "$dir" "$k"
+	timer=$(timer_ns)
 	began=$(now_ns)
 	status=0
 	(cd "$dir" && PATH=$work/bin:$PATH KIM_STUB_DIR=$dir/kim "$workaround" "$R" ctx) \
 		>"$dir/output" 2>&1 || status=$?
-	wa_ns=$(($(now_ns) - began))
+	wa_ns=$(($(now_ns) - began - timer))
 	[ "$status" -eq 0 ] || warn "the workaround at k=$k exited $status: $(tail -n 3 "$dir/output")"
 	check_result workaround "$dir" "$k" || true
 	wa_calls=$(call_count "$dir/kim/calls")
@@ -333,6 +346,7 @@ for k in $sizes; do
 	dir=$work/kimb-$k
 	seed "$dir" "$k"
 	check_seeded "$dir" "$k"
+	timer=$(timer_ns)
 	began=$(now_ns)
 	status=0
 	# shellcheck disable=SC2086 # $kimb_flags: words or none
@@ -340,7 +354,7 @@ for k in $sizes; do
 		KIMB_KUBECTL=$kubectl_stub KIMB_LOCK_DIR=$dir/locks KIMB_STATE_DIR=$dir/state \
 		"$kimb" --builder=kim --scheme=time $kimb_flags -t "$R" ctx) >"$dir/stdout" 2>"$dir/stderr" ||
 		status=$?
-	kimb_ns=$(($(now_ns) - began))
+	kimb_ns=$(($(now_ns) - began - timer))
 	[ "$status" -eq 0 ] || warn "kimb at k=$k exited $status: $(tail -n 3 "$dir/stderr")"
 	check_result kimb "$dir" "$k" || true
 	kimb_calls=$(call_count "$dir/kim/calls")
@@ -351,14 +365,15 @@ for k in $sizes; do
 	floor_calls=$((2 + (k + jobs - 1) / jobs))
 	wa_s=$(seconds "$wa_ns")
 	kimb_s=$(seconds "$kimb_ns")
-	call_s=$(awk -v ns="$call_ns" 'BEGIN { printf "%.6f", ns / 1e9 }')
-	wave_s=$(awk -v ns="$wave_ns" 'BEGIN { printf "%.6f", ns / 1e9 }')
+	rm_s=$(seconds6 "$rm_ns")
+	wave_s=$(seconds6 "$wave_ns")
+	floor_s=$(seconds6 $((build_ns + list_ns + (floor_calls - 2) * rm_ns)))
 	# shellcheck disable=SC2086 # $numbers: two words
-	print_row "$k" "$wa_s" "$wa_calls" "$kimb_s" "$kimb_calls" "$kubectl_calls" "$floor_calls" "$call_s" "$wave_s" \
-		$numbers
+	print_row "$k" "$wa_s" "$wa_calls" "$kimb_s" "$kimb_calls" "$kubectl_calls" "$floor_calls" "$rm_s" "$wave_s" \
+		"$floor_s" $numbers
 	if [ "$valid" -eq 1 ]; then
 		# shellcheck disable=SC2086
-		targets="$targets$(print_targets "$k" "$wa_s" "$kimb_s" "$floor_calls" "$call_s" "$wave_s" ${numbers%% *})
+		targets="$targets$(print_targets "$k" "$wa_s" "$kimb_s" "$floor_s" "$rm_s" "$wave_s" ${numbers%% *})
 "
 	else
 		targets="${targets}k=$k INVALID: a tool failed or did not remove what it should (WARNING above)
@@ -367,7 +382,7 @@ for k in $sizes; do
 done
 printf '\ntargets (printed, not asserted):\n%s' "$targets"
 latency_ms=$(awk -v s="$latency" 'BEGIN { printf "%.1f", s * 1000 }')
-printf '(the call column includes the %s ms latency; the rest is the stand-in'"'"'s own work)\n' "$latency_ms"
+printf '(rm and %s-wave include the %s ms latency; the rest is the stand-in'"'"'s own work)\n' "$jobs" "$latency_ms"
 
 # The listing reader: BENCH_LISTING_ROWS rows as kimb lists them (image ls -a --no-trunc --digests),
 # in the forms kim prints: images tagged twice, names lost by a later build (R:TAG <none>), and
