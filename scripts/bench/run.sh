@@ -312,9 +312,12 @@ print_targets()
 	}'
 }
 
-printf '%s vs the workaround on tests/kim: latency %s s per kim and kubectl call, kimb%s, %s CPUs\n' \
+# The machine's load average: other work on it slows the stand-in's calls, the more so N at once.
+load_average() { cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?'; }
+
+printf '%s vs the workaround on tests/kim: latency %s s per kim and kubectl call, kimb%s, %s CPUs, load average %s\n' \
 	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "${kimb_flags:- without --jobs and --json}" \
-	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
+	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(load_average)"
 printf '%s\n' "floor = 1 build + 1 listing + ceil(k/$jobs) removals (rm ms), each call timed alone on that store; $jobs-wave: $jobs removals at once" \
 	"speedup = workaround / kimb; kimb CPU: its own user + system time, and % of its wall time"
 # shellcheck disable=SC2059 # the format is the table's
@@ -380,7 +383,7 @@ for k in $sizes; do
 "
 	fi
 done
-printf '\ntargets (printed, not asserted):\n%s' "$targets"
+printf '\ntargets (printed, not asserted; load average now %s):\n%s' "$(load_average)" "$targets"
 latency_ms=$(awk -v s="$latency" 'BEGIN { printf "%.1f", s * 1000 }')
 printf '(rm and %s-wave include the %s ms latency; the rest is the stand-in'"'"'s own work)\n' "$jobs" "$latency_ms"
 
