@@ -1,15 +1,19 @@
 /* Rows per second of kimb's reader of kim's image table (listing_parse_kim_table), on a listing
  * file such as `make bench` generates: the file is read into memory first, then parsed RUNS times
  * (default 3), each parse timed alone with the monotonic clock and its listing freed untimed.
- * Prints the rows, the images they group into, and the rate of the median and the best run.
+ * Prints the rows, the images they group into, the rate of the median and the best run, and the
+ * memory the parse took at its peak beyond the text (the growth of the peak resident set size),
+ * per row: the same figure on a longer listing means memory linear in the listing.
  * Usage: listing_rate FILE [RUNS] */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "listing.h"
+#include "xalloc.h"
 
 static double now_seconds(void)
 {
@@ -24,6 +28,14 @@ static int compare_doubles(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The peak resident set size so far, in bytes (ru_maxrss is in kilobytes on Linux). */
+static double peak_bytes(void)
+{
+	struct rusage usage = {0};
+	(void)getrusage(RUSAGE_SELF, &usage);
+	return (double)usage.ru_maxrss * 1024;
+}
+
 static char *read_file(const char *path, size_t *length)
 {
 	FILE *file = fopen(path, "rb");
@@ -34,13 +46,7 @@ static char *read_file(const char *path, size_t *length)
 	for (;;) {
 		if (capacity - size < 1 << 20) {
 			capacity = capacity ? capacity * 2 : 1 << 24;
-			char *bigger = realloc(text, capacity);
-			if (!bigger) {
-				free(text);
-				fclose(file);
-				return NULL;
-			}
-			text = bigger;
+			text = xrealloc(text, capacity);
 		}
 		size_t got = fread(text + size, 1, capacity - size, file);
 		size += got;
@@ -83,6 +89,7 @@ int main(int argc, char **argv)
 
 	double seconds[100];
 	size_t images = 0;
+	double peak_before = peak_bytes();
 	for (int run = 0; run < runs; run++) {
 		struct listing listing;
 		struct listing_error err;
@@ -100,8 +107,10 @@ int main(int argc, char **argv)
 	free(text);
 
 	qsort(seconds, (size_t)runs, sizeof seconds[0], compare_doubles);
-	double median = seconds[runs / 2], best = seconds[0];
-	printf("listing reader: %zu rows (%zu images, %.0f MB) in %.3f s: %.0f rows/s (median of %d; best %.0f rows/s)\n",
-	       rows, images, (double)length / 1e6, median, (double)rows / median, runs, (double)rows / best);
+	double median = seconds[runs / 2], best = seconds[0], grown = peak_bytes() - peak_before;
+	printf("listing reader: %zu rows (%zu images, %.0f MB) in %.3f s: %.0f rows/s (median of %d; best %.0f rows/s); "
+	       "peak memory beyond the text %.0f MB, %.0f bytes a row\n",
+	       rows, images, (double)length / 1e6, median, (double)rows / median, runs, (double)rows / best, grown / 1e6,
+	       rows ? grown / (double)rows : 0.0);
 	return 0;
 }

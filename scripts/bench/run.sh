@@ -2,7 +2,8 @@
 # make bench: kimb and the original report's workaround (scripts/bench/workaround.sh) side by side
 # on the kim stand-in (tests/kim), every kim and kubectl call waiting BENCH_LATENCY seconds as a
 # call across the cluster would, at each number of old images in BENCH_SIZES; then the rate of
-# kimb's reader of kim's listing on a generated listing (build/bench/listing_rate); then
+# kimb's reader of kim's listing, and its memory a row, on a generated listing and on its first
+# tenth (build/bench/listing_rate); then
 # scripts/bench/git-tag.sh when it is there.
 #
 # For each size k, each tool runs once on a store of its own holding k old images of one
@@ -420,8 +421,11 @@ if [ -x "$listing_rate" ]; then
 			}
 		}
 	}' >"$work/listing"
+	# Its first tenth too: the same memory a row on both means memory linear in the listing.
+	head -n $((listing_rows / 10 + 1)) "$work/listing" >"$work/listing-tenth"
+	"$listing_rate" "$work/listing-tenth" 3 || warn "the listing reader's bench failed"
 	"$listing_rate" "$work/listing" 3 || warn "the listing reader's bench failed"
-	rm -f "$work/listing"
+	rm -f "$work/listing" "$work/listing-tenth"
 else
 	warn "$listing_rate is not built (make $build/bench/listing_rate): no listing rate"
 fi
