@@ -1,3 +1,7 @@
+#ifdef __linux__
+#define _DEFAULT_SOURCE /* vfork, which glibc declares beside POSIX 2008 only on request */
+#endif
+
 #include "runner.h"
 
 #include <errno.h>
@@ -156,7 +160,7 @@ static _Noreturn void run_child(char *const argv[], pid_t parent, int stdout_fd,
 	    sigprocmask(SIG_SETMASK, &no_signals, NULL) == 0) {
 		failure.step = CHILD_EXEC;
 		/* execvp is not async-signal-safe, but kimb has no other thread that could have left a
-		 * lock taken at the fork. */
+		 * lock taken at the fork (see spawn for vfork). */
 		execvp(argv[0], argv);
 	}
 	failure.error = errno;
@@ -184,7 +188,12 @@ static volatile sig_atomic_t *slot_of(pid_t pid)
 
 /* Forks a child running ARGV in SLOT's process group; the forwarded signals are blocked until the
  * group exists and is recorded, so that the handler never misses it. Returns the pid, or -1 with
- * errno. */
+ * errno.
+ * On Linux with vfork: fork's copy of kimb's page tables, and the copy-on-write faults after it,
+ * were most of kimb's own CPU time (a run removing 100 images: 0.22 s, 0.07 s with vfork). The
+ * child only sets itself up and runs exec (run_child), writing nothing of the parent's memory but
+ * the stack below it and errno, which matters here only when vfork failed; the signal actions it
+ * resets are its own (vfork shares memory, not them); glibc's execvp allocates nothing. */
 static pid_t spawn(char *const argv[], volatile sig_atomic_t *slot, int stdout_fd, int stderr_fd, int report_fd)
 {
 	sigset_t forwarded, previous;
@@ -192,7 +201,11 @@ static pid_t spawn(char *const argv[], volatile sig_atomic_t *slot, int stdout_f
 
 	if (forwarded_signal_set(&forwarded) == -1 || sigprocmask(SIG_BLOCK, &forwarded, &previous) == -1)
 		return -1;
+#ifdef __linux__
+	pid_t pid = vfork();
+#else
 	pid_t pid = fork();
+#endif
 	if (pid == 0)
 		run_child(argv, parent, stdout_fd, stderr_fd, report_fd);
 	int fork_error = errno;
