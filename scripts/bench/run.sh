@@ -6,7 +6,7 @@
 # tenth (build/bench/listing_rate); then
 # scripts/bench/git-tag.sh when it is there.
 #
-# For each size k, each tool runs once on a store of its own holding k old images of one
+# For each size k, each tool (and the xargs run below) runs once on a store of its own holding k old images of one
 # repository, each still tagged with an older unique tag (the last also latest), which both tools
 # remove. The table gives both wall times, both numbers of kim calls (from the stand-in's calls
 # log), kimb's kubectl calls, the floor and kimb's own CPU time and peak memory (from kimb --json).
@@ -15,9 +15,12 @@
 # N = BENCH_JOBS, kimb's --jobs), each as long as the mean call of its kind (build, listing,
 # removal) timed alone on a copy of that store, latency included, and without the timer's own cost.
 # kimb's kubectl call (the pods) is not in the floor.
-# Beside it, how long N removals at once take on that store: one call's time when the machine
-# overlaps them fully; when it takes much longer (fewer CPUs than the stand-in's work needs), the
-# floor is out of reach on this machine, and the targets say so. The targets are printed beside the
+# Beside it, the floor as this machine reaches it now: the same calls as kimb's (build, listing,
+# the k removals by full ID) with nothing of kimb's own, the removals N at a time by xargs -P N, on
+# a store of its own. It matches the floor when the machine overlaps N calls fully; when it takes
+# much longer (fewer free CPUs than N stand-in calls need: other work on the machine, the stand-in's
+# own work per call), the floor is out of reach here, and the targets say so; kimb/xargs is then
+# what kimb's own work costs. The targets are printed beside the
 # numbers: kimb within 15% of the floor at every size, at least 3.5x faster than the workaround at
 # k=100, kimb's own CPU under 5% of its wall time. Nothing about timings is asserted.
 #
@@ -182,20 +185,16 @@ timer_ns()
 	done | sort -n | sed -n 3p
 }
 
-# probe K: "BUILD_NS LIST_NS RM_NS WAVE_NS" on a copy of the store of K old images (padded to enough
-# images to remove, BENCH_JOBS x BENCH_PROBES more than BENCH_PROBES), latency included: the mean
-# duration of one stand-in call, timed alone, of BENCH_PROBES builds as kimb builds, listings as kimb
-# lists and removals by full ID as kimb removes; and of BENCH_PROBES waves of BENCH_JOBS removals at
-# once, which is one call's when this machine overlaps them fully. Each kind is timed as one block
-# of calls, so that the timer's own cost is paid once per block, and subtracted.
+# probe K: "BUILD_NS LIST_NS RM_NS", the mean duration of one stand-in call of each kind, timed
+# alone on a copy of the store of K old images (and BENCH_PROBES more, to remove), latency
+# included: BENCH_PROBES builds as kimb builds, listings as kimb lists, removals by full ID as kimb
+# removes. Each kind is timed as one block of calls, so that the timer's own cost is paid once per
+# block, and subtracted.
 probe()
 {
 	dir=$work/probe-$1
-	size=$((jobs * probes + probes))
-	[ "$1" -lt "$size" ] || size=$1
-	seed "$dir" "$size"
-	head -n "$probes" "$dir/seeded" >"$dir/single"
-	sed -n "$((probes + 1)),$((probes + jobs * probes))p" "$dir/seeded" >"$dir/waves"
+	seed "$dir" $(($1 + probes))
+	head -n "$probes" "$dir/seeded" >"$dir/removed"
 	timer=$(timer_ns)
 	builds=$(now_ns)
 	i=0
@@ -212,25 +211,11 @@ probe()
 	removals=$(now_ns)
 	while read -r id; do
 		KIM_STUB_DIR=$dir/kim "$stub" image rm "$id" </dev/null >/dev/null
-	done <"$dir/single"
-	waves=$(now_ns)
-	wave=
-	count=0
-	while read -r id; do
-		KIM_STUB_DIR=$dir/kim "$stub" image rm "$id" </dev/null >/dev/null &
-		wave="$wave $!"
-		count=$((count + 1))
-		if [ "$count" -eq "$jobs" ]; then
-			# shellcheck disable=SC2086 # $wave: words
-			wait $wave
-			wave=
-			count=0
-		fi
-	done <"$dir/waves"
+	done <"$dir/removed"
 	ended=$(now_ns)
 	rm -rf "$dir"
 	echo $(((lists - builds - timer) / probes)) $(((removals - lists - timer) / probes)) \
-		$(((waves - removals - timer) / probes)) $(((ended - waves - timer) / probes))
+		$(((ended - removals - timer) / probes))
 }
 
 # kimb's options that this kimb has: --json for its own CPU and memory, --jobs for parallel removals.
@@ -278,25 +263,27 @@ EOF
 }
 
 # The row of one size: the numbers are passed in (seconds), awk formats them.
-ROW_FORMAT='%6s %10s %6s %10s %6s %7s %6s %7s %7s %8s %7s %8s %9s %6s %9s\n'
+ROW_FORMAT='%6s %10s %6s %10s %6s %7s %6s %7s %8s %8s %7s %7s %8s %9s %6s %9s\n'
 print_row()
 {
 	awk -v k="$1" -v wa="$2" -v wa_calls="$3" -v kb="$4" -v kb_calls="$5" -v kubectl="$6" \
-		-v floor_calls="$7" -v rm="$8" -v wave="$9" -v floor="${10}" -v cpu="${11}" -v peak="${12}" \
+		-v floor_calls="$7" -v rm="$8" -v floor="$9" -v xargs="${10}" -v cpu="${11}" -v peak="${12}" \
 		-v format="$ROW_FORMAT" 'BEGIN {
 		cpu_s = cpu == "n/a" ? "n/a" : sprintf("%.3f", cpu)
 		cpu_pct = cpu == "n/a" ? "n/a" : sprintf("%.1f%%", 100 * cpu / kb)
 		peak_mib = peak == "n/a" ? "n/a" : sprintf("%.1f", peak / 1048576)
 		printf format, k, sprintf("%.3f", wa), wa_calls, sprintf("%.3f", kb), kb_calls, kubectl, \
-			floor_calls, sprintf("%.1f", rm * 1000), sprintf("%.1f", wave * 1000), sprintf("%.3f", floor), \
-			sprintf("%.2f", kb / floor), sprintf("%.2fx", wa / kb), cpu_s, cpu_pct, peak_mib
+			floor_calls, sprintf("%.1f", rm * 1000), sprintf("%.3f", floor), sprintf("%.3f", xargs), \
+			sprintf("%.2f", kb / floor), sprintf("%.2f", kb / xargs), sprintf("%.2fx", wa / kb), \
+			cpu_s, cpu_pct, peak_mib
 	}'
 }
 
-# The targets of one size, each met, missed or n/a.
+# The targets of one size, each met, missed or n/a; and, when the floor is out of this machine's
+# reach, by how much.
 print_targets()
 {
-	awk -v k="$1" -v wa="$2" -v kb="$3" -v floor="$4" -v rm="$5" -v wave="$6" -v cpu="$7" -v jobs="$jobs" 'BEGIN {
+	awk -v k="$1" -v wa="$2" -v kb="$3" -v floor="$4" -v xargs="$5" -v cpu="$6" -v jobs="$jobs" 'BEGIN {
 		ratio = kb / floor
 		line = sprintf("k=%-5s kimb/floor %.2f (<= 1.15: %s)", k, ratio, ratio <= 1.15 ? "met" : "MISSED")
 		if (k == 100)
@@ -306,9 +293,9 @@ print_targets()
 		else
 			line = line sprintf("; kimb CPU %.1f%% of wall (< 5%%: %s)", 100 * cpu / kb, \
 					    cpu < 0.05 * kb ? "met" : "MISSED")
-		if (k > 1 && wave > 1.15 * rm)
-			line = line sprintf("; here %d removals at once take %.2fx one, so the floor is out of reach", \
-					    jobs, wave / rm)
+		if (xargs > 1.15 * floor)
+			line = line sprintf("; the same calls %d at a time by xargs take %.2fx the floor here: out of this machine'"'"'s reach", \
+					    jobs, xargs / floor)
 		print line
 	}'
 }
@@ -319,19 +306,20 @@ load_average() { cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?'; }
 printf '%s vs the workaround on tests/kim: latency %s s per kim and kubectl call, kimb%s, %s CPUs, load average %s\n' \
 	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "${kimb_flags:- without --jobs and --json}" \
 	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(load_average)"
-printf '%s\n' "floor = 1 build + 1 listing + ceil(k/$jobs) removals (rm ms), each call timed alone on that store; $jobs-wave: $jobs removals at once" \
+printf '%s\n' "floor = 1 build + 1 listing + ceil(k/$jobs) removals (rm ms), each call timed alone on that store" \
+	"xargs = the same calls as kimb's, the removals $jobs at a time by xargs -P $jobs: the floor as this machine reaches it" \
 	"speedup = workaround / kimb; kimb CPU: its own user + system time, and % of its wall time"
 # shellcheck disable=SC2059 # the format is the table's
-printf "$ROW_FORMAT" 'old' 'workaround' 'kim' 'kimb' 'kim' 'kubectl' 'floor' 'rm' "$jobs-wave" 'floor' 'kimb/' '' 'kimb CPU' '% of' 'kimb peak'
+printf "$ROW_FORMAT" 'old' 'workaround' 'kim' 'kimb' 'kim' 'kubectl' 'floor' 'rm' 'floor' 'xargs' 'kimb/' 'kimb/' '' 'kimb CPU' '% of' 'kimb peak'
 # shellcheck disable=SC2059
-printf "$ROW_FORMAT" 'images' 'wall s' 'calls' 'wall s' 'calls' 'calls' 'calls' 'ms' 'ms' 'wall s' 'floor' 'speedup' 's' 'wall' 'MiB'
+printf "$ROW_FORMAT" 'images' 'wall s' 'calls' 'wall s' 'calls' 'calls' 'calls' 'ms' 'wall s' 'wall s' 'floor' 'xargs' 'speedup' 's' 'wall' 'MiB'
 
 targets=
 for k in $sizes; do
 	valid=1
-	# shellcheck disable=SC2046 # four numbers
+	# shellcheck disable=SC2046 # three numbers
 	set -- $(probe "$k")
-	build_ns=$1 list_ns=$2 rm_ns=$3 wave_ns=$4
+	build_ns=$1 list_ns=$2 rm_ns=$3
 
 	dir=$work/workaround-$k
 	seed "$dir" "$k"
@@ -366,18 +354,32 @@ for k in $sizes; do
 	numbers=$(kimb_numbers "$dir/stdout")
 	rm -rf "$dir"
 
+	dir=$work/xargs-$k
+	seed "$dir" "$k"
+	check_seeded "$dir" "$k"
+	timer=$(timer_ns)
+	began=$(now_ns)
+	status=0
+	(cd "$dir" && export KIM_STUB_DIR="$dir/kim" && "$stub" build -t "$R" --tag "$R:xargs" -- ctx &&
+		"$stub" image ls -a --no-trunc --digests && xargs -P "$jobs" -n 1 "$stub" image rm <seeded) \
+		</dev/null >"$dir/output" 2>&1 || status=$?
+	xargs_ns=$(($(now_ns) - began - timer))
+	[ "$status" -eq 0 ] || warn "the xargs run at k=$k exited $status: $(tail -n 3 "$dir/output")"
+	check_result xargs "$dir" "$k" || true
+	rm -rf "$dir"
+
 	floor_calls=$((2 + (k + jobs - 1) / jobs))
 	wa_s=$(seconds "$wa_ns")
 	kimb_s=$(seconds "$kimb_ns")
 	rm_s=$(seconds6 "$rm_ns")
-	wave_s=$(seconds6 "$wave_ns")
+	xargs_s=$(seconds6 "$xargs_ns")
 	floor_s=$(seconds6 $((build_ns + list_ns + (floor_calls - 2) * rm_ns)))
 	# shellcheck disable=SC2086 # $numbers: two words
-	print_row "$k" "$wa_s" "$wa_calls" "$kimb_s" "$kimb_calls" "$kubectl_calls" "$floor_calls" "$rm_s" "$wave_s" \
-		"$floor_s" $numbers
+	print_row "$k" "$wa_s" "$wa_calls" "$kimb_s" "$kimb_calls" "$kubectl_calls" "$floor_calls" "$rm_s" "$floor_s" \
+		"$xargs_s" $numbers
 	if [ "$valid" -eq 1 ]; then
 		# shellcheck disable=SC2086
-		targets="$targets$(print_targets "$k" "$wa_s" "$kimb_s" "$floor_s" "$rm_s" "$wave_s" ${numbers%% *})
+		targets="$targets$(print_targets "$k" "$wa_s" "$kimb_s" "$floor_s" "$xargs_s" ${numbers%% *})
 "
 	else
 		targets="${targets}k=$k INVALID: a tool failed or did not remove what it should (WARNING above)
@@ -386,7 +388,7 @@ for k in $sizes; do
 done
 printf '\ntargets (printed, not asserted; load average now %s):\n%s' "$(load_average)" "$targets"
 latency_ms=$(awk -v s="$latency" 'BEGIN { printf "%.1f", s * 1000 }')
-printf '(rm and %s-wave include the %s ms latency; the rest is the stand-in'"'"'s own work)\n' "$jobs" "$latency_ms"
+printf '(rm includes the %s ms latency; the rest is the stand-in'"'"'s own work)\n' "$latency_ms"
 
 # The listing reader: BENCH_LISTING_ROWS rows as kimb lists them (image ls -a --no-trunc --digests),
 # in the forms kim prints: images tagged twice, names lost by a later build (R:TAG <none>), and
