@@ -85,7 +85,7 @@ valgrind: $(BUILD)/kimb $(BUILD)/check_kimb
 	mkdir -p $(BUILD)/valgrind
 	printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" "$(CURDIR)/$(BUILD)/kimb" >$(BUILD)/valgrind/kimb
 	chmod +x $(BUILD)/valgrind/kimb
-	./tests/integration.sh $(BUILD)/valgrind/kimb
+	KIMB_UNWRAPPED=$(BUILD)/kimb ./tests/integration.sh $(BUILD)/valgrind/kimb
 
 # Each fuzz target runs FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/TARGET); what one finds
 # is kept in build/fuzz/findings/TARGET, to become a regression test.

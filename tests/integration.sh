@@ -3,7 +3,8 @@
 # status, stdout, stderr, the kim calls it made and the images left in the stand-in's store. kimb
 # reads the pods kim's images may be used by through the stand-in kubectl (tests/kubectl).
 # Usage: tests/integration.sh ./kimb [PATTERN]   (PATTERN: an extended regular expression; only the
-# tests whose names match it run)
+# tests whose names match it run). When ./kimb is a wrapper (make valgrind's), KIMB_UNWRAPPED names
+# the binary it runs, for the test that runs kimb as another user from a copy it can reach.
 # Each test is a function test_*, run in its own temporary directory with its own kim state
 # (KIM_STUB_DIR), kubectl state (KUBECTL_STUB_DIR: no pods unless the test adds some), lock and
 # state directories, and no other KIMB_* variable set.
@@ -1240,9 +1241,16 @@ test_lock_files_shared_between_users()
 	protected=$(cat /proc/sys/fs/protected_regular)
 	# Put back however the test ends.
 	trap 'printf "%s\n" "$protected" >/proc/sys/fs/protected_regular' EXIT
-	# The case's own directories must be reachable for nobody.
+	# The case's own directories must be reachable for nobody, and so must the programs, which a
+	# checkout in a private directory (mktemp -d) would hide from it: copies in the case.
 	chmod 755 "$CASE" "$CASE/work" "$CASE/work/ctx"
 	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
+	mkdir -m 755 "$CASE/bin"
+	# A wrapper (make valgrind's) would run a program nobody cannot reach: KIMB_UNWRAPPED names it.
+	cp "${KIMB_UNWRAPPED:-$KIMB}" "$CASE/bin/kimb" || exit 1
+	cp "$STUB" "$(dirname "$STUB")/standin-lib.sh" "$KUBECTL_STUB" "$CASE/bin/" || exit 1
+	chmod 755 "$CASE/bin"/*
+	shared_kimb=$CASE/bin/kimb
 	: >"$KIM_STUB_DIR/calls"
 	chmod 666 "$KIM_STUB_DIR/calls"
 	shared=$CASE/shared-locks
@@ -1257,7 +1265,8 @@ test_lock_files_shared_between_users()
 				[ "$who" = root ] || as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 				# shellcheck disable=SC2086 # $as is words or none
 				run $as env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$CASE/state-$who" HOME=/nonexistent \
-					"$KIMB" prune "$R-$first"
+					KIMB_KIM="$CASE/bin/$(basename "$STUB")" \
+					KIMB_KUBECTL="$CASE/bin/$(basename "$KUBECTL_STUB")" "$shared_kimb" prune "$R-$first"
 				assert_status 0
 				assert_stderr_lacks "lock"
 			done
