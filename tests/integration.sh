@@ -22,6 +22,9 @@ fi
 PATTERN=${2:-.}
 
 KIMB=$(absolute "$1") || exit 2
+# Read now: each test runs with no KIMB_* variable of the caller's.
+UNWRAPPED_KIMB=$KIMB
+[ -z "${KIMB_UNWRAPPED:-}" ] || UNWRAPPED_KIMB=$(absolute "$KIMB_UNWRAPPED") || exit 2
 TESTS=$(absolute "$0") || exit 2
 TESTS=$(dirname "$TESTS")
 STUB=$TESTS/kim
@@ -1247,7 +1250,7 @@ test_lock_files_shared_between_users()
 	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
 	mkdir -m 755 "$CASE/bin"
 	# A wrapper (make valgrind's) would run a program nobody cannot reach: KIMB_UNWRAPPED names it.
-	cp "${KIMB_UNWRAPPED:-$KIMB}" "$CASE/bin/kimb" || exit 1
+	cp "$UNWRAPPED_KIMB" "$CASE/bin/kimb" || exit 1
 	cp "$STUB" "$(dirname "$STUB")/standin-lib.sh" "$KUBECTL_STUB" "$CASE/bin/" || exit 1
 	chmod 755 "$CASE/bin"/*
 	shared_kimb=$CASE/bin/kimb
@@ -1598,7 +1601,9 @@ test_json_report()
 		and all(v >= 0 for v in d["phases"].values())'
 	# build, listing, kubectl, two removals and the untagging
 	assert_json 'd["calls"] == 6'
-	assert_json 'd["wall_seconds"] > 0 and 0 < d["cpu_seconds"] <= d["wall_seconds"] and d["peak_memory_bytes"] > 0'
+	# CPU time is not bounded by the wall time: valgrind's start before kimb's main counts in it
+	assert_json 'd["wall_seconds"] > 0 and isinstance(d["cpu_seconds"], float) and d["cpu_seconds"] >= 0
+		and d["peak_memory_bytes"] > 0'
 	assert_stderr_lacks "kimb: removed"
 	assert_stderr_has "could not remove $(id_of refused) ($R:r0)"
 	assert_stderr_has "not every image selected could be removed"
