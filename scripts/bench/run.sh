@@ -6,14 +6,15 @@
 # tenth (build/bench/listing_rate); then
 # scripts/bench/git-tag.sh when it is there.
 #
-# For each size k, each tool (and the xargs run below) runs once on a store of its own holding k old images of one
-# repository, each still tagged with an older unique tag (the last also latest), which both tools
-# remove. The table gives both wall times, both numbers of kim calls (from the stand-in's calls
+# For each size k, each tool (and the xargs run below) runs once on a store of its own holding k
+# old images of one repository, each still tagged with an older unique tag (the last also latest),
+# which both tools remove. The table gives both wall times, both numbers of kim calls (from the stand-in's calls
 # log), kimb's kubectl calls, the floor and kimb's own CPU time and peak memory (from kimb --json).
 # The floor is the shortest a build that removes k images N at a time can take on this stand-in:
 # 2 + ceil(k/N) calls one after the other (the build, the listing, then the removals N at a time;
 # N = BENCH_JOBS, kimb's --jobs), each as long as the mean call of its kind (build, listing,
-# removal) timed alone on a copy of that store, latency included, and without the timer's own cost.
+# removal) timed alone on a copy of that store before the runs and again after them, latency
+# included, and without the timer's own cost.
 # kimb's kubectl call (the pods) is not in the floor.
 # Beside it, the floor as this machine reaches it now: the same calls as kimb's (build, listing,
 # the k removals by full ID) with nothing of kimb's own, the removals N at a time by xargs -P N, on
@@ -314,6 +315,8 @@ printf "$ROW_FORMAT" 'images' 'wall s' 'calls' 'wall s' 'calls' 'calls' 'calls' 
 targets=
 for k in $sizes; do
 	valid=1
+	# The calls are timed before the runs and again after them, and the floor takes the mean: the
+	# machine's load drifts over the minutes the runs of a large size take.
 	# shellcheck disable=SC2046 # three numbers
 	set -- $(probe "$k")
 	build_ns=$1 list_ns=$2 rm_ns=$3
@@ -366,6 +369,10 @@ for k in $sizes; do
 	[ "$status" -eq 0 ] || warn "the xargs run at k=$k exited $status: $(tail -n 3 "$dir/output")"
 	check_result xargs "$dir" "$k" || true
 	rm -rf "$dir"
+
+	# shellcheck disable=SC2046 # three numbers
+	set -- $(probe "$k")
+	build_ns=$(((build_ns + $1) / 2)) list_ns=$(((list_ns + $2) / 2)) rm_ns=$(((rm_ns + $3) / 2))
 
 	floor_calls=$((2 + (k + jobs - 1) / jobs))
 	wa_s=$(seconds "$wa_ns")
