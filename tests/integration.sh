@@ -1704,6 +1704,59 @@ test_messages_say_what_to_do()
 	assert_calls rm 2
 }
 
+# --- the README ------------------------------------------------------------------------------
+
+# The README's CI recipes (its section "A CI step"), run as GitHub Actions and GitLab CI run them
+# (bash -e): the reference they pass on names the image the build made; a failed build fails them.
+test_readme_ci_steps_pass_the_reference_on()
+{
+	mkdir "$CASE/bin" "$CASE/ctx" && ln -s "$KIMB" "$CASE/bin/kimb" || exit 1
+	python3 - "$TESTS/../README.md" "$CASE" <<'EOF' || fail "the README's CI recipes cannot be read"
+import sys
+import yaml
+
+readme, case = sys.argv[1], sys.argv[2]
+section = open(readme, encoding="utf-8").read().split("### A CI step", 1)[1].split("\n### ", 1)[0]
+blocks = [part.split("```", 1)[0] for part in section.split("```yaml\n")[1:]]
+github, gitlab = yaml.safe_load(blocks[0]), yaml.safe_load(blocks[1])
+build = next(step for step in github if step.get("id") == "image")
+deploy = next(step for step in github if step.get("name") == "Deploy")
+assert "steps.image.outputs.ref" in deploy["run"], deploy
+assert "$IMAGE_REF" in "\n".join(gitlab["deploy"]["script"]), gitlab["deploy"]
+assert gitlab["build"]["artifacts"]["reports"]["dotenv"] == "build.env", gitlab["build"]
+open(case + "/github.sh", "w").write(build["run"])
+open(case + "/gitlab.sh", "w").write("\n".join(gitlab["build"]["script"]) + "\n")
+EOF
+	ci_step github registry.example.com/team/app
+	ci_step gitlab registry.example.com/group/app
+	echo 1 >"$KIM_STUB_DIR/fail-build"
+	ci_step github registry.example.com/team/app fails
+	ci_step gitlab registry.example.com/group/app fails
+}
+
+# ci_step github|gitlab REPOSITORY [fails]: runs the recipe's build script in $CASE/ctx, then checks
+# the reference it passed on (in $GITHUB_OUTPUT as ref=, or in build.env as IMAGE_REF=): that of
+# the image REPOSITORY:latest names, or with `fails`, none, and a failed step.
+ci_step()
+{
+	rm -f "$CASE/output" "$CASE/ctx/build.env"
+	run env -C "$CASE/ctx" PATH="$CASE/bin:$PATH" GITHUB_OUTPUT="$CASE/output" CI_REGISTRY_IMAGE="$2" \
+		bash -e "$CASE/$1.sh"
+	[ "$1" = github ] || { [ ! -e "$CASE/ctx/build.env" ] || mv "$CASE/ctx/build.env" "$CASE/output"; }
+	ref=$(sed -n 's/^\(ref\|IMAGE_REF\)=//p' "$CASE/output" 2>/dev/null)
+	if [ "${3:-}" = fails ]; then
+		[ "$status" -ne 0 ] || fail "the $1 recipe passed a failed build"
+		[ -z "$ref" ] || fail "the $1 recipe passed on $ref from a failed build"
+		return
+	fi
+	assert_status 0
+	tag=${ref#"$2":}
+	if [ -z "$tag" ] || [ "$ref" != "$2:$tag" ]; then
+		fail "the $1 recipe passed on \"$ref\""
+	fi
+	[ "$(id_listed "$2" "$tag")" = "$(id_listed "$2" latest)" ] || fail "$ref does not name the image built"
+}
+
 # --- the runner ------------------------------------------------------------------------------
 
 # Test $1 against the stand-ins, with a kim state of its own and a kubectl state of its own that
