@@ -19,7 +19,7 @@ MODULE_OBJECTS = $(patsubst src/%.c,$(BUILD)/src/%.o,$(MODULES))
 TEST_OBJECTS = $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(wildcard tests/*.c))
 # Each bench/NAME.c is a driver that times one module's work: $(BUILD)/bench/NAME.
 BENCH_PROGRAMS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
-SHELL_SCRIPTS = tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts/*.sh scripts/bench/*.sh .ci/run
+SHELL_SCRIPTS = test.sh tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts/*.sh scripts/bench/*.sh .ci/run
 
 all: kimb
 
@@ -69,7 +69,14 @@ check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
 	./tests/builders.sh $(BUILD)/kimb
 	./tests/kubectl_stub_check.sh
 	./tests/kim_rm_check.sh $(BUILD)/bench/kim_rm
+	$(MAKE) test-sh
 	$(MAKE) sanitize valgrind fuzz lint
+
+# test.sh, the original report's scenario as a user meets it, against real podman (a throwaway
+# store) and a private Docker daemon (Debian's client, not whatever docker comes first on PATH).
+test-sh: kimb
+	KIMB_BUILDER=podman ./test.sh ./kimb
+	KIMB_BUILDER=docker KIMB_DOCKER=/usr/bin/docker ./test.sh ./kimb
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report
 # fails the run (halt_on_error), and so the test that caused it.
@@ -148,6 +155,6 @@ uninstall:
 clean:
 	rm -rf kimb build
 
-.PHONY: all check check-unit sanitize valgrind fuzz lint bench install uninstall clean
+.PHONY: all check check-unit test-sh sanitize valgrind fuzz lint bench install uninstall clean
 
 -include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/tests/tools/*.d $(BUILD)/bench/*.d)
