@@ -546,9 +546,19 @@ container_uses()
 	kim)
 		state=$("$kubectl" get pod "$container" -o \
 			'jsonpath={.status.phase} {.status.containerStatuses[0].ready} {.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].imageID}' 2>&1)
+		# The imageID is the image's ID, or NAME@DIGEST with the digest of its manifest, which kim's
+		# DIGEST column shows.
 		case $state in
-		"Running true 0 "*) return 0 ;;
+		"Running true 0 sha256:$1") return 0 ;;
+		"Running true 0 "*@sha256:*)
+			"$program" image ls -a --no-trunc --digests >"$work/digests" 2>&1 &&
+				awk -v id="sha256:$1" -v digest="sha256:${state##*@sha256:}" \
+					'NR > 1 && $3 == digest && $4 == id { found = 1 } END { exit !found }' "$work/digests" &&
+				return 0
+			;;
 		esac
+		why="the pod (phase, ready, restarts, imageID) is: $state"
+		return 1
 		;;
 	podman) state=$("$program" container inspect --format '{{.Image}}' "$container" 2>&1) ;;
 	docker) state=$("$program" container inspect --format '{{.Image}}' "$container" 2>&1) ;;
