@@ -73,10 +73,12 @@ check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
 	$(MAKE) sanitize valgrind fuzz lint
 
 # test.sh, the original report's scenario as a user meets it, against real podman (a throwaway
-# store) and a private Docker daemon (Debian's client, not whatever docker comes first on PATH).
+# store) and a private Docker daemon (Debian's client, not whatever docker comes first on PATH);
+# and its kim branch, which the VM runs, on the kim and kubectl stand-ins.
 test-sh: kimb
 	KIMB_BUILDER=podman ./test.sh ./kimb
 	KIMB_BUILDER=docker KIMB_DOCKER=/usr/bin/docker ./test.sh ./kimb
+	./tests/test-sh-on-kim.sh ./kimb
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report
 # fails the run (halt_on_error), and so the test that caused it.
