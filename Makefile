@@ -70,6 +70,7 @@ check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
 	./tests/kubectl_stub_check.sh
 	./tests/kim_rm_check.sh $(BUILD)/bench/kim_rm
 	$(MAKE) test-sh
+	./tests/vm-files.sh
 	$(MAKE) sanitize valgrind fuzz lint
 
 # test.sh, the original report's scenario as a user meets it, against real podman (a throwaway
