@@ -29,20 +29,21 @@
 set -eu
 
 # --- the pinned versions ----------------------------------------------------------------------
-# k3s v1.24.7+k3s1 (October 2022). kim v0.1.0-beta.7's agent talks to containerd through the CRI
-# v1alpha2 API; k3s's containerd served it through the 1.2x releases (this one ships containerd
-# 1.6), until containerd 2.0, which dropped it, came in later k3s. kim's own CI ran
-# rancher/k3s:v1.20.2-k3s1, but a k3s that old predates mature cgroup v2 support, and Debian 12's
-# kernel mounts cgroup v2 only; 1.24's runc 1.1 and its bundled iptables (which picks nftables
-# or legacy itself) run on Debian 12 as it is. Nothing kim installs (a Namespace, Secrets, a
-# NodePort Service, a DaemonSet of apps/v1) has changed meaning since 1.20.
+# k3s v1.24.7+k3s1. kim v0.1.0-beta.7's agent talks to containerd through the CRI v1alpha2 API;
+# this k3s's containerd (1.5, as k3s patches it) serves it, as k3s's did through the 1.2x
+# releases, until containerd 2.0 dropped it (k3s 1.32 ships containerd 2.0). kim's own CI ran
+# rancher/k3s:v1.20.2-k3s1, from before k3s's cgroup v2 support settled, and Debian 12's kernel
+# mounts cgroup v2 only: hence a release nearly two years newer. Among those that would do, this
+# is the newest whose published SHA-256 could be found for this script (a newer 1.2x, once
+# pinned, would do as well). What kim installs (a Namespace, Secrets, a NodePort Service, an
+# apps/v1 DaemonSet) means the same in 1.24 as in 1.20.
 K3S_VERSION=v1.24.7+k3s1
 K3S_URL=https://github.com/k3s-io/k3s/releases/download/v1.24.7%2Bk3s1/k3s
 # The SHA-256 of that file: the `k3s` line of the release's sha256sum-amd64.txt, as
 # kubesphere/kubekey's version/components.json records it ("k3s" > "amd64" > "v1.24.7").
 K3S_SHA256=ec346c909f23b32f9ab7c3ccf5bfa74c89a0515191701ede83556345b70abdca
-# kim v0.1.0-beta.7 (October 2021), the last release; its builder runs rancher/kim:v0.1.0-beta.7
-# and moby/buildkit:v0.8.3.
+# kim v0.1.0-beta.7, its last release; its builder runs rancher/kim:v0.1.0-beta.7 and
+# moby/buildkit:v0.8.3.
 KIM_VERSION=v0.1.0-beta.7
 KIM_URL=https://github.com/rancher/kim/releases/download/v0.1.0-beta.7/kim-linux-amd64
 # The SHA-256 of that file. NOT YET PINNED: no published value of it could be found when this was
