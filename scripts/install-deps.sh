@@ -10,9 +10,9 @@
 #                dockerd 20.10 the docker tests start privately and whose client /usr/bin/docker
 #                they talk to it with); clang and its runtime for the fuzzers and sanitizers,
 #                valgrind, cppcheck, shellcheck, git, procps and python3 for the test scripts;
-#                vagrant (and with it ruby) and vagrant-libvirt to validate the Vagrantfile and
-#                rsync to provision a throwaway root (tests/vm-files.sh), mandoc and groff-base to lint the man page,
-#                zsh and bash-completion for the completions' tests.
+#                vagrant (and with it ruby) and vagrant-libvirt to validate the Vagrantfile, and
+#                rsync to provision a throwaway root (tests/vm-files.sh); mandoc and groff-base to
+#                lint the man page; zsh and bash-completion for the completions' tests.
 #   --list       print the packages, one a line, instead of installing them (any user may).
 # Exit status: 0 installed (or listed), 1 not root or apt-get failed, 2 usage.
 set -eu

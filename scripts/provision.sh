@@ -280,8 +280,11 @@ else
 	esac
 	fetch_verified "$KIM_URL" "$published" "$bin/kim"
 	did "kim $KIM_VERSION: downloaded, installed as $bin/kim"
-	printf '%s: WARNING: kim'"'"'s SHA-256 is not pinned in scripts/provision.sh: the download was checked against the release'"'"'s sha256sum.txt only. Check it, then pin it: KIM_SHA256=%s\n' \
-		"$me" "$published" >&2
+	{
+		printf "%s: WARNING: kim's SHA-256 is not pinned in scripts/provision.sh: the download was\n" "$me"
+		printf "%s: checked against the release's sha256sum.txt only. Check it, then pin it:\n" "$me"
+		printf '%s: KIM_SHA256=%s\n' "$me" "$published"
+	} >&2
 fi
 
 # --- 4. kimb's build dependencies -------------------------------------------------------------
@@ -298,10 +301,11 @@ fi
 # --- 5. kimb, built in a copy of SOURCE -------------------------------------------------------
 # rsync keeps the files' times, so make rebuilds only what changed; not the directories' (which
 # the build in the copy changes), or every run would set them back. The host's build output, the
-# git directory and Vagrant's state stay out; --delete leaves the copy's own build/ alone.
+# git directory (or a worktree's .git file) and Vagrant's state stay out; --delete leaves the
+# copy's own build/ alone.
 copy=$root/var/lib/kimb-vm/source
 mkdir -p "$copy"
-rsync -a --omit-dir-times --delete --itemize-changes --exclude=/.git/ --exclude=/.vagrant/ --exclude=/build/ \
+rsync -a --omit-dir-times --delete --itemize-changes --exclude=/.git --exclude=/.vagrant/ --exclude=/build/ \
 	--exclude=/kimb "$source/" "$copy/" >"$work/rsync"
 if [ -s "$work/rsync" ]; then
 	did "$copy: $(awk 'END { print NR }' "$work/rsync") paths copied from $source"

@@ -497,18 +497,28 @@ test_provision_without_kims_pin_checks_the_release_sums()
 		fail "the second run does not say it knew kim by its version"
 }
 
+# Bad arguments stop it before it does anything (the stand-ins and the throwaway root are there
+# all the same, should it not).
 test_provision_usage()
 {
-	run "$PROVISION" --bogus
+	setup_provision
+	manifest >"$CASE/before"
+	run env PATH="$CASE/stub/bin:$PATH" STUB_DIR="$CASE/stub" PROVISION_ROOT="$CASE/root" "$PROVISION" --bogus
 	assert_status 2
 	[ ! -s "$CASE/stdout" ] || fail "stdout holds: $(cat "$CASE/stdout")"
 	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "more than one line for a bad option: $(cat "$CASE/stderr")"
 	assert_stderr_has 'usage: scripts/provision.sh [SOURCE]'
-	run "$PROVISION" "$CASE" "$CASE"
+	run env PATH="$CASE/stub/bin:$PATH" STUB_DIR="$CASE/stub" PROVISION_ROOT="$CASE/root" "$PROVISION" "$CASE/source" "$CASE/source"
 	assert_status 2
-	run "$PROVISION" "$CASE/work"
+	run env PATH="$CASE/stub/bin:$PATH" STUB_DIR="$CASE/stub" PROVISION_ROOT="$CASE/root" "$PROVISION" "$CASE/work"
 	assert_status 1
 	assert_stderr_has 'no clone of kimb'
+	run env PATH="$CASE/stub/bin:$PATH" STUB_DIR="$CASE/stub" PROVISION_ROOT=relative "$PROVISION" "$CASE/source"
+	assert_status 1
+	assert_stderr_has 'PROVISION_ROOT must be an absolute path'
+	[ ! -s "$CASE/stub/log" ] || fail "provisioning acted on bad arguments: $(cat "$CASE/stub/log")"
+	manifest >"$CASE/after"
+	cmp -s "$CASE/before" "$CASE/after" || fail "provisioning changed the root: $(diff "$CASE/before" "$CASE/after")"
 }
 
 # --- the timer's script and units ---------------------------------------------------------------
@@ -616,6 +626,31 @@ test_prune_units()
 		grep -qxF "$line" "$timer" || fail "kimb-prune.timer lacks $line"
 	done
 	grep -q 'libexec/kimb/kimb-prune-config' "$PROVISION" || fail "provision.sh does not install the script the service runs"
+}
+
+# systemd-analyze verify on the copies of the units in $CASE/units, less the complaints that the
+# programs they run are absent (provisioning installs them).
+verify_units()
+{
+	systemd-analyze verify --man=no "$CASE/units/k3s.service" "$CASE/units/kimb-prune.service" \
+		"$CASE/units/kimb-prune.timer" 2>&1 |
+		grep -v -e '^k3s\.service: Command /usr/local/bin/k3s is not executable: ' \
+			-e '^kimb-prune\.service: Command /usr/local/libexec/kimb/kimb-prune-config is not executable: '
+}
+
+# systemd's own reading of the three units: an unknown key or section, a bad value, a missing
+# dependency is reported. Only the programs the units run are absent here (provisioning installs
+# them), and only that complaint is let through; a copy with a misspelt key proves the check sees.
+test_units_pass_systemd_analyze_verify()
+{
+	needs systemd-analyze
+	mkdir "$CASE/units"
+	cp "$TOP/scripts/systemd/"* "$CASE/units/"
+	run verify_units
+	[ ! -s "$CASE/stdout" ] || fail "systemd-analyze verify: $(cat "$CASE/stdout")"
+	echo 'Typ=oneshot' >>"$CASE/units/kimb-prune.service"
+	run verify_units
+	grep -q "Unknown key 'Typ'" "$CASE/stdout" || fail "systemd-analyze verify missed a misspelt key: $(cat "$CASE/stdout")"
 }
 
 for test in $(functions_named test); do
