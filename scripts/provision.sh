@@ -97,12 +97,14 @@ if [ -n "$root" ] && [ "$root" != / ]; then
 	*) fail "PROVISION_ROOT must be an absolute path, not $root" ;;
 	esac
 	[ -d "$root" ] || fail "PROVISION_ROOT $root is no directory"
-	K3S_SHA256=${PROVISION_TEST_K3S_SHA256:-$K3S_SHA256}
-	KIM_SHA256=${PROVISION_TEST_KIM_SHA256:-$KIM_SHA256}
+	# Set, even to nothing (which stands for a line not yet pinned), they replace the pins.
+	K3S_SHA256=${PROVISION_TEST_K3S_SHA256-$K3S_SHA256}
+	KIM_SHA256=${PROVISION_TEST_KIM_SHA256-$KIM_SHA256}
 else
 	root=
 	[ "$(id -u)" -eq 0 ] || fail "run as root (it installs packages, binaries and systemd units)"
 fi
+[ -n "$K3S_SHA256" ] || fail "no SHA-256 of k3s is pinned (K3S_SHA256); nothing is installed unchecked"
 [ "$(uname -m)" = x86_64 ] || fail "the pinned k3s and kim are amd64 binaries; this machine is $(uname -m)"
 
 # Commands installed here are found even where PATH lacks /usr/local (a stand-in earlier on PATH
