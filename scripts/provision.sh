@@ -1,6 +1,7 @@
 #!/bin/sh
 # Provisions kimb's VM (the Vagrantfile runs it as root on Debian 12), in this order:
-#   1. the tools it uses itself (curl, ca-certificates, rsync), from Debian's packages;
+#   1. the tools it uses itself (curl, ca-certificates, rsync) and AppArmor's parser, which k3s's
+#      containerd needs, from Debian's packages;
 #   2. k3s at the version pinned below, its binary checked against its SHA-256, kubectl as a link
 #      to it, its configuration and a systemd unit of its own; started;
 #   3. kim at the version pinned below, checked likewise;
@@ -225,15 +226,17 @@ wait_for()
 	say "$what: yes"
 }
 
-# --- 1. the tools this script uses --------------------------------------------------------------
-missing=$(missing_packages curl ca-certificates rsync)
+# --- 1. the tools this script uses, and AppArmor's parser ------------------------------------------
+# Debian's kernel has AppArmor on; k3s's containerd then loads a profile for every container with
+# apparmor_parser, and without it no pod starts ("apparmor_parser": executable file not found).
+missing=$(missing_packages curl ca-certificates rsync apparmor)
 if [ -n "$missing" ]; then
 	apt-get update -qq
 	# shellcheck disable=SC2086 # a list of package names
 	apt-get install -y -qq --no-install-recommends $missing
 	did "installed$missing"
 else
-	say "curl, ca-certificates, rsync: installed already"
+	say "curl, ca-certificates, rsync, apparmor: installed already"
 fi
 
 # --- 2. k3s -------------------------------------------------------------------------------------

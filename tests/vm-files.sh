@@ -381,7 +381,7 @@ test_provision_installs_everything()
 	grep -q "^curl .*/k3s-io/k3s/releases/download/.*/k3s\$" "$CASE/stub/log" || fail "k3s was not downloaded"
 	grep -q "^curl .*/rancher/kim/releases/download/$KIM_VERSION/kim-linux-amd64\$" "$CASE/stub/log" ||
 		fail "kim $KIM_VERSION was not downloaded"
-	for package in curl rsync build-essential libgit2-dev libjansson-dev; do
+	for package in curl rsync apparmor build-essential libgit2-dev libjansson-dev; do
 		grep -qxF "$package" "$CASE/stub/state/installed" || fail "$package was not installed"
 	done
 	! grep -qx -e podman -e docker.io -e buildah -e check "$CASE/stub/state/installed" ||
