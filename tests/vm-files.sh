@@ -108,10 +108,11 @@ test_vagrantfile_is_ruby()
 }
 
 # Loads the Vagrantfile with a recorder standing for Vagrant: every setting it makes, one a line,
-# as path=value (value in Ruby's inspect form), sorted.
+# as path=value (value as JSON, whose form does not change between Ruby versions), sorted.
 vagrantfile_settings()
 {
 	cat >"$CASE/recorder.rb" <<'EOF'
+require "json"
 SETTINGS = {}
 class Recorder
   def initialize(path)
@@ -142,7 +143,7 @@ module Vagrant
   end
 end
 load ARGV[0]
-SETTINGS.sort.each { |key, value| puts "#{key}=#{value.inspect}" }
+SETTINGS.sort.each { |key, value| puts "#{key}=#{JSON.generate(value)}" }
 EOF
 	ruby "$CASE/recorder.rb" "$TOP/Vagrantfile"
 }
@@ -155,11 +156,11 @@ test_vagrantfile_settings()
 	for setting in 'vm.box="debian/bookworm64"' \
 		'vm.provider.virtualbox.cpus=2' 'vm.provider.virtualbox.memory=4096' \
 		'vm.provider.libvirt.cpus=2' 'vm.provider.libvirt.memory=4096' \
-		'vm.provision=[["shell"], {:path=>"scripts/provision.sh", :args=>["/vagrant"]}]'; do
+		'vm.provision=[["shell"],{"path":"scripts/provision.sh","args":["/vagrant"]}]'; do
 		grep -qxF "$setting" "$CASE/stdout" || fail "the Vagrantfile does not set $setting; it sets:
 $(cat "$CASE/stdout")"
 	done
-	grep -q '^vm\.synced_folder=\[\[".", "/vagrant"\], {:type=>"rsync"' "$CASE/stdout" ||
+	grep -q '^vm\.synced_folder=\[\[".","/vagrant"\],{"type":"rsync"' "$CASE/stdout" ||
 		fail "the clone is not synced to /vagrant by rsync: $(cat "$CASE/stdout")"
 }
 
