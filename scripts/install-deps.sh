@@ -9,7 +9,8 @@
 #                library; the real builders the tests drive (podman, buildah, and docker.io, whose
 #                dockerd 20.10 the docker tests start privately and whose client /usr/bin/docker
 #                they talk to it with); clang and its runtime for the fuzzers and sanitizers,
-#                valgrind, cppcheck, shellcheck, git, procps and python3 for the test scripts;
+#                valgrind, cppcheck, shellcheck, git, procps and python3 (with python3-yaml, to
+#                run the README's CI recipes) for the test scripts;
 #                vagrant (and with it ruby) and vagrant-libvirt to validate the Vagrantfile, and
 #                rsync to provision a throwaway root (tests/vm-files.sh); mandoc and groff-base to
 #                lint the man page; zsh and bash-completion for the completions' tests.
@@ -19,7 +20,7 @@ set -eu
 
 usage='usage: scripts/install-deps.sh [--test] [--list]'
 build_packages="build-essential pkg-config libgit2-dev libjansson-dev"
-test_packages="check clang libclang-rt-14-dev valgrind cppcheck shellcheck git procps python3
+test_packages="check clang libclang-rt-14-dev valgrind cppcheck shellcheck git procps python3 python3-yaml
 vagrant vagrant-libvirt rsync mandoc groff-base zsh bash-completion"
 # docker.io always, even when some docker client is on PATH already: the tests need the daemon,
 # and a client of its version at /usr/bin/docker. Installed with its recommends (the daemon's
