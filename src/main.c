@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "complete.h"
 #include "prune.h"
 #include "run.h"
 #include "status.h"
@@ -47,6 +48,8 @@ static const char usage_text[] =
 	"  --json             the report as one JSON document on stdout\n"
 	"  --no-prune         build and tag only\n"
 	"  --dry-run          say what would be removed and kept, remove nothing\n"
+	"  --complete=WHAT    for shell completions: print options, builders, schemes,\n"
+	"                     global-flags, build-flags or repositories (see kimb(1))\n"
 	"\n"
 	"Never removed or untagged: the image just built, the image REPOSITORY:latest\n"
 	"points to, other repositories' images (a shared image only loses its tags of\n"
@@ -106,7 +109,9 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 		options_free(options);
 		return fflush(stdout) == 0 ? STATUS_OK : STATUS_FAILURE;
 	}
-	if (!*builder) {
+	bool builder_needed = parsed < 0 || options->command != COMMAND_COMPLETE ||
+			      complete_needs_builder(options->completion);
+	if (!*builder && builder_needed) {
 		say_no_builder_found();
 		if (parsed == 0)
 			options_free(options);
@@ -312,10 +317,14 @@ int main(int argc, char **argv)
 		options_free(&options);
 		return STATUS_FAILURE;
 	}
-	struct run run;
-	start_run(&run, builder, detected, &options, started);
-	status = tell(&run, run_kimb(&run), run.started);
-	free_run(&run);
+	if (options.command == COMMAND_COMPLETE)
+		status = complete_print(options.completion, builder, &options);
+	else {
+		struct run run;
+		start_run(&run, builder, detected, &options, started);
+		status = tell(&run, run_kimb(&run), run.started);
+		free_run(&run);
+	}
 	options_free(&options);
 	return status;
 }

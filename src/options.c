@@ -23,6 +23,7 @@ enum kimb_option {
 	OPT_DRY_RUN,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_COMPLETE,
 };
 
 struct kimb_option_spec {
@@ -44,6 +45,17 @@ static const struct kimb_option_spec kimb_options[] = {
 	{"dry-run", OPT_DRY_RUN, false},
 	{"help", OPT_HELP, false},
 	{"version", OPT_VERSION, false},
+	{"complete", OPT_COMPLETE, true},
+};
+
+/* The values of --complete, indexed by enum completion. */
+static const char *const completion_names[] = {
+	[COMPLETE_OPTIONS] = "options",
+	[COMPLETE_BUILDERS] = "builders",
+	[COMPLETE_SCHEMES] = "schemes",
+	[COMPLETE_GLOBAL_FLAGS] = "global-flags",
+	[COMPLETE_BUILD_FLAGS] = "build-flags",
+	[COMPLETE_REPOSITORIES] = "repositories",
 };
 
 struct parser {
@@ -184,6 +196,25 @@ static int set_lock_timeout(struct parser *p, const char *value, const char *sou
 	return 0;
 }
 
+static int set_completion(struct parser *p, const char *value)
+{
+	p->out->command = COMMAND_COMPLETE;
+	for (size_t i = 0; i < sizeof completion_names / sizeof completion_names[0]; i++)
+		if (strcmp(value, completion_names[i]) == 0) {
+			p->out->completion = (enum completion)i;
+			return 0;
+		}
+	return fail(p, "--complete: unknown value '%s' (options, builders, schemes, global-flags, build-flags or "
+		       "repositories)",
+		    value);
+}
+
+/* Whether COMMAND ends the parsing: the words after it are not read. */
+static bool ends_parsing(enum command command)
+{
+	return command == COMMAND_HELP || command == COMMAND_VERSION || command == COMMAND_COMPLETE;
+}
+
 static const char *take_next_argument(struct parser *p)
 {
 	return p->next < p->argc ? p->argv[p->next++] : NULL;
@@ -198,8 +229,12 @@ static int apply_valued_option(struct parser *p, enum kimb_option option, const 
 		p->builder_choice = value;
 		return 0;
 	}
-	if (p->lenient)
+	if (p->lenient) {
+		/* Heard while only --builder is looked for, as --help is: no --builder after it counts. */
+		if (option == OPT_COMPLETE)
+			p->out->command = COMMAND_COMPLETE;
 		return 0;
+	}
 	switch (option) {
 	case OPT_SCHEME:
 		p->scheme_given = true;
@@ -218,6 +253,8 @@ static int apply_valued_option(struct parser *p, enum kimb_option option, const 
 	case OPT_JOBS:
 		p->jobs_given = true;
 		return set_jobs(p, value, "--jobs");
+	case OPT_COMPLETE:
+		return set_completion(p, value);
 	default:
 		return fail(p, "internal error: option %d takes no value", (int)option);
 	}
@@ -449,7 +486,7 @@ static int take_command_word(struct parser *p, const char *arg)
 static int parse_arguments(struct parser *p)
 {
 	bool flags_ended = false;
-	while (p->next < p->argc && p->out->command != COMMAND_HELP && p->out->command != COMMAND_VERSION) {
+	while (p->next < p->argc && !ends_parsing(p->out->command)) {
 		const char *arg = p->argv[p->next++];
 		size_t build_words = p->out->build_args.count;
 		int result = 0;
@@ -471,7 +508,7 @@ static int parse_arguments(struct parser *p)
 		if (p->out->build_args.count != build_words)
 			p->command_open = false;
 	}
-	if (p->image_given)
+	if (p->image_given && p->out->command != COMMAND_COMPLETE)
 		return fail(p, "'image' needs 'build' after it (to build a directory named image, write ./image)");
 	return 0;
 }
@@ -528,7 +565,6 @@ static int apply_environment(struct parser *p, env_lookup getenv_fn)
 		return -1;
 	if (!p->jobs_given && (value = getenv_fn("KIMB_JOBS")) && *value && set_jobs(p, value, "KIMB_JOBS") < 0)
 		return -1;
-	p->out->executable = builder_executable(p->builder, getenv_fn);
 	return 0;
 }
 
@@ -643,18 +679,27 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 		.command_open = true,
 	};
 	int result = parse_arguments(&p);
-	bool informational = out->command == COMMAND_HELP || out->command == COMMAND_VERSION;
-	if (result == 0 && !informational) {
+	if (result == 0 && !ends_parsing(out->command)) {
 		result = check_required(&p);
 		if (result == 0)
 			result = apply_environment(&p, getenv_fn);
 		if (result == 0)
 			result = resolve_targets(&p);
 	}
+	if (result == 0)
+		out->executable = builder_executable(builder, getenv_fn);
 	free(p.named);
 	if (result < 0)
 		options_free(out);
 	return result;
+}
+
+const char *options_kimb_option(size_t i, bool *takes_value)
+{
+	if (i >= sizeof kimb_options / sizeof kimb_options[0])
+		return NULL;
+	*takes_value = kimb_options[i].takes_value;
+	return kimb_options[i].name;
 }
 
 const char *options_flag_value(const struct options *options, const char *const *long_names)

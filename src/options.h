@@ -12,7 +12,17 @@
 #include "builder.h"
 #include "tagscheme.h"
 
-enum command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION };
+enum command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COMPLETE };
+
+/* What --complete=WHAT prints for the shell completions (complete.h). */
+enum completion {
+	COMPLETE_OPTIONS,
+	COMPLETE_BUILDERS,
+	COMPLETE_SCHEMES,
+	COMPLETE_GLOBAL_FLAGS,
+	COMPLETE_BUILD_FLAGS,
+	COMPLETE_REPOSITORIES,
+};
 
 /* Builder calls that may remove images at once: a default that overlaps a cluster's round trips
  * without crowding it, and a limit well below the runner's. */
@@ -48,6 +58,7 @@ struct options {
 	bool no_prune;
 	bool dry_run;
 	bool json;                    /* the report as one JSON document on stdout */
+	enum completion completion;   /* COMMAND_COMPLETE: what to print */
 	const char *executable;       /* the builder to run: its environment variable, else its name */
 	struct word_list global_args; /* builder global flags with their values */
 	struct word_list build_args;  /* build flags with their values, tags included, in the given order */
@@ -69,10 +80,14 @@ struct options {
 int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
 			   size_t why_size);
 
-/* Parses ARGV for BUILDER. Returns 0 with OUT filled (release with options_free; it points into ARGV),
+/* Parses ARGV for BUILDER. --help, --version and --complete end the parsing: the words after them
+ * are not read, and --complete requires nothing of the words before it. Returns 0 with OUT filled (release with options_free; it points into ARGV),
  * or -1 with a one-line reason in WHY and OUT released. */
 int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
 		  struct options *out, char *why, size_t why_size);
+
+/* The Ith of kimb's own long options, without "--", with *TAKES_VALUE set; NULL past the last. */
+const char *options_kimb_option(size_t i, bool *takes_value);
 
 /* The value last given to a builder flag spelled any of LONG_NAMES (NULL-terminated), or NULL. */
 const char *options_flag_value(const struct options *options, const char *const *long_names);

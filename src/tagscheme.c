@@ -29,11 +29,12 @@
 #define DIRTY_SEPARATOR "-dirty."
 #define DIRTY_DIGITS 7
 
-static const char *const scheme_names[] = {
+const char *const tagscheme_names[] = {
 	[SCHEME_AUTO] = "auto",
 	[SCHEME_TIME] = "time",
 	[SCHEME_GIT] = "git",
 	[SCHEME_DESCRIBE] = "describe",
+	NULL,
 };
 
 /* The variables in which CI systems name the commit they build, which may be checked out without
@@ -55,8 +56,8 @@ static const char *const ci_commit_variables[] = {
 
 int tagscheme_from_name(const char *name, enum tag_scheme *out)
 {
-	for (size_t i = 0; i < sizeof scheme_names / sizeof scheme_names[0]; i++) {
-		if (strcmp(name, scheme_names[i]) == 0) {
+	for (size_t i = 0; tagscheme_names[i]; i++) {
+		if (strcmp(name, tagscheme_names[i]) == 0) {
 			*out = (enum tag_scheme)i;
 			return 0;
 		}
@@ -460,7 +461,7 @@ int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup ge
 	if (scheme == SCHEME_DESCRIBE && not_git)
 		set_why(why, why_size, "--scheme=describe: %s (describe reads tags there)", reason);
 	else
-		set_why(why, why_size, "--scheme=%s: %s%s", scheme_names[scheme], reason,
+		set_why(why, why_size, "--scheme=%s: %s%s", tagscheme_names[scheme], reason,
 			not_git ? "; set a CI commit variable such as GITHUB_SHA, or use --scheme=time" : "");
 	return -1;
 }

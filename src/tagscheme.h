@@ -15,6 +15,9 @@ enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE };
 
 #define TAGSCHEME_DEFAULT_TIME_FORMAT "%Y%m%d.%H%M%S"
 
+/* The schemes' names, indexed by enum tag_scheme, NULL-terminated. */
+extern const char *const tagscheme_names[];
+
 /* Parses "auto", "time", "git" or "describe". Returns 0, or -1 for any other word. */
 int tagscheme_from_name(const char *name, enum tag_scheme *out);
 

@@ -532,6 +532,68 @@ START_TEST(short_names_are_qualified_as_the_builder_does)
 }
 END_TEST
 
+/* --complete ends the parsing as --help does: the words before it count (the builder, the global
+ * flags), those after it are not read, and nothing is required of a build or a prune. */
+START_TEST(complete_needs_nothing_and_ends_the_parsing)
+{
+	static const struct {
+		char *value;
+		enum completion completion;
+	} values[] = {
+		{"options", COMPLETE_OPTIONS},         {"builders", COMPLETE_BUILDERS},
+		{"schemes", COMPLETE_SCHEMES},         {"global-flags", COMPLETE_GLOBAL_FLAGS},
+		{"build-flags", COMPLETE_BUILD_FLAGS}, {"repositories", COMPLETE_REPOSITORIES},
+	};
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		ck_assert_int_eq(PARSE("--complete", values[i].value), 0);
+		ck_assert_int_eq(parsed.command, COMMAND_COMPLETE);
+		ck_assert_int_eq(parsed.completion, values[i].completion);
+		options_free(&parsed);
+	}
+	set_environment("KIMB_KIM=/opt/kim", "KIMB_KEEP=bogus", NULL);
+	ck_assert_int_eq(PARSE("-n", "ns", "--kubeconfig=k", "prune", "a", "--complete=repositories", "--bogus", "-Z"), 0);
+	ck_assert_int_eq(parsed.command, COMMAND_COMPLETE);
+	ASSERT_WORDS(&parsed.global_args, "-n", "ns", "--kubeconfig=k");
+	ck_assert_str_eq(parsed.executable, "/opt/kim");
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("image", "--complete=build-flags"), 0);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-t", "app", "--complete=build-flags", "more", "paths"), 0);
+	ck_assert_int_eq(parsed.completion, COMPLETE_BUILD_FLAGS);
+	options_free(&parsed);
+	/* A word before it must still parse. */
+	assert_usage_error(PARSE("-Z", "--complete=options"), "-Z");
+	assert_usage_error(PARSE("--complete=bogus"), "--complete: unknown value 'bogus'");
+	assert_usage_error(PARSE("--complete"), "--complete needs a value");
+}
+END_TEST
+
+START_TEST(complete_reads_the_builder_before_it_only)
+{
+	ck_assert_str_eq(CHOOSE("--builder=podman", "--complete=build-flags", "--builder=docker"), "podman");
+	set_environment("KIMB_BUILDER=buildah", NULL);
+	ck_assert_str_eq(CHOOSE("--complete=build-flags", "--builder=docker"), "buildah");
+	set_environment("KIMB_BUILDER=bogus", NULL);
+	ck_assert_ptr_null(CHOOSE("--complete=options"));
+}
+END_TEST
+
+START_TEST(kimb_options_are_listed)
+{
+	bool takes_value = false;
+	size_t count = 0;
+	const char *name;
+	for (; (name = options_kimb_option(count, &takes_value)); count++)
+		if (strcmp(name, "json") == 0)
+			ck_assert(!takes_value);
+		else if (strcmp(name, "complete") == 0)
+			ck_assert(takes_value);
+	ck_assert_uint_eq(count, 12);
+	ck_assert_str_eq(options_kimb_option(0, &takes_value), "builder");
+	ck_assert(takes_value);
+}
+END_TEST
+
 Suite *options_suite(void)
 {
 	Suite *suite = suite_create("options");
@@ -571,6 +633,9 @@ Suite *options_suite(void)
 	tcase_add_test(tc, tags_name_targets_for_every_builder);
 	tcase_add_test(tc, short_names_are_qualified_as_the_builder_does);
 	tcase_add_test(tc, flag_values_are_recorded_in_every_spelling);
+	tcase_add_test(tc, complete_needs_nothing_and_ends_the_parsing);
+	tcase_add_test(tc, complete_reads_the_builder_before_it_only);
+	tcase_add_test(tc, kimb_options_are_listed);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -1,0 +1,163 @@
+#include "complete.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "calls.h"
+#include "listing.h"
+#include "report.h"
+#include "status.h"
+#include "tagscheme.h"
+
+bool complete_needs_builder(enum completion what)
+{
+	return what == COMPLETE_GLOBAL_FLAGS || what == COMPLETE_BUILD_FLAGS || what == COMPLETE_REPOSITORIES;
+}
+
+static int cannot_write(void)
+{
+	report_say("cannot write to stdout");
+	return STATUS_FAILURE;
+}
+
+static int print_spelling(const char *dashes, const char *name, size_t length, bool takes_value)
+{
+	return printf("%s%.*s%s\n", dashes, (int)length, name, takes_value ? "=" : "") < 0 ? -1 : 0;
+}
+
+static int print_flags(const struct flag_spec *flags)
+{
+	for (; flags->long_name; flags++) {
+		if (print_spelling("--", flags->long_name, strlen(flags->long_name), flags->takes_value) < 0)
+			return -1;
+		if (flags->short_name && print_spelling("-", &flags->short_name, 1, flags->takes_value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int print_words(const char *first, const char *const *words)
+{
+	if (first && printf("%s\n", first) < 0)
+		return -1;
+	for (; *words; words++)
+		if (printf("%s\n", *words) < 0)
+			return -1;
+	return 0;
+}
+
+static int print_options(void)
+{
+	bool takes_value;
+	const char *name;
+	for (size_t i = 0; (name = options_kimb_option(i, &takes_value)); i++)
+		if (print_spelling("--", name, strlen(name), takes_value) < 0)
+			return -1;
+	return 0;
+}
+
+/* A listing that takes too long ends kimb as SIGTERM would: the builder gets it, and kimb dies of
+ * it once the builder has gone. */
+static volatile sig_atomic_t listing_timed_out;
+
+static void give_up_listing(int signal_number)
+{
+	(void)signal_number;
+	listing_timed_out = 1;
+	(void)raise(SIGTERM);
+}
+
+static void say_why_interrupted(void *context)
+{
+	(void)context;
+	if (listing_timed_out)
+		report_say("the listing took longer than %d s; it was stopped", COMPLETE_LISTING_SECONDS);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Prints the names LISTING shows with a repository, sorted, each once. */
+static int print_repositories(const struct listing *listing)
+{
+	const char **names = NULL;
+	size_t count = 0;
+	for (size_t i = 0; i < listing->count; i++)
+		for (size_t j = 0; j < listing->images[i].name_count; j++)
+			if (listing->images[i].names[j].shown)
+				array_append(&names, &count, sizeof *names, &listing->images[i].names[j].shown);
+	if (count)
+		qsort(names, count, sizeof *names, compare_names);
+	int written = 0;
+	for (size_t i = 0; i < count && written >= 0; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+			written = printf("%s\n", names[i]);
+	free(names);
+	return written >= 0 && fflush(stdout) == 0 ? STATUS_OK : cannot_write();
+}
+
+/* The builder's listing, within COMPLETE_LISTING_SECONDS. */
+static int list(const struct builder *builder, const struct options *options, struct run_result *result)
+{
+	struct caller caller = {options->executable, options->global_args.words, options->global_args.count,
+				builder->name, builder->executable_env, say_why_interrupted, NULL, 0};
+	struct sigaction timer = {.sa_handler = give_up_listing};
+	if (sigemptyset(&timer.sa_mask) == -1 || sigaction(SIGALRM, &timer, NULL) == -1) {
+		report_say("cannot set a time limit on the listing");
+		return STATUS_FAILURE;
+	}
+	(void)alarm(COMPLETE_LISTING_SECONDS);
+	struct call call;
+	caller_builder_call(&caller, &call, builder->list_command);
+	int status = caller_capture(&caller, &call, "list images", "no repositories to offer", result);
+	(void)alarm(0);
+	return status;
+}
+
+static int print_repositories_listed(const struct builder *builder, const struct options *options)
+{
+	struct run_result result;
+	int status = list(builder, options, &result);
+	if (status != STATUS_OK)
+		return status;
+	struct listing listing = {0};
+	struct listing_error error;
+	if (builder->parse_listing(result.output, result.output_length, &listing, &error) < 0) {
+		report_say("cannot read the image listing: %s; no repositories to offer", error.message);
+		status = STATUS_LISTING;
+	} else
+		status = print_repositories(&listing);
+	run_result_free(&result);
+	listing_free(&listing);
+	return status;
+}
+
+int complete_print(enum completion what, const struct builder *builder, const struct options *options)
+{
+	int result = 0;
+	switch (what) {
+	case COMPLETE_OPTIONS:
+		result = print_options();
+		break;
+	case COMPLETE_BUILDERS:
+		result = print_words("auto", builder_names);
+		break;
+	case COMPLETE_SCHEMES:
+		result = print_words(NULL, tagscheme_names);
+		break;
+	case COMPLETE_GLOBAL_FLAGS:
+		result = print_flags(builder->global_flags);
+		break;
+	case COMPLETE_BUILD_FLAGS:
+		result = print_flags(builder->build_flags);
+		break;
+	case COMPLETE_REPOSITORIES:
+		return print_repositories_listed(builder, options);
+	}
+	return result == 0 && fflush(stdout) == 0 ? STATUS_OK : cannot_write();
+}
