@@ -1669,6 +1669,88 @@ test_unknown_long_flags_reach_the_build_with_their_value_attached()
 	assert_usage_error "unknown flag with its value apart" "--platform-hint=VALUE" "$KIMB" -t "$R" --platform-hint x ctx
 }
 
+# --complete prints kimb's tables for the shell completions, one item a line, and runs no builder.
+test_complete_prints_kimbs_tables()
+{
+	run_kimb --complete=options
+	assert_status 0
+	grep -qx -e '--builder=' "$CASE/stdout" && grep -qx -e '--json' "$CASE/stdout" &&
+		grep -qx -e '--complete=' "$CASE/stdout" || fail "options: $(cat "$CASE/stdout")"
+	run_kimb --complete=builders
+	assert_stdout auto kim nerdctl podman docker buildah
+	run_kimb --complete=schemes
+	assert_stdout auto time git describe
+	run_kimb --complete=global-flags
+	grep -qx -e '-n=' "$CASE/stdout" && grep -qx -e '--debug' "$CASE/stdout" || fail "kim's globals: $(cat "$CASE/stdout")"
+	run_kimb -t "$R" --builder=podman --complete=build-flags --builder=docker
+	assert_status 0
+	grep -qx -e '--layers' "$CASE/stdout" && grep -qx -e '--file=' "$CASE/stdout" ||
+		fail "podman's build flags: $(cat "$CASE/stdout")"
+	run env PATH=/nonexistent KIMB_BUILDER=auto KIMB_KIM= "$KIMB" --complete=options
+	assert_status 0
+	run env PATH=/nonexistent KIMB_BUILDER=auto KIMB_KIM= "$KIMB" --complete=build-flags
+	assert_status 127
+	assert_stdout
+	assert_usage_error "--complete=bogus" "bogus" "$KIMB" --complete=bogus
+	assert_no_calls
+}
+
+# The repositories of the builder's listing, made with the global flags before --complete: one
+# listing call, no lock, no record, nothing removed.
+test_complete_lists_repositories_only()
+{
+	seed "$(id_of a)" localhost/b:latest localhost/b:v1
+	seed --digest-name localhost/a:latest "$(id_of old-a)"
+	seed "$(id_of nameless)"
+	seed -n ns "$(id_of c)" localhost/c:latest
+	run_kimb --complete=repositories
+	assert_status 0
+	assert_stdout localhost/a localhost/b
+	run_kimb --json -n ns prune x --complete=repositories --namespace=other
+	assert_status 0
+	assert_stdout localhost/c
+	assert_calls any 2
+	assert_call "$(q image ls -a --no-trunc --digests)"
+	assert_call "$(q -n ns image ls -a --no-trunc --digests)"
+	[ -z "$(ls -A "$KIMB_LOCK_DIR")" ] || fail "locks written: $(ls -A "$KIMB_LOCK_DIR")"
+	[ ! -e "$KIMB_STATE_DIR" ] || fail "state written: $(ls -A "$KIMB_STATE_DIR")"
+}
+
+# A listing that fails, cannot be read, is not found or hangs gives no item and a status not 0.
+test_complete_without_a_listing_offers_nothing()
+{
+	seed "$(id_of a)" localhost/a:latest
+	: >"$KIM_STUB_DIR/fail-list"
+	run_kimb --complete=repositories
+	assert_status 3
+	assert_stdout
+	rm "$KIM_STUB_DIR/fail-list"
+	: >"$KIM_STUB_DIR/garble-list"
+	run_kimb --complete=repositories
+	assert_status 3
+	assert_stdout
+	rm "$KIM_STUB_DIR/garble-list"
+	run env KIMB_KIM="$CASE/missing" "$KIMB" --complete=repositories
+	assert_status 127
+	assert_stdout
+	start_blocked list --complete=repositories || return
+	wait_bounded "$kimb_pid" 15
+	[ "$status" -eq 143 ] || fail "a hanging listing: exit status $status, expected 143"
+	[ "$(cat "$KIM_STUB_DIR/list.signal" 2>/dev/null)" = TERM ] || fail "the listing was not stopped with SIGTERM"
+	stop_blocked list
+	assert_stdout
+	assert_stderr_has "the listing took longer than 5 s"
+}
+
+# complete is no subcommand: kimb complete builds the directory complete, as before.
+test_complete_is_a_directory_name()
+{
+	mkdir complete
+	run_kimb -t "$R" complete
+	assert_status 0
+	assert_call "$(q build -t "$R" --tag "$R:$(printed_tag)" -- complete)"
+}
+
 test_help_and_version_need_no_builder_and_fit_80_columns()
 {
 	for word in --help -h --version; do
