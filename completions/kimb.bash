@@ -53,8 +53,11 @@ _kimb_flag()
 			taken=2
 			[[ $2 ]] || expecting=$name
 		fi
-		[[ $name != --builder || $word != *=* ]] || builder=${word#*=}
-		[[ $name != --builder || $taken -ne 2 ]] || builder=$3
+		if [[ $name == --builder && $word == *=* ]]; then
+			builder=${word#*=}
+		elif [[ $name == --builder && $taken -eq 2 && $2 ]]; then
+			builder=$3
+		fi
 		return
 	fi
 	scope=
