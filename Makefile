@@ -2,8 +2,17 @@ VERSION = 0.1.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
 PKG_CONFIG ?= pkg-config
+# Where bash-completion loads a command's completion on demand: its own completionsdir under
+# DATADIR where its .pc is present (Debian's names /usr/share, whatever the prefix), else the same
+# place by its convention. Both shells read these under /usr/local/share too (bash-completion through
+# XDG_DATA_DIRS, Debian's zsh in its fpath).
+BASH_COMPLETION_DIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PREFIX) \
+	--define-variable=datadir=$(DATADIR) --variable=completionsdir bash-completion 2>/dev/null), \
+	$(DATADIR)/bash-completion/completions)
+ZSH_COMPLETION_DIR ?= $(DATADIR)/zsh/site-functions
 
 # Objects go to $(BUILD), so that the sanitizer build (build/sanitize) lives beside the plain one.
 BUILD ?= build
@@ -20,6 +29,7 @@ TEST_OBJECTS = $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(wildcard tests/*.c))
 # Each bench/NAME.c is a driver that times one module's work: $(BUILD)/bench/NAME.
 BENCH_PROGRAMS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 SHELL_SCRIPTS = test.sh tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts/*.sh scripts/bench/*.sh .ci/run
+BASH_SCRIPTS = completions/kimb.bash
 
 all: kimb
 
@@ -66,6 +76,8 @@ check-unit: $(BUILD)/check_kimb
 check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
 	./tests/without-builders.sh $(BUILD)/check_kimb
 	./tests/integration.sh $(BUILD)/kimb
+	./tests/completion.sh $(BUILD)/kimb
+	./tests/install.sh
 	./tests/builders.sh $(BUILD)/kimb
 	./tests/kubectl_stub_check.sh
 	./tests/kim_rm_check.sh $(BUILD)/bench/kim_rm
@@ -127,7 +139,8 @@ fuzz:
 		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$target.log; \
 	done
 
-# cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script: all clean.
+# cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script (and
+# the bash completion), zsh's parser on its completion, mandoc and groff on the manual: all clean.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 		--inline-suppr --suppress=missingIncludeSystem -Isrc src bench
@@ -135,6 +148,10 @@ lint:
 		$(CC) $(KIMB_CFLAGS) -Isrc -fanalyzer -c -o /dev/null $$file || exit 1; \
 	done
 	shellcheck -x $(SHELL_SCRIPTS)
+	shellcheck -s bash $(BASH_SCRIPTS)
+	zsh -n completions/_kimb
+	mandoc -Tlint -W warning kimb.1
+	groff -ww -man -z kimb.1 2>&1 | { ! grep .; }
 
 # kimb against the original report's workaround on the kim stand-in with a latency per call, and
 # the listing reader's rate; prints a table, asserts no timing (scripts/bench/run.sh says how).
@@ -145,15 +162,18 @@ bench: kimb $(BENCH_PROGRAMS)
 	BENCH_SIZES="$(BENCH_SIZES)" BENCH_LATENCY="$(BENCH_LATENCY)" BENCH_JOBS="$(BENCH_JOBS)" \
 		BENCH_BUILD="$(BUILD)" ./scripts/bench/run.sh ./kimb
 
+# The binary, its manual, and the completions where bash and zsh look for them.
 install: kimb
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	cp kimb $(DESTDIR)$(BINDIR)/kimb
-	chmod 755 $(DESTDIR)$(BINDIR)/kimb
-	cp kimb.1 $(DESTDIR)$(MANDIR)/man1/kimb.1
-	chmod 644 $(DESTDIR)$(MANDIR)/man1/kimb.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASH_COMPLETION_DIR) \
+		$(DESTDIR)$(ZSH_COMPLETION_DIR)
+	install -m 755 kimb $(DESTDIR)$(BINDIR)/kimb
+	install -m 644 kimb.1 $(DESTDIR)$(MANDIR)/man1/kimb.1
+	install -m 644 completions/kimb.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/kimb
+	install -m 644 completions/_kimb $(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/kimb $(DESTDIR)$(MANDIR)/man1/kimb.1
+	rm -f $(DESTDIR)$(BINDIR)/kimb $(DESTDIR)$(MANDIR)/man1/kimb.1 $(DESTDIR)$(BASH_COMPLETION_DIR)/kimb \
+		$(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb
 
 clean:
 	rm -rf kimb build

@@ -1,0 +1,126 @@
+#!/bin/sh
+# Tests of `make install` and `make uninstall` into a throwaway DESTDIR: the binary, the manual and
+# both completions land where they are read, with their modes; bash-completion and zsh's compinit
+# find the completions there; uninstall leaves no file behind.
+# Usage: tests/install.sh [PATTERN]   (PATTERN: an extended regular expression; only the tests whose
+# names match it run). Runs make in the repository this script is in.
+
+set -u
+LC_ALL=C
+export LC_ALL
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+if [ $# -gt 1 ]; then
+	printf 'usage: %s [PATTERN]\n' "$0" >&2
+	exit 2
+fi
+PATTERN=${1:-.}
+TESTS=$(absolute "$0") || exit 2
+ROOT=$(dirname "$(dirname "$TESTS")")
+MAKE=${MAKE:-make}
+BASH_COMPLETION=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
+CASE_LOGS='stdout stderr'
+
+# make_in_root ARGUMENTS...: make in the repository, quietly, its output in $CASE/stdout and stderr.
+make_in_root()
+{
+	run "$MAKE" --no-print-directory -s -C "$ROOT" "$@"
+	assert_status 0
+}
+
+# assert_file PATH MODE: PATH is a regular file of that (octal) mode.
+assert_file()
+{
+	if [ ! -f "$1" ] || [ -L "$1" ]; then
+		fail "$1 is not installed"
+		return
+	fi
+	mode=$(stat -c %a "$1")
+	[ "$mode" = "$2" ] || fail "$1 has mode $mode, expected $2"
+}
+
+# The bash completions directory make uses by default for PREFIX $1.
+bash_completions_dir()
+{
+	pkg-config --define-variable=prefix="$1" --define-variable=datadir="$1/share" --variable=completionsdir \
+		bash-completion 2>/dev/null || printf '%s/share/bash-completion/completions\n' "$1"
+}
+
+test_install_puts_everything_where_it_is_read()
+{
+	make_in_root install DESTDIR="$CASE/root"
+	root=$CASE/root
+	assert_file "$root/usr/local/bin/kimb" 755
+	assert_file "$root/usr/local/share/man/man1/kimb.1" 644
+	bash_dir=$(bash_completions_dir /usr/local)
+	[ "$bash_dir" = /usr/local/share/bash-completion/completions ] ||
+		fail "bash-completion's completionsdir under /usr/local is $bash_dir"
+	assert_file "$root$bash_dir/kimb" 644
+	assert_file "$root/usr/local/share/zsh/site-functions/_kimb" 644
+	cmp -s "$ROOT/completions/kimb.bash" "$root$bash_dir/kimb" || fail "the bash completion differs from its source"
+	cmp -s "$ROOT/completions/_kimb" "$root/usr/local/share/zsh/site-functions/_kimb" ||
+		fail "the zsh completion differs from its source"
+	run "$root/usr/local/bin/kimb" --version
+	assert_stdout "$("$ROOT/kimb" --version)"
+	run man -l "$root/usr/local/share/man/man1/kimb.1"
+	assert_status 0
+	grep -q 'complete=' "$CASE/stdout" || fail "the installed manual does not render"
+}
+
+# The shells find them there: bash-completion in XDG_DATA_DIRS, which holds /usr/local/share by
+# default; zsh in its fpath, which holds /usr/local/share/zsh/site-functions on Debian.
+test_the_shells_load_the_installed_completions()
+{
+	make_in_root install DESTDIR="$CASE/root"
+	if [ ! -r "$BASH_COMPLETION" ]; then
+		skip "bash-completion is not installed ($BASH_COMPLETION)"
+	fi
+	# shellcheck disable=SC2016 # $1 is the inner shell's
+	run env XDG_DATA_DIRS="$CASE/root/usr/local/share" bash --norc --noprofile -c \
+		'. "$1" && __load_completion kimb && complete -p kimb' bash "$BASH_COMPLETION"
+	assert_stdout "complete -F _kimb kimb"
+	run bash --norc --noprofile -c '. "$1" && printf "%s\n" "${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"' \
+		bash "$BASH_COMPLETION"
+	case ":$(cat "$CASE/stdout"):" in
+	*:/usr/local/share:*) ;;
+	*) fail "bash-completion does not read /usr/local/share: XDG_DATA_DIRS is $(cat "$CASE/stdout")" ;;
+	esac
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zsh -f -c 'fpath=("$1" $fpath); autoload -Uz compinit && compinit -u -D && print -r -- $_comps[kimb]' \
+		zsh "$CASE/root/usr/local/share/zsh/site-functions"
+	assert_stdout _kimb
+	run zsh -c 'print -rl -- $fpath'
+	grep -qx /usr/local/share/zsh/site-functions "$CASE/stdout" ||
+		fail "zsh's fpath lacks /usr/local/share/zsh/site-functions: $(cat "$CASE/stdout")"
+}
+
+test_every_directory_can_be_chosen()
+{
+	make_in_root install DESTDIR="$CASE/root" PREFIX=/opt/kimb BASH_COMPLETION_DIR=/etc/bash \
+		ZSH_COMPLETION_DIR=/etc/zsh MANDIR=/opt/man
+	assert_file "$CASE/root/opt/kimb/bin/kimb" 755
+	assert_file "$CASE/root/opt/man/man1/kimb.1" 644
+	assert_file "$CASE/root/etc/bash/kimb" 644
+	assert_file "$CASE/root/etc/zsh/_kimb" 644
+	make_in_root install DESTDIR="$CASE/prefix" PREFIX=/opt/kimb
+	assert_file "$CASE/prefix$(bash_completions_dir /opt/kimb)/kimb" 644
+	assert_file "$CASE/prefix/opt/kimb/share/zsh/site-functions/_kimb" 644
+	assert_file "$CASE/prefix/opt/kimb/share/man/man1/kimb.1" 644
+}
+
+test_uninstall_leaves_no_file()
+{
+	for prefix in /usr/local /opt/kimb; do
+		make_in_root install DESTDIR="$CASE/root" PREFIX=$prefix
+		make_in_root uninstall DESTDIR="$CASE/root" PREFIX=$prefix
+		left=$(find "$CASE/root" ! -type d)
+		[ -z "$left" ] || fail "left after uninstall from $prefix: $left"
+	done
+}
+
+for name in $(functions_named test | grep -E -e "$PATTERN"); do
+	run_test "$name" "$name"
+done
+
+summary
