@@ -59,31 +59,11 @@ needs_bash_completion()
 	[ -r "$BASH_COMPLETION" ] || skip "bash-completion is not installed ($BASH_COMPLETION)"
 }
 
-# offered WHAT ITEM...: each ITEM is one of the lines of $CASE/stdout.
-offered()
-{
-	what=$1
-	shift
-	for item; do
-		grep -qxF -e "$item" "$CASE/stdout" || fail "$what: $item not offered; offered: $(tr '\n' ' ' <"$CASE/stdout")"
-	done
-}
-
-# not_offered WHAT ITEM...: no ITEM is a line of $CASE/stdout.
-not_offered()
-{
-	what=$1
-	shift
-	for item; do
-		! grep -qxF -e "$item" "$CASE/stdout" || fail "$what: $item offered"
-	done
-}
-
 test_bash_offers_kimbs_options()
 {
 	needs_bash_completion
 	bash_complete "--bu"
-	offered "--bu" --builder= --build-arg= nospace
+	assert_stdout_has_lines --builder= --build-arg= nospace
 	bash_complete "--js"
 	assert_stdout --json
 	bash_complete "--kubec"
@@ -119,8 +99,8 @@ test_bash_offers_the_builders_flags()
 	bash_complete "--builder podman --roo"
 	assert_stdout --root= nospace
 	bash_complete "-n ns prune --"
-	offered "prune" --json --namespace=
-	not_offered "prune" --file= --tag=
+	assert_stdout_has_lines --json --namespace=
+	assert_stdout_lacks_lines --file= --tag=
 }
 
 test_bash_offers_subcommands_and_directories()
@@ -129,17 +109,17 @@ test_bash_offers_subcommands_and_directories()
 	: >file
 	mkdir build-dir
 	bash_complete ""
-	offered "the first word" build image prune ctx build-dir
-	not_offered "the first word" file
+	assert_stdout_has_lines build image prune ctx build-dir
+	assert_stdout_lacks_lines file
 	bash_complete "-n ns --json "
-	offered "after globals" build image prune ctx
+	assert_stdout_has_lines build image prune ctx
 	bash_complete "image "
 	assert_stdout build
 	bash_complete "-t app "
-	offered "after a build flag" ctx build-dir
-	not_offered "after a build flag" build prune file
+	assert_stdout_has_lines ctx build-dir
+	assert_stdout_lacks_lines build prune file
 	bash_complete "-t app -f "
-	offered "-f's value" file ctx
+	assert_stdout_has_lines file ctx
 }
 
 # The repositories of the builder's listing, made with the global flags typed; none when it fails.
@@ -154,7 +134,7 @@ test_bash_offers_the_repositories_to_prune()
 	bash_complete "prune registry.local:"
 	assert_stdout 5000/team/api
 	bash_complete "prune localhost/a "
-	offered "a second repository" localhost/a
+	assert_stdout_has_lines localhost/a
 	assert_call "$(q -n ns image ls -a --no-trunc --digests)"
 	: >"$KIM_STUB_DIR/fail-list"
 	bash_complete "prune "
@@ -218,7 +198,7 @@ test_zsh_offers_options_builders_and_flags()
 {
 	needs_zsh
 	zsh_complete "--bu"
-	offered "--bu" --builder= --build-arg=
+	assert_stdout_has_lines --builder= --build-arg=
 	zsh_complete "--builder=po"
 	assert_stdout --builder=podman
 	zsh_complete "--builder "
@@ -228,8 +208,8 @@ test_zsh_offers_options_builders_and_flags()
 	zsh_complete "--builder=podman -t app --lay"
 	assert_stdout --layer-label= --layers
 	zsh_complete "-n ns prune --"
-	offered "prune" --json --namespace=
-	not_offered "prune" --file= --tag=
+	assert_stdout_has_lines --json --namespace=
+	assert_stdout_lacks_lines --file= --tag=
 }
 
 test_zsh_offers_subcommands_directories_and_repositories()

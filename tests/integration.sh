@@ -1674,18 +1674,16 @@ test_complete_prints_kimbs_tables()
 {
 	run_kimb --complete=options
 	assert_status 0
-	grep -qx -e '--builder=' "$CASE/stdout" && grep -qx -e '--json' "$CASE/stdout" &&
-		grep -qx -e '--complete=' "$CASE/stdout" || fail "options: $(cat "$CASE/stdout")"
+	assert_stdout_has_lines --builder= --json --complete=
 	run_kimb --complete=builders
 	assert_stdout auto kim nerdctl podman docker buildah
 	run_kimb --complete=schemes
 	assert_stdout auto time git describe
 	run_kimb --complete=global-flags
-	grep -qx -e '-n=' "$CASE/stdout" && grep -qx -e '--debug' "$CASE/stdout" || fail "kim's globals: $(cat "$CASE/stdout")"
+	assert_stdout_has_lines -n= --namespace= --debug
 	run_kimb -t "$R" --builder=podman --complete=build-flags --builder=docker
 	assert_status 0
-	grep -qx -e '--layers' "$CASE/stdout" && grep -qx -e '--file=' "$CASE/stdout" ||
-		fail "podman's build flags: $(cat "$CASE/stdout")"
+	assert_stdout_has_lines --layers --file=
 	run env PATH=/nonexistent KIMB_BUILDER=auto KIMB_KIM= "$KIMB" --complete=options
 	assert_status 0
 	run env PATH=/nonexistent KIMB_BUILDER=auto KIMB_KIM= "$KIMB" --complete=build-flags
@@ -1712,8 +1710,9 @@ test_complete_lists_repositories_only()
 	assert_calls any 2
 	assert_call "$(q image ls -a --no-trunc --digests)"
 	assert_call "$(q -n ns image ls -a --no-trunc --digests)"
-	[ -z "$(ls -A "$KIMB_LOCK_DIR")" ] || fail "locks written: $(ls -A "$KIMB_LOCK_DIR")"
-	[ ! -e "$KIMB_STATE_DIR" ] || fail "state written: $(ls -A "$KIMB_STATE_DIR")"
+	# run_test's KIMB_LOCK_DIR and KIMB_STATE_DIR
+	[ -z "$(ls -A "$CASE/locks")" ] || fail "locks written: $(ls -A "$CASE/locks")"
+	[ ! -e "$CASE/state" ] || fail "state written: $(ls -A "$CASE/state")"
 }
 
 # A listing that fails, cannot be read, is not found or hangs gives no item and a status not 0.

@@ -99,6 +99,22 @@ expected
 $(cat "$CASE/expected")"
 }
 
+# Each argument is a whole line of stdout (in any order, others besides).
+assert_stdout_has_lines()
+{
+	for line; do
+		grep -qxF -e "$line" "$CASE/stdout" || fail "stdout lacks the line $line: $(tr '\n' ' ' <"$CASE/stdout")"
+	done
+}
+
+# No argument is a whole line of stdout.
+assert_stdout_lacks_lines()
+{
+	for line; do
+		! grep -qxF -e "$line" "$CASE/stdout" || fail "stdout has the line $line"
+	done
+}
+
 assert_stderr_has()
 {
 	grep -qF -e "$1" "$CASE/stderr" || fail "stderr does not say \"$1\": $(cat "$CASE/stderr")"
