@@ -3,8 +3,9 @@
 # which prints what they offer, and the kim stand-in (tests/kim), whose listing gives the
 # repositories to prune. bash: the completion is sourced after bash-completion, and its function
 # driven as readline would (COMP_LINE, COMP_POINT, COMP_WORDS, COMP_CWORD); what it leaves in
-# COMPREPLY is checked. zsh: `zsh -n`, then the function is run with the words zsh would give it and
-# stand-ins for compadd, compset and _files that print what would be offered.
+# COMPREPLY is checked. zsh: `zsh -n`; the function run with the words zsh would give it and
+# stand-ins for compadd, compset and _files that print what would be offered; and lines typed with a
+# tab into an interactive zsh in a pseudo-terminal (zsh/zpty), with compinit.
 # Usage: tests/completion.sh ./kimb [PATTERN]   (PATTERN: an extended regular expression; only the
 # tests whose names match it run)
 
@@ -228,6 +229,47 @@ test_zsh_offers_subcommands_directories_and_repositories()
 	assert_stdout localhost/a registry.local:5000/team/api
 	zsh_complete "-n ns prune "
 	assert_stdout localhost/b
+}
+
+# zsh_type LINE: types LINE (kimb's path first) and a tab into an interactive zsh whose compinit
+# found _kimb in its fpath, in a pseudo-terminal (zsh/zpty); the line as completion left it goes to
+# $CASE/stdout, written by a key bound to do so after the tab.
+zsh_type()
+{
+	rm -f "$CASE/buffer"
+	run zsh -f -c '
+		zmodload zsh/zpty || exit 1
+		zpty shell zsh -f -i || exit 1
+		zpty -w shell "PS1=\"> \"; fpath=(${(q)1} \$fpath); autoload -Uz compinit; compinit -u -D"
+		zpty -w shell "show() { print -r -- \"\$BUFFER\" >${(q)2}; }; zle -N show; bindkey \"^X\" show"
+		zpty -w -n shell "$3"$'"'"'\t\x18'"'"'
+		for i in {1..100}; do
+			[[ -s $2 ]] && break
+			sleep 0.1
+		done
+		zpty -d shell
+		cat -- $2
+	' zsh "$COMPLETIONS" "$CASE/buffer" "$KIMB $1"
+	[ "$status" -eq 0 ] || fail "zsh did not complete \"$1\": $(cat "$CASE/stderr")"
+}
+
+test_zsh_completes_in_a_real_shell()
+{
+	needs_zsh
+	zsh -f -c 'zmodload zsh/zpty' 2>/dev/null || skip "zsh has no zsh/zpty module"
+	seed_repositories
+	zsh_type "--builder=po"
+	assert_stdout "$KIMB --builder=podman "
+	zsh_type "-t app --fil"
+	assert_stdout "$KIMB -t app --file="
+	zsh_type "--sch"
+	assert_stdout "$KIMB --scheme="
+	zsh_type "image b"
+	assert_stdout "$KIMB image build "
+	zsh_type "-n ns prune loc"
+	assert_stdout "$KIMB -n ns prune localhost/b "
+	zsh_type "prune reg"
+	assert_stdout "$KIMB prune registry.local:5000/team/api "
 }
 
 # --- the runner ------------------------------------------------------------------------------
