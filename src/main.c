@@ -19,6 +19,7 @@ static const char usage_text[] =
 	"usage: kimb [build] [KIMB OPTIONS] [GLOBAL FLAGS] [BUILD FLAGS] PATH\n"
 	"       kimb [KIMB OPTIONS] [GLOBAL FLAGS] prune REPOSITORY...\n"
 	"       kimb -h | --help | --version\n"
+	"       kimb [KIMB OPTIONS] [GLOBAL FLAGS] --complete=WHAT\n"
 	"\n"
 	"Builds PATH with the builder (kim, nerdctl, podman, docker or buildah), tags\n"
 	"each repository named by -t/--tag with a unique tag and latest, then removes\n"
