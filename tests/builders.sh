@@ -700,6 +700,20 @@ $OTHER v0 $other"
 	fi
 }
 
+# --complete=repositories: the repositories of the store, each once, as the builder lists them;
+# the listing call alone, nothing removed.
+each_complete_lists_the_repositories()
+{
+	latest=$(seed "$R:latest" "$R:v1")
+	other=$(seed "$OTHER:v0")
+	run_kimb --complete=repositories
+	assert_status 0
+	assert_stdout "$OTHER" "$R"
+	assert_rows "$R latest $latest
+$R v1 $latest
+$OTHER v0 $other"
+}
+
 # --keep orders by the builder's creation time: the seeds' tags say nothing of their age.
 each_keep_newest_by_creation_time()
 {
