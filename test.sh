@@ -191,87 +191,27 @@ other=localhost/kimb-test-$run_id/other
 plain=localhost/kimb-test-$run_id/plain
 container=kimb-test-web-$run_id
 container_made=0
-dockerd_dir=
-dockerd_pid=
 build_args=
 
-# Whether process $1 still runs (not a zombie: the daemon is this shell's child until waited for).
-running()
-{
-	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	case $state in
-	Z*) return 1 ;;
-	esac
-}
+# shellcheck source=tests/private-dockerd.sh
+. "$top/tests/private-dockerd.sh"
 
 start_dockerd()
 {
-	# Short, under /tmp: the socket's path must fit in about 100 bytes.
-	dockerd_dir=$(mktemp -d /tmp/kd.XXXXXX) || exit 1
-	# Nothing from /etc/docker: an empty configuration, the daemon's key kept in its directory; no
-	# bridge and no iptables rules, so the host's network stays as it was; containerd namespaces of
-	# its own, should it use the host's containerd.
-	printf '{"deprecated-key-path": "%s/key.json"}\n' "$dockerd_dir" >"$dockerd_dir/daemon.json" || exit 1
-	namespace=kimb-test-${dockerd_dir##*/}
-	"$dockerd" --config-file "$dockerd_dir/daemon.json" --data-root "$dockerd_dir/root" \
-		--exec-root "$dockerd_dir/x" --pidfile "$dockerd_dir/pid" -H "unix://$dockerd_dir/s" \
-		--containerd-namespace "$namespace" --containerd-plugins-namespace "$namespace-plugins" \
-		--iptables=false --bridge=none </dev/null >"$work/dockerd.log" 2>&1 &
-	dockerd_pid=$!
-	DOCKER_HOST=unix://$dockerd_dir/s
-	DOCKER_CONFIG=$work/docker-config
-	DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-1}
-	export DOCKER_HOST DOCKER_CONFIG DOCKER_BUILDKIT
 	unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
-	mkdir -p "$DOCKER_CONFIG" || exit 1
-	# The daemon is up when the client gets an answer: some 10 s at most (a try takes about 0.1 s).
-	tries=0
-	until "$program" version --format '{{.Server.Version}}' >"$work/docker-version" 2>&1; do
-		tries=$((tries + 1))
-		if ! running "$dockerd_pid"; then
-			abort "dockerd exited before it answered" "$(cat "$work/docker-version" "$work/dockerd.log")"
-		elif [ "$tries" -ge 100 ]; then
-			abort "dockerd did not answer in $tries tries" "$(cat "$work/docker-version" "$work/dockerd.log")"
-		fi
-		sleep 0.05
-	done
+	DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-1}
+	export DOCKER_BUILDKIT
+	private_dockerd_start "$dockerd" "$program" "$work" || abort "start a private dockerd" "$private_dockerd_error"
 }
 
-# Stops the private dockerd, and fails when it does not stop or leaves a mount or a process behind
-# (its directory is then kept).
 stop_dockerd()
 {
-	[ -n "$dockerd_dir" ] || return 0
-	left=
-	if [ -n "$dockerd_pid" ]; then
-		kill "$dockerd_pid" 2>/dev/null
-		tries=0
-		while running "$dockerd_pid" && [ "$tries" -lt 300 ]; do
-			sleep 0.05
-			tries=$((tries + 1))
-		done
-		if running "$dockerd_pid"; then
-			left="dockerd $dockerd_pid did not stop within 15 s; killed it"
-			kill -KILL "$dockerd_pid" 2>/dev/null
-		fi
-		wait "$dockerd_pid" 2>/dev/null
-		dockerd_pid=
-	fi
-	if grep -F "$dockerd_dir" /proc/mounts >"$work/mounts-left"; then
-		left="$left${left:+; }mounts left: $(cat "$work/mounts-left")"
-	fi
-	# Listed into a file first, so that grep does not find itself.
-	ps -eo pid=,args= >"$work/processes"
-	if grep -F "$dockerd_dir" "$work/processes" >"$work/processes-left"; then
-		left="$left${left:+; }processes left: $(cat "$work/processes-left")"
-	fi
-	if [ -n "$left" ]; then
-		fail "the private dockerd stops and leaves nothing behind (kept $dockerd_dir)" "$left"
-	else
+	[ -n "$PRIVATE_DOCKERD_DIR" ] || return 0
+	if private_dockerd_stop "$work"; then
 		pass "the private dockerd stopped and left no mount or process"
-		rm -rf "$dockerd_dir"
+	else
+		fail "the private dockerd stops and leaves nothing behind" "$private_dockerd_error"
 	fi
-	dockerd_dir=
 }
 
 use_throwaway_store()

@@ -33,6 +33,8 @@ LC_ALL=C
 export LC_ALL
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=private-dockerd.sh
+. "$(dirname "$0")/private-dockerd.sh"
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
@@ -172,97 +174,22 @@ use_store()
 
 # --- the private Docker daemon of a docker test ----------------------------------------------
 
-DOCKERD_DIR=
-DOCKERD_PID=
-
-# Whether process $1 still runs: there, and not a zombie (the daemon is this shell's child, and
-# stays a zombie until it is waited for).
-running()
-{
-	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	case $state in
-	Z*) return 1 ;;
-	esac
-}
-
-# Starts a dockerd of the test's own and points the docker client at it (DOCKER_HOST; DOCKER_CONFIG
-# keeps the client's own files in the test). Its directory is short and under /tmp, not in $CASE:
-# a unix socket's path must fit in about 100 bytes. Its log is $CASE/dockerd.log, kept with a
-# failed test. The daemon is up when the client gets an answer from it.
+# Starts a dockerd of the test's own (tests/private-dockerd.sh) and points the docker client at
+# it. Its log is $CASE/dockerd.log, kept with a failed test.
 start_dockerd()
 {
-	mkdir -p "$CASE/docker-config" || exit 1
-	DOCKERD_DIR=$(mktemp -d /tmp/kd.XXXXXX) || exit 1
-	# Nothing from /etc/docker: an empty configuration, and the daemon's key kept in its directory.
-	printf '{"deprecated-key-path": "%s/key.json"}\n' "$DOCKERD_DIR" >"$DOCKERD_DIR/daemon.json" ||
-		exit 1
-	# No bridge and no iptables rules: the tests run no container, and the host's network is left
-	# as it was. dockerd starts a containerd of its own, unless the host's runs (Debian's docker.io
-	# starts one): it then uses that, so it gets namespaces of its own there, apart from the host
-	# dockerd's (moby).
-	namespace=kimb-test-${DOCKERD_DIR##*/}
-	"$DOCKERD" --config-file "$DOCKERD_DIR/daemon.json" --data-root "$DOCKERD_DIR/root" \
-		--exec-root "$DOCKERD_DIR/x" --pidfile "$DOCKERD_DIR/pid" -H "unix://$DOCKERD_DIR/s" \
-		--containerd-namespace "$namespace" --containerd-plugins-namespace "$namespace-plugins" \
-		--iptables=false --bridge=none </dev/null >"$CASE/dockerd.log" 2>&1 &
-	DOCKERD_PID=$!
-	DOCKER_HOST=unix://$DOCKERD_DIR/s
-	DOCKER_CONFIG=$CASE/docker-config
-	export DOCKER_HOST DOCKER_CONFIG
-	# Up in under a second here; a try takes about 0.1 s, so this waits some 10 s at most.
-	tries=0
-	until "$DOCKER_CLIENT" version --format '{{.Server.Version}}' >"$CASE/docker-version" 2>&1; do
-		tries=$((tries + 1))
-		if ! running "$DOCKERD_PID"; then
-			why="dockerd exited before it answered"
-		elif [ "$tries" -ge 100 ]; then
-			why="dockerd did not answer in $tries tries"
-		else
-			sleep 0.05
-			continue
-		fi
-		printf '    FAIL: %s: %s\n    its log:\n%s\n' "$why" "$(sed '/^$/d' "$CASE/docker-version")" \
-			"$(sed 's/^/      /' "$CASE/dockerd.log")"
-		exit 1
-	done
+	private_dockerd_start "$DOCKERD" "$DOCKER_CLIENT" "$CASE" && return
+	printf '    FAIL: %s\n' "$private_dockerd_error"
+	exit 1
 }
 
-# Stops the test's dockerd, if it runs, and removes its directory: the daemon unmounts what it
-# mounted and stops its containerd when it shuts down cleanly. Fails the test when the daemon does
-# not stop, or leaves a mount or a process behind (its directory is then kept, and named).
+# Stops the test's dockerd, if it runs: fails the test when it does not stop, or leaves a mount or
+# a process behind.
 stop_dockerd()
 {
-	[ -n "$DOCKERD_DIR" ] || return 0
-	left=0
-	if [ -n "$DOCKERD_PID" ]; then
-		kill "$DOCKERD_PID" 2>/dev/null
-		tries=0
-		while running "$DOCKERD_PID" && [ "$tries" -lt 300 ]; do
-			sleep 0.05
-			tries=$((tries + 1))
-		done
-		if running "$DOCKERD_PID"; then
-			fail "dockerd $DOCKERD_PID did not stop within 15 s; killed"
-			kill -KILL "$DOCKERD_PID" 2>/dev/null
-			left=1
-		fi
-		wait "$DOCKERD_PID" 2>/dev/null
-		DOCKERD_PID=
-	fi
-	if grep -F "$DOCKERD_DIR" /proc/mounts >"$CASE/dockerd-mounts"; then
-		fail "dockerd left mounts under $DOCKERD_DIR: $(cat "$CASE/dockerd-mounts")"
-		left=1
-	fi
-	# Listed into a file first, so that grep does not find itself.
-	ps -eo pid=,args= >"$CASE/processes"
-	if grep -F "$DOCKERD_DIR" "$CASE/processes" >"$CASE/dockerd-processes"; then
-		fail "processes of the dockerd in $DOCKERD_DIR are left: $(cat "$CASE/dockerd-processes")"
-		left=1
-	fi
-	rm -f "$CASE/processes"
-	[ "$left" -eq 0 ] && rm -rf "$DOCKERD_DIR"
-	DOCKERD_DIR=
-	return "$left"
+	private_dockerd_stop "$CASE" && return
+	fail "$private_dockerd_error"
+	return 1
 }
 
 # --- images, made and looked at with the builders themselves ---------------------------------
