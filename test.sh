@@ -193,8 +193,8 @@ container=kimb-test-web-$run_id
 container_made=0
 build_args=
 
-# shellcheck source=tests/private-dockerd.sh
-. "$top/tests/private-dockerd.sh"
+# shellcheck source=tests/private-stores.sh
+. "$top/tests/private-stores.sh"
 
 start_dockerd()
 {
@@ -216,22 +216,7 @@ stop_dockerd()
 
 use_throwaway_store()
 {
-	mkdir -p "$work/store/graph" "$work/store/run" "$work/store/tmp" "$work/store/networks" || exit 1
-	cat >"$work/store/storage.conf" <<EOF || exit 1
-[storage]
-driver = "vfs"
-graphroot = "$work/store/graph"
-runroot = "$work/store/run"
-EOF
-	cat >"$work/store/containers.conf" <<EOF || exit 1
-[engine]
-tmp_dir = "$work/store/tmp"
-events_logger = "file"
-events_logfile_path = "$work/store/events.log"
-
-[network]
-network_config_dir = "$work/store/networks"
-EOF
+	write_store_conf "$work/store" || abort "write the throwaway store's configuration in $work/store"
 	CONTAINERS_STORAGE_CONF=$work/store/storage.conf
 	CONTAINERS_CONF=$work/store/containers.conf
 	export CONTAINERS_STORAGE_CONF CONTAINERS_CONF

@@ -33,8 +33,8 @@ LC_ALL=C
 export LC_ALL
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=private-dockerd.sh
-. "$(dirname "$0")/private-dockerd.sh"
+# shellcheck source-path=SCRIPTDIR source=private-stores.sh
+. "$(dirname "$0")/private-stores.sh"
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
@@ -136,27 +136,6 @@ short()
 
 # --- the image store of a test ---------------------------------------------------------------
 
-# Writes the configuration of a store under directory $1 (graph, run, tmp, ...).
-write_store_conf()
-{
-	mkdir -p "$1/graph" "$1/run" "$1/tmp" "$1/networks" || return 1
-	cat >"$1/storage.conf" <<EOF || return 1
-[storage]
-driver = "vfs"
-graphroot = "$1/graph"
-runroot = "$1/run"
-EOF
-	cat >"$1/containers.conf" <<EOF
-[engine]
-tmp_dir = "$1/tmp"
-events_logger = "file"
-events_logfile_path = "$1/events.log"
-
-[network]
-network_config_dir = "$1/networks"
-EOF
-}
-
 # Points podman and buildah at the store under $1, and checks that podman takes it, so that no
 # test ever builds in the user's store.
 use_store()
@@ -174,7 +153,7 @@ use_store()
 
 # --- the private Docker daemon of a docker test ----------------------------------------------
 
-# Starts a dockerd of the test's own (tests/private-dockerd.sh) and points the docker client at
+# Starts a dockerd of the test's own (tests/private-stores.sh) and points the docker client at
 # it. Its log is $CASE/dockerd.log, kept with a failed test.
 start_dockerd()
 {

@@ -1,10 +1,17 @@
 # shellcheck shell=sh
-# A Docker daemon of a test's own, sourced by tests/builders.sh and test.sh: started as root with
-# all its state in a short directory under /tmp (a unix socket's path must fit in about 100
-# bytes), nothing read from /etc/docker (an empty configuration, the daemon's key kept in its
-# directory), no bridge and no iptables rules (the host's network stays as it was), and containerd
-# namespaces of its own (dockerd uses the host's containerd when one runs, as Debian's docker.io
-# starts one); stopped so that it leaves nothing behind. POSIX sh.
+# Image stores of a test's own, never the user's, sourced by tests/builders.sh and test.sh. POSIX sh.
+#
+#   write_store_conf DIR
+#       writes DIR/storage.conf and DIR/containers.conf, the configuration of a podman and buildah
+#       store under DIR (driver vfs, which needs no kernel support; graph, run, tmp, networks and
+#       the events log under DIR), for CONTAINERS_STORAGE_CONF and CONTAINERS_CONF.
+#
+# A Docker daemon of the test's own: started as root with all its state in a short directory
+# under /tmp (a unix socket's path must fit in about 100 bytes), nothing read from /etc/docker (an
+# empty configuration, the daemon's key kept in its directory), no bridge and no iptables rules
+# (the host's network stays as it was), and containerd namespaces of its own (dockerd uses the
+# host's containerd when one runs, as Debian's docker.io starts one); stopped so that it leaves
+# nothing behind.
 #
 #   private_dockerd_start DOCKERD CLIENT LOGDIR
 #       starts DOCKERD, its log in LOGDIR/dockerd.log, points the docker client at it (DOCKER_HOST,
@@ -101,4 +108,24 @@ private_dockerd_stop()
 	fi
 	rm -rf "$PRIVATE_DOCKERD_DIR"
 	PRIVATE_DOCKERD_DIR=
+}
+
+write_store_conf()
+{
+	mkdir -p "$1/graph" "$1/run" "$1/tmp" "$1/networks" || return 1
+	cat >"$1/storage.conf" <<EOF || return 1
+[storage]
+driver = "vfs"
+graphroot = "$1/graph"
+runroot = "$1/run"
+EOF
+	cat >"$1/containers.conf" <<EOF
+[engine]
+tmp_dir = "$1/tmp"
+events_logger = "file"
+events_logfile_path = "$1/events.log"
+
+[network]
+network_config_dir = "$1/networks"
+EOF
 }
