@@ -311,6 +311,40 @@ print_targets()
 	}'
 }
 
+# The runs each size compares, each in its store $dir: the workaround (it runs `kim` from PATH);
+# kimb; and the same calls as kimb's with nothing of kimb's own, the removals N at a time.
+workaround_run() { PATH=$work/bin:$PATH KIM_STUB_DIR=$dir/kim "$workaround" "$R" ctx; }
+kimb_run()
+{
+	# shellcheck disable=SC2086 # $kimb_flags: words or none
+	KIM_STUB_DIR=$dir/kim KUBECTL_STUB_DIR=$dir/kubectl KIMB_KIM=$kim KIMB_KUBECTL=$kubectl_stub \
+		KIMB_LOCK_DIR=$dir/locks KIMB_STATE_DIR=$dir/state \
+		"$kimb" --builder=kim --scheme=time $kimb_flags -t "$R" ctx
+}
+xargs_run()
+{
+	export KIM_STUB_DIR="$dir/kim"
+	"$kim" build -t "$R" --tag "$R:xargs" -- ctx && "$kim" image ls -a --no-trunc --digests &&
+		xargs -P "$jobs" -n 1 "$kim" image rm <seeded
+}
+
+# timed_run TOOL K RUN: RUN (one of the above) in a fresh store $dir=$work/TOOL-K of K old images,
+# its output in $dir/stdout and $dir/stderr; $run_ns is how long it took, without the timer's own
+# cost. A failed run, or one that did not leave exactly the new image, is a warning.
+timed_run()
+{
+	dir=$work/$1-$2
+	seed "$dir" "$2"
+	check_seeded "$dir" "$2"
+	timer=$(timer_ns)
+	began=$(now_ns)
+	status=0
+	(cd "$dir" && "$3") </dev/null >"$dir/stdout" 2>"$dir/stderr" || status=$?
+	run_ns=$(($(now_ns) - began - timer))
+	[ "$status" -eq 0 ] || warn "$1 at k=$2 exited $status: $(tail -n 3 "$dir/stderr")"
+	check_result "$1" "$dir" "$2" || true
+}
+
 # The machine's load average: other work on it slows the stand-in's calls, the more so N at once.
 load_average() { cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?'; }
 
@@ -334,52 +368,20 @@ for k in $sizes; do
 	set -- $(probe "$k")
 	build_ns=$1 list_ns=$2 rm_ns=$3
 
-	dir=$work/workaround-$k
-	seed "$dir" "$k"
-	check_seeded "$dir" "$k"
-	timer=$(timer_ns)
-	began=$(now_ns)
-	status=0
-	# It runs `kim` from PATH.
-	(cd "$dir" && PATH=$work/bin:$PATH KIM_STUB_DIR=$dir/kim "$workaround" "$R" ctx) \
-		>"$dir/output" 2>&1 || status=$?
-	wa_ns=$(($(now_ns) - began - timer))
-	[ "$status" -eq 0 ] || warn "the workaround at k=$k exited $status: $(tail -n 3 "$dir/output")"
-	check_result workaround "$dir" "$k" || true
+	timed_run workaround "$k" workaround_run
+	wa_ns=$run_ns
 	wa_calls=$(call_count "$dir/kim/calls")
 	rm -rf "$dir"
 
-	dir=$work/kimb-$k
-	seed "$dir" "$k"
-	check_seeded "$dir" "$k"
-	timer=$(timer_ns)
-	began=$(now_ns)
-	status=0
-	# shellcheck disable=SC2086 # $kimb_flags: words or none
-	(cd "$dir" && KIM_STUB_DIR=$dir/kim KUBECTL_STUB_DIR=$dir/kubectl KIMB_KIM=$kim \
-		KIMB_KUBECTL=$kubectl_stub KIMB_LOCK_DIR=$dir/locks KIMB_STATE_DIR=$dir/state \
-		"$kimb" --builder=kim --scheme=time $kimb_flags -t "$R" ctx) >"$dir/stdout" 2>"$dir/stderr" ||
-		status=$?
-	kimb_ns=$(($(now_ns) - began - timer))
-	[ "$status" -eq 0 ] || warn "kimb at k=$k exited $status: $(tail -n 3 "$dir/stderr")"
-	check_result kimb "$dir" "$k" || true
+	timed_run kimb "$k" kimb_run
+	kimb_ns=$run_ns
 	kimb_calls=$(call_count "$dir/kim/calls")
 	kubectl_calls=$(call_count "$dir/kubectl/calls")
 	numbers=$(kimb_numbers "$dir/stdout")
 	rm -rf "$dir"
 
-	dir=$work/xargs-$k
-	seed "$dir" "$k"
-	check_seeded "$dir" "$k"
-	timer=$(timer_ns)
-	began=$(now_ns)
-	status=0
-	(cd "$dir" && export KIM_STUB_DIR="$dir/kim" && "$kim" build -t "$R" --tag "$R:xargs" -- ctx &&
-		"$kim" image ls -a --no-trunc --digests && xargs -P "$jobs" -n 1 "$kim" image rm <seeded) \
-		</dev/null >"$dir/output" 2>&1 || status=$?
-	xargs_ns=$(($(now_ns) - began - timer))
-	[ "$status" -eq 0 ] || warn "the xargs run at k=$k exited $status: $(tail -n 3 "$dir/output")"
-	check_result xargs "$dir" "$k" || true
+	timed_run xargs "$k" xargs_run
+	xargs_ns=$run_ns
 	rm -rf "$dir"
 
 	# shellcheck disable=SC2046 # three numbers
