@@ -54,15 +54,41 @@ void git_fixture_teardown(void)
 	free(git_fixture_directory);
 }
 
-void git_fixture_stage(git_repository *repository, const char *path)
+/* Reads REPOSITORY's index from disk, makes CHANGE to PATH in it, and writes it. */
+static void change_index(git_repository *repository, const char *path,
+			 int (*change)(git_index *index, const char *path))
 {
 	git_index *index;
 
 	ck_assert_int_eq(git_repository_index(&index, repository), 0);
 	ck_assert_int_eq(git_index_read(index, 0), 0);
-	ck_assert_int_eq(git_index_add_bypath(index, path), 0);
+	ck_assert_int_eq(change(index, path), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
 	git_index_free(index);
+}
+
+void git_fixture_stage(git_repository *repository, const char *path)
+{
+	change_index(repository, path, git_index_add_bypath);
+}
+
+void git_fixture_unstage(git_repository *repository, const char *path)
+{
+	change_index(repository, path, git_index_remove_bypath);
+}
+
+git_index_entry git_fixture_entry_with_stat(git_index *index, const char *path, const struct stat *status)
+{
+	const git_index_entry *recorded = git_index_get_bypath(index, path, 0);
+	ck_assert_ptr_nonnull(recorded);
+	git_index_entry entry = *recorded;
+	entry.mtime = (git_index_time){(int32_t)status->st_mtim.tv_sec, (uint32_t)status->st_mtim.tv_nsec};
+	entry.ctime = (git_index_time){(int32_t)status->st_ctim.tv_sec, (uint32_t)status->st_ctim.tv_nsec};
+	entry.ino = (uint32_t)status->st_ino;
+	entry.uid = (uint32_t)status->st_uid;
+	entry.gid = (uint32_t)status->st_gid;
+	entry.file_size = (uint32_t)status->st_size;
+	return entry;
 }
 
 git_oid git_fixture_commit(git_repository *repository)

@@ -2,6 +2,7 @@
 #define KIMB_TEST_GIT_FIXTURE_H
 
 #include <git2.h>
+#include <sys/stat.h>
 
 /* The fixture of the tests that make git repositories: each test works in a fresh directory of its
  * own (its path in git_fixture_directory), with libgit2 initialized once and blind to the system's,
@@ -18,8 +19,14 @@ void git_fixture_teardown(void);
 
 extern char *git_fixture_directory;
 
-/* Adds PATH (in the work tree) to REPOSITORY's index, as read from disk, and writes the index. */
+/* Adds PATH (in the work tree) to REPOSITORY's index, as read from disk, and writes the index;
+ * or removes it from the index. */
 void git_fixture_stage(git_repository *repository, const char *path);
+void git_fixture_unstage(git_repository *repository, const char *path);
+
+/* INDEX's entry of PATH, with the stat data of STATUS (times, inode, owner, size) in place of the
+ * recorded ones: what git would record of a file whose content did not change. */
+git_index_entry git_fixture_entry_with_stat(git_index *index, const char *path, const struct stat *status);
 
 /* Commits REPOSITORY's index (as read from disk) on HEAD, at a fixed time; returns the commit's ID. */
 git_oid git_fixture_commit(git_repository *repository);

@@ -367,11 +367,7 @@ START_TEST(test_git_racily_clean_change_is_dirty)
 	set_mtime("repo/README", NOW);
 	ck_assert_int_eq(lstat("repo/README", &status), 0);
 	ck_assert_int_eq(git_repository_index(&index, repository), 0);
-	git_index_entry entry = *git_index_get_bypath(index, "README", 0);
-	entry.mtime = (git_index_time){(int32_t)status.st_mtim.tv_sec, (uint32_t)status.st_mtim.tv_nsec};
-	entry.ctime = (git_index_time){(int32_t)status.st_ctim.tv_sec, (uint32_t)status.st_ctim.tv_nsec};
-	entry.ino = (uint32_t)status.st_ino;
-	entry.file_size = (uint32_t)status.st_size;
+	git_index_entry entry = git_fixture_entry_with_stat(index, "README", &status);
 	ck_assert_int_eq(git_index_add(index, &entry), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
 	git_index_free(index);

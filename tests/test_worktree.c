@@ -51,17 +51,6 @@ static void make_directory(const char *path)
 	ck_assert_msg(mkdir(path, 0755) == 0, "%s: %s", path, strerror(errno));
 }
 
-static void unstage(git_repository *repository, const char *path)
-{
-	git_index *index;
-
-	ck_assert_int_eq(git_repository_index(&index, repository), 0);
-	ck_assert_int_eq(git_index_read(index, 0), 0);
-	ck_assert_int_eq(git_index_remove_bypath(index, path), 0);
-	ck_assert_int_eq(git_index_write(index), 0);
-	git_index_free(index);
-}
-
 /* A repository "repo" whose one commit holds DIRECTORIES directories (d00, d01, ...) of FILES files
  * each, the last directory holding one more below it (dNN/deeper/file), and README, a link and an
  * executable at the top. */
@@ -214,13 +203,7 @@ START_TEST(test_each_stat_field_tells_a_change)
 	ck_assert_int_eq(lstat("repo/README", &status), 0);
 	for (int field = 0; field < 6; field++) {
 		ck_assert_int_eq(git_repository_index(&index, repository), 0);
-		git_index_entry entry = *git_index_get_bypath(index, "README", 0);
-		entry.mtime = (git_index_time){(int32_t)status.st_mtim.tv_sec, (uint32_t)status.st_mtim.tv_nsec};
-		entry.ctime = (git_index_time){(int32_t)status.st_ctim.tv_sec, (uint32_t)status.st_ctim.tv_nsec};
-		entry.ino = (uint32_t)status.st_ino;
-		entry.uid = (uint32_t)status.st_uid;
-		entry.gid = (uint32_t)status.st_gid;
-		entry.file_size = (uint32_t)status.st_size;
+		git_index_entry entry = git_fixture_entry_with_stat(index, "README", &status);
 		switch (field) {
 		case 0: entry.mtime.seconds--; break;
 		case 1: entry.ctime.seconds--; break;
@@ -360,11 +343,11 @@ START_TEST(test_staged_changes)
 	write_file("repo/d01/added", "added\n");
 	git_fixture_stage(repository, "d01/added");
 	/* a tracked file no longer tracked, still in the work tree */
-	unstage(repository, "d02/f001");
+	git_fixture_unstage(repository, "d02/f001");
 	/* a whole directory no longer tracked */
-	unstage(repository, "d02/deeper/file");
+	git_fixture_unstage(repository, "d02/deeper/file");
 	/* removed, as git rm removes: in HEAD alone */
-	unstage(repository, "d01/f002");
+	git_fixture_unstage(repository, "d01/f002");
 	ck_assert_int_eq(unlink("repo/d01/f002"), 0);
 	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 5);
 	git_repository_free(repository);
