@@ -36,15 +36,7 @@ export LC_ALL
 # shellcheck source-path=SCRIPTDIR source=private-stores.sh
 . "$(dirname "$0")/private-stores.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
-	exit 2
-fi
-PATTERN=${2:-.}
-
-KIMB=$(absolute "$1") || exit 2
-TESTS=$(absolute "$0") || exit 2
-TESTS=$(dirname "$TESTS")
+suite_arguments "$@"
 NERDCTL_STUB=$TESTS/nerdctl
 KIM_STUB=$TESTS/kim
 # kimb's table of a builder's flags, which the *_flags_are_its_help tests compare with the

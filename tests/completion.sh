@@ -15,14 +15,7 @@ export LC_ALL
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
-	exit 2
-fi
-PATTERN=${2:-.}
-KIMB=$(absolute "$1") || exit 2
-TESTS=$(absolute "$0") || exit 2
-TESTS=$(dirname "$TESTS")
+suite_arguments "$@"
 COMPLETIONS=$(dirname "$TESTS")/completions
 STUB=$TESTS/kim
 BASH_COMPLETION=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}

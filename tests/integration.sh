@@ -15,18 +15,10 @@ export LC_ALL
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
-	exit 2
-fi
-PATTERN=${2:-.}
-
-KIMB=$(absolute "$1") || exit 2
+suite_arguments "$@"
 # Read now: each test runs with no KIMB_* variable of the caller's.
 UNWRAPPED_KIMB=$KIMB
 [ -z "${KIMB_UNWRAPPED:-}" ] || UNWRAPPED_KIMB=$(absolute "$KIMB_UNWRAPPED") || exit 2
-TESTS=$(absolute "$0") || exit 2
-TESTS=$(dirname "$TESTS")
 STUB=$TESTS/kim
 KUBECTL_STUB=$TESTS/kubectl
 for program in "$KIMB" "$STUB" "$KUBECTL_STUB"; do

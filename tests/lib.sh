@@ -14,6 +14,22 @@ absolute()
 	(cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")")
 }
 
+# suite_arguments "$@": the arguments of a suite run as `SUITE KIMB [PATTERN]` (PATTERN: an
+# extended regular expression; only the tests whose names match it run). Sets KIMB (absolute),
+# PATTERN (default: every test) and TESTS (the suite's directory); else a usage line and exit 2.
+# shellcheck disable=SC2034 # read by the suites
+suite_arguments()
+{
+	if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+		printf 'usage: %s KIMB [PATTERN]\n' "$0" >&2
+		exit 2
+	fi
+	PATTERN=${2:-.}
+	KIMB=$(absolute "$1") || exit 2
+	TESTS=$(absolute "$0") || exit 2
+	TESTS=$(dirname "$TESTS")
+}
+
 # --- helpers for the tests -------------------------------------------------------------------
 
 fail()
