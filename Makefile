@@ -53,9 +53,9 @@ $(BUILD)/bench/%: bench/%.c $(MODULE_OBJECTS)
 
 # The bench's compiled stand-in for kim's removals: it links only what it uses, since every call
 # of it pays for loading its libraries.
-$(BUILD)/bench/kim_rm: bench/kim_rm.c $(BUILD)/src/xalloc.o
+$(BUILD)/bench/kim_rm: bench/kim_rm.c $(BUILD)/src/array.o $(BUILD)/src/xalloc.o
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/src/xalloc.o \
+	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/src/array.o $(BUILD)/src/xalloc.o \
 		$(shell $(PKG_CONFIG) --libs jansson)
 
 $(BUILD)/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)

@@ -23,13 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "xalloc.h"
 
 /* One image of the store: its line, as tests/kim writes it (ID SIZE DIGEST NAME...). */
 struct image {
 	char *line;
-	char *id;    /* the line's first field, in place */
-	char *names; /* the fields after the third, space-separated, in place; "" when none */
+	char *id, *size, *digest; /* the line's first three fields, in place */
+	char *names;              /* the fields after them, one space apart, in place; "" when none */
 };
 
 static const char *script;
@@ -154,8 +155,8 @@ static int read_store(const char *path, struct image **images, size_t *count)
 			if (!strchr(" \t", *cursor) || (cursor[1] && !strchr(" \t\n", cursor[1])))
 				*kept++ = strchr(" \t", *cursor) ? ' ' : *cursor;
 		*kept = '\0';
-		*images = xrealloc(*images, (*count + 1) * sizeof **images);
-		(*images)[(*count)++] = (struct image){line, fields[0], names};
+		struct image image = {line, fields[0], fields[1], fields[2], names};
+		array_append(images, count, sizeof image, &image);
 		line = NULL;
 		capacity = 0;
 	}
@@ -177,13 +178,8 @@ static int write_store(const char *path, const struct image *images, size_t coun
 	for (size_t i = 0; ok && i < count; i++) {
 		if (i == gone)
 			continue;
-		/* The line's first three fields are NUL-terminated in place, one after another. */
-		const char *size = images[i].id + strlen(images[i].id) + 1;
-		size += strspn(size, " \t");
-		const char *digest = size + strlen(size) + 1;
-		digest += strspn(digest, " \t");
-		ok = fprintf(file, "%s %s %s%s%s\n", images[i].id, size, digest, *images[i].names ? " " : "",
-			     images[i].names) >= 0;
+		ok = fprintf(file, "%s %s %s%s%s\n", images[i].id, images[i].size, images[i].digest,
+			     *images[i].names ? " " : "", images[i].names) >= 0;
 	}
 	if (file != NULL && fclose(file) != 0)
 		ok = 0;
