@@ -1,5 +1,6 @@
 #include "listing.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,7 +310,12 @@ bool listing_human_size(const char *text, size_t length, long long *bytes)
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		size_t unit_length = strlen(units[i].unit);
 		if (length - unit_at == unit_length && memcmp(text + unit_at, units[i].unit, unit_length) == 0) {
-			*bytes = (long long)(value * units[i].bytes + 0.5);
+			double rounded = value * units[i].bytes + 0.5;
+			/* A size no long long holds (or an infinite one) is a size kimb cannot read:
+			 * converting it would be undefined. (double)LLONG_MAX is 2^63, exactly. */
+			if (!(rounded < (double)LLONG_MAX))
+				return false;
+			*bytes = (long long)rounded;
 			return true;
 		}
 	}

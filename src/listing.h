@@ -102,7 +102,8 @@ void listing_attach_lost_name(struct image *image, const char *repository);
 const char *listing_full_id(const char *text, size_t length);
 
 /* Reads a size as Go's units.HumanSize prints it ("812B", "2.58MB", "1e+03kB", buildah's "10.3 KB"):
- * decimal units. Returns false when the LENGTH bytes at TEXT are none. */
+ * decimal units. Returns false when the LENGTH bytes at TEXT are none, or a size too large for a
+ * long long. */
 bool listing_human_size(const char *text, size_t length, long long *bytes);
 
 /* The line of the LENGTH bytes at TEXT that starts at *POS: sets *LINE and *LINE_LENGTH (without
