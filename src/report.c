@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,11 +85,18 @@ struct totals {
 	bool any_size;
 };
 
+/* Adds BYTES (not negative) to *SUM, stopping at LLONG_MAX: a listing may claim sizes whose sum
+ * no long long holds, and overflowing one would be undefined. */
+static void add_bytes(long long *sum, long long bytes)
+{
+	*sum = bytes > LLONG_MAX - *sum ? LLONG_MAX : *sum + bytes;
+}
+
 static void add_size(struct totals *totals, long long size)
 {
 	if (size < 0)
 		return;
-	totals->reclaimed += size;
+	add_bytes(&totals->reclaimed, size);
 	totals->any_size = true;
 }
 
@@ -133,7 +141,7 @@ static struct totals count_all(const struct report *report)
 		all.untagged += one.untagged;
 		all.kept_in_use += one.kept_in_use;
 		all.failed += one.failed;
-		all.reclaimed += one.reclaimed;
+		add_bytes(&all.reclaimed, one.reclaimed);
 		all.any_size |= one.any_size;
 	}
 	return all;

@@ -1,4 +1,5 @@
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,24 @@ START_TEST(test_json_of_an_unknown_size_is_null_and_reclaims_nothing)
 }
 END_TEST
 
+/* Sizes a listing claims may sum beyond any long long: the total stops at LLONG_MAX. */
+START_TEST(test_reclaimed_bytes_stop_at_the_largest)
+{
+	struct image *huge = (struct image *)image("bbbbbbbbbbbbb");
+	struct image *also_huge = (struct image *)image("ccccccccccccc");
+	huge->size = LLONG_MAX - 10;
+	also_huge->size = LLONG_MAX - 10;
+	report_add_image(repository, huge, FATE_REMOVED, REASON_REPLACED);
+	report_add_image(repository, also_huge, FATE_REMOVED, REASON_REPLACED);
+	json_t *root = written(0);
+	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(repo, "reclaimed_bytes")), LLONG_MAX);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"), "reclaimed_bytes")),
+			 LLONG_MAX);
+	json_decref(root);
+}
+END_TEST
+
 START_TEST(test_json_names_what_went_along)
 {
 	struct image_report *entry = report_add_image(repository, image("bbbbbbbbbbbbb"), FATE_REMOVED, REASON_REPLACED);
@@ -145,6 +164,7 @@ Suite *report_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_sorts_images_by_fate_in_plan_order);
 	tcase_add_test(tc, test_json_of_an_unknown_size_is_null_and_reclaims_nothing);
+	tcase_add_test(tc, test_reclaimed_bytes_stop_at_the_largest);
 	tcase_add_test(tc, test_json_names_what_went_along);
 	suite_add_tcase(suite, tc);
 	return suite;
