@@ -304,13 +304,14 @@ else
 fi
 
 # --- 5. kimb, built in a copy of SOURCE -------------------------------------------------------
-# rsync keeps the files' times, so make rebuilds only what changed; not the directories' (which
-# the build in the copy changes), or every run would set them back. The host's build output, the
-# git directory (or a worktree's .git file) and Vagrant's state stay out; --delete leaves the
-# copy's own build/ alone.
+# rsync compares contents (--checksum), not sizes and times, which miss an edit of the same size
+# within the same second; and gives what it copies the time it copies it (--no-times), newer than
+# anything built before, so that make rebuilds exactly what changed. Unchanged files keep their
+# times. The host's build output, the git directory (or a worktree's .git file) and Vagrant's
+# state stay out; --delete leaves the copy's own build/ alone.
 copy=$root/var/lib/kimb-vm/source
 mkdir -p "$copy"
-rsync -a --omit-dir-times --delete --itemize-changes --exclude=/.git --exclude=/.vagrant/ --exclude=/build/ \
+rsync -a --no-times --checksum --delete --itemize-changes --exclude=/.git --exclude=/.vagrant/ --exclude=/build/ \
 	--exclude=/kimb "$source/" "$copy/" >"$work/rsync"
 if [ -s "$work/rsync" ]; then
 	did "$copy: $(awk 'END { print NR }' "$work/rsync") paths copied from $source"
