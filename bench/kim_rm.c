@@ -33,11 +33,11 @@ struct image {
 	char *names;              /* the fields after them, one space apart, in place; "" when none */
 };
 
-static const char *script;
+static char *script;
 
 static int hand_over(char **argv)
 {
-	argv[0] = (char *)script;
+	argv[0] = script;
 	execv(script, argv);
 	fprintf(stderr, "kim_rm: cannot run %s: %s\n", script, strerror(errno));
 	return 127;

@@ -49,7 +49,7 @@ void caller_stop_if_interrupted(struct caller *caller)
 static void start(struct caller *caller, struct call *call, enum run_stdout mode, struct run_child *child)
 {
 	call_add(call, NULL);
-	if (runner_start(child, (char *const *)call->words, mode) != 0)
+	if (runner_start(child, call->words, mode) != 0)
 		abort();
 	call_free(call);
 	caller->calls_made++;

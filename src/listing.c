@@ -356,7 +356,7 @@ static int compare_id_to_image(const void *id, const void *image)
 	return strcmp(id, ((const struct image *)image)->id);
 }
 
-const struct image *listing_find(const struct listing *listing, const char *id)
+struct image *listing_find(const struct listing *listing, const char *id)
 {
 	/* bsearch may not be given the NULL images of an empty listing. */
 	if (listing->count == 0)

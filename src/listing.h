@@ -79,8 +79,9 @@ bool listing_image_is_nameless(const struct image *image);
 /* True when IMAGE has a current tag (not only names it lost). */
 bool listing_image_is_tagged(const struct image *image);
 
-/* The image of LISTING with ID (as long as the listing's IDs), or NULL. */
-const struct image *listing_find(const struct listing *listing, const char *id);
+/* The image of LISTING with ID (as long as the listing's IDs), or NULL; as with strchr, the
+ * caller of a const listing decides whether it may change the image. */
+struct image *listing_find(const struct listing *listing, const char *id);
 
 /* The image of LISTING tagged REPOSITORY:TAG (REPOSITORY normalized), or NULL. */
 const struct image *listing_find_tagged(const struct listing *listing, const char *repository, const char *tag);

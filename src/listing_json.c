@@ -490,7 +490,7 @@ static int read_inspected(json_t *object, const struct inspection_format *format
 		/* buildah writes the annotation empty for FROM scratch; without it, the base is unknown. */
 		out->base_known = annotations && json_object_get(annotations, BASE_DIGEST_ANNOTATION);
 	}
-	out->image = format->match == MATCH_BY_ID ? (struct image *)listing_find(listing, id) : &listing->images[position];
+	out->image = format->match == MATCH_BY_ID ? listing_find(listing, id) : &listing->images[position];
 	if (!out->image)
 		return listing_reject(err, 0, "image %s is not in the listing", id);
 	if (format->id_is_digest)

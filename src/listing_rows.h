@@ -84,11 +84,12 @@ int listing_name_from_columns(const char *repository, const char *tag, const str
 void listing_name_free(struct image_name *name);
 
 /* Fills ERR with LINE (0 when not about one line) and the printf-style message. Returns -1. */
-int listing_reject(struct listing_error *err, size_t line, const char *format, ...);
+int listing_reject(struct listing_error *err, size_t line, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Puts the printf-style context and ": " before ERR's message, so that a message of a shared check
  * says where in its input it failed ("image 3: ..."). Returns -1. */
-int listing_reject_within(struct listing_error *err, const char *format, ...);
+int listing_reject_within(struct listing_error *err, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 #define LISTING_EXCERPT_MAX 48
 

@@ -91,7 +91,7 @@ static void keep_one_line(char *why)
 			*c = '?';
 }
 
-static int fail(struct parser *p, const char *format, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct parser *p, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);

@@ -375,7 +375,7 @@ bool provenance_label_names(const char *label, const char *repository)
 void provenance_attribute(struct listing *listing, const struct record *record, bool label_required)
 {
 	for (size_t i = 0; i < record->count; i++) {
-		struct image *image = (struct image *)listing_find(listing, record->images[i].id);
+		struct image *image = listing_find(listing, record->images[i].id);
 		if (!image || !listing_image_is_nameless(image))
 			continue;
 		if (label_required && !(image->label && provenance_label_names(image->label, record->repository)))

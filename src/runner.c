@@ -149,7 +149,7 @@ static int stop_with_parent(pid_t parent)
 	return 0;
 }
 
-static _Noreturn void run_child(char *const argv[], pid_t parent, int stdout_fd, int stderr_fd, int report_fd)
+static _Noreturn void run_child(const char *const argv[], pid_t parent, int stdout_fd, int stderr_fd, int report_fd)
 {
 	struct child_failure failure = {.step = CHILD_SETUP};
 	sigset_t no_signals;
@@ -161,7 +161,12 @@ static _Noreturn void run_child(char *const argv[], pid_t parent, int stdout_fd,
 		failure.step = CHILD_EXEC;
 		/* execvp is not async-signal-safe, but kimb has no other thread that could have left a
 		 * lock taken at the fork (see spawn for vfork). */
-		execvp(argv[0], argv);
+		/* execvp's argv lacks const for C's history alone: it changes no word. */
+		union {
+			const char *const *words;
+			char *const *exec_argv;
+		} words = {.words = argv};
+		execvp(argv[0], words.exec_argv);
 	}
 	failure.error = errno;
 	/* Should the report be lost, the parent sees exit status 127, the shell's "not found": the
@@ -194,7 +199,7 @@ static volatile sig_atomic_t *slot_of(pid_t pid)
  * child only sets itself up and runs exec (run_child), writing nothing of the parent's memory but
  * the stack below it and errno, which matters here only when vfork failed; the signal actions it
  * resets are its own (vfork shares memory, not them); glibc's execvp allocates nothing. */
-static pid_t spawn(char *const argv[], volatile sig_atomic_t *slot, int stdout_fd, int stderr_fd, int report_fd)
+static pid_t spawn(const char *const argv[], volatile sig_atomic_t *slot, int stdout_fd, int stderr_fd, int report_fd)
 {
 	sigset_t forwarded, previous;
 	pid_t parent = getpid();
@@ -350,7 +355,7 @@ static int open_stream(struct run_stream *stream, char **bytes, int *write_end)
 	return 0;
 }
 
-int runner_start(struct run_child *child, char *const argv[], enum run_stdout stdout_mode)
+int runner_start(struct run_child *child, const char *const argv[], enum run_stdout stdout_mode)
 {
 	int output_end = -1, errors_end = -1;
 	int report_pipe[2] = {-1, -1};
@@ -494,7 +499,7 @@ size_t runner_finish_any(struct run_child *children, size_t count, struct run_re
 	}
 }
 
-int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_result *out)
+int runner_run(const char *const argv[], enum run_stdout stdout_mode, struct run_result *out)
 {
 	struct run_child child;
 

@@ -61,7 +61,7 @@ int runner_install_signal_forwarding(void);
  * defaults, in a new process group. Returns 0 with CHILD filled (also when the child could not be
  * started: runner_finish then reports why), or -1 only when RUNNER_MAX_CHILDREN run already. Every
  * started child must be finished. */
-int runner_start(struct run_child *child, char *const argv[], enum run_stdout stdout_mode);
+int runner_start(struct run_child *child, const char *const argv[], enum run_stdout stdout_mode);
 
 /* Reads the child's stdout when captured, waits for it and fills OUT (release with
  * run_result_free). */
@@ -73,7 +73,7 @@ void runner_finish(struct run_child *child, struct run_result *out);
 size_t runner_finish_any(struct run_child *children, size_t count, struct run_result *out);
 
 /* runner_start and runner_finish in one. Returns 0, or -1 when RUNNER_MAX_CHILDREN run already. */
-int runner_run(char *const argv[], enum run_stdout stdout_mode, struct run_result *out);
+int runner_run(const char *const argv[], enum run_stdout stdout_mode, struct run_result *out);
 
 void run_result_free(struct run_result *result);
 

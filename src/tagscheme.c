@@ -67,7 +67,7 @@ int tagscheme_from_name(const char *name, enum tag_scheme *out)
 
 /* Callers print WHY as one line, so a reason quoting a path or a libgit2 message with a newline
  * is cut there. */
-static void set_why(char *why, size_t why_size, const char *format, ...)
+__attribute__((format(printf, 3, 4))) static void set_why(char *why, size_t why_size, const char *format, ...)
 {
 	va_list arguments;
 
@@ -93,7 +93,11 @@ static char *time_tag(const char *format, time_t now, char *why, size_t why_size
 	size_t length = 0;
 	for (size_t size = TIME_TAG_BUFFER_START; length == 0 && size <= TIME_TAG_BUFFER_LIMIT; size *= 2) {
 		tag = xrealloc(tag, size);
+		/* The format is the user's by design; what it may hold was checked before. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		length = strftime(tag, size, marked_format, &utc);
+#pragma GCC diagnostic pop
 	}
 	free(marked_format);
 

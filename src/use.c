@@ -187,8 +187,9 @@ int use_read_container_ids(char *text, size_t length, char ***ids, size_t *count
 			return listing_reject(err, number, "not a container ID: %s", listing_quote(line, line_length).text);
 		}
 		/* The line ends in TEXT's '\n' (or its NUL): made the end of the ID here. */
-		((char *)line)[line_length] = '\0';
-		array_append(ids, count, sizeof line, &line);
+		char *id = text + (line - text);
+		id[line_length] = '\0';
+		array_append(ids, count, sizeof id, &id);
 	}
 	return 0;
 }

@@ -22,7 +22,7 @@ void listing_check_read_ok(listing_reader read, const char *text, size_t length,
 	ck_assert_msg(status == 0, "rejected at line %zu: %s", err.line, err.message);
 }
 
-const struct image *find_image(const struct listing *listing, const char *id)
+struct image *find_image(const struct listing *listing, const char *id)
 {
 	for (size_t i = 0; i < listing->count; i++)
 		if (strcmp(listing->images[i].id, id) == 0)

@@ -19,7 +19,7 @@ int listing_check_read(listing_reader read, const char *text, size_t length, str
 void listing_check_read_ok(listing_reader read, const char *text, size_t length, struct listing *out);
 
 /* The image of LISTING with ID. */
-const struct image *find_image(const struct listing *listing, const char *id);
+struct image *find_image(const struct listing *listing, const char *id);
 
 /* Asserts that name INDEX of IMAGE is REPOSITORY, SHOWN and TAG (each may be NULL). */
 void assert_name(const struct image *image, size_t index, const char *repository, const char *shown,

@@ -602,7 +602,7 @@ START_TEST(test_nerdctl_inspection_is_matched_by_position)
 {
 	struct listing listing;
 	read_ok(listing_parse_json_lines, nerdctl_listing, &listing);
-	struct image *old = (struct image *)find_image(&listing, NERDCTL_OLD);
+	struct image *old = find_image(&listing, NERDCTL_OLD);
 	struct listing asked = {old, 1};
 	struct listing_error err = {0, ""};
 	static const char answer[] = "[{\"Id\": \"sha256:" NERDCTL_CONFIG "\", \"RepoTags\": [], \"Config\": "

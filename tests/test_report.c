@@ -39,9 +39,9 @@ static void teardown(void)
 	listing_free(&listing);
 }
 
-static const struct image *image(const char *id)
+static struct image *image(const char *id)
 {
-	const struct image *found = listing_find(&listing, id);
+	struct image *found = listing_find(&listing, id);
 	ck_assert_ptr_nonnull(found);
 	return found;
 }
@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(test_json_of_an_unknown_size_is_null_and_reclaims_nothing)
 {
-	struct image *unsized = (struct image *)image("bbbbbbbbbbbbb");
+	struct image *unsized = image("bbbbbbbbbbbbb");
 	unsized->size = -1;
 	report_add_image(repository, unsized, FATE_REMOVED, REASON_REPLACED);
 	json_t *root = written(0);
@@ -122,8 +122,8 @@ END_TEST
 /* Sizes a listing claims may sum beyond any long long: the total stops at LLONG_MAX. */
 START_TEST(test_reclaimed_bytes_stop_at_the_largest)
 {
-	struct image *huge = (struct image *)image("bbbbbbbbbbbbb");
-	struct image *also_huge = (struct image *)image("ccccccccccccc");
+	struct image *huge = image("bbbbbbbbbbbbb");
+	struct image *also_huge = image("ccccccccccccc");
 	huge->size = LLONG_MAX - 10;
 	also_huge->size = LLONG_MAX - 10;
 	report_add_image(repository, huge, FATE_REMOVED, REASON_REPLACED);

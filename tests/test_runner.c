@@ -18,7 +18,7 @@
 
 static struct run_result run_shell(enum run_stdout stdout_mode, const char *script)
 {
-	char *argv[] = {"sh", "-c", (char *)script, NULL};
+	const char *argv[] = {"sh", "-c", script, NULL};
 	struct run_result result;
 
 	ck_assert_int_eq(runner_run(argv, stdout_mode, &result), 0);
@@ -188,8 +188,8 @@ END_TEST
 
 START_TEST(test_program_not_found)
 {
-	char *on_path[] = {"kimb-test-no-such-program", NULL};
-	char *by_path[] = {"/nonexistent/kimb-test-no-such-program", NULL};
+	const char *on_path[] = {"kimb-test-no-such-program", NULL};
+	const char *by_path[] = {"/nonexistent/kimb-test-no-such-program", NULL};
 	struct run_result result;
 
 	ck_assert_int_eq(runner_run(on_path, RUN_STDOUT_TO_STDERR, &result), 0);
@@ -215,7 +215,7 @@ START_TEST(test_program_not_executable)
 	ck_assert_int_eq(write(fd, script, sizeof script - 1), sizeof script - 1);
 	ck_assert_int_eq(fchmod(fd, 0644), 0);
 	ck_assert_int_eq(close(fd), 0);
-	char *argv[] = {path, NULL};
+	const char *argv[] = {path, NULL};
 	struct run_result result;
 	int returned = runner_run(argv, RUN_STDOUT_TO_STDERR, &result);
 	ck_assert_int_eq(unlink(path), 0);
@@ -264,7 +264,7 @@ START_TEST(test_child_leads_a_process_group_of_its_own)
 	int saved_stdin = dup(STDIN_FILENO);
 	ck_assert_int_ne(saved_stdin, -1);
 	ck_assert_int_ne(dup2(stdin_pipe[0], STDIN_FILENO), -1);
-	char *argv[] = {"cat", NULL};
+	const char *argv[] = {"cat", NULL};
 	struct run_child child;
 
 	ck_assert_int_eq(runner_start(&child, argv, RUN_STDOUT_CAPTURE), 0);
@@ -288,8 +288,8 @@ END_TEST
 
 START_TEST(test_children_run_side_by_side)
 {
-	char *first[] = {"sh", "-c", "printf one", NULL};
-	char *second[] = {"sh", "-c", "printf two; exit 3", NULL};
+	const char *first[] = {"sh", "-c", "printf one", NULL};
+	const char *second[] = {"sh", "-c", "printf two; exit 3", NULL};
 	struct run_child children[2];
 	struct run_result results[2];
 
@@ -311,7 +311,7 @@ static void start_waiting_child(struct run_child *child, const char *path)
 {
 	char script[256];
 	snprintf(script, sizeof script, "read line <%s; printf \"%%s\" \"$line\"", path);
-	char *argv[] = {"sh", "-c", script, NULL};
+	const char *argv[] = {"sh", "-c", script, NULL};
 	ck_assert_int_eq(runner_start(child, argv, RUN_STDOUT_CAPTURE), 0);
 }
 
@@ -322,8 +322,8 @@ START_TEST(test_finish_any_finishes_the_first_to_end)
 	char fifo[sizeof directory + 8];
 	snprintf(fifo, sizeof fifo, "%s/fifo", directory);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	char *quick[] = {"sh", "-c", "printf quick; exit 4", NULL};
-	char *missing[] = {"/nonexistent/kimb-test-program", NULL};
+	const char *quick[] = {"sh", "-c", "printf quick; exit 4", NULL};
+	const char *missing[] = {"/nonexistent/kimb-test-program", NULL};
 	struct run_child children[3];
 	struct run_result result;
 
@@ -379,7 +379,7 @@ END_TEST
 
 START_TEST(test_too_many_children_is_refused)
 {
-	char *argv[] = {"true", NULL};
+	const char *argv[] = {"true", NULL};
 	struct run_child children[RUNNER_MAX_CHILDREN + 1];
 
 	for (size_t i = 0; i < RUNNER_MAX_CHILDREN; i++)
@@ -496,7 +496,7 @@ static int hold_stdin_open(void)
 	return 0;
 }
 
-static void run_program(struct scenario_report *report, char *const argv[])
+static void run_program(struct scenario_report *report, const char *const argv[])
 {
 	struct run_result result;
 
@@ -540,7 +540,7 @@ static void signal_during_run(struct scenario_report *report, int signal_number)
 	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 	report->interrupted_before = runner_interrupted();
 	/* The ready pipe reaches the child as an inherited descriptor. */
-	char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec cat", "sh", ready_fd, NULL};
+	const char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec cat", "sh", ready_fd, NULL};
 	run_program(report, argv);
 	int sender_status;
 	REQUIRE(report, close(ready[1]) == 0);
@@ -550,7 +550,7 @@ static void signal_during_run(struct scenario_report *report, int signal_number)
 
 static void signal_before_run(struct scenario_report *report, int signal_number)
 {
-	char *argv[] = {"cat", NULL};
+	const char *argv[] = {"cat", NULL};
 
 	REQUIRE(report, runner_install_signal_forwarding() == 0);
 	REQUIRE(report, hold_stdin_open() == 0);
@@ -563,7 +563,7 @@ static void signal_ignored_from_start(struct scenario_report *report, int signal
 {
 	char number[16];
 	snprintf(number, sizeof number, "%d", signal_number);
-	char *argv[] = {"sh", "-c", "kill -\"$1\" $$; exit 5", "sh", number, NULL};
+	const char *argv[] = {"sh", "-c", "kill -\"$1\" $$; exit 5", "sh", number, NULL};
 
 	REQUIRE(report, signal(signal_number, SIG_IGN) != SIG_ERR);
 	REQUIRE(report, runner_install_signal_forwarding() == 0);
@@ -623,7 +623,7 @@ static void signal_reaches_whole_group(struct scenario_report *report, int signa
 	char ready_fd[16];
 	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 	/* The inner shell, run in the foreground, says it runs: the signal cannot come before it. */
-	char *argv[] = {"sh", "-c", "sh -c 'printf x >&\"$1\"; exec sleep 60' sh \"$1\"; :", "sh", ready_fd, NULL};
+	const char *argv[] = {"sh", "-c", "sh -c 'printf x >&\"$1\"; exec sleep 60' sh \"$1\"; :", "sh", ready_fd, NULL};
 	run_program(report, argv);
 	REQUIRE(report, close(ready[1]) == 0 && close(held[1]) == 0);
 	char byte;
@@ -654,7 +654,7 @@ static void child_dies_with_kimb(struct scenario_report *report, int signal_numb
 		char ready_fd[16];
 		snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 		/* The child says it runs only once it has been through exec. */
-		char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec sleep 60", "sh", ready_fd, NULL};
+		const char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec sleep 60", "sh", ready_fd, NULL};
 		struct run_child child;
 		(void)close(ready[0]);
 		(void)close(held[0]);
@@ -685,7 +685,7 @@ END_TEST
  * kimb found it. */
 static void sigpipe_given_back(struct scenario_report *report, int inherited_ignored)
 {
-	char *argv[] = {"sh", "-c", "kill -PIPE $$; exit 5", NULL};
+	const char *argv[] = {"sh", "-c", "kill -PIPE $$; exit 5", NULL};
 	struct sigaction current;
 
 	if (inherited_ignored)
@@ -755,7 +755,7 @@ Suite *runner_suite(void)
 
 	TCase *signals = tcase_create("signals");
 	tcase_set_timeout(signals, 30); /* room for a loaded machine and valgrind */
-	size_t signal_count = sizeof forwarded_signals / sizeof forwarded_signals[0];
+	int signal_count = (int)(sizeof forwarded_signals / sizeof forwarded_signals[0]);
 	tcase_add_loop_test(signals, test_signal_during_run_is_forwarded, 0, signal_count);
 	tcase_add_loop_test(signals, test_signal_before_run_is_forwarded, 0, signal_count);
 	tcase_add_loop_test(signals, test_signal_ignored_from_start_stays_ignored, 0, signal_count);

@@ -50,15 +50,17 @@ static void teardown(void)
 /* Adds an image; each NAME is "repository|shown|tag" with empty parts for NULL. */
 static struct image *add_image(const char *id, ...)
 {
+	static char ids[MAX_IMAGES][65];
 	struct image *image = &images[listing.count];
-	image->id = (char *)id;
+	ck_assert_uint_lt(strlen(id), sizeof ids[0]);
+	image->id = strcpy(ids[listing.count], id);
 	image->names = names[listing.count];
 	listing.count++;
 	va_list args;
 	va_start(args, id);
 	for (const char *spec; (spec = va_arg(args, const char *));) {
 		static char storage[MAX_IMAGES * MAX_NAMES][3][128];
-		char (*parts)[128] = storage[(image - images) * MAX_NAMES + image->name_count];
+		char (*parts)[128] = storage[(size_t)(image - images) * MAX_NAMES + image->name_count];
 		const char *start = spec;
 		for (int part = 0; part < 3; part++) {
 			const char *end = strchr(start, '|');

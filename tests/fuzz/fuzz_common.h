@@ -9,6 +9,9 @@
 
 #include "listing.h"
 
+/* libFuzzer's entry point, which each target defines. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* Aborts with MESSAGE unless CONDITION holds. */
 #define FUZZ_ASSERT(condition, message) fuzz_assert((condition), (message), __FILE__, __LINE__)
 void fuzz_assert(int condition, const char *message, const char *file, int line);

@@ -20,9 +20,9 @@ static const struct {
 
 /* What an inspection may change of an image. */
 struct facts {
-	const char *label;
+	char *label;
 	bool parent_known;
-	const char *parent;
+	char *parent;
 	size_t digest_count;
 	bool inspected;
 };
@@ -77,8 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_plans(&listing, data, size);
 	}
 	for (size_t i = 0; i < listing.count; i++) {
-		free((char *)before[i].label);
-		free((char *)before[i].parent);
+		free(before[i].label);
+		free(before[i].parent);
 	}
 	free(before);
 	listing_free(&listing);
