@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,22 @@ char *make_temporary_directory(const char *parent, const char *name)
 	return NULL;
 }
 
+/* The tests of signals assume that each stopping signal does what it does by default: a caller that
+ * ignores one (a background job of a shell ignores SIGINT and SIGQUIT, nohup SIGHUP) would make
+ * them fail for a reason that is not kimb's. */
+static int default_stopping_signals(void)
+{
+	static const int stopping[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE};
+	struct sigaction default_action = {.sa_handler = SIG_DFL};
+
+	if (sigemptyset(&default_action.sa_mask) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof stopping / sizeof *stopping; i++)
+		if (sigaction(stopping[i], &default_action, NULL) != 0)
+			return -1;
+	return 0;
+}
+
 /* Prints the skipped tests; returns how many there were. */
 static int report_skips(void)
 {
@@ -145,6 +162,10 @@ int main(void)
 {
 	char locks[PATH_MAX], state[PATH_MAX];
 
+	if (default_stopping_signals() != 0) {
+		perror("check_kimb: sigaction");
+		return EXIT_FAILURE;
+	}
 	if (!mkdtemp(run_directory)) {
 		perror("check_kimb: mkdtemp");
 		return EXIT_FAILURE;
