@@ -1,8 +1,47 @@
 # shellcheck shell=sh
-# The test framework of tests/integration.sh, tests/builders.sh and tests/kubectl_stub_check.sh,
-# sourced by each: assertions on the last command run, and a runner that gives each test a
-# directory of its own, counts the results and prints `N passed, N failed, N skipped` (a skip is a
-# failure under KIMB_REQUIRE_ALL=1). POSIX sh; the scripts set -u and LC_ALL themselves.
+# The test framework of the shell suites (tests/integration.sh, tests/builders.sh, ...), sourced by
+# each: assertions on the last command run, and a runner that gives each test a directory of its
+# own, runs the tests as a pool of parallel jobs, prints their reports in order, counts the results
+# and prints `N passed, N failed, N skipped` (a skip is a failure under KIMB_REQUIRE_ALL=1). POSIX
+# sh; the scripts set -u and LC_ALL themselves.
+#
+# Sourcing it takes the runner's own option from the front of the script's arguments (a sourced
+# file shares the script's "$@"), so that the script sees only its own: -j N (or -jN) runs up to N
+# tests at once; the default is $SUITE_JOBS, else the number of CPUs. -j 1 runs one at a time.
+
+# shell_quote WORD...: the words quoted for the shell to read back with eval.
+shell_quote()
+{
+	quoted=
+	for word; do
+		quoted="$quoted${quoted:+ }'$(printf '%s' "$word" | sed "s/'/'\\\\''/g")'"
+	done
+	printf '%s\n' "$quoted"
+}
+
+SUITE_JOBS=${SUITE_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case ${1:-} in
+-j)
+	if [ $# -lt 2 ]; then
+		printf '%s: -j needs a number of jobs\n' "$0" >&2
+		exit 2
+	fi
+	SUITE_JOBS=$2
+	shift 2
+	;;
+-j*)
+	SUITE_JOBS=${1#-j}
+	shift
+	;;
+esac
+case $SUITE_JOBS in
+'' | *[!0-9]* | 0)
+	printf '%s: -j takes a number of jobs from 1 up, not "%s"\n' "$0" "$SUITE_JOBS" >&2
+	exit 2
+	;;
+esac
+# What a job passes this script again: its arguments without -j.
+suite_argv=$(shell_quote "$@")
 
 # kimb reads the commit a CI system names outside git work trees: the CI running these tests must
 # not change the tags they expect. A test that wants one sets it.
@@ -182,23 +221,26 @@ cleanup_case()
 	rm -rf "$CASE"
 }
 
-# run_test NAME COMMAND...: runs COMMAND... (a test function, or a setup that ends by calling one)
+# run_case NAME COMMAND...: runs COMMAND... (a test function, or a setup that ends by calling one)
 # in a subshell, in a new directory $CASE: work, holding an empty ctx, is its working directory,
 # locks its KIMB_LOCK_DIR, state its KIMB_STATE_DIR (so that kimb never writes its record of builds
 # into the user's), and no other KIM_* or KIMB_* variable is set. The test fails when it calls
-# fail or exits non-zero, and is skipped when it calls skip; a failed test's directory is kept and
-# its report printed, with those of the files named in $CASE_LOGS (paths under $CASE) that are
-# not empty.
-run_test()
+# fail or exits non-zero, and is skipped when it calls skip. Prints the test's report: `ok`, `SKIP`
+# or `FAIL` and its name and time; a failed test's directory is kept and its report printed, with
+# those of the files named in $CASE_LOGS (paths under $CASE) that are not empty. Returns 0 passed,
+# $SKIPPED skipped, 1 failed.
+run_case()
 {
 	test_name=$1
 	shift
 	CASE=$(mktemp -d "${TMPDIR:-/tmp}/kimb-$(basename "$0" .sh).XXXXXX") || exit 1
 	mkdir "$CASE/locks" "$CASE/work" "$CASE/work/ctx" || exit 1
+	case_began=$(date +%s)
 	(
 		for variable in $(env | sed -n 's/^\(KIMB*_[A-Za-z0-9_]*\)=.*/\1/p'); do
 			unset "$variable"
 		done
+		unset SUITE_ONE_CASE SUITE_JOBS
 		KIMB_LOCK_DIR=$CASE/locks
 		KIMB_STATE_DIR=$CASE/state
 		export KIMB_LOCK_DIR KIMB_STATE_DIR
@@ -208,29 +250,133 @@ run_test()
 		exit "$case_failed"
 	) >"$CASE/report" 2>&1
 	case_status=$?
+	took="($(($(date +%s) - case_began)) s)"
 	if [ "$case_status" -eq "$SKIPPED" ] && [ -s "$CASE/skipped" ] && [ "${KIMB_REQUIRE_ALL:-}" != 1 ]; then
-		skipped=$((skipped + 1))
 		printf 'SKIP %s: %s\n' "$test_name" "$(cat "$CASE/skipped")"
 		cleanup_case
+		return "$SKIPPED"
 	elif [ "$case_status" -eq 0 ]; then
-		passed=$((passed + 1))
-		printf 'ok   %s\n' "$test_name"
+		printf 'ok   %s %s\n' "$test_name" "$took"
 		cleanup_case
-	else
-		failed=$((failed + 1))
-		printf 'FAIL %s (kept in %s)\n' "$test_name" "$CASE"
-		[ "$case_status" -ne "$SKIPPED" ] || [ ! -s "$CASE/skipped" ] ||
-			printf '    skipped (%s), and KIMB_REQUIRE_ALL=1 requires every test to run\n' "$(cat "$CASE/skipped")"
-		cat "$CASE/report"
-		for file in $CASE_LOGS; do
-			[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
-		done
+		return 0
 	fi
+	printf 'FAIL %s %s (kept in %s)\n' "$test_name" "$took" "$CASE"
+	[ "$case_status" -ne "$SKIPPED" ] || [ ! -s "$CASE/skipped" ] ||
+		printf '    skipped (%s), and KIMB_REQUIRE_ALL=1 requires every test to run\n' "$(cat "$CASE/skipped")"
+	cat "$CASE/report"
+	for file in ${CASE_LOGS:-}; do
+		[ ! -s "$CASE/$file" ] || printf '    last %s:\n%s\n' "$file" "$(sed 's/^/      /' "$CASE/$file")"
+	done
+	return 1
 }
 
-# A test interrupted ends with its own traps (builders.sh's stop its daemon); then the run stops.
-trap 'printf "interrupted after %s passed, %s failed, %s skipped\n" "$passed" "$failed" "$skipped"; exit 130' INT
-trap 'printf "terminated after %s passed, %s failed, %s skipped\n" "$passed" "$failed" "$skipped"; exit 143' TERM
+# The job pool. Each test runs as a job of its own: this script again, with SUITE_ONE_CASE naming
+# the test, which runs it alone (run_case) and exits with its outcome. A fresh process, so that it
+# starts with the default action for every signal that the tests send (a shell starts its
+# background jobs with SIGINT and SIGQUIT ignored, which kimb would respect) and shares no state
+# with the other jobs; in a session of its own (setsid), so that the whole job can be stopped. At most $SUITE_JOBS jobs run at once: a job takes a token from the pool's
+# FIFO (fd 9) before it starts and gives it back when it ends. The reports are printed in the
+# order the tests were started, each as soon as it and every test before it have ended.
+suite_pool=
+pool_started=0
+pool_reported=0
+
+pool_open()
+{
+	suite_pool=$(mktemp -d "${TMPDIR:-/tmp}/kimb-pool.XXXXXX") || exit 1
+	mkfifo "$suite_pool/tokens" || exit 1
+	exec 9<>"$suite_pool/tokens"
+	tokens=0
+	while [ "$tokens" -lt "$SUITE_JOBS" ]; do
+		printf 'x\n' >&9
+		tokens=$((tokens + 1))
+	done
+}
+
+# pool_start NAME: starts the job of test NAME once a token is free.
+pool_start()
+{
+	[ -n "$suite_pool" ] || pool_open
+	pool_report_ended
+	read -r _ <&9
+	pool_report_ended
+	pool_started=$((pool_started + 1))
+	job=$suite_pool/$pool_started
+	printf '%s\n' "$1" >"$job.name"
+	(
+		name=$1
+		eval "set -- $suite_argv"
+		setsid env --default-signal=HUP,INT,QUIT,TERM,PIPE SUITE_ONE_CASE="$name" "$0" "$@" \
+			</dev/null >"$job.out" 2>&1 9>&- &
+		printf '%s\n' "$!" >"$job.pid"
+		wait "$!"
+		printf '%s\n' "$?" >"$job.ending"
+		mv "$job.ending" "$job.status"
+		printf 'x\n' >&9
+	) &
+	eval "pool_waiter_$pool_started=\$!"
+}
+
+# Prints the report of the next test in order, waiting for it to end, and counts its outcome.
+pool_report_next()
+{
+	job=$suite_pool/$((pool_reported + 1))
+	eval "wait \"\$pool_waiter_$((pool_reported + 1))\""
+	job_status=$(cat "$job.status" 2>/dev/null) || job_status=unknown
+	cat "$job.out"
+	case $job_status in
+	0) passed=$((passed + 1)) ;;
+	"$SKIPPED") skipped=$((skipped + 1)) ;;
+	*)
+		failed=$((failed + 1))
+		# run_case said FAIL itself, unless its job ended otherwise (killed, say).
+		[ "$job_status" = 1 ] && grep -q '^FAIL ' "$job.out" ||
+			printf 'FAIL %s: its job ended with status %s\n' "$(cat "$job.name")" "$job_status"
+		;;
+	esac
+	rm -f "$job.name" "$job.out" "$job.pid" "$job.status"
+	pool_reported=$((pool_reported + 1))
+}
+
+# Prints the reports of the tests that have ended, in order, without waiting for any.
+pool_report_ended()
+{
+	while [ "$pool_reported" -lt "$pool_started" ] && [ -e "$suite_pool/$((pool_reported + 1)).status" ]; do
+		pool_report_next
+	done
+}
+
+pool_close()
+{
+	while [ "$pool_reported" -lt "$pool_started" ]; do
+		pool_report_next
+	done
+	[ -z "$suite_pool" ] || rm -rf "$suite_pool"
+}
+
+# Stops the jobs still running, each process of each (their own traps clean up), and waits for
+# them.
+pool_stop()
+{
+	[ -n "$suite_pool" ] || return 0
+	for pid_file in "$suite_pool"/*.pid; do
+		[ -e "$pid_file" ] && kill -TERM "-$(cat "$pid_file")" 2>/dev/null
+	done
+	wait
+	rm -rf "$suite_pool"
+}
+
+# run_test NAME COMMAND...: the test NAME (run_case), as a job of the pool; in a job, the test
+# that job runs, or nothing for the others.
+run_test()
+{
+	if [ -n "${SUITE_ONE_CASE:-}" ]; then
+		[ "$1" = "$SUITE_ONE_CASE" ] || return 0
+		run_case "$@"
+		exit $?
+	fi
+	pool_start "$1"
+}
 
 # kimb's default lock directory, which no test may touch (run_test gives each its own): whether it
 # exists, and the name, mode, size and times of it and its entries.
@@ -245,9 +391,21 @@ default_lock_dir_state()
 }
 default_lock_dir_before=$(default_lock_dir_state)
 
-# The totals; fails when any test failed, or when the default lock directory changed meanwhile.
+# An interrupted run stops its jobs (their own traps clean up, a docker test's stops its daemon).
+if [ -z "${SUITE_ONE_CASE:-}" ]; then
+	trap 'pool_stop; printf "interrupted after %s passed, %s failed, %s skipped\n" "$passed" "$failed" "$skipped"; exit 130' INT
+	trap 'pool_stop; printf "terminated after %s passed, %s failed, %s skipped\n" "$passed" "$failed" "$skipped"; exit 143' TERM
+fi
+
+# The totals, once every job has ended; fails when any test failed, or when the default lock
+# directory changed meanwhile. In a job, reached only when no test has the job's name.
 summary()
 {
+	if [ -n "${SUITE_ONE_CASE:-}" ]; then
+		printf '%s: no test %s\n' "$0" "$SUITE_ONE_CASE"
+		exit 2
+	fi
+	pool_close
 	if [ "$(default_lock_dir_state)" != "$default_lock_dir_before" ]; then
 		printf 'FAIL %s changed during the tests: a test used kimb'"'"'s default lock directory (or another kimb ran on this host meanwhile)\nbefore:\n%s\nafter:\n%s\n' \
 			"$DEFAULT_LOCK_DIR" "$default_lock_dir_before" "$(default_lock_dir_state)"
