@@ -17,11 +17,27 @@ ZSH_COMPLETION_DIR ?= $(DATADIR)/zsh/site-functions
 # Objects go to $(BUILD), so that the sanitizer build (build/sanitize) lives beside the plain one.
 BUILD ?= build
 CFLAGS ?= -O2 -g
-KIMB_CFLAGS = -std=c11 -pthread -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 -DKIMB_VERSION=\"$(VERSION)\" \
+# Every build warns; DEVELOPER=1 (which CI sets) adds more warnings and makes each an error, so that
+# a user's compiler, newer than ours, never fails a build on a warning we have not met (git's
+# config.mak.dev).
+WARNINGS = -Wall -Wextra
+ifeq ($(DEVELOPER),1)
+WARNINGS += -Werror -Wshadow -Wconversion -Wsign-conversion -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+	-Wformat=2 -Wcast-qual
+endif
+KIMB_CFLAGS = -std=c11 -pthread $(WARNINGS) -D_XOPEN_SOURCE=700 -DKIMB_VERSION=\"$(VERSION)\" \
 	$(shell $(PKG_CONFIG) --cflags libgit2 jansson)
 KIMB_LIBS = -pthread $(shell $(PKG_CONFIG) --libs libgit2 jansson)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+
+# What a compilation depends on besides its sources: the compiler and its flags. A change of them
+# (DEVELOPER=1 on or off, say) rebuilds everything, as a change of a header does.
+COMPILE_SETTINGS = $(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CFLAGS) $(LDFLAGS)
+$(BUILD)/flags: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(subst ','\'',$(COMPILE_SETTINGS))' | cmp -s - $@ || \
+		printf '%s\n' '$(subst ','\'',$(COMPILE_SETTINGS))' >$@
 
 MODULES = $(filter-out src/main.c,$(wildcard src/*.c))
 MODULE_OBJECTS = $(patsubst src/%.c,$(BUILD)/src/%.o,$(MODULES))
@@ -39,21 +55,21 @@ kimb: $(BUILD)/kimb
 $(BUILD)/kimb: $(BUILD)/src/main.o $(MODULE_OBJECTS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/src/main.o $(MODULE_OBJECTS) $(KIMB_LIBS)
 
-$(BUILD)/src/%.o: src/%.c
+$(BUILD)/src/%.o: src/%.c $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CHECK_CFLAGS) -Isrc $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/bench/%: bench/%.c $(MODULE_OBJECTS)
+$(BUILD)/bench/%: bench/%.c $(MODULE_OBJECTS) $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(MODULE_OBJECTS) $(KIMB_LIBS)
 
 # The bench's compiled stand-in for kim's removals: it links only what it uses, since every call
 # of it pays for loading its libraries.
-$(BUILD)/bench/kim_rm: bench/kim_rm.c $(BUILD)/src/array.o $(BUILD)/src/xalloc.o
+$(BUILD)/bench/kim_rm: bench/kim_rm.c $(BUILD)/src/array.o $(BUILD)/src/xalloc.o $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/src/array.o $(BUILD)/src/xalloc.o \
 		$(shell $(PKG_CONFIG) --libs jansson)
@@ -66,90 +82,155 @@ $(BUILD)/check_kimb: $(TEST_OBJECTS) $(MODULE_OBJECTS)
 $(BUILD)/builder_flags: $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS) $(KIMB_LIBS)
 
+# --- the tests ---------------------------------------------------------------------------------
+# Three tiers, each a superset of the one before (README, "Tests", says what each holds):
+#   check-quick    the inner loop, a few minutes: the unit suite once, the integration suite, the
+#                  completion and install tests, the harness's own test, the fuzz corpora replayed;
+#   check          what CI runs: the quick tier's suites on the sanitized build, then, as parallel
+#                  targets, the real-builder suite (sanitized), valgrind on the unit suite, test.sh
+#                  on podman and docker, the VM's files, lint, a short fuzz run, and the stand-ins'
+#                  own checks when a stand-in changed;
+#   check-nightly  check, then valgrind on the integration suite, long fuzzing, and the
+#                  real-builder suite on the plain build.
+# Every shell suite runs its tests as jobs, TEST_JOBS at once, and prints their reports in order.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+SANITIZED = build/sanitize
+SANITIZE_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+# Any sanitizer report fails the run (halt_on_error), and so the test that caused it; harmless to
+# a build without sanitizers.
+SANITIZER_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# The Check suites of check_kimb, as tests/suites.h declares them.
+UNIT_SUITES = $(shell sed -n 's/^Suite \*\([a-z_]*\)_suite(void);$$/\1/p' tests/suites.h)
+
 # The unit tests alone: quick, and they need no builder.
 check-unit: $(BUILD)/check_kimb
 	$(BUILD)/check_kimb
 
-# Everything CI runs (the bench programs are built, so that they keep up with the modules, not
-# run). tests/without-builders.sh runs the unit tests again with every builder's executable
-# covered, to prove that they need none (as root; otherwise it says it skips).
-check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
-	./tests/without-builders.sh $(BUILD)/check_kimb
-	./tests/integration.sh $(BUILD)/kimb
-	./tests/completion.sh $(BUILD)/kimb
-	./tests/install.sh
-	./tests/builders.sh $(BUILD)/kimb
-	./tests/kubectl_stub_check.sh
-	./tests/kim_rm_check.sh $(BUILD)/bench/kim_rm
-	$(MAKE) test-sh
-	./tests/vm-files.sh
-	$(MAKE) sanitize valgrind fuzz lint
+# Each tier builds what it tests first, TEST_JOBS compilations at once (the bench programs too, so
+# that they keep up with the modules), then runs its suites.
+check-quick:
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb fuzz-programs
+	$(MAKE) --no-print-directory quick-suites TESTED=$(BUILD)
+
+check:
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb $(BUILD)/builder_flags \
+		$(BENCH_PROGRAMS) sanitized fuzz-programs
+	$(MAKE) --no-print-directory quick-suites TESTED=$(SANITIZED)
+	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) builders valgrind-unit test-sh \
+		vm-files lint fuzz-short standin-checks
+
+check-nightly: check
+	$(MAKE) --no-print-directory valgrind-integration
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(NIGHTLY_FUZZ_SECONDS)
+	$(MAKE) --no-print-directory builders TESTED=$(BUILD)
+
+# The quick tier's suites on the programs in $(TESTED). The unit suite runs in a mount namespace
+# where every builder's executable is covered by one that fails (as root; tests/without-builders.sh),
+# which proves that it needs none. The sanitized unit suite runs its tests in one process
+# (CK_FORK=no), so that the leak check sees the whole run once.
+TESTED ?= $(BUILD)
+quick-suites:
+	$(SANITIZER_ENV) $(if $(filter $(SANITIZED),$(TESTED)),CK_FORK=no) ./tests/without-builders.sh $(TESTED)/check_kimb
+	./tests/harness.sh
+	$(SANITIZER_ENV) ./tests/integration.sh -j $(TEST_JOBS) $(TESTED)/kimb
+	$(SANITIZER_ENV) ./tests/completion.sh -j $(TEST_JOBS) $(TESTED)/kimb
+	./tests/install.sh -j 1
+	$(MAKE) --no-print-directory fuzz-replay
+
+# kimb, its unit suite and the test tool again, built with AddressSanitizer and
+# UndefinedBehaviorSanitizer.
+sanitized:
+	$(MAKE) --no-print-directory BUILD=$(SANITIZED) CFLAGS="$(SANITIZE_FLAGS)" $(SANITIZED)/kimb \
+		$(SANITIZED)/check_kimb $(SANITIZED)/builder_flags
+
+# The real-builder suite on the programs in $(TESTED) (the sanitized ones, as make check runs it).
+builders: TESTED = $(SANITIZED)
+builders:
+	$(SANITIZER_ENV) ./tests/builders.sh -j $(TEST_JOBS) $(TESTED)/kimb
 
 # test.sh, the original report's scenario as a user meets it, against real podman (a throwaway
 # store) and a private Docker daemon (Debian's client, not whatever docker comes first on PATH);
 # and its kim branch, which the VM runs, on the kim and kubectl stand-ins.
-test-sh: kimb
+test-sh: test-sh-podman test-sh-docker test-sh-kim
+test-sh-podman: kimb
 	KIMB_BUILDER=podman ./test.sh ./kimb
+test-sh-docker: kimb
 	KIMB_BUILDER=docker KIMB_DOCKER=/usr/bin/docker ./test.sh ./kimb
-	./tests/test-sh-on-kim.sh ./kimb
+test-sh-kim: kimb
+	./tests/test-sh-on-kim.sh -j $(TEST_JOBS) ./kimb
 
-# The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer: any report
-# fails the run (halt_on_error), and so the test that caused it.
-SANITIZE_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-sanitize:
-	$(MAKE) BUILD=build/sanitize CFLAGS="$(SANITIZE_FLAGS)" build/sanitize/kimb build/sanitize/check_kimb \
-		build/sanitize/builder_flags
-	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		CK_FORK=no build/sanitize/check_kimb
-	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		./tests/integration.sh build/sanitize/kimb
-	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		./tests/builders.sh build/sanitize/kimb
+vm-files:
+	./tests/vm-files.sh -j $(TEST_JOBS)
 
-# The unit tests and the integration runs under memcheck: an error or a leak fails them. kimb is
-# run through a script that execs valgrind on it, so that its pid, exit status and signals stay.
+# The tests of a stand-in run when it (or its test) changed since they last passed: a stamp.
+STAMPS = $(BUILD)/stamps
+standin-checks: $(STAMPS)/kim_rm_check
+$(STAMPS)/kim_rm_check: tests/kim_rm_check.sh tests/kim tests/standin-lib.sh tests/lib.sh $(BUILD)/bench/kim_rm
+	./tests/kim_rm_check.sh -j $(TEST_JOBS) $(BUILD)/bench/kim_rm
+	@mkdir -p $(@D) && touch $@
+
+# Memcheck: an error or a leak fails the run. The unit suite runs one Check suite a target, so that
+# make runs them side by side; the integration suite runs kimb through a script that execs
+# valgrind on it, so that its pid, exit status and signals stay.
 VALGRIND = $(shell command -v valgrind) --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect
-valgrind: $(BUILD)/kimb $(BUILD)/check_kimb
-	CK_FORK=no $(VALGRIND) $(BUILD)/check_kimb
+valgrind-unit: $(addprefix valgrind-unit-,$(UNIT_SUITES))
+valgrind-unit-%: $(BUILD)/check_kimb
+	CK_FORK=no CK_RUN_SUITE=$* $(VALGRIND) $(BUILD)/check_kimb
+valgrind-integration: $(BUILD)/kimb
 	mkdir -p $(BUILD)/valgrind
 	printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" "$(CURDIR)/$(BUILD)/kimb" >$(BUILD)/valgrind/kimb
 	chmod +x $(BUILD)/valgrind/kimb
-	KIMB_UNWRAPPED=$(BUILD)/kimb ./tests/integration.sh $(BUILD)/valgrind/kimb
+	KIMB_UNWRAPPED=$(BUILD)/kimb ./tests/integration.sh -j $(TEST_JOBS) $(BUILD)/valgrind/kimb
 
-# Each fuzz target runs FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/TARGET); what one finds
-# is kept in build/fuzz/findings/TARGET, to become a regression test.
+# libFuzzer targets, built with clang, ASan and UBSan in build/fuzz. fuzz-replay runs each once over
+# its seed corpus (tests/fuzz/corpus/TARGET); fuzz-short runs each FUZZ_SHORT_SECONDS, and fuzz
+# FUZZ_SECONDS, from that corpus and what earlier runs added (build/fuzz/corpus/TARGET). What a run
+# finds is kept in build/fuzz/findings/TARGET, to become a regression test.
 FUZZ_SECONDS ?= 20
+FUZZ_SHORT_SECONDS ?= 5
+NIGHTLY_FUZZ_SECONDS ?= 600
 FUZZ_CC = clang
 FUZZ_SANITIZERS = address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c)))
-FUZZ_OBJECTS = $(patsubst src/%.c,build/fuzz/src/%.o,$(MODULES))
-fuzz:
-	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZERS)" \
-		$(FUZZ_OBJECTS)
+fuzz-programs:
+	$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) \
+		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZERS)" $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+# Only through fuzz-programs, whose BUILD and CC these objects are.
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz_common.h $(MODULE_OBJECTS)
+	$(CC) $(KIMB_CFLAGS) -g -O1 -fsanitize=fuzzer,$(FUZZ_SANITIZERS) -Isrc -o $@ $< tests/fuzz/fuzz_common.c \
+		$(MODULE_OBJECTS) $(KIMB_LIBS)
+fuzz-replay: fuzz-programs
 	@for target in $(FUZZ_TARGETS); do \
-		$(FUZZ_CC) $(KIMB_CFLAGS) -g -O1 -fsanitize=fuzzer,$(FUZZ_SANITIZERS) -Isrc -o build/fuzz/$$target \
-			tests/fuzz/$$target.c tests/fuzz/fuzz_common.c $(FUZZ_OBJECTS) $(KIMB_LIBS) || exit 1; \
-		mkdir -p build/fuzz/corpus/$$target build/fuzz/findings/$$target || exit 1; \
-		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
-		build/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=build/fuzz/findings/$$target/ build/fuzz/corpus/$$target \
-			tests/fuzz/corpus/$$target 2>build/fuzz/$$target.log || \
-			{ tail -n 40 build/fuzz/$$target.log; exit 1; }; \
-		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$target.log; \
+		build/fuzz/$$target -runs=0 tests/fuzz/corpus/$$target 2>build/fuzz/$$target.replay.log || \
+			{ tail -n 40 build/fuzz/$$target.replay.log; exit 1; }; \
+		echo "fuzz-replay: $$target: $$(ls tests/fuzz/corpus/$$target | wc -l) inputs, none failed"; \
 	done
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+fuzz-short:
+	$(MAKE) --no-print-directory FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) fuzz
+fuzz-run-%: fuzz-programs
+	@mkdir -p build/fuzz/corpus/$* build/fuzz/findings/$*
+	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
+	@build/fuzz/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/findings/$*/ \
+		build/fuzz/corpus/$* tests/fuzz/corpus/$* 2>build/fuzz/$*.log || { tail -n 40 build/fuzz/$*.log; exit 1; }
+	@grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$*.log
 
 # cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script (and
 # the bash completion), zsh's parser on its completion, mandoc and groff on the manual: all clean.
-lint:
+lint: lint-cppcheck lint-analyzer lint-shell lint-manual
+lint-cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 		--inline-suppr --suppress=missingIncludeSystem -Isrc src bench
+lint-analyzer:
 	for file in src/*.c bench/*.c; do \
 		$(CC) $(KIMB_CFLAGS) -Isrc -fanalyzer -c -o /dev/null $$file || exit 1; \
 	done
+lint-shell:
 	shellcheck -x $(SHELL_SCRIPTS)
 	shellcheck -s bash $(BASH_SCRIPTS)
 	zsh -n completions/_kimb
+lint-manual:
 	mandoc -Tlint -W warning kimb.1
 	groff -ww -man -z kimb.1 2>&1 | { ! grep .; }
 
@@ -178,6 +259,9 @@ uninstall:
 clean:
 	rm -rf kimb build
 
-.PHONY: all check check-unit test-sh sanitize valgrind fuzz lint bench install uninstall clean
+.PHONY: all check check-quick check-nightly check-unit quick-suites sanitized builders test-sh test-sh-podman \
+	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
+	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench install uninstall \
+	clean FORCE
 
 -include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/tests/tools/*.d $(BUILD)/bench/*.d)

@@ -5,10 +5,11 @@
 # with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
 # the documented builder from a PATH that holds only some of them, and that kimb's tables of the
 # builders' flags are the flags their own --help shows (nerdctl's: a help recorded from its source).
-# Usage: tests/builders.sh ./kimb [PATTERN]     (PATTERN, a grep -E pattern, picks tests by name)
+# Usage: tests/builders.sh [-j N] ./kimb [PATTERN]   (PATTERN, a grep -E pattern, picks tests by name;
+# -j N runs N tests at once, tests/lib.sh)
 #
-# The each_* tests run once per real builder (podman, buildah, docker-buildkit, docker-legacy), the
-# test_* ones once. Every test runs in a temporary directory of its own and, for the real builders,
+# The each_* tests run on real builder variants (podman, buildah, docker-buildkit, docker-legacy:
+# all four, or as variants_of says), the test_* ones once. Every test runs in a temporary directory of its own and, for the real builders,
 # on an image store of its own: a storage.conf (driver vfs, graphroot and runroot in the test's
 # directory) through CONTAINERS_STORAGE_CONF, and a containers.conf through CONTAINERS_CONF that
 # keeps podman's other state there too (volumes and its database stay in the graphroot, their
@@ -366,13 +367,15 @@ context_from()
 	printf '%s\n' "$2" >"$CASE/work/$3/x" || exit 1
 }
 
-# Imports localhost/sleeper: an image holding only /sleeper, a static program that sleeps 60 s, so
-# that a build can RUN it and last; and makes the context slow, which does.
+# Imports localhost/sleeper: an image holding only /$SLEEPER, a static program that sleeps 60 s, so
+# that a build can RUN it and last; and makes the context slow, which does. The program's name is
+# the test's own, so that tests running at once never see each other's.
 make_slow_context()
 {
+	SLEEPER=sleep-${CASE##*.}
 	mkdir -p "$CASE/sleeper/root" "$CASE/work/slow" || exit 1
 	printf '#include <unistd.h>\nint main(void) { sleep(60); return 0; }\n' >"$CASE/sleeper/sleeper.c"
-	if ! cc -static -O2 -o "$CASE/sleeper/root/sleeper" "$CASE/sleeper/sleeper.c" >"$CASE/sleeper/log" 2>&1; then
+	if ! cc -static -O2 -o "$CASE/sleeper/root/$SLEEPER" "$CASE/sleeper/sleeper.c" >"$CASE/sleeper/log" 2>&1; then
 		fail "cannot build the sleeper: $(cat "$CASE/sleeper/log")"
 		return 1
 	fi
@@ -384,13 +387,13 @@ make_slow_context()
 		fail "cannot import the sleeper: $(cat "$CASE/sleeper/log")"
 		return 1
 	fi
-	printf 'FROM localhost/sleeper\nRUN ["/sleeper"]\n' >"$CASE/work/slow/Dockerfile"
+	printf 'FROM localhost/sleeper\nRUN ["/%s"]\n' "$SLEEPER" >"$CASE/work/slow/Dockerfile"
 }
 
-# Whether a sleeper of a slow build runs.
+# Whether the sleeper of this test's slow build runs.
 sleeper_runs()
 {
-	pgrep -x sleeper >/dev/null 2>&1
+	pgrep -x "$SLEEPER" >/dev/null 2>&1
 }
 
 # wait_until CONDITION...: runs CONDITION until it holds, at most 30 s. Fails when it never does.
@@ -440,8 +443,8 @@ $R $tag $second" -a
 	! image_exists "$first" || fail "the first image $first is still there"
 }
 
-# Issue 8: kim's spellings of build, options and global flags before prune, an unknown flag passed
-# on for the builder to judge, and a dry run that says what it would keep, on each real builder.
+# Issue 8: kim's spellings of build, options and global flags before prune, and a dry run that says
+# what it would keep.
 each_spellings_and_dry_run()
 {
 	change_context one
@@ -465,13 +468,18 @@ each_spellings_and_dry_run()
 	run "$KIMB" --builder="$BUILDER" --jobs=2 prune "$R"
 	assert_status 0
 	! image_exists "$v1" || fail "prune after options left $v1"
-	# A flag no builder knows reaches it, which refuses it: nothing is removed.
-	v2=$(seed "$R:v2")
+}
+
+# A flag no builder knows reaches it, which refuses it: the build fails, and nothing is removed.
+each_failed_build_removes_nothing()
+{
+	prior=$(seed "$R:p1")
 	change_context three
 	run_kimb --time-format=three.%s -t "$R" --kimb-test-unknown=1 ctx
 	[ "$status" -ne 0 ] || fail "the builder accepted --kimb-test-unknown=1"
 	assert_stderr_has "kimb-test-unknown"
-	image_exists "$v2" || fail "a failed build removed $v2"
+	image_exists "$prior" || fail "a failed build removed $prior"
+	assert_stdout
 }
 
 # Issue 8: a Dockerfile on stdin (-) is no work tree: auto takes time, or the CI commit; git says
@@ -1812,8 +1820,27 @@ run_selected()
 	run_test "$test_name" with_builder "$@"
 }
 
+# The variants an each_* test runs on. All four where the build engine matters (what a build
+# leaves behind, what it prints, how it stops), the default. Where the rule is the store's alone
+# (what is listed, kept, untagged, removed), one variant per store: docker's with BuildKit, since
+# both engines share the daemon's store. Where only kimb's own logic is at stake, which
+# tests/integration.sh proves on the stand-in, podman alone: that it works end to end.
+variants_of()
+{
+	case $1 in
+	each_other_repositories_untouched | each_image_in_use_kept_and_named | each_shared_image_keeps_other_tag | \
+		each_prune_keeps_latest | each_complete_lists_the_repositories | each_keep_newest_by_creation_time | \
+		each_listing_failure_removes_nothing | each_global_flags_on_every_call | \
+		each_image_in_use_keeps_all_its_tags | each_refused_or_killed_removal_exits_4)
+		printf '%s\n' podman buildah docker-buildkit
+		;;
+	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin) printf 'podman\n' ;;
+	*) printf '%s\n' podman buildah docker-buildkit docker-legacy ;;
+	esac
+}
+
 for name in $(functions_named each); do
-	for variant in podman buildah docker-buildkit docker-legacy; do
+	for variant in $(variants_of "$name"); do
 		run_selected "$name" "$variant"
 	done
 done
