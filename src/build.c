@@ -155,6 +155,42 @@ static void assemble_build(const struct run *run, struct call *call, char *tag_f
 	call_add(call, run->options->context);
 }
 
+/* The status a build that ended as RESULT says, and what the report records of it. A failed build
+ * (non-zero, or killed) has a status of its own, whatever the builder's was: a builder's status
+ * may be any of kimb's own (kim exits 4 for a failed step as readily as 1), and a script that lets
+ * an old image's failed removal pass (status 4) must not let a failed build pass too. */
+static int build_outcome(struct run *run, const struct run_result *result)
+{
+	struct build_outcome *outcome = &run->report.build;
+	const char *name = run->builder->name;
+	switch (result->outcome) {
+	case RUN_EXITED:
+		*outcome = (struct build_outcome){.ran = true, .exit_status = result->status};
+		if (result->status == 0)
+			return STATUS_OK;
+		report_say("%s build failed with status %d; nothing removed", name, result->status);
+		return STATUS_BUILD_FAILED;
+	case RUN_SIGNALED:
+		runner_signal_name(result->status, run->build_signal, sizeof run->build_signal);
+		*outcome = (struct build_outcome){.ran = true, .signal_name = run->build_signal};
+		report_say("%s build was killed by %s; nothing removed", name, run->build_signal);
+		return STATUS_BUILD_FAILED;
+	case RUN_NOT_FOUND:
+	case RUN_FAILED:
+		break;
+	}
+	return caller_status_of_broken_run(&run->caller, result, run->caller.executable);
+}
+
+/* After a failed build no reference names an image: the report names none. */
+static void forget_references(struct run *run)
+{
+	for (size_t i = 0; i < run->repository_count; i++) {
+		run->repositories[i].report->reference = NULL;
+		run->repositories[i].report->latest = NULL;
+	}
+}
+
 int build_run(struct run *run)
 {
 	const struct builder *builder = run->builder;
@@ -169,14 +205,12 @@ int build_run(struct run *run)
 	caller_run(&run->caller, &call, RUN_STDOUT_TO_STDERR, &result);
 	free(tag_flag);
 	free(iidfile_flag);
-	status = caller_status_of_broken_run(&run->caller, &result, run->caller.executable);
-	if (status < 0 && result.status != 0) {
-		report_say("%s build failed with status %d; nothing removed", builder->name, result.status);
-		status = result.status;
-	}
+	status = build_outcome(run, &result);
 	run_result_free(&result);
-	if (status >= 0)
+	if (status != STATUS_OK) {
+		forget_references(run);
 		return status;
+	}
 	read_new_id(run);
 	return STATUS_OK;
 }

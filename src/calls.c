@@ -70,10 +70,8 @@ int caller_status_of_broken_run(const struct caller *caller, const struct run_re
 	runner_describe(result, program, description, sizeof description);
 	switch (result->outcome) {
 	case RUN_EXITED:
-		return -1;
 	case RUN_SIGNALED:
-		report_say("%s", description);
-		return STATUS_SIGNAL_BASE + result->status;
+		return -1;
 	case RUN_NOT_FOUND:
 		if (program != caller->executable || result->status != ENOENT)
 			report_say("%s", description);
@@ -104,10 +102,12 @@ int caller_settle(struct caller *caller, struct run_child *child, const char *pr
 	if (result->errors_length)
 		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */
 	int status = caller_status_of_broken_run(caller, result, program);
-	if (status < 0 && result->status != 0) {
+	if (status < 0 && (result->outcome == RUN_SIGNALED || result->status != 0)) {
 		/* The builder by its name, as in its own messages; another program (kubectl) as it was run. */
-		const char *name = program == caller->executable ? caller->builder_name : program;
-		report_say("cannot %s: %s exited with status %d; %s", action, name, result->status, consequence);
+		char description[256];
+		runner_describe(result, program == caller->executable ? caller->builder_name : program, description,
+				sizeof description);
+		report_say("cannot %s: %s; %s", action, description, consequence);
 		status = STATUS_LISTING;
 	}
 	if (status < 0)

@@ -44,9 +44,9 @@ void caller_stop_if_interrupted(struct caller *caller);
  * a forwarded signal ends kimb before and after it. */
 void caller_run(struct caller *caller, struct call *call, enum run_stdout mode, struct run_result *result);
 
-/* The status kimb exits with when RESULT's program could not be run at all or was killed (said
- * here, naming PROGRAM, and for a builder not found how to point kimb at it), or -1 when it ran and
- * exited. */
+/* The status kimb exits with when RESULT's program could not be run at all (said here, naming
+ * PROGRAM, and for a builder not found how to point kimb at it), or -1 when it ran: how it ended
+ * (an exit status, a signal) is for its caller to judge. */
 int caller_status_of_broken_run(const struct caller *caller, const struct run_result *result, const char *program);
 
 /* Starts CALL (freed here) with its stdout (and with RUN_CAPTURE_BOTH its stderr) captured as MODE
@@ -56,7 +56,8 @@ void caller_start(struct caller *caller, struct call *call, enum run_stdout mode
 /* Finishes CHILD, started by caller_start for PROGRAM, into RESULT; what it wrote on stderr, when
  * captured, is passed on now. Returns STATUS_OK, or the status to exit with once the reason has
  * been said: ACTION names the call ("list images") in it, and CONSEQUENCE what follows ("nothing
- * removed"); RESULT is then released. */
+ * removed"); RESULT is then released. A call that exits non-zero or is killed is a failed listing
+ * (STATUS_LISTING). */
 int caller_settle(struct caller *caller, struct run_child *child, const char *program, const char *action,
 		  const char *consequence, struct run_result *result);
 

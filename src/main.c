@@ -63,13 +63,13 @@ static const char usage_text[] =
 	"holds the locks (default /tmp/kimb-locks); KIMB_STATE_DIR the record of builds\n"
 	"(default $XDG_STATE_HOME/kimb, or ~/.local/state/kimb).\n"
 	"\n"
-	"Exit status: 0 done (also when an image in use was kept); the build's status\n"
-	"when it fails; 1 other failures; 2 usage; 3 a listing of images, containers or\n"
-	"pods failed or could not be read; 4 a selected image could not be removed (the\n"
-	"others were); 5 --lock-timeout reached; 127 builder not found; 128+N the\n"
-	"builder was killed by signal N. Nothing is removed after a failure before the\n"
-	"removals, or once kimb gets SIGHUP, SIGINT, SIGQUIT or SIGTERM (it dies of the\n"
-	"same signal).\n";
+	"Exit status: 0 done (also when an image in use was kept); 1 other failures;\n"
+	"2 usage; 3 a listing of images, containers or pods failed or could not be\n"
+	"read; 4 a selected image could not be removed (the others were);\n"
+	"5 --lock-timeout reached; 6 the build failed (the builder's status is in the\n"
+	"message); 127 builder not found; 128+N kimb got signal N. Nothing is removed\n"
+	"after a failure before the removals, or once kimb gets SIGHUP, SIGINT, SIGQUIT\n"
+	"or SIGTERM (it dies of the same signal).\n";
 
 /* Names every builder auto looked for, and where, so that the user knows what to install or set. */
 static void say_no_builder_found(void)
@@ -272,9 +272,10 @@ static void start_run(struct run *run, const struct builder *builder, bool detec
 			   builder->executable_env, on_interrupt, run, 0},
 		.repositories = xcalloc(options->target_count + 1, sizeof *run->repositories),
 		.repository_count = options->target_count,
-		.report = {builder->name, options->dry_run, NULL,
-			   xcalloc(options->target_count + 1, sizeof *run->report.repositories), options->target_count,
-			   {0}, 0},
+		.report = {.builder = builder->name,
+			   .dry_run = options->dry_run,
+			   .repositories = xcalloc(options->target_count + 1, sizeof *run->report.repositories),
+			   .repository_count = options->target_count},
 	};
 	for (size_t i = 0; i < options->target_count; i++) {
 		run->repositories[i].target = &options->targets[i];

@@ -401,6 +401,16 @@ static json_t *json_repository(const struct repository_report *repository, const
 	return object;
 }
 
+/* null without a build; else its exit status, or null and the signal's name when it was killed. */
+static json_t *json_build(const struct build_outcome *build)
+{
+	if (!build->ran)
+		return json_null();
+	if (!build->signal_name)
+		return json_pack("{s:i, s:n}", "exit_status", build->exit_status, "signal");
+	return json_pack("{s:n, s:s}", "exit_status", "signal", build->signal_name);
+}
+
 static json_t *json_phases(const struct report *report)
 {
 	static const char *const names[PHASE_COUNT] = {"lock", "build", "list", "plan", "remove"};
@@ -430,6 +440,7 @@ int report_write_json(const struct report *report, int exit_status, double start
 	json_object_set_new(root, "dry_run", json_boolean(report->dry_run));
 	json_object_set_new(root, "exit_status", json_integer(exit_status));
 	json_object_set_new(root, "new_id", json_text_or_null(report->new_id));
+	json_object_set_new(root, "build", json_build(&report->build));
 	json_object_set_new(root, "repositories", repositories);
 	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}", "removed", (json_int_t)totals.removed,
 							 "untagged", (json_int_t)totals.untagged, "kept_in_use",

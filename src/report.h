@@ -75,10 +75,18 @@ struct repository_report {
 
 enum phase { PHASE_LOCK, PHASE_BUILD, PHASE_LIST, PHASE_PLAN, PHASE_REMOVE, PHASE_COUNT };
 
+/* How the build call ended, when there was one. */
+struct build_outcome {
+	bool ran;
+	int exit_status;         /* when it exited */
+	const char *signal_name; /* when it was killed ("SIGKILL"); else NULL */
+};
+
 struct report {
 	const char *builder;
 	bool dry_run;
 	const char *new_id;     /* build: the new image's ID, when known */
+	struct build_outcome build;
 	struct repository_report *repositories;
 	size_t repository_count;
 	double phase_seconds[PHASE_COUNT];

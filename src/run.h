@@ -46,6 +46,7 @@ struct run {
 	char iidfile[64];            /* build: where the builder writes the new image's ID; "" when none */
 	const char *user_iidfile;    /* the --iidfile the user gave, read instead */
 	char *new_id;                /* build: the new image's ID (64 hex), when the builder said it */
+	char build_signal[RUNNER_SIGNAL_NAME_MAX]; /* build: the signal that killed it, for the report */
 	struct listing listing;
 	struct image_use use;
 	struct run_child pods;       /* kubectl, started beside the listing where pods use images */

@@ -553,14 +553,14 @@ static const struct {
 	SIGNAL_NAME(SIGVTALRM), SIGNAL_NAME(SIGPROF), SIGNAL_NAME(SIGSYS),
 };
 
-static void describe_signal(int signal_number, const char *name, char *buf, size_t size)
+void runner_signal_name(int signal_number, char *buf, size_t size)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(signal_names); i++)
 		if (signal_names[i].number == signal_number) {
-			snprintf(buf, size, "%s was killed by %s", name, signal_names[i].name);
+			snprintf(buf, size, "%s", signal_names[i].name);
 			return;
 		}
-	snprintf(buf, size, "%s was killed by signal %d", name, signal_number);
+	snprintf(buf, size, "signal %d", signal_number);
 }
 
 void runner_describe(const struct run_result *result, const char *name, char *buf, size_t size)
@@ -569,9 +569,12 @@ void runner_describe(const struct run_result *result, const char *name, char *bu
 	case RUN_EXITED:
 		snprintf(buf, size, "%s exited with status %d", name, result->status);
 		break;
-	case RUN_SIGNALED:
-		describe_signal(result->status, name, buf, size);
+	case RUN_SIGNALED: {
+		char signal_name[RUNNER_SIGNAL_NAME_MAX];
+		runner_signal_name(result->status, signal_name, sizeof signal_name);
+		snprintf(buf, size, "%s was killed by %s", name, signal_name);
 		break;
+	}
 	case RUN_NOT_FOUND:
 		if (result->status == ENOENT)
 			snprintf(buf, size, "%s not found", name);

@@ -84,6 +84,11 @@ int runner_interrupted(void);
  * process groups of any child still running. */
 void runner_die_of_interrupt(void);
 
+/* Writes the name of signal SIGNAL_NUMBER ("SIGKILL", or "signal 42" for one without a name) into
+ * BUF, which RUNNER_SIGNAL_NAME_MAX bytes always hold. */
+#define RUNNER_SIGNAL_NAME_MAX 16
+void runner_signal_name(int signal_number, char *buf, size_t size);
+
 /* Writes a one-line description of how a run went ("kim not found", "kim was killed by SIGKILL",
  * "kim exited with status 1") into BUF, naming the program NAME. */
 void runner_describe(const struct run_result *result, const char *name, char *buf, size_t size);

@@ -477,22 +477,39 @@ $R a0 $busy"
 	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
 }
 
-test_failed_build_returns_kims_status()
+# A failed build exits 6 whatever kim's status was (4 and 1 are kimb's own statuses too), says
+# kim's status, prints no reference, lists and removes nothing; --json says kim's status and names
+# no reference.
+test_failed_build_exits_6()
 {
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
-	printf '7\n' >"$KIM_STUB_DIR/fail-build"
-	run_kimb --time-format=one.%s -t "$R" ctx
-	assert_status 7
-	assert_stdout
-	assert_calls build 1
-	assert_calls list 0
-	assert_calls rm 0
-	: >"$KIM_STUB_DIR/fail-build"
-	run_kimb --time-format=one.%s -t "$R" ctx
-	assert_status 1
-	assert_calls list 0
+	for kims in 7 4 1 ''; do
+		printf '%s\n' "$kims" >"$KIM_STUB_DIR/fail-build"
+		rm -f "$(calls_file)"
+		run_kimb --time-format=one.%s -t "$R" ctx
+		assert_status 6
+		assert_stdout
+		assert_stderr_has "kim build failed with status ${kims:-1}; nothing removed"
+		assert_stderr_lacks "not every image"
+		assert_calls build 1
+		assert_calls list 0
+		assert_calls rm 0
+	done
+	printf '4\n' >"$KIM_STUB_DIR/fail-build"
+	run_kimb --json --time-format=one.%s -t "$R" ctx
+	assert_status 6
+	assert_json 'd["exit_status"] == 6 and d["build"] == {"exit_status": 4, "signal": None}'
+	assert_json 'd["repositories"][0]["reference"] is None and d["repositories"][0]["latest"] is None'
+	assert_json 'd["new_id"] is None and d["summary"]["removed"] == 0'
 	assert_store "$R p1 $prior"
+	rm "$KIM_STUB_DIR/fail-build"
+	run_kimb --json --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_json 'd["build"] == {"exit_status": 0, "signal": None}'
+	run_kimb --json prune "$R"
+	assert_status 0
+	assert_json 'd["build"] is None'
 }
 
 test_failed_listing_exits_3()
@@ -979,7 +996,8 @@ test_sigterm_stops_blocked_build()
 	assert_store "$R p1 $prior"
 }
 
-test_kim_killed_by_signal()
+# A build killed by a signal is a failed build: exit 6, kimb's own status 137 would be its death.
+test_killed_build_exits_6()
 {
 	: >"$KIM_STUB_DIR/block-build"
 	"$KIMB" --time-format=one.%s -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
@@ -992,11 +1010,26 @@ test_kim_killed_by_signal()
 	fi
 	kill -KILL "$(cat "$KIM_STUB_DIR/build.pid")"
 	wait_bounded "$kimb_pid"
-	assert_status 137
+	assert_status 6
 	assert_stdout
-	assert_stderr_has SIGKILL
+	assert_stderr_has "kim build was killed by SIGKILL; nothing removed"
 	assert_calls list 0
 	assert_calls rm 0
+}
+
+# A listing killed by a signal is a failed listing: exit 3, nothing removed. (128 + N is kimb's own
+# death by signal N.)
+test_killed_listing_exits_3()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	start_blocked list --time-format=one.%s -t "$R" ctx || return
+	kill -KILL "$(cat "$KIM_STUB_DIR/list.pid")"
+	wait_bounded "$kimb_pid"
+	assert_status 3
+	assert_stderr_has "cannot list images: kim was killed by SIGKILL; nothing removed"
+	assert_calls rm 0
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
 }
 
 test_concurrent_runs_take_turns()
@@ -1781,7 +1814,8 @@ test_messages_say_what_to_do()
 # --- the README ------------------------------------------------------------------------------
 
 # The README's CI recipes (its section "A CI step"), run as GitHub Actions and GitLab CI run them
-# (bash -e): the reference they pass on names the image the build made; a failed build fails them.
+# (bash -e): the reference they pass on names the image the build made, also when an old image
+# could not be removed (status 4); a failed build fails them, also one whose builder exits 4.
 test_readme_ci_steps_pass_the_reference_on()
 {
 	mkdir "$CASE/bin" "$CASE/ctx" && ln -s "$KIMB" "$CASE/bin/kimb" || exit 1
@@ -1803,9 +1837,17 @@ open(case + "/gitlab.sh", "w").write("\n".join(gitlab["build"]["script"]) + "\n"
 EOF
 	ci_step github registry.example.com/team/app
 	ci_step gitlab registry.example.com/group/app
-	echo 1 >"$KIM_STUB_DIR/fail-build"
-	ci_step github registry.example.com/team/app fails
-	ci_step gitlab registry.example.com/group/app fails
+	: >"$KIM_STUB_DIR/fail-rm"
+	ci_step github registry.example.com/team/app
+	grep -q 'not every image selected could be removed' "$CASE/stderr" || fail "no removal failed in the github step"
+	ci_step gitlab registry.example.com/group/app
+	grep -q 'not every image selected could be removed' "$CASE/stderr" || fail "no removal failed in the gitlab step"
+	rm "$KIM_STUB_DIR/fail-rm"
+	for kims in 1 4; do
+		echo "$kims" >"$KIM_STUB_DIR/fail-build"
+		ci_step github registry.example.com/team/app fails
+		ci_step gitlab registry.example.com/group/app fails
+	done
 }
 
 # ci_step github|gitlab REPOSITORY [fails]: runs the recipe's build script in $CASE/ctx, then checks
