@@ -1,7 +1,9 @@
 #include "build.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +56,6 @@ int build_prepare(struct run *run)
 	}
 	if (run->builder->label_flag)
 		run->label = repositories_label(run->builder->label_flag, options);
-	static const char *const iidfile_names[] = {"iidfile", NULL};
-	run->user_iidfile = run->builder->iidfile_flag ? options_flag_value(options, iidfile_names) : NULL;
 	return STATUS_OK;
 }
 
@@ -94,41 +94,63 @@ int build_make_tag(struct run *run)
 	return STATUS_OK;
 }
 
-/* A file the builder writes the new image's ID to, made empty here so that it is ours. */
+/* The file the builder writes the new image's ID to: in a directory only kimb's user can enter,
+ * made here, so that no one else can put anything in its place. */
 static int make_iidfile(struct run *run)
 {
-	if (!run->builder->iidfile_flag || run->user_iidfile)
+	if (!run->builder->iidfile_flag)
 		return STATUS_OK;
-	const char *directory = getenv("TMPDIR");
-	snprintf(run->iidfile, sizeof run->iidfile, "%s/kimb-iid.XXXXXX",
-		 directory && *directory && strlen(directory) < sizeof run->iidfile - 32 ? directory : "/tmp");
-	int fd = mkstemp(run->iidfile);
-	if (fd == -1) {
-		report_say("cannot make a file for the new image's ID in %s: %s", run->iidfile, strerror(errno));
-		run->iidfile[0] = '\0';
+	const char *parent = getenv("TMPDIR");
+	if (!parent || !*parent || strlen(parent) > sizeof run->iid_directory - sizeof "/kimb-iid.XXXXXX")
+		parent = "/tmp";
+	snprintf(run->iid_directory, sizeof run->iid_directory, "%s/kimb-iid.XXXXXX", parent);
+	if (!mkdtemp(run->iid_directory)) {
+		report_say("cannot make a directory for the new image's ID in %s: %s", parent, strerror(errno));
+		run->iid_directory[0] = '\0';
 		return STATUS_FAILURE;
 	}
-	(void)close(fd); /* empty: nothing to lose */
+	snprintf(run->iidfile, sizeof run->iidfile, "%s/iid", run->iid_directory);
 	return STATUS_OK;
 }
 
-/* Reads the new image's ID from the iidfile, when the builder wrote one. */
-static void read_new_id(struct run *run)
+/* Reads the new image's ID from the iidfile, when the builder wrote one, into TEXT (SIZE bytes, the
+ * file's words as the builder wrote them). */
+static void read_new_id(struct run *run, char *text, size_t size)
 {
-	const char *path = run->user_iidfile ? run->user_iidfile : run->iidfile[0] ? run->iidfile : NULL;
-	char text[128] = "";
-	FILE *file = path ? fopen(path, "r") : NULL;
+	text[0] = '\0';
+	FILE *file = run->iidfile[0] ? fopen(run->iidfile, "r") : NULL;
 	if (file) {
-		size_t length = fread(text, 1, sizeof text - 1, file);
+		size_t length = fread(text, 1, size - 1, file);
 		text[length] = '\0';
 		(void)fclose(file); /* only read */
 	}
-	text[strcspn(text, "\r\n")] = '\0';
-	const char *id = listing_full_id(text, strlen(text));
+	size_t line = strcspn(text, "\r\n");
+	const char *id = listing_full_id(text, line);
 	if (id) {
 		run->new_id = xstrndup(id, 64);
 		run->report.new_id = run->new_id;
 	}
+}
+
+/* Writes the builder's iidfile TEXT to the user's --iidfile, which may be a stream (/dev/stdout, a
+ * FIFO): never read back, and opened without waiting for a reader, so that kimb cannot hang there
+ * holding the locks. It ends in a newline, so that on kimb's stdout the references that follow
+ * stay lines of their own. */
+static int write_user_iidfile(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC, 0666);
+	char *line = xprintf("%s%s", text, *text && text[strlen(text) - 1] == '\n' ? "" : "\n");
+	size_t length = strlen(line);
+	bool written = fd != -1 && write(fd, line, length) == (ssize_t)length;
+	free(line);
+	if (written && close(fd) == 0)
+		return STATUS_OK;
+	int error = errno;
+	if (fd != -1)
+		(void)close(fd); /* failed already */
+	report_say("cannot write the new image's ID to --iidfile %s: %s; nothing removed", path,
+		   error == ENXIO ? "no process reads that FIFO" : strerror(error));
+	return STATUS_FAILURE;
 }
 
 /* The build call: the user's build flags, then each repository's unique and latest tags, kimb's
@@ -211,6 +233,7 @@ int build_run(struct run *run)
 		forget_references(run);
 		return status;
 	}
-	read_new_id(run);
-	return STATUS_OK;
+	char iid_text[128];
+	read_new_id(run, iid_text, sizeof iid_text);
+	return run->options->iidfile ? write_user_iidfile(run->options->iidfile, iid_text) : STATUS_OK;
 }

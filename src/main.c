@@ -130,9 +130,13 @@ static void release(struct run *run)
 {
 	lock_release(run->locks);
 	run->locks = NULL;
+	/* The builder may not have written it: only what is there goes. */
 	if (run->iidfile[0])
 		(void)unlink(run->iidfile);
+	if (run->iid_directory[0])
+		(void)rmdir(run->iid_directory);
 	run->iidfile[0] = '\0';
+	run->iid_directory[0] = '\0';
 }
 
 static int lock_repositories(struct run *run)

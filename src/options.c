@@ -343,6 +343,14 @@ static bool is_tag_flag(const struct parser *p, const struct flag_spec *flag)
 	return strcmp(flag->long_name, p->builder->tag_flag) == 0;
 }
 
+/* The builder's --iidfile, where kimb reads the new image's ID from it: kimb always passes a file
+ * of its own (a stream the user names could not be read back) and writes the user's afterwards. */
+static bool is_iidfile_flag(const struct parser *p, const struct flag_spec *flag, const struct word_list *list)
+{
+	return list == &p->out->build_args && p->builder->iidfile_flag &&
+	       strcmp(flag->long_name, p->builder->iidfile_flag) == 0;
+}
+
 /* Keeps VALUE as the last one given to FLAG (a global flag when LIST is the global arguments), and
  * a tag's among the repositories named. */
 static void take_value(struct parser *p, const struct flag_spec *flag, const struct word_list *list, const char *value)
@@ -386,6 +394,12 @@ static int parse_long(struct parser *p, const char *arg)
 		return -1;
 	if (flag == &unknown_flag && !p->lenient)
 		return pass_unknown_long(p, arg, name, length, value);
+	if (is_iidfile_flag(p, flag, list)) {
+		if (!value && !(value = take_next_argument(p)))
+			return fail(p, "--%s needs a value", flag->long_name);
+		p->out->iidfile = value;
+		return 0;
+	}
 	push_word(list, arg);
 	/* A boolean keeps any "=true"/"=false" as given: the builder reads it. */
 	if (!flag->takes_value) {

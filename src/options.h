@@ -63,6 +63,8 @@ struct options {
 	struct word_list global_args; /* builder global flags with their values */
 	struct word_list build_args;  /* build flags with their values, tags included, in the given order */
 	const char *context;          /* build: the one PATH */
+	const char *iidfile;          /* build: the builder's --iidfile as the user gave it, kept out of
+				       * build_args: kimb passes its own and writes this one */
 	struct target *targets;       /* in the order first named */
 	size_t target_count;
 	char **owned;                 /* words made by splitting mixed short-flag clusters */

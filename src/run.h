@@ -5,6 +5,7 @@
  * build), survey.h (what the store holds and what uses it) and prune.h (the plans and their
  * carrying out). Each step returns STATUS_OK (status.h) to go on. */
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -43,8 +44,8 @@ struct run {
 	char *git_tag;               /* build, git scheme: made before the locks */
 	char *unique_tag;            /* build */
 	char *label;                 /* build with a labelling builder: --label=KEY=REPOSITORIES */
-	char iidfile[64];            /* build: where the builder writes the new image's ID; "" when none */
-	const char *user_iidfile;    /* the --iidfile the user gave, read instead */
+	char iid_directory[PATH_MAX]; /* build: kimb's own directory for the iidfile; "" when none */
+	char iidfile[PATH_MAX + 8];  /* build: where the builder writes the new image's ID; "" when none */
 	char *new_id;                /* build: the new image's ID (64 hex), when the builder said it */
 	char build_signal[RUNNER_SIGNAL_NAME_MAX]; /* build: the signal that killed it, for the report */
 	struct listing listing;

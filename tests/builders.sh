@@ -694,6 +694,61 @@ $R $tag $new"
 	! image_exists "$prior" || fail "the prior image $prior is still there"
 }
 
+# --iidfile names a stream as readily as a file: kimb builds with an iidfile of its own and writes
+# what the builder wrote there to the user's, never reading that back (it hung on /dev/stdout in a
+# pipe, holding the lock). A FIFO no one reads is a failure, said, with nothing removed; the lock
+# is released. Never a hang: each run is bounded by timeout, which a hang would reach.
+each_iidfile_naming_a_stream()
+{
+	prior=$(seed "$R:p1")
+	wrapper=$(make_wrapper)
+	change_context pipe
+	{
+		timeout -s KILL 120 env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --iidfile /dev/stdout \
+			--time-format=pipe.%s -t "$R" ctx 2>"$CASE/stderr"
+		printf '%s\n' "$?" >"$CASE/pipe-status"
+	} | cat >"$CASE/stdout"
+	status=$(cat "$CASE/pipe-status")
+	assert_status 0
+	new=$(id_named "$R:latest")
+	grep -qx "$R:pipe\.[0-9]*" "$CASE/stdout" || fail "no reference in the pipe: $(cat "$CASE/stdout")"
+	grep -qx "sha256:$new" "$CASE/stdout" || fail "no line sha256:$new in the pipe: $(cat "$CASE/stdout")"
+	! image_exists "$prior" || fail "the prior image $prior is still there"
+	# The build call has one --iidfile, kimb's, never the user's.
+	grep "'build'" "$CASE/calls" >"$CASE/build-calls"
+	[ "$(grep -o "'--iidfile'" "$CASE/build-calls" | wc -l)" -eq 1 ] || fail "not one --iidfile: $(cat "$CASE/build-calls")"
+	! grep -q "/dev/stdout" "$CASE/build-calls" || fail "the user's --iidfile reached the builder: $(cat "$CASE/build-calls")"
+
+	mkfifo "$CASE/fifo"
+	cat "$CASE/fifo" >"$CASE/from-fifo" &
+	reader=$!
+	change_context fifo
+	run timeout -s KILL 120 "$KIMB" --builder="$BUILDER" --iidfile="$CASE/fifo" --time-format=fifo.%s -t "$R" ctx
+	wait "$reader"
+	assert_status 0
+	new=$(id_named "$R:latest")
+	grep -qx "sha256:$new" "$CASE/from-fifo" || fail "the FIFO's reader got no sha256:$new: $(cat "$CASE/from-fifo")"
+
+	printf 'not the ID\n' >"$CASE/iid"
+	change_context file
+	run timeout -s KILL 120 "$KIMB" --builder="$BUILDER" --iidfile "$CASE/iid" --time-format=file.%s -t "$R" ctx
+	assert_status 0
+	new=$(id_named "$R:latest")
+	grep -qx "sha256:$new" "$CASE/iid" || fail "the --iidfile holds $(cat "$CASE/iid"), not sha256:$new"
+
+	prior=$(seed "$R:p2")
+	change_context unread
+	run timeout -s KILL 120 "$KIMB" --builder="$BUILDER" --iidfile "$CASE/fifo" --time-format=unread.%s -t "$R" ctx
+	assert_status 1
+	assert_stderr_has "cannot write the new image's ID to --iidfile $CASE/fifo: no process reads that FIFO; nothing removed"
+	image_exists "$prior" || fail "the prior image $prior went, although the run failed"
+	# The lock was released: the next run goes through.
+	change_context after
+	run timeout -s KILL 120 "$KIMB" --builder="$BUILDER" --time-format=after.%s -t "$R" ctx
+	assert_status 0
+	! image_exists "$prior" || fail "the prior image $prior is still there after a good run"
+}
+
 # The builder's own output (build steps, image IDs, removal messages) never reaches stdout.
 each_stdout_only_unique_references()
 {

@@ -93,6 +93,26 @@ START_TEST(minimal_build)
 }
 END_TEST
 
+/* The --iidfile of a builder whose iidfile kimb reads is kept out of the build flags, in either
+ * spelling, the last one winning: kimb passes its own. nerdctl's (which kimb does not read) passes. */
+START_TEST(iidfile_is_taken_out_of_the_build_flags)
+{
+	ck_assert_int_eq(PARSE_FOR("docker", "--iidfile", "/dev/stdout", "-t", "app", "--iidfile=id", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+	ck_assert_str_eq(parsed.iidfile, "id");
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE_FOR("podman", "-t", "app", "--iidfile", "/dev/stdout", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+	ck_assert_str_eq(parsed.iidfile, "/dev/stdout");
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE_FOR("nerdctl", "-t", "app", "--iidfile", "id", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app", "--iidfile", "id");
+	ck_assert_ptr_null(parsed.iidfile);
+	options_free(&parsed);
+	assert_usage_error(PARSE_FOR("buildah", "-t", "app", "--iidfile"), "--iidfile needs a value");
+}
+END_TEST
+
 /* Every kim build flag that takes a value, in every spelling pflag accepts, reaches kim as given. */
 START_TEST(every_value_flag_in_every_spelling)
 {
@@ -600,6 +620,7 @@ Suite *options_suite(void)
 	TCase *tc = tcase_create("parse");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, minimal_build);
+	tcase_add_test(tc, iidfile_is_taken_out_of_the_build_flags);
 	tcase_add_test(tc, every_value_flag_in_every_spelling);
 	tcase_add_test(tc, every_boolean_flag);
 	tcase_add_test(tc, global_flags_are_kept_apart_in_every_spelling);
