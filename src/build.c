@@ -197,11 +197,13 @@ static int build_outcome(struct run *run, const struct run_result *result)
 		*outcome = (struct build_outcome){.ran = true, .signal_name = run->build_signal};
 		report_say("%s build was killed by %s; nothing removed", name, run->build_signal);
 		return STATUS_BUILD_FAILED;
+	case RUN_TIMED_OUT: /* the build has no time limit */
 	case RUN_NOT_FOUND:
 	case RUN_FAILED:
 		break;
 	}
-	return caller_status_of_broken_run(&run->caller, result, run->caller.executable);
+	int status = caller_status_of_broken_run(&run->caller, result, run->caller.executable);
+	return status < 0 ? STATUS_FAILURE : status;
 }
 
 /* After a failed build no reference names an image: the report names none. */

@@ -44,13 +44,16 @@ void caller_stop_if_interrupted(struct caller *caller)
 	runner_die_of_interrupt();
 }
 
-/* Starts CALL (freed here) into CHILD; the runner's limit is never reached, since kimb runs at most
- * OPTIONS_JOBS_MAX children at once. */
-static void start(struct caller *caller, struct call *call, enum run_stdout mode, struct run_child *child)
+/* Starts CALL (freed here) into CHILD, LIMITED by the caller's time limit or not; the runner's limit
+ * on children is never reached, since kimb runs at most OPTIONS_JOBS_MAX children at once. */
+static void start(struct caller *caller, struct call *call, enum run_stdout mode, bool limited,
+		  struct run_child *child)
 {
 	call_add(call, NULL);
 	if (runner_start(child, call->words, mode) != 0)
 		abort();
+	if (limited && caller->call_time_limit > 0)
+		runner_limit(child, caller->call_time_limit);
 	call_free(call);
 	caller->calls_made++;
 }
@@ -59,7 +62,7 @@ void caller_run(struct caller *caller, struct call *call, enum run_stdout mode, 
 {
 	struct run_child child;
 	caller_stop_if_interrupted(caller);
-	start(caller, call, mode, &child);
+	start(caller, call, mode, false, &child);
 	runner_finish(&child, result);
 	caller_stop_if_interrupted(caller);
 }
@@ -71,6 +74,7 @@ int caller_status_of_broken_run(const struct caller *caller, const struct run_re
 	switch (result->outcome) {
 	case RUN_EXITED:
 	case RUN_SIGNALED:
+	case RUN_TIMED_OUT:
 		return -1;
 	case RUN_NOT_FOUND:
 		if (program != caller->executable || result->status != ENOENT)
@@ -91,7 +95,7 @@ int caller_status_of_broken_run(const struct caller *caller, const struct run_re
 void caller_start(struct caller *caller, struct call *call, enum run_stdout mode, struct run_child *child)
 {
 	caller_stop_if_interrupted(caller);
-	start(caller, call, mode, child);
+	start(caller, call, mode, true, child);
 }
 
 int caller_settle(struct caller *caller, struct run_child *child, const char *program, const char *action,
@@ -102,7 +106,7 @@ int caller_settle(struct caller *caller, struct run_child *child, const char *pr
 	if (result->errors_length)
 		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */
 	int status = caller_status_of_broken_run(caller, result, program);
-	if (status < 0 && (result->outcome == RUN_SIGNALED || result->status != 0)) {
+	if (status < 0 && (result->outcome != RUN_EXITED || result->status != 0)) {
 		/* The builder by its name, as in its own messages; another program (kubectl) as it was run. */
 		char description[256];
 		runner_describe(result, program == caller->executable ? caller->builder_name : program, description,
@@ -135,7 +139,7 @@ void caller_run_parallel(struct caller *caller, size_t jobs, const struct parall
 	for (;;) {
 		struct call call = {0};
 		while (running < jobs && !runner_interrupted() && calls->next(calls->context, &call, &tasks[running])) {
-			start(caller, &call, RUN_STDOUT_CAPTURE, &children[running]);
+			start(caller, &call, RUN_STDOUT_CAPTURE, true, &children[running]);
 			running++;
 		}
 		if (running == 0) {

@@ -31,6 +31,9 @@ struct caller {
 	void (*on_interrupt)(void *context);
 	void *context;
 	size_t calls_made;
+	/* Seconds each call but the build may take (--call-timeout), after which it is stopped and
+	 * counts as failed; 0 for none. */
+	double call_time_limit;
 };
 
 /* Starts CALL as a call of the builder: its executable, its global flags, then COMMAND
@@ -41,7 +44,7 @@ void caller_builder_call(const struct caller *caller, struct call *call, const c
 void caller_stop_if_interrupted(struct caller *caller);
 
 /* Runs CALL (freed here) with its stdout as MODE says, into RESULT (release with run_result_free);
- * a forwarded signal ends kimb before and after it. */
+ * a forwarded signal ends kimb before and after it. The build's call: no time limit. */
 void caller_run(struct caller *caller, struct call *call, enum run_stdout mode, struct run_result *result);
 
 /* The status kimb exits with when RESULT's program could not be run at all (said here, naming

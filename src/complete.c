@@ -1,9 +1,7 @@
 #include "complete.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "array.h"
 #include "calls.h"
@@ -59,24 +57,6 @@ static int print_options(void)
 	return 0;
 }
 
-/* A listing that takes too long ends kimb as SIGTERM would: the builder gets it, and kimb dies of
- * it once the builder has gone. */
-static volatile sig_atomic_t listing_timed_out;
-
-static void give_up_listing(int signal_number)
-{
-	(void)signal_number;
-	listing_timed_out = 1;
-	(void)raise(SIGTERM);
-}
-
-static void say_why_interrupted(void *context)
-{
-	(void)context;
-	if (listing_timed_out)
-		report_say("the listing took longer than %d s; it was stopped", COMPLETE_LISTING_SECONDS);
-}
-
 static int compare_names(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -101,22 +81,18 @@ static int print_repositories(const struct listing *listing)
 	return written >= 0 && fflush(stdout) == 0 ? STATUS_OK : cannot_write();
 }
 
-/* The builder's listing, within COMPLETE_LISTING_SECONDS. */
+/* The builder's listing, within COMPLETE_LISTING_SECONDS: a shell waits for it. */
 static int list(const struct builder *builder, const struct options *options, struct run_result *result)
 {
-	struct caller caller = {options->executable, options->global_args.words, options->global_args.count,
-				builder->name, builder->executable_env, say_why_interrupted, NULL, 0};
-	struct sigaction timer = {.sa_handler = give_up_listing};
-	if (sigemptyset(&timer.sa_mask) == -1 || sigaction(SIGALRM, &timer, NULL) == -1) {
-		report_say("cannot set a time limit on the listing");
-		return STATUS_FAILURE;
-	}
-	(void)alarm(COMPLETE_LISTING_SECONDS);
+	struct caller caller = {.executable = options->executable,
+				.globals = options->global_args.words,
+				.global_count = options->global_args.count,
+				.builder_name = builder->name,
+				.executable_variable = builder->executable_env,
+				.call_time_limit = COMPLETE_LISTING_SECONDS};
 	struct call call;
 	caller_builder_call(&caller, &call, builder->list_command);
-	int status = caller_capture(&caller, &call, "list images", "no repositories to offer", result);
-	(void)alarm(0);
-	return status;
+	return caller_capture(&caller, &call, "list images", "no repositories to offer", result);
 }
 
 static int print_repositories_listed(const struct builder *builder, const struct options *options)

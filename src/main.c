@@ -31,7 +31,7 @@ static const char usage_text[] =
 	"image of each REPOSITORY but the one its latest tag points to.\n"
 	"\n"
 	"Options (environment: KIMB_BUILDER, KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS,\n"
-	"KIMB_LOCK_TIMEOUT; options win):\n"
+	"KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT; options win):\n"
 	"  --builder=NAME     auto (default), kim, nerdctl, podman, docker or buildah;\n"
 	"                     auto takes the first of them on PATH\n"
 	"  --scheme=SCHEME    the unique tag: git, the commit of PATH's work tree (with\n"
@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"                     (default 0), by creation time (not on kim) or time tags\n"
 	"  --lock-timeout=D   wait at most D (seconds, or with s, m, h, d) for another\n"
 	"                     kimb on a repository (default: as long as it takes)\n"
+	"  --call-timeout=D   stop any call but the build after D (default 5m): a\n"
+	"                     listing stopped removes nothing, a removal stopped failed\n"
 	"  --jobs=N           up to N removals at once (1 to 32, default 4)\n"
 	"  --json             the report as one JSON document on stdout\n"
 	"  --no-prune         build and tag only\n"
@@ -272,8 +274,14 @@ static void start_run(struct run *run, const struct builder *builder, bool detec
 		.builder = builder,
 		.builder_detected = detected,
 		.options = options,
-		.caller = {options->executable, options->global_args.words, options->global_args.count, builder->name,
-			   builder->executable_env, on_interrupt, run, 0},
+		.caller = {.executable = options->executable,
+			   .globals = options->global_args.words,
+			   .global_count = options->global_args.count,
+			   .builder_name = builder->name,
+			   .executable_variable = builder->executable_env,
+			   .on_interrupt = on_interrupt,
+			   .context = run,
+			   .call_time_limit = options->call_timeout},
 		.repositories = xcalloc(options->target_count + 1, sizeof *run->repositories),
 		.repository_count = options->target_count,
 		.report = {.builder = builder->name,

@@ -17,6 +17,7 @@ enum kimb_option {
 	OPT_TIME_FORMAT,
 	OPT_KEEP,
 	OPT_LOCK_TIMEOUT,
+	OPT_CALL_TIMEOUT,
 	OPT_JOBS,
 	OPT_NO_PRUNE,
 	OPT_JSON,
@@ -39,6 +40,7 @@ static const struct kimb_option_spec kimb_options[] = {
 	{"time-format", OPT_TIME_FORMAT, true},
 	{"keep", OPT_KEEP, true},
 	{"lock-timeout", OPT_LOCK_TIMEOUT, true},
+	{"call-timeout", OPT_CALL_TIMEOUT, true},
 	{"jobs", OPT_JOBS, true},
 	{"no-prune", OPT_NO_PRUNE, false},
 	{"json", OPT_JSON, false},
@@ -70,6 +72,7 @@ struct parser {
 	bool keep_given;
 	bool jobs_given;
 	bool lock_timeout_given;
+	bool call_timeout_given;
 	/* Only reading where --builder stands: unknown flags are taken for booleans, no value is
 	 * checked and nothing is required. */
 	bool lenient;
@@ -188,12 +191,20 @@ static int parse_duration(const char *text, double *seconds)
 	return 0;
 }
 
-static int set_lock_timeout(struct parser *p, const char *value, const char *source)
+static int set_duration(struct parser *p, double *seconds, const char *value, const char *source)
 {
-	if (parse_duration(value, &p->out->lock_timeout) < 0)
+	if (parse_duration(value, seconds) < 0)
 		return fail(p, "%s: '%s' is not a duration (seconds, or a number and s, m, h or d, up to a year)",
 			    source, value);
 	return 0;
+}
+
+/* A call that may never end needs a limit above 0: 0 would stop every call at once. */
+static int set_call_timeout(struct parser *p, const char *value, const char *source)
+{
+	if (set_duration(p, &p->out->call_timeout, value, source) < 0)
+		return -1;
+	return p->out->call_timeout > 0 ? 0 : fail(p, "%s: '%s' is no time at all: give a duration above 0", source, value);
 }
 
 static int set_completion(struct parser *p, const char *value)
@@ -249,7 +260,10 @@ static int apply_valued_option(struct parser *p, enum kimb_option option, const 
 		return set_keep(p, value, "--keep");
 	case OPT_LOCK_TIMEOUT:
 		p->lock_timeout_given = true;
-		return set_lock_timeout(p, value, "--lock-timeout");
+		return set_duration(p, &p->out->lock_timeout, value, "--lock-timeout");
+	case OPT_CALL_TIMEOUT:
+		p->call_timeout_given = true;
+		return set_call_timeout(p, value, "--call-timeout");
 	case OPT_JOBS:
 		p->jobs_given = true;
 		return set_jobs(p, value, "--jobs");
@@ -570,7 +584,10 @@ static int apply_environment(struct parser *p, env_lookup getenv_fn)
 {
 	const char *value;
 	if (!p->lock_timeout_given && (value = getenv_fn("KIMB_LOCK_TIMEOUT")) && *value &&
-	    set_lock_timeout(p, value, "KIMB_LOCK_TIMEOUT") < 0)
+	    set_duration(p, &p->out->lock_timeout, value, "KIMB_LOCK_TIMEOUT") < 0)
+		return -1;
+	if (!p->call_timeout_given && (value = getenv_fn("KIMB_CALL_TIMEOUT")) && *value &&
+	    set_call_timeout(p, value, "KIMB_CALL_TIMEOUT") < 0)
 		return -1;
 	if (p->out->command == COMMAND_BUILD && !p->scheme_given && (value = getenv_fn("KIMB_SCHEME")) && *value &&
 	    set_scheme(p, value, "KIMB_SCHEME") < 0)
@@ -686,6 +703,7 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 		.scheme = SCHEME_AUTO,
 		.time_format = TAGSCHEME_DEFAULT_TIME_FORMAT,
 		.lock_timeout = -1,
+		.call_timeout = OPTIONS_CALL_TIMEOUT_DEFAULT,
 		.jobs = OPTIONS_JOBS_DEFAULT,
 	};
 	struct parser p = {

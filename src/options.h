@@ -3,8 +3,8 @@
 
 /* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
  * the user spelled them, to be passed on), the repositories to tag and prune, and the build context.
- * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS, KIMB_LOCK_TIMEOUT, the builder's executable
- * variable) fills in what the command line leaves out. */
+ * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS, KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT, the
+ * builder's executable variable) fills in what the command line leaves out. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +28,10 @@ enum completion {
  * without crowding it, and a limit well below the runner's. */
 #define OPTIONS_JOBS_DEFAULT 4
 #define OPTIONS_JOBS_MAX 32
+
+/* How long a listing, an inspection, kubectl or a removal may take before it is stopped: far more
+ * than any of them takes on a working cluster or store, so that only a hang reaches it. */
+#define OPTIONS_CALL_TIMEOUT_DEFAULT (5 * 60.0)
 
 struct word_list {
 	const char **words; /* point into argv, or into strings the options own */
@@ -54,6 +58,7 @@ struct options {
 	const char *time_format;
 	size_t keep;
 	double lock_timeout;          /* seconds to wait for another run's locks; < 0: as long as it takes */
+	double call_timeout;          /* seconds each call but the build may take, > 0 */
 	size_t jobs;                  /* removals at once, 1 to OPTIONS_JOBS_MAX */
 	bool no_prune;
 	bool dry_run;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef __linux__
@@ -425,22 +426,87 @@ static void read_ready(struct run_child *children, const struct pollfd *fds, con
 	}
 }
 
-/* Reads what the child's pipes give until they are all at their end; a poll that fails reads them
- * one after another. */
+static double monotonic_now(void)
+{
+	struct timespec now;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now); /* cannot fail for CLOCK_MONOTONIC */
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+void runner_limit(struct run_child *child, double seconds)
+{
+	if (child->pid == 0)
+		return;
+	child->time_limit = seconds;
+	child->deadline = monotonic_now() + seconds;
+}
+
+/* How long poll may wait before the next step in stopping one of the COUNT children is due, in
+ * milliseconds; -1 when none has a limit. */
+static int poll_timeout(const struct run_child *children, size_t count)
+{
+	double soonest = 0;
+	bool limited = false;
+	for (size_t i = 0; i < count; i++)
+		if (children[i].pid != 0 && children[i].deadline > 0 && (!limited || children[i].deadline < soonest)) {
+			soonest = children[i].deadline;
+			limited = true;
+		}
+	if (!limited)
+		return -1;
+	double wait = soonest - monotonic_now();
+	if (wait <= 0)
+		return 0;
+	return wait > 86400 ? 86400 * 1000 : (int)(wait * 1000) + 1;
+}
+
+/* Takes the next step in stopping each of the COUNT children whose time is up: SIGTERM to its
+ * process group, SIGKILL after the grace, then, after another, no more reading of the pipes that a
+ * process which left the group may hold open, so that the child (killed) can be waited for. */
+static void stop_late_children(struct run_child *children, size_t count)
+{
+	double now = monotonic_now();
+	for (size_t i = 0; i < count; i++) {
+		struct run_child *child = &children[i];
+		if (child->pid == 0 || child->deadline <= 0 || now < child->deadline)
+			continue;
+		child->stop_step++;
+		child->deadline = now + RUNNER_GRACE_SECONDS;
+		if (child->stop_step < 3) {
+			/* Our own unreaped child's group: the kill cannot fail. */
+			(void)kill(-child->pid, child->stop_step == 1 ? SIGTERM : SIGKILL);
+			continue;
+		}
+		close_if_open(&child->report_fd);
+		close_if_open(&child->output.fd);
+		close_if_open(&child->errors.fd);
+		child->deadline = 0;
+	}
+}
+
+/* Polls the FDS of COUNT CHILDREN, until a pipe is ready or a child's time is up, which it deals
+ * with; a poll that fails reads the pipes one after another. */
+static void poll_children(struct run_child *children, size_t count, struct pollfd *fds,
+			  const struct pipe_owner *owners, nfds_t watched)
+{
+	int ready = poll(fds, watched, poll_timeout(children, count));
+	bool interrupted = ready == -1 && errno == EINTR;
+	if (ready == -1 && !interrupted)
+		for (nfds_t i = 0; i < watched; i++)
+			fds[i].revents = POLLIN;
+	stop_late_children(children, count);
+	if (ready != 0 && !interrupted)
+		read_ready(children, fds, owners, watched);
+}
+
+/* Reads what the child's pipes give until they are all at their end. */
 static void drain(struct run_child *child)
 {
 	struct pollfd fds[3];
 	struct pipe_owner owners[3];
 	nfds_t watched;
-	while ((watched = watch_child(child, 0, fds, owners)) > 0) {
-		if (poll(fds, watched, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			for (nfds_t i = 0; i < watched; i++)
-				fds[i].revents = POLLIN;
-		}
-		read_ready(child, fds, owners, watched);
-	}
+	while ((watched = watch_child(child, 0, fds, owners)) > 0)
+		poll_children(child, 1, fds, owners, watched);
 }
 
 void runner_finish(struct run_child *child, struct run_result *out)
@@ -458,7 +524,10 @@ void runner_finish(struct run_child *child, struct run_result *out)
 	child->pid = 0;
 	if (child->exec_failed)
 		return;
-	if (output_error || wait_error) {
+	if (child->stop_step > 0) {
+		out->outcome = RUN_TIMED_OUT;
+		out->status = (int)(child->time_limit * 1000);
+	} else if (output_error || wait_error) {
 		out->outcome = RUN_FAILED;
 		out->status = output_error ? output_error : wait_error;
 	} else if (WIFSIGNALED(wait_status)) {
@@ -490,12 +559,7 @@ size_t runner_finish_any(struct run_child *children, size_t count, struct run_re
 			}
 			watched += watch_child(&children[i], i, fds + watched, owners + watched);
 		}
-		if (poll(fds, watched, -1) == -1 && errno != EINTR) {
-			/* Without poll, the first is waited for as it comes. */
-			runner_finish(&children[0], out);
-			return 0;
-		}
-		read_ready(children, fds, owners, watched);
+		poll_children(children, count, fds, owners, watched);
 	}
 }
 
@@ -568,6 +632,9 @@ void runner_describe(const struct run_result *result, const char *name, char *bu
 	switch (result->outcome) {
 	case RUN_EXITED:
 		snprintf(buf, size, "%s exited with status %d", name, result->status);
+		break;
+	case RUN_TIMED_OUT:
+		snprintf(buf, size, "%s did not end within %g s and was stopped", name, result->status / 1000.0);
 		break;
 	case RUN_SIGNALED: {
 		char signal_name[RUNNER_SIGNAL_NAME_MAX];

@@ -21,6 +21,7 @@ enum run_outcome {
 	RUN_SIGNALED,  /* status: the signal that killed it */
 	RUN_NOT_FOUND, /* status: errno of the failed exec (ENOENT, EACCES, ...) */
 	RUN_FAILED,    /* status: errno of a failure to spawn or read (pipe, fork, read) */
+	RUN_TIMED_OUT, /* status: the time limit in milliseconds, which it outlived and was stopped */
 };
 
 struct run_result {
@@ -48,6 +49,9 @@ struct run_child {
 	int report_fd;    /* the read end of the pipe its exec closes, -1 once read */
 	bool exec_failed; /* the report came: RESULT says why */
 	int output_error; /* errno of a failed read of a captured stream, else 0 */
+	double time_limit; /* seconds it may run (runner_limit), else 0 */
+	double deadline;  /* CLOCK_MONOTONIC seconds of the next step in stopping it, else 0 */
+	int stop_step;    /* past its limit: 1 SIGTERM sent, 2 SIGKILL sent, 3 its pipes given up */
 	struct run_result result;
 };
 
@@ -62,6 +66,14 @@ int runner_install_signal_forwarding(void);
  * started: runner_finish then reports why), or -1 only when RUNNER_MAX_CHILDREN run already. Every
  * started child must be finished. */
 int runner_start(struct run_child *child, const char *const argv[], enum run_stdout stdout_mode);
+
+/* How long a child past its time limit has to end after SIGTERM, and then after SIGKILL before
+ * kimb stops reading what it left open (a process that escaped its group). */
+#define RUNNER_GRACE_SECONDS 2.0
+
+/* Gives CHILD, just started, SECONDS (> 0) to end. Past them its process group gets SIGTERM, then
+ * SIGKILL RUNNER_GRACE_SECONDS later, and its result is RUN_TIMED_OUT however it ended. */
+void runner_limit(struct run_child *child, double seconds);
 
 /* Reads the child's stdout when captured, waits for it and fills OUT (release with
  * run_result_free). */

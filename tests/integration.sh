@@ -1017,6 +1017,65 @@ test_killed_build_exits_6()
 	assert_calls rm 0
 }
 
+# run_limited COMMAND... : runs kimb ARGUMENTS as run does, in the background with a watchdog of 20 s
+# (a hang fails the test instead of hanging it): KIM_STUB_DIR's block-* files make kim hang.
+run_limited()
+{
+	"$@" >"$CASE/stdout" 2>"$CASE/stderr" &
+	wait_bounded "$!"
+}
+
+# A hanging listing or removal is stopped at --call-timeout (or KIMB_CALL_TIMEOUT): the listing
+# removes nothing (exit 3), the removal is a failed one (exit 4, the others done); kim's process
+# group gets SIGTERM. The build has no limit.
+test_hanging_calls_are_stopped_at_the_call_timeout()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	: >"$KIM_STUB_DIR/block-list"
+	run_limited "$KIMB" --call-timeout=0.5 --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "cannot list images: kim did not end within 0.5 s and was stopped; nothing removed"
+	[ "$(cat "$KIM_STUB_DIR/list.signal" 2>/dev/null)" = TERM ] || fail "the listing did not get SIGTERM"
+	assert_calls rm 0
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+	rm "$KIM_STUB_DIR/block-list" "$KIM_STUB_DIR/list.signal"
+
+	other=$(id_of other)
+	seed "$other" "$R:p2"
+	: >"$KIM_STUB_DIR/block-rm"
+	run_limited env KIMB_CALL_TIMEOUT=1 "$KIMB" --jobs=1 --time-format=two.%s -t "$R" ctx
+	assert_status 4
+	assert_stderr_has "kim did not end within 1 s and was stopped"
+	assert_stderr_has "not every image selected could be removed"
+	[ "$(cat "$KIM_STUB_DIR/rm.signal" 2>/dev/null)" = TERM ] || fail "the removal did not get SIGTERM"
+	rm "$KIM_STUB_DIR/block-rm"
+	two=$(built_tag "$R")
+	assert_stdout "$R:$two"
+}
+
+# kubectl that hangs is stopped at the limit: the pods cannot be read, nothing is removed.
+test_hanging_kubectl_is_stopped_at_the_call_timeout()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	printf '#!/bin/sh\necho $$ >"%s/kubectl.pid"\nexec sleep 60\n' "$CASE" >"$CASE/hanging-kubectl"
+	chmod +x "$CASE/hanging-kubectl"
+	run_limited env KIMB_KUBECTL="$CASE/hanging-kubectl" "$KIMB" --call-timeout=0.5 --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "did not end within 0.5 s and was stopped; nothing removed"
+	assert_calls rm 0
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+	! kill -0 "$(cat "$CASE/kubectl.pid")" 2>/dev/null || fail "kubectl still runs"
+}
+
+test_call_timeouts_that_are_no_durations_are_usage_errors()
+{
+	assert_usage_error "no time at all" "--call-timeout" "$KIMB" --call-timeout=0 -t "$R" ctx
+	assert_usage_error "no duration" "--call-timeout" "$KIMB" --call-timeout=soon -t "$R" ctx
+	assert_usage_error "no duration in the environment" "KIMB_CALL_TIMEOUT" env KIMB_CALL_TIMEOUT=-1 "$KIMB" -t "$R" ctx
+}
+
 # A listing killed by a signal is a failed listing: exit 3, nothing removed. (128 + N is kimb's own
 # death by signal N.)
 test_killed_listing_exits_3()
@@ -1760,11 +1819,11 @@ test_complete_without_a_listing_offers_nothing()
 	assert_stdout
 	start_blocked list --complete=repositories || return
 	wait_bounded "$kimb_pid" 15
-	[ "$status" -eq 143 ] || fail "a hanging listing: exit status $status, expected 143"
+	[ "$status" -eq 3 ] || fail "a hanging listing: exit status $status, expected 3"
 	[ "$(cat "$KIM_STUB_DIR/list.signal" 2>/dev/null)" = TERM ] || fail "the listing was not stopped with SIGTERM"
 	stop_blocked list
 	assert_stdout
-	assert_stderr_has "the listing took longer than 5 s"
+	assert_stderr_has "cannot list images: kim did not end within 5 s and was stopped; no repositories to offer"
 }
 
 # complete is no subcommand: kimb complete builds the directory complete, as before.

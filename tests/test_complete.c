@@ -56,7 +56,7 @@ static size_t line_count(void)
 START_TEST(test_options_are_kimbs_long_options)
 {
 	ck_assert_int_eq(print(COMPLETE_OPTIONS, NULL), STATUS_OK);
-	ck_assert_str_eq(printed, "--builder=\n--scheme=\n--time-format=\n--keep=\n--lock-timeout=\n--jobs=\n"
+	ck_assert_str_eq(printed, "--builder=\n--scheme=\n--time-format=\n--keep=\n--lock-timeout=\n--call-timeout=\n--jobs=\n"
 				  "--no-prune\n--json\n--dry-run\n--help\n--version\n--complete=\n");
 }
 END_TEST

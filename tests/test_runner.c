@@ -359,6 +359,121 @@ START_TEST(test_finish_any_finishes_the_first_to_end)
 }
 END_TEST
 
+/* --- time limits --- */
+
+/* A directory of the test's own, and the path of FILE in it. */
+static char limit_directory[64];
+
+static const char *limit_path(const char *file)
+{
+	static char path[128];
+	if (!limit_directory[0]) {
+		snprintf(limit_directory, sizeof limit_directory, "/tmp/kimb-test-limit-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(limit_directory));
+	}
+	snprintf(path, sizeof path, "%s/%s", limit_directory, file);
+	return path;
+}
+
+static void limit_teardown(void)
+{
+	if (limit_directory[0])
+		ck_assert_int_eq(remove_tree(limit_directory), 0);
+	limit_directory[0] = '\0';
+}
+
+/* Runs the shell SCRIPT (its $1 the test's directory) with a time limit of SECONDS. */
+static struct run_result run_limited(const char *script, double seconds)
+{
+	char directory[64];
+	snprintf(directory, sizeof directory, "%s", limit_path(""));
+	const char *argv[] = {"sh", "-c", script, "sh", directory, NULL};
+	struct run_child child;
+	struct run_result result;
+	ck_assert_int_eq(runner_start(&child, argv, RUN_STDOUT_CAPTURE), 0);
+	runner_limit(&child, seconds);
+	runner_finish(&child, &result);
+	return result;
+}
+
+static bool file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* A child past its time limit is stopped with its whole group, a process it started included,
+ * and its result says so, however it ended. */
+START_TEST(test_a_child_past_its_limit_is_stopped_with_its_group)
+{
+	struct run_result result =
+		run_limited("(trap 'echo >\"$1/grandchild\"; exit' TERM; sleep 60 & wait) & printf started; wait", 0.3);
+	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
+	ck_assert_int_eq(result.status, 300);
+	ck_assert_str_eq(result.output, "started");
+	ck_assert(file_exists(limit_path("grandchild")));
+	run_result_free(&result);
+}
+END_TEST
+
+/* One that ignores SIGTERM gets SIGKILL after the grace. */
+START_TEST(test_a_child_that_ignores_sigterm_is_killed)
+{
+	struct run_result result = run_limited("trap '' TERM; printf started; exec sleep 60", 0.2);
+	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
+	ck_assert_str_eq(result.output, "started");
+	run_result_free(&result);
+}
+END_TEST
+
+/* A process that left the group keeps the child's stdout open: after the grace kimb stops reading
+ * it, rather than wait for it. */
+START_TEST(test_a_pipe_held_from_outside_the_group_is_given_up)
+{
+	struct run_result result = run_limited("setsid sh -c 'echo $$ >\"$1/escaped\"; exec sleep 60' sh \"$1\" & "
+					       "printf started; exec sleep 60",
+					       0.2);
+	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
+	ck_assert_str_eq(result.output, "started");
+	FILE *file = fopen(limit_path("escaped"), "r");
+	ck_assert_ptr_nonnull(file);
+	int escaped = 0;
+	ck_assert_int_eq(fscanf(file, "%d", &escaped), 1);
+	ck_assert_int_eq(fclose(file), 0);
+	ck_assert_int_eq(kill(escaped, SIGKILL), 0);
+	run_result_free(&result);
+}
+END_TEST
+
+/* A child that ends within its limit ends as it would without one. */
+START_TEST(test_a_child_within_its_limit_ends_as_it_does)
+{
+	struct run_result result = run_limited("printf done; exit 3", 30);
+	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.status, 3);
+	ck_assert_str_eq(result.output, "done");
+	run_result_free(&result);
+}
+END_TEST
+
+/* Among children finished as they end, one past its limit is stopped while the others go on. */
+START_TEST(test_finish_any_stops_a_child_past_its_limit)
+{
+	const char *hangs[] = {"sleep", "60", NULL};
+	const char *quick[] = {"sh", "-c", "printf quick", NULL};
+	struct run_child children[2];
+	struct run_result result;
+	ck_assert_int_eq(runner_start(&children[0], hangs, RUN_STDOUT_CAPTURE), 0);
+	runner_limit(&children[0], 0.3);
+	ck_assert_int_eq(runner_start(&children[1], quick, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_uint_eq(runner_finish_any(children, 2, &result), 1);
+	ck_assert_str_eq(result.output, "quick");
+	run_result_free(&result);
+	ck_assert_uint_eq(runner_finish_any(children, 1, &result), 0);
+	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
+	run_result_free(&result);
+}
+END_TEST
+
 START_TEST(test_capture_of_both_streams)
 {
 	/* More than a pipe holds on stderr before stdout closes: both must be read as they come. */
@@ -416,6 +531,8 @@ START_TEST(test_describe)
 	assert_description(RUN_SIGNALED, 100, "kim", "kim was killed by signal 100");
 	assert_description(RUN_EXITED, 1, "kim", "kim exited with status 1");
 	assert_description(RUN_EXITED, 127, "kim", "kim exited with status 127");
+	assert_description(RUN_TIMED_OUT, 300000, "kubectl", "kubectl did not end within 300 s and was stopped");
+	assert_description(RUN_TIMED_OUT, 500, "kim", "kim did not end within 0.5 s and was stopped");
 	snprintf(expected, sizeof expected, "cannot run kim: %s", strerror(EMFILE));
 	assert_description(RUN_FAILED, EMFILE, "kim", expected);
 }
@@ -747,6 +864,16 @@ Suite *runner_suite(void)
 	tcase_add_test(running, test_finish_any_finishes_the_first_to_end);
 	tcase_add_test(running, test_capture_of_both_streams);
 	suite_add_tcase(suite, running);
+
+	TCase *limits = tcase_create("time limits");
+	tcase_set_timeout(limits, 30); /* the grace periods, on a loaded machine and valgrind */
+	tcase_add_checked_fixture(limits, NULL, limit_teardown);
+	tcase_add_test(limits, test_a_child_past_its_limit_is_stopped_with_its_group);
+	tcase_add_test(limits, test_a_child_that_ignores_sigterm_is_killed);
+	tcase_add_test(limits, test_a_pipe_held_from_outside_the_group_is_given_up);
+	tcase_add_test(limits, test_a_child_within_its_limit_ends_as_it_does);
+	tcase_add_test(limits, test_finish_any_stops_a_child_past_its_limit);
+	suite_add_tcase(suite, limits);
 
 	TCase *describing = tcase_create("describing");
 	tcase_add_test(describing, test_describe);
