@@ -441,6 +441,13 @@ void runner_limit(struct run_child *child, double seconds)
 	child->deadline = monotonic_now() + seconds;
 }
 
+void runner_stop(struct run_child *child)
+{
+	if (child->pid == 0)
+		return;
+	child->deadline = monotonic_now();
+}
+
 /* How long poll may wait before the next step in stopping one of the COUNT children is due, in
  * milliseconds; -1 when none has a limit. */
 static int poll_timeout(const struct run_child *children, size_t count)

@@ -75,6 +75,9 @@ int runner_start(struct run_child *child, const char *const argv[], enum run_std
  * SIGKILL RUNNER_GRACE_SECONDS later, and its result is RUN_TIMED_OUT however it ended. */
 void runner_limit(struct run_child *child, double seconds);
 
+/* Stops CHILD, still running, as one past its time limit: now. */
+void runner_stop(struct run_child *child);
+
 /* Reads the child's stdout when captured, waits for it and fills OUT (release with
  * run_result_free). */
 void runner_finish(struct run_child *child, struct run_result *out);

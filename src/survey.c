@@ -67,6 +67,8 @@ void survey_drop_pods(struct run *run)
 {
 	if (!run->pods_started)
 		return;
+	/* Its answer is not needed: a kubectl that hangs or fails must cost nothing. */
+	runner_stop(&run->pods);
 	struct run_result result;
 	runner_finish(&run->pods, &result);
 	run_result_free(&result);

@@ -25,7 +25,8 @@ int survey_inspect(struct run *run, bool candidates, bool pods);
 /* Reads what containers (and, with PODS, the pods kubectl listed) use into run->use. */
 int survey_read_use(struct run *run, bool pods);
 
-/* Waits for a kubectl started beside the listing whose answer is not needed. */
+/* Stops a kubectl started beside the listing whose answer is not needed, and waits for it: its
+ * failure or hang costs nothing. */
 void survey_drop_pods(struct run *run);
 
 #endif

@@ -1435,7 +1435,8 @@ test_pods_that_cannot_be_read_keep_everything()
 
 # kimb asks the cluster only when it would touch an image.
 # kubectl runs beside the listing, so that a run that removes waits for one round trip; when nothing
-# would be removed its answer is not needed, and one that fails does not fail the run.
+# would be removed its answer is not needed: one that fails does not fail the run, and one that
+# hangs is stopped at once, not waited for (the call time limit, 5 minutes, is far off).
 test_pod_listing_not_needed_when_nothing_would_be_removed()
 {
 	echo "the cluster is down" >"$KUBECTL_STUB_DIR/fail-get"
@@ -1443,6 +1444,14 @@ test_pod_listing_not_needed_when_nothing_would_be_removed()
 	assert_status 0
 	assert_stderr_lacks "pods"
 	assert_stderr_lacks "cluster is down"
+	printf '#!/bin/sh\necho $$ >"%s/kubectl.pid"\nexec sleep 60\n' "$CASE" >"$CASE/hanging-kubectl"
+	chmod +x "$CASE/hanging-kubectl"
+	# A repository of its own: the first run's image would be one to remove.
+	run_limited env KIMB_KUBECTL="$CASE/hanging-kubectl" "$KIMB" --time-format=two.%s -t "$R-two" ctx
+	assert_status 0
+	assert_stderr_lacks "pods"
+	[ -s "$CASE/kubectl.pid" ] || fail "kubectl was not started beside the listing"
+	! kill -0 "$(cat "$CASE/kubectl.pid")" 2>/dev/null || fail "kubectl still runs"
 }
 
 # --- removals at once, and the report ------------------------------------------------------------
