@@ -43,9 +43,12 @@ $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The unit tests read the recorded outputs in tests/fixtures by its absolute path, so that they run
+# from any directory.
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CHECK_CFLAGS) -Isrc $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CHECK_CFLAGS) -Isrc -DFIXTURES_DIR=\"$(CURDIR)/tests/fixtures\" $(CFLAGS) \
+		-MMD -MP -c -o $@ $<
 
 $(BUILD)/bench/%: bench/%.c $(MODULE_OBJECTS)
 	@mkdir -p $(@D)
@@ -117,24 +120,43 @@ valgrind: $(BUILD)/kimb $(BUILD)/check_kimb
 	chmod +x $(BUILD)/valgrind/kimb
 	KIMB_UNWRAPPED=$(BUILD)/kimb ./tests/integration.sh $(BUILD)/valgrind/kimb
 
-# Each fuzz target runs FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/TARGET); what one finds
-# is kept in build/fuzz/findings/TARGET, to become a regression test.
+# Each fuzz target runs FUZZ_SECONDS from its seeds: its own in tests/fuzz/corpus/TARGET (option and
+# reference seeds, past findings) and, for the readers, the recorded outputs in tests/fixtures as they
+# are (fuzz_inspection: each recorded listing joined to its inspection, in build/fuzz/seeds). Those
+# are read only: what the fuzzer adds goes to build/fuzz/corpus/TARGET, and what it finds to
+# build/fuzz/findings/TARGET, to become a regression test.
 FUZZ_SECONDS ?= 20
 FUZZ_CC = clang
 FUZZ_SANITIZERS = address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_OBJECTS = $(patsubst src/%.c,build/fuzz/src/%.o,$(MODULES))
+FUZZ_FIXTURE_DIRS = $(sort $(dir $(wildcard tests/fixtures/*/*)))
+FUZZ_INSPECTION_PAIRS = docker/dockerd-images.jsonl:docker/dockerd-inspect.json \
+	docker/podman-service-images-store.jsonl:docker/podman-service-inspect.json \
+	buildah/images-lapp.json:buildah/inspect-lapp.json buildah/images-two-builds.json:buildah/inspect-job-old.json \
+	nerdctl/standin-images.jsonl:nerdctl/standin-inspect.json
 fuzz:
 	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZERS)" \
 		$(FUZZ_OBJECTS)
+	rm -rf build/fuzz/seeds && mkdir -p build/fuzz/seeds/fuzz_inspection
+	@for pair in $(FUZZ_INSPECTION_PAIRS); do \
+		{ cat tests/fixtures/$${pair%%:*} && printf '\n\0\n' && cat tests/fixtures/$${pair#*:}; } \
+			>build/fuzz/seeds/fuzz_inspection/$${pair##*/} || exit 1; \
+	done
 	@for target in $(FUZZ_TARGETS); do \
 		$(FUZZ_CC) $(KIMB_CFLAGS) -g -O1 -fsanitize=fuzzer,$(FUZZ_SANITIZERS) -Isrc -o build/fuzz/$$target \
 			tests/fuzz/$$target.c tests/fuzz/fuzz_common.c $(FUZZ_OBJECTS) $(KIMB_LIBS) || exit 1; \
 		mkdir -p build/fuzz/corpus/$$target build/fuzz/findings/$$target || exit 1; \
+		case $$target in \
+		fuzz_listing_* | fuzz_use) seeds="$(FUZZ_FIXTURE_DIRS)" ;; \
+		fuzz_inspection) seeds=build/fuzz/seeds/fuzz_inspection ;; \
+		*) seeds= ;; \
+		esac; \
+		[ ! -d tests/fuzz/corpus/$$target ] || seeds="$$seeds tests/fuzz/corpus/$$target"; \
 		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
 		build/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=build/fuzz/findings/$$target/ build/fuzz/corpus/$$target \
-			tests/fuzz/corpus/$$target 2>build/fuzz/$$target.log || \
+			-artifact_prefix=build/fuzz/findings/$$target/ build/fuzz/corpus/$$target $$seeds \
+			2>build/fuzz/$$target.log || \
 			{ tail -n 40 build/fuzz/$$target.log; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$target.log; \
 	done
