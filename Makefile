@@ -82,7 +82,6 @@ check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
 	./tests/completion.sh $(BUILD)/kimb
 	./tests/install.sh
 	./tests/builders.sh $(BUILD)/kimb
-	./tests/kubectl_stub_check.sh
 	./tests/kim_rm_check.sh $(BUILD)/bench/kim_rm
 	$(MAKE) test-sh
 	./tests/vm-files.sh
@@ -90,7 +89,7 @@ check: check-unit kimb $(BUILD)/builder_flags $(BENCH_PROGRAMS)
 
 # test.sh, the original report's scenario as a user meets it, against real podman (a throwaway
 # store) and a private Docker daemon (Debian's client, not whatever docker comes first on PATH);
-# and its kim branch, which the VM runs, on the kim and kubectl stand-ins.
+# and its kim branch, which the VM runs, on the kim stand-in and the kubectl double.
 test-sh: kimb
 	KIMB_BUILDER=podman ./test.sh ./kimb
 	KIMB_BUILDER=docker KIMB_DOCKER=/usr/bin/docker ./test.sh ./kimb
