@@ -75,6 +75,18 @@ START_TEST(test_buildah_containers)
 }
 END_TEST
 
+/* buildah/containers.json: a working container of `buildah from scratch`, which has no image
+ * (imageid ""), and a working container and two podman containers of one image. */
+#define BUILT_FROM_SCRATCH "4dbbac784735cb5155212e35f72adc821ce53fd73401977231992c8f92238c69"
+
+START_TEST(test_buildah_container_of_no_image)
+{
+	read_fixture_ok(use_read_buildah_containers, "buildah/containers.json");
+	DIGESTS(BUILT_FROM_SCRATCH);
+	NO_REFERENCES();
+}
+END_TEST
+
 /* The two containers of docker/dockerd-containers.json, of one image. */
 #define WEB2 "72e64249978c0f5602bb93825935658453e158d365e81b21880909a56d148e40"
 #define WEB1 "c4158fd9d352623a4c164b58baba105cd36b2431c1e6513b14b8b342697a3d59"
@@ -178,6 +190,8 @@ static const struct rejected rejected_cases[] = {
 	{use_read_buildah_containers, "[{}]", "container 1: no \"imageid\""},
 	{use_read_buildah_containers, "[1]", "container 1: not an object"},
 	{use_read_docker_containers, "[{\"Image\": 5}]", "\"Image\" is not a string"},
+	/* Only buildah has containers of no image. */
+	{use_read_docker_containers, "[{\"Image\": \"\"}]", "invalid image ID \"\""},
 	{use_read_nerdctl_containers, "{\"Image\": \"Bad Name\"}\n", "invalid Image"},
 	{use_read_nerdctl_containers, "{\"ID\": \"x\"}\n", "no \"Image\""},
 	{use_read_nerdctl_containers, "not json\n", "invalid JSON"},
@@ -244,6 +258,7 @@ Suite *use_suite(void)
 	TCase *tc = tcase_create("readers");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_buildah_containers);
+	tcase_add_test(tc, test_buildah_container_of_no_image);
 	tcase_add_test(tc, test_docker_containers);
 	tcase_add_test(tc, test_container_ids);
 	tcase_add_test(tc, test_nerdctl_containers);
