@@ -59,9 +59,12 @@ $(BUILD)/src/%.o: src/%.c $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The unit tests read the recorded outputs in tests/fixtures by its absolute path, so that they run
+# from any directory.
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/flags
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CHECK_CFLAGS) -Isrc $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CHECK_CFLAGS) -Isrc -DFIXTURES_DIR=\"$(CURDIR)/tests/fixtures\" $(CFLAGS) \
+		-MMD -MP -c -o $@ $<
 
 $(BUILD)/bench/%: bench/%.c $(MODULE_OBJECTS) $(BUILD)/flags
 	@mkdir -p $(@D)
@@ -150,7 +153,7 @@ builders:
 
 # test.sh, the original report's scenario as a user meets it, against real podman (a throwaway
 # store) and a private Docker daemon (Debian's client, not whatever docker comes first on PATH);
-# and its kim branch, which the VM runs, on the kim and kubectl stand-ins.
+# and its kim branch, which the VM runs, on the kim stand-in and the kubectl double.
 test-sh: test-sh-podman test-sh-docker test-sh-kim
 test-sh-podman: kimb
 	KIMB_BUILDER=podman ./test.sh ./kimb
@@ -183,10 +186,13 @@ valgrind-integration: $(BUILD)/kimb
 	chmod +x $(BUILD)/valgrind/kimb
 	KIMB_UNWRAPPED=$(BUILD)/kimb ./tests/integration.sh -j $(TEST_JOBS) $(BUILD)/valgrind/kimb
 
-# libFuzzer targets, built with clang, ASan and UBSan in build/fuzz. fuzz-replay runs each once over
-# its seed corpus (tests/fuzz/corpus/TARGET); fuzz-short runs each FUZZ_SHORT_SECONDS, and fuzz
-# FUZZ_SECONDS, from that corpus and what earlier runs added (build/fuzz/corpus/TARGET). What a run
-# finds is kept in build/fuzz/findings/TARGET, to become a regression test.
+# libFuzzer targets, built with clang, ASan and UBSan in build/fuzz. Their seeds: each target's own
+# (tests/fuzz/corpus/TARGET: option and reference seeds, past findings) and, for the readers, the
+# recorded outputs of tests/fixtures as they are (fuzz_inspection: each recorded listing joined to
+# its inspection, in build/fuzz/seeds), all read only. fuzz-replay runs each target once over its
+# seeds; fuzz-short runs each FUZZ_SHORT_SECONDS, and fuzz FUZZ_SECONDS, from them and what earlier
+# runs added (build/fuzz/corpus/TARGET). What a run finds is kept in build/fuzz/findings/TARGET, to
+# become a regression test.
 FUZZ_SECONDS ?= 20
 FUZZ_SHORT_SECONDS ?= 5
 NIGHTLY_FUZZ_SECONDS ?= 600
@@ -200,20 +206,34 @@ fuzz-programs:
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz_common.h $(MODULE_OBJECTS)
 	$(CC) $(KIMB_CFLAGS) -g -O1 -fsanitize=fuzzer,$(FUZZ_SANITIZERS) -Isrc -o $@ $< tests/fuzz/fuzz_common.c \
 		$(MODULE_OBJECTS) $(KIMB_LIBS)
-fuzz-replay: fuzz-programs
-	@for target in $(FUZZ_TARGETS); do \
-		build/fuzz/$$target -runs=0 tests/fuzz/corpus/$$target 2>build/fuzz/$$target.replay.log || \
-			{ tail -n 40 build/fuzz/$$target.replay.log; exit 1; }; \
-		echo "fuzz-replay: $$target: $$(ls tests/fuzz/corpus/$$target | wc -l) inputs, none failed"; \
+FUZZ_FIXTURE_DIRS = $(sort $(dir $(wildcard tests/fixtures/*/*)))
+FUZZ_INSPECTION_SEEDS = build/fuzz/seeds/fuzz_inspection
+FUZZ_INSPECTION_PAIRS = docker/dockerd-images.jsonl:docker/dockerd-inspect.json \
+	docker/podman-service-images-store.jsonl:docker/podman-service-inspect.json \
+	buildah/images-lapp.json:buildah/inspect-lapp.json buildah/images-two-builds.json:buildah/inspect-job-old.json \
+	nerdctl/standin-images.jsonl:nerdctl/standin-inspect.json
+# fuzz_seeds TARGET: the seed directories of TARGET.
+fuzz_seeds = $(wildcard tests/fuzz/corpus/$(1)) $(if $(filter fuzz_listing_% fuzz_use,$(1)),$(FUZZ_FIXTURE_DIRS)) \
+	$(if $(filter fuzz_inspection,$(1)),$(FUZZ_INSPECTION_SEEDS))
+$(FUZZ_INSPECTION_SEEDS): $(wildcard tests/fixtures/*/*)
+	rm -rf $@ && mkdir -p $@
+	@for pair in $(FUZZ_INSPECTION_PAIRS); do \
+		{ cat tests/fixtures/$${pair%%:*} && printf '\n\0\n' && cat tests/fixtures/$${pair#*:}; } \
+			>$@/$${pair##*/} || exit 1; \
 	done
+fuzz-replay: $(addprefix fuzz-replay-,$(FUZZ_TARGETS))
+fuzz-replay-%: fuzz-programs $(FUZZ_INSPECTION_SEEDS)
+	@build/fuzz/$* -runs=0 $(call fuzz_seeds,$*) 2>build/fuzz/$*.replay.log || \
+		{ tail -n 40 build/fuzz/$*.replay.log; exit 1; }
+	@echo "fuzz-replay: $*: $$(find $(call fuzz_seeds,$*) -type f | wc -l) inputs, none failed"
 fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 fuzz-short:
 	$(MAKE) --no-print-directory FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) fuzz
-fuzz-run-%: fuzz-programs
+fuzz-run-%: fuzz-programs $(FUZZ_INSPECTION_SEEDS)
 	@mkdir -p build/fuzz/corpus/$* build/fuzz/findings/$*
 	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
 	@build/fuzz/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/findings/$*/ \
-		build/fuzz/corpus/$* tests/fuzz/corpus/$* 2>build/fuzz/$*.log || { tail -n 40 build/fuzz/$*.log; exit 1; }
+		build/fuzz/corpus/$* $(call fuzz_seeds,$*) 2>build/fuzz/$*.log || { tail -n 40 build/fuzz/$*.log; exit 1; }
 	@grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$*.log
 
 # cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script (and

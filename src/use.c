@@ -153,6 +153,12 @@ static int read_container_array(const char *text, size_t length, const char *key
 	return settle(&gathered, use, status);
 }
 
+/* A working container of `buildah from scratch` uses no image: its imageid is "". */
+static int add_buildah_image_id(struct gathered *gathered, const char *text)
+{
+	return *text ? add_container_image_id(gathered, text) : 0;
+}
+
 int use_read_buildah_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err)
 {
 	/* buildah 1.28 prints null, not [], when there is no container. */
@@ -162,7 +168,7 @@ int use_read_buildah_containers(const char *text, size_t length, struct image_us
 		trimmed--;
 	if (trimmed == sizeof none - 1 && memcmp(text, none, trimmed) == 0)
 		return 0;
-	return read_container_array(text, length, "imageid", add_container_image_id, use, err);
+	return read_container_array(text, length, "imageid", add_buildah_image_id, use, err);
 }
 
 int use_read_docker_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err)

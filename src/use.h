@@ -20,7 +20,8 @@ struct image_use {
 /* Each reader adds what TEXT says to USE. Returns 0, or -1 with ERR filled and USE unchanged. */
 
 /* `buildah containers --all --json`: a JSON array of objects with imageid (buildah's working
- * containers and, with --all, podman's), or null when there are none. */
+ * containers and, with --all, podman's; "" for a working container of no image, `buildah from
+ * scratch`), or null when there are none. */
 int use_read_buildah_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err);
 
 /* `docker container ls --all --quiet --no-trunc`: container IDs, one a line, into IDS (a malloc'd

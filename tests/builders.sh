@@ -274,6 +274,16 @@ assert_rows()
 	assert_listing "$BUILDER images${2:+ $2} lists" "$1" "$(rows ${2:+"$2"})"
 }
 
+# The store holds the new image alone, tagged latest and the tag kimb printed ($tag, see
+# assert_printed); the prior image ($prior) is gone.
+assert_prior_replaced()
+{
+	new=$(id_named "$R:$tag")
+	assert_rows "$R latest $new
+$R $tag $new"
+	! image_exists "$prior" || fail "the prior image $prior is still there"
+}
+
 # Rebuilds the test's context after changing the file it copies, so that each build differs.
 change_context()
 {
@@ -688,10 +698,7 @@ each_global_flags_on_every_call()
 		CONTAINERS_STORAGE_CONF=$CASE/store/storage.conf
 		;;
 	esac
-	new=$(id_named "$R:$tag")
-	assert_rows "$R latest $new
-$R $tag $new"
-	! image_exists "$prior" || fail "the prior image $prior is still there"
+	assert_prior_replaced
 }
 
 # --iidfile names a stream as readily as a file: kimb builds with an iidfile of its own and writes
@@ -1280,6 +1287,21 @@ $R inuse2 $used"
 		fail "a call touched the image in use: $(cat "$CASE/calls")"
 }
 
+# A working container of `buildah from scratch` uses no image (buildah lists its imageid as ""):
+# kimb reads the containers beside it and removes the replaced image.
+test_buildah_working_container_of_no_image()
+{
+	BUILDER=buildah
+	write_store_conf "$CASE/store" || exit 1
+	use_store "$CASE/store"
+	buildah from scratch >"$CASE/container" 2>&1 || fail "buildah from scratch: $(cat "$CASE/container")"
+	prior=$(seed "$R:p1")
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	assert_prior_replaced
+}
+
 # Issue 6, 7: a removal the builder refuses, or that is killed, is a failure: exit 4, after the
 # other removals, the image named.
 each_refused_or_killed_removal_exits_4()
@@ -1350,10 +1372,7 @@ each_flags_of_other_versions_reach_the_build()
 	flags=$(q "$@")
 	grep -F "'build' " "$CASE/calls" | grep -qF -e "$flags" ||
 		fail "no build call with $flags: $(cat "$CASE/calls")"
-	new=$(id_named "$R:$tag")
-	assert_rows "$R latest $new
-$R $tag $new"
-	! image_exists "$prior" || fail "the prior image $prior is still there"
+	assert_prior_replaced
 }
 
 # --- kimb's flag tables against the builders' own help ---------------------------------------

@@ -124,6 +124,32 @@ char *make_temporary_directory(const char *parent, const char *name)
 	return NULL;
 }
 
+#ifndef FIXTURES_DIR
+#error "FIXTURES_DIR (the absolute path of tests/fixtures) must be defined: the Makefile defines it"
+#endif
+
+char *fixture_read(const char *name, size_t *length)
+{
+	char path[PATH_MAX];
+	ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s", FIXTURES_DIR, name), (int)sizeof path);
+	FILE *file = fopen(path, "rb");
+	ck_assert_msg(file != NULL, "cannot open %s: %s", path, strerror(errno));
+	char *text = NULL;
+	size_t size = 0;
+	FILE *copy = open_memstream(&text, &size);
+	ck_assert_ptr_nonnull(copy);
+	char buffer[8192];
+	size_t got;
+	while ((got = fread(buffer, 1, sizeof buffer, file)) > 0)
+		ck_assert_uint_eq(fwrite(buffer, 1, got, copy), got);
+	ck_assert_msg(!ferror(file), "cannot read %s", path);
+	ck_assert_int_eq(fclose(file), 0);
+	ck_assert_int_eq(fclose(copy), 0);
+	if (length)
+		*length = size;
+	return text;
+}
+
 /* The tests of signals assume that each stopping signal does what it does by default: a caller that
  * ignores one (a background job of a shell ignores SIGINT and SIGQUIT, nohup SIGHUP) would make
  * them fail for a reason that is not kimb's. */

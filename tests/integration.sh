@@ -1,7 +1,8 @@
 #!/bin/sh
 # Integration tests: runs the built kimb against the stand-in kim (tests/kim) and checks its exit
 # status, stdout, stderr, the kim calls it made and the images left in the stand-in's store. kimb
-# reads the pods kim's images may be used by through the stand-in kubectl (tests/kubectl).
+# reads the pods kim's images may be used by through the kubectl double (tests/kubectl), which
+# answers with recorded listings (tests/fixtures/kubectl).
 # Usage: tests/integration.sh ./kimb [PATTERN]   (PATTERN: an extended regular expression; only the
 # tests whose names match it run). When ./kimb is a wrapper (make valgrind's), KIMB_UNWRAPPED names
 # the binary it runs, for the test that runs kimb as another user from a copy it can reach.
@@ -14,6 +15,8 @@ LC_ALL=C
 export LC_ALL
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=fixtures.sh
+. "$(dirname "$0")/fixtures.sh"
 
 suite_arguments "$@"
 # Read now: each test runs with no KIMB_* variable of the caller's.
@@ -100,6 +103,12 @@ assert_call()
 assert_no_call_with()
 {
 	! grep -qF -e "$1" "$(calls_file)" 2>/dev/null || fail "a call has $1: $(grep -F -e "$1" "$(calls_file)")"
+}
+
+# pod_runs IMAGE IMAGE_ID: kubectl lists one running pod (deployment_running).
+pod_runs()
+{
+	deployment_running "$@" >"$KUBECTL_STUB_DIR/pods.json" || fail "cannot make the pods"
 }
 
 assert_no_calls()
@@ -462,7 +471,7 @@ test_image_used_by_pod_kept_others_removed()
 	seed "$busy" "$R:a0"
 	seed "$one" "$R:p1"
 	seed "$two" "$R:p2"
-	printf 'default web Running container app %s sha256:%s\n' "$R:v0" "$busy" >"$KUBECTL_STUB_DIR/pods"
+	pod_runs "$R:v0" "sha256:$busy"
 	build_r new
 	new_tag=$tag
 	assert_store "$R latest $new
@@ -1017,6 +1026,21 @@ test_killed_build_exits_6()
 	assert_calls rm 0
 }
 
+# assert_gone PID WHAT: process PID (WHAT, for the message) ends within 5 s, or is a zombie that
+# nobody has reaped yet; else the test fails, and the process is killed.
+assert_gone()
+{
+	tries=0
+	while ps -o stat= -p "$1" | grep -q '^[^Z]' && [ "$tries" -lt 50 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	if ps -o stat= -p "$1" | grep -q '^[^Z]'; then
+		fail "$2 still runs"
+		kill -KILL "$1"
+	fi
+}
+
 # run_limited COMMAND... : runs kimb ARGUMENTS as run does, in the background with a watchdog of 20 s
 # (a hang fails the test instead of hanging it): KIM_STUB_DIR's block-* files make kim hang.
 run_limited()
@@ -1059,14 +1083,13 @@ test_hanging_kubectl_is_stopped_at_the_call_timeout()
 {
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
-	printf '#!/bin/sh\necho $$ >"%s/kubectl.pid"\nexec sleep 60\n' "$CASE" >"$CASE/hanging-kubectl"
-	chmod +x "$CASE/hanging-kubectl"
-	run_limited env KIMB_KUBECTL="$CASE/hanging-kubectl" "$KIMB" --call-timeout=0.5 --time-format=one.%s -t "$R" ctx
+	: >"$KUBECTL_STUB_DIR/hang"
+	run_limited "$KIMB" --call-timeout=0.5 --time-format=one.%s -t "$R" ctx
 	assert_status 3
 	assert_stderr_has "did not end within 0.5 s and was stopped; nothing removed"
 	assert_calls rm 0
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
-	! kill -0 "$(cat "$CASE/kubectl.pid")" 2>/dev/null || fail "kubectl still runs"
+	[ ! -s "$KUBECTL_STUB_DIR/hang.pid" ] || assert_gone "$(cat "$KUBECTL_STUB_DIR/hang.pid")" kubectl
 }
 
 test_call_timeouts_that_are_no_durations_are_usage_errors()
@@ -1340,7 +1363,10 @@ test_lock_files_shared_between_users()
 	chmod 755 "$CASE/bin"/*
 	shared_kimb=$CASE/bin/kimb
 	: >"$KIM_STUB_DIR/calls"
-	chmod 666 "$KIM_STUB_DIR/calls"
+	# The double's copy finds no fixtures beside it: it is given its listing.
+	: >"$KUBECTL_STUB_DIR/calls"
+	cp "$FIXTURES/kubectl/no-pods.json" "$KUBECTL_STUB_DIR/pods.json" || exit 1
+	chmod 666 "$KIM_STUB_DIR/calls" "$KUBECTL_STUB_DIR/calls"
 	shared=$CASE/shared-locks
 	for setting in 0 1 2; do
 		printf '%s\n' "$setting" >/proc/sys/fs/protected_regular
@@ -1401,9 +1427,11 @@ test_pods_keep_images_by_digest_and_by_name()
 		fail "no manifest digest for $running"
 		return
 	fi
-	printf 'apps web Running container app localhost/whoami/web:v9 %s@sha256:%s\n' "$R" "$digest" \
-		>"$KUBECTL_STUB_DIR/pods"
-	printf 'apps next Pending container app %s -\n' "$R:p1" >>"$KUBECTL_STUB_DIR/pods"
+	# In namespace apps: web runs localhost/whoami/web:v9, which is the image by its digest; next
+	# waits for $R:p1, not pulled yet.
+	fixture_with kubectl/apps-running-and-pending.json \
+		87910151a353a4710c723fa0d51f1963a64a9fe985607719f41df2710a66ae27 "$digest" localhost/whoami/web:p1 "$R:p1" \
+		>"$KUBECTL_STUB_DIR/pods.json" || fail "cannot make the pods"
 	run_kimb --time-format=new.%s -t "$R" ctx
 	assert_status 0
 	assert_stderr_has "kept $running ($R:r1): in use by a container or pod"
@@ -1420,11 +1448,11 @@ test_pods_that_cannot_be_read_keep_everything()
 	run env KIMB_KUBECTL="$CASE/no-such-kubectl" "$KIMB" --time-format=one.%s -t "$R" ctx
 	assert_status 3
 	assert_stderr_has "cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL"
-	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail-get"
+	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 3
 	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
-	rm "$KUBECTL_STUB_DIR/fail-get"
+	rm "$KUBECTL_STUB_DIR/fail"
 	: >"$KUBECTL_STUB_DIR/garble"
 	run_kimb --time-format=three.%s -t "$R" ctx
 	assert_status 3
@@ -1439,19 +1467,47 @@ test_pods_that_cannot_be_read_keep_everything()
 # hangs is stopped at once, not waited for (the call time limit, 5 minutes, is far off).
 test_pod_listing_not_needed_when_nothing_would_be_removed()
 {
-	echo "the cluster is down" >"$KUBECTL_STUB_DIR/fail-get"
+	echo "the cluster is down" >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_stderr_lacks "pods"
 	assert_stderr_lacks "cluster is down"
-	printf '#!/bin/sh\necho $$ >"%s/kubectl.pid"\nexec sleep 60\n' "$CASE" >"$CASE/hanging-kubectl"
-	chmod +x "$CASE/hanging-kubectl"
+	rm "$KUBECTL_STUB_DIR/fail"
+	: >"$KUBECTL_STUB_DIR/hang"
 	# A repository of its own: the first run's image would be one to remove.
-	run_limited env KIMB_KUBECTL="$CASE/hanging-kubectl" "$KIMB" --time-format=two.%s -t "$R-two" ctx
+	run_limited "$KIMB" --time-format=two.%s -t "$R-two" ctx
 	assert_status 0
 	assert_stderr_lacks "pods"
-	[ -s "$CASE/kubectl.pid" ] || fail "kubectl was not started beside the listing"
-	! kill -0 "$(cat "$CASE/kubectl.pid")" 2>/dev/null || fail "kubectl still runs"
+	[ "$(line_count "$KUBECTL_STUB_DIR/calls")" -eq 2 ] || fail "kubectl was not started beside each listing"
+	# Stopped before it could say its pid, or gone since.
+	[ ! -s "$KUBECTL_STUB_DIR/hang.pid" ] || assert_gone "$(cat "$KUBECTL_STUB_DIR/hang.pid")" kubectl
+}
+
+# A signal while kubectl hangs (a cluster that does not answer): kubectl gets it too, kimb dies of it
+# and removes nothing.
+test_signal_while_kubectl_hangs()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	: >"$KUBECTL_STUB_DIR/hang"
+	env --default-signal=TERM "$KIMB" --time-format=one.%s -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
+	kimb_pid=$!
+	if ! wait_for_file "$KUBECTL_STUB_DIR/hang.pid"; then
+		fail "kubectl never ran: $(cat "$CASE/stderr")"
+		kill -KILL "$kimb_pid"
+		wait "$kimb_pid"
+		return
+	fi
+	kubectl_pid=$(cat "$KUBECTL_STUB_DIR/hang.pid")
+	kill -TERM "$kimb_pid"
+	wait_bounded "$kimb_pid"
+	assert_status 143
+	assert_gone "$kubectl_pid" kubectl
+	assert_calls rm 0
+	one=$(built_tag "$R")
+	assert_store "$R latest $(id_listed "$R" "$one")
+$R $one $(id_listed "$R" "$one")
+$R p1 $prior"
 }
 
 # --- removals at once, and the report ------------------------------------------------------------
@@ -1639,7 +1695,7 @@ test_summary_counts_images_in_use_and_refused()
 	seed_priors 2
 	seed "$busy" "$R:a0"
 	seed "$(id_of refused)" "$R:r0"
-	printf 'default web Running container app %s sha256:%s\n' "$R:a0" "$busy" >"$KUBECTL_STUB_DIR/pods"
+	pod_runs "$R:a0" "sha256:$busy"
 	printf '%s\n' "$(id_of refused)" >"$KIM_STUB_DIR/in-use"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 4
@@ -1669,7 +1725,7 @@ test_json_report()
 	seed "$busy" "$R:a0"
 	seed "$(id_of refused)" "$R:r0"
 	seed "$(id_of other)" other/app:latest
-	printf 'default web Running container app %s sha256:%s\n' "$R:a0" "$busy" >"$KUBECTL_STUB_DIR/pods"
+	pod_runs "$R:a0" "sha256:$busy"
 	printf '%s\n' "$(id_of refused)" >"$KIM_STUB_DIR/in-use"
 	run_kimb --json --time-format=one.%s -t "$R" ctx
 	assert_status 4

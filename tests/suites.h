@@ -29,6 +29,11 @@ const char *test_lookup(const char *name);
 /* Makes a new directory PARENT/kimb-NAME-XXXXXX and returns its path (malloc'd), or NULL. */
 char *make_temporary_directory(const char *parent, const char *name);
 
+/* The recorded output tests/fixtures/NAME ("podman/images-lapp.json"; tests/fixtures/README says what
+ * each is), read whole: a malloc'd copy with a NUL after its LENGTH bytes (LENGTH may be NULL). Fails
+ * the running test when it cannot be read. */
+char *fixture_read(const char *name, size_t *length);
+
 /* Removes PATH and everything below it, links themselves rather than what they lead to: 0, or -1
  * with errno set. */
 int remove_tree(const char *path);

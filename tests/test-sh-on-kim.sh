@@ -1,12 +1,13 @@
 #!/bin/sh
 # The kim branch of test.sh, the one the Vagrant VM runs, here: test.sh against the kim stand-in
-# (tests/kim, on PATH as kim, which auto then takes) and a kubectl made of the kubectl stand-in
+# (tests/kim, on PATH as kim, which auto then takes) and a kubectl made of the kubectl double
 # (tests/kubectl, for kimb's `get pods --all-namespaces -o json`) and the calls test.sh makes
-# itself: `run NAME --image=REF` records a running pod of that image in the stand-in's pods file,
-# its imageID the image's ID (sha256:ID) or its manifest's digest (NAME@sha256:DIGEST, as kim's
-# DIGEST column shows it), as containerd reports either; `wait` finds it ready; `get pod NAME -o
-# jsonpath=...` prints what test.sh asks (phase, ready, restarts, imageID); `delete pod NAME`
-# removes it. Each run must pass and leave the stand-in's store and pods empty; with a kimb that
+# itself: `run NAME --image=REF` makes the double list one running pod of that image (a recorded
+# listing, tests/fixtures/kubectl/deployment.json), its imageID the image's ID (sha256:ID) or its
+# manifest's digest (NAME@sha256:DIGEST, as kim's DIGEST column shows it), as containerd reports
+# either; `wait` finds it ready; `get pod NAME -o jsonpath=...` prints what test.sh asks (phase,
+# ready, restarts, imageID); `delete pod NAME` removes it. One pod at a time, as test.sh makes
+# them. Each run must pass and leave the stand-in's store and the pods empty; with a kimb that
 # cannot see the pods, test.sh must fail.
 # Usage: tests/test-sh-on-kim.sh ./kimb
 
@@ -43,12 +44,17 @@ KIM_STUB_DIR='$CASE/kim' exec '$TESTS/kim' "\$@"
 EOF
 	cat >"$CASE/bin/kubectl" <<EOF || exit 1
 #!/bin/sh
-pods='$CASE/kubectl/pods'
+FIXTURES='$TESTS/fixtures'
+. '$TESTS/fixtures.sh'
+dir='$CASE/kubectl'
 kim='$CASE/bin/kim'
 # The row of image \$1 (REPOSITORY:TAG) in kim's listing with digests: REPOSITORY TAG DIGEST ID.
 row() { KIM_STUB_INSPECT=1 "\$kim" image ls -a --no-trunc --digests | awk -v r="\${1%:*}" -v t="\${1##*:}" '\$1 == r && \$2 == t { print; exit }'; }
+# The pod test.sh made: NAME IMAGE_ID.
+pod() { cat "\$dir/pod" 2>/dev/null; }
 case "\$1 \${2:-}" in
 "run "*)
+	[ ! -e "\$dir/pod" ] || { echo "kubectl for test-sh-on-kim.sh: a pod runs already: \$(pod)" >&2; exit 1; }
 	pod=\$2
 	image=\${3#--image=}
 	set -- \$(row "\$image")
@@ -57,22 +63,23 @@ case "\$1 \${2:-}" in
 	id) image_id=\$4 ;;
 	digest) image_id=\$1@\$3 ;;
 	esac
-	echo "default \$pod Running container web \$image \$image_id" >>"\$pods"
+	deployment_running "\$image" "\$image_id" >"\$dir/pods.json" || exit 1
+	echo "\$pod \$image_id" >"\$dir/pod"
 	echo "pod/\$pod created"
 	;;
 "wait "*) echo "condition met" ;;
 "get pod")
-	image_id=\$(awk -v pod="\$3" '\$2 == pod { print \$7 }' "\$pods" 2>/dev/null)
-	[ -n "\$image_id" ] || { echo "Error from server (NotFound): pods \"\$3\" not found" >&2; exit 1; }
-	echo "Running true 0 \$image_id"
+	set -- "\$3" \$(pod)
+	[ "\$1" = "\${2:-}" ] || { echo "Error from server (NotFound): pods \"\$1\" not found" >&2; exit 1; }
+	echo "Running true 0 \$3"
 	;;
 "delete pod")
-	awk -v pod="\$3" '\$2 != pod' "\$pods" >"\$pods.new" && mv "\$pods.new" "\$pods"
+	[ "\$3" != "\$(pod | cut -d ' ' -f 1)" ] || rm "\$dir/pod" "\$dir/pods.json"
 	echo "pod \"\$3\" deleted"
 	;;
 "get pods")
 	case "\${3:-}" in
-	--all-namespaces) KUBECTL_STUB_DIR='$CASE/kubectl' exec '$TESTS/kubectl' "\$@" ;;
+	--all-namespaces) KUBECTL_STUB_DIR="\$dir" exec '$TESTS/kubectl' "\$@" ;;
 	*) echo "No resources found in default namespace." >&2 ;;
 	esac
 	;;
@@ -92,7 +99,9 @@ assert_cluster_clean()
 {
 	left=$(KIM_STUB_INSPECT=1 KIM_STUB_DIR=$CASE/kim "$TESTS/kim" image ls -a --no-trunc | sed 1d)
 	[ -z "$left" ] || fail "test.sh left images in kim's store: $left"
-	[ ! -s "$CASE/kubectl/pods" ] || fail "test.sh left pods: $(cat "$CASE/kubectl/pods")"
+	if [ -e "$CASE/kubectl/pod" ] || [ -e "$CASE/kubectl/pods.json" ]; then
+		fail "test.sh left a pod: $(cat "$CASE/kubectl/pod" 2>/dev/null)"
+	fi
 }
 
 passes()
@@ -120,9 +129,11 @@ test_pod_by_manifest_digest()
 test_kimb_blind_to_pods_fails()
 {
 	make_cluster
-	printf '#!/bin/sh\necho "{\\"apiVersion\\": \\"v1\\", \\"items\\": [], \\"kind\\": \\"List\\"}"\n' >"$CASE/no-pods"
-	printf '#!/bin/sh\nKIMB_KUBECTL=%s exec %s "$@"\n' "$CASE/no-pods" "$KIMB" >"$CASE/blind-kimb"
-	chmod +x "$CASE/no-pods" "$CASE/blind-kimb" || exit 1
+	# kimb asks the double of a cluster without pods, while test.sh's pod runs in the other.
+	mkdir "$CASE/no-pods" || exit 1
+	printf '#!/bin/sh\nKUBECTL_STUB_DIR=%s KIMB_KUBECTL=%s exec %s "$@"\n' "$CASE/no-pods" "$TESTS/kubectl" "$KIMB" \
+		>"$CASE/blind-kimb"
+	chmod +x "$CASE/blind-kimb" || exit 1
 	run_test_sh "$CASE/blind-kimb"
 	assert_status 1
 	grep -q '^FAIL kimb reported [0-9a-f]* as kept in use' "$CASE/stdout" ||

@@ -100,12 +100,11 @@ END_TEST
 
 START_TEST(test_original_report_listing)
 {
-	static const char report[] =
-		"IMAGE                            TAG                 IMAGE ID            SIZE\n"
-		"localhost/whoami/web:latest      <none>              813616d2279bb       2.58MB\n"
-		"localhost/whoami/web             latest              11cb9ad2dda58       2.58MB\n";
+	size_t length;
+	char *report = fixture_read("kim/original-report.txt", &length);
 	struct listing listing;
-	parse_ok(report, strlen(report), &listing);
+	parse_ok(report, length, &listing);
+	free(report);
 	ck_assert_uint_eq(listing.count, 2);
 	assert_sorted_and_kim_like(&listing);
 	ck_assert_str_eq(listing.images[0].id, "11cb9ad2dda58");
@@ -135,12 +134,11 @@ END_TEST
 
 START_TEST(test_facts_file_listing)
 {
-	static const char facts[] =
-		"IMAGE                         TAG                 IMAGE ID            SIZE\n"
-		"localhost/whoami/web          latest              11cb9ad2dda58       2.58MB\n"
-		"localhost/whoami/web:latest   <none>              813616d2279bb       2.58MB\n";
+	size_t length;
+	char *facts = fixture_read("kim/cli-facts.txt", &length);
 	struct listing listing;
-	parse_ok(facts, strlen(facts), &listing);
+	parse_ok(facts, length, &listing);
+	free(facts);
 	ck_assert_uint_eq(listing.count, 2);
 	assert_name(find_image(&listing, "11cb9ad2dda58"), 0, "localhost/whoami/web", "localhost/whoami/web",
 		    "latest");
@@ -263,12 +261,12 @@ END_TEST
 
 START_TEST(test_last_line_without_newline)
 {
-	static const char table[] =
-		"IMAGE                         TAG                 IMAGE ID            SIZE\n"
-		"localhost/whoami/web          latest              11cb9ad2dda58       2.58MB\n"
-		"localhost/whoami/web:latest   <none>              813616d2279bb       2.58MB";
+	size_t length;
+	char *table = fixture_read("kim/cli-facts.txt", &length);
+	ck_assert_int_eq(table[length - 1], '\n');
 	struct listing listing;
-	parse_ok(table, strlen(table), &listing);
+	parse_ok(table, length - 1, &listing);
+	free(table);
 	ck_assert_uint_eq(listing.count, 2);
 	assert_name(find_image(&listing, "813616d2279bb"), 0, "localhost/whoami/web", "localhost/whoami/web", NULL);
 	listing_free(&listing);

@@ -11,13 +11,10 @@
 #define API "localhost/whoami/api"
 #define JOB "localhost/whoami/job"
 
-/* The images of the real samples below. On Debian 12, in one image store of their own:
- * - WEB:latest built twice with podman 4.3.1 (WEB_OLD, then WEB_NEW), and `podman create WEB:latest`;
- * - WEB_SHARED built with podman, -t WEB:20261126.190000 -t app:v1 (podman makes app localhost/app) and
- *   --label kimb.repositories=localhost/whoami/web,docker.io/library/app;
- * - API:latest built twice with the docker 28.2.2 client through podman 4.3.1's API service, with
- *   --label kimb.repositories=localhost/whoami/api (API_OLD, then API_NEW);
- * - JOB:latest built twice with buildah 1.28.2, with --label kimb.repositories=localhost/whoami/job. */
+/* The images of the recorded outputs these tests read (tests/fixtures; its README says how they were
+ * made): the store of 2026-11-26, where WEB:latest was built twice with podman (WEB_OLD, then
+ * WEB_NEW), WEB_SHARED with two names, API:latest twice through podman's API service, JOB:latest
+ * twice with buildah. */
 #define WEB_OLD "edc63dfea5e300fac6dbc2641d67f5d4ed13defbd16ccc9a6bdb86a3c29c53aa"
 #define WEB_NEW "9925b4e91d41d9dbf7cb12ce111778023b6dc37379065effa89edac6e3ca8963"
 #define WEB_SHARED "f6745b2882f1b749cf5039c79f6524365c512be1b8718b7ed21357c47e43f98b"
@@ -27,391 +24,40 @@
 #define JOB_NEW "e3eac1ec3a231dca7ded4631121f8f40b5ed4741528f17618122dc90f8856665"
 #define UNLISTED "0000000000000000000000000000000000000000000000000000000000000000"
 
-/* `podman images --format json` (podman 4.3.1) after the original report's two builds of WEB:latest,
- * untrimmed: the old image has lost its name, which only its History still holds. */
-static const char podman_report[] =
-	"[\n"
-	"    {\n"
-	"        \"Id\": \"9925b4e91d41d9dbf7cb12ce111778023b6dc37379065effa89edac6e3ca8963\",\n"
-	"        \"ParentId\": \"\",\n"
-	"        \"RepoTags\": null,\n"
-	"        \"RepoDigests\": [\n"
-	"            \"localhost/whoami/web@sha256:af5e352b3fb30e20cd8cdfa11049f7df9bce6ec4d15cce015d2b60b0221ceb8e\"\n"
-	"        ],\n"
-	"        \"Size\": 3531,\n"
-	"        \"SharedSize\": 0,\n"
-	"        \"VirtualSize\": 3531,\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"Names\": [\n"
-	"            \"localhost/whoami/web:latest\"\n"
-	"        ],\n"
-	"        \"Digest\": \"sha256:af5e352b3fb30e20cd8cdfa11049f7df9bce6ec4d15cce015d2b60b0221ceb8e\",\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/web:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720176,\n"
-	"        \"CreatedAt\": \"2026-11-26T19:09:36Z\"\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"edc63dfea5e300fac6dbc2641d67f5d4ed13defbd16ccc9a6bdb86a3c29c53aa\",\n"
-	"        \"ParentId\": \"\",\n"
-	"        \"RepoTags\": null,\n"
-	"        \"RepoDigests\": [],\n"
-	"        \"Size\": 3532,\n"
-	"        \"SharedSize\": 0,\n"
-	"        \"VirtualSize\": 3532,\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"Dangling\": true,\n"
-	"        \"Digest\": \"sha256:c59b56e2ba36edc903a7225dc105caa958e904e7cf81f0488a5739020fa5072f\",\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/web:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720175,\n"
-	"        \"CreatedAt\": \"2026-11-26T19:09:35Z\"\n"
-	"    }\n"
-	"]\n";
-
-/* `podman images --format json` (podman 4.3.1) of the whole store, trimmed to the fields kimb reads.
- * podman lists WEB_SHARED, which has two names, twice. */
-static const char podman_store[] =
-	"[\n"
-	"    {\n"
-	"        \"Id\": \"36da470918b648699f111a361d0e4d2b1c0c69d8cb9aa63aae16e524757b1e4a\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\",\n"
-	"            \"kimb.repositories\": \"localhost/whoami/job\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/job:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720390\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"e3eac1ec3a231dca7ded4631121f8f40b5ed4741528f17618122dc90f8856665\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\",\n"
-	"            \"kimb.repositories\": \"localhost/whoami/job\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"Names\": [\n"
-	"            \"localhost/whoami/job:latest\"\n"
-	"        ],\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/job:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720390\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"9f61b4b18881fd0525318c1048d321255210a265dd889f9890873a751d48a473\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\",\n"
-	"            \"kimb.repositories\": \"localhost/whoami/api\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/api:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720189\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"c74c2cffe7cf1b9e6785aeafcdd0711f1be56e1ef27c07286645884115024a0b\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\",\n"
-	"            \"kimb.repositories\": \"localhost/whoami/api\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"Names\": [\n"
-	"            \"localhost/whoami/api:latest\"\n"
-	"        ],\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/api:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720189\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"f6745b2882f1b749cf5039c79f6524365c512be1b8718b7ed21357c47e43f98b\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\",\n"
-	"            \"kimb.repositories\": \"localhost/whoami/web,docker.io/library/app\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"Names\": [\n"
-	"            \"localhost/whoami/web:20261126.190000\",\n"
-	"            \"localhost/app:v1\"\n"
-	"        ],\n"
-	"        \"History\": [\n"
-	"            \"localhost/app:v1\",\n"
-	"            \"localhost/whoami/web:20261126.190000\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720178\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"f6745b2882f1b749cf5039c79f6524365c512be1b8718b7ed21357c47e43f98b\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\",\n"
-	"            \"kimb.repositories\": \"localhost/whoami/web,docker.io/library/app\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"Names\": [\n"
-	"            \"localhost/whoami/web:20261126.190000\",\n"
-	"            \"localhost/app:v1\"\n"
-	"        ],\n"
-	"        \"History\": [\n"
-	"            \"localhost/app:v1\",\n"
-	"            \"localhost/whoami/web:20261126.190000\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720178\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"9925b4e91d41d9dbf7cb12ce111778023b6dc37379065effa89edac6e3ca8963\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\"\n"
-	"        },\n"
-	"        \"Containers\": 1,\n"
-	"        \"Names\": [\n"
-	"            \"localhost/whoami/web:latest\"\n"
-	"        ],\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/web:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720176\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"edc63dfea5e300fac6dbc2641d67f5d4ed13defbd16ccc9a6bdb86a3c29c53aa\",\n"
-	"        \"Labels\": {\n"
-	"            \"io.buildah.version\": \"1.28.2\"\n"
-	"        },\n"
-	"        \"Containers\": 0,\n"
-	"        \"History\": [\n"
-	"            \"localhost/whoami/web:latest\"\n"
-	"        ],\n"
-	"        \"Created\": 1795720175\n"
-	"    }\n"
-	"]\n";
-
-/* `buildah images --json --no-trunc` (buildah 1.28.2) after two builds of JOB:latest, untrimmed. */
-static const char buildah_report[] =
-	"[\n"
-	"    {\n"
-	"        \"id\": \"sha256:36da470918b648699f111a361d0e4d2b1c0c69d8cb9aa63aae16e524757b1e4a\",\n"
-	"        \"names\": null,\n"
-	"        \"digest\": \"sha256:057a0d960f937f89f8cfce1ff01912f11cf963200627356c32d64ba8bfbcfb12\",\n"
-	"        \"createdat\": \"8 seconds ago\",\n"
-	"        \"size\": \"3.72 KB\",\n"
-	"        \"created\": 1795720390,\n"
-	"        \"createdatraw\": \"2026-11-26T19:13:10.17600631Z\",\n"
-	"        \"readonly\": false,\n"
-	"        \"history\": null\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"sha256:e3eac1ec3a231dca7ded4631121f8f40b5ed4741528f17618122dc90f8856665\",\n"
-	"        \"names\": [\n"
-	"            \"localhost/whoami/job:latest\"\n"
-	"        ],\n"
-	"        \"digest\": \"sha256:b948c55dcf1726a685aae08f1f2c98b83cb3cd70084ff05c3cc6a1761d8a297c\",\n"
-	"        \"createdat\": \"8 seconds ago\",\n"
-	"        \"size\": \"3.73 KB\",\n"
-	"        \"created\": 1795720390,\n"
-	"        \"createdatraw\": \"2026-11-26T19:13:10.341095919Z\",\n"
-	"        \"readonly\": false,\n"
-	"        \"history\": null\n"
-	"    }\n"
-	"]\n";
-
-/* `buildah images --json --no-trunc` (buildah 1.28.2) of the whole store, trimmed to the fields kimb
- * reads, and history, which buildah leaves null. */
-static const char buildah_store[] =
-	"[\n"
-	"    {\n"
-	"        \"id\": \"sha256:edc63dfea5e300fac6dbc2641d67f5d4ed13defbd16ccc9a6bdb86a3c29c53aa\",\n"
-	"        \"names\": null,\n"
-	"        \"created\": 1795720175,\n"
-	"        \"history\": null\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"sha256:9925b4e91d41d9dbf7cb12ce111778023b6dc37379065effa89edac6e3ca8963\",\n"
-	"        \"names\": [\n"
-	"            \"localhost/whoami/web:latest\"\n"
-	"        ],\n"
-	"        \"created\": 1795720176,\n"
-	"        \"history\": null\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"sha256:f6745b2882f1b749cf5039c79f6524365c512be1b8718b7ed21357c47e43f98b\",\n"
-	"        \"names\": [\n"
-	"            \"localhost/whoami/web:20261126.190000\",\n"
-	"            \"localhost/app:v1\"\n"
-	"        ],\n"
-	"        \"created\": 1795720178,\n"
-	"        \"history\": null\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"sha256:9f61b4b18881fd0525318c1048d321255210a265dd889f9890873a751d48a473\",\n"
-	"        \"names\": null,\n"
-	"        \"created\": 1795720189,\n"
-	"        \"history\": null\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"sha256:c74c2cffe7cf1b9e6785aeafcdd0711f1be56e1ef27c07286645884115024a0b\",\n"
-	"        \"names\": [\n"
-	"            \"localhost/whoami/api:latest\"\n"
-	"        ],\n"
-	"        \"created\": 1795720189,\n"
-	"        \"history\": null\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"sha256:36da470918b648699f111a361d0e4d2b1c0c69d8cb9aa63aae16e524757b1e4a\",\n"
-	"        \"names\": null,\n"
-	"        \"created\": 1795720390,\n"
-	"        \"history\": null\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"sha256:e3eac1ec3a231dca7ded4631121f8f40b5ed4741528f17618122dc90f8856665\",\n"
-	"        \"names\": [\n"
-	"            \"localhost/whoami/job:latest\"\n"
-	"        ],\n"
-	"        \"created\": 1795720390,\n"
-	"        \"history\": null\n"
-	"    }\n"
-	"]\n";
-
-/* `docker image ls --no-trunc --format '{{json .}}'` (docker 28.2.2 client, podman 4.3.1 service)
- * after the two builds of API:latest, untrimmed. */
-static const char docker_report[] =
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:09:49 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:9f61b4b18881fd0525318c1048d321255210a265dd889f9890873a751d48a473\","
-	"\"Repository\":\"\\u003cnone\\u003e\",\"SharedSize\":\"0B\",\"Size\":\"4.43kB\","
-	"\"Tag\":\"\\u003cnone\\u003e\",\"UniqueSize\":\"4.428kB\",\"VirtualSize\":\"4.428kB\"}\n"
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:09:49 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:c74c2cffe7cf1b9e6785aeafcdd0711f1be56e1ef27c07286645884115024a0b\","
-	"\"Repository\":\"localhost/whoami/api\",\"SharedSize\":\"0B\",\"Size\":\"4.43kB\",\"Tag\":\"latest\","
-	"\"UniqueSize\":\"4.428kB\",\"VirtualSize\":\"4.428kB\"}\n";
-
-/* The same command on the whole store, untrimmed: one line per (image, tag). */
-static const char docker_store[] =
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:09:35 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:edc63dfea5e300fac6dbc2641d67f5d4ed13defbd16ccc9a6bdb86a3c29c53aa\","
-	"\"Repository\":\"\\u003cnone\\u003e\",\"SharedSize\":\"0B\",\"Size\":\"3.53kB\","
-	"\"Tag\":\"\\u003cnone\\u003e\",\"UniqueSize\":\"3.532kB\",\"VirtualSize\":\"3.532kB\"}\n"
-	"{\"Containers\":\"1\",\"CreatedAt\":\"2026-11-26 19:09:36 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:9925b4e91d41d9dbf7cb12ce111778023b6dc37379065effa89edac6e3ca8963\","
-	"\"Repository\":\"localhost/whoami/web\",\"SharedSize\":\"0B\",\"Size\":\"3.53kB\",\"Tag\":\"latest\","
-	"\"UniqueSize\":\"3.531kB\",\"VirtualSize\":\"3.531kB\"}\n"
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:09:38 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:f6745b2882f1b749cf5039c79f6524365c512be1b8718b7ed21357c47e43f98b\","
-	"\"Repository\":\"localhost/app\",\"SharedSize\":\"0B\",\"Size\":\"3.94kB\",\"Tag\":\"v1\","
-	"\"UniqueSize\":\"3.941kB\",\"VirtualSize\":\"3.941kB\"}\n"
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:09:38 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:f6745b2882f1b749cf5039c79f6524365c512be1b8718b7ed21357c47e43f98b\","
-	"\"Repository\":\"localhost/whoami/web\",\"SharedSize\":\"0B\",\"Size\":\"3.94kB\","
-	"\"Tag\":\"20261126.190000\",\"UniqueSize\":\"3.941kB\",\"VirtualSize\":\"3.941kB\"}\n"
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:09:49 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:9f61b4b18881fd0525318c1048d321255210a265dd889f9890873a751d48a473\","
-	"\"Repository\":\"\\u003cnone\\u003e\",\"SharedSize\":\"0B\",\"Size\":\"4.43kB\","
-	"\"Tag\":\"\\u003cnone\\u003e\",\"UniqueSize\":\"4.428kB\",\"VirtualSize\":\"4.428kB\"}\n"
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:09:49 +0000 UTC\","
-	"\"CreatedSince\":\"3 minutes ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:c74c2cffe7cf1b9e6785aeafcdd0711f1be56e1ef27c07286645884115024a0b\","
-	"\"Repository\":\"localhost/whoami/api\",\"SharedSize\":\"0B\",\"Size\":\"4.43kB\",\"Tag\":\"latest\","
-	"\"UniqueSize\":\"4.428kB\",\"VirtualSize\":\"4.428kB\"}\n"
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:13:10 +0000 UTC\","
-	"\"CreatedSince\":\"8 seconds ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:36da470918b648699f111a361d0e4d2b1c0c69d8cb9aa63aae16e524757b1e4a\","
-	"\"Repository\":\"\\u003cnone\\u003e\",\"SharedSize\":\"0B\",\"Size\":\"3.72kB\","
-	"\"Tag\":\"\\u003cnone\\u003e\",\"UniqueSize\":\"3.724kB\",\"VirtualSize\":\"3.724kB\"}\n"
-	"{\"Containers\":\"0\",\"CreatedAt\":\"2026-11-26 19:13:10 +0000 UTC\","
-	"\"CreatedSince\":\"8 seconds ago\",\"Digest\":\"\\u003cnone\\u003e\","
-	"\"ID\":\"sha256:e3eac1ec3a231dca7ded4631121f8f40b5ed4741528f17618122dc90f8856665\","
-	"\"Repository\":\"localhost/whoami/job\",\"SharedSize\":\"0B\",\"Size\":\"3.73kB\",\"Tag\":\"latest\","
-	"\"UniqueSize\":\"3.725kB\",\"VirtualSize\":\"3.725kB\"}\n";
-
-/* `docker image inspect API_OLD WEB_OLD` (docker 28.2.2 client, podman 4.3.1 service), trimmed. */
-static const char docker_inspection[] =
-	"[\n"
-	"    {\n"
-	"        \"Id\": \"sha256:9f61b4b18881fd0525318c1048d321255210a265dd889f9890873a751d48a473\",\n"
-	"        \"RepoTags\": [],\n"
-	"        \"Created\": \"2026-11-26T19:09:49.628758773Z\",\n"
-	"        \"Config\": {\n"
-	"            \"Env\": [\n"
-	"                \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n"
-	"            ],\n"
-	"            \"Labels\": {\n"
-	"                \"io.buildah.version\": \"1.28.2\",\n"
-	"                \"kimb.repositories\": \"localhost/whoami/api\"\n"
-	"            }\n"
-	"        }\n"
-	"    },\n"
-	"    {\n"
-	"        \"Id\": \"sha256:edc63dfea5e300fac6dbc2641d67f5d4ed13defbd16ccc9a6bdb86a3c29c53aa\",\n"
-	"        \"RepoTags\": [],\n"
-	"        \"Created\": \"2026-11-26T19:09:35.896341239Z\",\n"
-	"        \"Config\": {\n"
-	"            \"Env\": [\n"
-	"                \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n"
-	"            ],\n"
-	"            \"Labels\": {\n"
-	"                \"io.buildah.version\": \"1.28.2\"\n"
-	"            }\n"
-	"        }\n"
-	"    }\n"
-	"]\n";
-
-/* `buildah inspect --type image JOB_OLD` (buildah 1.28.2), trimmed. */
-static const char buildah_inspection[] =
-	"{\n"
-	"    \"Type\": \"buildah 0.0.1\",\n"
-	"    \"FromImage\": \"\",\n"
-	"    \"FromImageID\": \"36da470918b648699f111a361d0e4d2b1c0c69d8cb9aa63aae16e524757b1e4a\",\n"
-	"    \"OCIv1\": {\n"
-	"        \"created\": \"2026-11-26T19:13:10.17600631Z\",\n"
-	"        \"config\": {\n"
-	"            \"Env\": [\n"
-	"                \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n"
-	"            ],\n"
-	"            \"Labels\": {\n"
-	"                \"io.buildah.version\": \"1.28.2\",\n"
-	"                \"kimb.repositories\": \"localhost/whoami/job\"\n"
-	"            }\n"
-	"        }\n"
-	"    }\n"
-	"}\n";
-
-/* No nerdctl runs here: these lines are laid out as nerdctl 1.x prints `nerdctl images --no-trunc
- * --format '{{json .}}'` (its imagePrintable: no Containers, ID the target digest, one line per
- * platform, and in k3s an alias named after the config digest shown as <none>). */
+/* The images of nerdctl/images-two-platforms.jsonl. */
 #define NERDCTL_NEW "628b49d96dcde97a430dd4f597705899e09a968f793491e4b704cae33a40dc02"
 #define NERDCTL_OLD "512f26ada3c3d634ac3c6b12b7b33cb50bb0963c3f6d9924241619c84ec78ff2"
 #define NERDCTL_CONFIG "122c597083bd438b7f6d72af75d025948899647711b806bdd2cd82fa69713db3"
-static const char nerdctl_listing[] =
-	"{\"CreatedAt\":\"2026-11-27 04:09:49 +0900 JST\",\"CreatedSince\":\"3 minutes ago\","
-	"\"Digest\":\"sha256:" NERDCTL_NEW "\",\"ID\":\"sha256:" NERDCTL_NEW "\","
-	"\"Repository\":\"localhost/whoami/api\","
-	"\"Tag\":\"latest\",\"Name\":\"localhost/whoami/api:latest\",\"Size\":\"8.19kB\",\"BlobSize\":\"1.2kB\","
-	"\"Platform\":\"linux/amd64\"}\n"
-	"{\"CreatedAt\":\"2026-11-27 04:09:49 +0900 JST\",\"CreatedSince\":\"3 minutes ago\","
-	"\"Digest\":\"sha256:" NERDCTL_NEW "\",\"ID\":\"sha256:" NERDCTL_NEW "\","
-	"\"Repository\":\"localhost/whoami/api\","
-	"\"Tag\":\"latest\",\"Name\":\"localhost/whoami/api:latest\",\"Size\":\"8.19kB\",\"BlobSize\":\"1.2kB\","
-	"\"Platform\":\"linux/arm64\"}\n"
-	"{\"CreatedAt\":\"2026-11-27 04:09:40 +0900 JST\",\"CreatedSince\":\"3 minutes ago\","
-	"\"Digest\":\"sha256:" NERDCTL_OLD "\",\"ID\":\"sha256:" NERDCTL_OLD "\",\"Repository\":\"\\u003cnone\\u003e\","
-	"\"Tag\":\"\\u003cnone\\u003e\",\"Name\":\"sha256:" NERDCTL_CONFIG "\",\"Size\":\"8.19kB\","
-	"\"BlobSize\":\"1.2kB\",\"Platform\":\"linux/amd64\"}\n";
+
+/* The recorded outputs, read before each test. */
+static char *podman_report, *podman_store, *buildah_report, *buildah_store, *docker_report, *docker_store,
+	*docker_inspection, *buildah_inspection, *nerdctl_listing;
+
+static void read_samples(void)
+{
+	podman_report = fixture_read("podman/images-two-builds.json", NULL);
+	podman_store = fixture_read("podman/images-mixed-store.json", NULL);
+	buildah_report = fixture_read("buildah/images-two-builds.json", NULL);
+	buildah_store = fixture_read("buildah/images-mixed-store.json", NULL);
+	docker_report = fixture_read("docker/podman-service-images-two-builds.jsonl", NULL);
+	docker_store = fixture_read("docker/podman-service-images-store.jsonl", NULL);
+	docker_inspection = fixture_read("docker/podman-service-inspect.json", NULL);
+	buildah_inspection = fixture_read("buildah/inspect-job-old.json", NULL);
+	nerdctl_listing = fixture_read("nerdctl/images-two-platforms.jsonl", NULL);
+}
+
+static void free_samples(void)
+{
+	free(podman_report);
+	free(podman_store);
+	free(buildah_report);
+	free(buildah_store);
+	free(docker_report);
+	free(docker_store);
+	free(docker_inspection);
+	free(buildah_inspection);
+	free(nerdctl_listing);
+}
 
 static void read_ok(listing_reader read, const char *text, struct listing *out)
 {
@@ -1152,6 +798,7 @@ Suite *listing_json_suite(void)
 {
 	Suite *suite = suite_create("listing_json");
 	TCase *real = tcase_create("real samples");
+	tcase_add_checked_fixture(real, read_samples, free_samples);
 	tcase_add_test(real, test_podman_report_scenario);
 	tcase_add_test(real, test_podman_store);
 	tcase_add_test(real, test_buildah_report_scenario);
@@ -1179,6 +826,7 @@ Suite *listing_json_suite(void)
 	suite_add_tcase(suite, fields);
 
 	TCase *labels = tcase_create("labels");
+	tcase_add_checked_fixture(labels, read_samples, free_samples);
 	tcase_add_loop_test(labels, test_inspection_fields, 0, sizeof inspection_cases / sizeof inspection_cases[0]);
 	tcase_add_loop_test(labels, test_rejected_inspection, 0,
 			    sizeof rejected_inspections / sizeof rejected_inspections[0]);

@@ -47,65 +47,71 @@ static void assert_strings(char *const *strings, size_t count, const char *const
 #define REFERENCES(...) assert_strings(use.references, use.reference_count, (const char *const[]){__VA_ARGS__, NULL})
 #define NO_REFERENCES() assert_strings(use.references, use.reference_count, (const char *const[]){NULL})
 
-/* As buildah 1.28.2 prints `buildah containers --all --json`: a working container and podman's. */
-static const char buildah_containers[] =
-	"[\n"
-	"    {\n"
-	"        \"id\": \"2a424a365e770381ea80c9b505e05dbeacf6adcd597078c8777961ffebca2010\",\n"
-	"        \"builder\": true,\n"
-	"        \"imageid\": \"" HEX_A "\",\n"
-	"        \"imagename\": \"localhost/lapp:latest\",\n"
-	"        \"containername\": \"lapp-working-container\"\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"b0b85c511a59e9a826dba6c2cd7b22c6b1685a9c10b5ac1eb32a6c100e4c9aed\",\n"
-	"        \"builder\": false,\n"
-	"        \"imageid\": \"" HEX_B "\",\n"
-	"        \"imagename\": \"localhost/base:latest\",\n"
-	"        \"containername\": \"pc\"\n"
-	"    },\n"
-	"    {\n"
-	"        \"id\": \"c0b85c511a59e9a826dba6c2cd7b22c6b1685a9c10b5ac1eb32a6c100e4c9aed\",\n"
-	"        \"builder\": false,\n"
-	"        \"imageid\": \"" HEX_A "\",\n"
-	"        \"imagename\": \"localhost/lapp:latest\",\n"
-	"        \"containername\": \"again\"\n"
-	"    }\n"
-	"]\n";
+/* The images of the lapp store's containers (buildah/containers-lapp.json). */
+#define LAPP_V1 "231fcb61993f08f8168dbbaf1c95a4322d18fdeca18cdf76f3f63c3f0915e63c"
+#define BASE "7c4273146441f711705e553bace9d4835aea6185ac0e7af2a6bfa363fbaa050e"
+
+/* Reads the recorded output NAME (tests/fixtures) with READ. */
+static void read_fixture_ok(use_reader_fn *read, const char *name)
+{
+	size_t length;
+	char *text = fixture_read(name, &length);
+	ck_assert_msg(read(text, length, &use, &err) == 0, "%s rejected: %s (line %zu)", name, err.message, err.line);
+	free(text);
+}
 
 START_TEST(test_buildah_containers)
 {
-	read_ok(use_read_buildah_containers, buildah_containers);
-	DIGESTS(HEX_A, HEX_B);
+	read_fixture_ok(use_read_buildah_containers, "buildah/containers-lapp.json");
+	DIGESTS(LAPP_V1, BASE);
 	NO_REFERENCES();
+	/* What is known already is not added twice. */
+	read_fixture_ok(use_read_buildah_containers, "buildah/containers-lapp.json");
 	read_ok(use_read_buildah_containers, "[]");
-	DIGESTS(HEX_A, HEX_B);
+	DIGESTS(LAPP_V1, BASE);
 	/* buildah 1.28 with no container at all. */
-	read_ok(use_read_buildah_containers, "null\n");
-	DIGESTS(HEX_A, HEX_B);
+	read_fixture_ok(use_read_buildah_containers, "buildah/containers-none.json");
+	DIGESTS(LAPP_V1, BASE);
 }
 END_TEST
 
+/* buildah/containers.json: a working container of `buildah from scratch`, which has no image
+ * (imageid ""), and a working container and two podman containers of one image. */
+#define BUILT_FROM_SCRATCH "4dbbac784735cb5155212e35f72adc821ce53fd73401977231992c8f92238c69"
+
+START_TEST(test_buildah_container_of_no_image)
+{
+	read_fixture_ok(use_read_buildah_containers, "buildah/containers.json");
+	DIGESTS(BUILT_FROM_SCRATCH);
+	NO_REFERENCES();
+}
+END_TEST
+
+/* The two containers of docker/dockerd-containers.json, of one image. */
+#define WEB2 "72e64249978c0f5602bb93825935658453e158d365e81b21880909a56d148e40"
+#define WEB1 "c4158fd9d352623a4c164b58baba105cd36b2431c1e6513b14b8b342697a3d59"
+#define OTHER_V1 "d9703495f5e1e4e753d6dd5e9178c8d3dfb55005ea8c86c183ee53351b33126f"
+
 START_TEST(test_docker_containers)
 {
-	read_ok(use_read_docker_containers,
-		"[\n    {\n        \"Id\": \"01fe27eaf8490096928e134f85bb968130ec10c1fe8de99cf91a0dd666def8ba\",\n"
-		"        \"Image\": \"sha256:" HEX_C "\",\n        \"Config\": {\"Image\": \"lapp\"}\n    }\n]\n");
-	DIGESTS(HEX_C);
+	read_fixture_ok(use_read_docker_containers, "docker/dockerd-containers.json");
+	DIGESTS(OTHER_V1);
 	NO_REFERENCES();
 }
 END_TEST
 
 START_TEST(test_container_ids)
 {
-	char text[] = HEX_A "\n" HEX_B "\n";
+	size_t length;
+	char *text = fixture_read("docker/dockerd-container-ids.txt", &length);
 	char **ids;
 	size_t count;
-	ck_assert_int_eq(use_read_container_ids(text, strlen(text), &ids, &count, &err), 0);
+	ck_assert_int_eq(use_read_container_ids(text, length, &ids, &count, &err), 0);
 	ck_assert_uint_eq(count, 2);
-	ck_assert_str_eq(ids[0], HEX_A);
-	ck_assert_str_eq(ids[1], HEX_B);
+	ck_assert_str_eq(ids[0], WEB2);
+	ck_assert_str_eq(ids[1], WEB1);
 	free(ids);
+	free(text);
 	char none[] = "";
 	ck_assert_int_eq(use_read_container_ids(none, 0, &ids, &count, &err), 0);
 	ck_assert_uint_eq(count, 0);
@@ -130,55 +136,44 @@ START_TEST(test_nerdctl_containers)
 }
 END_TEST
 
-/* Pods as kubectl get pods --all-namespaces -o json prints them (trimmed to what is read). */
-static const char pods[] =
-	"{\n"
-	"    \"apiVersion\": \"v1\",\n"
-	"    \"items\": [\n"
-	"        {\n"
-	"            \"metadata\": {\"name\": \"web\", \"namespace\": \"default\"},\n"
-	"            \"spec\": {\n"
-	"                \"containers\": [{\"image\": \"localhost/whoami/web:20261201.154037\", \"name\": \"app\"}],\n"
-	"                \"initContainers\": [{\"image\": \"busybox\", \"name\": \"setup\"}]\n"
-	"            },\n"
-	"            \"status\": {\n"
-	"                \"phase\": \"Running\",\n"
-	"                \"containerStatuses\": [{\"image\": \"localhost/whoami/web:latest\", \"imageID\": \"sha256:" HEX_A "\"}],\n"
-	"                \"initContainerStatuses\": [{\"imageID\": \"docker.io/library/busybox@sha256:" HEX_B "\"}]\n"
-	"            }\n"
-	"        },\n"
-	"        {\n"
-	"            \"metadata\": {\"name\": \"debug\", \"namespace\": \"kube-system\"},\n"
-	"            \"spec\": {\"containers\": [{\"image\": \"nginx\"}], \"ephemeralContainers\": [{\"image\": \"alpine:3\"}]},\n"
-	"            \"status\": {\n"
-	"                \"containerStatuses\": [{\"imageID\": \"docker-pullable://nginx@sha256:" HEX_C "\"}],\n"
-	"                \"ephemeralContainerStatuses\": [{\"imageID\": \"\"}]\n"
-	"            }\n"
-	"        },\n"
-	"        {\n"
-	"            \"metadata\": {\"name\": \"pending\"},\n"
-	"            \"spec\": {\"containers\": [{\"image\": \"localhost/whoami/web:old\"}]},\n"
-	"            \"status\": {\"phase\": \"Pending\"}\n"
-	"        }\n"
-	"    ],\n"
-	"    \"kind\": \"List\",\n"
-	"    \"metadata\": {\"resourceVersion\": \"\"}\n"
-	"}\n";
+/* Each recorded listing of pods (tests/fixtures/kubectl) and what it holds: the image IDs of its
+ * containers' statuses, and the images their specs name, whatever the pod's phase and the kind of
+ * container (a pending pod's image may not be pulled yet: its imageID is empty). */
+static const struct {
+	const char *fixture;
+	const char *digests[3];
+	const char *references[4];
+} pod_listings[] = {
+	{"kubectl/no-pods.json", {NULL}, {NULL}},
+	{"kubectl/deployment.json",
+	 {"9d2637982d75730ffae0acc86d33d196adba379cc846d689564f9f62f263fe59", NULL},
+	 {"localhost/whoami/web:20261201.154037", NULL}},
+	{"kubectl/apps-running-and-pending.json",
+	 {"87910151a353a4710c723fa0d51f1963a64a9fe985607719f41df2710a66ae27", NULL},
+	 {"localhost/whoami/web:p1", "docker.io/library/redis:7.4", "localhost/whoami/web:v9", NULL}},
+	{"kubectl/init-and-ephemeral.json",
+	 {"8659a963999aab29097bd9d19bcdd3771e64430de7529a266c79a46864f4dffd",
+	  "222f8026523f552677937d0caa6bb2696b541b0a3ddc0f268e277dbcded2a279", NULL},
+	 {"localhost/whoami/web:20261201.154037", "docker.io/library/busybox:1.36.1", "docker.io/library/alpine:3.20",
+	  NULL}},
+};
 
 START_TEST(test_pods)
 {
-	read_ok(use_read_pods, pods);
-	DIGESTS(HEX_A, HEX_B, HEX_C);
-	REFERENCES("localhost/whoami/web:20261201.154037", "docker.io/library/busybox:latest",
-		   "docker.io/library/nginx:latest", "docker.io/library/alpine:3", "localhost/whoami/web:old");
+	read_fixture_ok(use_read_pods, pod_listings[_i].fixture);
+	assert_strings(use.digests, use.digest_count, pod_listings[_i].digests);
+	assert_strings(use.references, use.reference_count, pod_listings[_i].references);
 }
 END_TEST
 
-START_TEST(test_no_pods)
+/* On a cluster whose runtime is docker, an imageID is a docker-pullable:// or docker:// URL. */
+START_TEST(test_pods_on_docker)
 {
-	read_ok(use_read_pods, "{\"apiVersion\": \"v1\", \"items\": [], \"kind\": \"List\"}");
-	NO_DIGESTS();
-	NO_REFERENCES();
+	read_ok(use_read_pods, "{\"items\": [{\"spec\": {\"containers\": [{\"image\": \"nginx\"}]}, \"status\": "
+			       "{\"containerStatuses\": [{\"imageID\": \"docker-pullable://nginx@sha256:" HEX_C "\"}, "
+			       "{\"imageID\": \"docker://sha256:" HEX_D "\"}]}}]}");
+	DIGESTS(HEX_C, HEX_D);
+	REFERENCES("docker.io/library/nginx:latest");
 }
 END_TEST
 
@@ -195,6 +190,8 @@ static const struct rejected rejected_cases[] = {
 	{use_read_buildah_containers, "[{}]", "container 1: no \"imageid\""},
 	{use_read_buildah_containers, "[1]", "container 1: not an object"},
 	{use_read_docker_containers, "[{\"Image\": 5}]", "\"Image\" is not a string"},
+	/* Only buildah has containers of no image. */
+	{use_read_docker_containers, "[{\"Image\": \"\"}]", "invalid image ID \"\""},
 	{use_read_nerdctl_containers, "{\"Image\": \"Bad Name\"}\n", "invalid Image"},
 	{use_read_nerdctl_containers, "{\"ID\": \"x\"}\n", "no \"Image\""},
 	{use_read_nerdctl_containers, "not json\n", "invalid JSON"},
@@ -261,11 +258,12 @@ Suite *use_suite(void)
 	TCase *tc = tcase_create("readers");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_buildah_containers);
+	tcase_add_test(tc, test_buildah_container_of_no_image);
 	tcase_add_test(tc, test_docker_containers);
 	tcase_add_test(tc, test_container_ids);
 	tcase_add_test(tc, test_nerdctl_containers);
-	tcase_add_test(tc, test_pods);
-	tcase_add_test(tc, test_no_pods);
+	tcase_add_loop_test(tc, test_pods, 0, sizeof pod_listings / sizeof pod_listings[0]);
+	tcase_add_test(tc, test_pods_on_docker);
 	tcase_add_loop_test(tc, test_rejected, 0, sizeof rejected_cases / sizeof rejected_cases[0]);
 	tcase_add_test(tc, test_half_read_listing_adds_nothing);
 	tcase_add_test(tc, test_covers);

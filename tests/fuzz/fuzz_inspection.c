@@ -1,6 +1,7 @@
-/* Fuzzes the inspection readers on a listing read from the same input: the first byte picks the
- * builder (docker, buildah, nerdctl), then comes its listing, "\n\0\n", and its inspection. An
- * inspection is read whole or not at all: a rejected one changes no image. */
+/* Fuzzes the inspection readers on a listing read from the same input: a builder's listing,
+ * "\n\0\n", and its inspection (make fuzz joins the recorded pairs of tests/fixtures so), read as
+ * each builder's (docker, buildah, nerdctl). An inspection is read whole or not at all: a rejected
+ * one changes no image. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,21 +42,13 @@ static bool same_text(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check_inspection(size_t builder, const char *text, size_t length, const char *inspection,
+			     size_t inspection_length, const uint8_t *data, size_t size)
 {
-	static const char separator[] = "\n\0\n";
-	if (size < 1)
-		return 0;
-	size_t choice = data[0] % (sizeof readers / sizeof readers[0]);
-	const char *text = (const char *)data + 1;
-	size_t length = size - 1;
-	const char *split = find(text, length, separator, sizeof separator - 1);
-	if (!split)
-		return 0;
 	struct listing listing;
 	struct listing_error error;
-	if (readers[choice].parse(text, (size_t)(split - text), &listing, &error) != 0)
-		return 0;
+	if (readers[builder].parse(text, length, &listing, &error) != 0)
+		return;
 	struct facts *before = calloc(listing.count + 1, sizeof *before);
 	FUZZ_ASSERT(before != NULL, "out of memory");
 	for (size_t i = 0; i < listing.count; i++) {
@@ -63,8 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		before[i] = (struct facts){image->label ? strdup(image->label) : NULL, image->parent_known,
 					   image->parent ? strdup(image->parent) : NULL, image->digest_count, image->inspected};
 	}
-	const char *inspection = split + sizeof separator - 1;
-	if (readers[choice].read(inspection, length - (size_t)(inspection - text), &listing, &error) != 0) {
+	if (readers[builder].read(inspection, inspection_length, &listing, &error) != 0) {
 		for (size_t i = 0; i < listing.count; i++) {
 			const struct image *image = &listing.images[i];
 			FUZZ_ASSERT(same_text(image->label, before[i].label) && image->parent_known == before[i].parent_known &&
@@ -82,5 +74,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(before);
 	listing_free(&listing);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char separator[] = "\n\0\n";
+	const char *text = (const char *)data;
+	const char *split = find(text, size, separator, sizeof separator - 1);
+	if (!split)
+		return 0;
+	const char *inspection = split + sizeof separator - 1;
+	for (size_t builder = 0; builder < sizeof readers / sizeof readers[0]; builder++)
+		check_inspection(builder, text, (size_t)(split - text), inspection, size - (size_t)(inspection - text), data,
+				 size);
 	return 0;
 }

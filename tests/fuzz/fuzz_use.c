@@ -1,6 +1,7 @@
-/* Fuzzes the readers of containers and pods: the first byte picks one (buildah's containers,
- * docker's, nerdctl's, kubectl's pods, docker's container IDs). A rejected listing adds nothing;
- * an accepted one adds only full digests and normalized references. */
+/* Fuzzes the readers of containers and pods: each of them (buildah's containers, docker's,
+ * nerdctl's, kubectl's pods, docker's container IDs) reads the whole input, so that a recorded
+ * output (tests/fixtures) is a seed as it is. A rejected listing adds nothing; an accepted one adds
+ * only full digests and normalized references. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include "reference.h"
 #include "use.h"
 
-static int (*const readers[])(const char *, size_t, struct image_use *, struct listing_error *) = {
+typedef int use_reader(const char *text, size_t length, struct image_use *use, struct listing_error *err);
+
+static use_reader *const readers[] = {
 	use_read_buildah_containers,
 	use_read_docker_containers,
 	use_read_nerdctl_containers,
@@ -41,20 +44,13 @@ static void check_ids(const uint8_t *data, size_t size)
 	free(text);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check_use(use_reader *read, const uint8_t *data, size_t size)
 {
-	if (size < 1)
-		return 0;
-	size_t choice = data[0] % (sizeof readers / sizeof readers[0] + 1);
-	if (choice == sizeof readers / sizeof readers[0]) {
-		check_ids(data + 1, size - 1);
-		return 0;
-	}
 	struct image_use use = {0};
 	struct listing_error error;
-	if (readers[choice]((const char *)data + 1, size - 1, &use, &error) != 0) {
+	if (read((const char *)data, size, &use, &error) != 0) {
 		FUZZ_ASSERT(use.digest_count == 0 && use.reference_count == 0, "a rejected listing added to the use");
-		return 0;
+		return;
 	}
 	for (size_t i = 0; i < use.digest_count; i++)
 		FUZZ_ASSERT(is_lower_hex(use.digests[i]), "a digest in use that is not 64 hex digits");
@@ -67,5 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		reference_free(&ref);
 	}
 	use_free(&use);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
+		check_use(readers[i], data, size);
+	check_ids(data, size);
 	return 0;
 }

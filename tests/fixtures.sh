@@ -1,0 +1,54 @@
+# shellcheck shell=sh
+# The recorded outputs of tests/fixtures, for the shell tests (sourced by tests/integration.sh and
+# tests/test-sh-on-kim.sh, from tests/, or with FIXTURES naming that directory). POSIX sh.
+#
+#   fixture_with FIXTURE [TEXT REPLACEMENT]...
+#       prints tests/fixtures/FIXTURE with every TEXT replaced by its REPLACEMENT, each pair in turn,
+#       as text (no pattern); fails, naming it, when a TEXT is not in it, so that a changed fixture
+#       cannot leave a test passing on values it no longer holds.
+#   deployment_running IMAGE IMAGE_ID
+#       prints kubectl/deployment.json, the pods of a cluster where one Deployment's pod runs, its
+#       container's image IMAGE (a reference), which the runtime reports as IMAGE_ID (sha256:HEX, or
+#       NAME@sha256:HEX with its manifest's digest).
+
+[ -n "${FIXTURES:-}" ] || FIXTURES=$(cd "$(dirname "$0")/fixtures" && pwd) || exit 2
+
+fixture_with()
+{
+	fixture_file=$FIXTURES/$1
+	shift
+	# shellcheck disable=SC2016 # awk's $ are its own
+	awk 'BEGIN {
+		if (ARGC % 2 != 0) {
+			print "fixture_with: a TEXT without its REPLACEMENT" > "/dev/stderr"
+			exit 1
+		}
+		for (i = 2; i < ARGC; i += 2) {
+			from[++pairs] = ARGV[i]
+			to[pairs] = ARGV[i + 1]
+		}
+		ARGC = 2
+	}
+	{ text = text $0 "\n" }
+	END {
+		for (p = 1; p <= pairs; p++) {
+			if (!index(text, from[p])) {
+				printf "fixture_with: no %s in %s\n", from[p], FILENAME > "/dev/stderr"
+				exit 1
+			}
+			done = ""
+			while ((at = index(text, from[p])) > 0) {
+				done = done substr(text, 1, at - 1) to[p]
+				text = substr(text, at + length(from[p]))
+			}
+			text = done text
+		}
+		printf "%s", text
+	}' "$fixture_file" "$@"
+}
+
+deployment_running()
+{
+	fixture_with kubectl/deployment.json localhost/whoami/web:20261201.154037 "$1" \
+		localhost/whoami/web@sha256:9d2637982d75730ffae0acc86d33d196adba379cc846d689564f9f62f263fe59 "$2"
+}
