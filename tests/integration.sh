@@ -1226,8 +1226,39 @@ test_planted_lock_files_are_refused()
 	done
 }
 
-# Two users share the lock directory under every fs.protected_regular: each opens the other's lock
-# file. Needs root (to be the other user, nobody, and to set the sysctl), as CI runs.
+# Lets other users run kimb and the stand-ins of this case: its directories reachable, the
+# stand-ins' state theirs to write, and copies of the programs in $CASE/bin, since a checkout in a
+# private directory (mktemp -d) would hide them. A wrapper (make valgrind's) would run a program
+# they cannot reach: KIMB_UNWRAPPED names it.
+share_case_with_other_users()
+{
+	chmod 755 "$CASE" "$CASE/work" "$CASE/work/ctx"
+	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
+	mkdir -m 755 "$CASE/bin"
+	cp "$UNWRAPPED_KIMB" "$CASE/bin/kimb" || exit 1
+	cp "$STUB" "$(dirname "$STUB")/standin-lib.sh" "$KUBECTL_STUB" "$CASE/bin/" || exit 1
+	chmod 755 "$CASE/bin"/*
+	: >>"$KIM_STUB_DIR/calls"
+	chmod 666 "$KIM_STUB_DIR/calls"
+}
+
+# kimb_as USER KIMB-ARGUMENTS...: runs (with run) the copy of kimb that share_case_with_other_users
+# made as USER (root: as itself), with the copies of the stand-ins, a state directory of USER's,
+# no HOME, and the KIMB_LOCK_DIR of the test.
+kimb_as()
+{
+	who=$1
+	shift
+	mkdir -p "$CASE/state-$who" && chmod 777 "$CASE/state-$who"
+	as=
+	[ "$who" = root ] || as="setpriv --reuid=$who --regid=$(id -g "$who") --clear-groups"
+	# shellcheck disable=SC2086 # $as is words or none
+	run $as env KIMB_STATE_DIR="$CASE/state-$who" HOME=/nonexistent KIMB_KIM="$CASE/bin/$(basename "$STUB")" \
+		KIMB_KUBECTL="$CASE/bin/$(basename "$KUBECTL_STUB")" "$CASE/bin/kimb" "$@"
+}
+
+# Two users share the lock directory under every fs.protected_regular: each locks its own file and
+# the other's. Needs root (to be the other user, nobody, and to set the sysctl), as CI runs.
 test_lock_files_shared_between_users()
 {
 	if [ "$(id -u)" -ne 0 ] || [ ! -w /proc/sys/fs/protected_regular ]; then
@@ -1236,43 +1267,87 @@ test_lock_files_shared_between_users()
 	protected=$(cat /proc/sys/fs/protected_regular)
 	# Put back however the test ends.
 	trap 'printf "%s\n" "$protected" >/proc/sys/fs/protected_regular' EXIT
-	# The case's own directories must be reachable for nobody, and so must the programs, which a
-	# checkout in a private directory (mktemp -d) would hide from it: copies in the case.
-	chmod 755 "$CASE" "$CASE/work" "$CASE/work/ctx"
-	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
-	mkdir -m 755 "$CASE/bin"
-	# A wrapper (make valgrind's) would run a program nobody cannot reach: KIMB_UNWRAPPED names it.
-	cp "$UNWRAPPED_KIMB" "$CASE/bin/kimb" || exit 1
-	cp "$STUB" "$(dirname "$STUB")/standin-lib.sh" "$KUBECTL_STUB" "$CASE/bin/" || exit 1
-	chmod 755 "$CASE/bin"/*
-	shared_kimb=$CASE/bin/kimb
-	: >"$KIM_STUB_DIR/calls"
-	chmod 666 "$KIM_STUB_DIR/calls"
-	shared=$CASE/shared-locks
+	share_case_with_other_users
+	KIMB_LOCK_DIR=$CASE/shared-locks
 	for setting in 0 1 2; do
 		printf '%s\n' "$setting" >/proc/sys/fs/protected_regular
-		rm -rf "$shared"
+		rm -rf "$KIMB_LOCK_DIR"
 		for users in "root nobody" "nobody root"; do
 			first=${users%% *}
 			for who in $users; do
-				mkdir -p "$CASE/state-$who" && chmod 777 "$CASE/state-$who"
-				as=
-				[ "$who" = root ] || as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-				# shellcheck disable=SC2086 # $as is words or none
-				run $as env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$CASE/state-$who" HOME=/nonexistent \
-					KIMB_KIM="$CASE/bin/$(basename "$STUB")" \
-					KIMB_KUBECTL="$CASE/bin/$(basename "$KUBECTL_STUB")" "$shared_kimb" prune "$R-$first"
+				kimb_as "$who" prune "$R-$first"
 				assert_status 0
 				assert_stderr_lacks "lock"
 			done
 		done
 	done
 	printf '%s\n' "$protected" >/proc/sys/fs/protected_regular
-	# Each lock file is its maker's, and as shareable as it was made: the other's kimb changed none.
-	for who in root nobody; do
-		[ "$(stat -c '%U %a' "$shared"/localhost_whoami_web-"$who"-*.lock)" = "$who 666" ] ||
-			fail "$who's lock file: $(ls -l "$shared")"
+	# Each user's lock file is its own, readable by everyone: the other's kimb changed none.
+	for first in root nobody; do
+		for who in root nobody; do
+			[ "$(stat -c '%U %a' "$KIMB_LOCK_DIR"/localhost_whoami_web-"$first"-*."$(id -u "$who")".lock)" = \
+				"$who 644" ] || fail "$who's lock file: $(ls -l "$KIMB_LOCK_DIR")"
+		done
 	done
+}
+
+# Issue 15: another local user attacks root's locks. The owner of a directory may remove any file
+# in it, sticky or not, and so may the owner of a file in a sticky one: had root's kimb locked a file
+# of theirs, a second run would lock a new one and go on beside the first, and one remove the
+# other's new image. A lock directory of theirs is refused; in root's sticky one, whatever they
+# remove while root's kimb holds its lock, a second run waits, and so does theirs. Needs root, to
+# add the user (removed at the end), as CI runs.
+test_lock_attacks_by_another_user()
+{
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to add a user"
+	attacker=kimbt-$$-$(date +%s)
+	useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$attacker" ||
+		{ fail "cannot add the user $attacker"; return; }
+	trap 'userdel "$attacker"' EXIT
+	share_case_with_other_users
+	as_attacker="setpriv --reuid=$attacker --regid=$(id -g "$attacker") --clear-groups"
+
+	# A /tmp of the case, where they make the lock directory first: refused, nothing built.
+	mkdir -m 1777 "$CASE/tmp"
+	$as_attacker mkdir -m 1777 "$CASE/tmp/kimb-locks" || { fail "$attacker cannot make a directory"; return; }
+	run env KIMB_LOCK_DIR="$CASE/tmp/kimb-locks" "$KIMB" --time-format=one.%s -t "$R" ctx
+	assert_status 1
+	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
+	assert_stderr_has "lock directory $CASE/tmp/kimb-locks belongs to user $(id -u "$attacker") ($attacker), not to you or root"
+	assert_no_calls
+
+	# root's, where they ran kimb on the repository first.
+	rmdir "$CASE/tmp/kimb-locks"
+	KIMB_LOCK_DIR=$CASE/tmp/kimb-locks
+	kimb_as root prune "$R-other"
+	assert_status 0
+	kimb_as "$attacker" prune "$R"
+	assert_status 0
+	start_blocked build --time-format=first.%s -t "$R" ctx || return
+	first_pid=$kimb_pid
+	# They remove what they can, and try their own kimb.
+	# shellcheck disable=SC2016 # expanded by the shell run as them
+	$as_attacker sh -c 'rm -f "$1"/*' sh "$KIMB_LOCK_DIR" 2>/dev/null
+	kimb_as "$attacker" --lock-timeout=0.3 prune "$R"
+	assert_status 5
+	"$KIMB" --time-format=second.%s -t "$R" ctx >"$CASE/second.stdout" 2>"$CASE/second.stderr" &
+	second_pid=$!
+	# The second run either says that it waits or builds beside the first: whichever comes first.
+	tries=0
+	while ! grep -q 'waiting for' "$CASE/second.stderr" && [ "$(count_calls build)" -lt 2 ] && [ "$tries" -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	grep -q "waiting for process $first_pid, which holds the lock on $R" "$CASE/second.stderr" ||
+		fail "the second run does not wait for the first: $(cat "$CASE/second.stderr")"
+	assert_calls build 1
+	kill -TERM "$first_pid"
+	wait_bounded "$first_pid"
+	assert_status 143
+	stop_blocked
+	wait_bounded "$second_pid"
+	assert_status 0
+	assert_calls build 2
 }
 
 # kimb's own options are read only where they are options: --builder in the value of a build flag
