@@ -1161,6 +1161,79 @@ test_closed_stdout_is_an_error()
 	fi
 }
 
+# run_closing CLOSED KIMB-ARGUMENTS...: runs kimb with the standard descriptors CLOSED (words: in,
+# out, err) closed, and the others on /dev/null (stdin), $CASE/stdout and $CASE/stderr (emptied
+# first); its status in $status.
+run_closing()
+{
+	# shellcheck disable=SC2016 # expanded by the eval
+	in='</dev/null' out='>"$CASE/stdout"' err='2>"$CASE/stderr"'
+	for descriptor in $1; do
+		case $descriptor in
+		in) in='<&-' ;;
+		out) out='>&-' ;;
+		err) err='2>&-' ;;
+		esac
+	done
+	shift
+	: >"$CASE/stdout"
+	: >"$CASE/stderr"
+	eval "\"\$KIMB\" \"\$@\" $in $out $err"
+	status=$?
+}
+
+# Nothing kimb or kim wrote is in a lock or state file: the lock files are empty, and no file there
+# holds a reference, a message of kimb's or kim's build output. $1 says when.
+assert_no_output_in_files()
+{
+	# shellcheck disable=SC2031 # run_test sets them in the subshell the test runs in
+	for file in "$KIMB_LOCK_DIR"/* "$KIMB_STATE_DIR"/*; do
+		[ -f "$file" ] || continue
+		case $file in
+		*.lock) [ ! -s "$file" ] || fail "$1: the lock file $file holds: $(cat "$file")" ;;
+		esac
+		! grep -qE "$R:|kimb: |naming to" "$file" || fail "$1: $file holds output: $(cat "$file")"
+	done
+}
+
+# Issue 15: run with standard descriptors closed, kimb opened its lock directory and lock file in
+# their places, wrote the reference (or its messages, and kim's output) into the shared lock file,
+# and exited 0. Whichever are closed, every command keeps its files clean, and a result it cannot
+# write on a closed stdout is the error a broken stdout is (exit 1, said when stderr is open).
+test_closed_standard_descriptors()
+{
+	for closed in in out err "in out" "in err" "out err" "in out err"; do
+		case " $closed " in
+		*" out "*) expected=1 ;;
+		*) expected=0 ;;
+		esac
+		run_closing "$closed" -t "$R" ctx
+		assert_status "$expected"
+		if [ "$expected" = 1 ]; then
+			assert_stdout
+			case " $closed " in
+			*" err "*) ;;
+			*) assert_stderr_has "cannot write to stdout" ;;
+			esac
+		else
+			if [ -z "$(printed_tag)" ] || [ "$(printed_tag)" != "$(built_tag "$R")" ]; then
+				fail "$closed closed: the reference printed is $(cat "$CASE/stdout"), built $(built_tag "$R")"
+			fi
+		fi
+		assert_no_output_in_files "$closed closed, build"
+		# prune prints nothing on stdout without --json
+		run_closing "$closed" prune "$R"
+		assert_status 0
+		for command in "--json prune $R" --complete=options --help --version; do
+			# shellcheck disable=SC2086 # the command's words
+			run_closing "$closed" $command
+			assert_status "$expected"
+			[ "$expected" = 1 ] || [ -s "$CASE/stdout" ] || fail "$closed closed: $command printed nothing"
+		done
+		assert_no_output_in_files "$closed closed"
+	done
+}
+
 test_time_formats_that_repeat_are_usage_errors()
 {
 	assert_usage_error "a constant format" "latest" "$KIMB" --time-format=latest -t "$R" ctx
