@@ -1234,6 +1234,21 @@ test_closed_standard_descriptors()
 	done
 }
 
+# Issue 15, 17: a relative KIMB_STATE_DIR or KIMB_LOCK_DIR is refused, as other invalid settings
+# are: it would name another directory in every working directory, where runs would not find their
+# record or share their locks. (A relative XDG_STATE_HOME is ignored, as the XDG spec says: unit
+# provenance: test_state_directory.)
+test_relative_state_and_lock_directories_are_usage_errors()
+{
+	assert_usage_error "a relative KIMB_STATE_DIR" "KIMB_STATE_DIR: 'state' is not an absolute path" \
+		env KIMB_STATE_DIR=state "$KIMB" -t "$R" ctx
+	assert_usage_error "a relative KIMB_LOCK_DIR" "KIMB_LOCK_DIR: 'locks' is not an absolute path" \
+		env KIMB_LOCK_DIR=locks "$KIMB" prune "$R"
+	if [ -e state ] || [ -e locks ]; then
+		fail "kimb made a relative directory: $(ls)"
+	fi
+}
+
 test_time_formats_that_repeat_are_usage_errors()
 {
 	assert_usage_error "a constant format" "latest" "$KIMB" --time-format=latest -t "$R" ctx
