@@ -575,6 +575,42 @@ test_prune_config_without_repositories_exits_0_and_says_so()
 	assert_stderr_has 'lists no repository'
 }
 
+# Issue 15, 16: a prune.conf edited on Windows. Its CR LF line endings gave kimb `name\r`, which it
+# refuses, and the timer pruned nothing every night; a byte-order mark did the same to the first
+# line. Both are dropped. A carriage return anywhere else (a file with CR line endings alone, whose
+# first comment would swallow every line: no repository, a silent success) is refused, status 2.
+test_prune_config_reads_a_file_edited_on_windows()
+{
+	stand_in_kimb
+	printf '\357\273\277# the repositories\r\nlocalhost/whoami/web\r\n\r\n  nginx   # the proxy\r\n\tapp\r' \
+		>"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf" --builder=kim
+	assert_status 0
+	printf '%s\n' --builder=kim prune localhost/whoami/web nginx app >"$CASE/expected"
+	cmp -s "$CASE/expected" "$CASE/kimb-argv" || fail "kimb got
+$(od -c "$CASE/kimb-argv" 2>&1)
+expected
+$(cat "$CASE/expected")"
+	# Only at the start of the file is it a byte-order mark.
+	printf 'app\n\357\273\277web\n' >"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
+	grep -q "$(printf '\357\273\277')web" "$CASE/kimb-argv" || fail "a byte-order mark inside the file was dropped"
+}
+
+test_prune_config_refuses_carriage_returns_inside_lines()
+{
+	stand_in_kimb
+	printf '# the repositories\rlocalhost/whoami/web\rnginx\r' >"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
+	assert_status 2
+	assert_stderr_has "$CASE/prune.conf:1: a carriage return inside the line"
+	printf 'app\nweb\rother\n' >"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
+	assert_status 2
+	assert_stderr_has "$CASE/prune.conf:2: a carriage return inside the line"
+	[ ! -e "$CASE/kimb-argv" ] || fail "kimb ran on a configuration with carriage returns inside its lines"
+}
+
 test_prune_config_passes_kimbs_status_through()
 {
 	stand_in_kimb
