@@ -219,6 +219,11 @@ daemon-reload) ;;
 *) echo "systemctl stand-in: no $verb here" >&2; exit 1 ;;
 esac
 EOF
+	# The real one would make the host's /tmp/kimb-locks, which no test may touch.
+	cat >"$stub/bin/systemd-tmpfiles" <<'EOF'
+#!/bin/sh
+printf 'systemd-tmpfiles %s\n' "$*" >>"$STUB_DIR/log"
+EOF
 	cat >"$stub/bin/apt-get" <<'EOF'
 #!/bin/sh
 printf 'apt-get %s\n' "$*" >>"$STUB_DIR/log"
@@ -374,6 +379,12 @@ test_provision_installs_everything()
 	assert_file usr/local/share/man/man1/kimb.1 644
 	assert_file usr/local/libexec/kimb/kimb-prune-config 755
 	assert_file etc/kimb/prune.conf 644
+	# kimb's lock directory is root's and sticky from boot on, and at once: a user's would be
+	# refused by root's timer and the other users.
+	assert_file etc/tmpfiles.d/kimb.conf 644
+	grep -qx 'd /tmp/kimb-locks 1777 root root -' "$CASE/root/etc/tmpfiles.d/kimb.conf" ||
+		fail "/etc/tmpfiles.d/kimb.conf does not make /tmp/kimb-locks root's and sticky"
+	assert_logged "systemd-tmpfiles --create $CASE/root/etc/tmpfiles.d/kimb.conf"
 	assert_link root/.kube/config /etc/rancher/k3s/k3s.yaml
 	assert_link home/vagrant/.kube/config /etc/rancher/k3s/k3s.yaml
 	[ "$(stat -c %U:%G "$CASE/root/home/vagrant/.kube")" = "$(stat -c %U:%G "$CASE/root/home/vagrant")" ] ||
