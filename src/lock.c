@@ -38,9 +38,10 @@ struct locked_repository {
 };
 
 struct lock_file {
-	int fd;    /* -1: not open */
-	bool own;  /* the user's own file, locked for writing; another user's is locked for reading */
-	size_t of; /* its repository, in the set's */
+	int fd;     /* -1: not open */
+	bool own;   /* the user's own file, locked for writing; another user's is locked for reading */
+	uid_t user; /* whose it is, as its name says */
+	size_t of;  /* its repository, in the set's */
 	char name[LOCK_NAME_SIZE];
 };
 
@@ -127,7 +128,6 @@ static int open_lock_directory(struct lock_set *set, char *why, size_t why_size)
 	}
 	struct stat *status = &set->directory_status;
 	const char *problem = NULL;
-	char owner[64];
 	if (fstat(directory, status) == -1)
 		problem = strerror(errno);
 	/* Made by this run: shared like /tmp itself, everyone may add a lock file and the sticky bit
@@ -139,6 +139,7 @@ static int open_lock_directory(struct lock_set *set, char *why, size_t why_size)
 	else if (!created && !is_shared_safely(status))
 		problem = "others may write to it, but it is not sticky (chmod +t it, or set KIMB_LOCK_DIR)";
 	if (!problem && status->st_uid != geteuid() && status->st_uid != 0) {
+		char owner[64];
 		describe_user(status->st_uid, owner, sizeof owner);
 		snprintf(why, why_size,
 			 "lock directory %s belongs to user %s, not to you or root: its owner could remove a lock file "
@@ -173,7 +174,6 @@ static void say_unopenable(const char *path, char *why, size_t why_size)
 static const char *lock_file_problem(int fd, uid_t owner, char *text, size_t size)
 {
 	struct stat status;
-	char user[64];
 
 	if (fstat(fd, &status) == -1)
 		return strerror(errno);
@@ -184,6 +184,7 @@ static const char *lock_file_problem(int fd, uid_t owner, char *text, size_t siz
 		return text;
 	}
 	if (status.st_uid != owner) {
+		char user[64];
 		describe_user(status.st_uid, user, sizeof user);
 		if (owner == geteuid())
 			snprintf(text, size, "belongs to user %s, not to you; remove it", user);
@@ -195,7 +196,7 @@ static const char *lock_file_problem(int fd, uid_t owner, char *text, size_t siz
 	return NULL;
 }
 
-/* The path of FILE, in WHY's words. */
+/* The path of FILE, as messages name it. */
 static void file_path(const struct lock_set *set, const struct lock_file *file, char path[PATH_MAX])
 {
 	snprintf(path, PATH_MAX, "%s/%s", set->directory_path, file->name);
@@ -209,11 +210,11 @@ static void file_path(const struct lock_set *set, const struct lock_file *file, 
 static int open_own_file(struct lock_set *set, size_t of, char *why, size_t why_size)
 {
 	const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-	struct lock_file file = {.fd = -1, .own = true, .of = of};
+	struct lock_file file = {.fd = -1, .own = true, .user = geteuid(), .of = of};
 	bool created = false;
 	char path[PATH_MAX], text[256];
 
-	snprintf(file.name, sizeof file.name, "%s.%lu.lock", set->repositories[of].stem, (unsigned long)geteuid());
+	snprintf(file.name, sizeof file.name, "%s.%lu.lock", set->repositories[of].stem, (unsigned long)file.user);
 	file_path(set, &file, path);
 	/* A run of the same user may create the file between the two opens, or root remove it: try
 	 * again. */
@@ -232,7 +233,7 @@ static int open_own_file(struct lock_set *set, size_t of, char *why, size_t why_
 		say_unopenable(path, why, why_size);
 		return -1;
 	}
-	const char *problem = lock_file_problem(file.fd, geteuid(), text, sizeof text);
+	const char *problem = lock_file_problem(file.fd, file.user, text, sizeof text);
 	/* Made under our umask: the runs of other users must be able to open it too. */
 	if (!problem && created && fchmod(file.fd, 0644) == -1)
 		problem = strerror(errno);
@@ -281,7 +282,7 @@ static int add_others_files(struct lock_set *set, char *why, size_t why_size)
 		uid_t uid;
 		for (size_t i = 0; i < set->repository_count; i++)
 			if (is_lock_file_of(entry->d_name, set->repositories[i].stem, &uid) && uid != geteuid()) {
-				struct lock_file file = {.fd = -1, .own = false, .of = i};
+				struct lock_file file = {.fd = -1, .own = false, .user = uid, .of = i};
 				/* Fits: a stem, a user ID and ".lock". */
 				memcpy(file.name, entry->d_name, strlen(entry->d_name) + 1);
 				array_append(&set->files, &set->file_count, sizeof file, &file);
@@ -301,11 +302,9 @@ static int add_others_files(struct lock_set *set, char *why, size_t why_size)
  * Returns 0, or -1 with the reason in WHY. */
 static int open_others_file(const struct lock_set *set, struct lock_file *file, char *why, size_t why_size)
 {
-	char path[PATH_MAX], text[256], user[64];
-	uid_t owner = 0;
+	char path[PATH_MAX], text[256];
 
 	file_path(set, file, path);
-	(void)is_lock_file_of(file->name, set->repositories[file->of].stem, &owner);
 	file->fd = openat(set->directory, file->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (file->fd == -1 && errno == ENOENT)
 		return 0;
@@ -313,10 +312,12 @@ static int open_others_file(const struct lock_set *set, struct lock_file *file, 
 		say_unopenable(path, why, why_size);
 		return -1;
 	}
-	const char *problem = lock_file_problem(file->fd, owner, text, sizeof text);
-	/* Elsewhere its owner may be another user than root, or anyone may have put it there. */
+	const char *problem = lock_file_problem(file->fd, file->user, text, sizeof text);
+	/* Users share locks only there: anywhere else another user's file is out of place, and its
+	 * owner's runs cannot use the directory. */
 	if (!problem && !is_shared_by_users(&set->directory_status)) {
-		describe_user(owner, user, sizeof user);
+		char user[64];
+		describe_user(file->user, user, sizeof user);
 		snprintf(text, sizeof text,
 			 "belongs to user %s, in a lock directory that is not root's with the sticky bit; remove it", user);
 		problem = text;
