@@ -999,6 +999,19 @@ test_kim_killed_by_signal()
 	assert_calls rm 0
 }
 
+# end_turns FIRST_PID SECOND_PID: ends the first run, held in its build, with SIGTERM (it dies of
+# it), and waits for the second, waiting for its lock meanwhile, which must then succeed.
+end_turns()
+{
+	rm -f "$KIM_STUB_DIR/block-build"
+	kill -TERM "$1"
+	wait_bounded "$1"
+	assert_status 143
+	stop_blocked
+	wait_bounded "$2"
+	assert_status 0
+}
+
 test_concurrent_runs_take_turns()
 {
 	: >"$KIM_STUB_DIR/block-build"
@@ -1016,13 +1029,7 @@ test_concurrent_runs_take_turns()
 	# The second run says it waits for the lock; until the first is over it must not build.
 	wait_for_file "$CASE/second.stderr" || fail "the second run does not say that it waits"
 	assert_calls any 1
-	rm "$KIM_STUB_DIR/block-build"
-	kill -TERM "$first_pid"
-	wait_bounded "$first_pid"
-	assert_status 143
-	stop_blocked
-	wait_bounded "$second_pid"
-	assert_status 0
+	end_turns "$first_pid" "$second_pid"
 	second=$(printed_tag 1 "$CASE/second.stdout")
 	assert_time_tag second "$second" "$second_began" "$(date +%s)"
 	[ "$(cat "$CASE/second.stdout")" = "$R:$second" ] || fail "second run printed $(cat "$CASE/second.stdout")"
@@ -1429,12 +1436,7 @@ test_lock_attacks_by_another_user()
 	grep -q "waiting for process $first_pid, which holds the lock on $R" "$CASE/second.stderr" ||
 		fail "the second run does not wait for the first: $(cat "$CASE/second.stderr")"
 	assert_calls build 1
-	kill -TERM "$first_pid"
-	wait_bounded "$first_pid"
-	assert_status 143
-	stop_blocked
-	wait_bounded "$second_pid"
-	assert_status 0
+	end_turns "$first_pid" "$second_pid"
 	assert_calls build 2
 }
 

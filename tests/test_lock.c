@@ -233,6 +233,20 @@ static void finish_contender(struct contender *contender)
 	ck_assert_int_eq(fclose(contender->progress), 0);
 }
 
+/* Holds the lock of localhost/whoami/web, its file's path in PATH, and starts a contender of the
+ * user UID (as start_contender_as does) that says it waits for it. */
+static struct contender contend_for_held_lock(uid_t uid, double timeout, int forward_signals, char path[PATH_MAX])
+{
+	static const char *const repositories[] = {"localhost/whoami/web"};
+
+	held = acquire(repositories, 1);
+	find_lock_file(lock_path, "localhost_whoami_web", path);
+	struct contender contender = start_contender_as(uid, repositories, 1, timeout, forward_signals);
+	assert_next_line(contender.progress, "trying");
+	assert_waiting_line(contender.errors, "localhost/whoami/web", path, timeout < 0);
+	return contender;
+}
+
 START_TEST(test_acquire_and_release)
 {
 	const char *repositories[] = {"localhost/whoami/web", "docker.io/library/nginx"};
@@ -320,14 +334,9 @@ END_TEST
 
 START_TEST(test_second_run_waits_for_the_first)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
 	char path[PATH_MAX];
 
-	held = acquire(repositories, 1);
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, -1, 0);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
+	struct contender contender = contend_for_held_lock(geteuid(), -1, 0, path);
 	ck_assert_int_eq(lock_holder(path), getpid());
 
 	lock_release(held);
@@ -383,14 +392,9 @@ END_TEST
 
 START_TEST(test_wait_ends_when_interrupted)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
 
-	held = acquire(repositories, 1);
 	char path[PATH_MAX];
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, -1, 1);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
+	struct contender contender = contend_for_held_lock(geteuid(), -1, 1, path);
 	/* A signal that lands between the contender's last look and its wait is only seen at the next
 	 * one, as when a user presses Ctrl-C again: send it until the contender answers. */
 	struct pollfd answer = {.fd = fileno(contender.progress), .events = POLLIN};
@@ -626,14 +630,9 @@ END_TEST
 /* With a timeout, the lock is taken as soon as it is free. */
 START_TEST(test_wait_with_a_timeout_takes_a_freed_lock)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
 	char path[PATH_MAX];
 
-	held = acquire(repositories, 1);
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, 60, 0);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, false);
+	struct contender contender = contend_for_held_lock(geteuid(), 60, 0, path);
 	lock_release(held);
 	assert_next_line(contender.progress, "acquired");
 	finish_contender(&contender);
@@ -785,45 +784,26 @@ static enum lock_outcome acquire_as(uid_t uid, char why[PATH_MAX + 512])
 	return (enum lock_outcome)outcome;
 }
 
-/* Issue 15, 2: the lock file is removed while a run waits for it (by its owner, or by root). The
- * run that then gets the lock must hold the file its name leads to: a third run would lock that one,
- * and both would go on at once. */
-START_TEST(test_lock_file_removed_while_waited_for)
+/* Issue 15, 2: the lock file is removed, or another file renamed over it, while a run waits for it
+ * (by its owner, or by root). The run that then gets the lock must hold the file its name leads to:
+ * a third run would lock that one, and both would go on at once. */
+START_TEST(test_lock_file_removed_or_replaced_while_waited_for)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
-	char path[PATH_MAX];
-
-	held = acquire(repositories, 1);
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, -1, 0);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
-	ck_assert_int_eq(unlink(path), 0);
-	lock_release(held);
-	assert_next_line(contender.progress, "acquired");
-	ck_assert_int_eq(lock_holder(path), contender.pid);
-	finish_contender(&contender);
-}
-END_TEST
-
-/* Issue 15, 2: the same with another file renamed over the lock file. */
-START_TEST(test_lock_file_replaced_while_waited_for)
-{
-	const char *repositories[] = {"localhost/whoami/web"};
-	char path[PATH_MAX], replacement[PATH_MAX];
-
-	held = acquire(repositories, 1);
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, -1, 0);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
-	ck_assert_int_lt(snprintf(replacement, sizeof replacement, "%s/replacement", lock_path), PATH_MAX);
-	make_file_of(replacement, geteuid());
-	ck_assert_int_eq(rename(replacement, path), 0);
-	lock_release(held);
-	assert_next_line(contender.progress, "acquired");
-	ck_assert_int_eq(lock_holder(path), contender.pid);
-	finish_contender(&contender);
+	for (int replaced = 0; replaced < 2; replaced++) {
+		char path[PATH_MAX], replacement[PATH_MAX];
+		struct contender contender = contend_for_held_lock(geteuid(), -1, 0, path);
+		if (replaced) {
+			ck_assert_int_lt(snprintf(replacement, sizeof replacement, "%s/replacement", lock_path), PATH_MAX);
+			make_file_of(replacement, geteuid());
+			ck_assert_int_eq(rename(replacement, path), 0);
+		} else {
+			ck_assert_int_eq(unlink(path), 0);
+		}
+		lock_release(held);
+		assert_next_line(contender.progress, "acquired");
+		ck_assert_int_eq(lock_holder(path), contender.pid);
+		finish_contender(&contender);
+	}
 }
 END_TEST
 
@@ -899,17 +879,12 @@ END_TEST
  * /tmp/kimb-locks made by root's kimb), whoever comes first. */
 START_TEST(test_users_exclude_each_other)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
 	char own[PATH_MAX], why[PATH_MAX + 512];
 
 	if (geteuid() != 0)
 		SKIP_TEST("needs root, to run as another user");
 	ck_assert_int_eq(chmod(base_directory, 0755), 0);
-	held = acquire(repositories, 1);
-	find_lock_file(lock_path, "localhost_whoami_web", own);
-	struct contender contender = start_contender_as(4242, repositories, 1, -1, 0);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", own, true);
+	struct contender contender = contend_for_held_lock(4242, -1, 0, own);
 	lock_release(held);
 	held = NULL;
 	assert_next_line(contender.progress, "acquired");
@@ -945,8 +920,7 @@ Suite *lock_suite(void)
 	tcase_add_test(waiting, test_wait_with_a_timeout_takes_a_freed_lock);
 	tcase_add_test(waiting, test_a_second_is_issued_once);
 	tcase_add_test(waiting, test_seconds_issued_by_other_users_count);
-	tcase_add_test(waiting, test_lock_file_removed_while_waited_for);
-	tcase_add_test(waiting, test_lock_file_replaced_while_waited_for);
+	tcase_add_test(waiting, test_lock_file_removed_or_replaced_while_waited_for);
 	tcase_add_test(waiting, test_users_exclude_each_other);
 	suite_add_tcase(suite, waiting);
 

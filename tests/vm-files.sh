@@ -608,18 +608,23 @@ $(cat "$CASE/expected")"
 	grep -q "$(printf '\357\273\277')web" "$CASE/kimb-argv" || fail "a byte-order mark inside the file was dropped"
 }
 
+# assert_config_refused CONTENT SAYS: a prune.conf of CONTENT (a printf format) is a usage error
+# (status 2) whose message says SAYS after the file's name, and kimb does not run.
+assert_config_refused()
+{
+	# shellcheck disable=SC2059 # a format, for its escapes
+	printf "$1" >"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
+	assert_status 2
+	assert_stderr_has "$CASE/prune.conf$2"
+	[ ! -e "$CASE/kimb-argv" ] || fail "kimb ran on a bad configuration"
+}
+
 test_prune_config_refuses_carriage_returns_inside_lines()
 {
 	stand_in_kimb
-	printf '# the repositories\rlocalhost/whoami/web\rnginx\r' >"$CASE/prune.conf"
-	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
-	assert_status 2
-	assert_stderr_has "$CASE/prune.conf:1: a carriage return inside the line"
-	printf 'app\nweb\rother\n' >"$CASE/prune.conf"
-	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
-	assert_status 2
-	assert_stderr_has "$CASE/prune.conf:2: a carriage return inside the line"
-	[ ! -e "$CASE/kimb-argv" ] || fail "kimb ran on a configuration with carriage returns inside its lines"
+	assert_config_refused '# the repositories\rlocalhost/whoami/web\rnginx\r' ':1: a carriage return inside the line'
+	assert_config_refused 'app\nweb\rother\n' ':2: a carriage return inside the line'
 }
 
 test_prune_config_passes_kimbs_status_through()
@@ -637,15 +642,8 @@ test_prune_config_passes_kimbs_status_through()
 test_prune_config_refuses_bad_lines()
 {
 	stand_in_kimb
-	printf 'app\nweb other\n' >"$CASE/prune.conf"
-	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
-	assert_status 2
-	assert_stderr_has "$CASE/prune.conf:2: one repository a line, found 2 words"
-	printf 'app\n--dry-run\n' >"$CASE/prune.conf"
-	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
-	assert_status 2
-	assert_stderr_has ':2: "--dry-run" is no repository'
-	[ ! -e "$CASE/kimb-argv" ] || fail "kimb ran on a bad configuration"
+	assert_config_refused 'app\nweb other\n' ':2: one repository a line, found 2 words'
+	assert_config_refused 'app\n--dry-run\n' ':2: "--dry-run" is no repository'
 }
 
 test_prune_config_usage_and_unreadable_config()
