@@ -767,7 +767,7 @@ static enum lock_outcome acquire_as(uid_t uid, char why[PATH_MAX + 512])
 		/* The waiting line is not this test's business. */
 		if (null == -1 || dup2(null, STDERR_FILENO) == -1 || become(uid) == -1)
 			_exit(1);
-		why[0] = '\0';
+		memset(why, 0, PATH_MAX + 512);
 		outcome = (int)lock_acquire(repositories, 1, 0, &set, why, PATH_MAX + 512);
 		lock_release(set);
 		_exit(write(report[1], &outcome, sizeof outcome) == sizeof outcome &&
