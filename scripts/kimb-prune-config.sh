@@ -5,7 +5,9 @@
 #
 # Usage: kimb-prune-config CONFIG [KIMB OPTION...]
 #   CONFIG        one repository a line, named as to `kimb -t`; `#` starts a comment that runs to
-#                 the end of the line; blank lines and blanks around a name are ignored.
+#                 the end of the line; blank lines and blanks around a name are ignored. A file
+#                 edited on Windows reads the same: a CR before each line's end is dropped, and so
+#                 is a UTF-8 byte-order mark at the start of the file.
 #   KIMB OPTION   kimb's options and the builder's global flags (--builder=kim, --keep=2, -n NS),
 #                 given to kimb before `prune`.
 # Runs `kimb [KIMB OPTION...] prune REPOSITORY...` with the kimb on PATH (or $KIMB_PRUNE_KIMB) in
@@ -13,8 +15,9 @@
 # Exit status, before kimb runs: 0 when CONFIG lists no repository (an installed timer whose file
 # is still empty has nothing to do, which is no failure: it says so and stops; kimb itself would
 # call a `prune` without repositories a usage error), 1 when CONFIG cannot be read, 2 usage: no
-# CONFIG, or a line of it that holds more than one word or a word that begins with `-` (which
-# kimb would take for an option).
+# CONFIG, or a line of it that holds more than one word, a word that begins with `-` (which kimb
+# would take for an option), or a CR inside it, not at its end (a file with CR line endings alone,
+# whose first comment would otherwise take every line with it: no repository, a silent success).
 set -u
 
 me=kimb-prune-config
@@ -34,8 +37,19 @@ fi
 repositories=
 count=0
 number=0
+cr=$(printf '\r')
+bom=$(printf '\357\273\277')
 while IFS= read -r line || [ -n "$line" ]; do
 	number=$((number + 1))
+	[ "$number" -ne 1 ] || line=${line#"$bom"}
+	line=${line%"$cr"}
+	case $line in
+	*"$cr"*)
+		printf '%s: %s:%d: a carriage return inside the line; save the file with LF or CR LF line endings\n' \
+			"$me" "$config" "$number" >&2
+		exit 2
+		;;
+	esac
 	line=${line%%#*}
 	words=0
 	set -f

@@ -9,7 +9,8 @@
 #   5. kimb built in a copy of SOURCE (never in SOURCE, which may be the user's clone, shared with
 #      the host) and installed under /usr/local, with the script the timer runs;
 #   6. /etc/kimb/prune.conf (only when there is none), kimb-prune.service and kimb-prune.timer,
-#      enabled: a daily `kimb --builder=kim prune` of the repositories that file lists;
+#      enabled: a daily `kimb --builder=kim prune` of the repositories that file lists; and
+#      /etc/tmpfiles.d/kimb.conf, which makes kimb's lock directory root's and sticky;
 #   7. kubeconfig links for root and vagrant, so that kim and kubectl reach k3s;
 #   8. once the k3s node is ready, `kim builder install`, and a wait until the builder is ready.
 #
@@ -349,6 +350,19 @@ else
 # While none is listed, the daily run does nothing and says so.
 EOF
 	put_file "$work/prune.conf" "$root/etc/kimb/prune.conf" 644
+fi
+
+# kimb's lock directory, shared by the timer's run and the users' builds: root's and sticky, as /tmp
+# is, from boot on (systemd-tmpfiles makes it, or sets its owner and mode), and at once. Made by
+# whoever ran kimb first, a user's would be refused by root's timer and by the other users.
+cat >"$work/tmpfiles.conf" <<'EOF'
+# Installed by scripts/provision.sh: kimb's lock directory, root's and sticky (kimb(1)).
+d /tmp/kimb-locks 1777 root root -
+EOF
+put_file "$work/tmpfiles.conf" "$root/etc/tmpfiles.d/kimb.conf" 644
+if [ "$put" = 1 ]; then
+	systemd-tmpfiles --create "$root/etc/tmpfiles.d/kimb.conf"
+	did "/tmp/kimb-locks: made root's and sticky"
 fi
 
 units_changed=0

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "hash.h"
 #include "runner.h"
 #include "xalloc.h"
@@ -21,19 +23,36 @@
 #define POLL_NANOSECONDS 50000000L
 /* A second issued further ahead of the clock than this is no run's on this host: not waited for. */
 #define LONGEST_ISSUE_WAIT_SECONDS 2
-/* What follows a lock file's name, without ".lock", in the names of the issued-second files. */
+/* What follows a repository's stem in the names of the issued-second files. */
 #define ISSUED_INFIX ".issued."
 
-struct held_lock {
-	int fd;
-	char name[HASH_FILE_NAME_SIZE];
+/* A run that finds a lock file it locked removed or replaced starts over, at most this often: only
+ * the file's owner or root can do that, and each time one of them must have. */
+#define LOCK_ATTEMPTS 8
+/* A lock file's name: the repository's stem, '.', the user's ID, ".lock". */
+#define LOCK_NAME_SIZE (HASH_FILE_NAME_SIZE + 32)
+
+struct locked_repository {
+	char *repository;
+	char stem[HASH_FILE_NAME_SIZE]; /* the start of the names of its files */
+};
+
+struct lock_file {
+	int fd;     /* -1: not open */
+	bool own;   /* the user's own file, locked for writing; another user's is locked for reading */
+	uid_t user; /* whose it is, as its name says */
+	size_t of;  /* its repository, in the set's */
+	char name[LOCK_NAME_SIZE];
 };
 
 struct lock_set {
-	int directory;   /* the lock directory, open for the issued-second files */
+	int directory;   /* the lock directory, open for the lock and issued-second files */
 	char *directory_path;
-	size_t count;
-	struct held_lock locks[];
+	struct stat directory_status;
+	struct locked_repository *repositories; /* each once */
+	size_t repository_count;
+	struct lock_file *files;
+	size_t file_count;
 };
 
 /* When a wait for a lock must end. */
@@ -55,6 +74,17 @@ static void close_quietly(int fd)
 	(void)close(fd);
 }
 
+/* "UID (NAME)", or "UID" when the user has no name here. */
+static void describe_user(uid_t uid, char *text, size_t size)
+{
+	const struct passwd *user = getpwuid(uid);
+
+	if (user && user->pw_name)
+		snprintf(text, size, "%lu (%s)", (unsigned long)uid, user->pw_name);
+	else
+		snprintf(text, size, "%lu", (unsigned long)uid);
+}
+
 /* A directory that others may write to and that is not sticky lets anyone replace a lock file while
  * it is held, and so two runs hold "the" lock at once. */
 static bool is_shared_safely(const struct stat *status)
@@ -62,11 +92,19 @@ static bool is_shared_safely(const struct stat *status)
 	return (status->st_mode & (S_IWGRP | S_IWOTH)) == 0 || (status->st_mode & S_ISVTX) != 0;
 }
 
-/* Opens the lock directory, creating it for every user of the host. A symbolic link, a
- * non-directory, or a directory others can write to without the sticky bit is refused: in a shared
- * place such as /tmp, another user may have planted it. */
-static int open_lock_directory(const char *path, char *why, size_t why_size)
+/* Where users share locks: only root and each file's owner may remove a file there. */
+static bool is_shared_by_users(const struct stat *status)
 {
+	return status->st_uid == 0 && (status->st_mode & S_ISVTX) != 0;
+}
+
+/* Opens the set's lock directory, creating it for every user of the host. A symbolic link, a
+ * non-directory, a directory others can write to without the sticky bit, or one of another user
+ * than root (who may remove any file in it) is refused: in a shared place such as /tmp, another
+ * user may have made it. */
+static int open_lock_directory(struct lock_set *set, char *why, size_t why_size)
+{
+	const char *path = set->directory_path;
 	bool created = mkdir(path, 0777) == 0;
 
 	if (!created && errno != EEXIST) {
@@ -88,82 +126,209 @@ static int open_lock_directory(const char *path, char *why, size_t why_size)
 			snprintf(why, why_size, "cannot open lock directory %s: %s", path, strerror(open_error));
 		return -1;
 	}
-	struct stat status;
+	struct stat *status = &set->directory_status;
 	const char *problem = NULL;
-	if (fstat(directory, &status) == -1)
+	if (fstat(directory, status) == -1)
 		problem = strerror(errno);
 	/* Made by this run: shared like /tmp itself, everyone may add a lock file and the sticky bit
 	 * keeps each user's own. Checked on the descriptor, so that it is the directory we made. */
-	else if (created && status.st_uid != geteuid())
+	else if (created && status->st_uid != geteuid())
 		problem = "is not the directory this run created";
-	else if (created && fchmod(directory, 01777) == -1)
+	else if (created && (fchmod(directory, 01777) == -1 || fstat(directory, status) == -1))
 		problem = strerror(errno);
-	else if (!created && !is_shared_safely(&status))
+	else if (!created && !is_shared_safely(status))
 		problem = "others may write to it, but it is not sticky (chmod +t it, or set KIMB_LOCK_DIR)";
+	if (!problem && status->st_uid != geteuid() && status->st_uid != 0) {
+		char owner[64];
+		describe_user(status->st_uid, owner, sizeof owner);
+		snprintf(why, why_size,
+			 "lock directory %s belongs to user %s, not to you or root: its owner could remove a lock file "
+			 "while kimb holds it; remove the directory, or set KIMB_LOCK_DIR",
+			 path, owner);
+		close_quietly(directory);
+		return -1;
+	}
 	if (problem) {
 		snprintf(why, why_size, "lock directory %s: %s", path, problem);
 		close_quietly(directory);
 		return -1;
 	}
-	return directory;
+	set->directory = directory;
+	return 0;
 }
 
-/* Opens the lock file NAME in DIRECTORY, creating it when there is none. An existing file is opened
- * without O_CREAT, which fs.protected_regular refuses for another user's file in a sticky
- * directory; O_NONBLOCK keeps a FIFO planted there from blocking the open. Only a file this call
- * created is changed (made writable by everyone), and only once the descriptor shows it is ours.
- * Returns the descriptor, or -1 with the reason in WHY (PATH names the file). */
-static int open_lock_file(int directory, const char *name, const char *path, char *why, size_t why_size)
+/* Says in WHY why the lock file at PATH could not be opened (errno tells). */
+static void say_unopenable(const char *path, char *why, size_t why_size)
+{
+	if (errno == ELOOP)
+		snprintf(why, why_size, "lock file %s is a symbolic link; remove it", path);
+	else if (errno == EISDIR)
+		snprintf(why, why_size, "lock file %s is a directory; remove it", path);
+	else
+		snprintf(why, why_size, "cannot open lock file %s: %s%s", path, strerror(errno),
+			 errno == EACCES ? " (another user made it so; remove it or set KIMB_LOCK_DIR)" : "");
+}
+
+/* What is wrong with the lock file FD, which should belong to OWNER, or NULL: it must be a regular
+ * file of one link (nothing else can have been planted under its name). TEXT holds the words. */
+static const char *lock_file_problem(int fd, uid_t owner, char *text, size_t size)
+{
+	struct stat status;
+
+	if (fstat(fd, &status) == -1)
+		return strerror(errno);
+	if (!S_ISREG(status.st_mode))
+		return "is not a regular file; remove it";
+	if (status.st_nlink != 1) {
+		snprintf(text, size, "has %ju links, not 1; remove it", (uintmax_t)status.st_nlink);
+		return text;
+	}
+	if (status.st_uid != owner) {
+		char user[64];
+		describe_user(status.st_uid, user, sizeof user);
+		if (owner == geteuid())
+			snprintf(text, size, "belongs to user %s, not to you; remove it", user);
+		else
+			snprintf(text, size, "belongs to user %s, but is named for user %lu; remove it", user,
+				 (unsigned long)owner);
+		return text;
+	}
+	return NULL;
+}
+
+/* The path of FILE, as messages name it. */
+static void file_path(const struct lock_set *set, const struct lock_file *file, char path[PATH_MAX])
+{
+	snprintf(path, PATH_MAX, "%s/%s", set->directory_path, file->name);
+}
+
+/* Opens the user's own lock file of the set's repository OF, creating it when there is none, and
+ * adds it to the set. An existing file is opened without O_CREAT, which fs.protected_regular
+ * refuses for another user's file in a sticky directory; O_NONBLOCK keeps a FIFO planted there from
+ * blocking the open. Only a file this call created is changed (made readable by everyone, whose
+ * runs lock it for reading). Returns 0, or -1 with the reason in WHY. */
+static int open_own_file(struct lock_set *set, size_t of, char *why, size_t why_size)
 {
 	const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-	int fd = -1;
+	struct lock_file file = {.fd = -1, .own = true, .user = geteuid(), .of = of};
 	bool created = false;
+	char path[PATH_MAX], text[256];
 
-	/* Another run may create the file between the two opens, or remove a stale one: try again. */
-	for (int attempt = 0; fd == -1 && attempt < 3; attempt++) {
-		fd = openat(directory, name, flags);
-		if (fd == -1 && errno == ENOENT) {
-			fd = openat(directory, name, flags | O_CREAT | O_EXCL, 0666);
-			created = fd != -1;
-			if (fd == -1 && errno != EEXIST)
+	snprintf(file.name, sizeof file.name, "%s.%lu.lock", set->repositories[of].stem, (unsigned long)file.user);
+	file_path(set, &file, path);
+	/* A run of the same user may create the file between the two opens, or root remove it: try
+	 * again. */
+	for (int attempt = 0; file.fd == -1 && attempt < 3; attempt++) {
+		file.fd = openat(set->directory, file.name, flags);
+		if (file.fd == -1 && errno == ENOENT) {
+			file.fd = openat(set->directory, file.name, flags | O_CREAT | O_EXCL, 0644);
+			created = file.fd != -1;
+			if (file.fd == -1 && errno != EEXIST)
 				break;
-		} else if (fd == -1) {
+		} else if (file.fd == -1) {
 			break;
 		}
 	}
-	if (fd == -1) {
-		if (errno == ELOOP)
-			snprintf(why, why_size, "lock file %s is a symbolic link; remove it", path);
-		else if (errno == EISDIR)
-			snprintf(why, why_size, "lock file %s is a directory; remove it", path);
-		else
-			snprintf(why, why_size, "cannot open lock file %s: %s%s", path, strerror(errno),
-				 errno == EACCES ? " (another user made it unwritable; remove it or set KIMB_LOCK_DIR)"
-						 : "");
+	if (file.fd == -1) {
+		say_unopenable(path, why, why_size);
 		return -1;
 	}
-	struct stat status;
-	const char *problem = NULL;
-	char links[64];
-	if (fstat(fd, &status) == -1) {
+	const char *problem = lock_file_problem(file.fd, file.user, text, sizeof text);
+	/* Made under our umask: the runs of other users must be able to open it too. */
+	if (!problem && created && fchmod(file.fd, 0644) == -1)
 		problem = strerror(errno);
-	} else if (!S_ISREG(status.st_mode)) {
-		problem = "is not a regular file; remove it";
-	} else if (status.st_nlink != 1) {
-		snprintf(links, sizeof links, "has %ju links, not 1; remove it", (uintmax_t)status.st_nlink);
-		problem = links;
-	} else if (created && status.st_uid != geteuid()) {
-		problem = "is not the file this run created; remove it";
-	} else if (created && fchmod(fd, 0666) == -1) {
-		/* Made under our umask: the kimb runs of other users must be able to open it too. */
-		problem = strerror(errno);
+	if (problem) {
+		snprintf(why, why_size, "lock file %s %s", path, problem);
+		close_quietly(file.fd);
+		return -1;
+	}
+	array_append(&set->files, &set->file_count, sizeof file, &file);
+	return 0;
+}
+
+/* The user whose lock file of a repository of stem STEM NAME is, into *UID; false when NAME is none:
+ * STEM, '.', a user ID as kimb writes it, ".lock". */
+static bool is_lock_file_of(const char *name, const char *stem, uid_t *uid)
+{
+	size_t stem_length = strlen(stem);
+	if (strncmp(name, stem, stem_length) != 0 || name[stem_length] != '.')
+		return false;
+	const char *number = name + stem_length + 1;
+	size_t digits = strspn(number, "0123456789");
+	if (digits == 0 || digits > 10 || (number[0] == '0' && digits > 1) || strcmp(number + digits, ".lock") != 0)
+		return false;
+	unsigned long value = strtoul(number, NULL, 10);
+	*uid = (uid_t)value;
+	return (unsigned long)*uid == value;
+}
+
+/* Adds to the set the lock files of other users of its repositories in the lock directory. Their
+ * runs may go on while they wait for ours only until they lock theirs: each run creates its own
+ * before it looks for the others', so that of two runs the later one sees the earlier's. */
+static int add_others_files(struct lock_set *set, char *why, size_t why_size)
+{
+	int listing = dup(set->directory);
+	DIR *directory = listing == -1 ? NULL : fdopendir(listing);
+
+	if (!directory) {
+		snprintf(why, why_size, "cannot read lock directory %s: %s", set->directory_path, strerror(errno));
+		if (listing != -1)
+			close_quietly(listing);
+		return -1;
+	}
+	rewinddir(directory);
+	errno = 0;
+	for (struct dirent *entry; (entry = readdir(directory)); errno = 0) {
+		uid_t uid;
+		for (size_t i = 0; i < set->repository_count; i++)
+			if (is_lock_file_of(entry->d_name, set->repositories[i].stem, &uid) && uid != geteuid()) {
+				struct lock_file file = {.fd = -1, .own = false, .user = uid, .of = i};
+				/* Fits: a stem, a user ID and ".lock". */
+				memcpy(file.name, entry->d_name, strlen(entry->d_name) + 1);
+				array_append(&set->files, &set->file_count, sizeof file, &file);
+			}
+	}
+	int read_error = errno;
+	(void)closedir(directory); /* only read */
+	if (read_error) {
+		snprintf(why, why_size, "cannot read lock directory %s: %s", set->directory_path, strerror(read_error));
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens another user's lock file FILE, read-only, for a lock that keeps that user's runs out. One
+ * that is gone meanwhile is left out (FILE->fd stays -1): the run that makes it again will see ours.
+ * Returns 0, or -1 with the reason in WHY. */
+static int open_others_file(const struct lock_set *set, struct lock_file *file, char *why, size_t why_size)
+{
+	char path[PATH_MAX], text[256];
+
+	file_path(set, file, path);
+	file->fd = openat(set->directory, file->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (file->fd == -1 && errno == ENOENT)
+		return 0;
+	if (file->fd == -1) {
+		say_unopenable(path, why, why_size);
+		return -1;
+	}
+	const char *problem = lock_file_problem(file->fd, file->user, text, sizeof text);
+	/* Users share locks only there: anywhere else another user's file is out of place, and its
+	 * owner's runs cannot use the directory. */
+	if (!problem && !is_shared_by_users(&set->directory_status)) {
+		char user[64];
+		describe_user(file->user, user, sizeof user);
+		snprintf(text, sizeof text,
+			 "belongs to user %s, in a lock directory that is not root's with the sticky bit; remove it", user);
+		problem = text;
 	}
 	if (problem) {
 		snprintf(why, why_size, "lock file %s %s", path, problem);
-		close_quietly(fd);
+		close_quietly(file->fd);
+		file->fd = -1;
 		return -1;
 	}
-	return fd;
+	return 0;
 }
 
 static struct timespec monotonic_now(void)
@@ -182,10 +347,11 @@ static long long nanoseconds_until(struct timespec deadline)
 	return (deadline.tv_sec - now.tv_sec) * 1000000000LL + (deadline.tv_nsec - now.tv_nsec);
 }
 
-/* The pid of a process holding a lock that conflicts with ours on FD, or 0 when none does now. */
-static pid_t holder_of(int fd)
+/* The pid of a process holding a lock that conflicts with a lock of TYPE on FD, or 0 when none
+ * does now. */
+static pid_t holder_of(int fd, short type)
 {
-	struct flock probe = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	struct flock probe = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
 
 	if (fcntl(fd, F_GETLK, &probe) == -1 || probe.l_type == F_UNLCK)
 		return 0;
@@ -228,22 +394,25 @@ static enum lock_outcome wait_for_lock(int fd, const struct wait_limit *limit, s
 	return LOCK_INTERRUPTED;
 }
 
-static enum lock_outcome lock_whole_file(int fd, const char *repository, const char *path,
+/* Locks the whole of FILE: for writing when it is the user's own, else for reading. */
+static enum lock_outcome lock_whole_file(const struct lock_set *set, const struct lock_file *file,
 					 const struct wait_limit *limit, char *why, size_t why_size)
 {
-	struct flock whole_file = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-	char holder[64];
+	struct flock whole_file = {.l_type = file->own ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	const char *repository = set->repositories[file->of].repository;
+	char holder[64], path[PATH_MAX];
 
-	if (fcntl(fd, F_SETLK, &whole_file) == 0)
+	file_path(set, file, path);
+	if (fcntl(file->fd, F_SETLK, &whole_file) == 0)
 		return LOCK_HELD;
 	if (errno != EACCES && errno != EAGAIN) {
 		snprintf(why, why_size, "cannot lock %s: %s", path, strerror(errno));
 		return LOCK_FAILED;
 	}
-	describe_holder(holder_of(fd), holder, sizeof holder);
+	describe_holder(holder_of(file->fd, whole_file.l_type), holder, sizeof holder);
 	fprintf(stderr, "kimb: waiting for %s, which holds the lock on %s (%s)%s\n", holder, repository, path,
 		limit->forever ? "; --lock-timeout limits the wait" : "");
-	enum lock_outcome outcome = wait_for_lock(fd, limit, &whole_file);
+	enum lock_outcome outcome = wait_for_lock(file->fd, limit, &whole_file);
 	if (outcome == LOCK_FAILED)
 		snprintf(why, why_size, "cannot lock %s: %s", path, strerror(errno));
 	else if (outcome == LOCK_TIMED_OUT)
@@ -254,27 +423,87 @@ static enum lock_outcome lock_whole_file(int fd, const char *repository, const c
 	return outcome;
 }
 
-/* Locks REPOSITORY's file in DIRECTORY (at DIRECTORY_PATH) and adds it to SET. */
-static enum lock_outcome lock_repository(struct lock_set *set, const char *repository, const struct wait_limit *limit,
-					 char *why, size_t why_size)
+/* Whether FILE's name still leads to the file locked: its owner or root may have removed or
+ * replaced it meanwhile, and the next run would lock the new one. Returns 1 or 0, or -1 with the
+ * reason in WHY. */
+static int is_still_named(const struct lock_set *set, const struct lock_file *file, char *why, size_t why_size)
 {
-	struct held_lock *lock = &set->locks[set->count];
+	struct stat locked, named;
 	char path[PATH_MAX];
 
-	/* Named after the repository, so that every kimb finds the same file for it. */
-	hash_file_name(repository, repository, ".lock", lock->name);
-	snprintf(path, sizeof path, "%s/%s", set->directory_path, lock->name);
-	lock->fd = open_lock_file(set->directory, lock->name, path, why, why_size);
-	if (lock->fd == -1)
-		return LOCK_FAILED;
-	/* In the set at once, so that lock_release closes it whatever happens next. */
-	set->count++;
-	return lock_whole_file(lock->fd, repository, path, limit, why, why_size);
+	if (fstat(file->fd, &locked) == 0 && fstatat(set->directory, file->name, &named, AT_SYMLINK_NOFOLLOW) == 0)
+		return locked.st_dev == named.st_dev && locked.st_ino == named.st_ino;
+	if (errno == ENOENT)
+		return 0;
+	file_path(set, file, path);
+	snprintf(why, why_size, "cannot look at lock file %s: %s", path, strerror(errno));
+	return -1;
 }
 
-static int compare_strings(const void *a, const void *b)
+static int compare_file_names(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct lock_file *)a)->name, ((const struct lock_file *)b)->name);
+}
+
+static void close_files(struct lock_set *set)
+{
+	/* Closing a lock file releases its lock; nothing was written to it, so a failing close
+	 * loses nothing. */
+	for (size_t i = 0; i < set->file_count; i++)
+		if (set->files[i].fd != -1)
+			close_quietly(set->files[i].fd);
+	set->file_count = 0;
+}
+
+/* One try at the set's locks: makes the user's own files, then finds the other users' (a run that
+ * makes its file later sees ours), and locks them all in the order of their names, so that runs with
+ * overlapping sets cannot each hold what the other waits for. Sets *AGAIN when a file locked was
+ * removed or replaced meanwhile: the try is void. */
+static enum lock_outcome try_locking(struct lock_set *set, const struct wait_limit *limit, bool *again, char *why,
+				     size_t why_size)
+{
+	*again = false;
+	for (size_t i = 0; i < set->repository_count; i++)
+		if (open_own_file(set, i, why, why_size) < 0)
+			return LOCK_FAILED;
+	if (add_others_files(set, why, why_size) < 0)
+		return LOCK_FAILED;
+	qsort(set->files, set->file_count, sizeof *set->files, compare_file_names);
+	for (size_t i = 0; i < set->file_count; i++) {
+		struct lock_file *file = &set->files[i];
+		if (!file->own && open_others_file(set, file, why, why_size) < 0)
+			return LOCK_FAILED;
+		if (file->fd == -1)
+			continue;
+		enum lock_outcome outcome = lock_whole_file(set, file, limit, why, why_size);
+		if (outcome != LOCK_HELD)
+			return outcome;
+		int named = is_still_named(set, file, why, why_size);
+		if (named < 0)
+			return LOCK_FAILED;
+		if (named == 0) {
+			*again = true;
+			return LOCK_HELD;
+		}
+	}
+	return LOCK_HELD;
+}
+
+/* The set's repositories: REPOSITORIES, each once, with the stems of their files' names. */
+static void add_repositories(struct lock_set *set, const char *const *repositories, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct locked_repository next = {NULL, ""};
+		hash_file_name(repositories[i], repositories[i], "", next.stem);
+		bool known = false;
+		/* Two repositories with one stem share its files: one is enough. */
+		for (size_t j = 0; j < set->repository_count && !known; j++)
+			known = strcmp(set->repositories[j].stem, next.stem) == 0;
+		if (!known) {
+			next.repository = xstrdup(repositories[i]);
+			array_append(&set->repositories, &set->repository_count, sizeof next, &next);
+		}
+	}
 }
 
 static struct wait_limit wait_limit_of(double timeout)
@@ -297,27 +526,27 @@ static struct wait_limit wait_limit_of(double timeout)
 enum lock_outcome lock_acquire(const char *const *repositories, size_t count, double timeout,
 			       struct lock_set **out, char *why, size_t why_size)
 {
-	/* One more than needed, so that no repositories is no special case for the allocator. */
-	const char **sorted = xcalloc(count + 1, sizeof *sorted);
-	struct lock_set *set = xmalloc(sizeof *set + count * sizeof set->locks[0]);
-	const char *directory_path = lock_directory();
-	char *path_copy = xstrdup(directory_path);
+	struct lock_set *set = xcalloc(1, sizeof *set);
+	const struct wait_limit limit = wait_limit_of(timeout);
 
 	*out = NULL;
-	*set = (struct lock_set){.directory = -1, .directory_path = path_copy};
-	for (size_t i = 0; i < count; i++)
-		sorted[i] = repositories[i];
-	/* Every kimb takes its locks in the same order, so two with overlapping sets cannot each hold
-	 * what the other waits for. */
-	qsort(sorted, count, sizeof *sorted, compare_strings);
-
-	const struct wait_limit limit = wait_limit_of(timeout);
-	set->directory = open_lock_directory(directory_path, why, why_size);
-	enum lock_outcome outcome = set->directory == -1 ? LOCK_FAILED : LOCK_HELD;
-	for (size_t i = 0; i < count && outcome == LOCK_HELD; i++)
-		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
-			outcome = lock_repository(set, sorted[i], &limit, why, why_size);
-	free(sorted);
+	set->directory = -1;
+	set->directory_path = xstrdup(lock_directory());
+	add_repositories(set, repositories, count);
+	enum lock_outcome outcome = open_lock_directory(set, why, why_size) == 0 ? LOCK_HELD : LOCK_FAILED;
+	bool again = outcome == LOCK_HELD;
+	for (int attempt = 0; again && outcome == LOCK_HELD; attempt++) {
+		close_files(set);
+		if (attempt == LOCK_ATTEMPTS) {
+			snprintf(why, why_size,
+				 "lock files in %s were removed or replaced %d times while kimb took them; find out who "
+				 "removes them, or set KIMB_LOCK_DIR",
+				 set->directory_path, LOCK_ATTEMPTS);
+			outcome = LOCK_FAILED;
+		} else {
+			outcome = try_locking(set, &limit, &again, why, why_size);
+		}
+	}
 	if (outcome != LOCK_HELD) {
 		lock_release(set);
 		return outcome;
@@ -326,11 +555,10 @@ enum lock_outcome lock_acquire(const char *const *repositories, size_t count, do
 	return LOCK_HELD;
 }
 
-/* The name of the file in which the user UID records the last second issued under LOCK. */
-static void issued_file_name(const struct held_lock *lock, uid_t uid, char *name, size_t size)
+/* The name of the file in which the user UID records the last second issued for REPOSITORY. */
+static void issued_file_name(const struct locked_repository *repository, uid_t uid, char *name, size_t size)
 {
-	size_t stem = strlen(lock->name) - strlen(".lock");
-	snprintf(name, size, "%.*s" ISSUED_INFIX "%lu", (int)stem, lock->name, (unsigned long)uid);
+	snprintf(name, size, "%s" ISSUED_INFIX "%lu", repository->stem, (unsigned long)uid);
 }
 
 /* The second recorded in the issued-second file NAME, or -1 when it holds none that is believable:
@@ -356,9 +584,9 @@ static long long read_issued(int directory, const char *name)
 	return strtoll(text, NULL, 10);
 }
 
-/* The last second issued under LOCK on this host, by any user: the largest of its issued-second
+/* The last second issued for REPOSITORY on this host, by any user: the largest of its issued-second
  * files, or -1. */
-static long long last_issued(const struct lock_set *set, const struct held_lock *lock)
+static long long last_issued(const struct lock_set *set, const struct locked_repository *repository)
 {
 	int listing = dup(set->directory);
 	DIR *directory = listing == -1 ? NULL : fdopendir(listing);
@@ -370,8 +598,7 @@ static long long last_issued(const struct lock_set *set, const struct held_lock 
 			close_quietly(listing);
 		return -1;
 	}
-	size_t stem = strlen(lock->name) - strlen(".lock");
-	snprintf(prefix, sizeof prefix, "%.*s" ISSUED_INFIX, (int)stem, lock->name);
+	snprintf(prefix, sizeof prefix, "%s" ISSUED_INFIX, repository->stem);
 	rewinddir(directory);
 	for (struct dirent *entry; (entry = readdir(directory));) {
 		if (strncmp(entry->d_name, prefix, strlen(prefix)) != 0)
@@ -384,16 +611,16 @@ static long long last_issued(const struct lock_set *set, const struct held_lock 
 	return last;
 }
 
-/* Records ISSUED in the user's own issued-second file of LOCK, made if need be; a file of that name
- * that is not the user's own regular file of one link is not written. */
-static int record_issued(const struct lock_set *set, const struct held_lock *lock, time_t issued, char *why,
-			 size_t why_size)
+/* Records ISSUED in the user's own issued-second file of REPOSITORY, made if need be; a file of that
+ * name that is not the user's own regular file of one link is not written. */
+static int record_issued(const struct lock_set *set, const struct locked_repository *repository, time_t issued,
+			 char *why, size_t why_size)
 {
 	char name[HASH_FILE_NAME_SIZE + sizeof ISSUED_INFIX + 24];
 	char text[32];
 	struct stat status;
 
-	issued_file_name(lock, geteuid(), name, sizeof name);
+	issued_file_name(repository, geteuid(), name, sizeof name);
 	int fd = openat(set->directory, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	const char *problem = NULL;
 	if (fd == -1)
@@ -424,8 +651,8 @@ int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t wh
 		snprintf(why, why_size, "cannot read the clock: %s", strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < set->count; i++) {
-		long long issued_here = last_issued(set, &set->locks[i]);
+	for (size_t i = 0; i < set->repository_count; i++) {
+		long long issued_here = last_issued(set, &set->repositories[i]);
 		/* Further ahead than any run on this host could have issued: no run's, not waited for. */
 		if (issued_here > last && issued_here - now.tv_sec < LONGEST_ISSUE_WAIT_SECONDS)
 			last = issued_here;
@@ -444,8 +671,8 @@ int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t wh
 			return -1;
 		}
 	}
-	for (size_t i = 0; i < set->count; i++)
-		if (record_issued(set, &set->locks[i], now.tv_sec, why, why_size) != 0)
+	for (size_t i = 0; i < set->repository_count; i++)
+		if (record_issued(set, &set->repositories[i], now.tv_sec, why, why_size) != 0)
 			return -1;
 	*issued = now.tv_sec;
 	return 0;
@@ -455,10 +682,11 @@ void lock_release(struct lock_set *set)
 {
 	if (!set)
 		return;
-	/* Closing a lock file releases its lock; nothing was written to it, so a failing close
-	 * loses nothing. */
-	for (size_t i = 0; i < set->count; i++)
-		close_quietly(set->locks[i].fd);
+	close_files(set);
+	free(set->files);
+	for (size_t i = 0; i < set->repository_count; i++)
+		free(set->repositories[i].repository);
+	free(set->repositories);
 	if (set->directory != -1)
 		close_quietly(set->directory);
 	free(set->directory_path);

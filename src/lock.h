@@ -3,10 +3,12 @@
 
 /* Per-repository locks shared by every kimb on this host, of every user (POSIX fcntl locks on files
  * in $KIMB_LOCK_DIR, default /tmp/kimb-locks), so that two runs never prune each other's new image,
- * and the seconds issued under them for time tags, so that no two runs issue one tag. kimb changes
- * no file there that it did not create itself: a lock file must be a regular file with one link,
- * and is made shareable only by the run that made it; each user records the seconds it issued in a
- * file of its own. */
+ * and the seconds issued under them for time tags, so that no two runs issue one tag. Each user
+ * locks a file of its own per repository for writing, and the other users' files of that
+ * repository for reading: no run depends on a file that another user than root could remove. The
+ * lock directory must be the user's or root's; other users' files count only in root's with the
+ * sticky bit. kimb changes no file there that it did not create itself, and refuses a lock file
+ * that is not a regular file with one link of the user its name says. */
 
 #include <stddef.h>
 #include <time.h>

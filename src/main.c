@@ -1,5 +1,6 @@
 /* kimb: builds with a unique tag plus latest, then removes the images that build replaced. */
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "build.h"
 #include "complete.h"
+#include "descriptors.h"
 #include "prune.h"
 #include "run.h"
 #include "status.h"
@@ -62,8 +64,9 @@ static const char usage_text[] =
 	"\n"
 	"KIMB_KIM, KIMB_NERDCTL, KIMB_PODMAN, KIMB_DOCKER, KIMB_BUILDAH and KIMB_KUBECTL\n"
 	"name each program's executable (default: its name on PATH). KIMB_LOCK_DIR\n"
-	"holds the locks (default /tmp/kimb-locks); KIMB_STATE_DIR the record of builds\n"
-	"(default $XDG_STATE_HOME/kimb, or ~/.local/state/kimb).\n"
+	"holds the locks (default /tmp/kimb-locks; yours or root's); KIMB_STATE_DIR the\n"
+	"record of builds (default $XDG_STATE_HOME/kimb, or ~/.local/state/kimb); both\n"
+	"absolute paths.\n"
 	"\n"
 	"Exit status: 0 done (also when an image in use was kept); 1 other failures;\n"
 	"2 usage; 3 a listing of images, containers or pods failed or could not be\n"
@@ -108,9 +111,13 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), env_process,
 				   options, why, sizeof why);
 	if (parsed == 0 && (options->command == COMMAND_HELP || options->command == COMMAND_VERSION)) {
-		fputs(options->command == COMMAND_HELP ? usage_text : "kimb " KIMB_VERSION "\n", stdout);
+		bool written = fputs(options->command == COMMAND_HELP ? usage_text : "kimb " KIMB_VERSION "\n", stdout) != EOF;
 		options_free(options);
-		return fflush(stdout) == 0 ? STATUS_OK : STATUS_FAILURE;
+		if (fflush(stdout) != 0 || !written) {
+			report_say("cannot write to stdout");
+			return STATUS_FAILURE;
+		}
+		return STATUS_OK;
 	}
 	bool builder_needed = parsed < 0 || options->command != COMMAND_COMPLETE ||
 			      complete_needs_builder(options->completion);
@@ -169,9 +176,10 @@ static int print_references(const struct run *run)
 {
 	if (run->options->json)
 		return STATUS_OK;
+	bool written = true;
 	for (size_t i = 0; i < run->repository_count; i++)
-		printf("%s\n", run->repositories[i].unique_reference);
-	if (fflush(stdout) != 0) {
+		written = printf("%s\n", run->repositories[i].unique_reference) >= 0 && written;
+	if (fflush(stdout) != 0 || !written) {
 		report_say("cannot write to stdout");
 		return STATUS_FAILURE;
 	}
@@ -318,6 +326,10 @@ static void free_run(struct run *run)
 
 int main(int argc, char **argv)
 {
+	if (descriptors_open_standard() < 0) {
+		report_say("cannot open /dev/null in place of a closed standard descriptor: %s", strerror(errno));
+		return STATUS_FAILURE;
+	}
 	double started = report_now();
 	xalloc_json();
 	const struct builder *builder;

@@ -580,9 +580,23 @@ static int resolve_targets(struct parser *p)
 	return 0;
 }
 
+/* A directory named in the environment VARIABLE must be absolute: a relative one would be another
+ * directory in every working directory, where runs would not share their locks or find their
+ * record of builds. Empty is unset. */
+static int check_absolute_directory(struct parser *p, env_lookup getenv_fn, const char *variable)
+{
+	const char *value = getenv_fn(variable);
+	if (value && *value && *value != '/')
+		return fail(p, "%s: '%s' is not an absolute path; name the directory from /", variable, value);
+	return 0;
+}
+
 static int apply_environment(struct parser *p, env_lookup getenv_fn)
 {
 	const char *value;
+	if (check_absolute_directory(p, getenv_fn, "KIMB_LOCK_DIR") < 0 ||
+	    check_absolute_directory(p, getenv_fn, "KIMB_STATE_DIR") < 0)
+		return -1;
 	if (!p->lock_timeout_given && (value = getenv_fn("KIMB_LOCK_TIMEOUT")) && *value &&
 	    set_duration(p, &p->out->lock_timeout, value, "KIMB_LOCK_TIMEOUT") < 0)
 		return -1;

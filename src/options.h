@@ -4,7 +4,8 @@
 /* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
  * the user spelled them, to be passed on), the repositories to tag and prune, and the build context.
  * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS, KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT, the
- * builder's executable variable) fills in what the command line leaves out. */
+ * builder's executable variable) fills in what the command line leaves out; KIMB_LOCK_DIR and
+ * KIMB_STATE_DIR, read where they are used, must be absolute when set. */
 
 #include <stdbool.h>
 #include <stddef.h>

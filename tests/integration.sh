@@ -1114,6 +1114,19 @@ test_killed_listing_exits_3()
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
 }
 
+# end_turns FIRST_PID SECOND_PID: ends the first run, held in its build, with SIGTERM (it dies of
+# it), and waits for the second, waiting for its lock meanwhile, which must then succeed.
+end_turns()
+{
+	rm -f "$KIM_STUB_DIR/block-build"
+	kill -TERM "$1"
+	wait_bounded "$1"
+	assert_status 143
+	stop_blocked
+	wait_bounded "$2"
+	assert_status 0
+}
+
 test_concurrent_runs_take_turns()
 {
 	: >"$KIM_STUB_DIR/block-build"
@@ -1131,13 +1144,7 @@ test_concurrent_runs_take_turns()
 	# The second run says it waits for the lock; until the first is over it must not build.
 	wait_for_file "$CASE/second.stderr" || fail "the second run does not say that it waits"
 	assert_calls any 1
-	rm "$KIM_STUB_DIR/block-build"
-	kill -TERM "$first_pid"
-	wait_bounded "$first_pid"
-	assert_status 143
-	stop_blocked
-	wait_bounded "$second_pid"
-	assert_status 0
+	end_turns "$first_pid" "$second_pid"
 	second=$(printed_tag 1 "$CASE/second.stdout")
 	assert_time_tag second "$second" "$second_began" "$(date +%s)"
 	[ "$(cat "$CASE/second.stdout")" = "$R:$second" ] || fail "second run printed $(cat "$CASE/second.stdout")"
@@ -1277,6 +1284,98 @@ test_closed_stdout_is_an_error()
 	fi
 }
 
+# run_closing CLOSED KIMB-ARGUMENTS...: runs kimb with the standard descriptors CLOSED (words: in,
+# out, err) closed, and the others on /dev/null (stdin), $CASE/stdout and $CASE/stderr (emptied
+# first); its status in $status. With stderr closed it runs the binary itself, not a wrapper: make
+# valgrind's cannot start without a stderr.
+run_closing()
+{
+	# shellcheck disable=SC2016 # expanded by the eval
+	in='</dev/null' out='>"$CASE/stdout"' err='2>"$CASE/stderr"' kimb=$KIMB
+	for descriptor in $1; do
+		case $descriptor in
+		in) in='<&-' ;;
+		out) out='>&-' ;;
+		err)
+			# shellcheck disable=SC2034 # read by the eval
+			err='2>&-' kimb=$UNWRAPPED_KIMB
+			;;
+		esac
+	done
+	shift
+	: >"$CASE/stdout"
+	: >"$CASE/stderr"
+	eval "\"\$kimb\" \"\$@\" $in $out $err"
+	status=$?
+}
+
+# Nothing kimb or kim wrote is in a lock or state file: the lock files are empty, and no file there
+# holds a reference, a message of kimb's or kim's build output. $1 says when.
+assert_no_output_in_files()
+{
+	# shellcheck disable=SC2031 # run_test sets them in the subshell the test runs in
+	for file in "$KIMB_LOCK_DIR"/* "$KIMB_STATE_DIR"/*; do
+		[ -f "$file" ] || continue
+		case $file in
+		*.lock) [ ! -s "$file" ] || fail "$1: the lock file $file holds: $(cat "$file")" ;;
+		esac
+		! grep -qE "$R:|kimb: |naming to" "$file" || fail "$1: $file holds output: $(cat "$file")"
+	done
+}
+
+# Issue 15: run with standard descriptors closed, kimb opened its lock directory and lock file in
+# their places, wrote the reference (or its messages, and kim's output) into the shared lock file,
+# and exited 0. Whichever are closed, every command keeps its files clean, and a result it cannot
+# write on a closed stdout is the error a broken stdout is (exit 1, said when stderr is open).
+test_closed_standard_descriptors()
+{
+	for closed in in out err "in out" "in err" "out err" "in out err"; do
+		case " $closed " in
+		*" out "*) expected=1 ;;
+		*) expected=0 ;;
+		esac
+		run_closing "$closed" -t "$R" ctx
+		assert_status "$expected"
+		if [ "$expected" = 1 ]; then
+			assert_stdout
+			case " $closed " in
+			*" err "*) ;;
+			*) assert_stderr_has "cannot write to stdout" ;;
+			esac
+		else
+			if [ -z "$(printed_tag)" ] || [ "$(printed_tag)" != "$(built_tag "$R")" ]; then
+				fail "$closed closed: the reference printed is $(cat "$CASE/stdout"), built $(built_tag "$R")"
+			fi
+		fi
+		assert_no_output_in_files "$closed closed, build"
+		# prune prints nothing on stdout without --json
+		run_closing "$closed" prune "$R"
+		assert_status 0
+		for command in "--json prune $R" --complete=options --help --version; do
+			# shellcheck disable=SC2086 # the command's words
+			run_closing "$closed" $command
+			assert_status "$expected"
+			[ "$expected" = 1 ] || [ -s "$CASE/stdout" ] || fail "$closed closed: $command printed nothing"
+		done
+		assert_no_output_in_files "$closed closed"
+	done
+}
+
+# Issue 15, 17: a relative KIMB_STATE_DIR or KIMB_LOCK_DIR is refused, as other invalid settings
+# are: it would name another directory in every working directory, where runs would not find their
+# record or share their locks. (A relative XDG_STATE_HOME is ignored, as the XDG spec says: unit
+# provenance: test_state_directory.)
+test_relative_state_and_lock_directories_are_usage_errors()
+{
+	assert_usage_error "a relative KIMB_STATE_DIR" "KIMB_STATE_DIR: 'state' is not an absolute path" \
+		env KIMB_STATE_DIR=state "$KIMB" -t "$R" ctx
+	assert_usage_error "a relative KIMB_LOCK_DIR" "KIMB_LOCK_DIR: 'locks' is not an absolute path" \
+		env KIMB_LOCK_DIR=locks "$KIMB" prune "$R"
+	if [ -e state ] || [ -e locks ]; then
+		fail "kimb made a relative directory: $(ls)"
+	fi
+}
+
 test_time_formats_that_repeat_are_usage_errors()
 {
 	assert_usage_error "a constant format" "latest" "$KIMB" --time-format=latest -t "$R" ctx
@@ -1342,8 +1441,42 @@ test_planted_lock_files_are_refused()
 	done
 }
 
-# Two users share the lock directory under every fs.protected_regular: each opens the other's lock
-# file. Needs root (to be the other user, nobody, and to set the sysctl), as CI runs.
+# Lets other users run kimb and the stand-ins of this case: its directories reachable, the
+# stand-ins' state theirs to write, and copies of the programs in $CASE/bin, since a checkout in a
+# private directory (mktemp -d) would hide them. A wrapper (make valgrind's) would run a program
+# they cannot reach: KIMB_UNWRAPPED names it.
+share_case_with_other_users()
+{
+	chmod 755 "$CASE" "$CASE/work" "$CASE/work/ctx"
+	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
+	mkdir -m 755 "$CASE/bin"
+	cp "$UNWRAPPED_KIMB" "$CASE/bin/kimb" || exit 1
+	cp "$STUB" "$(dirname "$STUB")/standin-lib.sh" "$KUBECTL_STUB" "$CASE/bin/" || exit 1
+	chmod 755 "$CASE/bin"/*
+	: >>"$KIM_STUB_DIR/calls"
+	# The double's copy finds no fixtures beside it: it is given its listing.
+	: >>"$KUBECTL_STUB_DIR/calls"
+	[ -e "$KUBECTL_STUB_DIR/pods.json" ] || cp "$FIXTURES/kubectl/no-pods.json" "$KUBECTL_STUB_DIR/pods.json" || exit 1
+	chmod 666 "$KIM_STUB_DIR/calls" "$KUBECTL_STUB_DIR/calls"
+}
+
+# kimb_as USER KIMB-ARGUMENTS...: runs (with run) the copy of kimb that share_case_with_other_users
+# made as USER (root: as itself), with the copies of the stand-ins, a state directory of USER's,
+# no HOME, and the KIMB_LOCK_DIR of the test.
+kimb_as()
+{
+	who=$1
+	shift
+	mkdir -p "$CASE/state-$who" && chmod 777 "$CASE/state-$who"
+	as=
+	[ "$who" = root ] || as="setpriv --reuid=$who --regid=$(id -g "$who") --clear-groups"
+	# shellcheck disable=SC2086 # $as is words or none
+	run $as env KIMB_STATE_DIR="$CASE/state-$who" HOME=/nonexistent KIMB_KIM="$CASE/bin/$(basename "$STUB")" \
+		KIMB_KUBECTL="$CASE/bin/$(basename "$KUBECTL_STUB")" "$CASE/bin/kimb" "$@"
+}
+
+# Two users share the lock directory under every fs.protected_regular: each locks its own file and
+# the other's. Needs root (to be the other user, nobody, and to set the sysctl), as CI runs.
 test_lock_files_shared_between_users()
 {
 	if [ "$(id -u)" -ne 0 ] || [ ! -w /proc/sys/fs/protected_regular ]; then
@@ -1352,46 +1485,82 @@ test_lock_files_shared_between_users()
 	protected=$(cat /proc/sys/fs/protected_regular)
 	# Put back however the test ends.
 	trap 'printf "%s\n" "$protected" >/proc/sys/fs/protected_regular' EXIT
-	# The case's own directories must be reachable for nobody, and so must the programs, which a
-	# checkout in a private directory (mktemp -d) would hide from it: copies in the case.
-	chmod 755 "$CASE" "$CASE/work" "$CASE/work/ctx"
-	chmod 777 "$KIM_STUB_DIR" "$KUBECTL_STUB_DIR"
-	mkdir -m 755 "$CASE/bin"
-	# A wrapper (make valgrind's) would run a program nobody cannot reach: KIMB_UNWRAPPED names it.
-	cp "$UNWRAPPED_KIMB" "$CASE/bin/kimb" || exit 1
-	cp "$STUB" "$(dirname "$STUB")/standin-lib.sh" "$KUBECTL_STUB" "$CASE/bin/" || exit 1
-	chmod 755 "$CASE/bin"/*
-	shared_kimb=$CASE/bin/kimb
-	: >"$KIM_STUB_DIR/calls"
-	# The double's copy finds no fixtures beside it: it is given its listing.
-	: >"$KUBECTL_STUB_DIR/calls"
-	cp "$FIXTURES/kubectl/no-pods.json" "$KUBECTL_STUB_DIR/pods.json" || exit 1
-	chmod 666 "$KIM_STUB_DIR/calls" "$KUBECTL_STUB_DIR/calls"
-	shared=$CASE/shared-locks
+	share_case_with_other_users
+	KIMB_LOCK_DIR=$CASE/shared-locks
 	for setting in 0 1 2; do
 		printf '%s\n' "$setting" >/proc/sys/fs/protected_regular
-		rm -rf "$shared"
+		rm -rf "$KIMB_LOCK_DIR"
 		for users in "root nobody" "nobody root"; do
 			first=${users%% *}
 			for who in $users; do
-				mkdir -p "$CASE/state-$who" && chmod 777 "$CASE/state-$who"
-				as=
-				[ "$who" = root ] || as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-				# shellcheck disable=SC2086 # $as is words or none
-				run $as env KIMB_LOCK_DIR="$shared" KIMB_STATE_DIR="$CASE/state-$who" HOME=/nonexistent \
-					KIMB_KIM="$CASE/bin/$(basename "$STUB")" \
-					KIMB_KUBECTL="$CASE/bin/$(basename "$KUBECTL_STUB")" "$shared_kimb" prune "$R-$first"
+				kimb_as "$who" prune "$R-$first"
 				assert_status 0
 				assert_stderr_lacks "lock"
 			done
 		done
 	done
 	printf '%s\n' "$protected" >/proc/sys/fs/protected_regular
-	# Each lock file is its maker's, and as shareable as it was made: the other's kimb changed none.
-	for who in root nobody; do
-		[ "$(stat -c '%U %a' "$shared"/localhost_whoami_web-"$who"-*.lock)" = "$who 666" ] ||
-			fail "$who's lock file: $(ls -l "$shared")"
+	# Each user's lock file is its own, readable by everyone: the other's kimb changed none.
+	for first in root nobody; do
+		for who in root nobody; do
+			[ "$(stat -c '%U %a' "$KIMB_LOCK_DIR"/localhost_whoami_web-"$first"-*."$(id -u "$who")".lock)" = \
+				"$who 644" ] || fail "$who's lock file: $(ls -l "$KIMB_LOCK_DIR")"
+		done
 	done
+}
+
+# Issue 15: another local user attacks root's locks. The owner of a directory may remove any file
+# in it, sticky or not, and so may the owner of a file in a sticky one: had root's kimb locked a file
+# of theirs, a second run would lock a new one and go on beside the first, and one remove the
+# other's new image. A lock directory of theirs is refused; in root's sticky one, whatever they
+# remove while root's kimb holds its lock, a second run waits, and so does theirs. Needs root, to
+# add the user (removed at the end), as CI runs.
+test_lock_attacks_by_another_user()
+{
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to add a user"
+	attacker=kimbt-$$-$(date +%s)
+	useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$attacker" ||
+		{ fail "cannot add the user $attacker"; return; }
+	trap 'userdel "$attacker"' EXIT
+	share_case_with_other_users
+	as_attacker="setpriv --reuid=$attacker --regid=$(id -g "$attacker") --clear-groups"
+
+	# A /tmp of the case, where they make the lock directory first: refused, nothing built.
+	mkdir -m 1777 "$CASE/tmp"
+	$as_attacker mkdir -m 1777 "$CASE/tmp/kimb-locks" || { fail "$attacker cannot make a directory"; return; }
+	run env KIMB_LOCK_DIR="$CASE/tmp/kimb-locks" "$KIMB" --time-format=one.%s -t "$R" ctx
+	assert_status 1
+	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
+	assert_stderr_has "lock directory $CASE/tmp/kimb-locks belongs to user $(id -u "$attacker") ($attacker), not to you or root"
+	assert_no_calls
+
+	# root's, where they ran kimb on the repository first.
+	rmdir "$CASE/tmp/kimb-locks"
+	KIMB_LOCK_DIR=$CASE/tmp/kimb-locks
+	kimb_as root prune "$R-other"
+	assert_status 0
+	kimb_as "$attacker" prune "$R"
+	assert_status 0
+	start_blocked build --time-format=first.%s -t "$R" ctx || return
+	first_pid=$kimb_pid
+	# They remove what they can, and try their own kimb.
+	# shellcheck disable=SC2016 # expanded by the shell run as them
+	$as_attacker sh -c 'rm -f "$1"/*' sh "$KIMB_LOCK_DIR" 2>/dev/null
+	kimb_as "$attacker" --lock-timeout=0.3 prune "$R"
+	assert_status 5
+	"$KIMB" --time-format=second.%s -t "$R" ctx >"$CASE/second.stdout" 2>"$CASE/second.stderr" &
+	second_pid=$!
+	# The second run either says that it waits or builds beside the first: whichever comes first.
+	tries=0
+	while ! grep -q 'waiting for' "$CASE/second.stderr" && [ "$(count_calls build)" -lt 2 ] && [ "$tries" -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	grep -q "waiting for process $first_pid, which holds the lock on $R" "$CASE/second.stderr" ||
+		fail "the second run does not wait for the first: $(cat "$CASE/second.stderr")"
+	assert_calls build 1
+	end_turns "$first_pid" "$second_pid"
+	assert_calls build 2
 }
 
 # kimb's own options are read only where they are options: --builder in the value of a build flag

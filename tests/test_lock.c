@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "lock.h"
 #include "runner.h"
 #include "suites.h"
@@ -154,8 +155,17 @@ static void run_contender(const char *const *repositories, size_t count, double 
 	_exit(got == 1 ? 0 : 1);
 }
 
-static struct contender start_contender(const char *const *repositories, size_t count, double timeout,
-					int forward_signals)
+/* Becomes the user UID (and the group of that number), in a child process: 0, or -1. */
+static int become(uid_t uid)
+{
+	if (uid == geteuid())
+		return 0;
+	return setgid((gid_t)uid) == 0 && setuid(uid) == 0 ? 0 : -1;
+}
+
+/* A contender of the user UID. */
+static struct contender start_contender_as(uid_t uid, const char *const *repositories, size_t count, double timeout,
+					   int forward_signals)
 {
 	int progress[2], errors[2], go[2];
 	struct contender contender;
@@ -167,7 +177,8 @@ static struct contender start_contender(const char *const *repositories, size_t 
 	contender.pid = fork();
 	ck_assert_int_ne(contender.pid, -1);
 	if (contender.pid == 0) {
-		if (dup2(errors[1], STDERR_FILENO) == -1 || (forward_signals && runner_install_signal_forwarding() == -1))
+		if (dup2(errors[1], STDERR_FILENO) == -1 || (forward_signals && runner_install_signal_forwarding() == -1) ||
+		    become(uid) == -1)
 			_exit(1);
 		run_contender(repositories, count, timeout, progress[1], go[0]);
 	}
@@ -180,6 +191,12 @@ static struct contender start_contender(const char *const *repositories, size_t 
 	ck_assert_ptr_nonnull(contender.errors);
 	contender.go = go[1];
 	return contender;
+}
+
+static struct contender start_contender(const char *const *repositories, size_t count, double timeout,
+					int forward_signals)
+{
+	return start_contender_as(geteuid(), repositories, count, timeout, forward_signals);
 }
 
 static void assert_next_line(FILE *stream, const char *expected)
@@ -216,6 +233,20 @@ static void finish_contender(struct contender *contender)
 	ck_assert_int_eq(fclose(contender->progress), 0);
 }
 
+/* Holds the lock of localhost/whoami/web, its file's path in PATH, and starts a contender of the
+ * user UID (as start_contender_as does) that says it waits for it. */
+static struct contender contend_for_held_lock(uid_t uid, double timeout, int forward_signals, char path[PATH_MAX])
+{
+	static const char *const repositories[] = {"localhost/whoami/web"};
+
+	held = acquire(repositories, 1);
+	find_lock_file(lock_path, "localhost_whoami_web", path);
+	struct contender contender = start_contender_as(uid, repositories, 1, timeout, forward_signals);
+	assert_next_line(contender.progress, "trying");
+	assert_waiting_line(contender.errors, "localhost/whoami/web", path, timeout < 0);
+	return contender;
+}
+
 START_TEST(test_acquire_and_release)
 {
 	const char *repositories[] = {"localhost/whoami/web", "docker.io/library/nginx"};
@@ -231,7 +262,8 @@ START_TEST(test_acquire_and_release)
 	find_lock_file(lock_path, "docker.io_library_nginx", nginx);
 	ck_assert_int_eq(stat(web, &status), 0);
 	ck_assert(S_ISREG(status.st_mode));
-	ck_assert_int_eq(status.st_mode & 07777, 0666);
+	/* Everyone's runs lock it for reading; only the user's own for writing. */
+	ck_assert_int_eq(status.st_mode & 07777, 0644);
 	ck_assert_int_eq(lock_holder(web), getpid());
 	ck_assert_int_eq(lock_holder(nginx), getpid());
 
@@ -302,14 +334,9 @@ END_TEST
 
 START_TEST(test_second_run_waits_for_the_first)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
 	char path[PATH_MAX];
 
-	held = acquire(repositories, 1);
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, -1, 0);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
+	struct contender contender = contend_for_held_lock(geteuid(), -1, 0, path);
 	ck_assert_int_eq(lock_holder(path), getpid());
 
 	lock_release(held);
@@ -365,14 +392,9 @@ END_TEST
 
 START_TEST(test_wait_ends_when_interrupted)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
 
-	held = acquire(repositories, 1);
 	char path[PATH_MAX];
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, -1, 1);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, true);
+	struct contender contender = contend_for_held_lock(geteuid(), -1, 1, path);
 	/* A signal that lands between the contender's last look and its wait is only seen at the next
 	 * one, as when a user presses Ctrl-C again: send it until the contender answers. */
 	struct pollfd answer = {.fd = fileno(contender.progress), .events = POLLIN};
@@ -454,8 +476,8 @@ static void existing_lock_file(char path[PATH_MAX])
 	find_lock_file(lock_path, "localhost_whoami_web", path);
 }
 
-/* PATH, in the lock file's place, is refused with a reason that says SAYS. */
-static void assert_lock_file_refused(const char *path, const char *says)
+/* PATH, in the lock file's place (or the lock directory), is refused with a reason that says SAYS. */
+static void assert_refused(const char *path, const char *says)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
 	char why[PATH_MAX + 512] = "";
@@ -479,7 +501,7 @@ START_TEST(test_lock_file_is_a_symbolic_link)
 	ck_assert_int_eq(close(fd), 0);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(symlink(target, path), 0);
-	assert_lock_file_refused(path, "is a symbolic link");
+	assert_refused(path, "is a symbolic link");
 	ck_assert_int_eq(stat(target, &status), 0);
 	ck_assert_int_eq(status.st_mode & 07777, 0600);
 }
@@ -499,7 +521,7 @@ START_TEST(test_lock_file_is_a_hard_link)
 	ck_assert_int_eq(close(fd), 0);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(link(target, path), 0);
-	assert_lock_file_refused(path, "has 2 links, not 1");
+	assert_refused(path, "has 2 links, not 1");
 	ck_assert_int_eq(stat(target, &status), 0);
 	ck_assert_int_eq(status.st_mode & 07777, 0600);
 	ck_assert_int_eq(lock_holder(target), 0);
@@ -514,7 +536,7 @@ START_TEST(test_lock_file_is_a_fifo)
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(mkfifo(path, 0666), 0);
 	/* A blocking open of a FIFO would wait forever for a writer. */
-	assert_lock_file_refused(path, "is not a regular file");
+	assert_refused(path, "is not a regular file");
 }
 END_TEST
 
@@ -525,7 +547,7 @@ START_TEST(test_lock_file_is_a_directory)
 	existing_lock_file(path);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	assert_lock_file_refused(path, "is a directory");
+	assert_refused(path, "is a directory");
 }
 END_TEST
 
@@ -608,14 +630,9 @@ END_TEST
 /* With a timeout, the lock is taken as soon as it is free. */
 START_TEST(test_wait_with_a_timeout_takes_a_freed_lock)
 {
-	const char *repositories[] = {"localhost/whoami/web"};
 	char path[PATH_MAX];
 
-	held = acquire(repositories, 1);
-	find_lock_file(lock_path, "localhost_whoami_web", path);
-	struct contender contender = start_contender(repositories, 1, 60, 0);
-	assert_next_line(contender.progress, "trying");
-	assert_waiting_line(contender.errors, "localhost/whoami/web", path, false);
+	struct contender contender = contend_for_held_lock(geteuid(), 60, 0, path);
 	lock_release(held);
 	assert_next_line(contender.progress, "acquired");
 	finish_contender(&contender);
@@ -644,9 +661,9 @@ static time_t issue(const char *const *repositories, size_t count)
 /* Writes TEXT into the issued-second file of the user UID for localhost/whoami/web. */
 static void write_issued(unsigned long uid, const char *text, char path[PATH_MAX])
 {
-	char lock[PATH_MAX];
-	find_lock_file(lock_path, "localhost_whoami_web", lock);
-	snprintf(path, PATH_MAX, "%.*s.issued.%lu", (int)(strlen(lock) - strlen(".lock")), lock, uid);
+	char stem[HASH_FILE_NAME_SIZE];
+	hash_file_name("localhost/whoami/web", "localhost/whoami/web", "", stem);
+	ck_assert_int_lt(snprintf(path, PATH_MAX, "%s/%s.issued.%lu", lock_path, stem, uid), PATH_MAX);
 	FILE *file = fopen(path, "w");
 	ck_assert_ptr_nonnull(file);
 	ck_assert_int_ge(fputs(text, file), 0);
@@ -714,6 +731,171 @@ START_TEST(test_a_planted_record_is_refused)
 }
 END_TEST
 
+/* The lock file of localhost/whoami/web that the user UID takes. */
+static void lock_file_of(unsigned long uid, char path[PATH_MAX])
+{
+	char stem[HASH_FILE_NAME_SIZE];
+	hash_file_name("localhost/whoami/web", "localhost/whoami/web", "", stem);
+	ck_assert_int_lt(snprintf(path, PATH_MAX, "%s/%s.%lu.lock", lock_path, stem, uid), PATH_MAX);
+}
+
+/* Makes an empty file PATH of the user UID that everyone may read, as kimb makes lock files. */
+static void make_file_of(const char *path, uid_t uid)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(chown(path, uid, (gid_t)uid), 0);
+}
+
+/* lock_acquire of localhost/whoami/web with timeout 0, as the user UID in a child process: its
+ * outcome, with the reason in WHY. */
+static enum lock_outcome acquire_as(uid_t uid, char why[PATH_MAX + 512])
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	int report[2];
+	int outcome = -1, status;
+
+	ck_assert_int_eq(pipe(report), 0);
+	ck_assert_int_eq(fflush(NULL), 0);
+	pid_t pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		struct lock_set *set = NULL;
+		int null = open("/dev/null", O_WRONLY);
+		/* The waiting line is not this test's business. */
+		if (null == -1 || dup2(null, STDERR_FILENO) == -1 || become(uid) == -1)
+			_exit(1);
+		memset(why, 0, PATH_MAX + 512);
+		outcome = (int)lock_acquire(repositories, 1, 0, &set, why, PATH_MAX + 512);
+		lock_release(set);
+		_exit(write(report[1], &outcome, sizeof outcome) == sizeof outcome &&
+				       write(report[1], why, PATH_MAX + 512) == PATH_MAX + 512
+			       ? 0
+			       : 1);
+	}
+	ck_assert_int_eq(close(report[1]), 0);
+	ck_assert_int_eq(read(report[0], &outcome, sizeof outcome), sizeof outcome);
+	ck_assert_int_eq(read(report[0], why, PATH_MAX + 512), PATH_MAX + 512);
+	ck_assert_int_eq(close(report[0]), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+	return (enum lock_outcome)outcome;
+}
+
+/* Issue 15, 2: the lock file is removed, or another file renamed over it, while a run waits for it
+ * (by its owner, or by root). The run that then gets the lock must hold the file its name leads to:
+ * a third run would lock that one, and both would go on at once. */
+START_TEST(test_lock_file_removed_or_replaced_while_waited_for)
+{
+	for (int replaced = 0; replaced < 2; replaced++) {
+		char path[PATH_MAX], replacement[PATH_MAX];
+		struct contender contender = contend_for_held_lock(geteuid(), -1, 0, path);
+		if (replaced) {
+			ck_assert_int_lt(snprintf(replacement, sizeof replacement, "%s/replacement", lock_path), PATH_MAX);
+			make_file_of(replacement, geteuid());
+			ck_assert_int_eq(rename(replacement, path), 0);
+		} else {
+			ck_assert_int_eq(unlink(path), 0);
+		}
+		lock_release(held);
+		assert_next_line(contender.progress, "acquired");
+		ck_assert_int_eq(lock_holder(path), contender.pid);
+		finish_contender(&contender);
+	}
+}
+END_TEST
+
+/* Issue 15, 2: the owner of a directory may remove any file in it, sticky or not: a lock directory
+ * of another user than root is refused, and nothing is made in it. */
+START_TEST(test_lock_directory_of_another_user)
+{
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, to give the lock directory to another user");
+	ck_assert_int_eq(mkdir(lock_path, 0700), 0);
+	ck_assert_int_eq(chmod(lock_path, 01777), 0);
+	ck_assert_int_eq(chown(lock_path, 4242, 4242), 0);
+	assert_refused(lock_path, "belongs to user 4242");
+	assert_refused(lock_path, ", not to you or root: its owner could remove a lock file while kimb holds it; "
+				  "remove the directory, or set KIMB_LOCK_DIR");
+	ck_assert_uint_eq(count_entries(lock_path), 0);
+}
+END_TEST
+
+/* Issue 15, 2: a lock file under the user's own name that another user made, who could remove it
+ * while kimb holds it, is refused. */
+START_TEST(test_lock_file_of_another_user)
+{
+	char path[PATH_MAX];
+
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, to give a lock file to another user");
+	existing_lock_file(path);
+	ck_assert_int_eq(chown(path, 4242, 4242), 0);
+	assert_refused(path, "belongs to user 4242");
+	assert_refused(path, ", not to you; remove it");
+}
+END_TEST
+
+/* Issue 15, 2: another user's lock file counts only in a directory of root's with the sticky bit,
+ * where users share locks (and nobody but its owner and root may remove a file); elsewhere it is
+ * refused. */
+START_TEST(test_lock_file_of_another_user_outside_a_shared_directory)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	char own[PATH_MAX], theirs[PATH_MAX], why[PATH_MAX + 512];
+
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, to make files of other users");
+	existing_lock_file(own);
+	lock_file_of(4242, theirs);
+	make_file_of(theirs, 4242);
+	/* root's, not sticky */
+	ck_assert_int_eq(chmod(lock_path, 0755), 0);
+	assert_refused(theirs, "belongs to user 4242");
+	assert_refused(theirs, ", in a lock directory that is not root's with the sticky bit; remove it");
+	/* root's and sticky: it counts, and is locked too */
+	ck_assert_int_eq(chmod(lock_path, 01777), 0);
+	held = acquire(repositories, 1);
+	ck_assert_int_eq(lock_holder(theirs), getpid());
+	lock_release(held);
+	held = NULL;
+	/* another user's (4243 takes the directory as its own) */
+	ck_assert_int_eq(chmod(base_directory, 0755), 0);
+	ck_assert_int_eq(unlink(theirs), 0);
+	ck_assert_int_eq(unlink(own), 0);
+	ck_assert_int_eq(chown(lock_path, 4243, 4243), 0);
+	ck_assert_int_eq(acquire_as(4243, why), LOCK_HELD);
+	make_file_of(theirs, 4242);
+	ck_assert_int_eq(acquire_as(4243, why), LOCK_FAILED);
+	ck_assert_msg(strstr(why, theirs) && strstr(why, "belongs to user 4242") &&
+			      strstr(why, ", in a lock directory that is not root's"),
+		      "%s", why);
+}
+END_TEST
+
+/* Runs of two users exclude each other in a directory of root's with the sticky bit (as
+ * /tmp/kimb-locks made by root's kimb), whoever comes first. */
+START_TEST(test_users_exclude_each_other)
+{
+	char own[PATH_MAX], why[PATH_MAX + 512];
+
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, to run as another user");
+	ck_assert_int_eq(chmod(base_directory, 0755), 0);
+	struct contender contender = contend_for_held_lock(4242, -1, 0, own);
+	lock_release(held);
+	held = NULL;
+	assert_next_line(contender.progress, "acquired");
+	/* The other user's run holds: neither root's nor a third user's may go on. */
+	ck_assert_int_eq(acquire_as(4243, why), LOCK_TIMED_OUT);
+	ck_assert_int_eq(acquire_as(0, why), LOCK_TIMED_OUT);
+	finish_contender(&contender);
+	ck_assert_int_eq(acquire_as(4243, why), LOCK_HELD);
+}
+END_TEST
+
 Suite *lock_suite(void)
 {
 	Suite *suite = suite_create("lock");
@@ -738,6 +920,8 @@ Suite *lock_suite(void)
 	tcase_add_test(waiting, test_wait_with_a_timeout_takes_a_freed_lock);
 	tcase_add_test(waiting, test_a_second_is_issued_once);
 	tcase_add_test(waiting, test_seconds_issued_by_other_users_count);
+	tcase_add_test(waiting, test_lock_file_removed_or_replaced_while_waited_for);
+	tcase_add_test(waiting, test_users_exclude_each_other);
 	suite_add_tcase(suite, waiting);
 
 	TCase *refusing = tcase_create("refusing");
@@ -753,6 +937,9 @@ Suite *lock_suite(void)
 	tcase_add_test(refusing, test_existing_lock_file_is_not_changed);
 	tcase_add_test(refusing, test_lock_directory_open_to_all_but_not_sticky);
 	tcase_add_test(refusing, test_a_planted_record_is_refused);
+	tcase_add_test(refusing, test_lock_directory_of_another_user);
+	tcase_add_test(refusing, test_lock_file_of_another_user);
+	tcase_add_test(refusing, test_lock_file_of_another_user_outside_a_shared_directory);
 	suite_add_tcase(suite, refusing);
 	return suite;
 }

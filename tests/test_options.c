@@ -273,6 +273,23 @@ START_TEST(bad_environment_values_are_usage_errors)
 }
 END_TEST
 
+/* Issue 15, 17: a relative directory would be another one in every working directory (two runs
+ * would not share their locks; a run would not find its record): refused, as other invalid
+ * settings are, for prune too. A relative XDG_STATE_HOME is ignored, as the XDG spec says. */
+START_TEST(relative_directories_are_usage_errors)
+{
+	set_environment("KIMB_STATE_DIR=state", NULL);
+	assert_usage_error(PARSE("-t", "app", "."), "KIMB_STATE_DIR: 'state' is not an absolute path");
+	set_environment("KIMB_LOCK_DIR=./locks", NULL);
+	assert_usage_error(PARSE("prune", "app"), "KIMB_LOCK_DIR: './locks' is not an absolute path");
+	set_environment("KIMB_STATE_DIR=/var/lib/kimb", "KIMB_LOCK_DIR=/run/kimb-locks", "XDG_STATE_HOME=state", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	options_free(&parsed);
+	set_environment("KIMB_STATE_DIR=", "KIMB_LOCK_DIR=", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
 	assert_usage_error(PARSE("-t", "app"), "no PATH");
@@ -635,6 +652,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, environment_fills_in_and_options_win);
 	tcase_add_test(tc, empty_environment_values_are_unset);
 	tcase_add_test(tc, bad_environment_values_are_usage_errors);
+	tcase_add_test(tc, relative_directories_are_usage_errors);
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, reasons_quoting_words_stay_one_line);
 	tcase_add_test(tc, prune_takes_repositories);

@@ -219,6 +219,11 @@ daemon-reload) ;;
 *) echo "systemctl stand-in: no $verb here" >&2; exit 1 ;;
 esac
 EOF
+	# The real one would make the host's /tmp/kimb-locks, which no test may touch.
+	cat >"$stub/bin/systemd-tmpfiles" <<'EOF'
+#!/bin/sh
+printf 'systemd-tmpfiles %s\n' "$*" >>"$STUB_DIR/log"
+EOF
 	cat >"$stub/bin/apt-get" <<'EOF'
 #!/bin/sh
 printf 'apt-get %s\n' "$*" >>"$STUB_DIR/log"
@@ -374,6 +379,12 @@ test_provision_installs_everything()
 	assert_file usr/local/share/man/man1/kimb.1 644
 	assert_file usr/local/libexec/kimb/kimb-prune-config 755
 	assert_file etc/kimb/prune.conf 644
+	# kimb's lock directory is root's and sticky from boot on, and at once: a user's would be
+	# refused by root's timer and the other users.
+	assert_file etc/tmpfiles.d/kimb.conf 644
+	grep -qx 'd /tmp/kimb-locks 1777 root root -' "$CASE/root/etc/tmpfiles.d/kimb.conf" ||
+		fail "/etc/tmpfiles.d/kimb.conf does not make /tmp/kimb-locks root's and sticky"
+	assert_logged "systemd-tmpfiles --create $CASE/root/etc/tmpfiles.d/kimb.conf"
 	assert_link root/.kube/config /etc/rancher/k3s/k3s.yaml
 	assert_link home/vagrant/.kube/config /etc/rancher/k3s/k3s.yaml
 	[ "$(stat -c %U:%G "$CASE/root/home/vagrant/.kube")" = "$(stat -c %U:%G "$CASE/root/home/vagrant")" ] ||
@@ -575,6 +586,47 @@ test_prune_config_without_repositories_exits_0_and_says_so()
 	assert_stderr_has 'lists no repository'
 }
 
+# Issue 15, 16: a prune.conf edited on Windows. Its CR LF line endings gave kimb `name\r`, which it
+# refuses, and the timer pruned nothing every night; a byte-order mark did the same to the first
+# line. Both are dropped. A carriage return anywhere else (a file with CR line endings alone, whose
+# first comment would swallow every line: no repository, a silent success) is refused, status 2.
+test_prune_config_reads_a_file_edited_on_windows()
+{
+	stand_in_kimb
+	printf '\357\273\277# the repositories\r\nlocalhost/whoami/web\r\n\r\n  nginx   # the proxy\r\n\tapp\r' \
+		>"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf" --builder=kim
+	assert_status 0
+	printf '%s\n' --builder=kim prune localhost/whoami/web nginx app >"$CASE/expected"
+	cmp -s "$CASE/expected" "$CASE/kimb-argv" || fail "kimb got
+$(od -c "$CASE/kimb-argv" 2>&1)
+expected
+$(cat "$CASE/expected")"
+	# Only at the start of the file is it a byte-order mark.
+	printf 'app\n\357\273\277web\n' >"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
+	grep -q "$(printf '\357\273\277')web" "$CASE/kimb-argv" || fail "a byte-order mark inside the file was dropped"
+}
+
+# assert_config_refused CONTENT SAYS: a prune.conf of CONTENT (a printf format) is a usage error
+# (status 2) whose message says SAYS after the file's name, and kimb does not run.
+assert_config_refused()
+{
+	# shellcheck disable=SC2059 # a format, for its escapes
+	printf "$1" >"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
+	assert_status 2
+	assert_stderr_has "$CASE/prune.conf$2"
+	[ ! -e "$CASE/kimb-argv" ] || fail "kimb ran on a bad configuration"
+}
+
+test_prune_config_refuses_carriage_returns_inside_lines()
+{
+	stand_in_kimb
+	assert_config_refused '# the repositories\rlocalhost/whoami/web\rnginx\r' ':1: a carriage return inside the line'
+	assert_config_refused 'app\nweb\rother\n' ':2: a carriage return inside the line'
+}
+
 test_prune_config_passes_kimbs_status_through()
 {
 	stand_in_kimb
@@ -590,15 +642,8 @@ test_prune_config_passes_kimbs_status_through()
 test_prune_config_refuses_bad_lines()
 {
 	stand_in_kimb
-	printf 'app\nweb other\n' >"$CASE/prune.conf"
-	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
-	assert_status 2
-	assert_stderr_has "$CASE/prune.conf:2: one repository a line, found 2 words"
-	printf 'app\n--dry-run\n' >"$CASE/prune.conf"
-	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf"
-	assert_status 2
-	assert_stderr_has ':2: "--dry-run" is no repository'
-	[ ! -e "$CASE/kimb-argv" ] || fail "kimb ran on a bad configuration"
+	assert_config_refused 'app\nweb other\n' ':2: one repository a line, found 2 words'
+	assert_config_refused 'app\n--dry-run\n' ':2: "--dry-run" is no repository'
 }
 
 test_prune_config_usage_and_unreadable_config()
