@@ -12,12 +12,12 @@
 #                 given to kimb before `prune`.
 # Runs `kimb [KIMB OPTION...] prune REPOSITORY...` with the kimb on PATH (or $KIMB_PRUNE_KIMB) in
 # its place, so that kimb's own exit status is the job's (kimb(1), "Exit status").
-# Exit status, before kimb runs: 0 when CONFIG lists no repository (an installed timer whose file
-# is still empty has nothing to do, which is no failure: it says so and stops; kimb itself would
-# call a `prune` without repositories a usage error), 1 when CONFIG cannot be read, 2 usage: no
-# CONFIG, or a line of it that holds more than one word, a word that begins with `-` (which kimb
-# would take for an option), or a CR inside it, not at its end (a file with CR line endings alone,
-# whose first comment would otherwise take every line with it: no repository, a silent success).
+# Exit status, before kimb runs: 1 when CONFIG cannot be read, 2 usage: no CONFIG, a CONFIG that
+# lists no repository (a timer that prunes nothing every night must say so as a failure, as kimb
+# calls a `prune` without repositories a usage error), or a line of it that holds more than one
+# word, a word that begins with `-` (which kimb would take for an option), or a CR inside it, not
+# at its end (a file with CR line endings alone, whose first comment would otherwise take every
+# line with it).
 set -u
 
 me=kimb-prune-config
@@ -80,8 +80,9 @@ done <"$config" || {
 }
 
 if [ "$count" -eq 0 ]; then
-	printf '%s: %s lists no repository; nothing to prune\n' "$me" "$config" >&2
-	exit 0
+	printf '%s: %s lists no repository: list one a line, or stop the timer (systemctl disable --now kimb-prune.timer)\n' \
+		"$me" "$config" >&2
+	exit 2
 fi
 
 set -- "$@" prune

@@ -347,7 +347,7 @@ else
 	cat >"$work/prune.conf" <<'EOF'
 # The repositories kimb-prune.timer prunes daily, with `kimb --builder=kim prune REPOSITORY...`:
 # one a line, named as to `kimb -t` (localhost/whoami/web). `#` starts a comment.
-# While none is listed, the daily run does nothing and says so.
+# While none is listed, the daily run fails and says so (systemctl status kimb-prune.service).
 EOF
 	put_file "$work/prune.conf" "$root/etc/kimb/prune.conf" 644
 fi

@@ -405,9 +405,9 @@ test_provision_installs_everything()
 	assert_logged 'systemctl start kimb-prune.timer'
 	assert_logged 'kim builder install --no-wait'
 	grep -q "k3s $K3S_VERSION: downloaded" "$CASE/stdout" || fail "provisioning does not say it downloaded k3s"
-	# The configuration it writes lists no repository: the timer's run does nothing, successfully.
+	# The configuration it writes lists no repository: the timer's run fails and says so.
 	run "$PRUNE_CONFIG" "$CASE/root/etc/kimb/prune.conf" --builder=kim
-	assert_status 0
+	assert_status 2
 	assert_stderr_has 'lists no repository'
 }
 
@@ -572,17 +572,19 @@ test_prune_config_takes_kimb_from_path()
 app" ] || fail "kimb on PATH got: $(cat "$CASE/kimb-argv" 2>&1)"
 }
 
-test_prune_config_without_repositories_exits_0_and_says_so()
+# Issue 15, 16: a prune.conf that lists no repository is a failure of the service, status 2, not a
+# silent success every night.
+test_prune_config_without_repositories_fails_and_says_so()
 {
 	stand_in_kimb
 	printf '# none yet\n\n   \n# localhost/whoami/web\n' >"$CASE/prune.conf"
 	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf" --builder=kim
-	assert_status 0
-	assert_stderr_has "$CASE/prune.conf lists no repository; nothing to prune"
+	assert_status 2
+	assert_stderr_has "$CASE/prune.conf lists no repository: list one a line, or stop the timer"
 	[ ! -e "$CASE/kimb-argv" ] || fail "kimb ran without repositories"
 	: >"$CASE/empty.conf"
 	run env KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/empty.conf"
-	assert_status 0
+	assert_status 2
 	assert_stderr_has 'lists no repository'
 }
 
