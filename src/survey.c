@@ -229,7 +229,15 @@ static int read_pods(struct run *run)
 	if (status == STATUS_NOT_FOUND)
 		report_say("cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL; "
 			   "nothing removed");
-	return read_use(run, status, &result, "pods", use_read_pods);
+	status = read_use(run, status, &result, "pods", use_read_pods);
+	if (status == STATUS_OK && run->use.invalid_count)
+		report_say("%zu pod container%s name%s an image that is no valid reference (%s%s): kubelet cannot "
+			   "run %s, so %s no image",
+			   run->use.invalid_count, run->use.invalid_count == 1 ? "" : "s",
+			   run->use.invalid_count == 1 ? "s" : "", run->use.first_invalid,
+			   run->use.invalid_count == 1 ? "" : ", the first", run->use.invalid_count == 1 ? "it" : "them",
+			   run->use.invalid_count == 1 ? "it keeps" : "they keep");
+	return status;
 }
 
 int survey_read_use(struct run *run, bool pods)

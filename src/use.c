@@ -13,6 +13,7 @@
 struct gathered {
 	struct image_use use;
 	struct listing_error *err;
+	const char *pod; /* "NAMESPACE/NAME" of the pod being read */
 };
 
 static bool contains(char *const *strings, size_t count, const char *text)
@@ -91,6 +92,7 @@ void use_free(struct image_use *use)
 {
 	free_strings(use->digests, use->digest_count);
 	free_strings(use->references, use->reference_count);
+	free(use->first_invalid);
 	*use = (struct image_use){0};
 }
 
@@ -111,6 +113,11 @@ static int settle(struct gathered *gathered, struct image_use *use, int status)
 		move_new_strings(gathered->use.digests, gathered->use.digest_count, &use->digests, &use->digest_count);
 		move_new_strings(gathered->use.references, gathered->use.reference_count, &use->references,
 				 &use->reference_count);
+		if (!use->first_invalid) {
+			use->first_invalid = gathered->use.first_invalid;
+			gathered->use.first_invalid = NULL;
+		}
+		use->invalid_count += gathered->use.invalid_count;
 	}
 	use_free(&gathered->use);
 	return status;
@@ -228,9 +235,22 @@ int use_read_nerdctl_containers(const char *text, size_t length, struct image_us
 	return settle(&gathered, use, status);
 }
 
+/* kubelet refuses to start a container whose image is no valid reference (InvalidImageName): it
+ * names no image that could be in use, and one such pod must not make every pod unreadable. */
 static int add_spec_image(struct gathered *gathered, const char *text)
 {
-	return add_reference(gathered, text, "image");
+	const char *id = listing_full_id(text, strlen(text));
+	struct reference ref;
+	const char *why = NULL;
+	if (id || reference_parse(text, &ref, &why) == 0) {
+		if (!id)
+			reference_free(&ref);
+		return add_reference(gathered, text, "image");
+	}
+	if (gathered->use.invalid_count++ == 0)
+		gathered->use.first_invalid =
+			xprintf("%s: %s", gathered->pod, listing_quote(text, strlen(text)).text);
+	return 0;
 }
 
 /* Reads every object of the array under KEY of OBJECT (absent: none) with ADD applied to its
@@ -251,11 +271,19 @@ static const char *const spec_lists[] = {"containers", "initContainers", "epheme
 static const char *const status_lists[] = {"containerStatuses", "initContainerStatuses",
 					   "ephemeralContainerStatuses"};
 
-static int read_pod(json_t *pod, struct gathered *gathered)
+/* "NAMESPACE/NAME" of POD, or what of it is there, for messages. */
+static char *pod_name(json_t *pod)
+{
+	json_t *metadata = json_object_get(pod, "metadata");
+	const char *namespace = json_string_value(json_object_get(metadata, "namespace"));
+	const char *name = json_string_value(json_object_get(metadata, "name"));
+	return xprintf("%s/%s", namespace ? namespace : "?", name ? name : "?");
+}
+
+/* The images POD's containers name and run. */
+static int read_pod_lists(json_t *pod, struct gathered *gathered)
 {
 	json_t *spec, *status;
-	if (!json_is_object(pod))
-		return listing_reject(gathered->err, 0, "not an object");
 	if (listing_json_member(pod, "spec", JSON_OBJECT, true, 0, &spec, gathered->err) != 0 ||
 	    listing_json_member(pod, "status", JSON_OBJECT, false, 0, &status, gathered->err) != 0)
 		return -1;
@@ -266,6 +294,18 @@ static int read_pod(json_t *pod, struct gathered *gathered)
 		if (read_each(status, status_lists[i], "imageID", false, gathered, add_image_id) != 0)
 			return listing_reject_within(gathered->err, "status");
 	return 0;
+}
+
+static int read_pod(json_t *pod, struct gathered *gathered)
+{
+	if (!json_is_object(pod))
+		return listing_reject(gathered->err, 0, "not an object");
+	char *name = pod_name(pod);
+	gathered->pod = name;
+	int read = read_pod_lists(pod, gathered);
+	gathered->pod = NULL;
+	free(name);
+	return read;
 }
 
 int use_read_pods(const char *text, size_t length, struct image_use *use, struct listing_error *err)

@@ -15,6 +15,10 @@ struct image_use {
 	size_t digest_count;
 	char **references;  /* normalized "REPOSITORY:TAG" that a container or pod names, each once */
 	size_t reference_count;
+	/* Pod containers whose image is no valid reference (kubelet's InvalidImageName): they can run
+	 * no image, so they keep none; the first as "NAMESPACE/POD: REFERENCE", to be said once. */
+	size_t invalid_count;
+	char *first_invalid;
 };
 
 /* Each reader adds what TEXT says to USE. Returns 0, or -1 with ERR filled and USE unchanged. */
@@ -38,7 +42,8 @@ int use_read_nerdctl_containers(const char *text, size_t length, struct image_us
 /* `kubectl get pods --all-namespaces -o json`: every container, init container and ephemeral
  * container of every pod, whatever its phase (kubelet's image garbage collection keeps their images
  * too): the imageID of its status ("sha256:HEX", or "NAME@sha256:HEX", possibly after
- * "docker-pullable://"), and the image its spec names, which a pod not yet running will use. */
+ * "docker-pullable://"), and the image its spec names, which a pod not yet running will use. A
+ * spec's image that is no valid reference is counted as invalid, not read: no pod can run it. */
 int use_read_pods(const char *text, size_t length, struct image_use *use, struct listing_error *err);
 
 /* True when IMAGE's ID or one of its digests is in use, or a container or pod names one of its

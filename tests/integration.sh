@@ -486,6 +486,28 @@ $R a0 $busy"
 	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
 }
 
+# A pod whose image is no valid reference (InvalidImageName: the API server takes it, kubelet does
+# not) runs no image: it does not make the whole listing of pods unreadable. kimb says so once, and
+# reads the others: the image the other pod runs is kept, the idle one removed.
+test_pod_naming_an_invalid_reference_blocks_nothing()
+{
+	busy=0000000000000000000000000000000000000000000000000000000000000001
+	idle=$(id_of idle)
+	seed "$busy" "$R:a0"
+	seed "$idle" "$R:p1"
+	fixture_with kubectl/invalid-image-name.json localhost/whoami/web:20261201.154037 "$R:a0" \
+		localhost/whoami/web@sha256:9d2637982d75730ffae0acc86d33d196adba379cc846d689564f9f62f263fe59 \
+		"sha256:$busy" >"$KUBECTL_STUB_DIR/pods.json" || fail "cannot make the pods"
+	build_r new
+	assert_store "$R latest $new
+$R $tag $new
+$R a0 $busy"
+	assert_stderr_has "1 pod container names an image that is no valid reference (default/broken-6f7c9d8b5-q8w4z: \"localhost/Whoami/Web:v1\"): kubelet cannot run it, so it keeps no image"
+	[ "$(grep -c 'no valid reference' "$CASE/stderr")" -eq 1 ] || fail "not said once: $(cat "$CASE/stderr")"
+	assert_stderr_has "kept $busy ($R:a0): in use by a container or pod"
+	assert_call "$(q image rm "$idle")"
+}
+
 # A failed build exits 6 whatever kim's status was (4 and 1 are kimb's own statuses too), says
 # kim's status, prints no reference, lists and removes nothing; --json says kim's status and names
 # no reference.

@@ -166,6 +166,22 @@ START_TEST(test_pods)
 }
 END_TEST
 
+/* A pod whose image is no valid reference (the API server takes it; kubelet refuses it with
+ * InvalidImageName) runs no image: it is counted, the first named, and the others are read. */
+START_TEST(test_pods_naming_invalid_references_keep_no_image)
+{
+	read_fixture_ok(use_read_pods, "kubectl/invalid-image-name.json");
+	DIGESTS("9d2637982d75730ffae0acc86d33d196adba379cc846d689564f9f62f263fe59");
+	REFERENCES("localhost/whoami/web:20261201.154037");
+	ck_assert_uint_eq(use.invalid_count, 1);
+	ck_assert_str_eq(use.first_invalid, "default/broken-6f7c9d8b5-q8w4z: \"localhost/Whoami/Web:v1\"");
+	read_ok(use_read_pods, "{\"items\": [{\"metadata\": {\"namespace\": \"ns\", \"name\": \"p\"}, \"spec\": "
+			       "{\"containers\": [{\"image\": \"bad name\"}, {\"image\": \"UPPER\"}]}}]}");
+	ck_assert_uint_eq(use.invalid_count, 3);
+	ck_assert_str_eq(use.first_invalid, "default/broken-6f7c9d8b5-q8w4z: \"localhost/Whoami/Web:v1\"");
+}
+END_TEST
+
 /* On a cluster whose runtime is docker, an imageID is a docker-pullable:// or docker:// URL. */
 START_TEST(test_pods_on_docker)
 {
@@ -206,7 +222,6 @@ static const struct rejected rejected_cases[] = {
 	{use_read_pods,
 	 "{\"items\": [{\"spec\": {}, \"status\": {\"containerStatuses\": [{\"imageID\": \"app@md5:" HEX_A "\"}]}}]}",
 	 "invalid imageID"},
-	{use_read_pods, "{\"items\": [{\"spec\": {\"containers\": [{\"image\": \"bad name\"}]}}]}", "invalid image"},
 };
 
 /* A listing that cannot be read adds nothing, not even what came before the bad part. */
@@ -264,6 +279,7 @@ Suite *use_suite(void)
 	tcase_add_test(tc, test_nerdctl_containers);
 	tcase_add_loop_test(tc, test_pods, 0, sizeof pod_listings / sizeof pod_listings[0]);
 	tcase_add_test(tc, test_pods_on_docker);
+	tcase_add_test(tc, test_pods_naming_invalid_references_keep_no_image);
 	tcase_add_loop_test(tc, test_rejected, 0, sizeof rejected_cases / sizeof rejected_cases[0]);
 	tcase_add_test(tc, test_half_read_listing_adds_nothing);
 	tcase_add_test(tc, test_covers);
