@@ -224,8 +224,10 @@ static int abbreviation_length(git_object *head_commit, size_t *digits)
 }
 
 /* HEAD_COMMIT as SCHEME names it in *NAME (malloc'd): its ID abbreviated as git abbreviates it
- * (git), or as git describe --tags --always shows it (describe): the nearest tag, the commits since
- * and the abbreviated ID, or the abbreviated ID alone when no tag is reachable. */
+ * (git), or as git describe --tags --long --always shows it (describe): the nearest tag, the commits
+ * since and the abbreviated ID, or the abbreviated ID alone when no tag is reachable. The long form
+ * names the commit even when a tag points at it: a tag that moves (nightly) or is called latest
+ * would otherwise name two builds. */
 static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **name)
 {
 	size_t digits = 0;
@@ -247,6 +249,7 @@ static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **n
 	options.describe_strategy = GIT_DESCRIBE_TAGS;
 	options.show_commit_oid_as_fallback = 1;
 	format.abbreviated_size = (unsigned int)digits;
+	format.always_use_long_format = 1;
 	error = git_describe_commit(&result, head_commit, &options);
 	if (error == 0)
 		error = git_describe_format(&text, result, &format);

@@ -27,7 +27,7 @@ int tagscheme_from_name(const char *name, enum tag_scheme *out);
  * work tree differs from HEAD (tracked files changed in the index or the work tree, or untracked
  * files that are not ignored, as git status counts them) "-dirty." and 7 hex digits of a hash of
  * those files' paths, kinds and contents: the same changes give the same tag. describe does the same
- * with git describe --tags --always's name of HEAD. Where git cannot tell (CONTEXT is "-", a URL,
+ * with git describe --tags --long --always's name of HEAD (v1.2-0-gabc1234 on a tagged commit). Where git cannot tell (CONTEXT is "-", a URL,
  * or in no work tree kimb may read), git and auto take the commit a CI variable names (GITHUB_SHA,
  * CI_COMMIT_SHA, ... read with GETENV_FN), abbreviated to 7 digits. time (and auto without either)
  * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, with WHY empty

@@ -751,7 +751,8 @@ START_TEST(test_stdin_and_url_contexts)
 }
 END_TEST
 
-/* Issue 8: --scheme=describe is git describe --tags --always, with the git scheme's dirty rule. */
+/* Issue 8: --scheme=describe is git describe --tags --long --always, with the git scheme's dirty
+ * rule. */
 START_TEST(test_describe_names_the_nearest_tag)
 {
 	git_oid commit_id;
@@ -764,13 +765,20 @@ START_TEST(test_describe_names_the_nearest_tag)
 	git_oid tag_id;
 	ck_assert_int_eq(git_revparse_single(&head, repository, "HEAD"), 0);
 	ck_assert_int_eq(git_tag_create_lightweight(&tag_id, repository, "v1.0", head, 0), 0);
+	char expected[64];
+	/* Issue 15: a tag on HEAD itself still names the commit, so that a tag that moves does not
+	 * name two builds, and a tag called latest does not become the unique one. */
+	snprintf(expected, sizeof expected, "v1.0-0-g%.7s", git_oid_tostr_s(&commit_id));
+	assert_makes(SCHEME_DESCRIBE, "repo", expected);
+	ck_assert_int_eq(git_tag_create_lightweight(&tag_id, repository, "latest", head, 0), 0);
+	snprintf(expected, sizeof expected, "latest-0-g%.7s", git_oid_tostr_s(&commit_id));
+	assert_makes(SCHEME_DESCRIBE, "repo", expected);
+	ck_assert_int_eq(git_tag_delete(repository, "latest"), 0);
 	git_object_free(head);
-	assert_makes(SCHEME_DESCRIBE, "repo", "v1.0");
 
 	write_file("repo/README", "changed\n");
 	git_fixture_stage(repository, "README");
 	git_oid second = git_fixture_commit(repository);
-	char expected[64];
 	snprintf(expected, sizeof expected, "v1.0-1-g%.7s", git_oid_tostr_s(&second));
 	assert_makes(SCHEME_DESCRIBE, "repo", expected);
 
