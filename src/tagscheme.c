@@ -474,35 +474,6 @@ char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size)
 	return time_tag(format, now, why, why_size);
 }
 
-/* Seconds after CHECK_BASE_TIME at which a time format must give a tag other than the base's: the
- * next second, minute, hour, day, month and year. */
-static const time_t check_offsets[] = {1, 60, 3600, 86400, 28 * 86400, 365 * 86400};
-/* 2001-02-03 04:05:06 UTC: every field away from its wrapping point; 28 days on is 3 March, and 365
- * days on 3 February 2002. */
-#define CHECK_BASE_TIME ((time_t)981173106)
-
-int tagscheme_check_time_format(const char *format, char *why, size_t why_size)
-{
-	char *base = time_tag(format, CHECK_BASE_TIME, why, why_size);
-	int status = base ? 0 : -1;
-
-	for (size_t i = 0; status == 0 && i < sizeof check_offsets / sizeof check_offsets[0]; i++) {
-		char *later = time_tag(format, CHECK_BASE_TIME + check_offsets[i], why, why_size);
-		if (!later) {
-			status = -1;
-		} else if (strcmp(later, base) == 0) {
-			set_why(why, why_size,
-				"the time format \"%s\" gives one tag in different seconds (\"%s\"); it needs the "
-				"seconds and every larger unit, as %s has",
-				format, base, TAGSCHEME_DEFAULT_TIME_FORMAT);
-			status = -1;
-		}
-		free(later);
-	}
-	free(base);
-	return status;
-}
-
 int tagscheme_time_of(const char *tag, const char *format, struct tm *out)
 {
 	memset(out, 0, sizeof *out);

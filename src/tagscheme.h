@@ -40,10 +40,6 @@ int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup ge
  * tag is not checked against the tag grammar here. */
 char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size);
 
-/* Checks that FORMAT makes tags that tell seconds apart: two different seconds a second, minute,
- * hour, day, month or year apart never give one tag. Returns 0, or -1 with a one-line reason in WHY. */
-int tagscheme_check_time_format(const char *format, char *why, size_t why_size);
-
 /* Reads the time a time-scheme tag made with FORMAT encodes. Returns 0 and fills *OUT when all of
  * TAG parses with FORMAT, else -1: such a tag's recency cannot be established. */
 int tagscheme_time_of(const char *tag, const char *format, struct tm *out);

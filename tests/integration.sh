@@ -1166,6 +1166,16 @@ test_time_formats_that_repeat_are_usage_errors()
 	assert_usage_error "a constant format" "latest" "$KIMB" --time-format=latest -t "$R" ctx
 	assert_usage_error "a format without seconds" "%Y%m%d" "$KIMB" --time-format=%Y%m%d -t "$R" ctx
 	assert_usage_error "a format without the year" "" "$KIMB" --time-format=%m%d%H%M%S -t "$R" ctx
+	# Issue 15: formats that give every unit in some form and still repeat, decided from the
+	# format, not from samples: a 12-hour clock, a 2-digit or ISO week year, unpadded numbers side
+	# by side (1 November and 11 January are both 111), and a day that pads with a space.
+	assert_usage_error "a 12-hour clock" "24-hour" "$KIMB" --time-format=%Y%m%d.%I%M%S -t "$R" ctx
+	assert_usage_error "a 2-digit year" "(%Y)" "$KIMB" --time-format=%y%m%d.%H%M%S -t "$R" ctx
+	assert_usage_error "the ISO week year" "(%Y)" "$KIMB" --time-format=%G%m%d.%H%M%S -t "$R" ctx
+	assert_usage_error "unpadded numbers side by side" "%-d and %-m stand side by side" \
+		"$KIMB" --time-format=%-d%-m%Y.%H%M%S -t "$R" ctx
+	assert_usage_error "a day padded with a space" "%e pads with spaces" \
+		"$KIMB" --time-format=%Y%m%e.%H%M%S -t "$R" ctx
 }
 
 # A lock held longer than --lock-timeout (or KIMB_LOCK_TIMEOUT) ends the wait: exit 5, the holder

@@ -531,21 +531,6 @@ START_TEST(test_git_dirty_tag_sees_modes_and_links)
 }
 END_TEST
 
-START_TEST(test_time_formats_that_tell_seconds_apart)
-{
-	const char *good[] = {TAGSCHEME_DEFAULT_TIME_FORMAT, "%s", "v%Y-%m-%dT%H.%M.%S", "%Y%j%H%M%S", "%F_%T"};
-	const char *bad[] = {"latest", "%Y%m%d", "%Y%m%d.%H%M", "%H%M%S", "%m%d%H%M%S", "%Y%m%d%H%S", ""};
-
-	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-		ck_assert_msg(tagscheme_check_time_format(good[i], why, sizeof why) == 0, "%s: %s", good[i], why);
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		why[0] = '\0';
-		ck_assert_msg(tagscheme_check_time_format(bad[i], why, sizeof why) == -1, "%s was accepted", bad[i]);
-		ck_assert_msg(why[0] != '\0' && !strchr(why, '\n'), "no one-line reason for %s: \"%s\"", bad[i], why);
-	}
-}
-END_TEST
-
 START_TEST(test_git_submodule_changes_are_ignored)
 {
 	git_oid commit_id;
@@ -813,7 +798,6 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(time_scheme, test_time_of_starts_from_zero);
 	tcase_add_test(time_scheme, test_time_of_rejects);
 	tcase_add_test(time_scheme, test_compare_times);
-	tcase_add_test(time_scheme, test_time_formats_that_tell_seconds_apart);
 	suite_add_tcase(suite, time_scheme);
 
 	tcase_add_checked_fixture(git_scheme, setup, git_fixture_teardown);
