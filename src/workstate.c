@@ -30,10 +30,29 @@ static void append_text(struct text *text, const char *bytes, size_t length)
 	text->bytes[text->length] = '\0';
 }
 
-/* Appends "PATH KIND BLOB\n" for the work tree's version of PATH (below WORK_TREE): what a build
- * that copies the context sees of it. KIND is file, exec, link, gone, other (a FIFO, a socket, ...)
- * or unreadable (lstat or readlink failed); BLOB hashes the content (a link's target). Returns 0, or
- * a libgit2 error. */
+/* Appends a record of PATH: KIND, a word; PATH as its length and its bytes; and the COUNT IDS in hex
+ * digits, each after a space; then a newline. The length frames the path, so that no name (with
+ * spaces and newlines) reads as other records: two lists of records are one text only when they are
+ * one list. */
+static void append_record(struct text *state, const char *kind, const char *path, const git_oid *ids, size_t count)
+{
+	char head[64];
+	size_t length = strlen(path);
+	int written = snprintf(head, sizeof head, "%s %zu:", kind, length);
+
+	append_text(state, head, (size_t)written);
+	append_text(state, path, length);
+	for (size_t i = 0; i < count; i++) {
+		append_text(state, " ", 1);
+		append_text(state, git_oid_tostr_s(&ids[i]), GIT_OID_HEXSZ);
+	}
+	append_text(state, "\n", 1);
+}
+
+/* Appends the record of the work tree's version of PATH (below WORK_TREE): what a build that
+ * copies the context sees of it. Its kind is file, exec, link, gone, other (a FIFO, a socket, ...)
+ * or unreadable (lstat or readlink failed), with a blob hash of the content (a link's target; zero
+ * for the others). Returns 0, or a libgit2 error. */
 static int describe_work_tree_file(const char *work_tree, const char *path, struct text *state)
 {
 	char *full = xprintf("%s%s", work_tree, path);
@@ -58,13 +77,9 @@ static int describe_work_tree_file(const char *work_tree, const char *path, stru
 		kind = "other";
 	}
 	free(full);
-	if (error < 0)
-		return error;
-	char line_end[GIT_OID_HEXSZ + 16];
-	int written = snprintf(line_end, sizeof line_end, " %s %s\n", kind, git_oid_tostr_s(&blob));
-	append_text(state, path, strlen(path));
-	append_text(state, line_end, (size_t)written);
-	return 0;
+	if (error == 0)
+		append_record(state, kind, path, &blob, 1);
+	return error;
 }
 
 /* Describes how the work tree differs from HEAD_TREE, as git status counts it: tracked files changed

@@ -38,11 +38,7 @@ static void set_mtime(const char *path, time_t seconds, long nanoseconds)
  * clean. */
 static void write_file(const char *path, const char *content)
 {
-	FILE *file = fopen(path, "w");
-
-	ck_assert_msg(file != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(content, file), 0);
-	ck_assert_int_eq(fclose(file), 0);
+	git_fixture_write(path, content);
 	set_mtime(path, past, 0);
 }
 
