@@ -747,6 +747,70 @@ test_git_tag_follows_the_work_tree()
 	[ "$tag" = "$head" ] || fail "the tree back as committed is tagged $tag, not $head"
 }
 
+# git_commit DIR MESSAGE [FLAG...]: commits what is staged in the work tree DIR.
+git_commit()
+{
+	directory=$1
+	message=$2
+	shift 2
+	git -C "$directory" -c user.name=kimb-tests -c user.email=kimb-tests@example.invalid \
+		-c commit.gpgsign=false commit -q -m "$message" "$@" >>"$CASE/git.log" 2>&1 ||
+		fail "cannot commit in $directory: $(cat "$CASE/git.log")"
+}
+
+# git_repository DIR: a work tree DIR whose one commit holds the file a.
+git_repository()
+{
+	if mkdir "$1" && printf 'a of %s\n' "$1" >"$1/a" && git -C "$1" init -q && git -C "$1" add a; then
+		git_commit "$1" "$1"
+	else
+		fail "cannot make the git work tree $1"
+	fi
+}
+
+# Issue 15: submodules as git makes them (their .git a file naming the superproject's
+# .git/modules), and a repository nested in the work tree, count with their content: a clone with
+# its submodules checked out is clean; a change in a submodule, a new commit of a nested
+# repository, are other tags; a clone without its submodules, whose build lacks their files, is
+# dirty though git status finds it clean.
+test_git_tag_follows_submodules_and_nested_repositories()
+{
+	git_repository lib
+	git_repository repo
+	git -C repo -c protocol.file.allow=always submodule -q add ../lib lib >>"$CASE/git.log" 2>&1 ||
+		fail "cannot add the submodule: $(cat "$CASE/git.log")"
+	git_commit repo "with lib"
+	head=$(git -C repo rev-parse --short HEAD)
+	git_tag_of repo
+	[ "$tag" = "$head" ] || fail "the tree with its submodule checked out is tagged $tag, not $head"
+	git -c protocol.file.allow=always clone -q --recurse-submodules repo complete >>"$CASE/git.log" 2>&1 ||
+		fail "cannot clone: $(cat "$CASE/git.log")"
+	git_tag_of complete
+	[ "$tag" = "$head" ] || fail "a clone with its submodules is tagged $tag, not $head"
+	printf 'changed\n' >complete/lib/a
+	git_tag_of complete
+	changed=$tag
+	case $changed in "$head"-dirty.*) ;; *) fail "a changed submodule is tagged $changed" ;; esac
+	git -C complete/lib checkout -q a || fail "cannot undo the change"
+	git_commit complete/lib "moved on" --allow-empty
+	git_tag_of complete
+	case $tag in "$head"-dirty.*) [ "$tag" != "$changed" ] || fail "two submodule states are tagged $tag" ;;
+	*) fail "a submodule at another commit is tagged $tag" ;; esac
+
+	git clone -q repo bare-clone >>"$CASE/git.log" 2>&1 || fail "cannot clone: $(cat "$CASE/git.log")"
+	run_kimb --scheme=git -t "$R" bare-clone
+	assert_status 0
+	case $(printed_tag) in "$head"-dirty.*) ;; *) fail "a clone without its submodules is tagged $(printed_tag)" ;; esac
+
+	git_repository repo/nested
+	git_tag_of repo
+	nested=$tag
+	case $nested in "$head"-dirty.*) ;; *) fail "a nested repository left the tag $nested" ;; esac
+	git_commit repo/nested "second" --allow-empty
+	git_tag_of repo
+	[ "$tag" != "$nested" ] || fail "two commits of a nested repository are both tagged $tag"
+}
+
 test_environment_honoured_and_overridden()
 {
 	# KIMB_SCHEME=git cannot tag a directory outside git; --scheme=time overrides it.

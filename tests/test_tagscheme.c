@@ -507,7 +507,9 @@ START_TEST(test_git_dirty_tag_sees_modes_and_links)
 }
 END_TEST
 
-START_TEST(test_git_submodule_changes_are_ignored)
+/* Issue 15: a submodule's content is the build's too: checked out at the commit HEAD records and
+ * clean, the tag is clean; moved on, or with changes of its own, staged or not, it is dirty. */
+START_TEST(test_git_submodule_changes_are_dirty)
 {
 	git_oid commit_id;
 	git_repository *repository = git_fixture_repository("repo", &commit_id);
@@ -528,11 +530,13 @@ START_TEST(test_git_submodule_changes_are_ignored)
 	git_fixture_write("repo/library/README", "library, changed\n");
 	git_fixture_stage(library, "README");
 	gitlink.id = git_fixture_commit(library);
+	char *moved = dirty_tag();
 	git_fixture_write("repo/library/README", "library, changed again\n");
-	assert_repository_tag("repo", repository, &commit_id, 7, "");
+	char *changed = dirty_tag();
+	assert_tag_differs(moved, strdup(changed));
 	ck_assert_int_eq(git_index_add(index, &gitlink), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
-	assert_repository_tag("repo", repository, &commit_id, 7, "");
+	assert_tag_equals(changed, dirty_tag());
 
 	git_index_free(index);
 	git_repository_free(library);
@@ -792,7 +796,7 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(git_scheme, test_git_dirty_tag_follows_the_content);
 	tcase_add_test(git_scheme, test_git_dirty_tag_tells_untracked_files_apart);
 	tcase_add_test(git_scheme, test_git_dirty_tag_sees_modes_and_links);
-	tcase_add_test(git_scheme, test_git_submodule_changes_are_ignored);
+	tcase_add_test(git_scheme, test_git_submodule_changes_are_dirty);
 	tcase_add_test(git_scheme, test_git_context_in_a_subdirectory);
 	tcase_add_test(git_scheme, test_git_no_commit_yet);
 	tcase_add_test(git_scheme, test_not_in_a_repository);
