@@ -17,6 +17,7 @@
 #include <git2/sys/repository.h>
 
 #include "array.h"
+#include "cleanfilter.h"
 #include "xalloc.h"
 
 /* Why this module reads the index file itself.
@@ -37,11 +38,13 @@
  * where the index differs from HEAD (found by hashing the index's trees as git write-tree would, and
  * descending HEAD's trees only where the IDs differ). No candidate: the work tree is clean. Else
  * libgit2's status, on an index of the candidates' entries alone and limited to their paths, says
- * which changed and how, as its status of everything would have: ignore rules, filters,
- * core.filemode and the like stay libgit2's. What this module does not expect (an index extension
- * it must understand, conflicts, entries flagged assume-unchanged, skip-worktree or intent-to-add,
- * core.ignorecase, a tracked directory that is no longer one, more candidates than an eighth of the
- * index) leaves the whole status to libgit2. */
+ * which changed and how, as its status of everything would have: ignore rules, filters (with the
+ * clean commands of filter drivers, which cleanfilter gives libgit2), core.filemode and the like stay
+ * libgit2's. What this module does not expect (an index extension it must understand, conflicts,
+ * entries flagged assume-unchanged, skip-worktree or intent-to-add, core.ignorecase, a tracked
+ * directory that is no longer one, more candidates than an eighth of the index) leaves the whole
+ * status to libgit2. Submodules stay out of the status; their paths (the index's gitlinks, and those
+ * of HEAD found where the index differs from it) go beside it. */
 
 /* At most this many threads read the work tree, one per this many index entries. */
 #define MAX_THREADS 8
@@ -858,13 +861,17 @@ int worktree_status(git_status_list **changes, struct worktree_submodules *submo
 	struct candidate *gitlinks = NULL;
 	size_t gitlink_count = 0;
 	char *index_path = xprintf("%sindex", git_repository_path(repository));
+	/* libgit2 hashes a file through its filter driver's clean command as git does, so that a
+	 * checkout git made of a repository with filters (git-lfs) is clean. */
+	int error = cleanfilter_register();
 	/* Without HEAD (an unborn branch) there is no tree to compare the index with. */
-	bool found = head_tree && is_supported(repository) && read_index(&index, index_path) &&
+	bool found = error == 0 && head_tree && is_supported(repository) && read_index(&index, index_path) &&
 		     find_candidates(repository, &index, head_tree, &candidates, &count, &gitlinks, &gitlink_count);
-	int error = 0;
 
 	*changes = NULL;
-	if (!found) {
+	if (error != 0) {
+		/* nothing read */
+	} else if (!found) {
 		git_status_options options = worktree_status_options();
 		error = git_status_list_new(changes, repository, &options);
 		if (error == 0)

@@ -811,6 +811,33 @@ test_git_tag_follows_submodules_and_nested_repositories()
 	[ "$tag" != "$nested" ] || fail "two commits of a nested repository are both tagged $tag"
 }
 
+# Issue 15: a fresh clone of a repository with a filter driver (as git-lfs sets one up, its work
+# tree holding what the smudge command made) is clean, its racily clean files read through the
+# clean command as git reads them; a change is a change.
+test_git_tag_of_a_clone_with_a_filter_driver()
+{
+	mkdir filtered && printf '*.dat filter=upper\n' >filtered/.gitattributes && printf 'hello\n' >filtered/a.dat ||
+		exit 1
+	if git -C filtered init -q && git -C filtered config filter.upper.clean 'tr a-z A-Z' &&
+		git -C filtered config filter.upper.smudge 'tr A-Z a-z' && git -C filtered add .; then
+		git_commit filtered "filtered"
+	else
+		fail "cannot make the git work tree"
+	fi
+	[ "$(git -C filtered cat-file -p HEAD:a.dat)" = HELLO ] || fail "the clean command did not run"
+	git clone -q -c filter.upper.clean='tr a-z A-Z' -c filter.upper.smudge='tr A-Z a-z' filtered clone \
+		>>"$CASE/git.log" 2>&1 || fail "cannot clone: $(cat "$CASE/git.log")"
+	[ "$(cat clone/a.dat)" = hello ] || fail "the smudge command did not run"
+	# Racily clean whatever the clock did: the index as old as the file.
+	touch -r clone/a.dat clone/.git/index || exit 1
+	head=$(git -C clone rev-parse --short HEAD)
+	git_tag_of clone
+	[ "$tag" = "$head" ] || fail "the fresh clone is tagged $tag, not $head"
+	printf 'jello\n' >clone/a.dat
+	git_tag_of clone
+	case $tag in "$head"-dirty.*) ;; *) fail "the changed clone is tagged $tag" ;; esac
+}
+
 test_environment_honoured_and_overridden()
 {
 	# KIMB_SCHEME=git cannot tag a directory outside git; --scheme=time overrides it.

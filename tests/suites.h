@@ -21,6 +21,7 @@ Suite *calls_suite(void);
 Suite *report_suite(void);
 Suite *worktree_suite(void);
 Suite *workstate_suite(void);
+Suite *cleanfilter_suite(void);
 Suite *complete_suite(void);
 
 /* The environment a test gives the code under test, as NAME=VALUE strings up to a NULL, read by

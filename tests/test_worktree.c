@@ -545,6 +545,44 @@ START_TEST(test_submodules_are_listed)
 }
 END_TEST
 
+/* Issue 15: a file with a filter driver (git-lfs) holds in the work tree what its smudge command
+ * made of the blob, and git hashes it through the clean command. On a fresh checkout such a file is
+ * racily clean and read: it is clean when its clean command gives the blob, and changed when not;
+ * libgit2's own status, which has no filter drivers of its own, agrees once the driver is there. */
+START_TEST(test_filtered_files_are_read_through_their_clean_command)
+{
+	git_repository *repository = make_repository(1, 1);
+	git_config *config;
+	git_index *index;
+	git_oid blob;
+	struct stat status;
+
+	ck_assert_int_eq(git_repository_config(&config, repository), 0);
+	ck_assert_int_eq(git_config_set_string(config, "filter.upper.clean", "tr a-z A-Z"), 0);
+	git_config_free(config);
+	write_file("repo/.gitattributes", "*.dat filter=upper\n");
+	write_file("repo/a.dat", "hello\n");
+	ck_assert_int_eq(git_blob_create_from_buffer(&blob, repository, "HELLO\n", 6), 0);
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_add_bypath(index, ".gitattributes"), 0);
+	git_index_entry entry = {.mode = GIT_FILEMODE_BLOB, .id = blob, .path = "a.dat"};
+	ck_assert_int_eq(git_index_add(index, &entry), 0);
+	ck_assert_int_eq(lstat("repo/a.dat", &status), 0);
+	entry = git_fixture_entry_with_stat(index, "a.dat", &status);
+	ck_assert_int_eq(git_index_add(index, &entry), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+	git_fixture_commit(repository);
+
+	/* Written in the file's second: racily clean, and read. */
+	set_mtime("repo/.git/index", past, 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
+	write_file("repo/a.dat", "jello\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+	git_repository_free(repository);
+}
+END_TEST
+
 /* An entry flagged assume-unchanged or skip-worktree says that git need not look at its file: this
  * module leaves such an index to libgit2, and finds what libgit2 finds. */
 static void flag_entry(git_repository *repository, const char *path, uint16_t flags, uint16_t flags_extended)
@@ -670,6 +708,7 @@ Suite *worktree_suite(void)
 	tcase_add_test(status, test_ignorecase_reads_everything);
 	tcase_add_test(status, test_submodules_are_left_out);
 	tcase_add_test(status, test_submodules_are_listed);
+	tcase_add_test(status, test_filtered_files_are_read_through_their_clean_command);
 	tcase_add_test(status, test_assume_unchanged_reads_everything);
 	tcase_add_test(status, test_skip_worktree_reads_everything);
 	tcase_add_test(status, test_ignore_rules_from_everywhere);
