@@ -168,6 +168,11 @@ static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **n
 	format.abbreviated_size = (unsigned int)digits;
 	format.always_use_long_format = 1;
 	error = git_describe_commit(&result, head_commit, &options);
+	/* libgit2 (1.5) walks the parents a shallow clone lacks; a CI checkout is often one. */
+	if (error != 0 && git_repository_is_shallow(git_object_owner(head_commit)) == 1)
+		git_error_set_str(GIT_ERROR_INVALID, "a shallow clone (git clone --depth, as many CI systems check out), "
+						     "whose history kimb cannot describe; fetch it whole (git fetch "
+						     "--unshallow --tags) or use --scheme=git");
 	if (error == 0)
 		error = git_describe_format(&text, result, &format);
 	if (error == 0)

@@ -838,6 +838,44 @@ test_git_tag_of_a_clone_with_a_filter_driver()
 	case $tag in "$head"-dirty.*) ;; *) fail "the changed clone is tagged $tag" ;; esac
 }
 
+# sparse_checkout REPOSITORY DIR: a clone of REPOSITORY in DIR with the directory more alone checked out.
+sparse_checkout()
+{
+	if git clone -q --no-checkout "$1" "$2" >>"$CASE/git.log" 2>&1 &&
+		git -C "$2" sparse-checkout set --no-cone /more/ >>"$CASE/git.log" 2>&1 && git -C "$2" checkout -q >>"$CASE/git.log" 2>&1; then
+		[ ! -e "$2/a" ] || fail "the sparse checkout $2 holds a"
+	else
+		fail "cannot make a sparse checkout: $(cat "$CASE/git.log")"
+	fi
+}
+
+# Issue 15: work trees git makes for CI and large repositories. A shallow clone (the usual CI
+# checkout) gets HEAD's tag, and --scheme=describe, which libgit2 cannot walk there, says what to do;
+# a sparse checkout, whose build lacks the files it leaves out, is not HEAD's content: dirty, the
+# same for the same files left out.
+test_git_tags_of_shallow_and_sparse_clones()
+{
+	git_repository repo
+	mkdir repo/more && printf 'more\n' >repo/more/b && git -C repo add more || exit 1
+	git_commit repo "more"
+	git -C repo tag v1 HEAD~1 || exit 1
+	head=$(git -C repo rev-parse --short HEAD)
+	git clone -q --depth 1 "file://$PWD/repo" shallow >>"$CASE/git.log" 2>&1 || fail "cannot clone: $(cat "$CASE/git.log")"
+	git_tag_of shallow
+	[ "$tag" = "$head" ] || fail "the shallow clone is tagged $tag, not $head"
+	assert_usage_error "describe in a shallow clone" "git fetch --unshallow --tags" \
+		"$KIMB" --scheme=describe -t "$R" shallow
+	sparse_checkout repo sparse
+	run_kimb --scheme=git -t "$R" sparse
+	assert_status 0
+	sparse_tag=$(printed_tag)
+	case $sparse_tag in "$head"-dirty.*) ;; *) fail "the sparse checkout is tagged $sparse_tag" ;; esac
+	sparse_checkout repo sparse-again
+	run_kimb --scheme=git -t "$R" sparse-again
+	assert_status 0
+	[ "$(printed_tag)" = "$sparse_tag" ] || fail "two sparse checkouts of the same files: $sparse_tag, $(printed_tag)"
+}
+
 test_environment_honoured_and_overridden()
 {
 	# KIMB_SCHEME=git cannot tag a directory outside git; --scheme=time overrides it.
