@@ -177,8 +177,8 @@ static char *write_temporary_file(const char *bytes, size_t length)
 }
 
 /* Runs the driver's clean command on STREAM's bytes into RESULT (to be freed with run_result_free).
- * Returns 0, or -1 with a libgit2 error set when the command could not run or failed. */
-static int run_clean(const struct clean_stream *stream, struct run_result *result)
+ * Returns NULL, or why the command could not run or failed (malloc'd). */
+static char *run_clean(const struct clean_stream *stream, struct run_result *result)
 {
 	const char *path = git_filter_source_path(stream->source);
 	const char *work_tree = git_repository_workdir(git_filter_source_repo(stream->source));
@@ -186,11 +186,9 @@ static int run_clean(const struct clean_stream *stream, struct run_result *resul
 	char reason[256] = "too many commands running";
 
 	memset(result, 0, sizeof *result);
-	if (!input) {
-		git_error_set(GIT_ERROR_OS, "%s: cannot write a temporary file for filter.%s.clean: %s", path,
-			      stream->driver->name, strerror(errno));
-		return -1;
-	}
+	if (!input)
+		return xprintf("%s: cannot write a temporary file for filter.%s.clean: %s", path, stream->driver->name,
+			       strerror(errno));
 	char *command = shell_command(stream->driver->clean, work_tree ? work_tree : ".", input, path);
 	char *argv[] = {"sh", "-c", command, NULL};
 	int started = runner_run(argv, RUN_CAPTURE_BOTH, result);
@@ -198,13 +196,12 @@ static int run_clean(const struct clean_stream *stream, struct run_result *resul
 	free(input);
 	free(command);
 	if (started == 0 && result->outcome == RUN_EXITED && result->status == 0)
-		return 0;
+		return NULL;
 	if (started == 0)
 		runner_describe(result, "it", reason, sizeof reason);
 	const char *said = result->errors ? result->errors : "";
-	git_error_set(GIT_ERROR_FILTER, "%s: filter.%s.clean (%s) failed: %s%s%.*s", path, stream->driver->name,
-		      stream->driver->clean, reason, *said ? ": " : "", (int)strcspn(said, "\n"), said);
-	return -1;
+	return xprintf("%s: filter.%s.clean (%s) failed: %s%s%.*s", path, stream->driver->name, stream->driver->clean,
+		       reason, *said ? ": " : "", (int)strcspn(said, "\n"), said);
 }
 
 static int write_stream(git_writestream *parent, const char *buffer, size_t length)
@@ -217,20 +214,27 @@ static int write_stream(git_writestream *parent, const char *buffer, size_t leng
 	return 0;
 }
 
-/* Passes the cleaned file on; a failed command, the file as it is, unless the driver is required. */
+/* The first failure of a required driver's clean command since cleanfilter_failure last said one
+ * (malloc'd), or NULL. A filter that fails makes libgit2 (1.5) lose what it was filtering: so the
+ * filter never fails, and this tells. */
+static char *required_failure;
+
+/* Passes the cleaned file on; a failed command, the file as it is, and for a required driver the
+ * failure to tell. */
 static int close_stream(git_writestream *parent)
 {
 	struct clean_stream *stream = (struct clean_stream *)parent;
 	struct run_result result;
-	int error = run_clean(stream, &result);
+	char *failure = run_clean(stream, &result);
+	int error = failure ? stream->next->write(stream->next, stream->bytes ? stream->bytes : "", stream->length)
+			    : stream->next->write(stream->next, result.output, result.output_length);
 
-	if (error != 0 && stream->driver->required)
-		return error;
-	git_error_clear();
-	error = error == 0 ? stream->next->write(stream->next, result.output, result.output_length)
-			   : stream->next->write(stream->next, stream->bytes ? stream->bytes : "", stream->length);
 	if (error == 0)
 		error = stream->next->close(stream->next);
+	if (failure && stream->driver->required && !required_failure)
+		required_failure = failure;
+	else
+		free(failure);
 	run_result_free(&result);
 	return error;
 }
@@ -271,4 +275,14 @@ int cleanfilter_register(void)
 	if (git_filter_lookup(FILTER_NAME))
 		return 0;
 	return git_filter_register(FILTER_NAME, &filter, GIT_FILTER_DRIVER_PRIORITY);
+}
+
+int cleanfilter_failure(void)
+{
+	if (!required_failure)
+		return 0;
+	git_error_set_str(GIT_ERROR_FILTER, required_failure);
+	free(required_failure);
+	required_failure = NULL;
+	return -1;
 }

@@ -888,6 +888,8 @@ int worktree_status(git_status_list **changes, struct worktree_submodules *submo
 			error = status_of_candidates(changes, repository, &index, candidates, count);
 		}
 	}
+	if (error == 0)
+		error = cleanfilter_failure();
 	list_submodules(submodules, gitlinks, gitlink_count);
 	if (route)
 		*route = !found ? WORKTREE_EVERYTHING : count ? WORKTREE_CANDIDATES : WORKTREE_CLEAN;
@@ -900,7 +902,7 @@ int worktree_status(git_status_list **changes, struct worktree_submodules *submo
 	if (index.map)
 		(void)munmap(index.map, index.size); /* only read */
 	free(index_path);
-	if (error == 0 && *changes && git_status_list_entrycount(*changes) == 0) {
+	if (error != 0 || (*changes && git_status_list_entrycount(*changes) == 0)) {
 		git_status_list_free(*changes);
 		*changes = NULL;
 	}

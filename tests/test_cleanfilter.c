@@ -84,18 +84,22 @@ START_TEST(test_the_command_runs_as_git_runs_it)
 }
 END_TEST
 
-/* A command that fails leaves the file as it is, as git does, unless the driver is required. */
+/* A command that fails leaves the file as it is, as git does; for a required driver, it is a failure
+ * to tell, once. */
 START_TEST(test_a_failing_command)
 {
 	set("filter.upper.clean", "echo cannot >&2; exit 3");
 	assert_hashed_as("dir/it's a.dat", "hello\n");
+	ck_assert_int_eq(cleanfilter_failure(), 0);
 	set("filter.upper.required", "true");
-	git_oid found;
-	ck_assert_int_ne(git_repository_hashfile(&found, repository, "dir/it's a.dat", GIT_OBJECT_BLOB, NULL), 0);
+	assert_hashed_as("dir/it's a.dat", "hello\n");
+	assert_hashed_as("dir/it's a.dat", "hello\n");
+	ck_assert_int_eq(cleanfilter_failure(), -1);
 	const git_error *reason = git_error_last();
 	ck_assert_ptr_nonnull(reason);
 	ck_assert_str_eq(reason->message, "dir/it's a.dat: filter.upper.clean (echo cannot >&2; exit 3) failed: it "
 					  "exited with status 3: cannot");
+	ck_assert_int_eq(cleanfilter_failure(), 0);
 }
 END_TEST
 

@@ -113,7 +113,9 @@ START_TEST(test_submodule_content_counts)
 	git_fixture_commit(library);
 	char *moved = state_of("repo");
 	reset_hard(library, &library_commit);
-	ck_assert_str_eq(state_of("repo"), clean);
+	char *back = state_of("repo");
+	ck_assert_str_eq(back, clean);
+	free(back);
 	git_fixture_write("repo/library/README", "moved on\n");
 	char *changed = state_of("repo");
 	git_fixture_write("repo/library/README", "changed otherwise\n");

@@ -579,6 +579,21 @@ START_TEST(test_filtered_files_are_read_through_their_clean_command)
 	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
 	write_file("repo/a.dat", "jello\n");
 	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+
+	/* A required driver whose command fails: no status, as in git. */
+	ck_assert_int_eq(git_repository_config(&config, repository), 0);
+	ck_assert_int_eq(git_config_set_string(config, "filter.upper.clean", "exit 1"), 0);
+	ck_assert_int_eq(git_config_set_bool(config, "filter.upper.required", 1), 0);
+	git_config_free(config);
+	git_object *head_tree;
+	git_status_list *changes;
+	struct worktree_submodules submodules;
+	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
+	ck_assert_int_ne(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, NULL), 0);
+	ck_assert_str_eq(git_error_last()->message, "a.dat: filter.upper.clean (exit 1) failed: it exited with status 1");
+	worktree_submodules_free(&submodules);
+	git_status_list_free(changes);
+	git_object_free(head_tree);
 	git_repository_free(repository);
 }
 END_TEST
