@@ -29,13 +29,16 @@ static char *state_of(const char *directory)
 	return strdup(dirty ? git_oid_tostr_s(&hash) : "clean");
 }
 
-static void assert_states_differ(char *one, char *other)
+/* Checks that the COUNT STATES (from state_of) are dirty and all different, and frees them. */
+static void assert_distinct_dirty_states(char *states[], size_t count)
 {
-	ck_assert_str_ne(one, "clean");
-	ck_assert_str_ne(other, "clean");
-	ck_assert_str_ne(one, other);
-	free(one);
-	free(other);
+	for (size_t i = 0; i < count; i++) {
+		ck_assert_msg(strcmp(states[i], "clean") != 0, "state %zu is clean", i);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_msg(strcmp(states[i], states[j]) != 0, "states %zu and %zu are one", j, i);
+	}
+	for (size_t i = 0; i < count; i++)
+		free(states[i]);
 }
 
 /* Issue 15: a name is no field separator. Two untracked files x and y, and one file named as if its
@@ -55,7 +58,8 @@ START_TEST(test_names_cannot_forge_records)
 	sprintf(forged, "repo/x file %s\ny", git_oid_tostr_s(&x_blob));
 	ck_assert_int_eq(unlink("repo/x"), 0);
 	ck_assert_int_eq(rename("repo/y", forged), 0);
-	assert_states_differ(two_files, state_of("repo"));
+	char *states[] = {two_files, state_of("repo")};
+	assert_distinct_dirty_states(states, 2);
 	free(forged);
 	git_repository_free(repository);
 }
@@ -135,14 +139,7 @@ START_TEST(test_submodule_content_counts)
 	char *gone = state_of("repo");
 
 	char *states[] = {moved, changed, changed_otherwise, untracked, empty, copied, gone};
-	size_t count = sizeof states / sizeof states[0];
-	for (size_t i = 0; i < count; i++) {
-		ck_assert_msg(strcmp(states[i], "clean") != 0, "state %zu is clean", i);
-		for (size_t j = 0; j < i; j++)
-			ck_assert_msg(strcmp(states[i], states[j]) != 0, "states %zu and %zu are one", j, i);
-	}
-	for (size_t i = 0; i < count; i++)
-		free(states[i]);
+	assert_distinct_dirty_states(states, sizeof states / sizeof states[0]);
 	free(clean);
 	git_repository_free(repository);
 }
@@ -219,14 +216,7 @@ START_TEST(test_nested_repository_content_counts)
 	char *broken_one = state_of("repo");
 
 	char *states[] = {at_first, at_second, changed, unborn_one, unborn_two, broken_two, broken_one};
-	size_t count = sizeof states / sizeof states[0];
-	for (size_t i = 0; i < count; i++) {
-		ck_assert_msg(strcmp(states[i], "clean") != 0, "state %zu is clean", i);
-		for (size_t j = 0; j < i; j++)
-			ck_assert_msg(strcmp(states[i], states[j]) != 0, "states %zu and %zu are one", j, i);
-	}
-	for (size_t i = 0; i < count; i++)
-		free(states[i]);
+	assert_distinct_dirty_states(states, sizeof states / sizeof states[0]);
 	git_repository_free(repository);
 }
 END_TEST
