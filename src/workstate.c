@@ -83,7 +83,8 @@ static int describe_directory(const char *work_tree, const char *path, struct te
 	bool readable = stream && errno == 0;
 	if (stream)
 		(void)closedir(stream);
-	qsort(names, count, sizeof *names, compare_names);
+	if (count > 0) /* qsort takes no NULL */
+		qsort(names, count, sizeof *names, compare_names);
 	for (size_t i = 0; i < count && readable && error == 0; i++) {
 		char *inner = xprintf("%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
 		error = describe_path(work_tree, inner, NULL, &inside);

@@ -844,7 +844,8 @@ static int add_all_gitlinks(git_repository *repository, const git_tree *head_tre
 /* Sets *SUBMODULES to the paths of GITLINKS (COUNT), sorted, each once, and frees GITLINKS. */
 static void list_submodules(struct worktree_submodules *submodules, struct candidate *gitlinks, size_t count)
 {
-	unique_candidates(gitlinks, &count);
+	if (count > 0) /* qsort takes no NULL */
+		unique_candidates(gitlinks, &count);
 	submodules->paths = xcalloc(count, sizeof *submodules->paths);
 	submodules->count = count;
 	for (size_t i = 0; i < count; i++)
