@@ -13,6 +13,7 @@
 #include "reference.h"
 #include "status.h"
 #include "tagscheme.h"
+#include "timeformat.h"
 #include "xalloc.h"
 
 /* --LABEL_FLAG=KEY=R1,R2: the normalized repositories of the build, which kimb checks against its
@@ -38,7 +39,7 @@ int build_prepare(struct run *run)
 	}
 	if (why[0])
 		report_say("%s", why);
-	if (!run->git_tag && tagscheme_check_time_format(options->time_format, why, sizeof why) < 0) {
+	if (!run->git_tag && timeformat_check(options->time_format, why, sizeof why) < 0) {
 		report_say("--time-format: %s", why);
 		return STATUS_USAGE;
 	}

@@ -13,7 +13,7 @@
 
 #include <git2.h>
 
-#include "worktree.h"
+#include "workstate.h"
 #include "xalloc.h"
 
 /* The largest buffer a time tag may need, marker and NUL included. A tag longer than the tag grammar
@@ -132,89 +132,6 @@ static bool is_in_work_tree(git_repository *repository, const char *path)
 	return work_tree && is_within(path, work_tree) && !is_within(path, git_repository_path(repository));
 }
 
-/* A growing text, NUL-terminated. */
-struct text {
-	char *bytes;
-	size_t length;
-	size_t capacity;
-};
-
-static void append_text(struct text *text, const char *bytes, size_t length)
-{
-	if (text->length + length + 1 > text->capacity) {
-		/* Doubled, so that appends stay amortized O(1). */
-		text->capacity = 2 * (text->length + length + 1);
-		text->bytes = xrealloc(text->bytes, text->capacity);
-	}
-	memcpy(text->bytes + text->length, bytes, length);
-	text->length += length;
-	text->bytes[text->length] = '\0';
-}
-
-/* Appends "PATH KIND BLOB\n" for the work tree's version of PATH (below WORK_TREE): what a build
- * that copies the context sees of it. KIND is file, exec, link, gone, other (a FIFO, a socket, ...)
- * or unreadable (lstat or readlink failed); BLOB hashes the content (a link's target). Returns 0, or
- * a libgit2 error. */
-static int describe_work_tree_file(const char *work_tree, const char *path, struct text *state)
-{
-	char *full = xprintf("%s%s", work_tree, path);
-	struct stat status;
-	git_oid blob;
-	const char *kind;
-	int error = 0;
-	memset(&blob, 0, sizeof blob);
-	if (lstat(full, &status) == -1) {
-		kind = errno == ENOENT || errno == ENOTDIR ? "gone" : "unreadable";
-	} else if (S_ISLNK(status.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t length = readlink(full, target, sizeof target);
-		/* A link replaced since lstat looked is unreadable, as one lstat could not look at. */
-		kind = length < 0 ? "unreadable" : "link";
-		if (length >= 0)
-			error = git_odb_hash(&blob, target, (size_t)length, GIT_OBJECT_BLOB);
-	} else if (S_ISREG(status.st_mode)) {
-		kind = status.st_mode & S_IXUSR ? "exec" : "file";
-		error = git_odb_hashfile(&blob, full, GIT_OBJECT_BLOB);
-	} else {
-		kind = "other";
-	}
-	free(full);
-	if (error < 0)
-		return error;
-	char line_end[GIT_OID_HEXSZ + 16];
-	int written = snprintf(line_end, sizeof line_end, " %s %s\n", kind, git_oid_tostr_s(&blob));
-	append_text(state, path, strlen(path));
-	append_text(state, line_end, (size_t)written);
-	return 0;
-}
-
-/* Describes how the work tree differs from HEAD, as git status counts it: tracked files changed in
- * the index or the work tree, and untracked files that are not ignored, each with its content.
- * Submodules are left out: their state is another repository's. STATE stays empty when the work
- * tree is clean. Returns 0, or a libgit2 error. */
-static int describe_changes(git_repository *repository, git_object *head_commit, struct text *state)
-{
-	git_tree *head_tree;
-	git_status_list *changes;
-	int error = git_commit_tree(&head_tree, (git_commit *)head_commit);
-
-	if (error < 0)
-		return error;
-	error = worktree_status(&changes, repository, head_tree, NULL);
-	git_tree_free(head_tree);
-	if (error < 0 || !changes)
-		return error;
-	const char *work_tree = git_repository_workdir(repository);
-	size_t count = git_status_list_entrycount(changes);
-	for (size_t i = 0; i < count && error == 0; i++) {
-		const git_status_entry *entry = git_status_byindex(changes, i);
-		const git_diff_delta *delta = entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
-		error = describe_work_tree_file(work_tree, delta->new_file.path, state);
-	}
-	git_status_list_free(changes);
-	return error;
-}
-
 /* How many digits of HEAD_COMMIT's ID git shows: core.abbrev, at least 7, and unique. */
 static int abbreviation_length(git_object *head_commit, size_t *digits)
 {
@@ -228,8 +145,10 @@ static int abbreviation_length(git_object *head_commit, size_t *digits)
 }
 
 /* HEAD_COMMIT as SCHEME names it in *NAME (malloc'd): its ID abbreviated as git abbreviates it
- * (git), or as git describe --tags --always shows it (describe): the nearest tag, the commits since
- * and the abbreviated ID, or the abbreviated ID alone when no tag is reachable. */
+ * (git), or as git describe --tags --long --always shows it (describe): the nearest tag, the commits
+ * since and the abbreviated ID, or the abbreviated ID alone when no tag is reachable. The long form
+ * names the commit even when a tag points at it: a tag that moves (nightly) or is called latest
+ * would otherwise name two builds. */
 static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **name)
 {
 	size_t digits = 0;
@@ -251,7 +170,13 @@ static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **n
 	options.describe_strategy = GIT_DESCRIBE_TAGS;
 	options.show_commit_oid_as_fallback = 1;
 	format.abbreviated_size = (unsigned int)digits;
+	format.always_use_long_format = 1;
 	error = git_describe_commit(&result, head_commit, &options);
+	/* libgit2 (1.5) walks the parents a shallow clone lacks; a CI checkout is often one. */
+	if (error != 0 && git_repository_is_shallow(git_object_owner(head_commit)) == 1)
+		git_error_set_str(GIT_ERROR_INVALID, "a shallow clone (git clone --depth, as many CI systems check out), "
+						     "whose history kimb cannot describe; fetch it whole (git fetch "
+						     "--unshallow --tags) or use --scheme=git");
 	if (error == 0)
 		error = git_describe_format(&text, result, &format);
 	if (error == 0)
@@ -261,20 +186,22 @@ static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **n
 	return error;
 }
 
-/* Sets *TAG (malloc'd) to HEAD's abbreviation, and for a dirty work tree DIRTY_SEPARATOR and the
- * first DIRTY_DIGITS digits of a hash of STATE: the same changes give the same tag, other changes
- * another. Returns 0, or a libgit2 error. */
-static int compose_git_tag(char **tag, const char *commit, const struct text *state)
+/* Sets *TAG (malloc'd) to HEAD's abbreviation COMMIT, and when REPOSITORY's work tree differs from
+ * HEAD_COMMIT, DIRTY_SEPARATOR and the first DIRTY_DIGITS digits of the hash of how. Returns 0, or a
+ * libgit2 error. */
+static int compose_git_tag(char **tag, const char *commit, git_repository *repository, git_object *head_commit)
 {
+	git_tree *head_tree;
 	git_oid state_hash;
+	bool dirty = false;
+	int error = git_commit_tree(&head_tree, (git_commit *)head_commit);
 
-	if (!state->length) {
-		*tag = xstrdup(commit);
-		return 0;
-	}
-	int error = git_odb_hash(&state_hash, state->bytes, state->length, GIT_OBJECT_BLOB);
 	if (error == 0)
-		*tag = xprintf("%s%s%.*s", commit, DIRTY_SEPARATOR, DIRTY_DIGITS, git_oid_tostr_s(&state_hash));
+		error = workstate_hash(repository, head_tree, &dirty, &state_hash);
+	git_tree_free(head_tree);
+	if (error == 0)
+		*tag = dirty ? xprintf("%s%s%.*s", commit, DIRTY_SEPARATOR, DIRTY_DIGITS, git_oid_tostr_s(&state_hash))
+			     : xstrdup(commit);
 	return error;
 }
 
@@ -315,7 +242,6 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 	git_reference *head = NULL;
 	git_object *head_commit = NULL;
 	char *name = NULL;
-	struct text state = {NULL, 0, 0};
 	char *tag = NULL;
 	/* No GIT_REPOSITORY_OPEN_FROM_ENV: GIT_DIR and friends describe the user's shell, not PATH. */
 	int error = git_repository_open_ext(&repository, path, 0, NULL);
@@ -341,9 +267,7 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 	if (error == 0)
 		error = name_commit(scheme, head_commit, &name);
 	if (error == 0)
-		error = describe_changes(repository, head_commit, &state);
-	if (error == 0)
-		error = compose_git_tag(&tag, name, &state);
+		error = compose_git_tag(&tag, name, repository, head_commit);
 	if (error != 0) {
 		const git_error *reason = git_error_last();
 
@@ -351,7 +275,6 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 			reason && reason->message ? reason->message : "libgit2 failed without saying why");
 	}
 done:
-	free(state.bytes);
 	free(name);
 	git_object_free(head_commit);
 	git_reference_free(head);
@@ -473,35 +396,6 @@ int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup ge
 char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size)
 {
 	return time_tag(format, now, why, why_size);
-}
-
-/* Seconds after CHECK_BASE_TIME at which a time format must give a tag other than the base's: the
- * next second, minute, hour, day, month and year. */
-static const time_t check_offsets[] = {1, 60, 3600, 86400, 28 * 86400, 365 * 86400};
-/* 2001-02-03 04:05:06 UTC: every field away from its wrapping point; 28 days on is 3 March, and 365
- * days on 3 February 2002. */
-#define CHECK_BASE_TIME ((time_t)981173106)
-
-int tagscheme_check_time_format(const char *format, char *why, size_t why_size)
-{
-	char *base = time_tag(format, CHECK_BASE_TIME, why, why_size);
-	int status = base ? 0 : -1;
-
-	for (size_t i = 0; status == 0 && i < sizeof check_offsets / sizeof check_offsets[0]; i++) {
-		char *later = time_tag(format, CHECK_BASE_TIME + check_offsets[i], why, why_size);
-		if (!later) {
-			status = -1;
-		} else if (strcmp(later, base) == 0) {
-			set_why(why, why_size,
-				"the time format \"%s\" gives one tag in different seconds (\"%s\"); it needs the "
-				"seconds and every larger unit, as %s has",
-				format, base, TAGSCHEME_DEFAULT_TIME_FORMAT);
-			status = -1;
-		}
-		free(later);
-	}
-	free(base);
-	return status;
 }
 
 int tagscheme_time_of(const char *tag, const char *format, struct tm *out)

@@ -24,11 +24,12 @@ int tagscheme_from_name(const char *name, enum tag_scheme *out);
 /* The first step of making the unique tag for a build of CONTEXT, which needs no lock: git (and
  * auto, when CONTEXT lies in a git work tree whose HEAD has a commit) puts the tag in *GIT_TAG
  * (malloc'd): HEAD's abbreviated commit ID (7+ hex digits, unique in the repository), and when the
- * work tree differs from HEAD (tracked files changed in the index or the work tree, or untracked
- * files that are not ignored, as git status counts them) "-dirty." and 7 hex digits of a hash of
- * those files' paths, kinds and contents: the same changes give the same tag. describe does the same
- * with git describe --tags --always's name of HEAD. Where git cannot tell (CONTEXT is "-", a URL,
- * or in no work tree kimb may read), git and auto take the commit a CI variable names (GITHUB_SHA,
+ * work tree differs from HEAD (as workstate_hash finds it: tracked files changed in the index or the
+ * work tree, untracked files that are not ignored, submodules and nested repositories) "-dirty." and
+ * 7 hex digits of that hash: the same changes give the same tag. describe does the same with git
+ * describe --tags --long --always's name of HEAD (v1.2-0-gabc1234 on a tagged commit). Where git
+ * cannot tell (CONTEXT is "-", a URL, or in no work tree kimb may read), git and auto take the
+ * commit a CI variable names (GITHUB_SHA,
  * CI_COMMIT_SHA, ... read with GETENV_FN), abbreviated to 7 digits. time (and auto without either)
  * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, with WHY empty
  * or holding a line to say (auto fell back on time from a repository the user could trust), or -1
@@ -39,10 +40,6 @@ int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup ge
 /* NOW in UTC formatted with FORMAT (strftime), malloc'd, or NULL with a one-line reason in WHY. The
  * tag is not checked against the tag grammar here. */
 char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size);
-
-/* Checks that FORMAT makes tags that tell seconds apart: two different seconds a second, minute,
- * hour, day, month or year apart never give one tag. Returns 0, or -1 with a one-line reason in WHY. */
-int tagscheme_check_time_format(const char *format, char *why, size_t why_size);
 
 /* Reads the time a time-scheme tag made with FORMAT encodes. Returns 0 and fills *OUT when all of
  * TAG parses with FORMAT, else -1: such a tag's recency cannot be established. */

@@ -17,6 +17,7 @@
 #include <git2/sys/repository.h>
 
 #include "array.h"
+#include "cleanfilter.h"
 #include "xalloc.h"
 
 /* Why this module reads the index file itself.
@@ -37,11 +38,13 @@
  * where the index differs from HEAD (found by hashing the index's trees as git write-tree would, and
  * descending HEAD's trees only where the IDs differ). No candidate: the work tree is clean. Else
  * libgit2's status, on an index of the candidates' entries alone and limited to their paths, says
- * which changed and how, as its status of everything would have: ignore rules, filters,
- * core.filemode and the like stay libgit2's. What this module does not expect (an index extension
- * it must understand, conflicts, entries flagged assume-unchanged, skip-worktree or intent-to-add,
- * core.ignorecase, a tracked directory that is no longer one, more candidates than an eighth of the
- * index) leaves the whole status to libgit2. */
+ * which changed and how, as its status of everything would have: ignore rules, filters (with the
+ * clean commands of filter drivers, which cleanfilter gives libgit2), core.filemode and the like stay
+ * libgit2's. What this module does not expect (an index extension it must understand, conflicts,
+ * entries flagged assume-unchanged, skip-worktree or intent-to-add, core.ignorecase, a tracked
+ * directory that is no longer one, more candidates than an eighth of the index) leaves the whole
+ * status to libgit2. Submodules stay out of the status; their paths (the index's gitlinks, and those
+ * of HEAD found where the index differs from it) go beside it. */
 
 /* At most this many threads read the work tree, one per this many index entries. */
 #define MAX_THREADS 8
@@ -127,6 +130,10 @@ struct scan {
 	size_t candidate_limit;
 	/* Set on anything left to libgit2's status of everything: the threads then stop. */
 	atomic_bool give_up;
+	/* Where HEAD has a gitlink and the index none: found (by this thread alone) where the index
+	 * differs from HEAD. */
+	struct candidate *head_gitlinks;
+	size_t head_gitlink_count;
 };
 
 /* A thread, and the candidates it found. */
@@ -561,6 +568,55 @@ static int hash_tree(struct index_file *index, size_t dir)
 	return error;
 }
 
+/* Where a walk of a tree adds the gitlinks it finds: to the list at PATHS, each path after PREFIX. */
+struct gitlink_walk {
+	struct candidate **paths;
+	size_t *count;
+	const char *prefix;
+};
+
+static int add_walked_gitlink(const char *root, const git_tree_entry *entry, void *payload)
+{
+	const struct gitlink_walk *walk = payload;
+
+	if (git_tree_entry_type(entry) == GIT_OBJECT_COMMIT) {
+		struct candidate gitlink = {xprintf("%s%s%s", walk->prefix, root, git_tree_entry_name(entry)), NONE, false};
+		array_append(walk->paths, walk->count, sizeof gitlink, &gitlink);
+	}
+	return 0;
+}
+
+/* Adds each gitlink of TREE (each entry below it a commit names) to the list at PATHS, its path
+ * after PREFIX. Returns 0, or a libgit2 error. */
+static int add_tree_gitlinks(const git_tree *tree, const char *prefix, struct candidate **paths, size_t *count)
+{
+	struct gitlink_walk walk = {paths, count, prefix};
+
+	return git_tree_walk(tree, GIT_TREEWALK_PRE, add_walked_gitlink, &walk);
+}
+
+/* Adds to SCAN's HEAD gitlinks ENTRY of HEAD's tree, at PATH, when a commit names it, and those below
+ * it when it is a tree. Returns 0, or a libgit2 error. */
+static int add_head_gitlinks(git_repository *repository, struct scan *scan, const char *path,
+			     const git_tree_entry *entry)
+{
+	if (git_tree_entry_type(entry) == GIT_OBJECT_COMMIT) {
+		struct candidate gitlink = {xstrdup(path), NONE, false};
+		array_append(&scan->head_gitlinks, &scan->head_gitlink_count, sizeof gitlink, &gitlink);
+		return 0;
+	}
+	if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
+		return 0;
+	git_tree *subtree = NULL;
+	char *prefix = xprintf("%s/", path);
+	int error = git_tree_lookup(&subtree, repository, git_tree_entry_id(entry));
+	if (error == 0)
+		error = add_tree_gitlinks(subtree, prefix, &scan->head_gitlinks, &scan->head_gitlink_count);
+	git_tree_free(subtree);
+	free(prefix);
+	return error;
+}
+
 /* Adds the paths where directory DIR of the index differs from TREE, HEAD's tree there, descending
  * into the trees whose IDs differ. Returns 0, or a libgit2 error. */
 static int compare_with_tree(git_repository *repository, struct worker *worker, size_t dir, const git_tree *tree)
@@ -591,7 +647,9 @@ static int compare_with_tree(git_repository *repository, struct worker *worker, 
 				add_entry_candidate(worker, i, false);
 		} else if (order > 0) {
 			/* Only in HEAD: its path stands for all below it. */
-			add_candidate(worker, path_in(index, dir, name, strlen(name)), NONE, false);
+			char *path = path_in(index, dir, name, strlen(name));
+			error = add_head_gitlinks(repository, worker->scan, path, entry);
+			add_candidate(worker, path, NONE, false);
 		} else if (child->dir != NONE) {
 			if (!git_oid_equal(&index->dirs[child->dir].tree, git_tree_entry_id(entry))) {
 				git_tree *subtree;
@@ -606,6 +664,8 @@ static int compare_with_tree(git_repository *repository, struct worker *worker, 
 			if ((uint32_t)git_tree_entry_filemode_raw(entry) != file->mode ||
 			    memcmp(git_tree_entry_id(entry)->id, file->id, GIT_OID_RAWSZ) != 0)
 				add_entry_candidate(worker, child->entry, false);
+			if (file->mode != MODE_GITLINK)
+				error = add_head_gitlinks(repository, worker->scan, file->path, entry);
 		}
 		c += order <= 0;
 		t += order >= 0;
@@ -615,10 +675,12 @@ static int compare_with_tree(git_repository *repository, struct worker *worker, 
 }
 
 /* Finds the candidates of REPOSITORY's work tree, INDEX and HEAD_TREE into *CANDIDATES (*COUNT,
- * malloc'd). Returns false when libgit2 must read everything: a case this module leaves to it, or a
- * failure (which libgit2 reports, if it fails too). */
+ * malloc'd), and adds the gitlinks HEAD has where the index has none to *GITLINKS (*GITLINK_COUNT).
+ * Returns false when libgit2 must read everything: a case this module leaves to it, or a failure
+ * (which libgit2 reports, if it fails too). */
 static bool find_candidates(git_repository *repository, struct index_file *index, const git_tree *head_tree,
-			    struct candidate **candidates, size_t *count)
+			    struct candidate **candidates, size_t *count, struct candidate **gitlinks,
+			    size_t *gitlink_count)
 {
 	struct scan scan = {.index = index, .candidate_limit = index->count / 8 + 64};
 	struct worker workers[MAX_THREADS];
@@ -660,6 +722,13 @@ static bool find_candidates(git_repository *repository, struct index_file *index
 		}
 		free(workers[i].found);
 	}
+	for (size_t i = 0; i < scan.head_gitlink_count; i++) {
+		if (found)
+			array_append(gitlinks, gitlink_count, sizeof **gitlinks, &scan.head_gitlinks[i]);
+		else
+			free(scan.head_gitlinks[i].path);
+	}
+	free(scan.head_gitlinks);
 	if (!found)
 		git_error_clear();
 	return found;
@@ -752,25 +821,77 @@ static bool is_supported(git_repository *repository)
 	return supported;
 }
 
-int worktree_status(git_status_list **changes, git_repository *repository, const git_tree *head_tree,
-		    enum worktree_route *route)
+/* Adds the gitlinks of libgit2's index of REPOSITORY, and of HEAD_TREE (unless NULL), to *GITLINKS
+ * (*COUNT). Returns 0, or a libgit2 error. */
+static int add_all_gitlinks(git_repository *repository, const git_tree *head_tree, struct candidate **gitlinks,
+			    size_t *count)
+{
+	git_index *index;
+	int error = git_repository_index(&index, repository);
+
+	for (size_t i = 0; error == 0 && i < git_index_entrycount(index); i++) {
+		const git_index_entry *entry = git_index_get_byindex(index, i);
+		if (entry->mode == GIT_FILEMODE_COMMIT) {
+			struct candidate gitlink = {xstrdup(entry->path), NONE, false};
+			array_append(gitlinks, count, sizeof gitlink, &gitlink);
+		}
+	}
+	if (error == 0)
+		git_index_free(index);
+	return error == 0 && head_tree ? add_tree_gitlinks(head_tree, "", gitlinks, count) : error;
+}
+
+/* Sets *SUBMODULES to the paths of GITLINKS (COUNT), sorted, each once, and frees GITLINKS. */
+static void list_submodules(struct worktree_submodules *submodules, struct candidate *gitlinks, size_t count)
+{
+	if (count > 0) /* qsort takes no NULL */
+		unique_candidates(gitlinks, &count);
+	submodules->paths = xcalloc(count, sizeof *submodules->paths);
+	submodules->count = count;
+	for (size_t i = 0; i < count; i++)
+		submodules->paths[i] = gitlinks[i].path;
+	free(gitlinks);
+}
+
+int worktree_status(git_status_list **changes, struct worktree_submodules *submodules, git_repository *repository,
+		    const git_tree *head_tree, enum worktree_route *route)
 {
 	struct index_file index = {.map = NULL};
 	struct candidate *candidates = NULL;
 	size_t count = 0;
+	struct candidate *gitlinks = NULL;
+	size_t gitlink_count = 0;
 	char *index_path = xprintf("%sindex", git_repository_path(repository));
-	bool found = is_supported(repository) && read_index(&index, index_path) &&
-		     find_candidates(repository, &index, head_tree, &candidates, &count);
-	int error = 0;
+	/* libgit2 hashes a file through its filter driver's clean command as git does, so that a
+	 * checkout git made of a repository with filters (git-lfs) is clean. */
+	int error = cleanfilter_register();
+	/* Without HEAD (an unborn branch) there is no tree to compare the index with. */
+	bool found = error == 0 && head_tree && is_supported(repository) && read_index(&index, index_path) &&
+		     find_candidates(repository, &index, head_tree, &candidates, &count, &gitlinks, &gitlink_count);
 
 	*changes = NULL;
-	if (!found) {
+	if (error != 0) {
+		/* nothing read */
+	} else if (!found) {
 		git_status_options options = worktree_status_options();
 		error = git_status_list_new(changes, repository, &options);
-	} else if (count > 0) {
-		unique_candidates(candidates, &count);
-		error = status_of_candidates(changes, repository, &index, candidates, count);
+		if (error == 0)
+			error = add_all_gitlinks(repository, head_tree, &gitlinks, &gitlink_count);
+	} else {
+		for (size_t i = 0; i < index.count; i++) {
+			if (index.entries[i].mode == MODE_GITLINK) {
+				struct candidate gitlink = {xstrdup(index.entries[i].path), NONE, false};
+				array_append(&gitlinks, &gitlink_count, sizeof gitlink, &gitlink);
+			}
+		}
+		if (count > 0) {
+			unique_candidates(candidates, &count);
+			error = status_of_candidates(changes, repository, &index, candidates, count);
+		}
 	}
+	if (error == 0)
+		error = cleanfilter_failure();
+	list_submodules(submodules, gitlinks, gitlink_count);
 	if (route)
 		*route = !found ? WORKTREE_EVERYTHING : count ? WORKTREE_CANDIDATES : WORKTREE_CLEAN;
 	for (size_t i = 0; i < count; i++)
@@ -782,9 +903,18 @@ int worktree_status(git_status_list **changes, git_repository *repository, const
 	if (index.map)
 		(void)munmap(index.map, index.size); /* only read */
 	free(index_path);
-	if (error == 0 && *changes && git_status_list_entrycount(*changes) == 0) {
+	if (error != 0 || (*changes && git_status_list_entrycount(*changes) == 0)) {
 		git_status_list_free(*changes);
 		*changes = NULL;
 	}
 	return error;
+}
+
+void worktree_submodules_free(struct worktree_submodules *submodules)
+{
+	for (size_t i = 0; i < submodules->count; i++)
+		free(submodules->paths[i]);
+	free(submodules->paths);
+	submodules->paths = NULL;
+	submodules->count = 0;
 }

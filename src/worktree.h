@@ -8,8 +8,8 @@
 #include <git2.h>
 
 /* The status options kimb reads a work tree with: tracked files changed in the index or the work
- * tree, and untracked files that are not ignored (each file of an untracked directory), sorted by
- * path, without submodules. */
+ * tree, and untracked files that are not ignored (each file of an untracked directory; a nested
+ * repository as its directory, "path/"), sorted by path, without submodules. */
 git_status_options worktree_status_options(void);
 
 /* How worktree_status found the changes. */
@@ -19,10 +19,20 @@ enum worktree_route {
 	WORKTREE_EVERYTHING, /* libgit2 looked at everything: a case this module leaves to it */
 };
 
+/* The paths where HEAD or the index has a submodule (a gitlink, stage 0 or not), sorted bytewise,
+ * each once: the status leaves them out. */
+struct worktree_submodules {
+	char **paths;
+	size_t count;
+};
+
 /* Sets *CHANGES to the list git_status_list_new makes of REPOSITORY with worktree_status_options, or
- * to NULL when that list would be empty: the work tree is clean. HEAD_TREE is HEAD's tree. Sets
- * *ROUTE unless ROUTE is NULL. Returns 0, or a libgit2 error. */
-int worktree_status(git_status_list **changes, git_repository *repository, const git_tree *head_tree,
-		    enum worktree_route *route);
+ * to NULL when that list would be empty: the work tree is clean; and *SUBMODULES (to be freed with
+ * worktree_submodules_free, whatever this returns). HEAD_TREE is HEAD's tree, or NULL when HEAD has
+ * no commit yet. Sets *ROUTE unless ROUTE is NULL. Returns 0, or a libgit2 error. */
+int worktree_status(git_status_list **changes, struct worktree_submodules *submodules, git_repository *repository,
+		    const git_tree *head_tree, enum worktree_route *route);
+
+void worktree_submodules_free(struct worktree_submodules *submodules);
 
 #endif

@@ -209,6 +209,7 @@ int main(void)
 	srunner_add_suite(runner, listing_suite());
 	srunner_add_suite(runner, listing_json_suite());
 	srunner_add_suite(runner, tagscheme_suite());
+	srunner_add_suite(runner, timeformat_suite());
 	srunner_add_suite(runner, options_suite());
 	srunner_add_suite(runner, selection_suite());
 	srunner_add_suite(runner, runner_suite());
@@ -219,6 +220,8 @@ int main(void)
 	srunner_add_suite(runner, calls_suite());
 	srunner_add_suite(runner, report_suite());
 	srunner_add_suite(runner, worktree_suite());
+	srunner_add_suite(runner, workstate_suite());
+	srunner_add_suite(runner, cleanfilter_suite());
 	srunner_add_suite(runner, complete_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);

@@ -1,8 +1,10 @@
 #include "git_fixture.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -52,6 +54,29 @@ void git_fixture_teardown(void)
 	ck_assert_int_eq(close(original_directory), 0);
 	ck_assert_int_eq(remove_tree(git_fixture_directory), 0);
 	free(git_fixture_directory);
+}
+
+void git_fixture_write(const char *path, const char *content)
+{
+	FILE *file = fopen(path, "w");
+
+	ck_assert_msg(file != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_ge(fputs(content, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+}
+
+git_repository *git_fixture_repository(const char *directory, git_oid *commit_id)
+{
+	git_repository *repository;
+
+	ck_assert_int_eq(git_repository_init(&repository, directory, 0), 0);
+	char *readme = malloc(strlen(directory) + sizeof "/README");
+	ck_assert_ptr_nonnull(readme);
+	git_fixture_write(strcat(strcpy(readme, directory), "/README"), "hello\n");
+	free(readme);
+	git_fixture_stage(repository, "README");
+	*commit_id = git_fixture_commit(repository);
+	return repository;
 }
 
 /* Reads REPOSITORY's index from disk, makes CHANGE to PATH in it, and writes it. */

@@ -19,6 +19,12 @@ void git_fixture_teardown(void);
 
 extern char *git_fixture_directory;
 
+/* Writes CONTENT to the file PATH. */
+void git_fixture_write(const char *path, const char *content);
+
+/* A repository in DIRECTORY whose one commit (its ID in *COMMIT_ID) holds README. */
+git_repository *git_fixture_repository(const char *directory, git_oid *commit_id);
+
 /* Adds PATH (in the work tree) to REPOSITORY's index, as read from disk, and writes the index;
  * or removes it from the index. */
 void git_fixture_stage(git_repository *repository, const char *path);

@@ -795,6 +795,135 @@ test_git_tag_follows_the_work_tree()
 	[ "$tag" = "$head" ] || fail "the tree back as committed is tagged $tag, not $head"
 }
 
+# git_commit DIR MESSAGE [FLAG...]: commits what is staged in the work tree DIR.
+git_commit()
+{
+	directory=$1
+	message=$2
+	shift 2
+	git -C "$directory" -c user.name=kimb-tests -c user.email=kimb-tests@example.invalid \
+		-c commit.gpgsign=false commit -q -m "$message" "$@" >>"$CASE/git.log" 2>&1 ||
+		fail "cannot commit in $directory: $(cat "$CASE/git.log")"
+}
+
+# git_repository DIR: a work tree DIR whose one commit holds the file a.
+git_repository()
+{
+	if mkdir "$1" && printf 'a of %s\n' "$1" >"$1/a" && git -C "$1" init -q && git -C "$1" add a; then
+		git_commit "$1" "$1"
+	else
+		fail "cannot make the git work tree $1"
+	fi
+}
+
+# Issue 15: submodules as git makes them (their .git a file naming the superproject's
+# .git/modules), and a repository nested in the work tree, count with their content: a clone with
+# its submodules checked out is clean; a change in a submodule, a new commit of a nested
+# repository, are other tags; a clone without its submodules, whose build lacks their files, is
+# dirty though git status finds it clean.
+test_git_tag_follows_submodules_and_nested_repositories()
+{
+	git_repository lib
+	git_repository repo
+	git -C repo -c protocol.file.allow=always submodule -q add ../lib lib >>"$CASE/git.log" 2>&1 ||
+		fail "cannot add the submodule: $(cat "$CASE/git.log")"
+	git_commit repo "with lib"
+	head=$(git -C repo rev-parse --short HEAD)
+	git_tag_of repo
+	[ "$tag" = "$head" ] || fail "the tree with its submodule checked out is tagged $tag, not $head"
+	git -c protocol.file.allow=always clone -q --recurse-submodules repo complete >>"$CASE/git.log" 2>&1 ||
+		fail "cannot clone: $(cat "$CASE/git.log")"
+	git_tag_of complete
+	[ "$tag" = "$head" ] || fail "a clone with its submodules is tagged $tag, not $head"
+	printf 'changed\n' >complete/lib/a
+	git_tag_of complete
+	changed=$tag
+	case $changed in "$head"-dirty.*) ;; *) fail "a changed submodule is tagged $changed" ;; esac
+	git -C complete/lib checkout -q a || fail "cannot undo the change"
+	git_commit complete/lib "moved on" --allow-empty
+	git_tag_of complete
+	case $tag in "$head"-dirty.*) [ "$tag" != "$changed" ] || fail "two submodule states are tagged $tag" ;;
+	*) fail "a submodule at another commit is tagged $tag" ;; esac
+
+	git clone -q repo bare-clone >>"$CASE/git.log" 2>&1 || fail "cannot clone: $(cat "$CASE/git.log")"
+	run_kimb --scheme=git -t "$R" bare-clone
+	assert_status 0
+	case $(printed_tag) in "$head"-dirty.*) ;; *) fail "a clone without its submodules is tagged $(printed_tag)" ;; esac
+
+	git_repository repo/nested
+	git_tag_of repo
+	nested=$tag
+	case $nested in "$head"-dirty.*) ;; *) fail "a nested repository left the tag $nested" ;; esac
+	git_commit repo/nested "second" --allow-empty
+	git_tag_of repo
+	[ "$tag" != "$nested" ] || fail "two commits of a nested repository are both tagged $tag"
+}
+
+# Issue 15: a fresh clone of a repository with a filter driver (as git-lfs sets one up, its work
+# tree holding what the smudge command made) is clean, its racily clean files read through the
+# clean command as git reads them; a change is a change.
+test_git_tag_of_a_clone_with_a_filter_driver()
+{
+	mkdir filtered && printf '*.dat filter=upper\n' >filtered/.gitattributes && printf 'hello\n' >filtered/a.dat ||
+		exit 1
+	if git -C filtered init -q && git -C filtered config filter.upper.clean 'tr a-z A-Z' &&
+		git -C filtered config filter.upper.smudge 'tr A-Z a-z' && git -C filtered add .; then
+		git_commit filtered "filtered"
+	else
+		fail "cannot make the git work tree"
+	fi
+	[ "$(git -C filtered cat-file -p HEAD:a.dat)" = HELLO ] || fail "the clean command did not run"
+	git clone -q -c filter.upper.clean='tr a-z A-Z' -c filter.upper.smudge='tr A-Z a-z' filtered clone \
+		>>"$CASE/git.log" 2>&1 || fail "cannot clone: $(cat "$CASE/git.log")"
+	[ "$(cat clone/a.dat)" = hello ] || fail "the smudge command did not run"
+	# Racily clean whatever the clock did: the index as old as the file.
+	touch -r clone/a.dat clone/.git/index || exit 1
+	head=$(git -C clone rev-parse --short HEAD)
+	git_tag_of clone
+	[ "$tag" = "$head" ] || fail "the fresh clone is tagged $tag, not $head"
+	printf 'jello\n' >clone/a.dat
+	git_tag_of clone
+	case $tag in "$head"-dirty.*) ;; *) fail "the changed clone is tagged $tag" ;; esac
+}
+
+# sparse_checkout REPOSITORY DIR: a clone of REPOSITORY in DIR with the directory more alone checked out.
+sparse_checkout()
+{
+	if git clone -q --no-checkout "$1" "$2" >>"$CASE/git.log" 2>&1 &&
+		git -C "$2" sparse-checkout set --no-cone /more/ >>"$CASE/git.log" 2>&1 && git -C "$2" checkout -q >>"$CASE/git.log" 2>&1; then
+		[ ! -e "$2/a" ] || fail "the sparse checkout $2 holds a"
+	else
+		fail "cannot make a sparse checkout: $(cat "$CASE/git.log")"
+	fi
+}
+
+# Issue 15: work trees git makes for CI and large repositories. A shallow clone (the usual CI
+# checkout) gets HEAD's tag, and --scheme=describe, which libgit2 cannot walk there, says what to do;
+# a sparse checkout, whose build lacks the files it leaves out, is not HEAD's content: dirty, the
+# same for the same files left out.
+test_git_tags_of_shallow_and_sparse_clones()
+{
+	git_repository repo
+	mkdir repo/more && printf 'more\n' >repo/more/b && git -C repo add more || exit 1
+	git_commit repo "more"
+	git -C repo tag v1 HEAD~1 || exit 1
+	head=$(git -C repo rev-parse --short HEAD)
+	git clone -q --depth 1 "file://$PWD/repo" shallow >>"$CASE/git.log" 2>&1 || fail "cannot clone: $(cat "$CASE/git.log")"
+	git_tag_of shallow
+	[ "$tag" = "$head" ] || fail "the shallow clone is tagged $tag, not $head"
+	assert_usage_error "describe in a shallow clone" "git fetch --unshallow --tags" \
+		"$KIMB" --scheme=describe -t "$R" shallow
+	sparse_checkout repo sparse
+	run_kimb --scheme=git -t "$R" sparse
+	assert_status 0
+	sparse_tag=$(printed_tag)
+	case $sparse_tag in "$head"-dirty.*) ;; *) fail "the sparse checkout is tagged $sparse_tag" ;; esac
+	sparse_checkout repo sparse-again
+	run_kimb --scheme=git -t "$R" sparse-again
+	assert_status 0
+	[ "$(printed_tag)" = "$sparse_tag" ] || fail "two sparse checkouts of the same files: $sparse_tag, $(printed_tag)"
+}
+
 test_environment_honoured_and_overridden()
 {
 	# KIMB_SCHEME=git cannot tag a directory outside git; --scheme=time overrides it.
@@ -1403,6 +1532,16 @@ test_time_formats_that_repeat_are_usage_errors()
 	assert_usage_error "a constant format" "latest" "$KIMB" --time-format=latest -t "$R" ctx
 	assert_usage_error "a format without seconds" "%Y%m%d" "$KIMB" --time-format=%Y%m%d -t "$R" ctx
 	assert_usage_error "a format without the year" "" "$KIMB" --time-format=%m%d%H%M%S -t "$R" ctx
+	# Issue 15: formats that give every unit in some form and still repeat, decided from the
+	# format, not from samples: a 12-hour clock, a 2-digit or ISO week year, unpadded numbers side
+	# by side (1 November and 11 January are both 111), and a day that pads with a space.
+	assert_usage_error "a 12-hour clock" "24-hour" "$KIMB" --time-format=%Y%m%d.%I%M%S -t "$R" ctx
+	assert_usage_error "a 2-digit year" "(%Y)" "$KIMB" --time-format=%y%m%d.%H%M%S -t "$R" ctx
+	assert_usage_error "the ISO week year" "(%Y)" "$KIMB" --time-format=%G%m%d.%H%M%S -t "$R" ctx
+	assert_usage_error "unpadded numbers side by side" "%-d and %-m stand side by side" \
+		"$KIMB" --time-format=%-d%-m%Y.%H%M%S -t "$R" ctx
+	assert_usage_error "a day padded with a space" "%e pads with spaces" \
+		"$KIMB" --time-format=%Y%m%e.%H%M%S -t "$R" ctx
 }
 
 # A lock held longer than --lock-timeout (or KIMB_LOCK_TIMEOUT) ends the wait: exit 5, the holder

@@ -9,6 +9,7 @@ Suite *reference_suite(void);
 Suite *listing_suite(void);
 Suite *listing_json_suite(void);
 Suite *tagscheme_suite(void);
+Suite *timeformat_suite(void);
 Suite *options_suite(void);
 Suite *selection_suite(void);
 Suite *runner_suite(void);
@@ -19,6 +20,8 @@ Suite *use_suite(void);
 Suite *calls_suite(void);
 Suite *report_suite(void);
 Suite *worktree_suite(void);
+Suite *workstate_suite(void);
+Suite *cleanfilter_suite(void);
 Suite *complete_suite(void);
 
 /* The environment a test gives the code under test, as NAME=VALUE strings up to a NULL, read by

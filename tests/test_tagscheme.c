@@ -64,35 +64,11 @@ static void assert_fails(enum tag_scheme scheme, const char *context, const char
 	ck_assert_msg(strstr(why, reason) != NULL, "\"%s\" does not say \"%s\"", why, reason);
 }
 
-static void write_file(const char *path, const char *content)
-{
-	FILE *file = fopen(path, "w");
-
-	ck_assert_msg(file != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(content, file), 0);
-	ck_assert_int_eq(fclose(file), 0);
-}
-
 static void set_mtime(const char *path, time_t seconds)
 {
 	const struct timespec times[2] = {{seconds, 0}, {seconds, 0}};
 
 	ck_assert_msg(utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) == 0, "%s: %s", path, strerror(errno));
-}
-
-/* A repository in DIRECTORY whose one commit holds README. */
-static git_repository *make_committed_repository(const char *directory, git_oid *commit_id)
-{
-	git_repository *repository;
-
-	ck_assert_int_eq(git_repository_init(&repository, directory, 0), 0);
-	char *readme = malloc(strlen(directory) + sizeof "/README");
-	ck_assert_ptr_nonnull(readme);
-	write_file(strcat(strcpy(readme, directory), "/README"), "hello\n");
-	free(readme);
-	git_fixture_stage(repository, "README");
-	*commit_id = git_fixture_commit(repository);
-	return repository;
 }
 
 /* The suffix of a dirty work tree's tag: "-dirty." and 7 hex digits that depend on the changes. */
@@ -283,7 +259,7 @@ END_TEST
 START_TEST(test_git_clean_repository)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	assert_repository_tag("repo", repository, &commit_id, 7, "");
 	git_repository_free(repository);
@@ -293,7 +269,7 @@ END_TEST
 START_TEST(test_git_follows_core_abbrev)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 	git_config *config;
 
 	ck_assert_int_eq(git_repository_config(&config, repository), 0);
@@ -310,7 +286,7 @@ END_TEST
 START_TEST(test_git_abbreviation_stays_unique)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	/* A loose object whose ID shares the commit's first 7 digits makes 7 digits ambiguous. libgit2
 	 * (like git) finds loose objects for a prefix by their file names, so an empty file with the
@@ -320,7 +296,7 @@ START_TEST(test_git_abbreviation_stays_unique)
 	name[7] = name[7] == '0' ? '1' : '0';
 	char path[sizeof "repo/.git/objects/" + GIT_OID_HEXSZ + 1];
 	snprintf(path, sizeof path, "repo/.git/objects/%.2s/%s", name, name + 2);
-	write_file(path, "");
+	git_fixture_write(path, "");
 
 	char *tag = make(SCHEME_GIT, "repo");
 	ck_assert_msg(tag != NULL, "%s", why);
@@ -334,9 +310,9 @@ END_TEST
 START_TEST(test_git_modified_file_is_dirty)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/README", "hello, changed\n");
+	git_fixture_write("repo/README", "hello, changed\n");
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
@@ -345,7 +321,7 @@ END_TEST
 START_TEST(test_git_deleted_file_is_dirty)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	ck_assert_int_eq(unlink("repo/README"), 0);
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
@@ -359,11 +335,11 @@ END_TEST
 START_TEST(test_git_racily_clean_change_is_dirty)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 	git_index *index;
 	struct stat status;
 
-	write_file("repo/README", "HELLO\n");
+	git_fixture_write("repo/README", "HELLO\n");
 	set_mtime("repo/README", NOW);
 	ck_assert_int_eq(lstat("repo/README", &status), 0);
 	ck_assert_int_eq(git_repository_index(&index, repository), 0);
@@ -384,7 +360,7 @@ END_TEST
 START_TEST(test_git_touched_file_is_clean)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	set_mtime("repo/README", NOW);
 	assert_repository_tag("repo", repository, &commit_id, 7, "");
@@ -395,9 +371,9 @@ END_TEST
 START_TEST(test_git_staged_change_is_dirty)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/README", "hello, staged\n");
+	git_fixture_write("repo/README", "hello, staged\n");
 	git_fixture_stage(repository, "README");
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
@@ -407,9 +383,9 @@ END_TEST
 START_TEST(test_git_staged_new_file_is_dirty)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/added", "new\n");
+	git_fixture_write("repo/added", "new\n");
 	git_fixture_stage(repository, "added");
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
@@ -419,14 +395,14 @@ END_TEST
 START_TEST(test_git_ignored_files_are_clean)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/.gitignore", "*.log\n");
+	git_fixture_write("repo/.gitignore", "*.log\n");
 	git_fixture_stage(repository, ".gitignore");
 	commit_id = git_fixture_commit(repository);
-	write_file("repo/build.log", "ignored\n");
+	git_fixture_write("repo/build.log", "ignored\n");
 	ck_assert_int_eq(mkdir("repo/logs", 0700), 0);
-	write_file("repo/logs/more.log", "ignored\n");
+	git_fixture_write("repo/logs/more.log", "ignored\n");
 	assert_repository_tag("repo", repository, &commit_id, 7, "");
 	git_repository_free(repository);
 }
@@ -437,13 +413,13 @@ END_TEST
 START_TEST(test_git_untracked_files_are_dirty)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/notes", "untracked\n");
+	git_fixture_write("repo/notes", "untracked\n");
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	ck_assert_int_eq(unlink("repo/notes"), 0);
 	ck_assert_int_eq(mkdir("repo/scratch", 0700), 0);
-	write_file("repo/scratch/more", "untracked\n");
+	git_fixture_write("repo/scratch/more", "untracked\n");
 	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
 	git_repository_free(repository);
 }
@@ -478,14 +454,14 @@ static void assert_tag_equals(char *tag, char *other)
 START_TEST(test_git_dirty_tag_follows_the_content)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/README", "first change\n");
+	git_fixture_write("repo/README", "first change\n");
 	char *first = dirty_tag();
 	assert_tag_equals(dirty_tag(), strdup(first));
-	write_file("repo/README", "second change\n");
+	git_fixture_write("repo/README", "second change\n");
 	assert_tag_differs(strdup(first), dirty_tag());
-	write_file("repo/README", "first change\n");
+	git_fixture_write("repo/README", "first change\n");
 	assert_tag_equals(dirty_tag(), strdup(first));
 	/* Staging the change changes nothing that a build copies. */
 	git_fixture_stage(repository, "README");
@@ -497,14 +473,14 @@ END_TEST
 START_TEST(test_git_dirty_tag_tells_untracked_files_apart)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/a", "content\n");
+	git_fixture_write("repo/a", "content\n");
 	char *first = dirty_tag();
-	write_file("repo/a", "other content\n");
+	git_fixture_write("repo/a", "other content\n");
 	assert_tag_differs(strdup(first), dirty_tag());
 	ck_assert_int_eq(rename("repo/a", "repo/b"), 0);
-	write_file("repo/b", "content\n");
+	git_fixture_write("repo/b", "content\n");
 	/* The same content under another name is another context. */
 	assert_tag_differs(first, dirty_tag());
 	git_repository_free(repository);
@@ -514,9 +490,9 @@ END_TEST
 START_TEST(test_git_dirty_tag_sees_modes_and_links)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	write_file("repo/run", "#!/bin/sh\n");
+	git_fixture_write("repo/run", "#!/bin/sh\n");
 	char *plain = dirty_tag();
 	ck_assert_int_eq(chmod("repo/run", 0755), 0);
 	char *executable = dirty_tag();
@@ -531,29 +507,16 @@ START_TEST(test_git_dirty_tag_sees_modes_and_links)
 }
 END_TEST
 
-START_TEST(test_time_formats_that_tell_seconds_apart)
-{
-	const char *good[] = {TAGSCHEME_DEFAULT_TIME_FORMAT, "%s", "v%Y-%m-%dT%H.%M.%S", "%Y%j%H%M%S", "%F_%T"};
-	const char *bad[] = {"latest", "%Y%m%d", "%Y%m%d.%H%M", "%H%M%S", "%m%d%H%M%S", "%Y%m%d%H%S", ""};
-
-	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-		ck_assert_msg(tagscheme_check_time_format(good[i], why, sizeof why) == 0, "%s: %s", good[i], why);
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		why[0] = '\0';
-		ck_assert_msg(tagscheme_check_time_format(bad[i], why, sizeof why) == -1, "%s was accepted", bad[i]);
-		ck_assert_msg(why[0] != '\0' && !strchr(why, '\n'), "no one-line reason for %s: \"%s\"", bad[i], why);
-	}
-}
-END_TEST
-
-START_TEST(test_git_submodule_changes_are_ignored)
+/* Issue 15: a submodule's content is the build's too: checked out at the commit HEAD records and
+ * clean, the tag is clean; moved on, or with changes of its own, staged or not, it is dirty. */
+START_TEST(test_git_submodule_changes_are_dirty)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 	git_oid library_commit_id;
-	git_repository *library = make_committed_repository("repo/library", &library_commit_id);
+	git_repository *library = git_fixture_repository("repo/library", &library_commit_id);
 
-	write_file("repo/.gitmodules", "[submodule \"library\"]\n\tpath = library\n\turl = ./library\n");
+	git_fixture_write("repo/.gitmodules", "[submodule \"library\"]\n\tpath = library\n\turl = ./library\n");
 	git_fixture_stage(repository, ".gitmodules");
 	git_index *index;
 	ck_assert_int_eq(git_repository_index(&index, repository), 0);
@@ -564,14 +527,16 @@ START_TEST(test_git_submodule_changes_are_ignored)
 	assert_repository_tag("repo", repository, &commit_id, 7, "");
 
 	/* The submodule moves on and has changes of its own, and its new commit is staged. */
-	write_file("repo/library/README", "library, changed\n");
+	git_fixture_write("repo/library/README", "library, changed\n");
 	git_fixture_stage(library, "README");
 	gitlink.id = git_fixture_commit(library);
-	write_file("repo/library/README", "library, changed again\n");
-	assert_repository_tag("repo", repository, &commit_id, 7, "");
+	char *moved = dirty_tag();
+	git_fixture_write("repo/library/README", "library, changed again\n");
+	char *changed = dirty_tag();
+	assert_tag_differs(moved, strdup(changed));
 	ck_assert_int_eq(git_index_add(index, &gitlink), 0);
 	ck_assert_int_eq(git_index_write(index), 0);
-	assert_repository_tag("repo", repository, &commit_id, 7, "");
+	assert_tag_equals(changed, dirty_tag());
 
 	git_index_free(index);
 	git_repository_free(library);
@@ -582,7 +547,7 @@ END_TEST
 START_TEST(test_git_context_in_a_subdirectory)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	ck_assert_int_eq(mkdir("repo/web", 0700), 0);
 	ck_assert_int_eq(mkdir("repo/web/app", 0700), 0);
@@ -607,7 +572,7 @@ START_TEST(test_git_no_commit_yet)
 	git_repository *repository;
 
 	ck_assert_int_eq(git_repository_init(&repository, "repo", 0), 0);
-	write_file("repo/README", "hello\n");
+	git_fixture_write("repo/README", "hello\n");
 	git_fixture_stage(repository, "README");
 	assert_fails(SCHEME_GIT, "repo", "no commit");
 	assert_makes(SCHEME_AUTO, "repo", NOW_TAG);
@@ -637,7 +602,7 @@ END_TEST
 START_TEST(test_inside_the_git_directory)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	assert_fails(SCHEME_GIT, "repo/.git", "not in a git work tree");
 	assert_makes(SCHEME_AUTO, "repo/.git/refs", NOW_TAG);
@@ -655,7 +620,7 @@ END_TEST
 START_TEST(test_context_that_is_a_file)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	assert_fails(SCHEME_GIT, "repo/README", "not a directory");
 	assert_fails(SCHEME_AUTO, "repo/README", "not a directory");
@@ -666,10 +631,10 @@ END_TEST
 START_TEST(test_corrupt_repository_is_reported)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
 	git_repository_free(repository);
-	write_file("repo/.git/HEAD", "garbage\n");
+	git_fixture_write("repo/.git/HEAD", "garbage\n");
 	assert_fails(SCHEME_GIT, "repo", "repo: ");
 	/* not a fall back to the time scheme */
 	assert_fails(SCHEME_AUTO, "repo", "repo: ");
@@ -683,7 +648,7 @@ START_TEST(test_repository_of_another_user)
 	/* Only root can give a repository away (CI runs as root). */
 	if (geteuid() != 0)
 		SKIP_TEST("needs root, to give the repository to another user");
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 	git_repository_free(repository);
 	/* Like git, libgit2 refuses it (1.5 reports it as no repository at all), and auto must still build. */
 	ck_assert_int_eq(chown("repo", 65534, 65534), 0);
@@ -722,7 +687,7 @@ END_TEST
 START_TEST(test_ci_commit_is_not_read_inside_a_work_tree)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 	test_environment[0] = "GITHUB_SHA=0000000000000000000000000000000000000000";
 	char *tag = make(SCHEME_AUTO, "repo");
 	assert_commit_tag(tag, repository, &commit_id, 7, "");
@@ -751,11 +716,12 @@ START_TEST(test_stdin_and_url_contexts)
 }
 END_TEST
 
-/* Issue 8: --scheme=describe is git describe --tags --always, with the git scheme's dirty rule. */
+/* Issue 8: --scheme=describe is git describe --tags --long --always, with the git scheme's dirty
+ * rule. */
 START_TEST(test_describe_names_the_nearest_tag)
 {
 	git_oid commit_id;
-	git_repository *repository = make_committed_repository("repo", &commit_id);
+	git_repository *repository = git_fixture_repository("repo", &commit_id);
 	char *tag = make(SCHEME_DESCRIBE, "repo");
 	assert_commit_tag(tag, repository, &commit_id, 7, "");
 	free(tag);
@@ -764,17 +730,24 @@ START_TEST(test_describe_names_the_nearest_tag)
 	git_oid tag_id;
 	ck_assert_int_eq(git_revparse_single(&head, repository, "HEAD"), 0);
 	ck_assert_int_eq(git_tag_create_lightweight(&tag_id, repository, "v1.0", head, 0), 0);
+	char expected[64];
+	/* Issue 15: a tag on HEAD itself still names the commit, so that a tag that moves does not
+	 * name two builds, and a tag called latest does not become the unique one. */
+	snprintf(expected, sizeof expected, "v1.0-0-g%.7s", git_oid_tostr_s(&commit_id));
+	assert_makes(SCHEME_DESCRIBE, "repo", expected);
+	ck_assert_int_eq(git_tag_create_lightweight(&tag_id, repository, "latest", head, 0), 0);
+	snprintf(expected, sizeof expected, "latest-0-g%.7s", git_oid_tostr_s(&commit_id));
+	assert_makes(SCHEME_DESCRIBE, "repo", expected);
+	ck_assert_int_eq(git_tag_delete(repository, "latest"), 0);
 	git_object_free(head);
-	assert_makes(SCHEME_DESCRIBE, "repo", "v1.0");
 
-	write_file("repo/README", "changed\n");
+	git_fixture_write("repo/README", "changed\n");
 	git_fixture_stage(repository, "README");
 	git_oid second = git_fixture_commit(repository);
-	char expected[64];
 	snprintf(expected, sizeof expected, "v1.0-1-g%.7s", git_oid_tostr_s(&second));
 	assert_makes(SCHEME_DESCRIBE, "repo", expected);
 
-	write_file("repo/new-file", "untracked\n");
+	git_fixture_write("repo/new-file", "untracked\n");
 	tag = make(SCHEME_DESCRIBE, "repo");
 	ck_assert_ptr_nonnull(tag);
 	ck_assert_msg(strncmp(tag, expected, strlen(expected)) == 0 && matches_suffix(tag + strlen(expected), DIRTY),
@@ -805,7 +778,6 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(time_scheme, test_time_of_starts_from_zero);
 	tcase_add_test(time_scheme, test_time_of_rejects);
 	tcase_add_test(time_scheme, test_compare_times);
-	tcase_add_test(time_scheme, test_time_formats_that_tell_seconds_apart);
 	suite_add_tcase(suite, time_scheme);
 
 	tcase_add_checked_fixture(git_scheme, setup, git_fixture_teardown);
@@ -824,7 +796,7 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(git_scheme, test_git_dirty_tag_follows_the_content);
 	tcase_add_test(git_scheme, test_git_dirty_tag_tells_untracked_files_apart);
 	tcase_add_test(git_scheme, test_git_dirty_tag_sees_modes_and_links);
-	tcase_add_test(git_scheme, test_git_submodule_changes_are_ignored);
+	tcase_add_test(git_scheme, test_git_submodule_changes_are_dirty);
 	tcase_add_test(git_scheme, test_git_context_in_a_subdirectory);
 	tcase_add_test(git_scheme, test_git_no_commit_yet);
 	tcase_add_test(git_scheme, test_not_in_a_repository);

@@ -38,11 +38,7 @@ static void set_mtime(const char *path, time_t seconds, long nanoseconds)
  * clean. */
 static void write_file(const char *path, const char *content)
 {
-	FILE *file = fopen(path, "w");
-
-	ck_assert_msg(file != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(content, file), 0);
-	ck_assert_int_eq(fclose(file), 0);
+	git_fixture_write(path, content);
 	set_mtime(path, past, 0);
 }
 
@@ -110,7 +106,9 @@ static size_t assert_status(enum worktree_route expected_route)
 
 	ck_assert_int_eq(git_repository_open(&repository, "repo"), 0);
 	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
-	ck_assert_int_eq(worktree_status(&fast, repository, (git_tree *)head_tree, &route), 0);
+	struct worktree_submodules submodules;
+	ck_assert_int_eq(worktree_status(&fast, &submodules, repository, (git_tree *)head_tree, &route), 0);
+	worktree_submodules_free(&submodules);
 	ck_assert_int_eq(git_status_list_new(&full, repository, &options), 0);
 
 	size_t count = git_status_list_entrycount(full);
@@ -475,6 +473,131 @@ START_TEST(test_submodules_are_left_out)
 }
 END_TEST
 
+/* The submodules worktree_status lists in "repo", one a line, and the route it took. */
+static char *submodules_of(enum worktree_route *route)
+{
+	git_repository *repository;
+	git_object *head_tree;
+	git_status_list *changes;
+	struct worktree_submodules submodules;
+	char listed[256] = "";
+
+	ck_assert_int_eq(git_repository_open(&repository, "repo"), 0);
+	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
+	ck_assert_int_eq(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, route), 0);
+	for (size_t i = 0; i < submodules.count; i++) {
+		ck_assert_uint_lt(strlen(listed) + strlen(submodules.paths[i]) + 2, sizeof listed);
+		strcat(strcat(listed, submodules.paths[i]), "\n");
+	}
+	worktree_submodules_free(&submodules);
+	git_status_list_free(changes);
+	git_object_free(head_tree);
+	git_repository_free(repository);
+	return strdup(listed);
+}
+
+static void add_gitlink(git_index *index, const char *path, const git_oid *commit)
+{
+	git_index_entry gitlink = {.mode = GIT_FILEMODE_COMMIT, .id = *commit, .path = path};
+
+	ck_assert_int_eq(git_index_add(index, &gitlink), 0);
+}
+
+/* Issue 15: the status leaves submodules out, and lists where they are: each gitlink of the index,
+ * and each HEAD has where the index has none (removed, made a file, or below a directory the index
+ * no longer has), by either route. */
+START_TEST(test_submodules_are_listed)
+{
+	git_repository *repository = make_repository(1, 1);
+	git_index *index;
+	git_oid commit;
+	git_config *config;
+	enum worktree_route route;
+
+	ck_assert_int_eq(git_reference_name_to_id(&commit, repository, "HEAD"), 0);
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	add_gitlink(index, "library", &commit);
+	add_gitlink(index, "old", &commit);
+	add_gitlink(index, "vendor/lib", &commit);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_fixture_commit(repository);
+	ck_assert_int_eq(git_index_remove_bypath(index, "vendor/lib"), 0);
+	ck_assert_int_eq(git_index_remove_bypath(index, "old"), 0);
+	write_file("repo/old", "a file now\n");
+	ck_assert_int_eq(git_index_add_bypath(index, "old"), 0);
+	add_gitlink(index, "new", &commit);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+
+	const char *expected = "library\nnew\nold\nvendor/lib\n";
+	char *listed = submodules_of(&route);
+	ck_assert_str_eq(listed, expected);
+	ck_assert_int_eq(route, WORKTREE_CANDIDATES);
+	free(listed);
+	ck_assert_int_eq(git_repository_config(&config, repository), 0);
+	ck_assert_int_eq(git_config_set_bool(config, "core.ignorecase", 1), 0);
+	git_config_free(config);
+	listed = submodules_of(&route);
+	ck_assert_str_eq(listed, expected);
+	ck_assert_int_eq(route, WORKTREE_EVERYTHING);
+	free(listed);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Issue 15: a file with a filter driver (git-lfs) holds in the work tree what its smudge command
+ * made of the blob, and git hashes it through the clean command. On a fresh checkout such a file is
+ * racily clean and read: it is clean when its clean command gives the blob, and changed when not;
+ * libgit2's own status, which has no filter drivers of its own, agrees once the driver is there. */
+START_TEST(test_filtered_files_are_read_through_their_clean_command)
+{
+	git_repository *repository = make_repository(1, 1);
+	git_config *config;
+	git_index *index;
+	git_oid blob;
+	struct stat status;
+
+	ck_assert_int_eq(git_repository_config(&config, repository), 0);
+	ck_assert_int_eq(git_config_set_string(config, "filter.upper.clean", "tr a-z A-Z"), 0);
+	git_config_free(config);
+	write_file("repo/.gitattributes", "*.dat filter=upper\n");
+	write_file("repo/a.dat", "hello\n");
+	ck_assert_int_eq(git_blob_create_from_buffer(&blob, repository, "HELLO\n", 6), 0);
+	ck_assert_int_eq(git_repository_index(&index, repository), 0);
+	ck_assert_int_eq(git_index_add_bypath(index, ".gitattributes"), 0);
+	git_index_entry entry = {.mode = GIT_FILEMODE_BLOB, .id = blob, .path = "a.dat"};
+	ck_assert_int_eq(git_index_add(index, &entry), 0);
+	ck_assert_int_eq(lstat("repo/a.dat", &status), 0);
+	entry = git_fixture_entry_with_stat(index, "a.dat", &status);
+	ck_assert_int_eq(git_index_add(index, &entry), 0);
+	ck_assert_int_eq(git_index_write(index), 0);
+	git_index_free(index);
+	git_fixture_commit(repository);
+
+	/* Written in the file's second: racily clean, and read. */
+	set_mtime("repo/.git/index", past, 0);
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 0);
+	write_file("repo/a.dat", "jello\n");
+	ck_assert_uint_eq(assert_status(WORKTREE_CANDIDATES), 1);
+
+	/* A required driver whose command fails: no status, as in git. */
+	ck_assert_int_eq(git_repository_config(&config, repository), 0);
+	ck_assert_int_eq(git_config_set_string(config, "filter.upper.clean", "exit 1"), 0);
+	ck_assert_int_eq(git_config_set_bool(config, "filter.upper.required", 1), 0);
+	git_config_free(config);
+	git_object *head_tree;
+	git_status_list *changes;
+	struct worktree_submodules submodules;
+	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
+	ck_assert_int_ne(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, NULL), 0);
+	ck_assert_str_eq(git_error_last()->message, "a.dat: filter.upper.clean (exit 1) failed: it exited with status 1");
+	worktree_submodules_free(&submodules);
+	git_status_list_free(changes);
+	git_object_free(head_tree);
+	git_repository_free(repository);
+}
+END_TEST
+
 /* An entry flagged assume-unchanged or skip-worktree says that git need not look at its file: this
  * module leaves such an index to libgit2, and finds what libgit2 finds. */
 static void flag_entry(git_repository *repository, const char *path, uint16_t flags, uint16_t flags_extended)
@@ -599,6 +722,8 @@ Suite *worktree_suite(void)
 	tcase_add_test(status, test_unusual_entries_read_everything);
 	tcase_add_test(status, test_ignorecase_reads_everything);
 	tcase_add_test(status, test_submodules_are_left_out);
+	tcase_add_test(status, test_submodules_are_listed);
+	tcase_add_test(status, test_filtered_files_are_read_through_their_clean_command);
 	tcase_add_test(status, test_assume_unchanged_reads_everything);
 	tcase_add_test(status, test_skip_worktree_reads_everything);
 	tcase_add_test(status, test_ignore_rules_from_everywhere);

@@ -1,0 +1,16 @@
+#ifndef KIMB_TIMEFORMAT_H
+#define KIMB_TIMEFORMAT_H
+
+/* Whether a strftime format makes time tags that tell every second apart, decided from its
+ * conversions as glibc writes them in UTC and the C locale, not from samples of their output. */
+
+#include <stddef.h>
+
+/* Checks that FORMAT's conversions give the year, the month and the day (or the day of the year),
+ * the hour of a 24-hour clock, the minute and the second, or the seconds since the epoch (%s); and
+ * that the tag reads back: nothing padded with spaces, no two numbers (or names) of varying width
+ * side by side, no width, no E or O modifier, and no conversion glibc's strftime does not know.
+ * Returns 0, or -1 with a one-line reason in WHY (of WHY_SIZE bytes), which says what to write. */
+int timeformat_check(const char *format, char *why, size_t why_size);
+
+#endif

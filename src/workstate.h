@@ -1,0 +1,18 @@
+#ifndef KIMB_WORKSTATE_H
+#define KIMB_WORKSTATE_H
+
+/* The state of a git work tree beside its HEAD, for the dirty part of a git tag: a hash of each
+ * change git status counts (tracked files changed in the index or the work tree, untracked files
+ * that are not ignored), named with the kind and content the work tree has there, and of each
+ * submodule not checked out clean at the commit HEAD records and each nested repository, with its
+ * HEAD and its own state: the same changes give the same hash, other content another. */
+
+#include <stdbool.h>
+
+#include <git2.h>
+
+/* Sets *DIRTY to whether REPOSITORY's work tree differs from HEAD_TREE (HEAD's tree, NULL when HEAD
+ * has no commit yet), and then *HASH to the hash of how. Returns 0, or a libgit2 error. */
+int workstate_hash(git_repository *repository, const git_tree *head_tree, bool *dirty, git_oid *hash);
+
+#endif
