@@ -163,11 +163,9 @@ static _Noreturn void run_child(const char *const argv[], pid_t parent, int stdo
 		/* execvp is not async-signal-safe, but kimb has no other thread that could have left a
 		 * lock taken at the fork (see spawn for vfork). */
 		/* execvp's argv lacks const for C's history alone: it changes no word. */
-		union {
-			const char *const *words;
-			char *const *exec_argv;
-		} words = {.words = argv};
-		execvp(argv[0], words.exec_argv);
+		char *const *exec_argv;
+		memcpy(&exec_argv, &argv, sizeof exec_argv);
+		execvp(argv[0], exec_argv);
 	}
 	failure.error = errno;
 	/* Should the report be lost, the parent sees exit status 127, the shell's "not found": the
