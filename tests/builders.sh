@@ -406,17 +406,6 @@ sleeper_runs()
 	pgrep -x "$SLEEPER" >/dev/null 2>&1
 }
 
-# wait_until CONDITION...: runs CONDITION until it holds, at most 30 s. Fails when it never does.
-wait_until()
-{
-	tries=0
-	until "$@"; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 300 ] || return 1
-		sleep 0.1
-	done
-}
-
 sleeper_gone()
 {
 	! sleeper_runs

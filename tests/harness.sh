@@ -34,28 +34,6 @@ write_suite()
 	mkdir -p "$MARKS" || exit 1
 }
 
-# wait_for_mark FILE: true once FILE exists; false after 10 s (a test that fails instead of hanging).
-wait_for_mark()
-{
-	tries=0
-	until [ -e "$1" ]; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 100 ] || return 1
-		sleep 0.1
-	done
-}
-
-# wait_until_gone PID: true once process PID has ended; false if it still runs after 10 s.
-wait_until_gone()
-{
-	tries=0
-	while state=$(ps -o stat= -p "$1") && [ "${state#Z}" = "$state" ]; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 100 ] || return 1
-		sleep 0.1
-	done
-}
-
 # The lines of the sample's stdout that are reports or the totals, without the times.
 report_lines()
 {
@@ -146,25 +124,15 @@ test_failures_are_reported_in_order()
 test_jobs_run_at_once()
 {
 	write_suite <<'EOF'
-wait_for()
-{
-	tries=0
-	until [ -e "$1" ]; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 100 ] || return 1
-		sleep 0.1
-	done
-}
-
 sample_first()
 {
 	: >"$MARKS/first-started"
-	wait_for "$MARKS/second-ended" || fail "the second test never ran beside the first"
+	wait_until test -e "$MARKS/second-ended" || fail "the second test never ran beside the first"
 }
 
 sample_second()
 {
-	wait_for "$MARKS/first-started" || fail "the first test never ran beside the second"
+	wait_until test -e "$MARKS/first-started" || fail "the first test never ran beside the second"
 	: >"$MARKS/second-ended"
 }
 EOF
@@ -203,14 +171,14 @@ sample_blocks()
 EOF
 	"$CASE/suite" -j 2 >"$CASE/stdout" 2>"$CASE/stderr" &
 	suite=$!
-	if ! wait_for_mark "$MARKS/sleeper"; then
+	if ! wait_until test -e "$MARKS/sleeper"; then
 		fail "the test never started"
 		kill -KILL "$suite"
 		return
 	fi
 	sleeper=$(cat "$MARKS/sleeper")
 	kill -TERM "$suite"
-	if ! wait_until_gone "$suite"; then
+	if ! wait_until process_ended "$suite"; then
 		fail "the suite goes on after SIGTERM"
 		kill -KILL "$suite" "$sleeper"
 	fi
@@ -220,7 +188,7 @@ EOF
 	grep -q '^terminated after 0 passed, 0 failed, 0 skipped$' "$CASE/stdout" ||
 		fail "no line for the termination: $(cat "$CASE/stdout")"
 	# Once the signal has reached it, the sleep ends (a zombie until it is reaped is ended).
-	if ! wait_until_gone "$sleeper"; then
+	if ! wait_until process_ended "$sleeper"; then
 		fail "the test's sleep $sleeper runs on"
 		kill -KILL "$sleeper"
 	fi

@@ -1177,16 +1177,11 @@ test_killed_build_exits_6()
 	assert_calls rm 0
 }
 
-# assert_gone PID WHAT: process PID (WHAT, for the message) ends within 5 s, or is a zombie that
-# nobody has reaped yet; else the test fails, and the process is killed.
+# assert_gone PID WHAT: process PID (WHAT, for the message) ends soon (wait_until), or is a zombie
+# that nobody has reaped yet; else the test fails, and the process is killed.
 assert_gone()
 {
-	tries=0
-	while ps -o stat= -p "$1" | grep -q '^[^Z]' && [ "$tries" -lt 50 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-	if ps -o stat= -p "$1" | grep -q '^[^Z]'; then
+	if ! wait_until process_ended "$1"; then
 		fail "$2 still runs"
 		kill -KILL "$1"
 	fi

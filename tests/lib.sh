@@ -115,6 +115,24 @@ q()
 	printf '%s\n' "$quoted"
 }
 
+# wait_until CONDITION...: runs CONDITION until it holds, at most 30 s (a test that fails instead
+# of hanging); false when it never did.
+wait_until()
+{
+	tries=0
+	until "$@"; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 300 ] || return 1
+		sleep 0.1
+	done
+}
+
+# process_ended PID: process PID is gone, or a zombie that nobody has reaped yet.
+process_ended()
+{
+	! ps -o stat= -p "$1" | grep -q '^[^Z]'
+}
+
 assert_status()
 {
 	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1; stderr: $(cat "$CASE/stderr")"
