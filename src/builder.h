@@ -61,9 +61,13 @@ struct builder {
 	 * rule, docker.io (and library/). */
 	const char *short_name_domain;
 	const char *const *remove_command; /* followed by one ID, or one NAME:TAG to untag */
+	/* What comes before the 64 hex digits where a call names an image by ID (inspect, remove):
+	 * "sha256:" (docker), or NULL for none (kim takes only the bare ID). */
+	const char *id_prefix;
 	bool removes_single_named_only;    /* refuses to remove by ID an image with several names */
-	/* Removing an image also removes its untagged parents, and there is no --no-prune (buildah):
-	 * its output names every image removed. */
+	/* Removing an image also removes its untagged parents: buildah has no --no-prune, and the
+	 * Docker-compatible API of podman ignores docker's. Its output names every image removed,
+	 * one a line: the ID, perhaps after "Deleted: ". */
 	bool removal_takes_untagged_parents;
 	/* Refuses to remove an image another image is built on (docker's legacy builder's parents). */
 	bool keeps_parents;
@@ -93,6 +97,9 @@ const struct builder *builder_find(const char *name);
 
 /* The builder names kimb knows, in auto's order of preference, NULL-terminated. */
 extern const char *const builder_names[];
+
+/* The word that names the image ID (64 hex) in BUILDER's calls. Malloc'd. */
+char *builder_id_word(const struct builder *builder, const char *id);
 
 /* The executable to run for BUILDER: its environment variable when set and not empty, else its name. */
 const char *builder_executable(const struct builder *builder, env_lookup getenv_fn);

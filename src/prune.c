@@ -262,11 +262,13 @@ static void enter_plan(struct repository_run *repository)
 
 /* --- carrying out ------------------------------------------------------------------------------ */
 
-/* One call of a plan: ACTION of REPOSITORY, whose image's report entry is ENTRY. */
+/* One call of a plan: ACTION of REPOSITORY, whose image's report entry is ENTRY; WORD names its
+ * target as the builder takes it. */
 struct step {
 	size_t repository;
 	const struct prune_action *action;
 	size_t entry;
+	char *word;
 };
 
 /* The calls for one image, across the repositories, in order: its untagging, then its removal. */
@@ -318,7 +320,9 @@ static void gather_chains(struct execution *execution)
 				if (action->kind == ACTION_KEEP || (action->built != NULL) != intermediates)
 					continue;
 				struct image_report *entry = report_find_image(repository->report, action->image);
-				struct step step = {r, action, (size_t)(entry - repository->report->images)};
+				char *word = action->kind == ACTION_REMOVE ? builder_id_word(run->builder, action->image->id)
+									   : xstrdup(action->target);
+				struct step step = {r, action, (size_t)(entry - repository->report->images), word};
 				struct chain *chain = chain_of(execution, action->image, intermediates);
 				array_append(&chain->steps, &chain->count, sizeof step, &step);
 			}
@@ -375,7 +379,7 @@ static bool next_call(void *context, struct call *call, size_t *task)
 		return false;
 	const struct step *step = &chain->steps[chain->next];
 	caller_builder_call(&execution->run->caller, call, execution->run->builder->remove_command);
-	call_add(call, step->action->target);
+	call_add(call, step->word);
 	chain->running = true;
 	execution->running++;
 	*task = (size_t)(chain - execution->chains);
@@ -408,16 +412,23 @@ static void settle_step(struct execution *execution, const struct step *step, co
 	record_forget(&run->repositories[step->repository].record, action->image->id);
 	if (!run->builder->removal_takes_untagged_parents)
 		return;
-	/* buildah names every image it removed, one ID a line: the untagged parents it took along. */
+	/* The builder names every image it removed, one a line: the untagged parents it took along.
+	 * dockerd names the layers it deleted alike: an ID the listing has no image of is no image. */
+	static const char deleted[] = "Deleted: ";
 	const char *line;
 	size_t length;
 	for (size_t pos = 0; listing_next_line(result->output, result->output_length, &pos, &line, &length);) {
-		const char *id = listing_full_id(line, length);
-		if (id && strncmp(id, action->image->id, LISTING_ID_MAX) != 0) {
-			char copy[LISTING_ID_MAX + 1];
-			snprintf(copy, sizeof copy, "%.*s", LISTING_ID_MAX, id);
-			report_removed_along(entry, copy, &run->listing);
+		if (length >= sizeof deleted - 1 && memcmp(line, deleted, sizeof deleted - 1) == 0) {
+			line += sizeof deleted - 1;
+			length -= sizeof deleted - 1;
 		}
+		const char *id = listing_full_id(line, length);
+		if (!id || strncmp(id, action->image->id, LISTING_ID_MAX) == 0)
+			continue;
+		char copy[LISTING_ID_MAX + 1];
+		snprintf(copy, sizeof copy, "%.*s", LISTING_ID_MAX, id);
+		if (listing_find(&run->listing, copy))
+			report_removed_along(entry, copy, &run->listing);
 	}
 }
 
@@ -465,8 +476,11 @@ void prune_carry_out(struct run *run)
 	gather_chains(&execution);
 	struct parallel_calls calls = {next_call, call_finished, &execution};
 	caller_run_parallel(&run->caller, run->options->jobs, &calls);
-	for (size_t i = 0; i < execution.count; i++)
+	for (size_t i = 0; i < execution.count; i++) {
+		for (size_t j = 0; j < execution.chains[i].count; j++)
+			free(execution.chains[i].steps[j].word);
 		free(execution.chains[i].steps);
+	}
 	free(execution.chains);
 	free(execution.ready);
 	for (size_t r = 0; r < run->repository_count; r++)

@@ -252,6 +252,22 @@ static bool is_claimed_unproven(const struct image *image, const struct selectio
 	       (image->label && provenance_label_names(image->label, request->repository));
 }
 
+/* An image the plan acts on is no image it leaves alone, whatever made it look like one first (a
+ * nameless intermediate image with kimb's label, removed after the image whose build left it): the
+ * report names each image once. */
+static void forget_left_acted_on(struct prune_plan *plan)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < plan->left_count; i++) {
+		bool acted_on = false;
+		for (size_t j = 0; j < plan->count && !acted_on; j++)
+			acted_on = plan->actions[j].image == plan->left[i].image;
+		if (!acted_on)
+			plan->left[kept++] = plan->left[i];
+	}
+	plan->left_count = kept;
+}
+
 static void plan_removals(const struct listing *listing, const struct selection_request *request,
 			  const struct image *new_image, const struct image *latest, struct prune_plan *plan)
 {
@@ -284,6 +300,7 @@ static void plan_removals(const struct listing *listing, const struct selection_
 		plan_one(plan, listing, candidates[i].image, request);
 	free(candidates);
 	plan_intermediates(plan, listing, request);
+	forget_left_acted_on(plan);
 }
 
 void selection_plan(const struct listing *listing, const struct selection_request *request, struct prune_plan *plan,

@@ -117,6 +117,8 @@ static int inspect_images(struct run *run, const bool *wanted)
 {
 	const struct builder *builder = run->builder;
 	struct listing *listing = &run->listing;
+	char **words = xcalloc(builder->inspect_batch, sizeof *words);
+	int status = STATUS_OK;
 	for (size_t next = 0; next < listing->count;) {
 		struct call call;
 		caller_builder_call(&run->caller, &call, builder->inspect_command);
@@ -125,7 +127,8 @@ static int inspect_images(struct run *run, const bool *wanted)
 		for (; next < listing->count && batch < builder->inspect_batch; next++) {
 			if (!wanted[next])
 				continue;
-			call_add(&call, listing->images[next].id);
+			words[batch] = builder_id_word(builder, listing->images[next].id);
+			call_add(&call, words[batch]);
 			asked_alone = (struct listing){&listing->images[next], 1};
 			batch++;
 		}
@@ -134,18 +137,23 @@ static int inspect_images(struct run *run, const bool *wanted)
 			break;
 		}
 		struct run_result result;
-		int status = caller_capture(&run->caller, &call, "inspect images", "the images asked about are kept", &result);
-		if (status == STATUS_LISTING)
+		status = caller_capture(&run->caller, &call, "inspect images", "the images asked about are kept", &result);
+		for (size_t i = 0; i < batch; i++)
+			free(words[i]);
+		if (status == STATUS_LISTING) {
+			status = STATUS_OK;
 			continue;
+		}
 		if (status != STATUS_OK)
-			return status;
+			break;
 		struct listing_error error;
 		if (builder->read_inspection(result.output, result.output_length,
 					     builder->inspect_batch == 1 ? &asked_alone : listing, &error) < 0)
 			(void)unreadable("image inspection", &error, "the images asked about are kept");
 		run_result_free(&result);
 	}
-	return STATUS_OK;
+	free(words);
+	return status;
 }
 
 int survey_inspect(struct run *run, bool candidates, bool pods)

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Integration tests against real builders: runs the built kimb with --builder=podman, buildah and
 # docker (the Debian docker 20.10 client against a real dockerd 20.10, which each docker test
-# starts privately and stops itself, once building with BuildKit and once with the legacy builder),
-# with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
+# starts privately and stops itself, once building with BuildKit and once with the legacy builder;
+# and against podman's Docker-compatible API service, `podman system service`, as Podman Desktop
+# sets it up, which the test starts and stops on its own store), with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
 # the documented builder from a PATH that holds only some of them, and that kimb's tables of the
 # builders' flags are the flags their own --help shows (nerdctl's: a help recorded from its source).
 # Usage: tests/builders.sh ./kimb [PATTERN]     (PATTERN, a grep -E pattern, picks tests by name)
 #
-# The each_* tests run once per real builder (podman, buildah, docker-buildkit, docker-legacy), the
-# test_* ones once. Every test runs in a temporary directory of its own and, for the real builders,
+# The each_* tests run once per real builder (podman, buildah, docker-buildkit, docker-legacy,
+# docker-podman: each_hangup_stops_the_build not, as podman's service builds on when its client is
+# gone), the test_* ones once. Every test runs in a temporary directory of its own and, for the real builders,
 # on an image store of its own: a storage.conf (driver vfs, graphroot and runroot in the test's
 # directory) through CONTAINERS_STORAGE_CONF, and a containers.conf through CONTAINERS_CONF that
 # keeps podman's other state there too (volumes and its database stay in the graphroot, their
@@ -163,6 +165,35 @@ stop_dockerd()
 	return 1
 }
 
+# Starts podman's Docker-compatible API service on the test's store (tests/private-stores.sh) and
+# points the docker client at it. Its log is $CASE/podman-service.log, kept with a failed test.
+start_podman_service()
+{
+	# What lets a RUN step run here: runc, since crun refuses this host's cgroups and a build
+	# through the API cannot ask for chroot isolation. The service's configuration only.
+	awk '{ print } $0 == "[engine]" { print "runtime = \"runc\"" }' "$CONTAINERS_CONF" >"$CASE/service.conf" ||
+		exit 1
+	client_conf=$CONTAINERS_CONF
+	CONTAINERS_CONF=$CASE/service.conf
+	private_podman_service_start "$DOCKER_CLIENT" "$CASE"
+	started=$?
+	CONTAINERS_CONF=$client_conf
+	[ "$started" -ne 0 ] || return
+	printf '    FAIL: %s\n' "$private_podman_error"
+	exit 1
+}
+
+# Stops the test's daemons, if they run: fails the test when one does not stop, or leaves
+# something behind.
+stop_daemons()
+{
+	dockerd_stopped=0
+	stop_dockerd || dockerd_stopped=1
+	private_podman_service_stop "$CASE" && return "$dockerd_stopped"
+	fail "$private_podman_error"
+	return 1
+}
+
 # --- images, made and looked at with the builders themselves ---------------------------------
 
 # The executable of builder $1 (default: the builder under test).
@@ -205,7 +236,8 @@ seed()
 		return 1
 	fi
 	id=$(sed 's/^sha256://' "$CASE/seed/iid")
-	if [ "$BUILDER" = docker ] && [ "$with" != docker ]; then
+	# The docker-podman variant's daemon serves the store podman and buildah build in.
+	if [ "$BUILDER" = docker ] && [ "$with" != docker ] && [ "$VARIANT" != docker-podman ]; then
 		rm -f "$CASE/seed/image.tar"
 		if ! podman save --format docker-archive -o "$CASE/seed/image.tar" "$id" >"$CASE/seed/out" 2>&1 ||
 			! "$DOCKER_CLIENT" load -i "$CASE/seed/image.tar" >"$CASE/seed/out" 2>&1; then
@@ -546,9 +578,10 @@ each_image_in_use_kept_and_named()
 	assert_printed one
 	assert_stderr_has kept
 	assert_stderr_has "$(short "$busy")"
-	# podman's listing counts an image's containers; the others' use is read from their containers.
-	case $BUILDER in
-	podman) assert_stderr_has "kept $busy ($R:p1): in use by 1 container(s)" ;;
+	# podman's listing (also through its Docker-compatible API) counts an image's containers; the
+	# others' use is read from their containers.
+	case $VARIANT in
+	podman | docker-podman) assert_stderr_has "kept $busy ($R:p1): in use by 1 container(s)" ;;
 	*) assert_stderr_has "kept $busy ($R:p1): in use by a container or pod" ;;
 	esac
 	new=$(id_named "$R:$tag")
@@ -1140,7 +1173,9 @@ each_images_built_from_kimbs_are_not_its_own()
 }
 
 # Issue 6, 2: removing R's old image takes no image of another repository with it: an old, untagged
-# base it was built FROM stays. buildah, which would take the base along, keeps R's old image.
+# base it was built FROM stays. buildah, and docker (whose --no-prune podman's Docker-compatible
+# API ignores), which would take the base along, keep R's old image, unless BuildKit built it: its
+# images have no parent.
 each_untagged_parents_of_other_repositories_stay()
 {
 	context_from scratch "base 1" base
@@ -1157,11 +1192,11 @@ each_untagged_parents_of_other_repositories_stay()
 	assert_status 0
 	image_exists "$old_base" || fail "the old base image $old_base went with $R's old image"
 	assert_stderr_lacks "removed $old_base"
-	case $BUILDER in
-	buildah)
+	case $VARIANT in
+	buildah | docker-legacy | docker-podman)
 		image_exists "$old_app" || fail "$R's old image $old_app went, and with it its base"
 		assert_stderr_has "kept $old_app ($R:"
-		assert_stderr_has "buildah would also remove $old_base"
+		assert_stderr_has "$BUILDER would also remove $old_base"
 		;;
 	*)
 		! image_exists "$old_app" || fail "$R's old image $old_app is still there"
@@ -1769,11 +1804,12 @@ cleanup_case()
 }
 
 # with_builder FUNCTION [VARIANT]: a test_* function, or an each_* function on VARIANT (a real
-# builder: podman, buildah, docker-buildkit or docker-legacy) with a store of its own and, for
-# docker, a daemon of its own; a context ready to build; kimb's record of its builds (its state
+# builder: podman, buildah, docker-buildkit, docker-legacy or docker-podman) with a store of its
+# own and, for docker, a daemon of its own: a private dockerd, or for docker-podman podman's
+# Docker-compatible API service on the test's podman store (Podman Desktop's setup; its builds
+# are the legacy API's); a context ready to build; kimb's record of its builds (its state
 # directory) in $CASE/state, never the user's; a kubectl of its own (make_kubectl). BUILDER is
-# the builder kimb is told (docker for both docker variants, which differ in DOCKER_BUILDKIT
-# only).
+# the builder kimb is told (docker for the three docker variants).
 with_builder()
 {
 	KIMB_STATE_DIR=$CASE/state
@@ -1782,13 +1818,13 @@ with_builder()
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
 	printf 'initial\n' >ctx/x || exit 1
 	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST
-	trap 'stop_dockerd || exit 1' EXIT
-	trap 'stop_dockerd; exit 130' INT
-	trap 'stop_dockerd; exit 143' TERM
+	trap 'stop_daemons || exit 1' EXIT
+	trap 'stop_daemons; exit 130' INT
+	trap 'stop_daemons; exit 143' TERM
 	VARIANT=${2:-}
 	case $VARIANT in
 	docker-buildkit) BUILDER=docker DOCKER_BUILDKIT=1 ;;
-	docker-legacy) BUILDER=docker DOCKER_BUILDKIT=0 ;;
+	docker-legacy | docker-podman) BUILDER=docker DOCKER_BUILDKIT=0 ;;
 	*) BUILDER=$VARIANT ;;
 	esac
 	if [ -n "$BUILDER" ]; then
@@ -1798,10 +1834,14 @@ with_builder()
 	if [ "$BUILDER" = docker ]; then
 		KIMB_DOCKER=$DOCKER_CLIENT
 		export DOCKER_BUILDKIT KIMB_DOCKER
-		start_dockerd
+		if [ "$VARIANT" = docker-podman ]; then
+			start_podman_service
+		else
+			start_dockerd
+		fi
 	fi
 	"$1"
-	stop_dockerd
+	stop_daemons
 }
 
 # run_selected FUNCTION [VARIANT]: the test, when its name matches PATTERN.
@@ -1813,7 +1853,9 @@ run_selected()
 }
 
 for name in $(functions_named each); do
-	for variant in podman buildah docker-buildkit docker-legacy; do
+	for variant in podman buildah docker-buildkit docker-legacy docker-podman; do
+		# podman's API service goes on with a build whose client is gone: no client can stop it.
+		[ "$name/$variant" != each_hangup_stops_the_build/docker-podman ] || continue
 		run_selected "$name" "$variant"
 	done
 done

@@ -139,6 +139,25 @@ START_TEST(test_flag_lookup)
 }
 END_TEST
 
+/* An image ID as each builder takes it: kim only bare (kim-cli-facts); docker as sha256:ID, which
+ * podman's Docker-compatible API takes also for an image that is gone. */
+START_TEST(test_id_words)
+{
+	static const char id[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const struct {
+		const char *builder;
+		const char *prefix;
+	} forms[] = {{"kim", ""}, {"nerdctl", ""}, {"podman", ""}, {"docker", "sha256:"}, {"buildah", ""}};
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		char *word = builder_id_word(builder_find(forms[i].builder), id);
+		char expected[80];
+		snprintf(expected, sizeof expected, "%s%s", forms[i].prefix, id);
+		ck_assert_str_eq(word, expected);
+		free(word);
+	}
+}
+END_TEST
+
 /* ---- Executables and auto ---- */
 
 struct variable {
@@ -377,6 +396,7 @@ Suite *builder_suite(void)
 	tcase_add_loop_test(table, test_flag_lists_end_properly, 0, BUILDER_COUNT);
 	tcase_add_loop_test(table, test_no_flag_spelled_twice, 0, BUILDER_COUNT);
 	tcase_add_test(table, test_flag_lookup);
+	tcase_add_test(table, test_id_words);
 	suite_add_tcase(suite, table);
 
 	TCase *detection = tcase_create("detection");

@@ -669,6 +669,26 @@ static bool plan_leaves(const char *id, enum leave_reason reason)
 	return false;
 }
 
+/* podman's builds label their intermediate images too: a nameless image with kimb's label that the
+ * plan removes as an intermediate is not also left as one kimb cannot attribute. */
+START_TEST(a_labelled_intermediate_that_goes_is_not_also_left)
+{
+	add_image("1new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	set_parent(add_image("2old", "localhost/whoami/web|localhost/whoami/web|old", NULL), "3i1");
+	struct image *intermediate = add_image("3i1", "||", NULL);
+	set_parent(intermediate, NULL);
+	intermediate->label = "localhost/whoami/web";
+	char *chain[] = {"3i1"};
+	record_build("2old", chain, 1);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 2);
+	ck_assert(plan_has(ACTION_REMOVE, "3i1"));
+	for (size_t i = 0; i < plan.left_count; i++)
+		ck_assert_str_ne(plan.left[i].image->id, "3i1");
+	ck_assert_uint_eq(plan.left_count, 1);
+}
+END_TEST
+
 START_TEST(the_report_learns_why_images_are_left_alone)
 {
 	add_image("new", "localhost/whoami/web|localhost/whoami/web|20240104.000000", NULL);
@@ -748,6 +768,7 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, an_intermediate_with_another_child_stays);
 	tcase_add_test(tc, intermediates_need_the_record_and_known_parents);
 	tcase_add_test(tc, a_shared_intermediate_goes_once_after_all_its_children);
+	tcase_add_test(tc, a_labelled_intermediate_that_goes_is_not_also_left);
 	tcase_add_test(tc, the_report_learns_why_images_are_left_alone);
 	tcase_add_test(tc, the_new_image_that_latest_names_is_left_once_as_new);
 	suite_add_tcase(suite, tc);
