@@ -109,12 +109,15 @@ void prune_attribute(struct run *run)
 
 /* --- planning ------------------------------------------------------------------------------- */
 
-/* Plans every repository. A FINAL plan knows what containers and pods use, and which images a
- * removal would take along; a first one (not FINAL) only says whether anything would be touched. */
-static int plan_repositories(struct run *run, bool final, bool pods)
+/* Plans every repository, with the run's JOINT removals (JOINT_COUNT of them). A FINAL plan knows
+ * what containers and pods use, and which images a removal would take along; a first one (not
+ * FINAL) only says whether anything would be touched, and what keeps a repository from pruning. */
+static int plan_each(struct run *run, bool final, bool pods, const struct joint_removal *joint, size_t joint_count)
 {
 	const struct options *options = run->options;
 	const struct builder *builder = run->builder;
+	/* A second planning, with joint removals, has said all this already. */
+	bool say = !final && !joint;
 	for (size_t i = 0; i < run->repository_count; i++) {
 		struct repository_run *repository = &run->repositories[i];
 		struct selection_request request = {
@@ -131,6 +134,8 @@ static int plan_repositories(struct run *run, bool final, bool pods)
 			 * inspection tells the config digest of an image to be removed. */
 			.use_needs_inspection = final && pods && builder->inspect_command,
 			.built = &repository->record,
+			.joint = joint,
+			.joint_count = joint_count,
 		};
 		enum selection_outcome outcome;
 		prune_plan_free(&repository->plan);
@@ -147,22 +152,46 @@ static int plan_repositories(struct run *run, bool final, bool pods)
 				   repository->unique_reference, run->new_id);
 			return STATUS_LISTING;
 		case SELECTION_NO_LATEST:
-			if (!final)
+			if (say)
 				report_say("%s has no latest image; nothing removed for it", repository->target->name);
 			break;
 		case SELECTION_NO_IMAGE:
-			if (!final)
+			if (say)
 				report_say("%s has no image in %s's listing; nothing to prune", repository->target->name,
 					   builder->name);
 			break;
 		}
-		if (!final && repository->plan.unranked)
+		if (say && repository->plan.unranked)
 			report_say("--keep=%zu: %zu prior image%s of %s cannot be ranked (the listing gives no creation "
 				   "time, and no tag of %s is a time in the --time-format); not kept",
 				   options->keep, repository->plan.unranked, repository->plan.unranked == 1 ? "" : "s",
 				   repository->target->name, repository->plan.unranked == 1 ? "it" : "them");
 	}
 	return STATUS_OK;
+}
+
+/* Plans every repository (see plan_each), then again where an image every repository tagging it
+ * gives up is to be removed jointly. */
+static int plan_repositories(struct run *run, bool final, bool pods)
+{
+	int status = plan_each(run, final, pods, NULL, 0);
+	if (status != STATUS_OK || run->repository_count < 2)
+		return status;
+	const char **repositories = xcalloc(run->repository_count, sizeof *repositories);
+	const struct prune_plan **plans = xcalloc(run->repository_count, sizeof *plans);
+	for (size_t i = 0; i < run->repository_count; i++) {
+		repositories[i] = run->repositories[i].target->repository;
+		plans[i] = &run->repositories[i].plan;
+	}
+	size_t joint_count;
+	struct joint_removal *joint =
+		selection_joint_removals(&run->listing, repositories, plans, run->repository_count, &joint_count);
+	if (joint)
+		status = plan_each(run, final, pods, joint, joint_count);
+	free(joint);
+	free(plans);
+	free(repositories);
+	return status;
 }
 
 static bool plans_touch_images(const struct run *run)

@@ -604,6 +604,30 @@ $R $tag $new
 $OTHER v1 $shared"
 }
 
+# Issue 15, 4: an old image that only the repositories built tag is removed by ID once, and said to
+# be removed, with its size: untagged by each in turn, it would go with the last untagging,
+# reported as untagged.
+each_image_only_the_built_repositories_tag_is_removed_once()
+{
+	both=$(seed "$R:old" "$OTHER:old")
+	wrapper=$(make_wrapper)
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" -t "$OTHER" ctx
+	assert_status 0
+	assert_printed one "$R" "$OTHER"
+	! image_exists "$both" || fail "the old image $both is still there"
+	assert_stderr_has "kimb: removed $both ("
+	assert_stderr_lacks "shared"
+	grep -q '^kimb: removed 1 image, reclaimed [0-9.]* [kMG]*B$' "$CASE/stderr" ||
+		fail "the summary is not one removed image and its bytes: $(grep '^kimb: removed [0-9]' "$CASE/stderr")"
+	[ "$(grep -E "'(rmi|rm)'" "$CASE/calls" | grep -cE "'(sha256:)?$both'")" -eq 1 ] ||
+		fail "not one removal of $both by ID: $(cat "$CASE/calls")"
+	new=$(id_named "$R:$tag")
+	assert_rows "$R latest $new
+$R $tag $new
+$OTHER latest $new
+$OTHER $tag $new"
+}
+
 each_prune_keeps_latest()
 {
 	latest=$(seed "$R:latest" "$R:v3")
