@@ -483,6 +483,7 @@ static const char *const buildah_environment[] = {"CONTAINERS_STORAGE_CONF", "ST
 static const char *const kim_kubeconfig_flags[] = {"kubeconfig", NULL};
 static const char *const kim_context_flags[] = {"context", NULL};
 static const char *const nerdctl_namespace_flags[] = {"namespace", "n", NULL};
+static const char *const nerdctl_address_flags[] = {"address", "a", "H", "host", NULL};
 static const char *const nerdctl_global_synonyms[] = {"H", "address", "a", "address", "host", "address",
 						      "n", "namespace", "storage-driver", "snapshotter", NULL};
 
@@ -532,9 +533,14 @@ static const struct builder builders[] = {
 		.removes_single_named_only = true,
 		.containers_command = nerdctl_containers_command,
 		.read_containers = use_read_nerdctl_containers,
+		/* cmd/nerdctl/main.go's initRootCmdFlags, pkg/defaults' NerdctlTOML: a flag, else its
+		 * variable, else nerdctl.toml; a k3s node's nerdctl.toml names k8s.io. */
+		.config_variable = "NERDCTL_TOML",
+		.config_path = "/etc/nerdctl/nerdctl.toml",
+		.config_user_path = "nerdctl/nerdctl.toml",
+		.namespace = {nerdctl_namespace_flags, "CONTAINERD_NAMESPACE", "namespace"},
+		.address = {nerdctl_address_flags, "CONTAINERD_ADDRESS", "address"},
 		/* In k8s.io, the namespace of Kubernetes' containerd, pods run the images. */
-		.namespace_flags = nerdctl_namespace_flags,
-		.namespace_env = "CONTAINERD_NAMESPACE",
 		.pods_namespace = "k8s.io",
 	},
 	{

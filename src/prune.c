@@ -20,12 +20,21 @@ static int compare_texts(const void *a, const void *b)
 }
 
 /* The global flags that choose the image store as "FLAG=VALUE", whatever their spelling: the last
- * value of each, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
+ * value of each, and the namespace and address the builder's configuration file gives in their
+ * stead, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
 static void store_flags(const struct run *run, char ***words, size_t *count)
 {
 	const struct options *options = run->options;
-	*words = xcalloc(options->flag_value_count + 1, sizeof **words);
+	const struct builder_setting *const settings[] = {&run->builder->namespace, &run->builder->address};
+	*words = xcalloc(options->flag_value_count + 3, sizeof **words);
 	*count = 0;
+	for (size_t i = 0; i < 2; i++) {
+		bool from_config;
+		const char *value = settings_value(&run->settings, settings[i], options, env_process, &from_config);
+		if (from_config)
+			(*words)[(*count)++] =
+				xprintf("%s=%s", builder_global_flag_name(run->builder, settings[i]->flags[0]), value);
+	}
 	for (size_t i = options->flag_value_count; i-- > 0;) {
 		const struct flag_value *given = &options->flag_values[i];
 		if (!given->global)

@@ -24,11 +24,11 @@ bool survey_pods_run_images(const struct run *run)
 		return true;
 	if (!builder->pods_namespace)
 		return false;
-	const char *namespace = options_flag_value(run->options, builder->namespace_flags);
-	const char *from_environment = getenv(builder->namespace_env);
-	if (!namespace)
-		namespace = from_environment && *from_environment ? from_environment : "default";
-	return strcmp(namespace, builder->pods_namespace) == 0;
+	bool from_config;
+	const char *namespace = settings_value(&run->settings, &builder->namespace, run->options, env_process,
+					       &from_config);
+	/* containerd's default namespace, where nerdctl works when nothing names one */
+	return strcmp(namespace ? namespace : "default", builder->pods_namespace) == 0;
 }
 
 static const char *kubectl_program(void)

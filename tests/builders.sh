@@ -862,6 +862,7 @@ nerdctl_setup()
 	BUILDER=nerdctl
 	NERDCTL_STUB_DIR=$CASE/nerdctl
 	KIMB_NERDCTL=$NERDCTL_STUB
+	# No nerdctl.toml (with_builder's NERDCTL_TOML) unless the test writes one.
 	export NERDCTL_STUB_DIR KIMB_NERDCTL
 	mkdir -p "$NERDCTL_STUB_DIR" || exit 1
 	# A clock of its own, a second apart per build: a name a rebuild moves keeps its first date,
@@ -913,6 +914,119 @@ $R $commit $second
 	assert_nerdctl_rows "$R latest $third
 $R $commit $third
 <none> <none> $third" k8s.io
+}
+
+# nerdctl's own example of nerdctl.toml: a k3s node, whose images are in k8s.io (docs/config.md).
+write_k3s_nerdctl_toml()
+{
+	cat >"$NERDCTL_TOML" <<'EOF' || exit 1
+# This is an example of /etc/nerdctl/nerdctl.toml .
+# Unrelated to the daemon's /etc/containerd/config.toml .
+
+debug          = false
+debug_full     = false
+address        = "unix:///run/k3s/containerd/containerd.sock"
+namespace      = "k8s.io"
+snapshotter    = "stargz"
+cgroup_manager = "cgroupfs"
+hosts_dir      = ["/etc/containerd/certs.d", "/etc/docker/certs.d"]
+experimental   = true
+EOF
+}
+
+# A kubectl that lists one pod, whose container runs the image $1 (a reference) of config digest
+# $2 (64 hex), as the CRI plugin names it: the stand-in tests/kubectl.
+pod_uses()
+{
+	KUBECTL_STUB_DIR=$CASE/kubectl-stub
+	KIMB_KUBECTL=$TESTS/kubectl
+	export KUBECTL_STUB_DIR KIMB_KUBECTL
+	mkdir -p "$KUBECTL_STUB_DIR" || exit 1
+	printf 'default web Running container app %s sha256:%s\n' "$1" "$2" >"$KUBECTL_STUB_DIR/pods"
+}
+
+# Issue 15, 1: nerdctl takes its namespace from nerdctl.toml where neither -n nor
+# CONTAINERD_NAMESPACE names one: on a k3s node k8s.io, whose images pods use. kimb reads it as
+# nerdctl does: it asks which images pods use, and keeps the one a pod runs.
+test_nerdctl_namespace_from_nerdctl_toml()
+{
+	nerdctl_setup
+	write_k3s_nerdctl_toml
+	busy=$(id_of busy)
+	idle=$(id_of idle)
+	nerdctl_seed -n k8s.io "$busy" "$R:p1"
+	nerdctl_seed -n k8s.io "$idle" "$R:p2"
+	pod_uses "$R:p1" "$(id_of "config of $busy")"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	assert_stderr_has "kept $busy ($R:p1): in use by a container or pod"
+	grep -q "get.*pods" "$KUBECTL_STUB_DIR/calls" 2>/dev/null || fail "kimb did not ask which images pods use"
+	new=$(nerdctl_id "$R:$tag" k8s.io)
+	assert_nerdctl_rows "$R latest $new
+$R $tag $new
+$R p1 $busy
+<none> <none> $new
+<none> <none> $busy" k8s.io
+	! nerdctl_calls | grep -qe "'rmi' '$busy'" -e "'rmi' '$R:p1'" || fail "a removal of the image a pod runs: $(nerdctl_calls)"
+	[ -z "$(nerdctl_rows)" ] || fail "the default namespace holds images: $(nerdctl_rows)"
+
+	# The flag, and the variable, win over the file, as in nerdctl: the default namespace, where
+	# no pod runs, and kimb asks none.
+	rm -f "$KUBECTL_STUB_DIR/calls"
+	nerdctl_seed "$idle" "$R:p2"
+	run_kimb -n default --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	[ ! -s "$KUBECTL_STUB_DIR/calls" ] || fail "pods asked about in the default namespace"
+	! image_in_namespace default "$idle" || fail "the prior image in the default namespace is still there"
+	nerdctl_seed "$idle" "$R:p2"
+	run env CONTAINERD_NAMESPACE=default "$KIMB" --builder=nerdctl --time-format=three.%s -t "$R" ctx
+	assert_status 0
+	[ ! -s "$KUBECTL_STUB_DIR/calls" ] || fail "pods asked about with CONTAINERD_NAMESPACE=default"
+	! image_in_namespace default "$idle" || fail "the prior image in the default namespace is still there"
+}
+
+# Whether namespace $1 holds the image ID $2.
+image_in_namespace()
+{
+	nerdctl_rows "$1" | awk -v id="$2" '$3 == id { found = 1 } END { exit !found }'
+}
+
+# A nerdctl.toml kimb cannot read stops it before the build, with one line and status 1: never a
+# guessed namespace. One that is not there is none.
+test_nerdctl_toml_kimb_cannot_read()
+{
+	nerdctl_setup
+	prior=$(id_of prior)
+	nerdctl_seed -n k8s.io "$prior" "$R:p1"
+	for text in 'namespace = "k8s.io"\nnamespace = "default"\n' 'hosts_dir = [\n  "/etc/containerd/certs.d",\n]\n' \
+		'namespace = k8s.io\n' 'namespace = 5\n'; do
+		# shellcheck disable=SC2059 # the text is the format: its \n are the newlines
+		printf "$text" >"$NERDCTL_TOML"
+		rm -f "$NERDCTL_STUB_DIR/calls"
+		run_kimb --time-format=one.%s -t "$R" ctx
+		assert_status 1
+		[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "$text: not one line: $(cat "$CASE/stderr")"
+		assert_stderr_has "kimb: cannot read nerdctl's configuration $NERDCTL_TOML: line "
+		assert_stderr_has "nothing built or removed"
+		assert_stdout
+		[ ! -s "$NERDCTL_STUB_DIR/calls" ] || fail "$text: nerdctl was run: $(nerdctl_calls)"
+	done
+	rm "$NERDCTL_TOML"
+	mkdir "$NERDCTL_TOML"
+	run_kimb prune "$R"
+	assert_status 1
+	assert_stderr_has "kimb: cannot read nerdctl's configuration $NERDCTL_TOML: not a regular file"
+	rmdir "$NERDCTL_TOML"
+	assert_nerdctl_rows "$R p1 $prior
+<none> <none> $prior" k8s.io
+
+	# No file at all: nerdctl's default namespace.
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	new=$(nerdctl_id "$R:$(tag_printed)")
+	assert_nerdctl_rows "$R latest $new
+$R $(tag_printed) $new"
 }
 
 # kimb's own image that lost every name (built for $OTHER and $R, then built again with the same
@@ -1841,7 +1955,11 @@ with_builder()
 	make_kubectl
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
 	printf 'initial\n' >ctx/x || exit 1
-	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST
+	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST CONTAINERD_NAMESPACE \
+		CONTAINERD_ADDRESS
+	# No nerdctl.toml but one the test writes: never the host's.
+	NERDCTL_TOML=$CASE/nerdctl.toml
+	export NERDCTL_TOML
 	trap 'stop_daemons || exit 1' EXIT
 	trap 'stop_daemons; exit 130' INT
 	trap 'stop_daemons; exit 143' TERM

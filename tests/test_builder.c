@@ -68,7 +68,12 @@ START_TEST(test_entries_are_consistent)
 		ck_assert_msg(no_prune || builder->removal_takes_untagged_parents || !builder->records_builds ||
 				      builder->label_flag,
 			      "%s", *name);
-		ck_assert_msg(!builder->pods_namespace || (builder->namespace_flags && builder->namespace_env), "%s", *name);
+		ck_assert_msg(!builder->pods_namespace || (builder->namespace.flags && builder->namespace.environment),
+			      "%s", *name);
+		/* A setting read from the configuration file needs a file to read, found as the builder does. */
+		ck_assert_msg(!(builder->namespace.config_key || builder->address.config_key) ||
+				      (builder->config_variable && builder->config_path && builder->config_user_path),
+			      "%s", *name);
 	}
 }
 END_TEST
