@@ -26,9 +26,10 @@ static void store_flags(const struct run *run, char ***words, size_t *count)
 {
 	const struct options *options = run->options;
 	const struct builder_setting *const settings[] = {&run->builder->namespace, &run->builder->address};
-	*words = xcalloc(options->flag_value_count + 3, sizeof **words);
+	size_t setting_count = sizeof settings / sizeof settings[0];
+	*words = xcalloc(options->flag_value_count + setting_count + 1, sizeof **words);
 	*count = 0;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < setting_count; i++) {
 		bool from_config;
 		const char *value = settings_value(&run->settings, settings[i], options, env_process, &from_config);
 		if (from_config)

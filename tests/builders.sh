@@ -986,6 +986,29 @@ $R p1 $busy
 	! image_in_namespace default "$idle" || fail "the prior image in the default namespace is still there"
 }
 
+# The namespace nerdctl.toml gives names the store kimb's record belongs to, as -n does: kimb's own
+# image that lost every name (the same tag built again: the git scheme at one commit) is known as
+# kimb's whichever of the two named k8s.io, and goes.
+test_nerdctl_toml_namespace_shares_the_record()
+{
+	nerdctl_setup
+	write_k3s_nerdctl_toml
+	commit=$(git_context gitctx) || exit 1
+	run_kimb --scheme=git -t "$R" gitctx
+	assert_status 0
+	first=$(nerdctl_id "$R:$commit" k8s.io)
+	printf 'changed\n' >gitctx/x
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
+	assert_status 0
+	second=$(nerdctl_id "$R:$commit" k8s.io)
+	if [ -z "$first" ] || [ "$first" = "$second" ]; then
+		fail "the builds made no two images: $first $second"
+	fi
+	assert_nerdctl_rows "$R latest $second
+$R $commit $second
+<none> <none> $second" k8s.io
+}
+
 # Whether namespace $1 holds the image ID $2.
 image_in_namespace()
 {
