@@ -458,10 +458,11 @@ static const char *const buildah_list_command[] = {"images", "--all", "--json", 
 static const char *const image_inspect_command[] = {"image", "inspect", NULL};
 static const char *const buildah_inspect_command[] = {"inspect", "--type", "image", NULL};
 
-/* podman's and docker's --no-prune: without it, removing an image also removes its untagged
- * parents, which may be another repository's old images. */
-static const char *const kim_remove_command[] = {"image", "rm", NULL};
-static const char *const docker_remove_command[] = {"image", "rm", "--no-prune", NULL};
+/* podman's --no-prune: without it, removing an image also removes its untagged parents, which may
+ * be another repository's old images. docker has one too, but podman's Docker-compatible API
+ * service (which Podman Desktop points the docker client at) ignores it: kimb plans every docker
+ * removal as one that takes the untagged parents along, and lets every daemon do so. */
+static const char *const image_rm_command[] = {"image", "rm", NULL};
 static const char *const podman_remove_command[] = {"rmi", "--no-prune", NULL};
 static const char *const rmi_command[] = {"rmi", NULL};
 
@@ -482,6 +483,7 @@ static const char *const buildah_environment[] = {"CONTAINERS_STORAGE_CONF", "ST
 static const char *const kim_kubeconfig_flags[] = {"kubeconfig", NULL};
 static const char *const kim_context_flags[] = {"context", NULL};
 static const char *const nerdctl_namespace_flags[] = {"namespace", "n", NULL};
+static const char *const nerdctl_address_flags[] = {"address", "a", "H", "host", NULL};
 static const char *const nerdctl_global_synonyms[] = {"H", "address", "a", "address", "host", "address",
 						      "n", "namespace", "storage-driver", "snapshotter", NULL};
 
@@ -500,7 +502,7 @@ static const struct builder builders[] = {
 		.list_command = kim_list_command,
 		.parse_listing = listing_parse_kim_table,
 		.store_environment = kubernetes_environment,
-		.remove_command = kim_remove_command,
+		.remove_command = image_rm_command,
 		/* kim's agent deletes an image whatever uses it: the pods say what does. */
 		.always_pods = true,
 		.kubeconfig_flags = kim_kubeconfig_flags,
@@ -531,9 +533,14 @@ static const struct builder builders[] = {
 		.removes_single_named_only = true,
 		.containers_command = nerdctl_containers_command,
 		.read_containers = use_read_nerdctl_containers,
+		/* cmd/nerdctl/main.go's initRootCmdFlags, pkg/defaults' NerdctlTOML: a flag, else its
+		 * variable, else nerdctl.toml; a k3s node's nerdctl.toml names k8s.io. */
+		.config_variable = "NERDCTL_TOML",
+		.config_path = "/etc/nerdctl/nerdctl.toml",
+		.config_user_path = "nerdctl/nerdctl.toml",
+		.namespace = {nerdctl_namespace_flags, "CONTAINERD_NAMESPACE", "namespace"},
+		.address = {nerdctl_address_flags, "CONTAINERD_ADDRESS", "address"},
 		/* In k8s.io, the namespace of Kubernetes' containerd, pods run the images. */
-		.namespace_flags = nerdctl_namespace_flags,
-		.namespace_env = "CONTAINERD_NAMESPACE",
 		.pods_namespace = "k8s.io",
 	},
 	{
@@ -569,7 +576,14 @@ static const struct builder builders[] = {
 		.inspect_batch = INSPECT_BATCH,
 		.read_inspection = listing_read_docker_inspection,
 		.inspect_all = true,
-		.remove_command = docker_remove_command,
+		.remove_command = image_rm_command,
+		/* podman's Docker-compatible API reads a bare ID it no longer finds as a name, which
+		 * it refuses ("cannot specify 64-byte hexadecimal strings"); both daemons take this. */
+		.id_prefix = "sha256:",
+		/* dockerd refuses it for tags of several repositories, podman's API for any two tags */
+		.removes_single_named_only = true,
+		.removal_takes_untagged_parents = true,
+		/* dockerd refuses, and podman's API only untags, an image another is built on */
 		.keeps_parents = true,
 		.container_ids_command = docker_container_ids_command,
 		.containers_command = docker_containers_command,
@@ -615,6 +629,11 @@ char *builder_repository(const struct builder *builder, const struct reference *
 	if (ref->domain_given || !builder->short_name_domain)
 		return xstrdup(ref->repository);
 	return xprintf("%s/%s", builder->short_name_domain, ref->name);
+}
+
+char *builder_id_word(const struct builder *builder, const char *id)
+{
+	return xprintf("%s%s", builder->id_prefix ? builder->id_prefix : "", id);
 }
 
 const char *builder_executable(const struct builder *builder, env_lookup getenv_fn)

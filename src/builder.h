@@ -26,6 +26,15 @@ typedef int (*inspection_reader)(const char *text, size_t length, struct listing
 struct image_use;
 typedef int (*use_reader)(const char *text, size_t length, struct image_use *use, struct listing_error *err);
 
+/* A setting kimb must know as the builder itself decides it: from its global flag (FLAGS, every
+ * spelling), else the variable ENVIRONMENT (when set and not empty), else the key CONFIG_KEY of the
+ * builder's configuration file, else the builder's default. */
+struct builder_setting {
+	const char *const *flags;
+	const char *environment;
+	const char *config_key;
+};
+
 struct builder {
 	const char *name;                     /* "kim": the default executable and the name in messages */
 	const char *executable_env;           /* "KIMB_KIM": names the executable to run instead */
@@ -61,9 +70,13 @@ struct builder {
 	 * rule, docker.io (and library/). */
 	const char *short_name_domain;
 	const char *const *remove_command; /* followed by one ID, or one NAME:TAG to untag */
+	/* What comes before the 64 hex digits where a call names an image by ID (inspect, remove):
+	 * "sha256:" (docker), or NULL for none (kim takes only the bare ID). */
+	const char *id_prefix;
 	bool removes_single_named_only;    /* refuses to remove by ID an image with several names */
-	/* Removing an image also removes its untagged parents, and there is no --no-prune (buildah):
-	 * its output names every image removed. */
+	/* Removing an image also removes its untagged parents: buildah has no --no-prune, and the
+	 * Docker-compatible API of podman ignores docker's. Its output names every image removed,
+	 * one a line: the ID, perhaps after "Deleted: ". */
 	bool removal_takes_untagged_parents;
 	/* Refuses to remove an image another image is built on (docker's legacy builder's parents). */
 	bool keeps_parents;
@@ -73,12 +86,19 @@ struct builder {
 	const char *const *container_ids_command;
 	const char *const *containers_command;
 	use_reader read_containers;
-	/* Where pods run: always (kim), or when the global flag NAMESPACE_FLAGS, or else the variable
-	 * NAMESPACE_ENV, names the namespace PODS_NAMESPACE (nerdctl in k8s.io). kim's global flags
-	 * KUBECONFIG_FLAGS and CONTEXT_FLAGS (or KUBECONTEXT) reach the cluster. */
+	/* The configuration file that gives the global flags their defaults (nerdctl.toml): the one
+	 * the variable CONFIG_VARIABLE names when it is set (empty: none), else CONFIG_PATH for root
+	 * and CONFIG_USER_PATH under $XDG_CONFIG_HOME (else ~/.config) for other users. NULL: none. */
+	const char *config_variable;
+	const char *config_path;
+	const char *config_user_path;
+	/* The daemon's namespace and address (nerdctl's containerd): where the images are, and so which
+	 * store kimb's record belongs to. NULL flags: none. */
+	struct builder_setting namespace;
+	struct builder_setting address;
+	/* Where pods run: always (kim), or when the namespace is PODS_NAMESPACE (nerdctl in k8s.io).
+	 * kim's global flags KUBECONFIG_FLAGS and CONTEXT_FLAGS (or KUBECONTEXT) reach the cluster. */
 	bool always_pods;
-	const char *const *namespace_flags;
-	const char *namespace_env;
 	const char *pods_namespace;
 	const char *const *kubeconfig_flags;
 	const char *const *context_flags;
@@ -93,6 +113,9 @@ const struct builder *builder_find(const char *name);
 
 /* The builder names kimb knows, in auto's order of preference, NULL-terminated. */
 extern const char *const builder_names[];
+
+/* The word that names the image ID (64 hex) in BUILDER's calls. Malloc'd. */
+char *builder_id_word(const struct builder *builder, const char *id);
 
 /* The executable to run for BUILDER: its environment variable when set and not empty, else its name. */
 const char *builder_executable(const struct builder *builder, env_lookup getenv_fn);

@@ -208,15 +208,29 @@ static void end_phase(struct run *run, enum phase phase, double *mark)
 	*mark = now;
 }
 
+/* The builder's configuration file, which says where its images are: one that cannot be read
+ * stops kimb, since the builder and kimb would not agree on it. */
+static int read_settings(struct run *run)
+{
+	char why[PATH_MAX + 768];
+	if (settings_load(run->builder, env_process, geteuid() == 0, &run->settings, why, sizeof why) == 0)
+		return STATUS_OK;
+	report_say("cannot read %s's configuration %s; fix it, or name another file with %s; nothing built or removed",
+		   run->builder->name, why, run->builder->config_variable);
+	return STATUS_FAILURE;
+}
+
 static int run_kimb(struct run *run)
 {
 	const struct options *options = run->options;
 	bool building = options->command == COMMAND_BUILD;
 	bool pruning = !options->no_prune;
-	bool pods = pruning && survey_pods_run_images(run);
 	double mark = report_now();
 
-	int status = building ? build_prepare(run) : STATUS_OK;
+	int status = read_settings(run);
+	bool pods = status == STATUS_OK && pruning && survey_pods_run_images(run);
+	if (status == STATUS_OK && building)
+		status = build_prepare(run);
 	if (status == STATUS_OK && run->builder_detected)
 		report_say("using %s (auto)", run->builder->name);
 	if (status == STATUS_OK)
@@ -320,6 +334,7 @@ static void free_run(struct run *run)
 	free(run->unique_tag);
 	free(run->label);
 	free(run->new_id);
+	settings_free(&run->settings);
 	report_free(&run->report);
 	listing_free(&run->listing);
 	use_free(&run->use);

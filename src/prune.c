@@ -20,12 +20,22 @@ static int compare_texts(const void *a, const void *b)
 }
 
 /* The global flags that choose the image store as "FLAG=VALUE", whatever their spelling: the last
- * value of each, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
+ * value of each, and the namespace and address the builder's configuration file gives in their
+ * stead, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
 static void store_flags(const struct run *run, char ***words, size_t *count)
 {
 	const struct options *options = run->options;
-	*words = xcalloc(options->flag_value_count + 1, sizeof **words);
+	const struct builder_setting *const settings[] = {&run->builder->namespace, &run->builder->address};
+	size_t setting_count = sizeof settings / sizeof settings[0];
+	*words = xcalloc(options->flag_value_count + setting_count + 1, sizeof **words);
 	*count = 0;
+	for (size_t i = 0; i < setting_count; i++) {
+		bool from_config;
+		const char *value = settings_value(&run->settings, settings[i], options, env_process, &from_config);
+		if (from_config)
+			(*words)[(*count)++] =
+				xprintf("%s=%s", builder_global_flag_name(run->builder, settings[i]->flags[0]), value);
+	}
 	for (size_t i = options->flag_value_count; i-- > 0;) {
 		const struct flag_value *given = &options->flag_values[i];
 		if (!given->global)
@@ -109,12 +119,15 @@ void prune_attribute(struct run *run)
 
 /* --- planning ------------------------------------------------------------------------------- */
 
-/* Plans every repository. A FINAL plan knows what containers and pods use, and which images a
- * removal would take along; a first one (not FINAL) only says whether anything would be touched. */
-static int plan_repositories(struct run *run, bool final, bool pods)
+/* Plans every repository, with the run's JOINT removals (JOINT_COUNT of them). A FINAL plan knows
+ * what containers and pods use, and which images a removal would take along; a first one (not
+ * FINAL) only says whether anything would be touched, and what keeps a repository from pruning. */
+static int plan_each(struct run *run, bool final, bool pods, const struct joint_removal *joint, size_t joint_count)
 {
 	const struct options *options = run->options;
 	const struct builder *builder = run->builder;
+	/* A second planning, with joint removals, has said all this already. */
+	bool say = !final && !joint;
 	for (size_t i = 0; i < run->repository_count; i++) {
 		struct repository_run *repository = &run->repositories[i];
 		struct selection_request request = {
@@ -131,6 +144,8 @@ static int plan_repositories(struct run *run, bool final, bool pods)
 			 * inspection tells the config digest of an image to be removed. */
 			.use_needs_inspection = final && pods && builder->inspect_command,
 			.built = &repository->record,
+			.joint = joint,
+			.joint_count = joint_count,
 		};
 		enum selection_outcome outcome;
 		prune_plan_free(&repository->plan);
@@ -147,22 +162,46 @@ static int plan_repositories(struct run *run, bool final, bool pods)
 				   repository->unique_reference, run->new_id);
 			return STATUS_LISTING;
 		case SELECTION_NO_LATEST:
-			if (!final)
+			if (say)
 				report_say("%s has no latest image; nothing removed for it", repository->target->name);
 			break;
 		case SELECTION_NO_IMAGE:
-			if (!final)
+			if (say)
 				report_say("%s has no image in %s's listing; nothing to prune", repository->target->name,
 					   builder->name);
 			break;
 		}
-		if (!final && repository->plan.unranked)
+		if (say && repository->plan.unranked)
 			report_say("--keep=%zu: %zu prior image%s of %s cannot be ranked (the listing gives no creation "
 				   "time, and no tag of %s is a time in the --time-format); not kept",
 				   options->keep, repository->plan.unranked, repository->plan.unranked == 1 ? "" : "s",
 				   repository->target->name, repository->plan.unranked == 1 ? "it" : "them");
 	}
 	return STATUS_OK;
+}
+
+/* Plans every repository (see plan_each), then again where an image every repository tagging it
+ * gives up is to be removed jointly. */
+static int plan_repositories(struct run *run, bool final, bool pods)
+{
+	int status = plan_each(run, final, pods, NULL, 0);
+	if (status != STATUS_OK || run->repository_count < 2)
+		return status;
+	const char **repositories = xcalloc(run->repository_count, sizeof *repositories);
+	const struct prune_plan **plans = xcalloc(run->repository_count, sizeof *plans);
+	for (size_t i = 0; i < run->repository_count; i++) {
+		repositories[i] = run->repositories[i].target->repository;
+		plans[i] = &run->repositories[i].plan;
+	}
+	size_t joint_count;
+	struct joint_removal *joint =
+		selection_joint_removals(&run->listing, repositories, plans, run->repository_count, &joint_count);
+	if (joint)
+		status = plan_each(run, final, pods, joint, joint_count);
+	free(joint);
+	free(plans);
+	free(repositories);
+	return status;
 }
 
 static bool plans_touch_images(const struct run *run)
@@ -262,11 +301,13 @@ static void enter_plan(struct repository_run *repository)
 
 /* --- carrying out ------------------------------------------------------------------------------ */
 
-/* One call of a plan: ACTION of REPOSITORY, whose image's report entry is ENTRY. */
+/* One call of a plan: ACTION of REPOSITORY, whose image's report entry is ENTRY; WORD names its
+ * target as the builder takes it. */
 struct step {
 	size_t repository;
 	const struct prune_action *action;
 	size_t entry;
+	char *word;
 };
 
 /* The calls for one image, across the repositories, in order: its untagging, then its removal. */
@@ -318,7 +359,9 @@ static void gather_chains(struct execution *execution)
 				if (action->kind == ACTION_KEEP || (action->built != NULL) != intermediates)
 					continue;
 				struct image_report *entry = report_find_image(repository->report, action->image);
-				struct step step = {r, action, (size_t)(entry - repository->report->images)};
+				char *word = action->kind == ACTION_REMOVE ? builder_id_word(run->builder, action->image->id)
+									   : xstrdup(action->target);
+				struct step step = {r, action, (size_t)(entry - repository->report->images), word};
 				struct chain *chain = chain_of(execution, action->image, intermediates);
 				array_append(&chain->steps, &chain->count, sizeof step, &step);
 			}
@@ -375,7 +418,7 @@ static bool next_call(void *context, struct call *call, size_t *task)
 		return false;
 	const struct step *step = &chain->steps[chain->next];
 	caller_builder_call(&execution->run->caller, call, execution->run->builder->remove_command);
-	call_add(call, step->action->target);
+	call_add(call, step->word);
 	chain->running = true;
 	execution->running++;
 	*task = (size_t)(chain - execution->chains);
@@ -408,16 +451,23 @@ static void settle_step(struct execution *execution, const struct step *step, co
 	record_forget(&run->repositories[step->repository].record, action->image->id);
 	if (!run->builder->removal_takes_untagged_parents)
 		return;
-	/* buildah names every image it removed, one ID a line: the untagged parents it took along. */
+	/* The builder names every image it removed, one a line: the untagged parents it took along.
+	 * dockerd names the layers it deleted alike: an ID the listing has no image of is no image. */
+	static const char deleted[] = "Deleted: ";
 	const char *line;
 	size_t length;
 	for (size_t pos = 0; listing_next_line(result->output, result->output_length, &pos, &line, &length);) {
-		const char *id = listing_full_id(line, length);
-		if (id && strncmp(id, action->image->id, LISTING_ID_MAX) != 0) {
-			char copy[LISTING_ID_MAX + 1];
-			snprintf(copy, sizeof copy, "%.*s", LISTING_ID_MAX, id);
-			report_removed_along(entry, copy, &run->listing);
+		if (length >= sizeof deleted - 1 && memcmp(line, deleted, sizeof deleted - 1) == 0) {
+			line += sizeof deleted - 1;
+			length -= sizeof deleted - 1;
 		}
+		const char *id = listing_full_id(line, length);
+		if (!id || strncmp(id, action->image->id, LISTING_ID_MAX) == 0)
+			continue;
+		char copy[LISTING_ID_MAX + 1];
+		snprintf(copy, sizeof copy, "%.*s", LISTING_ID_MAX, id);
+		if (listing_find(&run->listing, copy))
+			report_removed_along(entry, copy, &run->listing);
 	}
 }
 
@@ -465,8 +515,11 @@ void prune_carry_out(struct run *run)
 	gather_chains(&execution);
 	struct parallel_calls calls = {next_call, call_finished, &execution};
 	caller_run_parallel(&run->caller, run->options->jobs, &calls);
-	for (size_t i = 0; i < execution.count; i++)
+	for (size_t i = 0; i < execution.count; i++) {
+		for (size_t j = 0; j < execution.chains[i].count; j++)
+			free(execution.chains[i].steps[j].word);
 		free(execution.chains[i].steps);
+	}
 	free(execution.chains);
 	free(execution.ready);
 	for (size_t r = 0; r < run->repository_count; r++)

@@ -18,6 +18,7 @@
 #include "report.h"
 #include "runner.h"
 #include "selection.h"
+#include "settings.h"
 #include "use.h"
 
 /* What kimb does for one repository named by -t (build) or as an argument (prune). */
@@ -35,6 +36,7 @@ struct run {
 	const struct builder *builder;
 	bool builder_detected;       /* auto chose it: said once the input is known to be good */
 	const struct options *options;
+	struct settings settings;    /* the builder's configuration file, read first */
 	struct caller caller;
 	struct repository_run *repositories;
 	size_t repository_count;

@@ -132,17 +132,30 @@ static bool has_children(const struct listing *listing, const struct image *imag
 	return false;
 }
 
+/* The repository that removes IMAGE for all the run's repositories, or NULL. */
+static const char *joint_owner(const struct selection_request *request, const struct image *image)
+{
+	for (size_t i = 0; i < request->joint_count; i++)
+		if (request->joint[i].image == image)
+			return request->joint[i].owner;
+	return NULL;
+}
+
 /* An image shared with another repository keeps its image and its other names: only its tags of
  * the repository go. Where the builder removes by ID only an image listed under one record, its
  * tags go first until one record is left: a tag, or a nameless record (nerdctl under k3s lists one
  * for every image). Never a forced removal: that would take containers with it. And nothing of an
- * image in use, nor of one whose removal would take an image that is not R's with it. */
+ * image in use, nor of one whose removal would take an image that is not R's with it. An image
+ * the run removes jointly is removed by its owner, its other repositories' tags as R's own. */
 static void plan_one(struct prune_plan *plan, const struct listing *listing, const struct image *image,
 		     const struct selection_request *request)
 {
 	enum keep_reason reason;
 	const struct image *base = NULL;
-	bool shared = is_shared(image, request->repository);
+	const char *owner = joint_owner(request, image);
+	if (owner && strcmp(owner, request->repository) != 0)
+		return;
+	bool shared = !owner && is_shared(image, request->repository);
 	if (is_in_use(image, request))
 		reason = KEEP_IN_USE;
 	else if (request->use_needs_inspection && !image->inspected)
@@ -161,7 +174,7 @@ static void plan_one(struct prune_plan *plan, const struct listing *listing, con
 	for (size_t i = 0; i < image->name_count && (shared || (request->untag_before_remove && records_left > 1));
 	     i++) {
 		const struct image_name *name = &image->names[i];
-		if (!names_repository(name, request->repository) || !name->tag)
+		if (!name->tag || (!owner && !names_repository(name, request->repository)))
 			continue;
 		struct prune_action untag = {
 			.kind = ACTION_UNTAG, .image = image, .target = reference_join(name->shown, name->tag), .shared = shared};
@@ -252,6 +265,22 @@ static bool is_claimed_unproven(const struct image *image, const struct selectio
 	       (image->label && provenance_label_names(image->label, request->repository));
 }
 
+/* An image the plan acts on is no image it leaves alone, whatever made it look like one first (a
+ * nameless intermediate image with kimb's label, removed after the image whose build left it): the
+ * report names each image once. */
+static void forget_left_acted_on(struct prune_plan *plan)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < plan->left_count; i++) {
+		bool acted_on = false;
+		for (size_t j = 0; j < plan->count && !acted_on; j++)
+			acted_on = plan->actions[j].image == plan->left[i].image;
+		if (!acted_on)
+			plan->left[kept++] = plan->left[i];
+	}
+	plan->left_count = kept;
+}
+
 static void plan_removals(const struct listing *listing, const struct selection_request *request,
 			  const struct image *new_image, const struct image *latest, struct prune_plan *plan)
 {
@@ -284,6 +313,7 @@ static void plan_removals(const struct listing *listing, const struct selection_
 		plan_one(plan, listing, candidates[i].image, request);
 	free(candidates);
 	plan_intermediates(plan, listing, request);
+	forget_left_acted_on(plan);
 }
 
 void selection_plan(const struct listing *listing, const struct selection_request *request, struct prune_plan *plan,
@@ -309,6 +339,54 @@ void selection_plan(const struct listing *listing, const struct selection_reques
 	}
 	*outcome = SELECTION_PLANNED;
 	plan_removals(listing, request, new_image, latest, plan);
+}
+
+/* Whether PLAN takes IMAGE's tags off as a shared image's, and nothing else. */
+static bool only_untags(const struct prune_plan *plan, const struct image *image)
+{
+	bool untags = false;
+	for (size_t i = 0; i < plan->count; i++)
+		if (plan->actions[i].image == image) {
+			if (plan->actions[i].kind != ACTION_UNTAG || !plan->actions[i].shared)
+				return false;
+			untags = true;
+		}
+	return untags;
+}
+
+/* The first of the COUNT REPOSITORIES whose plans all take IMAGE's tags off, when each of its tags
+ * is one of theirs; else NULL. */
+static const char *joint_owner_of(const struct image *image, const char *const *repositories,
+				  const struct prune_plan *const *plans, size_t count)
+{
+	size_t owner = count;
+	for (size_t i = 0; i < image->name_count; i++) {
+		const struct image_name *name = &image->names[i];
+		if (!name->tag)
+			continue;
+		size_t r = 0;
+		while (r < count && !names_repository(name, repositories[r]))
+			r++;
+		if (r == count || !only_untags(plans[r], image))
+			return NULL;
+		if (r < owner)
+			owner = r;
+	}
+	return owner < count ? repositories[owner] : NULL;
+}
+
+struct joint_removal *selection_joint_removals(const struct listing *listing, const char *const *repositories,
+					       const struct prune_plan *const *plans, size_t count, size_t *joint_count)
+{
+	struct joint_removal *joint = NULL;
+	*joint_count = 0;
+	for (size_t i = 0; i < listing->count; i++) {
+		const struct image *image = &listing->images[i];
+		struct joint_removal found = {image, joint_owner_of(image, repositories, plans, count)};
+		if (found.owner)
+			array_append(&joint, joint_count, sizeof found, &found);
+	}
+	return joint;
 }
 
 void prune_plan_free(struct prune_plan *plan)

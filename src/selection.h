@@ -64,6 +64,15 @@ struct prune_plan {
 	size_t unranked;
 };
 
+/* An image whose every tag is one of the run's repositories', each of whose plans takes its tags
+ * off as a shared image's: untagged by each in turn, it would vanish with the last untagging,
+ * unannounced. OWNER, the first of those repositories, removes it by ID instead, with the rules of
+ * a removal, and the others leave it to OWNER. */
+struct joint_removal {
+	const struct image *image;
+	const char *owner; /* normalized */
+};
+
 enum selection_outcome {
 	SELECTION_PLANNED,       /* the plan holds what to do (maybe nothing) */
 	SELECTION_NO_NEW_IMAGE,  /* build: R:NEW_TAG is not in the listing; nothing may be removed */
@@ -91,12 +100,19 @@ struct selection_request {
 	/* kimb's record of its builds: the intermediate images it holds for a removed image are removed
 	 * by name after it, or (REMOVAL_TAKES_UNTAGGED_BASE) left to the builder. NULL: none. */
 	const struct record *built;
+	const struct joint_removal *joint; /* JOINT_COUNT of them, found by selection_joint_removals */
+	size_t joint_count;
 };
 
 /* Plans the removals for REQUEST from LISTING into PLAN (release with prune_plan_free), and says
  * how in *OUTCOME. */
 void selection_plan(const struct listing *listing, const struct selection_request *request,
 		   struct prune_plan *plan, enum selection_outcome *outcome);
+
+/* The joint removals (see struct joint_removal) of the COUNT REPOSITORIES (normalized) of a run,
+ * whose PLANS were made without any: a malloc'd array of *JOINT_COUNT, NULL when none. */
+struct joint_removal *selection_joint_removals(const struct listing *listing, const char *const *repositories,
+					       const struct prune_plan *const *plans, size_t count, size_t *joint_count);
 
 /* True when IMAGE is listed under REPOSITORY, by a tag or a name it lost. */
 bool selection_is_listed_under(const struct image *image, const char *repository);

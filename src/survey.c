@@ -24,11 +24,11 @@ bool survey_pods_run_images(const struct run *run)
 		return true;
 	if (!builder->pods_namespace)
 		return false;
-	const char *namespace = options_flag_value(run->options, builder->namespace_flags);
-	const char *from_environment = getenv(builder->namespace_env);
-	if (!namespace)
-		namespace = from_environment && *from_environment ? from_environment : "default";
-	return strcmp(namespace, builder->pods_namespace) == 0;
+	bool from_config;
+	const char *namespace = settings_value(&run->settings, &builder->namespace, run->options, env_process,
+					       &from_config);
+	/* containerd's default namespace, where nerdctl works when nothing names one */
+	return strcmp(namespace ? namespace : "default", builder->pods_namespace) == 0;
 }
 
 static const char *kubectl_program(void)
@@ -119,6 +119,8 @@ static int inspect_images(struct run *run, const bool *wanted)
 {
 	const struct builder *builder = run->builder;
 	struct listing *listing = &run->listing;
+	char **words = xcalloc(builder->inspect_batch, sizeof *words);
+	int status = STATUS_OK;
 	for (size_t next = 0; next < listing->count;) {
 		struct call call;
 		caller_builder_call(&run->caller, &call, builder->inspect_command);
@@ -127,7 +129,8 @@ static int inspect_images(struct run *run, const bool *wanted)
 		for (; next < listing->count && batch < builder->inspect_batch; next++) {
 			if (!wanted[next])
 				continue;
-			call_add(&call, listing->images[next].id);
+			words[batch] = builder_id_word(builder, listing->images[next].id);
+			call_add(&call, words[batch]);
 			asked_alone = (struct listing){&listing->images[next], 1};
 			batch++;
 		}
@@ -136,18 +139,23 @@ static int inspect_images(struct run *run, const bool *wanted)
 			break;
 		}
 		struct run_result result;
-		int status = caller_capture(&run->caller, &call, "inspect images", "the images asked about are kept", &result);
-		if (status == STATUS_LISTING)
+		status = caller_capture(&run->caller, &call, "inspect images", "the images asked about are kept", &result);
+		for (size_t i = 0; i < batch; i++)
+			free(words[i]);
+		if (status == STATUS_LISTING) {
+			status = STATUS_OK;
 			continue;
+		}
 		if (status != STATUS_OK)
-			return status;
+			break;
 		struct listing_error error;
 		if (builder->read_inspection(result.output, result.output_length,
 					     builder->inspect_batch == 1 ? &asked_alone : listing, &error) < 0)
 			(void)unreadable("image inspection", &error, "the images asked about are kept");
 		run_result_free(&result);
 	}
-	return STATUS_OK;
+	free(words);
+	return status;
 }
 
 int survey_inspect(struct run *run, bool candidates, bool pods)

@@ -1,15 +1,17 @@
 #!/bin/sh
 # Integration tests against real builders: runs the built kimb with --builder=podman, buildah and
 # docker (the Debian docker 20.10 client against a real dockerd 20.10, which each docker test
-# starts privately and stops itself, once building with BuildKit and once with the legacy builder),
-# with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
+# starts privately and stops itself, once building with BuildKit and once with the legacy builder;
+# and against podman's Docker-compatible API service, `podman system service`, as Podman Desktop
+# sets it up, which the test starts and stops on its own store), with --builder=nerdctl against the stand-in tests/nerdctl, and checks that --builder=auto takes
 # the documented builder from a PATH that holds only some of them, and that kimb's tables of the
 # builders' flags are the flags their own --help shows (nerdctl's: a help recorded from its source).
 # Usage: tests/builders.sh [-j N] ./kimb [PATTERN]   (PATTERN, a grep -E pattern, picks tests by name;
 # -j N runs N tests at once, tests/lib.sh)
 #
-# The each_* tests run on real builder variants (podman, buildah, docker-buildkit, docker-legacy:
-# all four, or as variants_of says), the test_* ones once. Every test runs in a temporary directory of its own and, for the real builders,
+# The each_* tests run on real builder variants (podman, buildah, docker-buildkit, docker-legacy,
+# docker-podman: as variants_of says), the test_* ones once. Every test runs in a temporary
+# directory of its own and, for the real builders,
 # on an image store of its own: a storage.conf (driver vfs, graphroot and runroot in the test's
 # directory) through CONTAINERS_STORAGE_CONF, and a containers.conf through CONTAINERS_CONF that
 # keeps podman's other state there too (volumes and its database stay in the graphroot, their
@@ -36,6 +38,8 @@ export LC_ALL
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=private-stores.sh
 . "$(dirname "$0")/private-stores.sh"
+# shellcheck source-path=SCRIPTDIR source=fixtures.sh
+. "$(dirname "$0")/fixtures.sh"
 
 suite_arguments "$@"
 NERDCTL_STUB=$TESTS/nerdctl
@@ -164,6 +168,35 @@ stop_dockerd()
 	return 1
 }
 
+# Starts podman's Docker-compatible API service on the test's store (tests/private-stores.sh) and
+# points the docker client at it. Its log is $CASE/podman-service.log, kept with a failed test.
+start_podman_service()
+{
+	# What lets a RUN step run here: runc, since crun refuses this host's cgroups and a build
+	# through the API cannot ask for chroot isolation. The service's configuration only.
+	awk '{ print } $0 == "[engine]" { print "runtime = \"runc\"" }' "$CONTAINERS_CONF" >"$CASE/service.conf" ||
+		exit 1
+	client_conf=$CONTAINERS_CONF
+	CONTAINERS_CONF=$CASE/service.conf
+	private_podman_service_start "$DOCKER_CLIENT" "$CASE"
+	started=$?
+	CONTAINERS_CONF=$client_conf
+	[ "$started" -ne 0 ] || return
+	printf '    FAIL: %s\n' "$private_podman_error"
+	exit 1
+}
+
+# Stops the test's daemons, if they run: fails the test when one does not stop, or leaves
+# something behind.
+stop_daemons()
+{
+	dockerd_stopped=0
+	stop_dockerd || dockerd_stopped=1
+	private_podman_service_stop "$CASE" && return "$dockerd_stopped"
+	fail "$private_podman_error"
+	return 1
+}
+
 # --- images, made and looked at with the builders themselves ---------------------------------
 
 # The executable of builder $1 (default: the builder under test).
@@ -206,7 +239,8 @@ seed()
 		return 1
 	fi
 	id=$(sed 's/^sha256://' "$CASE/seed/iid")
-	if [ "$BUILDER" = docker ] && [ "$with" != docker ]; then
+	# The docker-podman variant's daemon serves the store podman and buildah build in.
+	if [ "$BUILDER" = docker ] && [ "$with" != docker ] && [ "$VARIANT" != docker-podman ]; then
 		rm -f "$CASE/seed/image.tar"
 		if ! podman save --format docker-archive -o "$CASE/seed/image.tar" "$id" >"$CASE/seed/out" 2>&1 ||
 			! "$DOCKER_CLIENT" load -i "$CASE/seed/image.tar" >"$CASE/seed/out" 2>&1; then
@@ -553,9 +587,10 @@ each_image_in_use_kept_and_named()
 	assert_printed one
 	assert_stderr_has kept
 	assert_stderr_has "$(short "$busy")"
-	# podman's listing counts an image's containers; the others' use is read from their containers.
-	case $BUILDER in
-	podman) assert_stderr_has "kept $busy ($R:p1): in use by 1 container(s)" ;;
+	# podman's listing (also through its Docker-compatible API) counts an image's containers; the
+	# others' use is read from their containers.
+	case $VARIANT in
+	podman | docker-podman) assert_stderr_has "kept $busy ($R:p1): in use by 1 container(s)" ;;
 	*) assert_stderr_has "kept $busy ($R:p1): in use by a container or pod" ;;
 	esac
 	new=$(id_named "$R:$tag")
@@ -576,6 +611,30 @@ each_shared_image_keeps_other_tag()
 	assert_rows "$R latest $new
 $R $tag $new
 $OTHER v1 $shared"
+}
+
+# Issue 15, 4: an old image that only the repositories built tag is removed by ID once, and said to
+# be removed, with its size: untagged by each in turn, it would go with the last untagging,
+# reported as untagged.
+each_image_only_the_built_repositories_tag_is_removed_once()
+{
+	both=$(seed "$R:old" "$OTHER:old")
+	wrapper=$(make_wrapper)
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" -t "$OTHER" ctx
+	assert_status 0
+	assert_printed one "$R" "$OTHER"
+	! image_exists "$both" || fail "the old image $both is still there"
+	assert_stderr_has "kimb: removed $both ("
+	assert_stderr_lacks "shared"
+	grep -q '^kimb: removed 1 image, reclaimed [0-9.]* [kMG]*B$' "$CASE/stderr" ||
+		fail "the summary is not one removed image and its bytes: $(grep '^kimb: removed [0-9]' "$CASE/stderr")"
+	[ "$(grep -E "'(rmi|rm)'" "$CASE/calls" | grep -cE "'(sha256:)?$both'")" -eq 1 ] ||
+		fail "not one removal of $both by ID: $(cat "$CASE/calls")"
+	new=$(id_named "$R:$tag")
+	assert_rows "$R latest $new
+$R $tag $new
+$OTHER latest $new
+$OTHER $tag $new"
 }
 
 each_prune_keeps_latest()
@@ -864,6 +923,7 @@ nerdctl_setup()
 	BUILDER=nerdctl
 	NERDCTL_STUB_DIR=$CASE/nerdctl
 	KIMB_NERDCTL=$NERDCTL_STUB
+	# No nerdctl.toml (with_builder's NERDCTL_TOML) unless the test writes one.
 	export NERDCTL_STUB_DIR KIMB_NERDCTL
 	mkdir -p "$NERDCTL_STUB_DIR" || exit 1
 	# A clock of its own, a second apart per build: a name a rebuild moves keeps its first date,
@@ -915,6 +975,142 @@ $R $commit $second
 	assert_nerdctl_rows "$R latest $third
 $R $commit $third
 <none> <none> $third" k8s.io
+}
+
+# nerdctl's own example of nerdctl.toml: a k3s node, whose images are in k8s.io (docs/config.md).
+write_k3s_nerdctl_toml()
+{
+	cat >"$NERDCTL_TOML" <<'EOF' || exit 1
+# This is an example of /etc/nerdctl/nerdctl.toml .
+# Unrelated to the daemon's /etc/containerd/config.toml .
+
+debug          = false
+debug_full     = false
+address        = "unix:///run/k3s/containerd/containerd.sock"
+namespace      = "k8s.io"
+snapshotter    = "stargz"
+cgroup_manager = "cgroupfs"
+hosts_dir      = ["/etc/containerd/certs.d", "/etc/docker/certs.d"]
+experimental   = true
+EOF
+}
+
+# A kubectl that lists one pod, whose container runs the image $1 (a reference) of config digest
+# $2 (64 hex), as the CRI plugin names it: the double tests/kubectl with a recorded listing.
+pod_uses()
+{
+	KUBECTL_STUB_DIR=$CASE/kubectl-stub
+	KIMB_KUBECTL=$TESTS/kubectl
+	export KUBECTL_STUB_DIR KIMB_KUBECTL
+	mkdir -p "$KUBECTL_STUB_DIR" || exit 1
+	deployment_running "$1" "sha256:$2" >"$KUBECTL_STUB_DIR/pods.json" || fail "cannot make the pods"
+}
+
+# Issue 15, 1: nerdctl takes its namespace from nerdctl.toml where neither -n nor
+# CONTAINERD_NAMESPACE names one: on a k3s node k8s.io, whose images pods use. kimb reads it as
+# nerdctl does: it asks which images pods use, and keeps the one a pod runs.
+test_nerdctl_namespace_from_nerdctl_toml()
+{
+	nerdctl_setup
+	write_k3s_nerdctl_toml
+	busy=$(id_of busy)
+	idle=$(id_of idle)
+	nerdctl_seed -n k8s.io "$busy" "$R:p1"
+	nerdctl_seed -n k8s.io "$idle" "$R:p2"
+	pod_uses "$R:p1" "$(id_of "config of $busy")"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	assert_stderr_has "kept $busy ($R:p1): in use by a container or pod"
+	grep -q "get.*pods" "$KUBECTL_STUB_DIR/calls" 2>/dev/null || fail "kimb did not ask which images pods use"
+	new=$(nerdctl_id "$R:$tag" k8s.io)
+	assert_nerdctl_rows "$R latest $new
+$R $tag $new
+$R p1 $busy
+<none> <none> $new
+<none> <none> $busy" k8s.io
+	! nerdctl_calls | grep -qe "'rmi' '$busy'" -e "'rmi' '$R:p1'" || fail "a removal of the image a pod runs: $(nerdctl_calls)"
+	[ -z "$(nerdctl_rows)" ] || fail "the default namespace holds images: $(nerdctl_rows)"
+
+	# The flag, and the variable, win over the file, as in nerdctl: the default namespace, where
+	# no pod runs, and kimb asks none.
+	rm -f "$KUBECTL_STUB_DIR/calls"
+	nerdctl_seed "$idle" "$R:p2"
+	run_kimb -n default --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	[ ! -s "$KUBECTL_STUB_DIR/calls" ] || fail "pods asked about in the default namespace"
+	! image_in_namespace default "$idle" || fail "the prior image in the default namespace is still there"
+	nerdctl_seed "$idle" "$R:p2"
+	run env CONTAINERD_NAMESPACE=default "$KIMB" --builder=nerdctl --time-format=three.%s -t "$R" ctx
+	assert_status 0
+	[ ! -s "$KUBECTL_STUB_DIR/calls" ] || fail "pods asked about with CONTAINERD_NAMESPACE=default"
+	! image_in_namespace default "$idle" || fail "the prior image in the default namespace is still there"
+}
+
+# The namespace nerdctl.toml gives names the store kimb's record belongs to, as -n does: kimb's own
+# image that lost every name (the same tag built again: the git scheme at one commit) is known as
+# kimb's whichever of the two named k8s.io, and goes.
+test_nerdctl_toml_namespace_shares_the_record()
+{
+	nerdctl_setup
+	write_k3s_nerdctl_toml
+	commit=$(git_context gitctx) || exit 1
+	run_kimb --scheme=git -t "$R" gitctx
+	assert_status 0
+	first=$(nerdctl_id "$R:$commit" k8s.io)
+	printf 'changed\n' >gitctx/x
+	run_kimb -n k8s.io --scheme=git -t "$R" gitctx
+	assert_status 0
+	second=$(nerdctl_id "$R:$commit" k8s.io)
+	if [ -z "$first" ] || [ "$first" = "$second" ]; then
+		fail "the builds made no two images: $first $second"
+	fi
+	assert_nerdctl_rows "$R latest $second
+$R $commit $second
+<none> <none> $second" k8s.io
+}
+
+# Whether namespace $1 holds the image ID $2.
+image_in_namespace()
+{
+	nerdctl_rows "$1" | awk -v id="$2" '$3 == id { found = 1 } END { exit !found }'
+}
+
+# A nerdctl.toml kimb cannot read stops it before the build, with one line and status 1: never a
+# guessed namespace. One that is not there is none.
+test_nerdctl_toml_kimb_cannot_read()
+{
+	nerdctl_setup
+	prior=$(id_of prior)
+	nerdctl_seed -n k8s.io "$prior" "$R:p1"
+	for text in 'namespace = "k8s.io"\nnamespace = "default"\n' 'hosts_dir = [\n  "/etc/containerd/certs.d",\n]\n' \
+		'namespace = k8s.io\n' 'namespace = 5\n'; do
+		# shellcheck disable=SC2059 # the text is the format: its \n are the newlines
+		printf "$text" >"$NERDCTL_TOML"
+		rm -f "$NERDCTL_STUB_DIR/calls"
+		run_kimb --time-format=one.%s -t "$R" ctx
+		assert_status 1
+		[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "$text: not one line: $(cat "$CASE/stderr")"
+		assert_stderr_has "kimb: cannot read nerdctl's configuration $NERDCTL_TOML: line "
+		assert_stderr_has "nothing built or removed"
+		assert_stdout
+		[ ! -s "$NERDCTL_STUB_DIR/calls" ] || fail "$text: nerdctl was run: $(nerdctl_calls)"
+	done
+	rm "$NERDCTL_TOML"
+	mkdir "$NERDCTL_TOML"
+	run_kimb prune "$R"
+	assert_status 1
+	assert_stderr_has "kimb: cannot read nerdctl's configuration $NERDCTL_TOML: not a regular file"
+	rmdir "$NERDCTL_TOML"
+	assert_nerdctl_rows "$R p1 $prior
+<none> <none> $prior" k8s.io
+
+	# No file at all: nerdctl's default namespace.
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	new=$(nerdctl_id "$R:$(tag_printed)")
+	assert_nerdctl_rows "$R latest $new
+$R $(tag_printed) $new"
 }
 
 # kimb's own image that lost every name (built for $OTHER and $R, then built again with the same
@@ -1199,7 +1395,9 @@ each_images_built_from_kimbs_are_not_its_own()
 }
 
 # Issue 6, 2: removing R's old image takes no image of another repository with it: an old, untagged
-# base it was built FROM stays. buildah, which would take the base along, keeps R's old image.
+# base it was built FROM stays. buildah, and docker (whose --no-prune podman's Docker-compatible
+# API ignores), which would take the base along, keep R's old image, unless BuildKit built it: its
+# images have no parent.
 each_untagged_parents_of_other_repositories_stay()
 {
 	context_from scratch "base 1" base
@@ -1216,11 +1414,11 @@ each_untagged_parents_of_other_repositories_stay()
 	assert_status 0
 	image_exists "$old_base" || fail "the old base image $old_base went with $R's old image"
 	assert_stderr_lacks "removed $old_base"
-	case $BUILDER in
-	buildah)
+	case $VARIANT in
+	buildah | docker-legacy | docker-podman)
 		image_exists "$old_app" || fail "$R's old image $old_app went, and with it its base"
 		assert_stderr_has "kept $old_app ($R:"
-		assert_stderr_has "buildah would also remove $old_base"
+		assert_stderr_has "$BUILDER would also remove $old_base"
 		;;
 	*)
 		! image_exists "$old_app" || fail "$R's old image $old_app is still there"
@@ -1840,11 +2038,12 @@ cleanup_case()
 }
 
 # with_builder FUNCTION [VARIANT]: a test_* function, or an each_* function on VARIANT (a real
-# builder: podman, buildah, docker-buildkit or docker-legacy) with a store of its own and, for
-# docker, a daemon of its own; a context ready to build; kimb's record of its builds (its state
+# builder: podman, buildah, docker-buildkit, docker-legacy or docker-podman) with a store of its
+# own and, for docker, a daemon of its own: a private dockerd, or for docker-podman podman's
+# Docker-compatible API service on the test's podman store (Podman Desktop's setup; its builds
+# are the legacy API's); a context ready to build; kimb's record of its builds (its state
 # directory) in $CASE/state, never the user's; a kubectl of its own (make_kubectl). BUILDER is
-# the builder kimb is told (docker for both docker variants, which differ in DOCKER_BUILDKIT
-# only).
+# the builder kimb is told (docker for the three docker variants).
 with_builder()
 {
 	KIMB_STATE_DIR=$CASE/state
@@ -1852,14 +2051,18 @@ with_builder()
 	make_kubectl
 	printf 'FROM scratch\nCOPY x /x\n' >ctx/Dockerfile || exit 1
 	printf 'initial\n' >ctx/x || exit 1
-	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST
-	trap 'stop_dockerd || exit 1' EXIT
-	trap 'stop_dockerd; exit 130' INT
-	trap 'stop_dockerd; exit 143' TERM
+	unset DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_BUILDKIT CONTAINER_HOST CONTAINERD_NAMESPACE \
+		CONTAINERD_ADDRESS
+	# No nerdctl.toml but one the test writes: never the host's.
+	NERDCTL_TOML=$CASE/nerdctl.toml
+	export NERDCTL_TOML
+	trap 'stop_daemons || exit 1' EXIT
+	trap 'stop_daemons; exit 130' INT
+	trap 'stop_daemons; exit 143' TERM
 	VARIANT=${2:-}
 	case $VARIANT in
 	docker-buildkit) BUILDER=docker DOCKER_BUILDKIT=1 ;;
-	docker-legacy) BUILDER=docker DOCKER_BUILDKIT=0 ;;
+	docker-legacy | docker-podman) BUILDER=docker DOCKER_BUILDKIT=0 ;;
 	*) BUILDER=$VARIANT ;;
 	esac
 	if [ -n "$BUILDER" ]; then
@@ -1869,10 +2072,14 @@ with_builder()
 	if [ "$BUILDER" = docker ]; then
 		KIMB_DOCKER=$DOCKER_CLIENT
 		export DOCKER_BUILDKIT KIMB_DOCKER
-		start_dockerd
+		if [ "$VARIANT" = docker-podman ]; then
+			start_podman_service
+		else
+			start_dockerd
+		fi
 	fi
 	"$1"
-	stop_dockerd
+	stop_daemons
 }
 
 # run_selected FUNCTION [VARIANT]: the test, when its name matches PATTERN.
@@ -1883,11 +2090,13 @@ run_selected()
 	run_test "$test_name" with_builder "$@"
 }
 
-# The variants an each_* test runs on. All four where the build engine matters (what a build
+# The variants an each_* test runs on. All five where the build engine matters (what a build
 # leaves behind, what it prints, how it stops), the default. Where the rule is the store's alone
-# (what is listed, kept, untagged, removed), one variant per store: docker's with BuildKit, since
-# both engines share the daemon's store. Where only kimb's own logic is at stake, which
-# tests/integration.sh proves on the stand-in, podman alone: that it works end to end.
+# (what is listed, kept, untagged, removed), one variant per store: docker's daemon with BuildKit
+# (both its engines share its store), and podman's API service. Where only kimb's own logic is at
+# stake, which tests/integration.sh proves on the stand-in, podman alone: that it works end to end.
+# podman's API service goes on with a build whose client is gone: no client can stop it, so the
+# hangup test leaves it out.
 variants_of()
 {
 	case $1 in
@@ -1895,10 +2104,11 @@ variants_of()
 		each_prune_keeps_latest | each_complete_lists_the_repositories | each_keep_newest_by_creation_time | \
 		each_listing_failure_removes_nothing | each_global_flags_on_every_call | \
 		each_image_in_use_keeps_all_its_tags | each_refused_or_killed_removal_exits_4)
-		printf '%s\n' podman buildah docker-buildkit
+		printf '%s\n' podman buildah docker-buildkit docker-podman
 		;;
 	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin) printf 'podman\n' ;;
-	*) printf '%s\n' podman buildah docker-buildkit docker-legacy ;;
+	each_hangup_stops_the_build) printf '%s\n' podman buildah docker-buildkit docker-legacy ;;
+	*) printf '%s\n' podman buildah docker-buildkit docker-legacy docker-podman ;;
 	esac
 }
 

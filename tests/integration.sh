@@ -411,6 +411,80 @@ other/app v1 $shared"
 	assert_stderr_has untagged
 }
 
+# Issue 15, 4: an old image only the repositories built tag, given up by each, is removed by ID
+# once, and reported once as removed with its bytes: untagged by each, it would go with the last
+# untagging, counted as untagged. An image another repository tags is only untagged; one in use
+# is untouched; a dry run says the same.
+test_shared_only_between_built_repositories_removed_once()
+{
+	other=localhost/other/app
+	third=localhost/third/x
+	both=$(id_of both)
+	three=$(id_of three)
+	outside=$(id_of outside)
+	busy=0000000000000000000000000000000000000000000000000000000000000001
+	seed --size 2.58MB "$both" "$R:old" "$other:old"
+	seed --size 1MB "$three" "$R:t" "$other:t" "$third:t"
+	seed "$outside" "$R:o" "$other:o" localhost/fourth/y:v1
+	seed "$busy" "$other:b" "$third:b"
+	pod_runs "$other:b" "sha256:$busy"
+	run_kimb --dry-run --time-format=one.%s -t "$R" -t "$other" -t "$third" ctx
+	assert_status 0
+	assert_stderr_has "would remove $both ($R:old, $other:old)"
+	assert_stderr_has "would remove $three ($R:t, $other:t, $third:t)"
+	assert_stderr_has "kimb: would remove 2 images, untagged 2 shared, kept 2 in use, would reclaim 3.58 MB"
+	assert_calls rm 0
+	dry=$(id_listed "$R" "$(printed_tag)")
+	run_kimb --json --time-format=two.%s -t "$R" -t "$other" -t "$third" ctx
+	assert_status 0
+	tag=$(built_tag "$R")
+	new=$(id_listed "$R" "$tag")
+	assert_store "$R latest $new
+$R $tag $new
+$other latest $new
+$other $tag $new
+$third latest $new
+$third $tag $new
+localhost/fourth/y v1 $outside
+$other b $busy
+$third b $busy"
+	assert_call "$(q image rm "$both")"
+	assert_call "$(q image rm "$three")"
+	assert_call "$(q image rm "$R:o")"
+	assert_call "$(q image rm "$other:o")"
+	# and the image the dry run built, by ID
+	assert_calls rm 5
+	assert_json '{x["id"]: (x["reason"], x["size_bytes"]) for x in d["repositories"][0]["removed"]}
+		== {a[0]: ("replaced", 2580000), a[1]: ("replaced", 1000000), a[2]: ("replaced", 2580000)}' \
+		"$both" "$three" "$dry"
+	assert_json 'd["repositories"][1]["removed"] == [] and d["repositories"][2]["removed"] == []'
+	assert_json '[x["id"] for r in d["repositories"] for x in r["untagged"]] == [a[0], a[0]]' "$outside"
+	assert_json 'd["summary"] == {"removed": 3, "untagged": 2, "kept_in_use": 2, "not_removed": 0,
+		"reclaimed_bytes": 6160000}'
+}
+
+# A joint removal the builder refuses is one failure, said once; the image keeps every tag.
+test_a_refused_joint_removal_is_one_failure()
+{
+	other=localhost/other/app
+	both=$(id_of both)
+	seed "$both" "$R:old" "$other:old"
+	printf '%s\n' "$both" >"$KIM_STUB_DIR/in-use"
+	run_kimb --time-format=one.%s -t "$R" -t "$other" ctx
+	assert_status 4
+	tag=$(printed_tag)
+	new=$(id_listed "$R" "$tag")
+	assert_store "$R latest $new
+$R $tag $new
+$other latest $new
+$other $tag $new
+$R old $both
+$other old $both"
+	[ "$(grep -c "^kimb: .*$both" "$CASE/stderr")" -eq 1 ] || fail "the refused image is not named once: $(cat "$CASE/stderr")"
+	assert_stderr_has "could not remove $both ($R:old, $other:old)"
+	assert_stderr_has "kimb: removed 0 images, 1 not removed"
+}
+
 test_one_rm_call_per_image_by_full_id()
 {
 	many=$(id_of many)

@@ -24,9 +24,25 @@
 #       directory, with what was left (a daemon that would not stop, mounts, processes) in
 #       $private_dockerd_error. Does nothing when none was started.
 # $PRIVATE_DOCKERD_DIR and $PRIVATE_DOCKERD_PID name the running one.
+#
+# podman's Docker-compatible API service (what Podman Desktop points the docker client at) on a
+# store of the test's own: `podman system service` on a socket in the test's directory, serving
+# the store CONTAINERS_STORAGE_CONF and CONTAINERS_CONF name (write_store_conf), started and
+# stopped by the test.
+#
+#   private_podman_service_start CLIENT LOGDIR
+#       starts it on LOGDIR/podman.sock, its log in LOGDIR/podman-service.log, points the docker
+#       client at it (DOCKER_HOST, DOCKER_CONFIG=LOGDIR/docker-config), and waits until CLIENT
+#       answers, some 10 s at most; returns 1 with the reason in $private_podman_error, also when
+#       what answers is not podman.
+#   private_podman_service_stop LOGDIR
+#       stops it (SIGTERM; SIGKILL after 15 s). Returns 1 with what was left (a service that would
+#       not stop, its processes) in $private_podman_error. Does nothing when none was started.
+# $PRIVATE_PODMAN_PID names the running one.
 
 PRIVATE_DOCKERD_DIR=
 PRIVATE_DOCKERD_PID=
+PRIVATE_PODMAN_PID=
 
 # Whether process $1 still runs: there, and not a zombie (the daemon is this shell's child, and
 # stays a zombie until it is waited for).
@@ -41,7 +57,6 @@ running()
 private_dockerd_start()
 {
 	private_dockerd_error=
-	mkdir -p "$3/docker-config" || return 1
 	PRIVATE_DOCKERD_DIR=$(mktemp -d /tmp/kd.XXXXXX) || return 1
 	printf '{"deprecated-key-path": "%s/key.json"}\n' "$PRIVATE_DOCKERD_DIR" \
 		>"$PRIVATE_DOCKERD_DIR/daemon.json" || return 1
@@ -52,26 +67,73 @@ private_dockerd_start()
 		--containerd-plugins-namespace "$namespace-plugins" --iptables=false --bridge=none \
 		</dev/null >"$3/dockerd.log" 2>&1 &
 	PRIVATE_DOCKERD_PID=$!
-	DOCKER_HOST=unix://$PRIVATE_DOCKERD_DIR/s
-	DOCKER_CONFIG=$3/docker-config
+	answering "$2" "$3" "unix://$PRIVATE_DOCKERD_DIR/s" dockerd "$PRIVATE_DOCKERD_PID"
+	status=$?
+	private_dockerd_error=$daemon_error
+	return "$status"
+}
+
+# answering CLIENT LOGDIR SOCKET NAME PID: points the docker client at SOCKET and waits until
+# CLIENT answers (its answer, the server's version, in LOGDIR/docker-version),
+# some 10 s at most. Returns 1 with the reason and LOGDIR/NAME.log in $daemon_error when process
+# PID exits first or does not answer.
+answering()
+{
+	daemon_error=
+	DOCKER_HOST=$3
+	DOCKER_CONFIG=$2/docker-config
 	export DOCKER_HOST DOCKER_CONFIG
+	mkdir -p "$DOCKER_CONFIG" || return 1
 	# Up in under a second here; a try takes about 0.1 s.
 	tries=0
-	until "$2" version --format '{{.Server.Version}}' >"$3/docker-version" 2>&1; do
+	until "$1" version --format '{{.Server.Version}}' >"$2/docker-version" 2>&1; do
 		tries=$((tries + 1))
-		if ! running "$PRIVATE_DOCKERD_PID"; then
-			private_dockerd_error="dockerd exited before it answered"
+		if ! running "$5"; then
+			daemon_error="$4 exited before it answered"
 		elif [ "$tries" -ge 100 ]; then
-			private_dockerd_error="dockerd did not answer in $tries tries"
+			daemon_error="$4 did not answer in $tries tries"
 		else
 			sleep 0.05
 			continue
 		fi
-		private_dockerd_error="$private_dockerd_error: $(sed '/^$/d' "$3/docker-version")
+		daemon_error="$daemon_error: $(sed '/^$/d' "$2/docker-version")
 its log:
-$(sed 's/^/  /' "$3/dockerd.log")"
+$(sed 's/^/  /' "$2/$4.log")"
 		return 1
 	done
+}
+
+# stopped NAME PID: stops process PID (SIGTERM; SIGKILL after 15 s) and waits for it. Returns 1
+# with the reason in $daemon_error when it had to be killed.
+stopped()
+{
+	daemon_error=
+	kill "$2" 2>/dev/null
+	tries=0
+	while running "$2" && [ "$tries" -lt 300 ]; do
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	if running "$2"; then
+		daemon_error="$1 $2 did not stop within 15 s; killed"
+		kill -KILL "$2" 2>/dev/null
+	fi
+	wait "$2" 2>/dev/null
+	[ -z "$daemon_error" ]
+}
+
+# left_behind LOGDIR TEXT WHAT: the processes whose command line holds TEXT, as "processes left of
+# WHAT: ..." in $daemon_error; returns 1 when there are any.
+left_behind()
+{
+	daemon_error=
+	# Listed into a file first, so that grep does not find itself.
+	ps -eo pid=,args= >"$1/processes"
+	if grep -F "$2" "$1/processes" >"$1/left-processes"; then
+		daemon_error="processes left of $3: $(cat "$1/left-processes")"
+	fi
+	rm -f "$1/processes" "$1/left-processes"
+	[ -z "$daemon_error" ]
 }
 
 private_dockerd_stop()
@@ -79,28 +141,15 @@ private_dockerd_stop()
 	private_dockerd_error=
 	[ -n "$PRIVATE_DOCKERD_DIR" ] || return 0
 	if [ -n "$PRIVATE_DOCKERD_PID" ]; then
-		kill "$PRIVATE_DOCKERD_PID" 2>/dev/null
-		tries=0
-		while running "$PRIVATE_DOCKERD_PID" && [ "$tries" -lt 300 ]; do
-			sleep 0.05
-			tries=$((tries + 1))
-		done
-		if running "$PRIVATE_DOCKERD_PID"; then
-			private_dockerd_error="dockerd $PRIVATE_DOCKERD_PID did not stop within 15 s; killed"
-			kill -KILL "$PRIVATE_DOCKERD_PID" 2>/dev/null
-		fi
-		wait "$PRIVATE_DOCKERD_PID" 2>/dev/null
+		stopped dockerd "$PRIVATE_DOCKERD_PID" || private_dockerd_error=$daemon_error
 		PRIVATE_DOCKERD_PID=
 	fi
 	if grep -F "$PRIVATE_DOCKERD_DIR" /proc/mounts >"$1/dockerd-mounts"; then
 		private_dockerd_error="$private_dockerd_error${private_dockerd_error:+; }mounts left under $PRIVATE_DOCKERD_DIR: $(cat "$1/dockerd-mounts")"
 	fi
-	# Listed into a file first, so that grep does not find itself.
-	ps -eo pid=,args= >"$1/processes"
-	if grep -F "$PRIVATE_DOCKERD_DIR" "$1/processes" >"$1/dockerd-processes"; then
-		private_dockerd_error="$private_dockerd_error${private_dockerd_error:+; }processes left of the dockerd in $PRIVATE_DOCKERD_DIR: $(cat "$1/dockerd-processes")"
-	fi
-	rm -f "$1/processes" "$1/dockerd-mounts" "$1/dockerd-processes"
+	rm -f "$1/dockerd-mounts"
+	left_behind "$1" "$PRIVATE_DOCKERD_DIR" "the dockerd in $PRIVATE_DOCKERD_DIR" ||
+		private_dockerd_error="$private_dockerd_error${private_dockerd_error:+; }$daemon_error"
 	if [ -n "$private_dockerd_error" ]; then
 		private_dockerd_error="$private_dockerd_error (its directory is kept: $PRIVATE_DOCKERD_DIR)"
 		PRIVATE_DOCKERD_DIR=
@@ -128,4 +177,31 @@ events_logfile_path = "$1/events.log"
 [network]
 network_config_dir = "$1/networks"
 EOF
+}
+
+private_podman_service_start()
+{
+	private_podman_error=
+	podman system service --time=0 "unix://$2/podman.sock" </dev/null >"$2/podman-service.log" 2>&1 &
+	PRIVATE_PODMAN_PID=$!
+	if ! answering "$1" "$2" "unix://$2/podman.sock" podman-service "$PRIVATE_PODMAN_PID"; then
+		private_podman_error=$daemon_error
+		return 1
+	fi
+	"$1" version --format '{{range .Server.Components}}{{.Name}};{{end}}' >"$2/docker-components" 2>&1
+	if ! grep -q 'Podman Engine;' "$2/docker-components"; then
+		private_podman_error="the server at $DOCKER_HOST is not podman: $(cat "$2/docker-components")"
+		return 1
+	fi
+}
+
+private_podman_service_stop()
+{
+	private_podman_error=
+	[ -n "$PRIVATE_PODMAN_PID" ] || return 0
+	stopped "podman system service" "$PRIVATE_PODMAN_PID" || private_podman_error=$daemon_error
+	PRIVATE_PODMAN_PID=
+	left_behind "$1" "$1/podman.sock" "the podman service on $1/podman.sock" ||
+		private_podman_error="$private_podman_error${private_podman_error:+; }$daemon_error"
+	[ -z "$private_podman_error" ]
 }

@@ -23,6 +23,8 @@ Suite *worktree_suite(void);
 Suite *workstate_suite(void);
 Suite *cleanfilter_suite(void);
 Suite *complete_suite(void);
+Suite *toml_suite(void);
+Suite *settings_suite(void);
 
 /* The environment a test gives the code under test, as NAME=VALUE strings up to a NULL, read by
  * test_lookup (an env_lookup). Each test sets what it needs. */

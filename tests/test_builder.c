@@ -68,7 +68,12 @@ START_TEST(test_entries_are_consistent)
 		ck_assert_msg(no_prune || builder->removal_takes_untagged_parents || !builder->records_builds ||
 				      builder->label_flag,
 			      "%s", *name);
-		ck_assert_msg(!builder->pods_namespace || (builder->namespace_flags && builder->namespace_env), "%s", *name);
+		ck_assert_msg(!builder->pods_namespace || (builder->namespace.flags && builder->namespace.environment),
+			      "%s", *name);
+		/* A setting read from the configuration file needs a file to read, found as the builder does. */
+		ck_assert_msg(!(builder->namespace.config_key || builder->address.config_key) ||
+				      (builder->config_variable && builder->config_path && builder->config_user_path),
+			      "%s", *name);
 	}
 }
 END_TEST
@@ -136,6 +141,25 @@ START_TEST(test_flag_lookup)
 	ck_assert_ptr_null(builder_flag_by_short(podman->build_flags, 0));
 	ck_assert_ptr_null(builder_flag_by_short(podman->build_flags, 'Z'));
 	ck_assert_str_eq(builder_flag_by_short(podman->global_flags, 'r')->long_name, "remote");
+}
+END_TEST
+
+/* An image ID as each builder takes it: kim only bare (kim-cli-facts); docker as sha256:ID, which
+ * podman's Docker-compatible API takes also for an image that is gone. */
+START_TEST(test_id_words)
+{
+	static const char id[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const struct {
+		const char *builder;
+		const char *prefix;
+	} forms[] = {{"kim", ""}, {"nerdctl", ""}, {"podman", ""}, {"docker", "sha256:"}, {"buildah", ""}};
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		char *word = builder_id_word(builder_find(forms[i].builder), id);
+		char expected[80];
+		snprintf(expected, sizeof expected, "%s%s", forms[i].prefix, id);
+		ck_assert_str_eq(word, expected);
+		free(word);
+	}
 }
 END_TEST
 
@@ -377,6 +401,7 @@ Suite *builder_suite(void)
 	tcase_add_loop_test(table, test_flag_lists_end_properly, 0, BUILDER_COUNT);
 	tcase_add_loop_test(table, test_no_flag_spelled_twice, 0, BUILDER_COUNT);
 	tcase_add_test(table, test_flag_lookup);
+	tcase_add_test(table, test_id_words);
 	suite_add_tcase(suite, table);
 
 	TCase *detection = tcase_create("detection");

@@ -663,6 +663,108 @@ START_TEST(a_shared_intermediate_goes_once_after_all_its_children)
 }
 END_TEST
 
+/* Plans a run of the COUNT REPOSITORIES as kimb does: each alone, then each with the joint
+ * removals found, into PLANS. Returns how many there are. */
+static size_t plan_run(const char *const *repositories, size_t count, const char *new_tag, struct prune_plan *plans)
+{
+	size_t joint_count = 0;
+	struct joint_removal *joint = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < count; i++) {
+			struct selection_request request = {
+				.repository = repositories[i],
+				.new_tag = new_tag,
+				.time_format = "%Y%m%d.%H%M%S",
+				.untag_before_remove = untag_before_remove,
+				.use = &use,
+				.joint = joint,
+				.joint_count = joint_count,
+			};
+			prune_plan_free(&plans[i]);
+			selection_plan(&listing, &request, &plans[i], &outcome);
+			ck_assert_int_eq(outcome, SELECTION_PLANNED);
+		}
+		if (pass == 0) {
+			const struct prune_plan *plan_of[3] = {&plans[0], &plans[1], &plans[2]};
+			joint = selection_joint_removals(&listing, repositories, plan_of, count, &joint_count);
+		}
+	}
+	free(joint);
+	return joint_count;
+}
+
+static bool plan_of_has(const struct prune_plan *of, enum prune_action_kind kind, const char *target)
+{
+	for (size_t i = 0; i < of->count; i++)
+		if (of->actions[i].kind == kind && strcmp(of->actions[i].target, target) == 0)
+			return true;
+	return false;
+}
+
+/* Issue 15, 4: an image that only the run's repositories tag, each of which gives it up, would
+ * vanish with the last untagging: the first of them removes it by ID, once, and the others leave it
+ * alone. An image another repository tags, or one of the run's keeps, is only untagged. */
+START_TEST(an_image_only_the_runs_repositories_tag_is_removed_by_the_first)
+{
+	static const char *const run_of[] = {"localhost/whoami/web", "localhost/other/app", "localhost/third/x"};
+	add_image("new", "localhost/whoami/web|localhost/whoami/web|new", "localhost/other/app|localhost/other/app|new",
+		  "localhost/third/x|localhost/third/x|new", NULL);
+	add_image("both", "localhost/whoami/web|localhost/whoami/web|old", "localhost/other/app|localhost/other/app|old",
+		  NULL);
+	add_image("three", "localhost/whoami/web|localhost/whoami/web|t", "localhost/other/app|localhost/other/app|t",
+		  "localhost/third/x|localhost/third/x|t", NULL);
+	add_image("outside", "localhost/whoami/web|localhost/whoami/web|o", "localhost/other/app|localhost/other/app|o",
+		  "localhost/fourth/y|localhost/fourth/y|v1", NULL);
+	add_image("busy", "localhost/other/app|localhost/other/app|b", "localhost/third/x|localhost/third/x|b", NULL);
+	add_use(&use.digests, &use.digest_count, "busy");
+	struct prune_plan plans[3] = {{0}};
+	ck_assert_uint_eq(plan_run(run_of, 3, "new", plans), 2);
+	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "both"));
+	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "three"));
+	ck_assert(!plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
+	for (size_t r = 1; r < 3; r++)
+		for (size_t i = 0; i < plans[r].count; i++) {
+			ck_assert_str_ne(plans[r].actions[i].image->id, "both");
+			ck_assert_str_ne(plans[r].actions[i].image->id, "three");
+		}
+	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:o"));
+	ck_assert(plan_of_has(&plans[1], ACTION_UNTAG, "localhost/other/app:o"));
+	ck_assert(plan_of_has(&plans[1], ACTION_KEEP, "busy"));
+	ck_assert(plan_of_has(&plans[2], ACTION_KEEP, "busy"));
+
+	/* Where the builder removes by ID only an image with one name left, the owner takes the other
+	 * repositories' tags off first. */
+	untag_before_remove = true;
+	ck_assert_uint_eq(plan_run(run_of, 3, "new", plans), 2);
+	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
+	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "both"));
+	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:t"));
+	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/other/app:t"));
+	ck_assert(!plan_of_has(&plans[0], ACTION_UNTAG, "localhost/third/x:t"));
+	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "three"));
+	for (size_t r = 0; r < 3; r++)
+		prune_plan_free(&plans[r]);
+}
+END_TEST
+
+/* The image latest points to for one repository of a prune is that repository's to keep: the
+ * others take only their own tags off it. */
+START_TEST(an_image_one_repository_keeps_is_only_untagged_by_the_others)
+{
+	static const char *const run_of[] = {"localhost/whoami/web", "localhost/other/app"};
+	add_image("web", "localhost/whoami/web|localhost/whoami/web|latest", NULL);
+	add_image("app", "localhost/whoami/web|localhost/whoami/web|old", "localhost/other/app|localhost/other/app|latest",
+		  NULL);
+	struct prune_plan plans[3] = {{0}};
+	ck_assert_uint_eq(plan_run(run_of, 2, NULL, plans), 0);
+	ck_assert_uint_eq(plans[0].count, 1);
+	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
+	ck_assert_uint_eq(plans[1].count, 0);
+	for (size_t r = 0; r < 2; r++)
+		prune_plan_free(&plans[r]);
+}
+END_TEST
+
 static bool plan_leaves(const char *id, enum leave_reason reason)
 {
 	for (size_t i = 0; i < plan.left_count; i++)
@@ -670,6 +772,26 @@ static bool plan_leaves(const char *id, enum leave_reason reason)
 			return plan.left[i].reason == reason;
 	return false;
 }
+
+/* podman's builds label their intermediate images too: a nameless image with kimb's label that the
+ * plan removes as an intermediate is not also left as one kimb cannot attribute. */
+START_TEST(a_labelled_intermediate_that_goes_is_not_also_left)
+{
+	add_image("1new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	set_parent(add_image("2old", "localhost/whoami/web|localhost/whoami/web|old", NULL), "3i1");
+	struct image *intermediate = add_image("3i1", "||", NULL);
+	set_parent(intermediate, NULL);
+	intermediate->label = "localhost/whoami/web";
+	char *chain[] = {"3i1"};
+	record_build("2old", chain, 1);
+	plan_for(R, "new", 0);
+	ck_assert_uint_eq(plan.count, 2);
+	ck_assert(plan_has(ACTION_REMOVE, "3i1"));
+	for (size_t i = 0; i < plan.left_count; i++)
+		ck_assert_str_ne(plan.left[i].image->id, "3i1");
+	ck_assert_uint_eq(plan.left_count, 1);
+}
+END_TEST
 
 START_TEST(the_report_learns_why_images_are_left_alone)
 {
@@ -724,6 +846,8 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, images_without_a_name_are_never_removed);
 	tcase_add_test(tc, shared_image_loses_only_its_tags_of_the_repository);
 	tcase_add_test(tc, shared_image_with_only_a_lost_name_is_left_alone);
+	tcase_add_test(tc, an_image_only_the_runs_repositories_tag_is_removed_by_the_first);
+	tcase_add_test(tc, an_image_one_repository_keeps_is_only_untagged_by_the_others);
 	tcase_add_test(tc, repository_is_matched_normalized_and_untag_uses_the_listed_name);
 	tcase_add_test(tc, build_without_its_new_image_in_the_listing_plans_nothing);
 	tcase_add_test(tc, prune_keeps_latest_and_removes_the_rest);
@@ -750,6 +874,7 @@ Suite *selection_suite(void)
 	tcase_add_test(tc, an_intermediate_with_another_child_stays);
 	tcase_add_test(tc, intermediates_need_the_record_and_known_parents);
 	tcase_add_test(tc, a_shared_intermediate_goes_once_after_all_its_children);
+	tcase_add_test(tc, a_labelled_intermediate_that_goes_is_not_also_left);
 	tcase_add_test(tc, the_report_learns_why_images_are_left_alone);
 	tcase_add_test(tc, the_new_image_that_latest_names_is_left_once_as_new);
 	suite_add_tcase(suite, tc);

@@ -1,0 +1,80 @@
+#include "settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xalloc.h"
+
+/* Where BUILDER looks for its configuration file: malloc'd, or NULL for nowhere. */
+static char *config_path(const struct builder *builder, env_lookup getenv_fn, bool root)
+{
+	/* nerdctl takes the variable whenever it is set: an empty one names no file. */
+	const char *named = getenv_fn(builder->config_variable);
+	if (named)
+		return *named ? xstrdup(named) : NULL;
+	if (root)
+		return xstrdup(builder->config_path);
+	const char *config_home = getenv_fn("XDG_CONFIG_HOME");
+	if (config_home && *config_home)
+		return xprintf("%s/%s", config_home, builder->config_user_path);
+	const char *home = getenv_fn("HOME");
+	/* Without either, nerdctl stops before it reads anything: there is no file to read. */
+	return home && *home ? xprintf("%s/.config/%s", home, builder->config_user_path) : NULL;
+}
+
+/* A setting the file gives must be a string, as the builder decodes it. */
+static int check_string(const struct settings *settings, const struct builder_setting *setting, char *why,
+			size_t why_size)
+{
+	const struct toml_pair *pair = setting->config_key ? toml_find(&settings->config, setting->config_key) : NULL;
+	if (!pair || pair->type == TOML_STRING)
+		return 0;
+	snprintf(why, why_size, "%s: line %zu: %s is not a string", settings->config_path, pair->line, pair->key);
+	return -1;
+}
+
+int settings_load(const struct builder *builder, env_lookup getenv_fn, bool root, struct settings *out, char *why,
+		  size_t why_size)
+{
+	*out = (struct settings){0};
+	if (!builder->config_variable)
+		return 0;
+	out->config_path = config_path(builder, getenv_fn, root);
+	if (!out->config_path)
+		return 0;
+	char reason[512];
+	if (toml_read_file(out->config_path, &out->config, reason, sizeof reason) < 0) {
+		snprintf(why, why_size, "%s: %s", out->config_path, reason);
+		return -1;
+	}
+	if (check_string(out, &builder->namespace, why, why_size) < 0 ||
+	    check_string(out, &builder->address, why, why_size) < 0) {
+		toml_free(&out->config);
+		return -1;
+	}
+	return 0;
+}
+
+const char *settings_value(const struct settings *settings, const struct builder_setting *setting,
+			   const struct options *options, env_lookup getenv_fn, bool *from_config)
+{
+	*from_config = false;
+	if (!setting->flags)
+		return NULL;
+	const char *value = options_flag_value(options, setting->flags);
+	if (value)
+		return value;
+	value = getenv_fn(setting->environment);
+	if (value && *value)
+		return value;
+	const struct toml_pair *pair = setting->config_key ? toml_find(&settings->config, setting->config_key) : NULL;
+	*from_config = pair != NULL;
+	return pair ? pair->string : NULL;
+}
+
+void settings_free(struct settings *settings)
+{
+	free(settings->config_path);
+	toml_free(&settings->config);
+	*settings = (struct settings){0};
+}
