@@ -1306,7 +1306,8 @@ test_nerdctl_failed_build_and_removal()
 	nerdctl_seed "$prior" "$R:p1"
 	printf '7\n' >"$NERDCTL_STUB_DIR/fail-build"
 	run_kimb --time-format=one.%s -t "$R" ctx
-	assert_status 7
+	assert_status 6
+	assert_stderr_has "nerdctl build failed with status 7; nothing removed"
 	assert_stdout
 	rm "$NERDCTL_STUB_DIR/fail-build"
 	# A removal the builder refuses (for another reason than a container) is kimb's exit 4.
