@@ -468,7 +468,9 @@ static enum lock_outcome try_locking(struct lock_set *set, const struct wait_lim
 			return LOCK_FAILED;
 	if (add_others_files(set, why, why_size) < 0)
 		return LOCK_FAILED;
-	qsort(set->files, set->file_count, sizeof *set->files, compare_file_names);
+	/* qsort may not be given the NULL files of an empty set. */
+	if (set->file_count)
+		qsort(set->files, set->file_count, sizeof *set->files, compare_file_names);
 	for (size_t i = 0; i < set->file_count; i++) {
 		struct lock_file *file = &set->files[i];
 		if (!file->own && open_others_file(set, file, why, why_size) < 0)
