@@ -15,8 +15,10 @@ static void teardown(void)
 	toml_free(&table);
 }
 
+/* Parses TEXT into the table, which holds nothing of an earlier parse. */
 static int parse(const char *text)
 {
+	toml_free(&table);
 	return toml_parse(text, strlen(text), &table, why, sizeof why);
 }
 
