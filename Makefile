@@ -89,10 +89,10 @@ $(BUILD)/builder_flags: $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS)
 # Three tiers, each a superset of the one before (README, "Tests", says what each holds):
 #   check-quick    the inner loop, a few minutes: the unit suite once, the integration suite, the
 #                  completion and install tests, the harness's own test, the fuzz corpora replayed;
-#   check          what CI runs: the quick tier's suites on the sanitized build, then, as parallel
-#                  targets, the real-builder suite (sanitized), valgrind on the unit suite, test.sh
-#                  on podman and docker, the VM's files, lint, a short fuzz run, and the stand-ins'
-#                  own checks when a stand-in changed;
+#   check          what CI runs, as parallel targets: the quick tier's suites on the sanitized build,
+#                  the real-builder suite (sanitized), valgrind on the unit suite, test.sh on podman
+#                  and docker, the VM's files, lint, a short fuzz run, and the stand-ins' own checks
+#                  when a stand-in changed;
 #   check-nightly  check, then valgrind on the integration suite, long fuzzing, and the
 #                  real-builder suite on the plain build.
 # Every shell suite runs its tests as jobs, TEST_JOBS at once, and prints their reports in order.
@@ -117,10 +117,9 @@ check-quick:
 
 check:
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb $(BUILD)/builder_flags \
-		$(BENCH_PROGRAMS) sanitized fuzz-programs
-	$(MAKE) --no-print-directory quick-suites TESTED=$(SANITIZED)
-	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) builders valgrind-unit test-sh \
-		vm-files lint fuzz-short standin-checks
+		$(BENCH_PROGRAMS) sanitized fuzz-programs $(FUZZ_INSPECTION_SEEDS)
+	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) builders quick-suites-sanitized \
+		valgrind-unit test-sh vm-files lint fuzz-short standin-checks
 
 check-nightly: check
 	$(MAKE) --no-print-directory valgrind-integration
@@ -139,6 +138,10 @@ quick-suites:
 	$(SANITIZER_ENV) ./tests/completion.sh -j $(TEST_JOBS) $(TESTED)/kimb
 	./tests/install.sh -j 1
 	$(MAKE) --no-print-directory fuzz-replay
+
+# The quick tier's suites on the sanitized build, as one target beside the others of make check.
+quick-suites-sanitized:
+	$(MAKE) --no-print-directory quick-suites TESTED=$(SANITIZED)
 
 # kimb, its unit suite and the test tool again, built with AddressSanitizer and
 # UndefinedBehaviorSanitizer.
@@ -279,7 +282,7 @@ uninstall:
 clean:
 	rm -rf kimb build
 
-.PHONY: all check check-quick check-nightly check-unit quick-suites sanitized builders test-sh test-sh-podman \
+.PHONY: all check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench install uninstall \
 	clean FORCE
