@@ -2097,7 +2097,8 @@ run_selected()
 # (both its engines share its store), and podman's API service. Where only kimb's own logic is at
 # stake, which tests/integration.sh proves on the stand-in, podman alone: that it works end to end.
 # podman's API service goes on with a build whose client is gone: no client can stop it, so the
-# hangup test leaves it out.
+# hangup test leaves it out; so do the tests of what the docker client alone does (its output,
+# the flags it takes), which its daemon-backed variants prove.
 variants_of()
 {
 	case $1 in
@@ -2108,7 +2109,10 @@ variants_of()
 		printf '%s\n' podman buildah docker-buildkit docker-podman
 		;;
 	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin) printf 'podman\n' ;;
-	each_hangup_stops_the_build) printf '%s\n' podman buildah docker-buildkit docker-legacy ;;
+	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \
+		each_failed_build_removes_nothing)
+		printf '%s\n' podman buildah docker-buildkit docker-legacy
+		;;
 	*) printf '%s\n' podman buildah docker-buildkit docker-legacy docker-podman ;;
 	esac
 }
