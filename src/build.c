@@ -70,7 +70,7 @@ int build_make_tag(struct run *run)
 		char why[PATH_MAX + 512];
 		time_t now;
 		if (lock_issue_second(run->locks, &now, why, sizeof why) != 0) {
-			caller_stop_if_interrupted(&run->caller);
+			session_stop_if_interrupted(&run->session);
 			report_say("%s", why);
 			return STATUS_FAILURE;
 		}
@@ -156,54 +156,54 @@ static int write_user_iidfile(const char *path, const char *text)
 
 /* The build call: the user's build flags, then each repository's unique and latest tags, kimb's
  * label and iidfile, and the context after "--". */
-static void assemble_build(const struct run *run, struct call *call, char *tag_flag, char *iidfile_flag)
+static void assemble_build(const struct run *run, struct command *call, char *tag_flag, char *iidfile_flag)
 {
-	caller_builder_call(&run->caller, call, run->builder->build_command);
-	call_add_words(call, run->options->build_args.words, run->options->build_args.count);
+	session_builder_command(&run->session, call, run->builder->build_command);
+	command_add_words(call, run->options->build_args.words, run->options->build_args.count);
 	for (size_t i = 0; i < run->repository_count; i++) {
-		call_add(call, tag_flag);
-		call_add(call, run->repositories[i].unique_reference);
+		command_add(call, tag_flag);
+		command_add(call, run->repositories[i].unique_reference);
 		if (run->repositories[i].latest_reference) {
-			call_add(call, tag_flag);
-			call_add(call, run->repositories[i].latest_reference);
+			command_add(call, tag_flag);
+			command_add(call, run->repositories[i].latest_reference);
 		}
 	}
 	if (run->label)
-		call_add(call, run->label);
+		command_add(call, run->label);
 	if (run->iidfile[0]) {
-		call_add(call, iidfile_flag);
-		call_add(call, run->iidfile);
+		command_add(call, iidfile_flag);
+		command_add(call, run->iidfile);
 	}
-	call_add(call, "--");
-	call_add(call, run->options->context);
+	command_add(call, "--");
+	command_add(call, run->options->context);
 }
 
 /* The status a build that ended as RESULT says, and what the report records of it. A failed build
  * (non-zero, or killed) has a status of its own, whatever the builder's was: a builder's status
  * may be any of kimb's own (kim exits 4 for a failed step as readily as 1), and a script that lets
  * an old image's failed removal pass (status 4) must not let a failed build pass too. */
-static int build_outcome(struct run *run, const struct run_result *result)
+static int build_outcome(struct run *run, const struct process_result *result)
 {
 	struct build_outcome *outcome = &run->report.build;
 	const char *name = run->builder->name;
 	switch (result->outcome) {
-	case RUN_EXITED:
+	case PROCESS_EXITED:
 		*outcome = (struct build_outcome){.ran = true, .exit_status = result->status};
 		if (result->status == 0)
 			return STATUS_OK;
 		report_say("%s build failed with status %d; nothing removed", name, result->status);
 		return STATUS_BUILD_FAILED;
-	case RUN_SIGNALED:
-		runner_signal_name(result->status, run->build_signal, sizeof run->build_signal);
+	case PROCESS_SIGNALED:
+		process_signal_name(result->status, run->build_signal, sizeof run->build_signal);
 		*outcome = (struct build_outcome){.ran = true, .signal_name = run->build_signal};
 		report_say("%s build was killed by %s; nothing removed", name, run->build_signal);
 		return STATUS_BUILD_FAILED;
-	case RUN_TIMED_OUT: /* the build has no time limit */
-	case RUN_NOT_FOUND:
-	case RUN_FAILED:
+	case PROCESS_TIMED_OUT: /* the build has no time limit */
+	case PROCESS_NOT_FOUND:
+	case PROCESS_FAILED:
 		break;
 	}
-	int status = caller_status_of_broken_run(&run->caller, result, run->caller.executable);
+	int status = session_status_of_broken_run(&run->session, result, run->options->executable);
 	return status < 0 ? STATUS_FAILURE : status;
 }
 
@@ -224,14 +224,18 @@ int build_run(struct run *run)
 		return status;
 	char *tag_flag = xprintf("--%s", builder->tag_flag);
 	char *iidfile_flag = xprintf("--%s", builder->iidfile_flag ? builder->iidfile_flag : "");
-	struct call call;
+	struct command call;
 	assemble_build(run, &call, tag_flag, iidfile_flag);
-	struct run_result result;
-	caller_run(&run->caller, &call, RUN_STDOUT_TO_STDERR, &result);
+	/* The build's output is no result of kimb's, and a build may take as long as it takes. */
+	call.output = PROCESS_OUTPUT_TO_STDERR;
+	call.time_limit = 0;
+	struct process_result result;
+	session_run(&run->session, &call, &result);
+	command_free(&call);
 	free(tag_flag);
 	free(iidfile_flag);
 	status = build_outcome(run, &result);
-	run_result_free(&result);
+	process_result_free(&result);
 	if (status != STATUS_OK) {
 		forget_references(run);
 		return status;

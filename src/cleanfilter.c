@@ -10,7 +10,7 @@
 #include <git2.h>
 #include <git2/sys/filter.h>
 
-#include "runner.h"
+#include "process.h"
 #include "xalloc.h"
 
 #define FILTER_NAME "kimb-filter-driver"
@@ -176,9 +176,9 @@ static char *write_temporary_file(const char *bytes, size_t length)
 	return path;
 }
 
-/* Runs the driver's clean command on STREAM's bytes into RESULT (to be freed with run_result_free).
+/* Runs the driver's clean command on STREAM's bytes into RESULT (to be freed with process_result_free).
  * Returns NULL, or why the command could not run or failed (malloc'd). */
-static char *run_clean(const struct clean_stream *stream, struct run_result *result)
+static char *run_clean(const struct clean_stream *stream, struct process_result *result)
 {
 	const char *path = git_filter_source_path(stream->source);
 	const char *work_tree = git_repository_workdir(git_filter_source_repo(stream->source));
@@ -190,15 +190,17 @@ static char *run_clean(const struct clean_stream *stream, struct run_result *res
 		return xprintf("%s: cannot write a temporary file for filter.%s.clean: %s", path, stream->driver->name,
 			       strerror(errno));
 	char *command = shell_command(stream->driver->clean, work_tree ? work_tree : ".", input, path);
-	const char *argv[] = {"sh", "-c", command, NULL};
-	int started = runner_run(argv, RUN_CAPTURE_BOTH, result);
+	struct command shell = {.output = PROCESS_CAPTURE_BOTH};
+	command_add_words(&shell, (const char *const[]){"sh", "-c", command}, 3);
+	int started = process_run(&shell, result);
+	command_free(&shell);
 	(void)unlink(input); /* ours, and read */
 	free(input);
 	free(command);
-	if (started == 0 && result->outcome == RUN_EXITED && result->status == 0)
+	if (started == 0 && result->outcome == PROCESS_EXITED && result->status == 0)
 		return NULL;
 	if (started == 0)
-		runner_describe(result, "it", reason, sizeof reason);
+		process_describe(result, "it", reason, sizeof reason);
 	const char *said = result->errors ? result->errors : "";
 	return xprintf("%s: filter.%s.clean (%s) failed: %s%s%.*s", path, stream->driver->name, stream->driver->clean,
 		       reason, *said ? ": " : "", (int)strcspn(said, "\n"), said);
@@ -224,7 +226,7 @@ static char *required_failure;
 static int close_stream(git_writestream *parent)
 {
 	struct clean_stream *stream = (struct clean_stream *)parent;
-	struct run_result result;
+	struct process_result result;
 	char *failure = run_clean(stream, &result);
 	int error = failure ? stream->next->write(stream->next, stream->bytes ? stream->bytes : "", stream->length)
 			    : stream->next->write(stream->next, result.output, result.output_length);
@@ -235,7 +237,7 @@ static int close_stream(git_writestream *parent)
 		required_failure = failure;
 	else
 		free(failure);
-	run_result_free(&result);
+	process_result_free(&result);
 	return error;
 }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "array.h"
-#include "calls.h"
+#include "session.h"
 #include "listing.h"
 #include "report.h"
 #include "status.h"
@@ -82,22 +82,18 @@ static int print_repositories(const struct listing *listing)
 }
 
 /* The builder's listing, within COMPLETE_LISTING_SECONDS: a shell waits for it. */
-static int list(const struct builder *builder, const struct options *options, struct run_result *result)
+static int list(const struct builder *builder, const struct options *options, struct process_result *result)
 {
-	struct caller caller = {.executable = options->executable,
-				.globals = options->global_args.words,
-				.global_count = options->global_args.count,
-				.builder_name = builder->name,
-				.executable_variable = builder->executable_env,
-				.call_time_limit = COMPLETE_LISTING_SECONDS};
-	struct call call;
-	caller_builder_call(&caller, &call, builder->list_command);
-	return caller_capture(&caller, &call, "list images", "no repositories to offer", result);
+	struct session session = {.builder = builder, .options = options};
+	struct command call;
+	session_builder_command(&session, &call, builder->list_command);
+	call.time_limit = COMPLETE_LISTING_SECONDS;
+	return session_capture(&session, &call, "list images", "no repositories to offer", result);
 }
 
 static int print_repositories_listed(const struct builder *builder, const struct options *options)
 {
-	struct run_result result;
+	struct process_result result;
 	int status = list(builder, options, &result);
 	if (status != STATUS_OK)
 		return status;
@@ -108,7 +104,7 @@ static int print_repositories_listed(const struct builder *builder, const struct
 		status = STATUS_LISTING;
 	} else
 		status = print_repositories(&listing);
-	run_result_free(&result);
+	process_result_free(&result);
 	listing_free(&listing);
 	return status;
 }

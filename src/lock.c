@@ -16,7 +16,7 @@
 
 #include "array.h"
 #include "hash.h"
-#include "runner.h"
+#include "process.h"
 #include "xalloc.h"
 
 /* How often a wait with a timeout tries the lock again. */
@@ -373,7 +373,7 @@ static enum lock_outcome wait_for_lock(int fd, const struct wait_limit *limit, s
 	/* Checked before each wait too: a signal that came before the wait began (while the waiting
 	 * message was written, say) interrupts nothing. One that comes between the check and a blocking
 	 * wait is only seen at the next signal; fcntl offers no way to close that gap. */
-	while (!runner_interrupted()) {
+	while (!process_interrupted()) {
 		if (limit->forever) {
 			if (fcntl(fd, F_SETLKW, whole_file) == 0)
 				return LOCK_HELD;
@@ -664,7 +664,7 @@ int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t wh
 	while (now.tv_sec <= last) {
 		struct timespec rest = {0, 1000000000L - now.tv_nsec};
 		(void)nanosleep(&rest, NULL); /* EINTR: the clock is read again */
-		if (runner_interrupted()) {
+		if (process_interrupted()) {
 			snprintf(why, why_size, "interrupted");
 			return -1;
 		}

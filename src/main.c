@@ -158,7 +158,7 @@ static int lock_repositories(struct run *run)
 	enum lock_outcome outcome =
 		lock_acquire(repositories, run->repository_count, run->options->lock_timeout, &run->locks, why, sizeof why);
 	free(repositories);
-	caller_stop_if_interrupted(&run->caller);
+	session_stop_if_interrupted(&run->session);
 	switch (outcome) {
 	case LOCK_HELD:
 		return STATUS_OK;
@@ -269,7 +269,7 @@ static int tell(struct run *run, int status, double started)
 {
 	if (status == STATUS_OK && report_has_failures(&run->report))
 		status = STATUS_NOT_REMOVED;
-	run->report.calls_made = run->caller.calls_made;
+	run->report.calls_made = process_started();
 	report_tell(&run->report, run->options->json);
 	if (run->options->json && report_write_json(&run->report, status, started, stdout) != 0) {
 		report_say("cannot write to stdout");
@@ -286,7 +286,7 @@ static void on_interrupt(void *context)
 {
 	struct run *run = context;
 	release(run);
-	(void)tell(run, STATUS_SIGNAL_BASE + runner_interrupted(), run->started);
+	(void)tell(run, STATUS_SIGNAL_BASE + process_interrupted(), run->started);
 }
 
 static void start_run(struct run *run, const struct builder *builder, bool detected, const struct options *options,
@@ -297,14 +297,12 @@ static void start_run(struct run *run, const struct builder *builder, bool detec
 		.builder = builder,
 		.builder_detected = detected,
 		.options = options,
-		.caller = {.executable = options->executable,
-			   .globals = options->global_args.words,
-			   .global_count = options->global_args.count,
-			   .builder_name = builder->name,
-			   .executable_variable = builder->executable_env,
-			   .on_interrupt = on_interrupt,
-			   .context = run,
-			   .call_time_limit = options->call_timeout},
+		.session = {.builder = builder,
+			    .builder_detected = detected,
+			    .options = options,
+			    .settings = &run->settings,
+			    .on_interrupt = on_interrupt,
+			    .context = run},
 		.repositories = xcalloc(options->target_count + 1, sizeof *run->repositories),
 		.repository_count = options->target_count,
 		.report = {.builder = builder->name,
@@ -354,7 +352,7 @@ int main(int argc, char **argv)
 	int status = parse_command_line(argc, argv, &builder, &detected, &options, &done);
 	if (done)
 		return status;
-	if (runner_install_signal_forwarding() < 0) {
+	if (process_forward_signals() < 0) {
 		report_say("cannot install signal handlers");
 		options_free(&options);
 		return STATUS_FAILURE;

@@ -221,7 +221,7 @@ static int set_completion(struct parser *p, const char *value)
 }
 
 /* Whether COMMAND ends the parsing: the words after it are not read. */
-static bool ends_parsing(enum command command)
+static bool ends_parsing(enum kimb_command command)
 {
 	return command == COMMAND_HELP || command == COMMAND_VERSION || command == COMMAND_COMPLETE;
 }

@@ -13,7 +13,7 @@
 #include "builder.h"
 #include "tagscheme.h"
 
-enum command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COMPLETE };
+enum kimb_command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COMPLETE };
 
 /* What --complete=WHAT prints for the shell completions (complete.h). */
 enum completion {
@@ -54,7 +54,7 @@ struct flag_value {
 };
 
 struct options {
-	enum command command;
+	enum kimb_command command;
 	enum tag_scheme scheme;
 	const char *time_format;
 	size_t keep;

@@ -410,15 +410,15 @@ static struct chain *next_chain(struct execution *execution)
 	return NULL;
 }
 
-static bool next_call(void *context, struct call *call, size_t *task)
+static bool next_call(void *context, struct command *call, size_t *task)
 {
 	struct execution *execution = context;
 	struct chain *chain = next_chain(execution);
 	if (!chain)
 		return false;
 	const struct step *step = &chain->steps[chain->next];
-	caller_builder_call(&execution->run->caller, call, execution->run->builder->remove_command);
-	call_add(call, step->word);
+	session_builder_command(&execution->run->session, call, execution->run->builder->remove_command);
+	command_add(call, step->word);
 	chain->running = true;
 	execution->running++;
 	*task = (size_t)(chain - execution->chains);
@@ -427,14 +427,14 @@ static bool next_call(void *context, struct call *call, size_t *task)
 
 /* Records what STEP's call did: RESULT, captured, holds the builder's own account, which kimb's
  * report replaces. */
-static void settle_step(struct execution *execution, const struct step *step, const struct run_result *result)
+static void settle_step(struct execution *execution, const struct step *step, const struct process_result *result)
 {
 	struct run *run = execution->run;
 	struct image_report *entry = entry_of(execution, step);
 	const struct prune_action *action = step->action;
-	if (result->outcome != RUN_EXITED || result->status != 0) {
+	if (result->outcome != PROCESS_EXITED || result->status != 0) {
 		char description[256];
-		runner_describe(result, run->caller.executable, description, sizeof description);
+		process_describe(result, run->options->executable, description, sizeof description);
 		entry->fate = FATE_FAILED;
 		entry->error = xstrdup(description);
 		entry->failed_target = action->target;
@@ -471,7 +471,7 @@ static void settle_step(struct execution *execution, const struct step *step, co
 	}
 }
 
-static void call_finished(void *context, size_t task, const struct run_result *result)
+static void call_finished(void *context, size_t task, const struct process_result *result)
 {
 	struct execution *execution = context;
 	struct chain *chain = &execution->chains[task];
@@ -513,8 +513,8 @@ void prune_carry_out(struct run *run)
 	}
 	struct execution execution = {.run = run};
 	gather_chains(&execution);
-	struct parallel_calls calls = {next_call, call_finished, &execution};
-	caller_run_parallel(&run->caller, run->options->jobs, &calls);
+	struct process_batch calls = {next_call, call_finished, &execution};
+	session_run_parallel(&run->session, run->options->jobs, &calls);
 	for (size_t i = 0; i < execution.count; i++) {
 		for (size_t j = 0; j < execution.chains[i].count; j++)
 			free(execution.chains[i].steps[j].word);

@@ -10,13 +10,13 @@
 #include <stddef.h>
 
 #include "builder.h"
-#include "calls.h"
+#include "session.h"
 #include "listing.h"
 #include "lock.h"
 #include "options.h"
 #include "provenance.h"
 #include "report.h"
-#include "runner.h"
+#include "process.h"
 #include "selection.h"
 #include "settings.h"
 #include "use.h"
@@ -37,7 +37,7 @@ struct run {
 	bool builder_detected;       /* auto chose it: said once the input is known to be good */
 	const struct options *options;
 	struct settings settings;    /* the builder's configuration file, read first */
-	struct caller caller;
+	struct session session;
 	struct repository_run *repositories;
 	size_t repository_count;
 	struct lock_set *locks;
@@ -49,10 +49,10 @@ struct run {
 	char iid_directory[PATH_MAX]; /* build: kimb's own directory for the iidfile; "" when none */
 	char iidfile[PATH_MAX + 8];  /* build: where the builder writes the new image's ID; "" when none */
 	char *new_id;                /* build: the new image's ID (64 hex), when the builder said it */
-	char build_signal[RUNNER_SIGNAL_NAME_MAX]; /* build: the signal that killed it, for the report */
+	char build_signal[PROCESS_SIGNAL_NAME_MAX]; /* build: the signal that killed it, for the report */
 	struct listing listing;
 	struct image_use use;
-	struct run_child pods;       /* kubectl, started beside the listing where pods use images */
+	struct process pods;       /* kubectl, started beside the listing where pods use images */
 	bool pods_started;
 	struct report report;
 };

@@ -49,15 +49,16 @@ static void start_pods(struct run *run)
 		context = context_from_environment;
 	char *kubeconfig_flag = kubeconfig ? xprintf("--kubeconfig=%s", kubeconfig) : NULL;
 	char *context_flag = context ? xprintf("--context=%s", context) : NULL;
-	struct call call = {0};
-	call_add(&call, kubectl_program());
+	struct command call = {.output = PROCESS_CAPTURE_BOTH, .time_limit = run->options->call_timeout};
+	command_add(&call, kubectl_program());
 	if (kubeconfig_flag)
-		call_add(&call, kubeconfig_flag);
+		command_add(&call, kubeconfig_flag);
 	if (context_flag)
-		call_add(&call, context_flag);
-	call_add_words(&call, get_pods, sizeof get_pods / sizeof get_pods[0]);
+		command_add(&call, context_flag);
+	command_add_words(&call, get_pods, sizeof get_pods / sizeof get_pods[0]);
 	/* Its stderr too: what it says matters only if its answer does. */
-	caller_start(&run->caller, &call, RUN_CAPTURE_BOTH, &run->pods);
+	session_start(&run->session, &call, &run->pods);
+	command_free(&call);
 	run->pods_started = true;
 	free(kubeconfig_flag);
 	free(context_flag);
@@ -68,30 +69,31 @@ void survey_drop_pods(struct run *run)
 	if (!run->pods_started)
 		return;
 	/* Its answer is not needed: a kubectl that hangs or fails must cost nothing. */
-	runner_stop(&run->pods);
-	struct run_result result;
-	runner_finish(&run->pods, &result);
-	run_result_free(&result);
+	process_stop(&run->pods);
+	struct process_result result;
+	process_finish(&run->pods, &result);
+	process_result_free(&result);
 	run->pods_started = false;
 }
 
 int survey_list_images(struct run *run, bool pods)
 {
-	struct call call;
-	caller_builder_call(&run->caller, &call, run->builder->list_command);
-	struct run_child listing;
-	caller_start(&run->caller, &call, RUN_STDOUT_CAPTURE, &listing);
+	struct command call;
+	session_builder_command(&run->session, &call, run->builder->list_command);
+	struct process listing;
+	session_start(&run->session, &call, &listing);
+	command_free(&call);
 	if (pods)
 		start_pods(run);
-	struct run_result result;
-	int status = caller_settle(&run->caller, &listing, run->caller.executable, "list images", "nothing removed",
+	struct process_result result;
+	int status = session_settle(&run->session, &listing, run->options->executable, "list images", "nothing removed",
 				   &result);
 	if (status != STATUS_OK)
 		return status;
 	struct listing_error error;
 	if (run->builder->parse_listing(result.output, result.output_length, &run->listing, &error) < 0)
 		status = unreadable("image listing", &error, "nothing removed");
-	run_result_free(&result);
+	process_result_free(&result);
 	return status;
 }
 
@@ -122,24 +124,24 @@ static int inspect_images(struct run *run, const bool *wanted)
 	char **words = xcalloc(builder->inspect_batch, sizeof *words);
 	int status = STATUS_OK;
 	for (size_t next = 0; next < listing->count;) {
-		struct call call;
-		caller_builder_call(&run->caller, &call, builder->inspect_command);
+		struct command call;
+		session_builder_command(&run->session, &call, builder->inspect_command);
 		size_t batch = 0;
 		struct listing asked_alone = {0};
 		for (; next < listing->count && batch < builder->inspect_batch; next++) {
 			if (!wanted[next])
 				continue;
 			words[batch] = builder_id_word(builder, listing->images[next].id);
-			call_add(&call, words[batch]);
+			command_add(&call, words[batch]);
 			asked_alone = (struct listing){&listing->images[next], 1};
 			batch++;
 		}
 		if (batch == 0) {
-			call_free(&call);
+			command_free(&call);
 			break;
 		}
-		struct run_result result;
-		status = caller_capture(&run->caller, &call, "inspect images", "the images asked about are kept", &result);
+		struct process_result result;
+		status = session_capture(&run->session, &call, "inspect images", "the images asked about are kept", &result);
 		for (size_t i = 0; i < batch; i++)
 			free(words[i]);
 		if (status == STATUS_LISTING) {
@@ -152,7 +154,7 @@ static int inspect_images(struct run *run, const bool *wanted)
 		if (builder->read_inspection(result.output, result.output_length,
 					     builder->inspect_batch == 1 ? &asked_alone : listing, &error) < 0)
 			(void)unreadable("image inspection", &error, "the images asked about are kept");
-		run_result_free(&result);
+		process_result_free(&result);
 	}
 	free(words);
 	return status;
@@ -178,7 +180,7 @@ int survey_inspect(struct run *run, bool candidates, bool pods)
 }
 
 /* Reads RESULT, a listing of WHO ("containers") that STATUS says came, into the run's use with READ. */
-static int read_use(struct run *run, int status, struct run_result *result, const char *who, use_reader read)
+static int read_use(struct run *run, int status, struct process_result *result, const char *who, use_reader read)
 {
 	if (status != STATUS_OK)
 		return status == STATUS_NOT_FOUND ? STATUS_LISTING : status;
@@ -187,14 +189,14 @@ static int read_use(struct run *run, int status, struct run_result *result, cons
 	snprintf(what, sizeof what, "listing of %s", who);
 	if (read(result->output, result->output_length, &run->use, &error) < 0)
 		status = unreadable(what, &error, "nothing removed");
-	run_result_free(result);
+	process_result_free(result);
 	return status;
 }
 
-static int read_containers(struct run *run, struct call *call)
+static int read_containers(struct run *run, struct command *call)
 {
-	struct run_result result;
-	int status = caller_capture(&run->caller, call, "list the containers that use images", "nothing removed", &result);
+	struct process_result result;
+	int status = session_capture(&run->session, call, "list the containers that use images", "nothing removed", &result);
 	return read_use(run, status, &result, "containers", run->builder->read_containers);
 }
 
@@ -202,37 +204,37 @@ static int read_containers(struct run *run, struct call *call)
 static int read_containers_by_id(struct run *run)
 {
 	const struct builder *builder = run->builder;
-	struct call call;
-	struct run_result listed;
-	caller_builder_call(&run->caller, &call, builder->container_ids_command);
-	int status = caller_capture(&run->caller, &call, "list containers", "nothing removed", &listed);
+	struct command call;
+	struct process_result listed;
+	session_builder_command(&run->session, &call, builder->container_ids_command);
+	int status = session_capture(&run->session, &call, "list containers", "nothing removed", &listed);
 	if (status != STATUS_OK)
 		return status == STATUS_NOT_FOUND ? STATUS_LISTING : status;
 	char **ids;
 	size_t count;
 	struct listing_error error;
 	if (use_read_container_ids(listed.output, listed.output_length, &ids, &count, &error) < 0) {
-		run_result_free(&listed);
+		process_result_free(&listed);
 		return unreadable("listing of containers", &error, "nothing removed");
 	}
 	enum { BATCH = 100 };
 	for (size_t first = 0; first < count && status == STATUS_OK; first += BATCH) {
 		size_t batch = count - first < BATCH ? count - first : BATCH;
-		caller_builder_call(&run->caller, &call, builder->containers_command);
-		call_add_words(&call, (const char *const *)ids + first, batch);
+		session_builder_command(&run->session, &call, builder->containers_command);
+		command_add_words(&call, (const char *const *)ids + first, batch);
 		status = read_containers(run, &call);
 	}
 	free(ids);
-	run_result_free(&listed);
+	process_result_free(&listed);
 	return status;
 }
 
 static int read_pods(struct run *run)
 {
-	struct run_result result;
+	struct process_result result;
 	const char *kubectl = kubectl_program();
 	run->pods_started = false;
-	int status = caller_settle(&run->caller, &run->pods, kubectl, "list the pods that use images", "nothing removed",
+	int status = session_settle(&run->session, &run->pods, kubectl, "list the pods that use images", "nothing removed",
 				   &result);
 	if (status == STATUS_NOT_FOUND)
 		report_say("cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL; "
@@ -255,8 +257,8 @@ int survey_read_use(struct run *run, bool pods)
 	if (builder->container_ids_command) {
 		status = read_containers_by_id(run);
 	} else if (builder->containers_command) {
-		struct call call;
-		caller_builder_call(&run->caller, &call, builder->containers_command);
+		struct command call;
+		session_builder_command(&run->session, &call, builder->containers_command);
 		status = read_containers(run, &call);
 	}
 	if (status == STATUS_OK && pods)

@@ -212,12 +212,12 @@ int main(void)
 	srunner_add_suite(runner, timeformat_suite());
 	srunner_add_suite(runner, options_suite());
 	srunner_add_suite(runner, selection_suite());
-	srunner_add_suite(runner, runner_suite());
+	srunner_add_suite(runner, process_suite());
 	srunner_add_suite(runner, lock_suite());
 	srunner_add_suite(runner, builder_suite());
 	srunner_add_suite(runner, provenance_suite());
 	srunner_add_suite(runner, use_suite());
-	srunner_add_suite(runner, calls_suite());
+	srunner_add_suite(runner, session_suite());
 	srunner_add_suite(runner, report_suite());
 	srunner_add_suite(runner, worktree_suite());
 	srunner_add_suite(runner, workstate_suite());

@@ -16,7 +16,7 @@
 
 #include "hash.h"
 #include "lock.h"
-#include "runner.h"
+#include "process.h"
 #include "suites.h"
 
 static char base_directory[] = "/tmp/kimb-test-lock-XXXXXX";
@@ -177,7 +177,7 @@ static struct contender start_contender_as(uid_t uid, const char *const *reposit
 	contender.pid = fork();
 	ck_assert_int_ne(contender.pid, -1);
 	if (contender.pid == 0) {
-		if (dup2(errors[1], STDERR_FILENO) == -1 || (forward_signals && runner_install_signal_forwarding() == -1) ||
+		if (dup2(errors[1], STDERR_FILENO) == -1 || (forward_signals && process_forward_signals() == -1) ||
 		    become(uid) == -1)
 			_exit(1);
 		run_contender(repositories, count, timeout, progress[1], go[0]);

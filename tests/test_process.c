@@ -11,17 +11,38 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runner.h"
+#include "process.h"
 #include "suites.h"
 
 #define MEBIBYTE 1048576
 
-static struct run_result run_shell(enum run_stdout stdout_mode, const char *script)
+/* Starts ARGV (NULL-terminated) as a command with OUTPUT and a time limit of SECONDS (0: none). */
+static int start_argv(struct process *child, const char *const *argv, enum process_output output, double seconds)
+{
+	struct command command = {.output = output, .time_limit = seconds};
+	while (*argv)
+		command_add(&command, *argv++);
+	int started = process_start(child, &command);
+	command_free(&command);
+	return started;
+}
+
+/* Runs ARGV (NULL-terminated) as a command with OUTPUT. */
+static int run_argv(const char *const *argv, enum process_output output, struct process_result *out)
+{
+	struct process child;
+	if (start_argv(&child, argv, output, 0) != 0)
+		return -1;
+	process_finish(&child, out);
+	return 0;
+}
+
+static struct process_result run_shell(enum process_output stdout_mode, const char *script)
 {
 	const char *argv[] = {"sh", "-c", script, NULL};
-	struct run_result result;
+	struct process_result result;
 
-	ck_assert_int_eq(runner_run(argv, stdout_mode, &result), 0);
+	ck_assert_int_eq(run_argv(argv, stdout_mode, &result), 0);
 	return result;
 }
 
@@ -63,68 +84,68 @@ static char *restore_and_read(struct redirection *redirection)
 
 START_TEST(test_exit_statuses)
 {
-	struct run_result result = run_shell(RUN_STDOUT_TO_STDERR, "exit 0");
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	struct process_result result = run_shell(PROCESS_OUTPUT_TO_STDERR, "exit 0");
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(result.status, 0);
 	ck_assert_ptr_null(result.output);
-	run_result_free(&result);
+	process_result_free(&result);
 
-	result = run_shell(RUN_STDOUT_TO_STDERR, "exit 3");
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	result = run_shell(PROCESS_OUTPUT_TO_STDERR, "exit 3");
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(result.status, 3);
-	run_result_free(&result);
+	process_result_free(&result);
 
-	/* The shell's "not found" status from a program that did run is not RUN_NOT_FOUND. */
-	result = run_shell(RUN_STDOUT_CAPTURE, "exit 127");
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	/* The shell's "not found" status from a program that did run is not PROCESS_NOT_FOUND. */
+	result = run_shell(PROCESS_CAPTURE_OUTPUT, "exit 127");
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(result.status, 127);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 START_TEST(test_capture_without_final_newline)
 {
-	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf 'first\\nsecond'");
+	struct process_result result = run_shell(PROCESS_CAPTURE_OUTPUT, "printf 'first\\nsecond'");
 
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(result.status, 0);
 	ck_assert_uint_eq(result.output_length, 12);
 	ck_assert_str_eq(result.output, "first\nsecond");
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 START_TEST(test_capture_keeps_nul_bytes)
 {
-	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf 'a\\000b'");
+	struct process_result result = run_shell(PROCESS_CAPTURE_OUTPUT, "printf 'a\\000b'");
 
 	ck_assert_uint_eq(result.output_length, 3);
 	ck_assert_mem_eq(result.output, "a\0b", 4);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 START_TEST(test_capture_of_nothing_is_empty_string)
 {
-	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "exit 0");
+	struct process_result result = run_shell(PROCESS_CAPTURE_OUTPUT, "exit 0");
 
 	ck_assert_ptr_nonnull(result.output);
 	ck_assert_uint_eq(result.output_length, 0);
 	ck_assert_str_eq(result.output, "");
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 START_TEST(test_capture_of_one_mebibyte)
 {
-	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "head -c 1048576 /dev/zero | tr '\\000' x");
+	struct process_result result = run_shell(PROCESS_CAPTURE_OUTPUT, "head -c 1048576 /dev/zero | tr '\\000' x");
 
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(result.status, 0);
 	ck_assert_uint_eq(result.output_length, MEBIBYTE);
 	ck_assert_uint_eq(strspn(result.output, "x"), MEBIBYTE);
 	ck_assert_int_eq(result.output[MEBIBYTE], '\0');
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -133,13 +154,13 @@ START_TEST(test_capture_leaves_stderr_alone)
 	struct redirection errors;
 
 	redirect_to_temporary_file(&errors, STDERR_FILENO);
-	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf out; printf err >&2");
+	struct process_result result = run_shell(PROCESS_CAPTURE_OUTPUT, "printf out; printf err >&2");
 	char *written = restore_and_read(&errors);
 
 	ck_assert_str_eq(result.output, "out");
 	ck_assert_str_eq(written, "err");
 	free(written);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -149,16 +170,16 @@ START_TEST(test_stdout_joins_stderr)
 
 	redirect_to_temporary_file(&output, STDOUT_FILENO);
 	redirect_to_temporary_file(&errors, STDERR_FILENO);
-	struct run_result result = run_shell(RUN_STDOUT_TO_STDERR, "printf out; printf err >&2; printf again");
+	struct process_result result = run_shell(PROCESS_OUTPUT_TO_STDERR, "printf out; printf err >&2; printf again");
 	char *written_to_errors = restore_and_read(&errors);
 	char *written_to_output = restore_and_read(&output);
 
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_str_eq(written_to_output, "");
 	ck_assert_str_eq(written_to_errors, "outerragain");
 	free(written_to_output);
 	free(written_to_errors);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -176,11 +197,11 @@ START_TEST(test_child_inherits_our_descriptors_only)
 		if (flags != -1 && !(flags & FD_CLOEXEC))
 			snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%d ", fd);
 	}
-	struct run_result result = run_shell(RUN_STDOUT_CAPTURE,
+	struct process_result result = run_shell(PROCESS_CAPTURE_OUTPUT,
 		"for fd in 3 4 5 6 7 8 9; do if { true >&$fd; } 2>/dev/null; then printf '%s ' $fd; fi; done");
 
 	ck_assert_str_eq(result.output, expected);
-	run_result_free(&result);
+	process_result_free(&result);
 	ck_assert_int_eq(close(inherited[0]), 0);
 	ck_assert_int_eq(close(inherited[1]), 0);
 }
@@ -190,18 +211,18 @@ START_TEST(test_program_not_found)
 {
 	const char *on_path[] = {"kimb-test-no-such-program", NULL};
 	const char *by_path[] = {"/nonexistent/kimb-test-no-such-program", NULL};
-	struct run_result result;
+	struct process_result result;
 
-	ck_assert_int_eq(runner_run(on_path, RUN_STDOUT_TO_STDERR, &result), 0);
-	ck_assert_int_eq(result.outcome, RUN_NOT_FOUND);
+	ck_assert_int_eq(run_argv(on_path, PROCESS_OUTPUT_TO_STDERR, &result), 0);
+	ck_assert_int_eq(result.outcome, PROCESS_NOT_FOUND);
 	ck_assert_int_eq(result.status, ENOENT);
-	run_result_free(&result);
+	process_result_free(&result);
 
-	ck_assert_int_eq(runner_run(by_path, RUN_STDOUT_CAPTURE, &result), 0);
-	ck_assert_int_eq(result.outcome, RUN_NOT_FOUND);
+	ck_assert_int_eq(run_argv(by_path, PROCESS_CAPTURE_OUTPUT, &result), 0);
+	ck_assert_int_eq(result.outcome, PROCESS_NOT_FOUND);
 	ck_assert_int_eq(result.status, ENOENT);
 	ck_assert_str_eq(result.output, "");
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -216,25 +237,25 @@ START_TEST(test_program_not_executable)
 	ck_assert_int_eq(fchmod(fd, 0644), 0);
 	ck_assert_int_eq(close(fd), 0);
 	const char *argv[] = {path, NULL};
-	struct run_result result;
-	int returned = runner_run(argv, RUN_STDOUT_TO_STDERR, &result);
+	struct process_result result;
+	int returned = run_argv(argv, PROCESS_OUTPUT_TO_STDERR, &result);
 	ck_assert_int_eq(unlink(path), 0);
 
 	ck_assert_int_eq(returned, 0);
-	ck_assert_int_eq(result.outcome, RUN_NOT_FOUND);
+	ck_assert_int_eq(result.outcome, PROCESS_NOT_FOUND);
 	ck_assert_int_eq(result.status, EACCES);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 START_TEST(test_killed_by_signal)
 {
-	struct run_result result = run_shell(RUN_STDOUT_CAPTURE, "printf before; kill -KILL $$; printf after");
+	struct process_result result = run_shell(PROCESS_CAPTURE_OUTPUT, "printf before; kill -KILL $$; printf after");
 
-	ck_assert_int_eq(result.outcome, RUN_SIGNALED);
+	ck_assert_int_eq(result.outcome, PROCESS_SIGNALED);
 	ck_assert_int_eq(result.status, SIGKILL);
 	ck_assert_str_eq(result.output, "before");
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -245,13 +266,13 @@ START_TEST(test_child_setup_failure)
 
 	ck_assert_int_ne(saved, -1);
 	ck_assert_int_eq(close(STDERR_FILENO), 0);
-	struct run_result result = run_shell(RUN_STDOUT_TO_STDERR, "exit 0");
+	struct process_result result = run_shell(PROCESS_OUTPUT_TO_STDERR, "exit 0");
 	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
 	ck_assert_int_eq(close(saved), 0);
 
-	ck_assert_int_eq(result.outcome, RUN_FAILED);
+	ck_assert_int_eq(result.outcome, PROCESS_FAILED);
 	ck_assert_int_eq(result.status, EBADF);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -265,9 +286,9 @@ START_TEST(test_child_leads_a_process_group_of_its_own)
 	ck_assert_int_ne(saved_stdin, -1);
 	ck_assert_int_ne(dup2(stdin_pipe[0], STDIN_FILENO), -1);
 	const char *argv[] = {"cat", NULL};
-	struct run_child child;
+	struct process child;
 
-	ck_assert_int_eq(runner_start(&child, argv, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_int_eq(start_argv(&child, argv, PROCESS_CAPTURE_OUTPUT, 0), 0);
 	ck_assert_int_ne(dup2(saved_stdin, STDIN_FILENO), -1);
 	ck_assert_int_eq(close(saved_stdin), 0);
 	ck_assert_int_eq(close(stdin_pipe[0]), 0);
@@ -275,14 +296,14 @@ START_TEST(test_child_leads_a_process_group_of_its_own)
 	pid_t group = getpgid(pid);
 	/* Ends cat whatever the assertion finds, so that no test leaves it behind. */
 	ck_assert_int_eq(close(stdin_pipe[1]), 0);
-	struct run_result result;
-	runner_finish(&child, &result);
+	struct process_result result;
+	process_finish(&child, &result);
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_eq(group, pid);
 	ck_assert_int_ne(group, getpgrp());
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(result.status, 0);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -290,29 +311,29 @@ START_TEST(test_children_run_side_by_side)
 {
 	const char *first[] = {"sh", "-c", "printf one", NULL};
 	const char *second[] = {"sh", "-c", "printf two; exit 3", NULL};
-	struct run_child children[2];
-	struct run_result results[2];
+	struct process children[2];
+	struct process_result results[2];
 
-	ck_assert_int_eq(runner_start(&children[0], first, RUN_STDOUT_CAPTURE), 0);
-	ck_assert_int_eq(runner_start(&children[1], second, RUN_STDOUT_CAPTURE), 0);
-	runner_finish(&children[1], &results[1]);
-	runner_finish(&children[0], &results[0]);
+	ck_assert_int_eq(start_argv(&children[0], first, PROCESS_CAPTURE_OUTPUT, 0), 0);
+	ck_assert_int_eq(start_argv(&children[1], second, PROCESS_CAPTURE_OUTPUT, 0), 0);
+	process_finish(&children[1], &results[1]);
+	process_finish(&children[0], &results[0]);
 	ck_assert_str_eq(results[0].output, "one");
 	ck_assert_int_eq(results[0].status, 0);
 	ck_assert_str_eq(results[1].output, "two");
 	ck_assert_int_eq(results[1].status, 3);
-	run_result_free(&results[0]);
-	run_result_free(&results[1]);
+	process_result_free(&results[0]);
+	process_result_free(&results[1]);
 }
 END_TEST
 
 /* A child that waits for a line on the FIFO at PATH, made here. */
-static void start_waiting_child(struct run_child *child, const char *path)
+static void start_waiting_child(struct process *child, const char *path)
 {
 	char script[256];
 	snprintf(script, sizeof script, "read line <%s; printf \"%%s\" \"$line\"", path);
 	const char *argv[] = {"sh", "-c", script, NULL};
-	ck_assert_int_eq(runner_start(child, argv, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_int_eq(start_argv(child, argv, PROCESS_CAPTURE_OUTPUT, 0), 0);
 }
 
 START_TEST(test_finish_any_finishes_the_first_to_end)
@@ -324,36 +345,36 @@ START_TEST(test_finish_any_finishes_the_first_to_end)
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	const char *quick[] = {"sh", "-c", "printf quick; exit 4", NULL};
 	const char *missing[] = {"/nonexistent/kimb-test-program", NULL};
-	struct run_child children[3];
-	struct run_result result;
+	struct process children[3];
+	struct process_result result;
 
 	start_waiting_child(&children[0], fifo);
-	ck_assert_int_eq(runner_start(&children[1], quick, RUN_STDOUT_CAPTURE), 0);
-	ck_assert_int_eq(runner_start(&children[2], missing, RUN_STDOUT_CAPTURE), 0);
+	ck_assert_int_eq(start_argv(&children[1], quick, PROCESS_CAPTURE_OUTPUT, 0), 0);
+	ck_assert_int_eq(start_argv(&children[2], missing, PROCESS_CAPTURE_OUTPUT, 0), 0);
 	/* The waiting child cannot end before it is written to: the other two come first. */
-	size_t first = runner_finish_any(children, 3, &result);
+	size_t first = process_finish_any(children, 3, &result);
 	ck_assert(first == 1 || first == 2);
 	bool quick_first = first == 1;
-	ck_assert_int_eq(result.outcome, quick_first ? RUN_EXITED : RUN_NOT_FOUND);
-	run_result_free(&result);
+	ck_assert_int_eq(result.outcome, quick_first ? PROCESS_EXITED : PROCESS_NOT_FOUND);
+	process_result_free(&result);
 	children[first] = children[2];
-	size_t second = runner_finish_any(children, 2, &result);
+	size_t second = process_finish_any(children, 2, &result);
 	ck_assert_uint_eq(second, 1);
-	ck_assert_int_eq(result.outcome, quick_first ? RUN_NOT_FOUND : RUN_EXITED);
+	ck_assert_int_eq(result.outcome, quick_first ? PROCESS_NOT_FOUND : PROCESS_EXITED);
 	if (!quick_first) {
 		ck_assert_str_eq(result.output, "quick");
 		ck_assert_int_eq(result.status, 4);
 	}
-	run_result_free(&result);
+	process_result_free(&result);
 
 	FILE *writer = fopen(fifo, "w");
 	ck_assert_ptr_nonnull(writer);
 	ck_assert_int_ge(fputs("slow\n", writer), 0);
 	ck_assert_int_eq(fclose(writer), 0);
-	ck_assert_uint_eq(runner_finish_any(children, 1, &result), 0);
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	ck_assert_uint_eq(process_finish_any(children, 1, &result), 0);
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_str_eq(result.output, "slow");
-	run_result_free(&result);
+	process_result_free(&result);
 	ck_assert_int_eq(unlink(fifo), 0);
 	ck_assert_int_eq(rmdir(directory), 0);
 }
@@ -383,16 +404,15 @@ static void limit_teardown(void)
 }
 
 /* Runs the shell SCRIPT (its $1 the test's directory) with a time limit of SECONDS. */
-static struct run_result run_limited(const char *script, double seconds)
+static struct process_result run_limited(const char *script, double seconds)
 {
 	char directory[64];
 	snprintf(directory, sizeof directory, "%s", limit_path(""));
 	const char *argv[] = {"sh", "-c", script, "sh", directory, NULL};
-	struct run_child child;
-	struct run_result result;
-	ck_assert_int_eq(runner_start(&child, argv, RUN_STDOUT_CAPTURE), 0);
-	runner_limit(&child, seconds);
-	runner_finish(&child, &result);
+	struct process child;
+	struct process_result result;
+	ck_assert_int_eq(start_argv(&child, argv, PROCESS_CAPTURE_OUTPUT, seconds), 0);
+	process_finish(&child, &result);
 	return result;
 }
 
@@ -405,23 +425,23 @@ static bool file_exists(const char *path)
  * and its result says so, however it ended. */
 START_TEST(test_a_child_past_its_limit_is_stopped_with_its_group)
 {
-	struct run_result result =
+	struct process_result result =
 		run_limited("(trap 'echo >\"$1/grandchild\"; exit' TERM; sleep 60 & wait) & printf started; wait", 0.3);
-	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
+	ck_assert_int_eq(result.outcome, PROCESS_TIMED_OUT);
 	ck_assert_int_eq(result.status, 300);
 	ck_assert_str_eq(result.output, "started");
 	ck_assert(file_exists(limit_path("grandchild")));
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 /* One that ignores SIGTERM gets SIGKILL after the grace. */
 START_TEST(test_a_child_that_ignores_sigterm_is_killed)
 {
-	struct run_result result = run_limited("trap '' TERM; printf started; exec sleep 60", 0.2);
-	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
+	struct process_result result = run_limited("trap '' TERM; printf started; exec sleep 60", 0.2);
+	ck_assert_int_eq(result.outcome, PROCESS_TIMED_OUT);
 	ck_assert_str_eq(result.output, "started");
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -429,10 +449,10 @@ END_TEST
  * it, rather than wait for it. */
 START_TEST(test_a_pipe_held_from_outside_the_group_is_given_up)
 {
-	struct run_result result = run_limited("setsid sh -c 'echo $$ >\"$1/escaped\"; exec sleep 60' sh \"$1\" & "
+	struct process_result result = run_limited("setsid sh -c 'echo $$ >\"$1/escaped\"; exec sleep 60' sh \"$1\" & "
 					       "printf started; exec sleep 60",
 					       0.2);
-	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
+	ck_assert_int_eq(result.outcome, PROCESS_TIMED_OUT);
 	ck_assert_str_eq(result.output, "started");
 	FILE *file = fopen(limit_path("escaped"), "r");
 	ck_assert_ptr_nonnull(file);
@@ -440,18 +460,18 @@ START_TEST(test_a_pipe_held_from_outside_the_group_is_given_up)
 	ck_assert_int_eq(fscanf(file, "%d", &escaped), 1);
 	ck_assert_int_eq(fclose(file), 0);
 	ck_assert_int_eq(kill(escaped, SIGKILL), 0);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 /* A child that ends within its limit ends as it would without one. */
 START_TEST(test_a_child_within_its_limit_ends_as_it_does)
 {
-	struct run_result result = run_limited("printf done; exit 3", 30);
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	struct process_result result = run_limited("printf done; exit 3", 30);
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(result.status, 3);
 	ck_assert_str_eq(result.output, "done");
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
@@ -460,60 +480,59 @@ START_TEST(test_finish_any_stops_a_child_past_its_limit)
 {
 	const char *hangs[] = {"sleep", "60", NULL};
 	const char *quick[] = {"sh", "-c", "printf quick", NULL};
-	struct run_child children[2];
-	struct run_result result;
-	ck_assert_int_eq(runner_start(&children[0], hangs, RUN_STDOUT_CAPTURE), 0);
-	runner_limit(&children[0], 0.3);
-	ck_assert_int_eq(runner_start(&children[1], quick, RUN_STDOUT_CAPTURE), 0);
-	ck_assert_uint_eq(runner_finish_any(children, 2, &result), 1);
+	struct process children[2];
+	struct process_result result;
+	ck_assert_int_eq(start_argv(&children[0], hangs, PROCESS_CAPTURE_OUTPUT, 0.3), 0);
+	ck_assert_int_eq(start_argv(&children[1], quick, PROCESS_CAPTURE_OUTPUT, 0), 0);
+	ck_assert_uint_eq(process_finish_any(children, 2, &result), 1);
 	ck_assert_str_eq(result.output, "quick");
-	run_result_free(&result);
-	ck_assert_uint_eq(runner_finish_any(children, 1, &result), 0);
-	ck_assert_int_eq(result.outcome, RUN_TIMED_OUT);
-	run_result_free(&result);
+	process_result_free(&result);
+	ck_assert_uint_eq(process_finish_any(children, 1, &result), 0);
+	ck_assert_int_eq(result.outcome, PROCESS_TIMED_OUT);
+	process_result_free(&result);
 }
 END_TEST
 
 START_TEST(test_capture_of_both_streams)
 {
 	/* More than a pipe holds on stderr before stdout closes: both must be read as they come. */
-	struct run_result result =
-		run_shell(RUN_CAPTURE_BOTH, "printf out; head -c 200000 /dev/zero | tr '\\0' e >&2; printf put");
-	ck_assert_int_eq(result.outcome, RUN_EXITED);
+	struct process_result result =
+		run_shell(PROCESS_CAPTURE_BOTH, "printf out; head -c 200000 /dev/zero | tr '\\0' e >&2; printf put");
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	ck_assert_str_eq(result.output, "output");
 	ck_assert_uint_eq(result.errors_length, 200000);
 	ck_assert_int_eq(result.errors[0], 'e');
 	ck_assert_int_eq(result.errors[199999], 'e');
-	run_result_free(&result);
+	process_result_free(&result);
 
-	result = run_shell(RUN_STDOUT_CAPTURE, "printf out");
+	result = run_shell(PROCESS_CAPTURE_OUTPUT, "printf out");
 	ck_assert_ptr_null(result.errors);
-	run_result_free(&result);
+	process_result_free(&result);
 }
 END_TEST
 
 START_TEST(test_too_many_children_is_refused)
 {
 	const char *argv[] = {"true", NULL};
-	struct run_child children[RUNNER_MAX_CHILDREN + 1];
+	struct process children[PROCESS_MAX_RUNNING + 1];
 
-	for (size_t i = 0; i < RUNNER_MAX_CHILDREN; i++)
-		ck_assert_int_eq(runner_start(&children[i], argv, RUN_STDOUT_TO_STDERR), 0);
-	ck_assert_int_eq(runner_start(&children[RUNNER_MAX_CHILDREN], argv, RUN_STDOUT_TO_STDERR), -1);
-	for (size_t i = 0; i < RUNNER_MAX_CHILDREN; i++) {
-		struct run_result result;
-		runner_finish(&children[i], &result);
-		ck_assert_int_eq(result.outcome, RUN_EXITED);
+	for (size_t i = 0; i < PROCESS_MAX_RUNNING; i++)
+		ck_assert_int_eq(start_argv(&children[i], argv, PROCESS_OUTPUT_TO_STDERR, 0), 0);
+	ck_assert_int_eq(start_argv(&children[PROCESS_MAX_RUNNING], argv, PROCESS_OUTPUT_TO_STDERR, 0), -1);
+	for (size_t i = 0; i < PROCESS_MAX_RUNNING; i++) {
+		struct process_result result;
+		process_finish(&children[i], &result);
+		ck_assert_int_eq(result.outcome, PROCESS_EXITED);
 	}
 }
 END_TEST
 
-static void assert_description(enum run_outcome outcome, int status, const char *name, const char *expected)
+static void assert_description(enum process_outcome outcome, int status, const char *name, const char *expected)
 {
-	struct run_result result = {.outcome = outcome, .status = status};
+	struct process_result result = {.outcome = outcome, .status = status};
 	char description[256];
 
-	runner_describe(&result, name, description, sizeof description);
+	process_describe(&result, name, description, sizeof description);
 	ck_assert_str_eq(description, expected);
 }
 
@@ -521,29 +540,29 @@ START_TEST(test_describe)
 {
 	char expected[256];
 
-	assert_description(RUN_NOT_FOUND, ENOENT, "kim", "kim not found");
-	assert_description(RUN_NOT_FOUND, ENOENT, "/opt/kim/bin/kim", "/opt/kim/bin/kim not found");
+	assert_description(PROCESS_NOT_FOUND, ENOENT, "kim", "kim not found");
+	assert_description(PROCESS_NOT_FOUND, ENOENT, "/opt/kim/bin/kim", "/opt/kim/bin/kim not found");
 	snprintf(expected, sizeof expected, "kim cannot be run: %s", strerror(EACCES));
-	assert_description(RUN_NOT_FOUND, EACCES, "kim", expected);
-	assert_description(RUN_SIGNALED, SIGKILL, "kim", "kim was killed by SIGKILL");
-	assert_description(RUN_SIGNALED, SIGTERM, "podman", "podman was killed by SIGTERM");
-	assert_description(RUN_SIGNALED, SIGINT, "kim", "kim was killed by SIGINT");
-	assert_description(RUN_SIGNALED, 100, "kim", "kim was killed by signal 100");
-	assert_description(RUN_EXITED, 1, "kim", "kim exited with status 1");
-	assert_description(RUN_EXITED, 127, "kim", "kim exited with status 127");
-	assert_description(RUN_TIMED_OUT, 300000, "kubectl", "kubectl did not end within 300 s and was stopped");
-	assert_description(RUN_TIMED_OUT, 500, "kim", "kim did not end within 0.5 s and was stopped");
+	assert_description(PROCESS_NOT_FOUND, EACCES, "kim", expected);
+	assert_description(PROCESS_SIGNALED, SIGKILL, "kim", "kim was killed by SIGKILL");
+	assert_description(PROCESS_SIGNALED, SIGTERM, "podman", "podman was killed by SIGTERM");
+	assert_description(PROCESS_SIGNALED, SIGINT, "kim", "kim was killed by SIGINT");
+	assert_description(PROCESS_SIGNALED, 100, "kim", "kim was killed by signal 100");
+	assert_description(PROCESS_EXITED, 1, "kim", "kim exited with status 1");
+	assert_description(PROCESS_EXITED, 127, "kim", "kim exited with status 127");
+	assert_description(PROCESS_TIMED_OUT, 300000, "kubectl", "kubectl did not end within 300 s and was stopped");
+	assert_description(PROCESS_TIMED_OUT, 500, "kim", "kim did not end within 0.5 s and was stopped");
 	snprintf(expected, sizeof expected, "cannot run kim: %s", strerror(EMFILE));
-	assert_description(RUN_FAILED, EMFILE, "kim", expected);
+	assert_description(PROCESS_FAILED, EMFILE, "kim", expected);
 }
 END_TEST
 
 START_TEST(test_describe_truncates)
 {
-	struct run_result result = {.outcome = RUN_EXITED, .status = 1};
+	struct process_result result = {.outcome = PROCESS_EXITED, .status = 1};
 	char description[8];
 
-	runner_describe(&result, "kim", description, sizeof description);
+	process_describe(&result, "kim", description, sizeof description);
 	ck_assert_str_eq(description, "kim exi");
 }
 END_TEST
@@ -554,7 +573,7 @@ struct scenario_report {
 	int failed_line; /* the line of a step that failed, or 0 */
 	int interrupted_before;
 	int returned;
-	enum run_outcome outcome;
+	enum process_outcome outcome;
 	int status;
 	int interrupted_after;
 };
@@ -615,13 +634,13 @@ static int hold_stdin_open(void)
 
 static void run_program(struct scenario_report *report, const char *const argv[])
 {
-	struct run_result result;
+	struct process_result result;
 
-	report->returned = runner_run(argv, RUN_STDOUT_TO_STDERR, &result);
+	report->returned = run_argv(argv, PROCESS_OUTPUT_TO_STDERR, &result);
 	report->outcome = result.outcome;
 	report->status = result.status;
-	report->interrupted_after = runner_interrupted();
-	run_result_free(&result);
+	report->interrupted_after = process_interrupted();
+	process_result_free(&result);
 }
 
 /* Starts a sender process that waits until a byte comes on the pipe READY (made here; the caller
@@ -649,13 +668,13 @@ static void signal_during_run(struct scenario_report *report, int signal_number)
 {
 	int ready[2];
 
-	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, process_forward_signals() == 0);
 	REQUIRE(report, hold_stdin_open() == 0);
 	pid_t sender = start_sender(ready, signal_number);
 	REQUIRE(report, sender != -1);
 	char ready_fd[16];
 	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
-	report->interrupted_before = runner_interrupted();
+	report->interrupted_before = process_interrupted();
 	/* The ready pipe reaches the child as an inherited descriptor. */
 	const char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec cat", "sh", ready_fd, NULL};
 	run_program(report, argv);
@@ -669,9 +688,9 @@ static void signal_before_run(struct scenario_report *report, int signal_number)
 {
 	const char *argv[] = {"cat", NULL};
 
-	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, process_forward_signals() == 0);
 	REQUIRE(report, hold_stdin_open() == 0);
-	report->interrupted_before = runner_interrupted();
+	report->interrupted_before = process_interrupted();
 	REQUIRE(report, raise(signal_number) == 0);
 	run_program(report, argv);
 }
@@ -683,9 +702,9 @@ static void signal_ignored_from_start(struct scenario_report *report, int signal
 	const char *argv[] = {"sh", "-c", "kill -\"$1\" $$; exit 5", "sh", number, NULL};
 
 	REQUIRE(report, signal(signal_number, SIG_IGN) != SIG_ERR);
-	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, process_forward_signals() == 0);
 	REQUIRE(report, raise(signal_number) == 0);
-	report->interrupted_before = runner_interrupted();
+	report->interrupted_before = process_interrupted();
 	run_program(report, argv);
 }
 
@@ -696,7 +715,7 @@ static void assert_forwarded(struct scenario_report report, int signal_number)
 {
 	ck_assert_int_eq(report.interrupted_before, 0);
 	ck_assert_int_eq(report.returned, 0);
-	ck_assert_int_eq(report.outcome, RUN_SIGNALED);
+	ck_assert_int_eq(report.outcome, PROCESS_SIGNALED);
 	ck_assert_int_eq(report.status, signal_number);
 	ck_assert_int_eq(report.interrupted_after, signal_number);
 }
@@ -719,7 +738,7 @@ START_TEST(test_signal_ignored_from_start_stays_ignored)
 
 	ck_assert_int_eq(report.interrupted_before, 0);
 	ck_assert_int_eq(report.returned, 0);
-	ck_assert_int_eq(report.outcome, RUN_EXITED);
+	ck_assert_int_eq(report.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(report.status, 5);
 	ck_assert_int_eq(report.interrupted_after, 0);
 }
@@ -733,7 +752,7 @@ static void signal_reaches_whole_group(struct scenario_report *report, int signa
 	struct rlimit no_core = {0, 0};
 
 	REQUIRE(report, setrlimit(RLIMIT_CORE, &no_core) == 0); /* SIGQUIT would dump core */
-	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, process_forward_signals() == 0);
 	REQUIRE(report, pipe(held) == 0);
 	pid_t sender = start_sender(ready, signal_number);
 	REQUIRE(report, sender != -1);
@@ -772,10 +791,10 @@ static void child_dies_with_kimb(struct scenario_report *report, int signal_numb
 		snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 		/* The child says it runs only once it has been through exec. */
 		const char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec sleep 60", "sh", ready_fd, NULL};
-		struct run_child child;
+		struct process child;
 		(void)close(ready[0]);
 		(void)close(held[0]);
-		if (runner_install_signal_forwarding() != 0 || runner_start(&child, argv, RUN_STDOUT_TO_STDERR) != 0 ||
+		if (process_forward_signals() != 0 || start_argv(&child, argv, PROCESS_OUTPUT_TO_STDERR, 0) != 0 ||
 		    close(held[1]) != 0 || close(ready[1]) != 0)
 			_exit(1);
 		for (;;)
@@ -807,7 +826,7 @@ static void sigpipe_given_back(struct scenario_report *report, int inherited_ign
 
 	if (inherited_ignored)
 		REQUIRE(report, signal(SIGPIPE, SIG_IGN) != SIG_ERR);
-	REQUIRE(report, runner_install_signal_forwarding() == 0);
+	REQUIRE(report, process_forward_signals() == 0);
 	REQUIRE(report, sigaction(SIGPIPE, NULL, &current) == 0 && current.sa_handler == SIG_IGN);
 	run_program(report, argv);
 }
@@ -815,10 +834,10 @@ static void sigpipe_given_back(struct scenario_report *report, int inherited_ign
 START_TEST(test_sigpipe_is_ignored_and_given_back)
 {
 	struct scenario_report report = run_scenario(sigpipe_given_back, 0);
-	ck_assert_int_eq(report.outcome, RUN_SIGNALED);
+	ck_assert_int_eq(report.outcome, PROCESS_SIGNALED);
 	ck_assert_int_eq(report.status, SIGPIPE);
 	report = run_scenario(sigpipe_given_back, 1);
-	ck_assert_int_eq(report.outcome, RUN_EXITED);
+	ck_assert_int_eq(report.outcome, PROCESS_EXITED);
 	ck_assert_int_eq(report.status, 5);
 }
 END_TEST
@@ -831,9 +850,9 @@ START_TEST(test_die_of_interrupt)
 
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
-		if (runner_install_signal_forwarding() == 0 && raise(signal_number) == 0 &&
-		    runner_interrupted() == signal_number)
-			runner_die_of_interrupt();
+		if (process_forward_signals() == 0 && raise(signal_number) == 0 &&
+		    process_interrupted() == signal_number)
+			process_die_of_interrupt();
 		_exit(1);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -842,9 +861,86 @@ START_TEST(test_die_of_interrupt)
 }
 END_TEST
 
-Suite *runner_suite(void)
+/* --- many at once --- */
+
+#define TASKS 9
+
+/* A plan of TASKS commands `sh -c 'printf N'`, of which HELD (when set) may only start once every
+ * other has finished, as an intermediate image waits for the images built on it. */
+struct schedule {
+	char scripts[TASKS][16];
+	size_t next;
+	size_t running;
+	size_t most_running;
+	size_t finished;
+	bool done[TASKS];
+	bool held_waits;
+	size_t held;
+};
+
+static bool next_command(void *context, struct command *command, size_t *task)
 {
-	Suite *suite = suite_create("runner");
+	struct schedule *schedule = context;
+	if (schedule->next == TASKS)
+		return false;
+	if (schedule->held_waits && schedule->next == schedule->held &&
+	    (schedule->running || schedule->finished < TASKS - 1))
+		return false;
+	size_t n = schedule->next++;
+	snprintf(schedule->scripts[n], sizeof schedule->scripts[n], "printf %zu", n);
+	*command = (struct command){.output = PROCESS_CAPTURE_OUTPUT};
+	command_add_words(command, (const char *const[]){"sh", "-c", schedule->scripts[n]}, 3);
+	*task = n;
+	if (++schedule->running > schedule->most_running)
+		schedule->most_running = schedule->running;
+	return true;
+}
+
+static void command_finished(void *context, size_t task, const struct process_result *result)
+{
+	struct schedule *schedule = context;
+	char expected[16];
+	snprintf(expected, sizeof expected, "%zu", task);
+	ck_assert_int_eq(result->outcome, PROCESS_EXITED);
+	ck_assert_str_eq(result->output, expected);
+	ck_assert(!schedule->done[task]);
+	schedule->done[task] = true;
+	schedule->running--;
+	schedule->finished++;
+}
+
+static void run_schedule(struct schedule *schedule, size_t jobs)
+{
+	struct process_batch batch = {next_command, command_finished, schedule};
+	size_t started_before = process_started();
+	process_run_parallel(jobs, &batch);
+	ck_assert_uint_eq(process_started() - started_before, TASKS);
+	ck_assert_uint_eq(schedule->finished, TASKS);
+	ck_assert_uint_eq(schedule->running, 0);
+}
+
+START_TEST(test_parallel_commands_never_exceed_the_jobs)
+{
+	for (size_t jobs = 1; jobs <= TASKS + 2; jobs++) {
+		struct schedule schedule = {0};
+		run_schedule(&schedule, jobs);
+		ck_assert_uint_le(schedule.most_running, jobs);
+		ck_assert_uint_ge(schedule.most_running, 1);
+	}
+}
+END_TEST
+
+START_TEST(test_a_command_that_cannot_start_yet_starts_once_the_others_end)
+{
+	struct schedule schedule = {.held_waits = true, .held = TASKS - 1};
+	run_schedule(&schedule, 4);
+	ck_assert(schedule.done[TASKS - 1]);
+}
+END_TEST
+
+Suite *process_suite(void)
+{
+	Suite *suite = suite_create("process");
 	TCase *running = tcase_create("running");
 	tcase_add_test(running, test_exit_statuses);
 	tcase_add_test(running, test_capture_without_final_newline);
@@ -874,6 +970,11 @@ Suite *runner_suite(void)
 	tcase_add_test(limits, test_a_child_within_its_limit_ends_as_it_does);
 	tcase_add_test(limits, test_finish_any_stops_a_child_past_its_limit);
 	suite_add_tcase(suite, limits);
+
+	TCase *parallel = tcase_create("parallel");
+	tcase_add_test(parallel, test_parallel_commands_never_exceed_the_jobs);
+	tcase_add_test(parallel, test_a_command_that_cannot_start_yet_starts_once_the_others_end);
+	suite_add_tcase(suite, parallel);
 
 	TCase *describing = tcase_create("describing");
 	tcase_add_test(describing, test_describe);

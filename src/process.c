@@ -2,7 +2,7 @@
 #define _DEFAULT_SOURCE /* vfork, which glibc declares beside POSIX 2008 only on request */
 #endif
 
-#include "runner.h"
+#include "process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "array.h"
 #include "xalloc.h"
 
 #define ARRAY_LENGTH(array) (sizeof(array) / sizeof((array)[0]))
@@ -32,7 +33,7 @@ static volatile sig_atomic_t received_signal;
 static struct sigaction inherited_pipe_action;
 static bool pipe_action_saved;
 /* The process groups of the running children (each its leader's pid); 0 marks a free slot. */
-static volatile sig_atomic_t running_groups[RUNNER_MAX_CHILDREN];
+static volatile sig_atomic_t running_groups[PROCESS_MAX_RUNNING];
 
 _Static_assert(sizeof(pid_t) <= sizeof(sig_atomic_t), "a pid must fit in a sig_atomic_t");
 
@@ -42,8 +43,8 @@ static const int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 /* What a child that could not exec its program tells its parent through the close-on-exec pipe. */
 enum child_step {
-	CHILD_SETUP, /* preparing its signals, process group or file descriptors failed: RUN_FAILED */
-	CHILD_EXEC,  /* the exec itself failed: RUN_NOT_FOUND */
+	CHILD_SETUP, /* preparing its signals, process group or file descriptors failed: PROCESS_FAILED */
+	CHILD_EXEC,  /* the exec itself failed: PROCESS_NOT_FOUND */
 };
 
 struct child_failure {
@@ -76,12 +77,12 @@ static void forward_signal(int signal_number)
 	errno = saved_errno;
 }
 
-int runner_install_signal_forwarding(void)
+int process_forward_signals(void)
 {
 	struct sigaction forwarding = {.sa_handler = forward_signal};
 
 	/* No SA_RESTART: a blocking call (a lock wait above all) must return EINTR so that its caller
-	 * can see runner_interrupted() and stop. */
+	 * can see process_interrupted() and stop. */
 	if (sigemptyset(&forwarding.sa_mask) == -1)
 		return -1;
 	for (size_t i = 0; i < ARRAY_LENGTH(forwarded_signals); i++) {
@@ -270,7 +271,7 @@ static ssize_t read_retrying(int fd, void *buffer, size_t size)
 
 /* Reads the child's report, which is there or at its end once the exec is done: nothing when the
  * exec succeeded (the pipe closed on exec), else the failure, recorded in the child's result. */
-static void read_child_report(struct run_child *child)
+static void read_child_report(struct process *child)
 {
 	struct child_failure failure;
 	ssize_t got = read_retrying(child->report_fd, &failure, sizeof failure);
@@ -280,18 +281,18 @@ static void read_child_report(struct run_child *child)
 		return;
 	child->exec_failed = true;
 	if (got == (ssize_t)sizeof failure) {
-		child->result.outcome = failure.step == CHILD_EXEC ? RUN_NOT_FOUND : RUN_FAILED;
+		child->result.outcome = failure.step == CHILD_EXEC ? PROCESS_NOT_FOUND : PROCESS_FAILED;
 		child->result.status = failure.error;
 	} else {
 		/* A report smaller than one pipe write cannot arrive in pieces. */
-		child->result.outcome = RUN_FAILED;
+		child->result.outcome = PROCESS_FAILED;
 		child->result.status = got == -1 ? errno : EIO;
 	}
 }
 
 /* Reads once what STREAM holds (waiting for it when there is nothing yet) into *BYTES, which holds
  * *LENGTH bytes and a NUL; at its end (or an error, remembered in the child) closes it. */
-static void read_stream_once(struct run_child *child, struct run_stream *stream, char **bytes, size_t *length)
+static void read_stream_once(struct process *child, struct process_stream *stream, char **bytes, size_t *length)
 {
 	if (*length + 1 == stream->capacity) {
 		stream->capacity = stream->capacity * 2 + BUFSIZ;
@@ -309,12 +310,12 @@ static void read_stream_once(struct run_child *child, struct run_stream *stream,
 	close_if_open(&stream->fd);
 }
 
-static void read_output_once(struct run_child *child)
+static void read_output_once(struct process *child)
 {
 	read_stream_once(child, &child->output, &child->result.output, &child->result.output_length);
 }
 
-static void read_errors_once(struct run_child *child)
+static void read_errors_once(struct process *child)
 {
 	read_stream_once(child, &child->errors, &child->result.errors, &child->result.errors_length);
 }
@@ -342,7 +343,7 @@ static int wait_for_child(pid_t pid, int *status)
 }
 
 /* A pipe for a captured stream into STREAM and its WRITE_END, and the empty text it is read into. */
-static int open_stream(struct run_stream *stream, char **bytes, int *write_end)
+static int open_stream(struct process_stream *stream, char **bytes, int *write_end)
 {
 	int ends[2];
 	*bytes = xcalloc(1, 1);
@@ -354,19 +355,49 @@ static int open_stream(struct run_stream *stream, char **bytes, int *write_end)
 	return 0;
 }
 
-int runner_start(struct run_child *child, const char *const argv[], enum run_stdout stdout_mode)
+void command_add(struct command *command, const char *word)
+{
+	array_append(&command->words, &command->count, sizeof word, &word);
+}
+
+void command_add_words(struct command *command, const char *const *words, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		command_add(command, words[i]);
+}
+
+void command_free(struct command *command)
+{
+	free(command->words);
+	command->words = NULL;
+	command->count = 0;
+}
+
+static double monotonic_now(void);
+
+/* Children started so far. */
+static size_t started_count;
+
+size_t process_started(void)
+{
+	return started_count;
+}
+
+int process_start(struct process *child, const struct command *command)
 {
 	int output_end = -1, errors_end = -1;
 	int report_pipe[2] = {-1, -1};
 
-	*child = (struct run_child){.output = {.fd = -1}, .errors = {.fd = -1}, .report_fd = -1,
-				    .result = {.outcome = RUN_FAILED}};
+	*child = (struct process){.output = {.fd = -1}, .errors = {.fd = -1}, .report_fd = -1,
+				    .result = {.outcome = PROCESS_FAILED}};
 	volatile sig_atomic_t *slot = free_slot();
 	if (!slot)
 		return -1;
-	bool capture = stdout_mode != RUN_STDOUT_TO_STDERR;
+	started_count++;
+	enum process_output mode = command->output;
+	bool capture = mode != PROCESS_OUTPUT_TO_STDERR;
 	if ((capture && open_stream(&child->output, &child->result.output, &output_end) == -1) ||
-	    (stdout_mode == RUN_CAPTURE_BOTH && open_stream(&child->errors, &child->result.errors, &errors_end) == -1) ||
+	    (mode == PROCESS_CAPTURE_BOTH && open_stream(&child->errors, &child->result.errors, &errors_end) == -1) ||
 	    make_pipe(report_pipe) == -1) {
 		child->result.status = errno;
 		close_if_open(&child->output.fd);
@@ -376,8 +407,12 @@ int runner_start(struct run_child *child, const char *const argv[], enum run_std
 		return 0;
 	}
 
+	/* exec wants the words NULL-terminated; the copy is made before the fork, which vfork needs. */
+	const char **argv = xcalloc(command->count + 1, sizeof *argv);
+	memcpy(argv, command->words, command->count * sizeof *argv);
 	pid_t pid = spawn(argv, slot, capture ? output_end : STDERR_FILENO, errors_end, report_pipe[1]);
 	int spawn_error = errno;
+	free(argv);
 	close_if_open(&report_pipe[1]);
 	close_if_open(&output_end);
 	close_if_open(&errors_end);
@@ -390,12 +425,16 @@ int runner_start(struct run_child *child, const char *const argv[], enum run_std
 	}
 	child->pid = pid;
 	child->report_fd = report_pipe[0];
+	if (command->time_limit > 0) {
+		child->time_limit = command->time_limit;
+		child->deadline = monotonic_now() + command->time_limit;
+	}
 	return 0;
 }
 
 /* Watches CHILD's open pipes (at most 3) from FDS on, noting in OWNERS which is which. Returns how
  * many. */
-static nfds_t watch_child(const struct run_child *child, size_t index, struct pollfd *fds, struct pipe_owner *owners)
+static nfds_t watch_child(const struct process *child, size_t index, struct pollfd *fds, struct pipe_owner *owners)
 {
 	const int ends[3] = {child->report_fd, child->output.fd, child->errors.fd};
 	nfds_t watched = 0;
@@ -408,13 +447,13 @@ static nfds_t watch_child(const struct run_child *child, size_t index, struct po
 }
 
 /* Reads once from each pipe poll found ready: readable or at its end, so one read cannot block. */
-static void read_ready(struct run_child *children, const struct pollfd *fds, const struct pipe_owner *owners,
+static void read_ready(struct process *children, const struct pollfd *fds, const struct pipe_owner *owners,
 		       nfds_t watched)
 {
 	for (nfds_t i = 0; i < watched; i++) {
 		if (!fds[i].revents)
 			continue;
-		struct run_child *child = &children[owners[i].child];
+		struct process *child = &children[owners[i].child];
 		if (owners[i].end == 0)
 			read_child_report(child);
 		else if (owners[i].end == 1)
@@ -431,15 +470,7 @@ static double monotonic_now(void)
 	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
-void runner_limit(struct run_child *child, double seconds)
-{
-	if (child->pid == 0)
-		return;
-	child->time_limit = seconds;
-	child->deadline = monotonic_now() + seconds;
-}
-
-void runner_stop(struct run_child *child)
+void process_stop(struct process *child)
 {
 	if (child->pid == 0)
 		return;
@@ -448,7 +479,7 @@ void runner_stop(struct run_child *child)
 
 /* How long poll may wait before the next step in stopping one of the COUNT children is due, in
  * milliseconds; -1 when none has a limit. */
-static int poll_timeout(const struct run_child *children, size_t count)
+static int poll_timeout(const struct process *children, size_t count)
 {
 	double soonest = 0;
 	bool limited = false;
@@ -468,15 +499,15 @@ static int poll_timeout(const struct run_child *children, size_t count)
 /* Takes the next step in stopping each of the COUNT children whose time is up: SIGTERM to its
  * process group, SIGKILL after the grace, then, after another, no more reading of the pipes that a
  * process which left the group may hold open, so that the child (killed) can be waited for. */
-static void stop_late_children(struct run_child *children, size_t count)
+static void stop_late_children(struct process *children, size_t count)
 {
 	double now = monotonic_now();
 	for (size_t i = 0; i < count; i++) {
-		struct run_child *child = &children[i];
+		struct process *child = &children[i];
 		if (child->pid == 0 || child->deadline <= 0 || now < child->deadline)
 			continue;
 		child->stop_step++;
-		child->deadline = now + RUNNER_GRACE_SECONDS;
+		child->deadline = now + PROCESS_GRACE_SECONDS;
 		if (child->stop_step < 3) {
 			/* Our own unreaped child's group: the kill cannot fail. */
 			(void)kill(-child->pid, child->stop_step == 1 ? SIGTERM : SIGKILL);
@@ -491,7 +522,7 @@ static void stop_late_children(struct run_child *children, size_t count)
 
 /* Polls the FDS of COUNT CHILDREN, until a pipe is ready or a child's time is up, which it deals
  * with; a poll that fails reads the pipes one after another. */
-static void poll_children(struct run_child *children, size_t count, struct pollfd *fds,
+static void poll_children(struct process *children, size_t count, struct pollfd *fds,
 			  const struct pipe_owner *owners, nfds_t watched)
 {
 	int ready = poll(fds, watched, poll_timeout(children, count));
@@ -505,7 +536,7 @@ static void poll_children(struct run_child *children, size_t count, struct pollf
 }
 
 /* Reads what the child's pipes give until they are all at their end. */
-static void drain(struct run_child *child)
+static void drain(struct process *child)
 {
 	struct pollfd fds[3];
 	struct pipe_owner owners[3];
@@ -514,12 +545,12 @@ static void drain(struct run_child *child)
 		poll_children(child, 1, fds, owners, watched);
 }
 
-void runner_finish(struct run_child *child, struct run_result *out)
+void process_finish(struct process *child, struct process_result *out)
 {
 	if (child->pid != 0)
 		drain(child);
 	*out = child->result;
-	child->result = (struct run_result){.outcome = RUN_FAILED};
+	child->result = (struct process_result){.outcome = PROCESS_FAILED};
 	if (child->pid == 0)
 		return;
 
@@ -530,36 +561,36 @@ void runner_finish(struct run_child *child, struct run_result *out)
 	if (child->exec_failed)
 		return;
 	if (child->stop_step > 0) {
-		out->outcome = RUN_TIMED_OUT;
+		out->outcome = PROCESS_TIMED_OUT;
 		out->status = (int)(child->time_limit * 1000);
 	} else if (output_error || wait_error) {
-		out->outcome = RUN_FAILED;
+		out->outcome = PROCESS_FAILED;
 		out->status = output_error ? output_error : wait_error;
 	} else if (WIFSIGNALED(wait_status)) {
-		out->outcome = RUN_SIGNALED;
+		out->outcome = PROCESS_SIGNALED;
 		out->status = WTERMSIG(wait_status);
 	} else {
-		out->outcome = RUN_EXITED;
+		out->outcome = PROCESS_EXITED;
 		out->status = WEXITSTATUS(wait_status);
 	}
 }
 
 /* Whether nothing is left to read from CHILD: it has ended, or will only be waited for. */
-static bool is_drained(const struct run_child *child)
+static bool is_drained(const struct process *child)
 {
 	return child->pid == 0 || (child->report_fd == -1 && child->output.fd == -1 && child->errors.fd == -1);
 }
 
-size_t runner_finish_any(struct run_child *children, size_t count, struct run_result *out)
+size_t process_finish_any(struct process *children, size_t count, struct process_result *out)
 {
-	struct pollfd fds[3 * RUNNER_MAX_CHILDREN];
-	struct pipe_owner owners[3 * RUNNER_MAX_CHILDREN];
+	struct pollfd fds[3 * PROCESS_MAX_RUNNING];
+	struct pipe_owner owners[3 * PROCESS_MAX_RUNNING];
 
 	for (;;) {
 		nfds_t watched = 0;
-		for (size_t i = 0; i < count && i < RUNNER_MAX_CHILDREN; i++) {
+		for (size_t i = 0; i < count && i < PROCESS_MAX_RUNNING; i++) {
 			if (is_drained(&children[i])) {
-				runner_finish(&children[i], out);
+				process_finish(&children[i], out);
 				return i;
 			}
 			watched += watch_child(&children[i], i, fds + watched, owners + watched);
@@ -568,17 +599,47 @@ size_t runner_finish_any(struct run_child *children, size_t count, struct run_re
 	}
 }
 
-int runner_run(const char *const argv[], enum run_stdout stdout_mode, struct run_result *out)
+int process_run(const struct command *command, struct process_result *out)
 {
-	struct run_child child;
+	struct process child;
 
-	if (runner_start(&child, argv, stdout_mode) == -1)
+	if (process_start(&child, command) == -1)
 		return -1;
-	runner_finish(&child, out);
+	process_finish(&child, out);
 	return 0;
 }
 
-void run_result_free(struct run_result *result)
+void process_run_parallel(size_t jobs, const struct process_batch *batch)
+{
+	struct process children[PROCESS_MAX_RUNNING];
+	size_t tasks[PROCESS_MAX_RUNNING];
+	size_t running = 0;
+	if (jobs > PROCESS_MAX_RUNNING)
+		jobs = PROCESS_MAX_RUNNING;
+	for (;;) {
+		struct command command = {0};
+		while (running < jobs && !process_interrupted() && batch->next(batch->context, &command, &tasks[running])) {
+			/* Never refused: at most PROCESS_MAX_RUNNING run. */
+			(void)process_start(&children[running], &command);
+			command_free(&command);
+			running++;
+		}
+		if (running == 0)
+			return;
+		struct process_result result;
+		size_t done = process_finish_any(children, running, &result);
+		size_t task = tasks[done];
+		/* The last one takes the finished one's place: the caller orders what it reports, not
+		 * the order commands end in. */
+		running--;
+		children[done] = children[running];
+		tasks[done] = tasks[running];
+		batch->finished(batch->context, task, &result);
+		process_result_free(&result);
+	}
+}
+
+void process_result_free(struct process_result *result)
 {
 	free(result->output);
 	free(result->errors);
@@ -586,12 +647,12 @@ void run_result_free(struct run_result *result)
 	result->output_length = result->errors_length = 0;
 }
 
-int runner_interrupted(void)
+int process_interrupted(void)
 {
 	return received_signal;
 }
 
-void runner_die_of_interrupt(void)
+void process_die_of_interrupt(void)
 {
 	int signal_number = received_signal;
 	struct sigaction default_action = {.sa_handler = SIG_DFL};
@@ -622,7 +683,7 @@ static const struct {
 	SIGNAL_NAME(SIGVTALRM), SIGNAL_NAME(SIGPROF), SIGNAL_NAME(SIGSYS),
 };
 
-void runner_signal_name(int signal_number, char *buf, size_t size)
+void process_signal_name(int signal_number, char *buf, size_t size)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(signal_names); i++)
 		if (signal_names[i].number == signal_number) {
@@ -632,28 +693,28 @@ void runner_signal_name(int signal_number, char *buf, size_t size)
 	snprintf(buf, size, "signal %d", signal_number);
 }
 
-void runner_describe(const struct run_result *result, const char *name, char *buf, size_t size)
+void process_describe(const struct process_result *result, const char *name, char *buf, size_t size)
 {
 	switch (result->outcome) {
-	case RUN_EXITED:
+	case PROCESS_EXITED:
 		snprintf(buf, size, "%s exited with status %d", name, result->status);
 		break;
-	case RUN_TIMED_OUT:
+	case PROCESS_TIMED_OUT:
 		snprintf(buf, size, "%s did not end within %g s and was stopped", name, result->status / 1000.0);
 		break;
-	case RUN_SIGNALED: {
-		char signal_name[RUNNER_SIGNAL_NAME_MAX];
-		runner_signal_name(result->status, signal_name, sizeof signal_name);
+	case PROCESS_SIGNALED: {
+		char signal_name[PROCESS_SIGNAL_NAME_MAX];
+		process_signal_name(result->status, signal_name, sizeof signal_name);
 		snprintf(buf, size, "%s was killed by %s", name, signal_name);
 		break;
 	}
-	case RUN_NOT_FOUND:
+	case PROCESS_NOT_FOUND:
 		if (result->status == ENOENT)
 			snprintf(buf, size, "%s not found", name);
 		else
 			snprintf(buf, size, "%s cannot be run: %s", name, strerror(result->status));
 		break;
-	case RUN_FAILED:
+	case PROCESS_FAILED:
 		snprintf(buf, size, "cannot run %s: %s", name, strerror(result->status));
 		break;
 	}

@@ -1,0 +1,116 @@
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "status.h"
+
+void session_builder_command(const struct session *session, struct command *command, const char *const *words)
+{
+	const struct options *options = session->options;
+	*command = (struct command){.output = PROCESS_CAPTURE_OUTPUT, .time_limit = options->call_timeout};
+	command_add(command, options->executable);
+	command_add_words(command, options->global_args.words, options->global_args.count);
+	while (*words)
+		command_add(command, *words++);
+}
+
+void session_stop_if_interrupted(const struct session *session)
+{
+	if (!process_interrupted())
+		return;
+	if (session->on_interrupt)
+		session->on_interrupt(session->context);
+	process_die_of_interrupt();
+}
+
+/* Starts COMMAND into CHILD: the process module's limit is never reached, since kimb runs at most
+ * OPTIONS_JOBS_MAX children at once. */
+static void start(const struct command *command, struct process *child)
+{
+	if (process_start(child, command) != 0)
+		abort();
+}
+
+void session_run(const struct session *session, const struct command *command, struct process_result *result)
+{
+	struct process child;
+	session_stop_if_interrupted(session);
+	start(command, &child);
+	process_finish(&child, result);
+	session_stop_if_interrupted(session);
+}
+
+int session_status_of_broken_run(const struct session *session, const struct process_result *result,
+				 const char *program)
+{
+	char description[256];
+	process_describe(result, program, description, sizeof description);
+	const char *variable = session->builder->executable_env;
+	switch (result->outcome) {
+	case PROCESS_EXITED:
+	case PROCESS_SIGNALED:
+	case PROCESS_TIMED_OUT:
+		return -1;
+	case PROCESS_NOT_FOUND:
+		if (program != session->options->executable || result->status != ENOENT)
+			report_say("%s", description);
+		else if (strchr(program, '/'))
+			report_say("%s (named by %s); set %s to where %s is", description, variable, variable,
+				   session->builder->name);
+		else
+			report_say("%s on PATH; install it or set %s", description, variable);
+		return STATUS_NOT_FOUND;
+	case PROCESS_FAILED:
+		break;
+	}
+	report_say("%s", description);
+	return STATUS_FAILURE;
+}
+
+void session_start(const struct session *session, const struct command *command, struct process *child)
+{
+	session_stop_if_interrupted(session);
+	start(command, child);
+}
+
+int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
+		   const char *consequence, struct process_result *result)
+{
+	process_finish(child, result);
+	session_stop_if_interrupted(session);
+	if (result->errors_length)
+		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */
+	int status = session_status_of_broken_run(session, result, program);
+	if (status < 0 && (result->outcome != PROCESS_EXITED || result->status != 0)) {
+		/* The builder by its name, as in its own messages; another program (kubectl) as it was run. */
+		char description[256];
+		process_describe(result, program == session->options->executable ? session->builder->name : program,
+				 description, sizeof description);
+		report_say("cannot %s: %s; %s", action, description, consequence);
+		status = STATUS_LISTING;
+	}
+	if (status < 0)
+		return STATUS_OK;
+	process_result_free(result);
+	return status;
+}
+
+int session_capture(const struct session *session, struct command *command, const char *action,
+		    const char *consequence, struct process_result *result)
+{
+	const char *program = command->words[0];
+	struct process child;
+	session_start(session, command, &child);
+	command_free(command);
+	return session_settle(session, &child, program, action, consequence, result);
+}
+
+void session_run_parallel(const struct session *session, size_t jobs, const struct process_batch *batch)
+{
+	process_run_parallel(jobs, batch);
+	session_stop_if_interrupted(session);
+}

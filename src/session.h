@@ -1,0 +1,64 @@
+#ifndef KIMB_SESSION_H
+#define KIMB_SESSION_H
+
+/* One run's session with its builder: the builder, the options it was given, the builder's settings
+ * read first, and the calls made to it, each its executable with its global flags (so that every
+ * call reaches the store the build used) and a command. Made once in main and never changed; a
+ * forwarded signal ends kimb between calls, never in the middle of one. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "builder.h"
+#include "options.h"
+#include "process.h"
+#include "settings.h"
+
+struct session {
+	const struct builder *builder;
+	bool builder_detected; /* auto chose it: said once the input is known to be good */
+	const struct options *options;
+	const struct settings *settings;
+	/* Called once a forwarded signal came, before kimb dies of it: what must not outlive kimb
+	 * (locks, files) goes, and what was done is said. */
+	void (*on_interrupt)(void *context);
+	void *context;
+};
+
+/* COMMAND (made here) as a call of the builder: its executable, its global flags, then WORDS
+ * (NULL-terminated); its stdout captured, within the call time limit. */
+void session_builder_command(const struct session *session, struct command *command, const char *const *words);
+
+/* Ends kimb when a forwarded signal came: on_interrupt, then death by that signal. */
+void session_stop_if_interrupted(const struct session *session);
+
+/* Runs COMMAND into RESULT (release with process_result_free); a forwarded signal ends kimb before
+ * and after it. */
+void session_run(const struct session *session, const struct command *command, struct process_result *result);
+
+/* The status kimb exits with when RESULT's program could not be run at all (said here, naming
+ * PROGRAM, and for a builder not found how to point kimb at it), or -1 when it ran: how it ended
+ * (an exit status, a signal) is for its caller to judge. */
+int session_status_of_broken_run(const struct session *session, const struct process_result *result,
+				 const char *program);
+
+/* Starts COMMAND into CHILD, to be settled with session_settle: two calls so started run side by
+ * side. */
+void session_start(const struct session *session, const struct command *command, struct process *child);
+
+/* Finishes CHILD, started by session_start for PROGRAM, into RESULT; what it wrote on stderr, when
+ * captured, is passed on now. Returns STATUS_OK, or the status to exit with once the reason has
+ * been said: ACTION names the call ("list images") in it, and CONSEQUENCE what follows ("nothing
+ * removed"); RESULT is then released. A call that exits non-zero, is killed or outlives its limit
+ * is a failed listing (STATUS_LISTING). */
+int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
+		   const char *consequence, struct process_result *result);
+
+/* session_start and session_settle in one, for COMMAND (released here), its first word PROGRAM. */
+int session_capture(const struct session *session, struct command *command, const char *action,
+		    const char *consequence, struct process_result *result);
+
+/* process_run_parallel, then the end of kimb if a forwarded signal came meanwhile. */
+void session_run_parallel(const struct session *session, size_t jobs, const struct process_batch *batch);
+
+#endif
