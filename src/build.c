@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "message.h"
 #include "reference.h"
 #include "status.h"
 #include "tagscheme.h"
@@ -29,97 +30,100 @@ static char *repositories_label(const char *label_flag, const struct options *op
 	return label;
 }
 
-int build_prepare(struct run *run)
+int build_prepare(const struct session *session, struct build *out)
 {
-	const struct options *options = run->options;
+	*out = (struct build){0};
+	struct build *build = out;
+	const struct options *options = session->options;
 	char why[512];
-	if (tagscheme_prepare(options->scheme, options->context, env_process, &run->git_tag, why, sizeof why) < 0) {
+	if (tagscheme_prepare(options->scheme, options->context, env_process, &build->git_tag, why, sizeof why) < 0) {
 		report_say("%s", why);
 		return STATUS_USAGE;
 	}
 	if (why[0])
 		report_say("%s", why);
-	if (!run->git_tag && timeformat_check(options->time_format, why, sizeof why) < 0) {
+	if (!build->git_tag && timeformat_check(options->time_format, why, sizeof why) < 0) {
 		report_say("--time-format: %s", why);
 		return STATUS_USAGE;
 	}
 	/* The tag is made under the locks; whether the format makes valid tags is known before. */
-	char *sample = run->git_tag ? NULL : tagscheme_time(options->time_format, time(NULL), why, sizeof why);
-	bool valid = run->git_tag || (sample && reference_tag_is_valid(sample));
+	char *sample = build->git_tag ? NULL : tagscheme_time(options->time_format, time(NULL), why, sizeof why);
+	bool valid = build->git_tag || (sample && reference_tag_is_valid(sample));
 	if (!valid)
 		report_say("--time-format: the unique tag '%s' is not a valid tag", sample ? sample : why);
 	free(sample);
 	if (!valid)
 		return STATUS_USAGE;
-	if (run->git_tag && !reference_tag_is_valid(run->git_tag)) {
-		report_say("the unique tag '%s' is not a valid tag", run->git_tag);
+	if (build->git_tag && !reference_tag_is_valid(build->git_tag)) {
+		report_say("the unique tag '%s' is not a valid tag", build->git_tag);
 		return STATUS_USAGE;
 	}
-	if (run->builder->label_flag)
-		run->label = repositories_label(run->builder->label_flag, options);
+	if (session->builder->label_flag)
+		build->label = repositories_label(session->builder->label_flag, options);
 	return STATUS_OK;
 }
 
-int build_make_tag(struct run *run)
+int build_make_tag(const struct session *session, struct lock_set *locks, struct build *build)
 {
-	const struct options *options = run->options;
-	if (run->git_tag) {
-		run->unique_tag = run->git_tag;
-		run->git_tag = NULL;
+	const struct options *options = session->options;
+	if (build->git_tag) {
+		build->unique_tag = build->git_tag;
+		build->git_tag = NULL;
 	} else {
 		char why[PATH_MAX + 512];
 		time_t now;
-		if (lock_issue_second(run->locks, &now, why, sizeof why) != 0) {
-			session_stop_if_interrupted(&run->session);
+		if (lock_issue_second(locks, &now, why, sizeof why) != 0) {
+			session_stop_if_interrupted(session);
 			report_say("%s", why);
 			return STATUS_FAILURE;
 		}
-		if (!(run->unique_tag = tagscheme_time(options->time_format, now, why, sizeof why))) {
+		if (!(build->unique_tag = tagscheme_time(options->time_format, now, why, sizeof why))) {
 			report_say("%s", why);
 			return STATUS_USAGE;
 		}
-		if (!reference_tag_is_valid(run->unique_tag)) {
-			report_say("the unique tag '%s' is not a valid tag (check --time-format)", run->unique_tag);
+		if (!reference_tag_is_valid(build->unique_tag)) {
+			report_say("the unique tag '%s' is not a valid tag (check --time-format)", build->unique_tag);
 			return STATUS_USAGE;
 		}
 	}
-	for (size_t i = 0; i < run->repository_count; i++) {
-		struct repository_run *repository = &run->repositories[i];
-		repository->unique_reference = reference_join(repository->target->name, run->unique_tag);
-		repository->report->reference = repository->unique_reference;
+	build->count = options->target_count;
+	build->references = xcalloc(build->count + 1, sizeof *build->references);
+	build->latest_references = xcalloc(build->count + 1, sizeof *build->latest_references);
+	for (size_t i = 0; i < build->count; i++) {
+		const struct target *target = &options->targets[i];
+		build->references[i] = reference_join(target->name, build->unique_tag);
 		/* The user's own NAME or NAME:latest is already among the build flags. */
-		if (!repository->target->latest_given)
-			repository->latest_reference = reference_join(repository->target->name, "latest");
-		repository->report->latest = repository->latest_reference;
+		if (!target->latest_given)
+			build->latest_references[i] = reference_join(target->name, "latest");
 	}
 	return STATUS_OK;
 }
 
 /* The file the builder writes the new image's ID to: in a directory only kimb's user can enter,
  * made here, so that no one else can put anything in its place. */
-static int make_iidfile(struct run *run)
+static int make_iidfile(const struct session *session, struct build *build)
 {
-	if (!run->builder->iidfile_flag)
+	if (!session->builder->iidfile_flag)
 		return STATUS_OK;
 	const char *parent = getenv("TMPDIR");
-	if (!parent || !*parent || strlen(parent) > sizeof run->iid_directory - sizeof "/kimb-iid.XXXXXX")
+	if (!parent || !*parent || strlen(parent) > sizeof build->iid_directory - sizeof "/kimb-iid.XXXXXX")
 		parent = "/tmp";
-	snprintf(run->iid_directory, sizeof run->iid_directory, "%s/kimb-iid.XXXXXX", parent);
-	if (!mkdtemp(run->iid_directory)) {
+	snprintf(build->iid_directory, sizeof build->iid_directory, "%s/kimb-iid.XXXXXX", parent);
+	if (!mkdtemp(build->iid_directory)) {
 		report_say("cannot make a directory for the new image's ID in %s: %s", parent, strerror(errno));
-		run->iid_directory[0] = '\0';
+		build->iid_directory[0] = '\0';
 		return STATUS_FAILURE;
 	}
-	snprintf(run->iidfile, sizeof run->iidfile, "%s/iid", run->iid_directory);
+	snprintf(build->iidfile, sizeof build->iidfile, "%s/iid", build->iid_directory);
 	return STATUS_OK;
 }
 
 /* Reads the new image's ID from the iidfile, when the builder wrote one, into TEXT (SIZE bytes, the
  * file's words as the builder wrote them). */
-static void read_new_id(struct run *run, char *text, size_t size)
+static void read_new_id(struct build *build, char *text, size_t size)
 {
 	text[0] = '\0';
-	FILE *file = run->iidfile[0] ? fopen(run->iidfile, "r") : NULL;
+	FILE *file = build->iidfile[0] ? fopen(build->iidfile, "r") : NULL;
 	if (file) {
 		size_t length = fread(text, 1, size - 1, file);
 		text[length] = '\0';
@@ -127,10 +131,8 @@ static void read_new_id(struct run *run, char *text, size_t size)
 	}
 	size_t line = strcspn(text, "\r\n");
 	const char *id = listing_full_id(text, line);
-	if (id) {
-		run->new_id = xstrndup(id, 64);
-		run->report.new_id = run->new_id;
-	}
+	if (id)
+		build->new_id = xstrndup(id, 64);
 }
 
 /* Writes the builder's iidfile TEXT to the user's --iidfile, which may be a stream (/dev/stdout, a
@@ -156,36 +158,37 @@ static int write_user_iidfile(const char *path, const char *text)
 
 /* The build call: the user's build flags, then each repository's unique and latest tags, kimb's
  * label and iidfile, and the context after "--". */
-static void assemble_build(const struct run *run, struct command *call, char *tag_flag, char *iidfile_flag)
+static void assemble_build(const struct session *session, const struct build *build, struct command *call,
+			   char *tag_flag, char *iidfile_flag)
 {
-	session_builder_command(&run->session, call, run->builder->build_command);
-	command_add_words(call, run->options->build_args.words, run->options->build_args.count);
-	for (size_t i = 0; i < run->repository_count; i++) {
+	session_builder_command(session, call, session->builder->build_command);
+	command_add_words(call, session->options->build_args.words, session->options->build_args.count);
+	for (size_t i = 0; i < build->count; i++) {
 		command_add(call, tag_flag);
-		command_add(call, run->repositories[i].unique_reference);
-		if (run->repositories[i].latest_reference) {
+		command_add(call, build->references[i]);
+		if (build->latest_references[i]) {
 			command_add(call, tag_flag);
-			command_add(call, run->repositories[i].latest_reference);
+			command_add(call, build->latest_references[i]);
 		}
 	}
-	if (run->label)
-		command_add(call, run->label);
-	if (run->iidfile[0]) {
+	if (build->label)
+		command_add(call, build->label);
+	if (build->iidfile[0]) {
 		command_add(call, iidfile_flag);
-		command_add(call, run->iidfile);
+		command_add(call, build->iidfile);
 	}
 	command_add(call, "--");
-	command_add(call, run->options->context);
+	command_add(call, session->options->context);
 }
 
 /* The status a build that ended as RESULT says, and what the report records of it. A failed build
  * (non-zero, or killed) has a status of its own, whatever the builder's was: a builder's status
  * may be any of kimb's own (kim exits 4 for a failed step as readily as 1), and a script that lets
  * an old image's failed removal pass (status 4) must not let a failed build pass too. */
-static int build_outcome(struct run *run, const struct process_result *result)
+static int build_outcome(const struct session *session, struct build *build, const struct process_result *result)
 {
-	struct build_outcome *outcome = &run->report.build;
-	const char *name = run->builder->name;
+	struct build_outcome *outcome = &build->outcome;
+	const char *name = session->builder->name;
 	switch (result->outcome) {
 	case PROCESS_EXITED:
 		*outcome = (struct build_outcome){.ran = true, .exit_status = result->status};
@@ -194,53 +197,78 @@ static int build_outcome(struct run *run, const struct process_result *result)
 		report_say("%s build failed with status %d; nothing removed", name, result->status);
 		return STATUS_BUILD_FAILED;
 	case PROCESS_SIGNALED:
-		process_signal_name(result->status, run->build_signal, sizeof run->build_signal);
-		*outcome = (struct build_outcome){.ran = true, .signal_name = run->build_signal};
-		report_say("%s build was killed by %s; nothing removed", name, run->build_signal);
+		process_signal_name(result->status, build->signal, sizeof build->signal);
+		*outcome = (struct build_outcome){.ran = true, .signal_name = build->signal};
+		report_say("%s build was killed by %s; nothing removed", name, build->signal);
 		return STATUS_BUILD_FAILED;
 	case PROCESS_TIMED_OUT: /* the build has no time limit */
 	case PROCESS_NOT_FOUND:
 	case PROCESS_FAILED:
 		break;
 	}
-	int status = session_status_of_broken_run(&run->session, result, run->options->executable);
+	int status = session_status_of_broken_run(session, result, session->options->executable);
 	return status < 0 ? STATUS_FAILURE : status;
 }
 
-/* After a failed build no reference names an image: the report names none. */
-static void forget_references(struct run *run)
+static void free_references(struct build *build)
 {
-	for (size_t i = 0; i < run->repository_count; i++) {
-		run->repositories[i].report->reference = NULL;
-		run->repositories[i].report->latest = NULL;
+	for (size_t i = 0; i < build->count; i++) {
+		free(build->references[i]);
+		free(build->latest_references[i]);
 	}
+	free(build->references);
+	free(build->latest_references);
+	build->references = build->latest_references = NULL;
+	build->count = 0;
 }
 
-int build_run(struct run *run)
+int build_run(const struct session *session, struct build *build)
 {
-	const struct builder *builder = run->builder;
-	int status = make_iidfile(run);
+	const struct builder *builder = session->builder;
+	int status = make_iidfile(session, build);
 	if (status != STATUS_OK)
 		return status;
 	char *tag_flag = xprintf("--%s", builder->tag_flag);
 	char *iidfile_flag = xprintf("--%s", builder->iidfile_flag ? builder->iidfile_flag : "");
 	struct command call;
-	assemble_build(run, &call, tag_flag, iidfile_flag);
+	assemble_build(session, build, &call, tag_flag, iidfile_flag);
 	/* The build's output is no result of kimb's, and a build may take as long as it takes. */
 	call.output = PROCESS_OUTPUT_TO_STDERR;
 	call.time_limit = 0;
 	struct process_result result;
-	session_run(&run->session, &call, &result);
+	session_run(session, &call, &result);
 	command_free(&call);
 	free(tag_flag);
 	free(iidfile_flag);
-	status = build_outcome(run, &result);
+	status = build_outcome(session, build, &result);
 	process_result_free(&result);
 	if (status != STATUS_OK) {
-		forget_references(run);
+		free_references(build);
 		return status;
 	}
 	char iid_text[128];
-	read_new_id(run, iid_text, sizeof iid_text);
-	return run->options->iidfile ? write_user_iidfile(run->options->iidfile, iid_text) : STATUS_OK;
+	read_new_id(build, iid_text, sizeof iid_text);
+	return session->options->iidfile ? write_user_iidfile(session->options->iidfile, iid_text) : STATUS_OK;
+}
+
+void build_remove_iidfile(struct build *build)
+{
+	/* The builder may not have written it: only what is there goes. */
+	if (build->iidfile[0])
+		(void)unlink(build->iidfile);
+	if (build->iid_directory[0])
+		(void)rmdir(build->iid_directory);
+	build->iidfile[0] = '\0';
+	build->iid_directory[0] = '\0';
+}
+
+void build_free(struct build *build)
+{
+	build_remove_iidfile(build);
+	free_references(build);
+	free(build->git_tag);
+	free(build->unique_tag);
+	free(build->label);
+	free(build->new_id);
+	*build = (struct build){0};
 }

@@ -11,10 +11,18 @@
 #include "build.h"
 #include "complete.h"
 #include "descriptors.h"
-#include "prune.h"
-#include "run.h"
+#include "execute.h"
+#include "lock.h"
+#include "message.h"
+#include "options.h"
+#include "plan.h"
+#include "process.h"
+#include "records.h"
+#include "report.h"
+#include "session.h"
+#include "settings.h"
 #include "status.h"
-#include "survey.h"
+#include "store.h"
 #include "xalloc.h"
 
 static const char usage_text[] =
@@ -136,29 +144,37 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	return STATUS_OK;
 }
 
+/* What a run holds as it goes: each stage makes a value for the next. The interrupt hook reads them
+ * to release what must not outlive kimb and to tell what was done. */
+struct run {
+	const struct session *session;
+	double started;
+	const char **repositories; /* normalized, in the options' order */
+	size_t repository_count;
+	double phase_mark;
+	double phase_seconds[PHASE_COUNT];
+	struct lock_set *locks;
+	struct build build;
+	struct records records;
+	struct store store;
+	struct plan plan;
+	bool executing; /* the plan is carried out (or its carrying out began): the report tells it */
+	struct report_repository *named;
+};
+
 static void release(struct run *run)
 {
 	lock_release(run->locks);
 	run->locks = NULL;
-	/* The builder may not have written it: only what is there goes. */
-	if (run->iidfile[0])
-		(void)unlink(run->iidfile);
-	if (run->iid_directory[0])
-		(void)rmdir(run->iid_directory);
-	run->iidfile[0] = '\0';
-	run->iid_directory[0] = '\0';
+	build_remove_iidfile(&run->build);
 }
 
 static int lock_repositories(struct run *run)
 {
-	const char **repositories = xmalloc((run->repository_count + 1) * sizeof *repositories);
-	for (size_t i = 0; i < run->repository_count; i++)
-		repositories[i] = run->repositories[i].target->repository;
 	char why[PATH_MAX + 512];
-	enum lock_outcome outcome =
-		lock_acquire(repositories, run->repository_count, run->options->lock_timeout, &run->locks, why, sizeof why);
-	free(repositories);
-	session_stop_if_interrupted(&run->session);
+	enum lock_outcome outcome = lock_acquire(run->repositories, run->repository_count,
+						 run->session->options->lock_timeout, &run->locks, why, sizeof why);
+	session_stop_if_interrupted(run->session);
 	switch (outcome) {
 	case LOCK_HELD:
 		return STATUS_OK;
@@ -173,13 +189,13 @@ static int lock_repositories(struct run *run)
 	return STATUS_FAILURE;
 }
 
-static int print_references(const struct run *run)
+static int print_references(const struct session *session, const struct build *build)
 {
-	if (run->options->json)
+	if (session->options->json)
 		return STATUS_OK;
 	bool written = true;
-	for (size_t i = 0; i < run->repository_count; i++)
-		written = printf("%s\n", run->repositories[i].unique_reference) >= 0 && written;
+	for (size_t i = 0; i < build->count; i++)
+		written = printf("%s\n", build->references[i]) >= 0 && written;
 	if (fflush(stdout) != 0 || !written) {
 		report_say("cannot write to stdout");
 		return STATUS_FAILURE;
@@ -187,91 +203,204 @@ static int print_references(const struct run *run)
 	return STATUS_OK;
 }
 
-/* The listing, what only an inspection tells of the nameless images, and kimb's own among them. */
-static int list(struct run *run, bool pods)
+/* The listing, what only an inspection tells of the nameless images, and kimb's own among them; the
+ * image just built goes into the records, with what the listing shows of its build. */
+static int survey(struct run *run, bool pods)
 {
-	int status = survey_list_images(run, pods);
+	const struct session *session = run->session;
+	int status = store_list(session, &run->store, pods);
 	if (status == STATUS_OK)
-		status = survey_inspect(run, false, false);
+		status = store_inspect(session, &run->store, run->repositories, run->repository_count, false, false);
 	if (status == STATUS_OK)
-		prune_attribute(run);
-	else /* What the listing would have said of the new image is lost; its ID is not. */
-		prune_record_new_image(run, NULL);
+		records_attribute(&run->records, &run->store.listing, session->builder->label_flag != NULL);
+	/* What a listing that failed would have said of the new image is lost; its ID is not. */
+	records_add_build(&run->records, run->build.unique_tag, run->build.new_id,
+			  status == STATUS_OK ? &run->store.listing : NULL);
 	return status;
 }
 
-/* Records the time since *MARK as PHASE's, and starts the next phase's. */
-static void end_phase(struct run *run, enum phase phase, double *mark)
+/* The rules of the run's plans; a FINAL one knows what containers and pods use, and which images a
+ * removal would take along. */
+static struct plan_rules rules_of(const struct run *run, bool final, bool pods)
+{
+	const struct builder *builder = run->session->builder;
+	const struct options *options = run->session->options;
+	return (struct plan_rules){
+		.new_tag = run->build.unique_tag,
+		.new_id = run->build.new_id,
+		.keep = options->keep,
+		.time_format = options->time_format,
+		.untag_before_remove = builder->removes_single_named_only,
+		.use = final ? &run->store.use : NULL,
+		.removal_takes_untagged_base = final && builder->removal_takes_untagged_parents,
+		.keep_parents = builder->keeps_parents,
+		/* nerdctl's listing names images by manifest, pods by config digest: only the inspection
+		 * tells the config digest of an image to be removed. */
+		.use_needs_inspection = final && pods && builder->inspect_command,
+	};
+}
+
+/* Says what keeps a repository from pruning, which the plan tells. */
+static void say_what_plans_leave(const struct session *session, const struct plan *plan)
+{
+	const struct options *options = session->options;
+	for (size_t r = 0; r < plan->repository_count; r++) {
+		const struct repository_plan *repository = &plan->repositories[r];
+		const char *name = options->targets[r].name;
+		if (repository->standing == PLAN_NO_LATEST)
+			report_say("%s has no latest image; nothing removed for it", name);
+		else if (repository->standing == PLAN_NO_IMAGE)
+			report_say("%s has no image in %s's listing; nothing to prune", name, session->builder->name);
+		if (repository->unranked)
+			report_say("--keep=%zu: %zu prior image%s of %s cannot be ranked (the listing gives no creation "
+				   "time, and no tag of %s is a time in the --time-format); not kept",
+				   options->keep, repository->unranked, repository->unranked == 1 ? "" : "s", name,
+				   repository->unranked == 1 ? "it" : "them");
+	}
+}
+
+static int make_plan(struct run *run, const struct plan_rules *rules)
+{
+	plan_free(&run->plan);
+	size_t which;
+	enum plan_verdict verdict = plan_make(&run->store.listing, run->repositories, run->repository_count,
+					      run->records.of, rules, &run->plan, &which);
+	switch (verdict) {
+	case PLAN_OK:
+		return STATUS_OK;
+	case PLAN_NEW_IMAGE_MISSING:
+		report_say("the listing does not show the image just built (%s); nothing removed",
+			   run->build.references[which]);
+		break;
+	case PLAN_NEW_IMAGE_ELSEWHERE:
+		report_say("the listing shows %s on another image than the build made (%s); nothing removed",
+			   run->build.references[which], run->build.new_id);
+		break;
+	}
+	return STATUS_LISTING;
+}
+
+/* Plans every repository; reads what containers and pods use, and inspects what only an inspection
+ * tells of the images to be removed, only when a first plan would touch an image; then plans with
+ * all that. */
+static int plan(struct run *run, bool pods)
+{
+	const struct session *session = run->session;
+	struct plan_rules rules = rules_of(run, false, pods);
+	int status = make_plan(run, &rules);
+	if (status == STATUS_OK)
+		say_what_plans_leave(session, &run->plan);
+	if (status != STATUS_OK || !plan_touches_images(&run->plan)) {
+		store_drop_pods(&run->store);
+		return status;
+	}
+	status = store_inspect(session, &run->store, run->repositories, run->repository_count, true, pods);
+	if (status == STATUS_OK)
+		status = store_read_use(session, &run->store, pods);
+	store_drop_pods(&run->store);
+	rules = rules_of(run, true, pods);
+	return status == STATUS_OK ? make_plan(run, &rules) : status;
+}
+
+/* The records forget what the plan removed, and what the listing no longer holds. */
+static void update_records(struct run *run)
+{
+	for (size_t i = 0; i < run->plan.count; i++)
+		if (run->plan.decisions[i].fate == FATE_REMOVED)
+			records_forget(&run->records, run->plan.decisions[i].repository, run->plan.decisions[i].image->id);
+	records_keep_listed(&run->records, &run->store.listing);
+}
+
+/* Records the time since the last mark as PHASE's. */
+static void end_phase(struct run *run, enum phase phase)
 {
 	double now = report_now();
-	run->report.phase_seconds[phase] += now - *mark;
-	*mark = now;
+	run->phase_seconds[phase] += now - run->phase_mark;
+	run->phase_mark = now;
 }
 
-/* The builder's configuration file, which says where its images are: one that cannot be read
- * stops kimb, since the builder and kimb would not agree on it. */
-static int read_settings(struct run *run)
-{
-	char why[PATH_MAX + 768];
-	if (settings_load(run->builder, env_process, geteuid() == 0, &run->settings, why, sizeof why) == 0)
-		return STATUS_OK;
-	report_say("cannot read %s's configuration %s; fix it, or name another file with %s; nothing built or removed",
-		   run->builder->name, why, run->builder->config_variable);
-	return STATUS_FAILURE;
-}
-
+/* The data flow of a run: lock, tag, build, records, store, plan (with what uses the images, plan
+ * again), execute, records, and then the report (tell). */
 static int run_kimb(struct run *run)
 {
-	const struct options *options = run->options;
+	const struct session *session = run->session;
+	const struct options *options = session->options;
 	bool building = options->command == COMMAND_BUILD;
 	bool pruning = !options->no_prune;
-	double mark = report_now();
+	bool pods = pruning && store_pods_run_images(session);
+	run->phase_mark = report_now();
 
-	int status = read_settings(run);
-	bool pods = status == STATUS_OK && pruning && survey_pods_run_images(run);
-	if (status == STATUS_OK && building)
-		status = build_prepare(run);
-	if (status == STATUS_OK && run->builder_detected)
-		report_say("using %s (auto)", run->builder->name);
+	int status = building ? build_prepare(session, &run->build) : STATUS_OK;
+	if (status == STATUS_OK && session->builder_detected)
+		report_say("using %s (auto)", session->builder->name);
 	if (status == STATUS_OK)
 		status = lock_repositories(run);
-	end_phase(run, PHASE_LOCK, &mark);
+	end_phase(run, PHASE_LOCK);
 	if (status == STATUS_OK && building)
-		status = build_make_tag(run);
+		status = build_make_tag(session, run->locks, &run->build);
 	if (status == STATUS_OK && building)
-		status = build_run(run);
+		status = build_run(session, &run->build);
 	if (status == STATUS_OK && building)
-		status = print_references(run);
-	end_phase(run, PHASE_BUILD, &mark);
+		status = print_references(session, &run->build);
+	end_phase(run, PHASE_BUILD);
 	if (status == STATUS_OK)
-		status = prune_load_records(run);
+		records_load(session, run->repositories, run->repository_count, &run->records);
 	if (status == STATUS_OK && !pruning)
-		prune_record_new_image(run, NULL);
+		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL);
 	if (status == STATUS_OK && pruning)
-		status = list(run, pods);
-	end_phase(run, PHASE_LIST, &mark);
+		status = survey(run, pods);
+	end_phase(run, PHASE_LIST);
 	if (status == STATUS_OK && pruning)
-		status = prune_plan(run, pods);
-	end_phase(run, PHASE_PLAN, &mark);
-	if (status == STATUS_OK && pruning)
-		prune_carry_out(run);
-	end_phase(run, PHASE_REMOVE, &mark);
+		status = plan(run, pods);
+	end_phase(run, PHASE_PLAN);
+	if (status == STATUS_OK && pruning) {
+		run->executing = true;
+		execute_plan(session, &run->plan, &run->store.listing);
+		if (!options->dry_run)
+			update_records(run);
+	}
+	end_phase(run, PHASE_REMOVE);
 	if (status == STATUS_OK || status == STATUS_LISTING)
-		prune_save_records(run);
+		records_save(&run->records);
 	/* kubectl, started beside a listing that failed, is still to be waited for. */
-	survey_drop_pods(run);
+	store_drop_pods(&run->store);
 	release(run);
 	return status;
 }
 
-/* Tells what the run did: on stderr, or as JSON on stdout. Returns the status to exit with. */
-static int tell(struct run *run, int status, double started)
+/* The report of what RUN did. */
+static struct report report_of(struct run *run)
 {
-	if (status == STATUS_OK && report_has_failures(&run->report))
+	const struct session *session = run->session;
+	for (size_t i = 0; i < run->repository_count; i++)
+		run->named[i] = (struct report_repository){
+			.repository = run->repositories[i],
+			.reference = i < run->build.count ? run->build.references[i] : NULL,
+			.latest = i < run->build.count ? run->build.latest_references[i] : NULL,
+		};
+	struct report report = {
+		.builder = session->builder->name,
+		.dry_run = session->options->dry_run,
+		.new_id = run->build.new_id,
+		.build = run->build.outcome,
+		.repositories = run->named,
+		.repository_count = run->repository_count,
+		.plan = run->executing ? &run->plan : NULL,
+		.calls = process_started(),
+	};
+	memcpy(report.phase_seconds, run->phase_seconds, sizeof report.phase_seconds);
+	return report;
+}
+
+/* Tells what the run did: on stderr, or as JSON on stdout. Returns the status to exit with. */
+static int tell(struct run *run, int status)
+{
+	if (status == STATUS_OK && run->executing && plan_has_failures(&run->plan))
 		status = STATUS_NOT_REMOVED;
-	run->report.calls_made = process_started();
-	report_tell(&run->report, run->options->json);
-	if (run->options->json && report_write_json(&run->report, status, started, stdout) != 0) {
+	const struct options *options = run->session->options;
+	struct report report = report_of(run);
+	report_tell(&report, options->json);
+	if (options->json && report_write_json(&report, status, run->started, stdout) != 0) {
 		report_say("cannot write to stdout");
 		return STATUS_FAILURE;
 	}
@@ -286,56 +415,66 @@ static void on_interrupt(void *context)
 {
 	struct run *run = context;
 	release(run);
-	(void)tell(run, STATUS_SIGNAL_BASE + process_interrupted(), run->started);
+	(void)tell(run, STATUS_SIGNAL_BASE + process_interrupted());
 }
 
-static void start_run(struct run *run, const struct builder *builder, bool detected, const struct options *options,
-		      double started)
+static void start_run(struct run *run, const struct session *session, double started)
 {
+	const struct options *options = session->options;
 	*run = (struct run){
+		.session = session,
 		.started = started,
-		.builder = builder,
-		.builder_detected = detected,
-		.options = options,
-		.session = {.builder = builder,
-			    .builder_detected = detected,
-			    .options = options,
-			    .settings = &run->settings,
-			    .on_interrupt = on_interrupt,
-			    .context = run},
 		.repositories = xcalloc(options->target_count + 1, sizeof *run->repositories),
 		.repository_count = options->target_count,
-		.report = {.builder = builder->name,
-			   .dry_run = options->dry_run,
-			   .repositories = xcalloc(options->target_count + 1, sizeof *run->report.repositories),
-			   .repository_count = options->target_count},
+		.named = xcalloc(options->target_count + 1, sizeof *run->named),
 	};
-	for (size_t i = 0; i < options->target_count; i++) {
-		run->repositories[i].target = &options->targets[i];
-		run->repositories[i].report = &run->report.repositories[i];
-		run->report.repositories[i].repository = options->targets[i].repository;
-	}
+	for (size_t i = 0; i < options->target_count; i++)
+		run->repositories[i] = options->targets[i].repository;
 }
 
 static void free_run(struct run *run)
 {
-	for (size_t i = 0; i < run->repository_count; i++) {
-		free(run->repositories[i].unique_reference);
-		free(run->repositories[i].latest_reference);
-		record_free(&run->repositories[i].record);
-		prune_plan_free(&run->repositories[i].plan);
-	}
 	free(run->repositories);
-	free(run->state_directory);
-	free(run->store);
-	free(run->git_tag);
-	free(run->unique_tag);
-	free(run->label);
-	free(run->new_id);
-	settings_free(&run->settings);
-	report_free(&run->report);
-	listing_free(&run->listing);
-	use_free(&run->use);
+	free(run->named);
+	build_free(&run->build);
+	records_free(&run->records);
+	store_free(&run->store);
+	plan_free(&run->plan);
+}
+
+/* The builder's configuration file, which says where its images are: one that cannot be read
+ * stops kimb, since the builder and kimb would not agree on it. */
+static int read_settings(const struct builder *builder, struct settings *settings)
+{
+	char why[PATH_MAX + 768];
+	if (settings_load(builder, env_process, geteuid() == 0, settings, why, sizeof why) == 0)
+		return STATUS_OK;
+	report_say("cannot read %s's configuration %s; fix it, or name another file with %s; nothing built or removed",
+		   builder->name, why, builder->config_variable);
+	return STATUS_FAILURE;
+}
+
+/* Reads the builder's settings, makes the session and carries out the run. */
+static int run_with(const struct builder *builder, bool detected, const struct options *options, double started)
+{
+	struct settings settings;
+	int status = read_settings(builder, &settings);
+	if (status != STATUS_OK)
+		return status;
+	struct run run;
+	struct session session = {
+		.builder = builder,
+		.builder_detected = detected,
+		.options = options,
+		.settings = &settings,
+		.on_interrupt = on_interrupt,
+		.context = &run,
+	};
+	start_run(&run, &session, started);
+	status = tell(&run, run_kimb(&run));
+	free_run(&run);
+	settings_free(&settings);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -359,12 +498,8 @@ int main(int argc, char **argv)
 	}
 	if (options.command == COMMAND_COMPLETE)
 		status = complete_print(options.completion, builder, &options);
-	else {
-		struct run run;
-		start_run(&run, builder, detected, &options, started);
-		status = tell(&run, run_kimb(&run), run.started);
-		free_run(&run);
-	}
+	else
+		status = run_with(builder, detected, &options, started);
 	options_free(&options);
 	return status;
 }

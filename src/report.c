@@ -2,25 +2,25 @@
 
 #include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
-#include "array.h"
 #include "xalloc.h"
 
-void report_say(const char *format, ...)
-{
-	va_list args;
-	va_start(args, format);
-	fputs("kimb: ", stderr);
-	vfprintf(stderr, format, args);
-	fputc('\n', stderr);
-	va_end(args);
-}
+/* What the report says of each reason (reasons.h). */
+struct reason_words {
+	const char *token;
+	const char *text;
+	bool dry_run_only;
+	bool in_use;
+};
+
+#define KIMB_REASON_WORDS(name, token, text, dry_run_only, in_use) [REASON_##name] = {token, text, dry_run_only, in_use},
+static const struct reason_words reason_words[REASON_COUNT] = {KIMB_REASONS(KIMB_REASON_WORDS)};
+#undef KIMB_REASON_WORDS
 
 void report_names(const struct image *image, char *buf, size_t size)
 {
@@ -36,35 +36,6 @@ void report_names(const struct image *image, char *buf, size_t size)
 			break;
 		used += (size_t)written;
 	}
-}
-
-struct image_report *report_add_image(struct repository_report *repository, const struct image *image,
-				      enum image_fate fate, enum fate_reason reason)
-{
-	struct image_report entry = {.image = image, .fate = fate, .reason = reason};
-	array_append(&repository->images, &repository->count, sizeof entry, &entry);
-	return &repository->images[repository->count - 1];
-}
-
-struct image_report *report_find_image(struct repository_report *repository, const struct image *image)
-{
-	for (size_t i = repository->count; i-- > 0;)
-		if (repository->images[i].image == image)
-			return &repository->images[i];
-	return NULL;
-}
-
-void report_untagged(struct image_report *entry, const char *name)
-{
-	char *copy = xstrdup(name);
-	array_append(&entry->untagged, &entry->untagged_count, sizeof copy, &copy);
-}
-
-void report_removed_along(struct image_report *entry, const char *id, const struct listing *listing)
-{
-	const struct image *image = listing_find(listing, id);
-	struct removed_along along = {xstrdup(id), image ? image->size : -1};
-	array_append(&entry->along, &entry->along_count, sizeof along, &along);
 }
 
 double report_now(void)
@@ -100,22 +71,22 @@ static void add_size(struct totals *totals, long long size)
 	totals->any_size = true;
 }
 
-static void count_image(const struct image_report *entry, struct totals *totals)
+static void count_decision(const struct decision *decision, struct totals *totals)
 {
-	switch (entry->fate) {
+	switch (decision->fate) {
 	case FATE_REMOVED:
 		totals->removed++;
-		add_size(totals, entry->image->size);
-		for (size_t i = 0; i < entry->along_count; i++) {
+		add_size(totals, decision->image->size);
+		for (size_t i = 0; i < decision->along_count; i++) {
 			totals->removed++;
-			add_size(totals, entry->along[i].size);
+			add_size(totals, decision->along[i].size);
 		}
 		break;
 	case FATE_UNTAGGED:
 		totals->untagged++;
 		break;
 	case FATE_KEPT:
-		totals->kept_in_use += entry->reason == REASON_IN_USE;
+		totals->kept_in_use += reason_words[decision->reason].in_use;
 		break;
 	case FATE_FAILED:
 	case FATE_PENDING:
@@ -124,32 +95,14 @@ static void count_image(const struct image_report *entry, struct totals *totals)
 	}
 }
 
-static struct totals count_repository(const struct repository_report *repository)
+/* The totals of the decisions about repository REPOSITORY, or of all of them (SIZE_MAX). */
+static struct totals count(const struct plan *plan, size_t repository)
 {
 	struct totals totals = {0};
-	for (size_t i = 0; i < repository->count; i++)
-		count_image(&repository->images[i], &totals);
+	for (size_t i = 0; plan && i < plan->count; i++)
+		if (repository == SIZE_MAX || plan->decisions[i].repository == repository)
+			count_decision(&plan->decisions[i], &totals);
 	return totals;
-}
-
-static struct totals count_all(const struct report *report)
-{
-	struct totals all = {0};
-	for (size_t r = 0; r < report->repository_count; r++) {
-		struct totals one = count_repository(&report->repositories[r]);
-		all.removed += one.removed;
-		all.untagged += one.untagged;
-		all.kept_in_use += one.kept_in_use;
-		all.failed += one.failed;
-		add_bytes(&all.reclaimed, one.reclaimed);
-		all.any_size |= one.any_size;
-	}
-	return all;
-}
-
-bool report_has_failures(const struct report *report)
-{
-	return count_all(report).failed > 0;
 }
 
 /* --- text ------------------------------------------------------------------------------------- */
@@ -170,157 +123,116 @@ static void human_size(long long bytes, char *buf, size_t size)
 		snprintf(buf, size, "%.*f %s", value >= 99.95 ? 0 : value >= 9.995 ? 1 : 2, value, units[unit]);
 }
 
-/* Says why ENTRY stays. The images every run keeps (the new image, latest, --keep's, those kimb
- * cannot attribute) only a dry run names: that is what a user checks it for. */
-static void tell_kept(const struct image_report *entry, const char *names, const char *builder, bool dry_run)
+/* DECISION's reason in words, its placeholders filled in (reasons.h). */
+static void reason_text(const struct report *report, const struct decision *decision, struct message *out)
 {
-	const char *id = entry->image->id;
-	const char *kept = dry_run ? "would keep" : "kept";
-	char base[512];
-	switch (entry->reason) {
-	case REASON_IN_USE:
-		if (entry->image->containers > 0)
-			report_say("%s %s (%s): in use by %lld container(s)", kept, id, names, entry->image->containers);
-		else
-			report_say("%s %s (%s): in use by a container or pod", kept, id, names);
-		break;
-	case REASON_BASE_WOULD_GO:
-		report_names(entry->related, base, sizeof base);
-		report_say("%s %s (%s): %s would also remove %s (%s), the untagged image it was built from", kept, id,
-			   names, builder, entry->related->id, base);
-		break;
-	case REASON_HAS_CHILDREN:
-		report_say("%s %s (%s): another image is built on it, and %s keeps the images others are built on",
-			   kept, id, names, builder);
-		break;
-	case REASON_USE_UNKNOWN:
-		report_say("%s %s (%s): %s could not inspect it, so whether a pod uses it cannot be told", kept, id,
-			   names, builder);
-		break;
-	case REASON_BASE_UNKNOWN:
-		report_say("%s %s (%s): %s would also remove the image it was built from if it is untagged, and "
-			   "which image that is cannot be told",
-			   kept, id, names, builder);
-		break;
-	case REASON_CHILD_STAYS:
-		report_say("%s %s (%s): an intermediate image of %s's build, which could not be removed", kept, id,
-			   names, entry->related->id);
-		break;
-	case REASON_NEW:
-		if (dry_run)
-			report_say("would keep %s (%s): the image just built", id, names);
-		break;
-	case REASON_LATEST:
-		if (dry_run)
-			report_say("would keep %s (%s): latest points to it", id, names);
-		break;
-	case REASON_RECENT:
-		if (dry_run)
-			report_say("would keep %s (%s): one of the --keep most recent", id, names);
-		break;
-	case REASON_NOT_ATTRIBUTABLE:
-		if (dry_run)
-			report_say("would keep %s (%s): nothing proves kimb built it for this repository", id, names);
-		break;
-	case REASON_REPLACED:
-	case REASON_INTERMEDIATE:
-	case REASON_SHARED:
-		break;
+	char names[512];
+	for (const char *c = reason_words[decision->reason].text; *c;) {
+		const char *end = *c == '{' ? strchr(c, '}') : NULL;
+		if (!end) {
+			size_t plain = strcspn(c + 1, "{") + 1;
+			message_add(out, "%.*s", (int)plain, c);
+			c += plain;
+			continue;
+		}
+		size_t length = (size_t)(end - c - 1);
+		const char *field = c + 1;
+		if (length == 5 && strncmp(field, "names", 5) == 0) {
+			report_names(decision->image, names, sizeof names);
+			message_add(out, "%s", names);
+		} else if (length == 7 && strncmp(field, "builder", 7) == 0) {
+			message_add(out, "%s", report->builder);
+		} else if (length == 7 && strncmp(field, "related", 7) == 0) {
+			message_add(out, "%s", decision->related ? decision->related->id : "?");
+		} else if (length == 13 && strncmp(field, "related_names", 13) == 0) {
+			report_names(decision->related, names, sizeof names);
+			message_add(out, "%s", names);
+		} else if (length == 10 && strncmp(field, "containers", 10) == 0) {
+			message_add(out, "%lld", decision->image->containers);
+		} else {
+			message_add(out, "%.*s", (int)(length + 2), c);
+		}
+		c = end + 1;
 	}
 }
 
-static void tell_untagged(const struct image_report *entry, const char *prefix, bool dry_run)
-{
-	for (size_t i = 0; i < entry->untagged_count; i++)
-		report_say("%s%s %s (%s)", prefix, dry_run ? "untag" : "untagged", entry->untagged[i],
-			   entry->fate == FATE_UNTAGGED ? "the image is shared with another repository"
-							: "so that its ID can be removed");
-}
-
-static void tell_image(const struct report *report, const struct image_report *entry)
+/* Says what became of DECISION's image. The images every run keeps (the new image, latest,
+ * --keep's, those kimb cannot attribute) only a dry run names: that is what a user checks it for. */
+static void tell_decision(const struct report *report, const struct decision *decision)
 {
 	char names[512];
-	report_names(entry->image, names, sizeof names);
-	const char *prefix = report->dry_run ? "would " : "";
-	const char *id = entry->image->id;
-	tell_untagged(entry, prefix, report->dry_run);
-	switch (entry->fate) {
+	report_names(decision->image, names, sizeof names);
+	const char *id = decision->image->id;
+	bool dry = report->dry_run;
+	struct message text = {0};
+	reason_text(report, decision, &text);
+	for (size_t i = 0; i < decision->untagged_count; i++)
+		report_say("%s %s (%s)", dry ? "would untag" : "untagged", decision->untags[i],
+			   decision->fate == FATE_UNTAGGED ? text.text : "so that its ID can be removed");
+	switch (decision->fate) {
 	case FATE_REMOVED:
-		if (entry->reason == REASON_INTERMEDIATE)
-			report_say("%s%s %s (an intermediate image of %s's build)", prefix,
-				   report->dry_run ? "remove" : "removed", id, entry->related->id);
-		else
-			report_say("%s%s %s (%s)", prefix, report->dry_run ? "remove" : "removed", id, names);
-		for (size_t i = 0; i < entry->along_count; i++)
-			report_say("removed %s (an untagged parent of %s, which %s removed with it)", entry->along[i].id,
+		report_say("%s %s (%s)", dry ? "would remove" : "removed", id, text.text);
+		for (size_t i = 0; i < decision->along_count; i++)
+			report_say("removed %s (an untagged parent of %s, which %s removed with it)", decision->along[i].id,
 				   id, report->builder);
 		break;
 	case FATE_KEPT:
-		tell_kept(entry, names, report->builder, report->dry_run);
+		if (dry || !reason_words[decision->reason].dry_run_only)
+			report_say("%s %s (%s): %s", dry ? "would keep" : "kept", id, names, text.text);
 		break;
 	case FATE_FAILED:
-		report_say("could not %s %s (%s): %s", entry->failed_untagging ? "untag" : "remove", entry->failed_target,
-			   names, entry->error);
+		report_say("could not %s %s (%s): %s", decision->failed_untagging ? "untag" : "remove",
+			   decision->failed_target, names, decision->error);
 		break;
 	case FATE_PENDING:
-		report_say("did not %s %s (%s): kimb was interrupted", entry->remove ? "remove" : "untag", id, names);
+		report_say("did not %s %s (%s): kimb was interrupted", decision->remove ? "remove" : "untag", id, names);
 		break;
 	case FATE_UNTAGGED:
 		break;
 	}
+	message_free(&text);
 }
 
 void report_tell(const struct report *report, bool problems_only)
 {
-	bool planned = false;
-	for (size_t r = 0; r < report->repository_count; r++) {
-		const struct repository_report *repository = &report->repositories[r];
-		planned |= repository->planned;
-		for (size_t i = 0; repository->planned && i < repository->count; i++) {
-			const struct image_report *entry = &repository->images[i];
-			if (!problems_only || entry->fate == FATE_FAILED || entry->fate == FATE_PENDING)
-				tell_image(report, entry);
-		}
-	}
-	if (!planned || problems_only)
+	const struct plan *plan = report->plan;
+	if (!plan)
 		return;
-	struct totals totals = count_all(report);
-	char summary[256];
-	size_t used = (size_t)snprintf(summary, sizeof summary, "%s %zu image%s", report->dry_run ? "would remove" : "removed",
-				       totals.removed, totals.removed == 1 ? "" : "s");
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct decision *decision = &plan->decisions[i];
+		if (!problems_only || decision->fate == FATE_FAILED || decision->fate == FATE_PENDING)
+			tell_decision(report, decision);
+	}
+	if (problems_only)
+		return;
+	struct totals totals = count(plan, SIZE_MAX);
+	struct message summary = {0};
+	message_add(&summary, "%s %zu image%s", report->dry_run ? "would remove" : "removed", totals.removed,
+		    totals.removed == 1 ? "" : "s");
 	if (totals.untagged)
-		used += (size_t)snprintf(summary + used, sizeof summary - used, ", untagged %zu shared", totals.untagged);
+		message_add(&summary, ", untagged %zu shared", totals.untagged);
 	if (totals.kept_in_use)
-		used += (size_t)snprintf(summary + used, sizeof summary - used, ", kept %zu in use", totals.kept_in_use);
+		message_add(&summary, ", kept %zu in use", totals.kept_in_use);
 	if (totals.failed)
-		used += (size_t)snprintf(summary + used, sizeof summary - used, ", %zu not removed", totals.failed);
+		message_add(&summary, ", %zu not removed", totals.failed);
 	if (totals.removed && totals.any_size) {
 		char size[32];
 		human_size(totals.reclaimed, size, sizeof size);
-		snprintf(summary + used, sizeof summary - used, ", %s %s", report->dry_run ? "would reclaim" : "reclaimed",
-			 size);
+		message_add(&summary, ", %s %s", report->dry_run ? "would reclaim" : "reclaimed", size);
 	}
-	report_say("%s", summary);
+	report_say("%s", summary.text);
+	message_free(&summary);
 }
 
 /* --- JSON ------------------------------------------------------------------------------------- */
 
-static const char *reason_token(const struct image_report *entry)
+static const char *reason_token(const struct decision *decision)
 {
-	if (entry->fate == FATE_FAILED)
+	if (decision->fate == FATE_FAILED)
 		return "removal_failed";
-	if (entry->fate == FATE_PENDING)
+	if (decision->fate == FATE_PENDING)
 		return "interrupted";
-	static const char *const tokens[] = {
-		[REASON_REPLACED] = "replaced",       [REASON_INTERMEDIATE] = "intermediate",
-		[REASON_SHARED] = "shared",           [REASON_NEW] = "new",
-		[REASON_LATEST] = "latest",           [REASON_RECENT] = "keep",
-		[REASON_NOT_ATTRIBUTABLE] = "not_attributable",
-		[REASON_IN_USE] = "in_use",           [REASON_BASE_WOULD_GO] = "base_would_go",
-		[REASON_BASE_UNKNOWN] = "base_unknown", [REASON_USE_UNKNOWN] = "use_unknown",
-		[REASON_HAS_CHILDREN] = "has_children", [REASON_CHILD_STAYS] = "child_stays",
-	};
-	return tokens[entry->reason];
+	return reason_words[decision->reason].token;
 }
 
 static json_t *json_size(long long size)
@@ -355,40 +267,46 @@ static json_t *json_strings(char *const *strings, size_t count)
 	return array;
 }
 
-static json_t *json_image(const struct image_report *entry)
+static json_t *json_image(const struct decision *decision)
 {
 	json_t *object = json_object();
-	json_object_set_new(object, "id", json_string(entry->image->id));
-	json_object_set_new(object, "names", json_names(entry->image));
-	json_object_set_new(object, "size_bytes", json_size(entry->image->size));
-	json_object_set_new(object, "reason", json_string(reason_token(entry)));
-	if (entry->untagged_count)
-		json_object_set_new(object, "untagged", json_strings(entry->untagged, entry->untagged_count));
-	if (entry->image->containers > 0)
-		json_object_set_new(object, "containers", json_integer(entry->image->containers));
-	if (entry->error)
-		json_object_set_new(object, "error", json_string(entry->error));
-	if (entry->related)
-		json_object_set_new(object, entry->reason == REASON_BASE_WOULD_GO ? "base" : "built",
-				    json_string(entry->related->id));
+	json_object_set_new(object, "id", json_string(decision->image->id));
+	json_object_set_new(object, "names", json_names(decision->image));
+	json_object_set_new(object, "size_bytes", json_size(decision->image->size));
+	json_object_set_new(object, "reason", json_string(reason_token(decision)));
+	if (decision->untagged_count)
+		json_object_set_new(object, "untagged", json_strings(decision->untags, decision->untagged_count));
+	if (decision->image->containers > 0)
+		json_object_set_new(object, "containers", json_integer(decision->image->containers));
+	if (decision->error)
+		json_object_set_new(object, "error", json_string(decision->error));
+	if (decision->related)
+		json_object_set_new(object, decision->reason == REASON_BASE_WOULD_GO ? "base" : "built",
+				    json_string(decision->related->id));
 	return object;
 }
 
-static json_t *json_repository(const struct repository_report *repository, const struct totals *totals)
+static json_t *json_repository(const struct report *report, size_t index)
 {
 	json_t *removed = json_array(), *untagged = json_array(), *kept = json_array();
 	const char *new_id = NULL;
-	for (size_t i = 0; i < repository->count; i++) {
-		const struct image_report *entry = &repository->images[i];
-		if (entry->reason == REASON_NEW)
-			new_id = entry->image->id;
-		json_t *list = entry->fate == FATE_REMOVED ? removed : entry->fate == FATE_UNTAGGED ? untagged : kept;
-		json_array_append_new(list, json_image(entry));
-		for (size_t j = 0; entry->fate == FATE_REMOVED && j < entry->along_count; j++)
-			json_array_append_new(removed, json_pack("{s:s, s:[], s:o, s:s, s:s}", "id", entry->along[j].id,
-								 "names", "size_bytes", json_size(entry->along[j].size),
-								 "reason", "removed_along", "with", entry->image->id));
+	const struct plan *plan = report->plan;
+	for (size_t i = 0; plan && i < plan->count; i++) {
+		const struct decision *decision = &plan->decisions[i];
+		if (decision->repository != index)
+			continue;
+		if (decision->reason == REASON_NEW)
+			new_id = decision->image->id;
+		json_t *list = decision->fate == FATE_REMOVED    ? removed
+			       : decision->fate == FATE_UNTAGGED ? untagged
+								 : kept;
+		json_array_append_new(list, json_image(decision));
+		for (size_t j = 0; decision->fate == FATE_REMOVED && j < decision->along_count; j++)
+			json_array_append_new(removed, json_pack("{s:s, s:[], s:o, s:s, s:s}", "id", decision->along[j].id,
+								 "names", "size_bytes", json_size(decision->along[j].size),
+								 "reason", "removed_along", "with", decision->image->id));
 	}
+	const struct report_repository *repository = &report->repositories[index];
 	json_t *object = json_object();
 	json_object_set_new(object, "repository", json_string(repository->repository));
 	json_object_set_new(object, "reference", json_text_or_null(repository->reference));
@@ -397,7 +315,7 @@ static json_t *json_repository(const struct repository_report *repository, const
 	json_object_set_new(object, "removed", removed);
 	json_object_set_new(object, "untagged", untagged);
 	json_object_set_new(object, "kept", kept);
-	json_object_set_new(object, "reclaimed_bytes", json_integer(totals->reclaimed));
+	json_object_set_new(object, "reclaimed_bytes", json_integer(count(plan, index).reclaimed));
 	return object;
 }
 
@@ -428,11 +346,9 @@ static double seconds_of(struct timeval time)
 int report_write_json(const struct report *report, int exit_status, double started, FILE *out)
 {
 	json_t *repositories = json_array();
-	for (size_t r = 0; r < report->repository_count; r++) {
-		struct totals totals = count_repository(&report->repositories[r]);
-		json_array_append_new(repositories, json_repository(&report->repositories[r], &totals));
-	}
-	struct totals totals = count_all(report);
+	for (size_t r = 0; r < report->repository_count; r++)
+		json_array_append_new(repositories, json_repository(report, r));
+	struct totals totals = count(report->plan, SIZE_MAX);
 	struct rusage usage = {0};
 	(void)getrusage(RUSAGE_SELF, &usage); /* cannot fail for RUSAGE_SELF */
 	json_t *root = json_object();
@@ -448,32 +364,15 @@ int report_write_json(const struct report *report, int exit_status, double start
 							 (json_int_t)totals.failed, "reclaimed_bytes",
 							 (json_int_t)totals.reclaimed));
 	json_object_set_new(root, "phases", json_phases(report));
-	json_object_set_new(root, "calls", json_integer((json_int_t)report->calls_made));
+	json_object_set_new(root, "calls", json_integer((json_int_t)report->calls));
 	json_object_set_new(root, "wall_seconds", json_real(report_now() - started));
 	json_object_set_new(root, "cpu_seconds", json_real(seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime)));
 	/* ru_maxrss is in kilobytes on Linux. */
 	json_object_set_new(root, "peak_memory_bytes", json_integer((json_int_t)usage.ru_maxrss * 1024));
-	int status = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) == 0 && fputc('\n', out) != EOF && fflush(out) == 0 ? 0 : -1;
+	int status = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) == 0 && fputc('\n', out) != EOF &&
+				     fflush(out) == 0
+			     ? 0
+			     : -1;
 	json_decref(root);
 	return status;
-}
-
-void report_free(struct report *report)
-{
-	for (size_t r = 0; r < report->repository_count; r++) {
-		struct repository_report *repository = &report->repositories[r];
-		for (size_t i = 0; i < repository->count; i++) {
-			struct image_report *entry = &repository->images[i];
-			free(entry->error);
-			for (size_t j = 0; j < entry->untagged_count; j++)
-				free(entry->untagged[j]);
-			free(entry->untagged);
-			for (size_t j = 0; j < entry->along_count; j++)
-				free(entry->along[j].id);
-			free(entry->along);
-		}
-		free(repository->images);
-	}
-	free(report->repositories);
-	*report = (struct report){0};
 }

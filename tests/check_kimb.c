@@ -211,11 +211,11 @@ int main(void)
 	srunner_add_suite(runner, tagscheme_suite());
 	srunner_add_suite(runner, timeformat_suite());
 	srunner_add_suite(runner, options_suite());
-	srunner_add_suite(runner, selection_suite());
+	srunner_add_suite(runner, plan_suite());
 	srunner_add_suite(runner, process_suite());
 	srunner_add_suite(runner, lock_suite());
 	srunner_add_suite(runner, builder_suite());
-	srunner_add_suite(runner, provenance_suite());
+	srunner_add_suite(runner, records_suite());
 	srunner_add_suite(runner, use_suite());
 	srunner_add_suite(runner, session_suite());
 	srunner_add_suite(runner, report_suite());

@@ -1584,7 +1584,7 @@ test_closed_standard_descriptors()
 # Issue 15, 17: a relative KIMB_STATE_DIR or KIMB_LOCK_DIR is refused, as other invalid settings
 # are: it would name another directory in every working directory, where runs would not find their
 # record or share their locks. (A relative XDG_STATE_HOME is ignored, as the XDG spec says: unit
-# provenance: test_state_directory.)
+# records: test_state_directory.)
 test_relative_state_and_lock_directories_are_usage_errors()
 {
 	assert_usage_error "a relative KIMB_STATE_DIR" "KIMB_STATE_DIR: 'state' is not an absolute path" \

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "suites.h"
@@ -17,25 +18,24 @@ static const char table[] =
 	"localhost/whoami/web             p3                  eeeeeeeeeeeee       1kB\n";
 
 static struct listing listing;
+static struct plan plan;
+static struct report_repository repository = {
+	.repository = "localhost/whoami/web",
+	.reference = "localhost/whoami/web:new",
+};
 static struct report report;
-static struct repository_report *repository;
 
 static void setup(void)
 {
 	struct listing_error error;
 	ck_assert_int_eq(listing_parse_kim_table(table, strlen(table), &listing, &error), 0);
-	report = (struct report){.builder = "kim", .repository_count = 1};
-	report.repositories = calloc(1, sizeof *report.repositories);
-	ck_assert_ptr_nonnull(report.repositories);
-	repository = &report.repositories[0];
-	repository->repository = "localhost/whoami/web";
-	repository->reference = "localhost/whoami/web:new";
-	repository->planned = true;
+	plan = (struct plan){0};
+	report = (struct report){.builder = "kim", .repositories = &repository, .repository_count = 1, .plan = &plan};
 }
 
 static void teardown(void)
 {
-	report_free(&report);
+	plan_free(&plan);
 	listing_free(&listing);
 }
 
@@ -44,6 +44,32 @@ static struct image *image(const char *id)
 	struct image *found = listing_find(&listing, id);
 	ck_assert_ptr_nonnull(found);
 	return found;
+}
+
+/* Adds a decision about image ID to the plan, with that FATE and REASON, and returns it. */
+static struct decision *decide(const char *id, enum fate fate, enum reason reason)
+{
+	struct decision decision = {.image = image(id), .fate = fate, .reason = reason};
+	struct decision *grown = realloc(plan.decisions, (plan.count + 1) * sizeof *grown);
+	ck_assert_ptr_nonnull(grown);
+	plan.decisions = grown;
+	plan.decisions[plan.count] = decision;
+	return &plan.decisions[plan.count++];
+}
+
+static void untag(struct decision *decision, const char *name)
+{
+	decision->untags = realloc(decision->untags, (decision->untag_count + 1) * sizeof *decision->untags);
+	ck_assert_ptr_nonnull(decision->untags);
+	decision->untags[decision->untag_count++] = strdup(name);
+	decision->untagged_count = decision->untag_count;
+}
+
+static void along(struct decision *decision, const char *id, long long size)
+{
+	decision->along = realloc(decision->along, (decision->along_count + 1) * sizeof *decision->along);
+	ck_assert_ptr_nonnull(decision->along);
+	decision->along[decision->along_count++] = (struct removed_along){strdup(id), size};
 }
 
 /* The report as JSON, read back with jansson. */
@@ -64,15 +90,14 @@ static json_t *written(int exit_status)
 
 START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 {
-	report_add_image(repository, image("ddddddddddddd"), FATE_REMOVED, REASON_REPLACED);
-	struct image_report *failed = report_add_image(repository, image("eeeeeeeeeeeee"), FATE_FAILED, REASON_REPLACED);
+	decide("ddddddddddddd", FATE_REMOVED, REASON_REPLACED);
+	struct decision *failed = decide("eeeeeeeeeeeee", FATE_FAILED, REASON_REPLACED);
 	failed->error = strdup("kim exited with status 1");
 	failed->failed_target = "eeeeeeeeeeeee";
-	struct image_report *shared = report_add_image(repository, image("bbbbbbbbbbbbb"), FATE_UNTAGGED, REASON_SHARED);
-	report_untagged(shared, "localhost/whoami/web:old");
-	report_add_image(repository, image("ccccccccccccc"), FATE_REMOVED, REASON_REPLACED);
-	report_add_image(repository, image("aaaaaaaaaaaaa"), FATE_KEPT, REASON_NEW);
-	report_add_image(repository, image("ccccccccccccc"), FATE_PENDING, REASON_REPLACED);
+	untag(decide("bbbbbbbbbbbbb", FATE_UNTAGGED, REASON_SHARED), "localhost/whoami/web:old");
+	decide("ccccccccccccc", FATE_REMOVED, REASON_REPLACED);
+	decide("aaaaaaaaaaaaa", FATE_KEPT, REASON_NEW);
+	decide("ccccccccccccc", FATE_PENDING, REASON_REPLACED);
 
 	json_t *root = written(4);
 	ck_assert_str_eq(json_string_value(json_object_get(root, "builder")), "kim");
@@ -100,7 +125,7 @@ START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 	ck_assert_int_eq(json_integer_value(json_object_get(summary, "removed")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(summary, "untagged")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(summary, "not_removed")), 2);
-	ck_assert(report_has_failures(&report));
+	ck_assert(plan_has_failures(&plan));
 	json_decref(root);
 }
 END_TEST
@@ -109,12 +134,12 @@ START_TEST(test_json_of_an_unknown_size_is_null_and_reclaims_nothing)
 {
 	struct image *unsized = image("bbbbbbbbbbbbb");
 	unsized->size = -1;
-	report_add_image(repository, unsized, FATE_REMOVED, REASON_REPLACED);
+	decide(unsized->id, FATE_REMOVED, REASON_REPLACED);
 	json_t *root = written(0);
 	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
 	ck_assert(json_is_null(json_object_get(json_array_get(json_object_get(repo, "removed"), 0), "size_bytes")));
 	ck_assert_int_eq(json_integer_value(json_object_get(repo, "reclaimed_bytes")), 0);
-	ck_assert(!report_has_failures(&report));
+	ck_assert(!plan_has_failures(&plan));
 	json_decref(root);
 }
 END_TEST
@@ -126,8 +151,8 @@ START_TEST(test_reclaimed_bytes_stop_at_the_largest)
 	struct image *also_huge = image("ccccccccccccc");
 	huge->size = LLONG_MAX - 10;
 	also_huge->size = LLONG_MAX - 10;
-	report_add_image(repository, huge, FATE_REMOVED, REASON_REPLACED);
-	report_add_image(repository, also_huge, FATE_REMOVED, REASON_REPLACED);
+	decide(huge->id, FATE_REMOVED, REASON_REPLACED);
+	decide(also_huge->id, FATE_REMOVED, REASON_REPLACED);
 	json_t *root = written(0);
 	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(repo, "reclaimed_bytes")), LLONG_MAX);
@@ -139,9 +164,9 @@ END_TEST
 
 START_TEST(test_json_names_what_went_along)
 {
-	struct image_report *entry = report_add_image(repository, image("bbbbbbbbbbbbb"), FATE_REMOVED, REASON_REPLACED);
-	report_removed_along(entry, "ccccccccccccc", &listing);
-	report_removed_along(entry, "fffffffffffff", &listing);
+	struct decision *entry = decide("bbbbbbbbbbbbb", FATE_REMOVED, REASON_REPLACED);
+	along(entry, "ccccccccccccc", 812);
+	along(entry, "fffffffffffff", -1);
 	json_t *root = written(0);
 	json_t *removed = json_object_get(json_array_get(json_object_get(root, "repositories"), 0), "removed");
 	ck_assert_uint_eq(json_array_size(removed), 3);
@@ -157,6 +182,65 @@ START_TEST(test_json_names_what_went_along)
 }
 END_TEST
 
+/* What report_tell says on stderr, read back. */
+static char *told(void)
+{
+	char path[] = "/tmp/kimb-test-report-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(unlink(path), 0);
+	int saved = dup(STDERR_FILENO);
+	ck_assert_int_ne(saved, -1);
+	ck_assert_int_ne(dup2(fd, STDERR_FILENO), -1);
+	report_tell(&report, false);
+	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
+	ck_assert_int_eq(close(saved), 0);
+	off_t size = lseek(fd, 0, SEEK_END);
+	ck_assert_int_ge(size, 0);
+	char *text = calloc((size_t)size + 1, 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(pread(fd, text, (size_t)size, 0), size);
+	ck_assert_int_eq(close(fd), 0);
+	return text;
+}
+
+/* Every reason of the table is said in words, each of its placeholders filled in: an image kept for
+ * it, by a dry run, which names them all. */
+START_TEST(test_every_reason_is_said_in_words)
+{
+	report.dry_run = true;
+	image("bbbbbbbbbbbbb")->containers = 3;
+	for (int reason = 0; reason < REASON_COUNT; reason++)
+		decide("bbbbbbbbbbbbb", FATE_KEPT, (enum reason)reason)->related = image("ccccccccccccc");
+	char *text = told();
+	ck_assert_msg(!strchr(text, '{'), "a placeholder is left: %s", text);
+	size_t lines = 0;
+	for (const char *line = text; *line; line = strchr(line, '\n') + 1, lines++)
+		ck_assert_msg(strncmp(line, "kimb: would keep bbbbbbbbbbbbb (localhost/whoami/web:old): ", 59) == 0 ||
+				      strncmp(line, "kimb: would remove 0 images", 27) == 0,
+			      "unexpected line: %s", line);
+	ck_assert_uint_eq(lines, REASON_COUNT + 1);
+	ck_assert_ptr_nonnull(strstr(text, "in use by 3 container(s)"));
+	ck_assert_ptr_nonnull(strstr(text, "kim would also remove ccccccccccccc (localhost/whoami/web:p1)"));
+	free(text);
+}
+END_TEST
+
+/* Without --dry-run, the images every run keeps are not named; the others are. */
+START_TEST(test_a_run_names_only_what_the_user_can_act_on)
+{
+	decide("aaaaaaaaaaaaa", FATE_KEPT, REASON_NEW);
+	decide("bbbbbbbbbbbbb", FATE_KEPT, REASON_IN_USE);
+	struct decision *removed = decide("ccccccccccccc", FATE_REMOVED, REASON_INTERMEDIATE);
+	removed->related = image("ddddddddddddd");
+	char *text = told();
+	ck_assert_str_eq(text, "kimb: kept bbbbbbbbbbbbb (localhost/whoami/web:old): in use by a container or pod\n"
+			       "kimb: removed ccccccccccccc (an intermediate image of ddddddddddddd's build)\n"
+			       "kimb: removed 1 image, kept 1 in use, reclaimed 812 B\n");
+	free(text);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *suite = suite_create("report");
@@ -166,6 +250,8 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_json_of_an_unknown_size_is_null_and_reclaims_nothing);
 	tcase_add_test(tc, test_reclaimed_bytes_stop_at_the_largest);
 	tcase_add_test(tc, test_json_names_what_went_along);
+	tcase_add_test(tc, test_every_reason_is_said_in_words);
+	tcase_add_test(tc, test_a_run_names_only_what_the_user_can_act_on);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "reference.h"
-#include "selection.h"
+#include "plan.h"
 
 void fuzz_assert(int condition, const char *message, const char *file, int line)
 {
@@ -39,33 +39,31 @@ static bool shows_name(const struct image *image, const char *target)
 	return false;
 }
 
-static void check_plan(const struct listing *listing, const struct selection_request *request, const uint8_t *data,
-		       size_t size)
+/* A plan of REPOSITORY under RULES touches only images LISTING holds: it removes them by their own
+ * IDs, which DATA holds, and untags only names they are listed under; an image it leaves alone it
+ * does not touch. */
+static void check_plan(const struct listing *listing, const char *repository, const struct plan_rules *rules,
+		       const uint8_t *data, size_t size)
 {
-	struct prune_plan plan;
-	enum selection_outcome outcome;
-	selection_plan(listing, request, &plan, &outcome);
+	struct plan plan;
+	struct record none = {0};
+	size_t which;
+	(void)plan_make(listing, &repository, 1, &none, rules, &plan, &which);
 	for (size_t i = 0; i < plan.count; i++) {
-		const struct prune_action *action = &plan.actions[i];
-		const struct image *image = action->image;
+		const struct decision *decision = &plan.decisions[i];
+		const struct image *image = decision->image;
 		FUZZ_ASSERT(image >= listing->images && image < listing->images + listing->count,
-			    "an action names an image the listing does not hold");
-		if (action->kind == ACTION_REMOVE) {
-			FUZZ_ASSERT(strcmp(action->target, image->id) == 0, "a removal by another ID than the image's");
-			FUZZ_ASSERT(data_holds(data, size, action->target), "a removal of an ID the input does not hold");
-		} else if (action->kind == ACTION_UNTAG) {
-			FUZZ_ASSERT(shows_name(image, action->target), "an untag of a name the image is not listed under");
-		}
-	}
-	for (size_t i = 0; i < plan.left_count; i++) {
-		const struct image *image = plan.left[i].image;
-		FUZZ_ASSERT(image >= listing->images && image < listing->images + listing->count,
-			    "an image left alone is not one the listing holds");
+			    "a decision names an image the listing does not hold");
+		if (decision->remove)
+			FUZZ_ASSERT(data_holds(data, size, image->id), "a removal of an ID the input does not hold");
+		for (size_t j = 0; j < decision->untag_count; j++)
+			FUZZ_ASSERT(shows_name(image, decision->untags[j]), "an untag of a name the image is not listed under");
+		if (decision->fate == FATE_KEPT)
+			FUZZ_ASSERT(!decision->remove && decision->untag_count == 0, "an image kept is also touched");
 		for (size_t j = 0; j < plan.count; j++)
-			FUZZ_ASSERT(plan.actions[j].image != image || plan.actions[j].kind == ACTION_KEEP,
-				    "an image the plan leaves alone is also untagged or removed");
+			FUZZ_ASSERT(j == i || plan.decisions[j].image != image, "two decisions about one image");
 	}
-	prune_plan_free(&plan);
+	plan_free(&plan);
 }
 
 void fuzz_check_plans(const struct listing *listing, const uint8_t *data, size_t size)
@@ -78,14 +76,13 @@ void fuzz_check_plans(const struct listing *listing, const uint8_t *data, size_t
 			const struct image_name *name = &image->names[j];
 			if (!name->repository)
 				continue;
-			struct selection_request request = {
-				.repository = name->repository,
+			struct plan_rules rules = {
 				.new_tag = name->tag,
 				.keep = j % 2,
 				.time_format = "%Y%m%d.%H%M%S",
 				.untag_before_remove = j % 3 == 0,
 			};
-			check_plan(listing, &request, data, size);
+			check_plan(listing, name->repository, &rules, data, size);
 		}
 	}
 }

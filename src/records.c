@@ -1,8 +1,9 @@
-#include "provenance.h"
+#include "records.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "hash.h"
 #include "listing_rows.h"
 #include "reference.h"
+#include "report.h"
 #include "xalloc.h"
 
 #define RECORD_MAGIC "kimb-record 1"
@@ -24,7 +26,7 @@ static char *join_path(const char *directory, const char *name)
 	return xprintf("%s/%s", directory, name);
 }
 
-char *provenance_state_directory(env_lookup getenv_fn)
+char *records_state_directory(env_lookup getenv_fn)
 {
 	static const struct {
 		const char *variable;
@@ -52,7 +54,7 @@ static void append_line(char **key, size_t *length, const char *text)
 	*key = grown;
 }
 
-char *provenance_store_key(const char *name, const char *const *words, size_t word_count,
+char *records_store_key(const char *name, const char *const *words, size_t word_count,
 			   const char *const *store_environment, env_lookup getenv_fn)
 {
 	char *key = NULL;
@@ -351,7 +353,7 @@ done:
 	return status;
 }
 
-bool provenance_label_names(const char *label, const char *repository)
+bool records_label_names(const char *label, const char *repository)
 {
 	for (const char *entry = label;;) {
 		size_t length = strcspn(entry, ",");
@@ -372,19 +374,19 @@ bool provenance_label_names(const char *label, const char *repository)
 	}
 }
 
-void provenance_attribute(struct listing *listing, const struct record *record, bool label_required)
+void record_attribute(struct listing *listing, const struct record *record, bool label_required)
 {
 	for (size_t i = 0; i < record->count; i++) {
 		struct image *image = listing_find(listing, record->images[i].id);
 		if (!image || !listing_image_is_nameless(image))
 			continue;
-		if (label_required && !(image->label && provenance_label_names(image->label, record->repository)))
+		if (label_required && !(image->label && records_label_names(image->label, record->repository)))
 			continue;
 		listing_attach_lost_name(image, record->repository);
 	}
 }
 
-void provenance_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count)
+void records_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count)
 {
 	*out = NULL;
 	*count = 0;
@@ -408,4 +410,129 @@ void provenance_intermediates(const struct listing *listing, const char *id, cha
 		*out = NULL;
 		*count = 0;
 	}
+}
+
+/* --- the records of a run ---------------------------------------------------------------------- */
+
+static int compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The global flags that choose the image store as "FLAG=VALUE", whatever their spelling: the last
+ * value of each, and the namespace and address the builder's configuration file gives in their
+ * stead, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
+static void store_flags(const struct session *session, char ***words, size_t *count)
+{
+	const struct options *options = session->options;
+	const struct builder *builder = session->builder;
+	const struct builder_setting *const settings[] = {&builder->namespace, &builder->address};
+	size_t setting_count = sizeof settings / sizeof settings[0];
+	*words = xcalloc(options->flag_value_count + setting_count + 1, sizeof **words);
+	*count = 0;
+	for (size_t i = 0; i < setting_count; i++) {
+		bool from_config;
+		const char *value = settings_value(session->settings, settings[i], options, env_process, &from_config);
+		if (from_config)
+			(*words)[(*count)++] = xprintf("%s=%s", builder_global_flag_name(builder, settings[i]->flags[0]), value);
+	}
+	for (size_t i = options->flag_value_count; i-- > 0;) {
+		const struct flag_value *given = &options->flag_values[i];
+		if (!given->global)
+			continue;
+		const char *name = builder_global_flag_name(builder, given->flag->long_name);
+		size_t name_length = strlen(name);
+		bool later = false;
+		for (size_t j = 0; j < *count && !later; j++)
+			later = strncmp((*words)[j], name, name_length) == 0 && (*words)[j][name_length] == '=';
+		if (!later)
+			(*words)[(*count)++] = xprintf("%s=%s", name, given->value);
+	}
+	qsort(*words, *count, sizeof **words, compare_texts);
+}
+
+void records_load(const struct session *session, const char *const *repositories, size_t count,
+		  struct records *out)
+{
+	*out = (struct records){.kept = session->builder->records_builds};
+	if (!out->kept)
+		return;
+	out->state_directory = records_state_directory(env_process);
+	char **flags;
+	size_t flag_count;
+	store_flags(session, &flags, &flag_count);
+	out->store = records_store_key(session->builder->name, (const char *const *)flags, flag_count,
+				       session->builder->store_environment, env_process);
+	for (size_t i = 0; i < flag_count; i++)
+		free(flags[i]);
+	free(flags);
+	if (!out->state_directory)
+		report_say("no state directory (set KIMB_STATE_DIR or HOME): kimb keeps no record of its builds, "
+			   "and leaves the untagged images of earlier builds alone");
+	out->of = xcalloc(count + 1, sizeof *out->of);
+	out->count = count;
+	for (size_t i = 0; i < count; i++) {
+		char why[PATH_MAX + 256];
+		record_load(out->state_directory, out->store, repositories[i], &out->of[i], why, sizeof why);
+		if (why[0])
+			report_say("%s", why);
+	}
+}
+
+void records_add_build(struct records *records, const char *unique_tag, const char *new_id,
+		       const struct listing *listing)
+{
+	if (!records->kept || !unique_tag || !records->count)
+		return;
+	/* Where the builder did not say, the listing does: the image of the unique reference. */
+	const struct image *listed = listing ? listing_find_tagged(listing, records->of[0].repository, unique_tag) : NULL;
+	const char *id = new_id ? new_id : listed ? listed->id : NULL;
+	if (!id)
+		return;
+	char **intermediates = NULL;
+	size_t count = 0;
+	if (listing)
+		records_intermediates(listing, id, &intermediates, &count);
+	for (size_t i = 0; i < records->count; i++)
+		record_add(&records->of[i], id, intermediates, count);
+	for (size_t i = 0; i < count; i++)
+		free(intermediates[i]);
+	free(intermediates);
+}
+
+void records_attribute(const struct records *records, struct listing *listing, bool label_required)
+{
+	for (size_t i = 0; i < records->count; i++)
+		record_attribute(listing, &records->of[i], label_required);
+}
+
+void records_forget(struct records *records, size_t index, const char *id)
+{
+	if (index < records->count)
+		record_forget(&records->of[index], id);
+}
+
+void records_keep_listed(struct records *records, const struct listing *listing)
+{
+	for (size_t i = 0; i < records->count; i++)
+		record_keep_listed(&records->of[i], listing);
+}
+
+void records_save(struct records *records)
+{
+	for (size_t i = 0; i < records->count; i++) {
+		char why[PATH_MAX + 256];
+		if (record_save(&records->of[i], why, sizeof why) < 0)
+			report_say("%s", why);
+	}
+}
+
+void records_free(struct records *records)
+{
+	for (size_t i = 0; i < records->count; i++)
+		record_free(&records->of[i]);
+	free(records->of);
+	free(records->state_directory);
+	free(records->store);
+	*records = (struct records){0};
 }

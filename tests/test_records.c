@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "listing.h"
-#include "provenance.h"
+#include "records.h"
 #include "suites.h"
 
 /* A 64-digit ID of one repeated hex DIGIT. */
@@ -46,7 +46,7 @@ static void teardown(void)
 
 static void assert_state_directory(const char *expected)
 {
-	char *directory = provenance_state_directory(test_lookup);
+	char *directory = records_state_directory(test_lookup);
 	if (!expected) {
 		ck_assert_ptr_null(directory);
 		return;
@@ -84,12 +84,12 @@ START_TEST(test_store_key)
 
 	test_environment[0] = "DOCKER_HOST=tcp://h:2375";
 	test_environment[1] = NULL;
-	char *key = provenance_store_key("docker", words, 2, variables, test_lookup);
+	char *key = records_store_key("docker", words, 2, variables, test_lookup);
 	ck_assert_ptr_nonnull(key);
 	ck_assert_str_eq(key, "docker\n-H\nunix:///a\nDOCKER_HOST\ntcp://h:2375\nDOCKER_CONTEXT\n\n");
 	free(key);
 	test_environment[0] = NULL;
-	key = provenance_store_key("docker", words, 0, variables, test_lookup);
+	key = records_store_key("docker", words, 0, variables, test_lookup);
 	ck_assert_ptr_nonnull(key);
 	ck_assert_str_eq(key, "docker\nDOCKER_HOST\n\nDOCKER_CONTEXT\n\n");
 	free(key);
@@ -245,15 +245,15 @@ END_TEST
 
 START_TEST(test_label_names)
 {
-	ck_assert(provenance_label_names(R, R));
-	ck_assert(provenance_label_names("app", R));
-	ck_assert(provenance_label_names("localhost/x,docker.io/library/app", R));
-	ck_assert(!provenance_label_names("localhost/x", R));
-	ck_assert(!provenance_label_names("app:v1", R));
-	ck_assert(!provenance_label_names("app@sha256:" ID_A, R));
-	ck_assert(!provenance_label_names("", R));
-	ck_assert(!provenance_label_names(",,", R));
-	ck_assert(!provenance_label_names("App", R));
+	ck_assert(records_label_names(R, R));
+	ck_assert(records_label_names("app", R));
+	ck_assert(records_label_names("localhost/x,docker.io/library/app", R));
+	ck_assert(!records_label_names("localhost/x", R));
+	ck_assert(!records_label_names("app:v1", R));
+	ck_assert(!records_label_names("app@sha256:" ID_A, R));
+	ck_assert(!records_label_names("", R));
+	ck_assert(!records_label_names(",,", R));
+	ck_assert(!records_label_names("App", R));
 }
 END_TEST
 
@@ -289,7 +289,7 @@ START_TEST(test_attribution_needs_the_record)
 	record_add(&record, ID_A, NULL, 0);
 	record_add(&record, ID_C, NULL, 0);
 	record_add(&record, ID_D, NULL, 0);
-	provenance_attribute(&listing, &record, true);
+	record_attribute(&listing, &record, true);
 	ck_assert_uint_eq(images[0].name_count, 1);
 	ck_assert_str_eq(images[0].names[0].repository, R);
 	ck_assert_ptr_null(images[0].names[0].tag);
@@ -299,11 +299,11 @@ START_TEST(test_attribution_needs_the_record)
 	ck_assert_uint_eq(images[3].name_count, 1);
 
 	/* Where kimb does not label (podman), the record alone tells. */
-	provenance_attribute(&listing, &record, false);
+	record_attribute(&listing, &record, false);
 	ck_assert_uint_eq(images[2].name_count, 1);
 	ck_assert_uint_eq(images[1].name_count, 0);
 	/* Attributing again adds nothing. */
-	provenance_attribute(&listing, &record, true);
+	record_attribute(&listing, &record, true);
 	ck_assert_uint_eq(images[0].name_count, 1);
 	listing_free(&listing);
 }
@@ -322,7 +322,7 @@ static void assert_intermediates(const struct listing *listing, const char *id, 
 {
 	char **chain;
 	size_t count;
-	provenance_intermediates(listing, id, &chain, &count);
+	records_intermediates(listing, id, &chain, &count);
 	size_t expected_count = 0;
 	while (expected[expected_count])
 		expected_count++;
@@ -364,9 +364,9 @@ START_TEST(test_intermediates)
 }
 END_TEST
 
-Suite *provenance_suite(void)
+Suite *records_suite(void)
 {
-	Suite *suite = suite_create("provenance");
+	Suite *suite = suite_create("records");
 	TCase *tc = tcase_create("record");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_state_directory);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "selection.h"
+#include "plan.h"
 #include "suites.h"
 
 /* Listings are built by hand here, so that each rule is tested apart from the listing parser. */
@@ -14,8 +14,62 @@
 static struct image images[MAX_IMAGES];
 static struct image_name names[MAX_IMAGES][MAX_NAMES];
 static struct listing listing;
-static struct prune_plan plan;
-static enum selection_outcome outcome;
+static struct plan plan;
+static enum plan_verdict verdict;
+
+/* What a plan does for one repository, as the builder's calls and the images kept: the decisions
+ * that touch or keep an image, each untagging and removal an action, in order. */
+enum action_kind { ACTION_REMOVE, ACTION_UNTAG, ACTION_KEEP };
+struct action {
+	enum action_kind kind;
+	const struct image *image;
+	const char *target; /* the ID, or the NAME:TAG untagged */
+	bool shared;
+	enum reason reason;
+	const struct image *related;
+};
+struct actions {
+	struct action list[64];
+	size_t count;
+	const struct decision *left[64]; /* the images left alone */
+	size_t left_count;
+};
+static struct actions actions;
+
+static bool leaves_alone(enum reason reason)
+{
+	return reason == REASON_NEW || reason == REASON_LATEST || reason == REASON_RECENT ||
+	       reason == REASON_NOT_ATTRIBUTABLE;
+}
+
+static void add_action(struct actions *out, const struct decision *decision, enum action_kind kind, const char *target)
+{
+	ck_assert_uint_lt(out->count, 64);
+	out->list[out->count++] = (struct action){kind, decision->image, target, decision->reason == REASON_SHARED,
+						  decision->reason, decision->related};
+}
+
+/* The actions of repository REPOSITORY in PLAN into OUT. */
+static void flatten(const struct plan *of, size_t repository, struct actions *out)
+{
+	*out = (struct actions){.count = 0};
+	for (size_t i = 0; i < of->count; i++) {
+		const struct decision *decision = &of->decisions[i];
+		if (decision->repository != repository)
+			continue;
+		if (decision->fate == FATE_KEPT && leaves_alone(decision->reason)) {
+			ck_assert_uint_lt(out->left_count, 64);
+			out->left[out->left_count++] = decision;
+		} else if (decision->fate == FATE_KEPT) {
+			add_action(out, decision, ACTION_KEEP, decision->image->id);
+		} else {
+			for (size_t j = 0; j < decision->untag_count; j++)
+				add_action(out, decision, ACTION_UNTAG, decision->untags[j]);
+			if (decision->remove)
+				add_action(out, decision, ACTION_REMOVE, decision->image->id);
+		}
+	}
+}
 
 static const char R[] = "localhost/whoami/web";
 static bool untag_before_remove;
@@ -29,7 +83,8 @@ static void setup(void)
 	memset(images, 0, sizeof images);
 	memset(names, 0, sizeof names);
 	listing = (struct listing){.images = images, .count = 0};
-	plan = (struct prune_plan){0};
+	plan = (struct plan){0};
+	actions = (struct actions){.count = 0};
 	untag_before_remove = false;
 	use = (struct image_use){0};
 	takes_untagged_base = false;
@@ -42,7 +97,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	prune_plan_free(&plan);
+	plan_free(&plan);
 	use_free(&use);
 	record_free(&record);
 }
@@ -78,10 +133,19 @@ static struct image *add_image(const char *id, ...)
 	return image;
 }
 
+/* Plans REPOSITORY alone under RULES, into PLAN and ACTIONS. */
+static void plan_with(const char *repository, const struct plan_rules *rules)
+{
+	plan_free(&plan);
+	struct record none = {0};
+	size_t which;
+	verdict = plan_make(&listing, &repository, 1, record.repository ? &record : &none, rules, &plan, &which);
+	flatten(&plan, 0, &actions);
+}
+
 static void plan_for(const char *repository, const char *new_tag, size_t keep)
 {
-	struct selection_request request = {
-		.repository = repository,
+	struct plan_rules rules = {
 		.new_tag = new_tag,
 		.keep = keep,
 		.time_format = "%Y%m%d.%H%M%S",
@@ -89,18 +153,28 @@ static void plan_for(const char *repository, const char *new_tag, size_t keep)
 		.new_id = new_id,
 		.use = &use,
 		.removal_takes_untagged_base = takes_untagged_base,
-		.built = record.repository ? &record : NULL,
 	};
-	prune_plan_free(&plan);
-	selection_plan(&listing, &request, &plan, &outcome);
+	plan_with(repository, &rules);
 }
 
-static bool plan_has(enum prune_action_kind kind, const char *target)
+/* The standing of the one repository planned: made, unless the verdict forbade it. */
+static void assert_standing(enum plan_standing standing)
 {
-	for (size_t i = 0; i < plan.count; i++)
-		if (plan.actions[i].kind == kind && strcmp(plan.actions[i].target, target) == 0)
+	ck_assert_int_eq(verdict, PLAN_OK);
+	ck_assert_int_eq(plan.repositories[0].standing, standing);
+}
+
+static bool actions_have(const struct actions *of, enum action_kind kind, const char *target)
+{
+	for (size_t i = 0; i < of->count; i++)
+		if (of->list[i].kind == kind && strcmp(of->list[i].target, target) == 0)
 			return true;
 	return false;
+}
+
+static bool plan_has(enum action_kind kind, const char *target)
+{
+	return actions_have(&actions, kind, target);
 }
 
 START_TEST(original_report_old_image_is_removed)
@@ -109,8 +183,8 @@ START_TEST(original_report_old_image_is_removed)
 		  "localhost/whoami/web|localhost/whoami/web|20210312.173051", NULL);
 	add_image("813616d2279bb", "localhost/whoami/web|localhost/whoami/web|", NULL);
 	plan_for(R, "20210312.173051", 0);
-	ck_assert_int_eq(outcome, SELECTION_PLANNED);
-	ck_assert_uint_eq(plan.count, 1);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "813616d2279bb"));
 }
 END_TEST
@@ -120,7 +194,7 @@ START_TEST(the_new_image_is_never_removed)
 	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 	ck_assert(!plan_has(ACTION_REMOVE, "aaa"));
 }
@@ -133,7 +207,7 @@ START_TEST(the_image_latest_points_to_is_never_removed)
 	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|latest", NULL);
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 }
 END_TEST
@@ -147,8 +221,8 @@ START_TEST(other_repositories_are_never_touched)
 	add_image("b04", "localhost/whoami|localhost/whoami|old", NULL);
 	add_image("b05", "docker.io/library/web|web|old", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_int_eq(outcome, SELECTION_PLANNED);
-	ck_assert_uint_eq(plan.count, 0);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 0);
 }
 END_TEST
 
@@ -157,7 +231,7 @@ START_TEST(images_without_a_name_are_never_removed)
 	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
 	add_image("bbb", "||", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 0);
+	ck_assert_uint_eq(actions.count, 0);
 }
 END_TEST
 
@@ -167,10 +241,10 @@ START_TEST(shared_image_loses_only_its_tags_of_the_repository)
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", "localhost/whoami/web|localhost/whoami/web|v1",
 		  "docker.io/library/api|api|stable", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 2);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:old"));
 	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:v1"));
-	ck_assert(plan.actions[0].shared && plan.actions[1].shared);
+	ck_assert(actions.list[0].shared && actions.list[1].shared);
 	ck_assert(!plan_has(ACTION_REMOVE, "bbb"));
 }
 END_TEST
@@ -180,7 +254,7 @@ START_TEST(shared_image_with_only_a_lost_name_is_left_alone)
 	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|", "docker.io/library/api|api|stable", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 0);
+	ck_assert_uint_eq(actions.count, 0);
 }
 END_TEST
 
@@ -190,7 +264,7 @@ START_TEST(repository_is_matched_normalized_and_untag_uses_the_listed_name)
 	add_image("bbb", "docker.io/library/app|app|old", "docker.io/library/api|api|v1", NULL);
 	add_image("ccc", "docker.io/library/app|app|", NULL);
 	plan_for("docker.io/library/app", "new", 0);
-	ck_assert_uint_eq(plan.count, 2);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_UNTAG, "app:old"));
 	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
 }
@@ -200,8 +274,8 @@ START_TEST(build_without_its_new_image_in_the_listing_plans_nothing)
 {
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_int_eq(outcome, SELECTION_NO_NEW_IMAGE);
-	ck_assert_uint_eq(plan.count, 0);
+	ck_assert_int_eq(verdict, PLAN_NEW_IMAGE_MISSING);
+	ck_assert_uint_eq(actions.count, 0);
 }
 END_TEST
 
@@ -212,8 +286,8 @@ START_TEST(prune_keeps_latest_and_removes_the_rest)
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|20200101.000000", NULL);
 	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|", NULL);
 	plan_for(R, NULL, 0);
-	ck_assert_int_eq(outcome, SELECTION_PLANNED);
-	ck_assert_uint_eq(plan.count, 2);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
 }
@@ -224,8 +298,8 @@ START_TEST(prune_without_latest_removes_nothing)
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|20200101.000000", NULL);
 	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|", NULL);
 	plan_for(R, NULL, 0);
-	ck_assert_int_eq(outcome, SELECTION_NO_LATEST);
-	ck_assert_uint_eq(plan.count, 0);
+	assert_standing(PLAN_NO_LATEST);
+	ck_assert_uint_eq(actions.count, 0);
 }
 END_TEST
 
@@ -234,8 +308,8 @@ START_TEST(prune_of_a_repository_with_no_image)
 {
 	add_image("bbb", "localhost/whoami/web-admin|localhost/whoami/web-admin|latest", NULL);
 	plan_for(R, NULL, 0);
-	ck_assert_int_eq(outcome, SELECTION_NO_IMAGE);
-	ck_assert_uint_eq(plan.count, 0);
+	assert_standing(PLAN_NO_IMAGE);
+	ck_assert_uint_eq(actions.count, 0);
 }
 END_TEST
 
@@ -247,7 +321,7 @@ START_TEST(keep_keeps_the_most_recent_by_time_tags)
 	add_image("p2", "localhost/whoami/web|localhost/whoami/web|20231231.235959", NULL);
 	add_image("p3", "localhost/whoami/web|localhost/whoami/web|20221231.235959", NULL);
 	plan_for(R, "20240101.000000", 2);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "p3"));
 }
 END_TEST
@@ -260,12 +334,12 @@ START_TEST(keep_never_keeps_an_image_of_unknown_recency)
 	add_image("u2", "localhost/whoami/web|localhost/whoami/web|", NULL);
 	add_image("u3", "localhost/whoami/web|localhost/whoami/web|20230101.000000x", NULL);
 	plan_for(R, "20240101.000000", 5);
-	ck_assert_uint_eq(plan.count, 3);
+	ck_assert_uint_eq(actions.count, 3);
 	ck_assert(plan_has(ACTION_REMOVE, "u1"));
 	ck_assert(plan_has(ACTION_REMOVE, "u2"));
 	ck_assert(plan_has(ACTION_REMOVE, "u3"));
 	/* Issue 8: the images --keep could not rank are counted, for kimb to say so. */
-	ck_assert_uint_eq(plan.unranked, 3);
+	ck_assert_uint_eq(plan.repositories[0].unranked, 3);
 }
 END_TEST
 
@@ -275,11 +349,10 @@ START_TEST(keep_ranking_everything_leaves_nothing_unranked)
 	add_image("p1", "localhost/whoami/web|localhost/whoami/web|20230101.000000", NULL);
 	add_image("u1", "localhost/whoami/web|localhost/whoami/web|v2", NULL);
 	plan_for(R, "20240101.000000", 1);
-	ck_assert_uint_eq(plan.unranked, 0);
+	ck_assert_uint_eq(plan.repositories[0].unranked, 0);
 	ck_assert(plan_has(ACTION_REMOVE, "u1"));
-	prune_plan_free(&plan);
 	plan_for(R, "20240101.000000", 0);
-	ck_assert_uint_eq(plan.unranked, 0);
+	ck_assert_uint_eq(plan.repositories[0].unranked, 0);
 }
 END_TEST
 
@@ -290,7 +363,7 @@ START_TEST(keep_reads_recency_from_any_time_tag_of_the_image)
 		  "localhost/whoami/web|localhost/whoami/web|20230601.000000", NULL);
 	add_image("p2", "localhost/whoami/web|localhost/whoami/web|20230101.000000", NULL);
 	plan_for(R, "20240101.000000", 1);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "p2"));
 }
 END_TEST
@@ -305,7 +378,7 @@ START_TEST(keep_prefers_the_builders_creation_time)
 	newer->has_created = true;
 	newer->created = 2000;
 	plan_for(R, NULL, 1);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "p1"));
 }
 END_TEST
@@ -315,7 +388,7 @@ START_TEST(keep_larger_than_the_prior_images_removes_nothing)
 	add_image("new", "localhost/whoami/web|localhost/whoami/web|20240101.000000", NULL);
 	add_image("p1", "localhost/whoami/web|localhost/whoami/web|20230101.000000", NULL);
 	plan_for(R, "20240101.000000", 10);
-	ck_assert_uint_eq(plan.count, 0);
+	ck_assert_uint_eq(actions.count, 0);
 }
 END_TEST
 
@@ -325,7 +398,7 @@ START_TEST(lost_names_of_other_repositories_do_not_make_an_image_shared)
 	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|", "docker.io/library/api|api|", NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 }
 END_TEST
@@ -338,9 +411,9 @@ START_TEST(an_image_in_use_is_kept_untouched)
 	used->containers = 2;
 	untag_before_remove = true;
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_KEEP, "bbb"));
-	ck_assert_int_eq(plan.actions[0].reason, KEEP_IN_USE);
+	ck_assert_int_eq(actions.list[0].reason, REASON_IN_USE_BY_CONTAINERS);
 }
 END_TEST
 
@@ -352,15 +425,15 @@ START_TEST(untag_all_but_one_name_before_removing_where_the_builder_needs_it)
 	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|d", NULL);
 	untag_before_remove = true;
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 4);
+	ck_assert_uint_eq(actions.count, 4);
 	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:a"));
 	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:b"));
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
 	/* the untags come before the removal they prepare, and leave the image unshared */
-	ck_assert_int_eq(plan.actions[0].kind, ACTION_UNTAG);
-	ck_assert(!plan.actions[0].shared);
-	ck_assert_int_eq(plan.actions[2].kind, ACTION_REMOVE);
+	ck_assert_int_eq(actions.list[0].kind, ACTION_UNTAG);
+	ck_assert(!actions.list[0].shared);
+	ck_assert_int_eq(actions.list[2].kind, ACTION_REMOVE);
 }
 END_TEST
 
@@ -370,7 +443,7 @@ START_TEST(kim_removes_a_many_named_image_in_one_call)
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|a", "localhost/whoami/web|localhost/whoami/web|b",
 		  NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 }
 END_TEST
@@ -382,11 +455,11 @@ START_TEST(a_nameless_record_counts_as_one_left)
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", "||", NULL);
 	untag_before_remove = true;
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 2);
-	ck_assert_int_eq(plan.actions[0].kind, ACTION_UNTAG);
-	ck_assert_str_eq(plan.actions[0].target, "localhost/whoami/web:old");
-	ck_assert_int_eq(plan.actions[1].kind, ACTION_REMOVE);
-	ck_assert_str_eq(plan.actions[1].target, "bbb");
+	ck_assert_uint_eq(actions.count, 2);
+	ck_assert_int_eq(actions.list[0].kind, ACTION_UNTAG);
+	ck_assert_str_eq(actions.list[0].target, "localhost/whoami/web:old");
+	ck_assert_int_eq(actions.list[1].kind, ACTION_REMOVE);
+	ck_assert_str_eq(actions.list[1].target, "bbb");
 }
 END_TEST
 
@@ -420,16 +493,16 @@ START_TEST(an_image_in_use_by_a_container_or_pod_is_untouched)
 	add_use(&use.digests, &use.digest_count, "eee");
 	add_use(&use.references, &use.reference_count, "localhost/other:x");
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 4);
+	ck_assert_uint_eq(actions.count, 4);
 	for (size_t i = 0; i < 3; i++) {
-		ck_assert_int_eq(plan.actions[i].kind, ACTION_KEEP);
-		ck_assert_int_eq(plan.actions[i].reason, KEEP_IN_USE);
+		ck_assert_int_eq(actions.list[i].kind, ACTION_KEEP);
+		ck_assert_int_eq(actions.list[i].reason, REASON_IN_USE);
 	}
 	ck_assert(plan_has(ACTION_KEEP, "bbb"));
 	ck_assert(plan_has(ACTION_KEEP, "ccc"));
 	ck_assert(plan_has(ACTION_KEEP, "ddd"));
 	ck_assert(plan_has(ACTION_REMOVE, "fff"));
-	ck_assert_ptr_eq(shared, plan.actions[1].image);
+	ck_assert_ptr_eq(shared, actions.list[1].image);
 	by_digest->digests = NULL;
 	free(manifest);
 }
@@ -441,11 +514,11 @@ START_TEST(the_new_tag_on_another_image_than_the_build_made_plans_nothing)
 	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
 	new_id = "bbb";
 	plan_for(R, "new", 0);
-	ck_assert_int_eq(outcome, SELECTION_NEW_ELSEWHERE);
-	ck_assert_uint_eq(plan.count, 0);
+	ck_assert_int_eq(verdict, PLAN_NEW_IMAGE_ELSEWHERE);
+	ck_assert_uint_eq(actions.count, 0);
 	new_id = "aaa";
 	plan_for(R, "new", 0);
-	ck_assert_int_eq(outcome, SELECTION_PLANNED);
+	assert_standing(PLAN_MADE);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 }
 END_TEST
@@ -457,13 +530,12 @@ START_TEST(an_image_not_inspected_stays_when_pods_need_its_digest)
 	struct image *inspected = add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
 	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|older", NULL);
 	inspected->inspected = true;
-	struct selection_request request = {
-		.repository = R, .new_tag = "new", .time_format = "%Y", .use = &use, .use_needs_inspection = true};
-	selection_plan(&listing, &request, &plan, &outcome);
-	ck_assert_uint_eq(plan.count, 2);
+	struct plan_rules rules = {.new_tag = "new", .time_format = "%Y", .use = &use, .use_needs_inspection = true};
+	plan_with(R, &rules);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 	ck_assert(plan_has(ACTION_KEEP, "ccc"));
-	ck_assert_int_eq(plan.actions[1].reason, KEEP_USE_UNKNOWN);
+	ck_assert_int_eq(actions.list[1].reason, REASON_USE_UNKNOWN);
 }
 END_TEST
 
@@ -475,16 +547,15 @@ START_TEST(an_image_others_are_built_on_stays_where_the_builder_keeps_parents)
 	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|older", NULL);
 	struct image *child = add_image("ddd", "localhost/other|localhost/other|latest", NULL);
 	child->parent = (char *)"bbb";
-	struct selection_request request = {.repository = R, .new_tag = "new", .time_format = "%Y", .keep_parents = true};
-	selection_plan(&listing, &request, &plan, &outcome);
-	ck_assert_uint_eq(plan.count, 2);
+	struct plan_rules rules = {.new_tag = "new", .time_format = "%Y", .keep_parents = true};
+	plan_with(R, &rules);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_KEEP, "bbb"));
-	ck_assert_int_eq(plan.actions[0].reason, KEEP_HAS_CHILDREN);
+	ck_assert_int_eq(actions.list[0].reason, REASON_HAS_CHILDREN);
 	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
 	/* Elsewhere the image goes: its child keeps its layers. */
-	request.keep_parents = false;
-	prune_plan_free(&plan);
-	selection_plan(&listing, &request, &plan, &outcome);
+	rules.keep_parents = false;
+	plan_with(R, &rules);
 	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
 	child->parent = NULL;
 }
@@ -517,18 +588,18 @@ START_TEST(an_untagged_base_would_go_along_so_the_image_stays)
 	old_base->digest_count = 1;
 	takes_untagged_base = true;
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 5);
+	ck_assert_uint_eq(actions.count, 5);
 	ck_assert(plan_has(ACTION_REMOVE, "c1"));
 	ck_assert(plan_has(ACTION_REMOVE, "c3"));
 	ck_assert(plan_has(ACTION_REMOVE, "c4"));
 	ck_assert(plan_has(ACTION_KEEP, "c2"));
 	ck_assert(plan_has(ACTION_KEEP, "c5"));
-	for (size_t i = 0; i < plan.count; i++) {
-		if (strcmp(plan.actions[i].target, "c2") == 0) {
-			ck_assert_int_eq(plan.actions[i].reason, KEEP_BASE_WOULD_GO);
-			ck_assert_ptr_eq(plan.actions[i].base, old_base);
-		} else if (strcmp(plan.actions[i].target, "c5") == 0) {
-			ck_assert_int_eq(plan.actions[i].reason, KEEP_BASE_UNKNOWN);
+	for (size_t i = 0; i < actions.count; i++) {
+		if (strcmp(actions.list[i].target, "c2") == 0) {
+			ck_assert_int_eq(actions.list[i].reason, REASON_BASE_WOULD_GO);
+			ck_assert_ptr_eq(actions.list[i].related, old_base);
+		} else if (strcmp(actions.list[i].target, "c5") == 0) {
+			ck_assert_int_eq(actions.list[i].reason, REASON_BASE_UNKNOWN);
 		}
 	}
 }
@@ -570,13 +641,13 @@ START_TEST(a_builds_own_untagged_bases_may_go_along)
 	takes_untagged_base = true;
 	plan_for(R, "new", 0);
 	ck_assert(plan_has(ACTION_KEEP, "2old"));
-	ck_assert_int_eq(plan.actions[0].reason, KEEP_BASE_WOULD_GO);
-	ck_assert_ptr_eq(plan.actions[0].base, i2);
+	ck_assert_int_eq(actions.list[0].reason, REASON_BASE_WOULD_GO);
+	ck_assert_ptr_eq(actions.list[0].related, i2);
 	char *chain[] = {"3i2", "4i1"};
 	record_build("2old", chain, 2);
 	plan_for(R, "new", 0);
 	/* One removal: the builder takes the intermediates along, not kimb by name. */
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "2old"));
 }
 END_TEST
@@ -592,12 +663,12 @@ START_TEST(the_intermediates_of_a_removed_build_go_after_it)
 	char *chain[] = {"3i1", "4i2"};
 	record_build("2old", chain, 2);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 3);
-	ck_assert_str_eq(plan.actions[0].target, "2old");
-	ck_assert_str_eq(plan.actions[1].target, "3i1");
-	ck_assert_str_eq(plan.actions[2].target, "4i2");
-	ck_assert_ptr_eq(plan.actions[1].built, plan.actions[0].image);
-	ck_assert_ptr_eq(plan.actions[2].built, plan.actions[0].image);
+	ck_assert_uint_eq(actions.count, 3);
+	ck_assert_str_eq(actions.list[0].target, "2old");
+	ck_assert_str_eq(actions.list[1].target, "3i1");
+	ck_assert_str_eq(actions.list[2].target, "4i2");
+	ck_assert_ptr_eq(actions.list[1].related, actions.list[0].image);
+	ck_assert_ptr_eq(actions.list[2].related, actions.list[0].image);
 }
 END_TEST
 
@@ -614,7 +685,7 @@ START_TEST(an_intermediate_with_another_child_stays)
 	char *chain[] = {"3i1", "4i2", "5i3"};
 	record_build("2old", chain, 3);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 2);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_REMOVE, "2old"));
 	ck_assert(plan_has(ACTION_REMOVE, "3i1"));
 }
@@ -631,18 +702,18 @@ START_TEST(intermediates_need_the_record_and_known_parents)
 	set_parent(i1, "4i2");
 	set_parent(add_image("4i2", "||", NULL), NULL);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 
 	char *chain[] = {"3i1", "4i2"};
 	record_build("2old", chain, 2);
 	images[0].parent_known = false;
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 1);
+	ck_assert_uint_eq(actions.count, 1);
 	images[0].parent_known = true;
 
 	add_use(&use.digests, &use.digest_count, "4i2");
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 2);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_REMOVE, "3i1"));
 }
 END_TEST
@@ -658,47 +729,28 @@ START_TEST(a_shared_intermediate_goes_once_after_all_its_children)
 	record_build("2a", chain, 1);
 	record_build("3b", chain, 1);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 3);
-	ck_assert_str_eq(plan.actions[2].target, "4shared");
+	ck_assert_uint_eq(actions.count, 3);
+	ck_assert_str_eq(actions.list[2].target, "4shared");
 }
 END_TEST
 
-/* Plans a run of the COUNT REPOSITORIES as kimb does: each alone, then each with the joint
- * removals found, into PLANS. Returns how many there are. */
-static size_t plan_run(const char *const *repositories, size_t count, const char *new_tag, struct prune_plan *plans)
+/* Plans a run of the COUNT REPOSITORIES as kimb does, into PLAN and each one's ACTIONS (RUNS). */
+static void plan_run(const char *const *repositories, size_t count, const char *new_tag, struct actions *runs)
 {
-	size_t joint_count = 0;
-	struct joint_removal *joint = NULL;
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < count; i++) {
-			struct selection_request request = {
-				.repository = repositories[i],
-				.new_tag = new_tag,
-				.time_format = "%Y%m%d.%H%M%S",
-				.untag_before_remove = untag_before_remove,
-				.use = &use,
-				.joint = joint,
-				.joint_count = joint_count,
-			};
-			prune_plan_free(&plans[i]);
-			selection_plan(&listing, &request, &plans[i], &outcome);
-			ck_assert_int_eq(outcome, SELECTION_PLANNED);
-		}
-		if (pass == 0) {
-			const struct prune_plan *plan_of[3] = {&plans[0], &plans[1], &plans[2]};
-			joint = selection_joint_removals(&listing, repositories, plan_of, count, &joint_count);
-		}
+	struct plan_rules rules = {
+		.new_tag = new_tag,
+		.time_format = "%Y%m%d.%H%M%S",
+		.untag_before_remove = untag_before_remove,
+		.use = &use,
+	};
+	struct record none[3] = {{0}};
+	size_t which;
+	plan_free(&plan);
+	ck_assert_int_eq(plan_make(&listing, repositories, count, none, &rules, &plan, &which), PLAN_OK);
+	for (size_t r = 0; r < count; r++) {
+		ck_assert_int_eq(plan.repositories[r].standing, PLAN_MADE);
+		flatten(&plan, r, &runs[r]);
 	}
-	free(joint);
-	return joint_count;
-}
-
-static bool plan_of_has(const struct prune_plan *of, enum prune_action_kind kind, const char *target)
-{
-	for (size_t i = 0; i < of->count; i++)
-		if (of->actions[i].kind == kind && strcmp(of->actions[i].target, target) == 0)
-			return true;
-	return false;
 }
 
 /* Issue 15, 4: an image that only the run's repositories tag, each of which gives it up, would
@@ -717,33 +769,31 @@ START_TEST(an_image_only_the_runs_repositories_tag_is_removed_by_the_first)
 		  "localhost/fourth/y|localhost/fourth/y|v1", NULL);
 	add_image("busy", "localhost/other/app|localhost/other/app|b", "localhost/third/x|localhost/third/x|b", NULL);
 	add_use(&use.digests, &use.digest_count, "busy");
-	struct prune_plan plans[3] = {{0}};
-	ck_assert_uint_eq(plan_run(run_of, 3, "new", plans), 2);
-	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "both"));
-	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "three"));
-	ck_assert(!plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
+	static struct actions plans[3];
+	plan_run(run_of, 3, "new", plans);
+	ck_assert(actions_have(&plans[0], ACTION_REMOVE, "both"));
+	ck_assert(actions_have(&plans[0], ACTION_REMOVE, "three"));
+	ck_assert(!actions_have(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
 	for (size_t r = 1; r < 3; r++)
 		for (size_t i = 0; i < plans[r].count; i++) {
-			ck_assert_str_ne(plans[r].actions[i].image->id, "both");
-			ck_assert_str_ne(plans[r].actions[i].image->id, "three");
+			ck_assert_str_ne(plans[r].list[i].image->id, "both");
+			ck_assert_str_ne(plans[r].list[i].image->id, "three");
 		}
-	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:o"));
-	ck_assert(plan_of_has(&plans[1], ACTION_UNTAG, "localhost/other/app:o"));
-	ck_assert(plan_of_has(&plans[1], ACTION_KEEP, "busy"));
-	ck_assert(plan_of_has(&plans[2], ACTION_KEEP, "busy"));
+	ck_assert(actions_have(&plans[0], ACTION_UNTAG, "localhost/whoami/web:o"));
+	ck_assert(actions_have(&plans[1], ACTION_UNTAG, "localhost/other/app:o"));
+	ck_assert(actions_have(&plans[1], ACTION_KEEP, "busy"));
+	ck_assert(actions_have(&plans[2], ACTION_KEEP, "busy"));
 
 	/* Where the builder removes by ID only an image with one name left, the owner takes the other
 	 * repositories' tags off first. */
 	untag_before_remove = true;
-	ck_assert_uint_eq(plan_run(run_of, 3, "new", plans), 2);
-	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
-	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "both"));
-	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:t"));
-	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/other/app:t"));
-	ck_assert(!plan_of_has(&plans[0], ACTION_UNTAG, "localhost/third/x:t"));
-	ck_assert(plan_of_has(&plans[0], ACTION_REMOVE, "three"));
-	for (size_t r = 0; r < 3; r++)
-		prune_plan_free(&plans[r]);
+	plan_run(run_of, 3, "new", plans);
+	ck_assert(actions_have(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
+	ck_assert(actions_have(&plans[0], ACTION_REMOVE, "both"));
+	ck_assert(actions_have(&plans[0], ACTION_UNTAG, "localhost/whoami/web:t"));
+	ck_assert(actions_have(&plans[0], ACTION_UNTAG, "localhost/other/app:t"));
+	ck_assert(!actions_have(&plans[0], ACTION_UNTAG, "localhost/third/x:t"));
+	ck_assert(actions_have(&plans[0], ACTION_REMOVE, "three"));
 }
 END_TEST
 
@@ -755,21 +805,19 @@ START_TEST(an_image_one_repository_keeps_is_only_untagged_by_the_others)
 	add_image("web", "localhost/whoami/web|localhost/whoami/web|latest", NULL);
 	add_image("app", "localhost/whoami/web|localhost/whoami/web|old", "localhost/other/app|localhost/other/app|latest",
 		  NULL);
-	struct prune_plan plans[3] = {{0}};
-	ck_assert_uint_eq(plan_run(run_of, 2, NULL, plans), 0);
+	static struct actions plans[3];
+	plan_run(run_of, 2, NULL, plans);
 	ck_assert_uint_eq(plans[0].count, 1);
-	ck_assert(plan_of_has(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
+	ck_assert(actions_have(&plans[0], ACTION_UNTAG, "localhost/whoami/web:old"));
 	ck_assert_uint_eq(plans[1].count, 0);
-	for (size_t r = 0; r < 2; r++)
-		prune_plan_free(&plans[r]);
 }
 END_TEST
 
-static bool plan_leaves(const char *id, enum leave_reason reason)
+static bool plan_leaves(const char *id, enum reason reason)
 {
-	for (size_t i = 0; i < plan.left_count; i++)
-		if (strcmp(plan.left[i].image->id, id) == 0)
-			return plan.left[i].reason == reason;
+	for (size_t i = 0; i < actions.left_count; i++)
+		if (strcmp(actions.left[i]->image->id, id) == 0)
+			return actions.left[i]->reason == reason;
 	return false;
 }
 
@@ -785,11 +833,11 @@ START_TEST(a_labelled_intermediate_that_goes_is_not_also_left)
 	char *chain[] = {"3i1"};
 	record_build("2old", chain, 1);
 	plan_for(R, "new", 0);
-	ck_assert_uint_eq(plan.count, 2);
+	ck_assert_uint_eq(actions.count, 2);
 	ck_assert(plan_has(ACTION_REMOVE, "3i1"));
-	for (size_t i = 0; i < plan.left_count; i++)
-		ck_assert_str_ne(plan.left[i].image->id, "3i1");
-	ck_assert_uint_eq(plan.left_count, 1);
+	for (size_t i = 0; i < actions.left_count; i++)
+		ck_assert_str_ne(actions.left[i]->image->id, "3i1");
+	ck_assert_uint_eq(actions.left_count, 1);
 }
 END_TEST
 
@@ -809,15 +857,15 @@ START_TEST(the_report_learns_why_images_are_left_alone)
 	record.repository = strdup(R);
 	record_add(&record, "rec", NULL, 0);
 	plan_for(R, "20240104.000000", 1);
-	ck_assert_int_eq(outcome, SELECTION_PLANNED);
-	ck_assert_uint_eq(plan.count, 1);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 1);
 	ck_assert(plan_has(ACTION_REMOVE, "p2"));
-	ck_assert_uint_eq(plan.left_count, 5);
-	ck_assert(plan_leaves("new", LEFT_NEW));
-	ck_assert(plan_leaves("lat", LEFT_LATEST));
-	ck_assert(plan_leaves("p1", LEFT_RECENT));
-	ck_assert(plan_leaves("rec", LEFT_NOT_ATTRIBUTABLE));
-	ck_assert(plan_leaves("lab", LEFT_NOT_ATTRIBUTABLE));
+	ck_assert_uint_eq(actions.left_count, 5);
+	ck_assert(plan_leaves("new", REASON_NEW));
+	ck_assert(plan_leaves("lat", REASON_LATEST));
+	ck_assert(plan_leaves("p1", REASON_RECENT));
+	ck_assert(plan_leaves("rec", REASON_NOT_ATTRIBUTABLE));
+	ck_assert(plan_leaves("lab", REASON_NOT_ATTRIBUTABLE));
 }
 END_TEST
 
@@ -826,17 +874,17 @@ START_TEST(the_new_image_that_latest_names_is_left_once_as_new)
 	add_image("new", "localhost/whoami/web|localhost/whoami/web|t1", "localhost/whoami/web|localhost/whoami/web|latest",
 		  NULL);
 	plan_for(R, "t1", 0);
-	ck_assert_uint_eq(plan.left_count, 1);
-	ck_assert(plan_leaves("new", LEFT_NEW));
+	ck_assert_uint_eq(actions.left_count, 1);
+	ck_assert(plan_leaves("new", REASON_NEW));
 	plan_for(R, NULL, 0);
-	ck_assert_uint_eq(plan.left_count, 1);
-	ck_assert(plan_leaves("new", LEFT_LATEST));
+	ck_assert_uint_eq(actions.left_count, 1);
+	ck_assert(plan_leaves("new", REASON_LATEST));
 }
 END_TEST
 
-Suite *selection_suite(void)
+Suite *plan_suite(void)
 {
-	Suite *suite = suite_create("selection");
+	Suite *suite = suite_create("plan");
 	TCase *tc = tcase_create("rules");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, original_report_old_image_is_removed);

@@ -1,9 +1,11 @@
-#include "survey.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "message.h"
+#include "plan.h"
 #include "status.h"
 #include "xalloc.h"
 
@@ -17,15 +19,15 @@ static int unreadable(const char *what, const struct listing_error *error, const
 	return STATUS_LISTING;
 }
 
-bool survey_pods_run_images(const struct run *run)
+bool store_pods_run_images(const struct session *session)
 {
-	const struct builder *builder = run->builder;
+	const struct builder *builder = session->builder;
 	if (builder->always_pods)
 		return true;
 	if (!builder->pods_namespace)
 		return false;
 	bool from_config;
-	const char *namespace = settings_value(&run->settings, &builder->namespace, run->options, env_process,
+	const char *namespace = settings_value(session->settings, &builder->namespace, session->options, env_process,
 					       &from_config);
 	/* containerd's default namespace, where nerdctl works when nothing names one */
 	return strcmp(namespace ? namespace : "default", builder->pods_namespace) == 0;
@@ -38,18 +40,18 @@ static const char *kubectl_program(void)
 }
 
 /* Starts kubectl get pods, through the cluster kim talks to: its kubeconfig and context. */
-static void start_pods(struct run *run)
+static void start_pods(const struct session *session, struct store *store)
 {
 	static const char *const get_pods[] = {"get", "pods", "--all-namespaces", "--output=json"};
-	const struct builder *builder = run->builder;
-	const char *kubeconfig = builder->kubeconfig_flags ? options_flag_value(run->options, builder->kubeconfig_flags) : NULL;
-	const char *context = builder->context_flags ? options_flag_value(run->options, builder->context_flags) : NULL;
+	const struct builder *builder = session->builder;
+	const char *kubeconfig = builder->kubeconfig_flags ? options_flag_value(session->options, builder->kubeconfig_flags) : NULL;
+	const char *context = builder->context_flags ? options_flag_value(session->options, builder->context_flags) : NULL;
 	const char *context_from_environment = getenv("KUBECONTEXT");
 	if (!context && builder->context_flags && context_from_environment && *context_from_environment)
 		context = context_from_environment;
 	char *kubeconfig_flag = kubeconfig ? xprintf("--kubeconfig=%s", kubeconfig) : NULL;
 	char *context_flag = context ? xprintf("--context=%s", context) : NULL;
-	struct command call = {.output = PROCESS_CAPTURE_BOTH, .time_limit = run->options->call_timeout};
+	struct command call = {.output = PROCESS_CAPTURE_BOTH, .time_limit = session->options->call_timeout};
 	command_add(&call, kubectl_program());
 	if (kubeconfig_flag)
 		command_add(&call, kubeconfig_flag);
@@ -57,41 +59,41 @@ static void start_pods(struct run *run)
 		command_add(&call, context_flag);
 	command_add_words(&call, get_pods, sizeof get_pods / sizeof get_pods[0]);
 	/* Its stderr too: what it says matters only if its answer does. */
-	session_start(&run->session, &call, &run->pods);
+	session_start(session, &call, &store->pods);
 	command_free(&call);
-	run->pods_started = true;
+	store->pods_started = true;
 	free(kubeconfig_flag);
 	free(context_flag);
 }
 
-void survey_drop_pods(struct run *run)
+void store_drop_pods(struct store *store)
 {
-	if (!run->pods_started)
+	if (!store->pods_started)
 		return;
 	/* Its answer is not needed: a kubectl that hangs or fails must cost nothing. */
-	process_stop(&run->pods);
+	process_stop(&store->pods);
 	struct process_result result;
-	process_finish(&run->pods, &result);
+	process_finish(&store->pods, &result);
 	process_result_free(&result);
-	run->pods_started = false;
+	store->pods_started = false;
 }
 
-int survey_list_images(struct run *run, bool pods)
+int store_list(const struct session *session, struct store *store, bool pods)
 {
 	struct command call;
-	session_builder_command(&run->session, &call, run->builder->list_command);
+	session_builder_command(session, &call, session->builder->list_command);
 	struct process listing;
-	session_start(&run->session, &call, &listing);
+	session_start(session, &call, &listing);
 	command_free(&call);
 	if (pods)
-		start_pods(run);
+		start_pods(session, store);
 	struct process_result result;
-	int status = session_settle(&run->session, &listing, run->options->executable, "list images", "nothing removed",
+	int status = session_settle(session, &listing, session->options->executable, "list images", "nothing removed",
 				   &result);
 	if (status != STATUS_OK)
 		return status;
 	struct listing_error error;
-	if (run->builder->parse_listing(result.output, result.output_length, &run->listing, &error) < 0)
+	if (session->builder->parse_listing(result.output, result.output_length, &store->listing, &error) < 0)
 		status = unreadable("image listing", &error, "nothing removed");
 	process_result_free(&result);
 	return status;
@@ -102,10 +104,10 @@ int survey_list_images(struct run *run, bool pods)
  * removal takes the untagged images an image was built on along (buildah), the listed ones (their
  * bases); for the CANDIDATES of a plan, the listed ones where pods name images by a config digest
  * only the inspection tells (nerdctl). */
-static bool wants_inspection(const struct run *run, const struct image *image, bool listed, bool candidates,
+static bool wants_inspection(const struct session *session, const struct image *image, bool listed, bool candidates,
 			     bool pods)
 {
-	const struct builder *builder = run->builder;
+	const struct builder *builder = session->builder;
 	if (!builder->inspect_command || image->inspected)
 		return false;
 	if (candidates)
@@ -117,15 +119,15 @@ static bool wants_inspection(const struct run *run, const struct image *image, b
 /* Inspects, in batches, the images of the listing that WANTED marks. An inspection that fails leaves
  * its images as the listing showed them, so that they are kept: nameless ones are no one's, and an
  * image whose base is not known stays. */
-static int inspect_images(struct run *run, const bool *wanted)
+static int inspect_images(const struct session *session, struct store *store, const bool *wanted)
 {
-	const struct builder *builder = run->builder;
-	struct listing *listing = &run->listing;
+	const struct builder *builder = session->builder;
+	struct listing *listing = &store->listing;
 	char **words = xcalloc(builder->inspect_batch, sizeof *words);
 	int status = STATUS_OK;
 	for (size_t next = 0; next < listing->count;) {
 		struct command call;
-		session_builder_command(&run->session, &call, builder->inspect_command);
+		session_builder_command(session, &call, builder->inspect_command);
 		size_t batch = 0;
 		struct listing asked_alone = {0};
 		for (; next < listing->count && batch < builder->inspect_batch; next++) {
@@ -141,7 +143,7 @@ static int inspect_images(struct run *run, const bool *wanted)
 			break;
 		}
 		struct process_result result;
-		status = session_capture(&run->session, &call, "inspect images", "the images asked about are kept", &result);
+		status = session_capture(session, &call, "inspect images", "the images asked about are kept", &result);
 		for (size_t i = 0; i < batch; i++)
 			free(words[i]);
 		if (status == STATUS_LISTING) {
@@ -160,54 +162,55 @@ static int inspect_images(struct run *run, const bool *wanted)
 	return status;
 }
 
-int survey_inspect(struct run *run, bool candidates, bool pods)
+int store_inspect(const struct session *session, struct store *store, const char *const *repositories, size_t count,
+		  bool candidates, bool pods)
 {
-	bool *wanted = xcalloc(run->listing.count + 1, sizeof *wanted);
+	bool *wanted = xcalloc(store->listing.count + 1, sizeof *wanted);
 	bool any = false;
-	for (size_t i = 0; i < run->listing.count; i++) {
-		const struct image *image = &run->listing.images[i];
+	for (size_t i = 0; i < store->listing.count; i++) {
+		const struct image *image = &store->listing.images[i];
 		/* Every image listed under a repository kimb prunes may be removed, whatever the first
 		 * plan made of it. */
 		bool listed = false;
-		for (size_t r = 0; r < run->repository_count && !listed; r++)
-			listed = selection_is_listed_under(image, run->repositories[r].target->repository);
-		wanted[i] = wants_inspection(run, image, listed, candidates, pods);
+		for (size_t r = 0; r < count && !listed; r++)
+			listed = plan_is_listed_under(image, repositories[r]);
+		wanted[i] = wants_inspection(session, image, listed, candidates, pods);
 		any |= wanted[i];
 	}
-	int status = any ? inspect_images(run, wanted) : STATUS_OK;
+	int status = any ? inspect_images(session, store, wanted) : STATUS_OK;
 	free(wanted);
 	return status;
 }
 
-/* Reads RESULT, a listing of WHO ("containers") that STATUS says came, into the run's use with READ. */
-static int read_use(struct run *run, int status, struct process_result *result, const char *who, use_reader read)
+/* Reads RESULT, a listing of WHO ("containers") that STATUS says came, into the store's use with READ. */
+static int read_use(struct store *store, int status, struct process_result *result, const char *who, use_reader read)
 {
 	if (status != STATUS_OK)
 		return status == STATUS_NOT_FOUND ? STATUS_LISTING : status;
 	struct listing_error error;
 	char what[64];
 	snprintf(what, sizeof what, "listing of %s", who);
-	if (read(result->output, result->output_length, &run->use, &error) < 0)
+	if (read(result->output, result->output_length, &store->use, &error) < 0)
 		status = unreadable(what, &error, "nothing removed");
 	process_result_free(result);
 	return status;
 }
 
-static int read_containers(struct run *run, struct command *call)
+static int read_containers(const struct session *session, struct store *store, struct command *call)
 {
 	struct process_result result;
-	int status = session_capture(&run->session, call, "list the containers that use images", "nothing removed", &result);
-	return read_use(run, status, &result, "containers", run->builder->read_containers);
+	int status = session_capture(session, call, "list the containers that use images", "nothing removed", &result);
+	return read_use(store, status, &result, "containers", session->builder->read_containers);
 }
 
 /* docker: the containers' IDs, then their inspection, in batches. */
-static int read_containers_by_id(struct run *run)
+static int read_containers_by_id(const struct session *session, struct store *store)
 {
-	const struct builder *builder = run->builder;
+	const struct builder *builder = session->builder;
 	struct command call;
 	struct process_result listed;
-	session_builder_command(&run->session, &call, builder->container_ids_command);
-	int status = session_capture(&run->session, &call, "list containers", "nothing removed", &listed);
+	session_builder_command(session, &call, builder->container_ids_command);
+	int status = session_capture(session, &call, "list containers", "nothing removed", &listed);
 	if (status != STATUS_OK)
 		return status == STATUS_NOT_FOUND ? STATUS_LISTING : status;
 	char **ids;
@@ -220,48 +223,55 @@ static int read_containers_by_id(struct run *run)
 	enum { BATCH = 100 };
 	for (size_t first = 0; first < count && status == STATUS_OK; first += BATCH) {
 		size_t batch = count - first < BATCH ? count - first : BATCH;
-		session_builder_command(&run->session, &call, builder->containers_command);
+		session_builder_command(session, &call, builder->containers_command);
 		command_add_words(&call, (const char *const *)ids + first, batch);
-		status = read_containers(run, &call);
+		status = read_containers(session, store, &call);
 	}
 	free(ids);
 	process_result_free(&listed);
 	return status;
 }
 
-static int read_pods(struct run *run)
+static int read_pods(const struct session *session, struct store *store)
 {
 	struct process_result result;
 	const char *kubectl = kubectl_program();
-	run->pods_started = false;
-	int status = session_settle(&run->session, &run->pods, kubectl, "list the pods that use images", "nothing removed",
+	store->pods_started = false;
+	int status = session_settle(session, &store->pods, kubectl, "list the pods that use images", "nothing removed",
 				   &result);
 	if (status == STATUS_NOT_FOUND)
 		report_say("cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL; "
 			   "nothing removed");
-	status = read_use(run, status, &result, "pods", use_read_pods);
-	if (status == STATUS_OK && run->use.invalid_count)
+	status = read_use(store, status, &result, "pods", use_read_pods);
+	if (status == STATUS_OK && store->use.invalid_count)
 		report_say("%zu pod container%s name%s an image that is no valid reference (%s%s): kubelet cannot "
 			   "run %s, so %s no image",
-			   run->use.invalid_count, run->use.invalid_count == 1 ? "" : "s",
-			   run->use.invalid_count == 1 ? "s" : "", run->use.first_invalid,
-			   run->use.invalid_count == 1 ? "" : ", the first", run->use.invalid_count == 1 ? "it" : "them",
-			   run->use.invalid_count == 1 ? "it keeps" : "they keep");
+			   store->use.invalid_count, store->use.invalid_count == 1 ? "" : "s",
+			   store->use.invalid_count == 1 ? "s" : "", store->use.first_invalid,
+			   store->use.invalid_count == 1 ? "" : ", the first", store->use.invalid_count == 1 ? "it" : "them",
+			   store->use.invalid_count == 1 ? "it keeps" : "they keep");
 	return status;
 }
 
-int survey_read_use(struct run *run, bool pods)
+int store_read_use(const struct session *session, struct store *store, bool pods)
 {
-	const struct builder *builder = run->builder;
+	const struct builder *builder = session->builder;
 	int status = STATUS_OK;
 	if (builder->container_ids_command) {
-		status = read_containers_by_id(run);
+		status = read_containers_by_id(session, store);
 	} else if (builder->containers_command) {
 		struct command call;
-		session_builder_command(&run->session, &call, builder->containers_command);
-		status = read_containers(run, &call);
+		session_builder_command(session, &call, builder->containers_command);
+		status = read_containers(session, store, &call);
 	}
 	if (status == STATUS_OK && pods)
-		status = read_pods(run);
+		status = read_pods(session, store);
 	return status;
+}
+
+void store_free(struct store *store)
+{
+	store_drop_pods(store);
+	listing_free(&store->listing);
+	use_free(&store->use);
 }

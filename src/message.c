@@ -1,0 +1,63 @@
+#include "message.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+__attribute__((format(printf, 2, 0))) static void add_formatted(struct message *message, const char *format,
+								   va_list args)
+{
+	va_list again;
+	va_copy(again, args);
+	int length = vsnprintf(NULL, 0, format, args);
+	if (length < 0) {
+		va_end(again);
+		return;
+	}
+	message->text = xrealloc(message->text, message->length + (size_t)length + 1);
+	(void)vsnprintf(message->text + message->length, (size_t)length + 1, format, again);
+	va_end(again);
+	message->length += (size_t)length;
+}
+
+void message_add(struct message *message, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	add_formatted(message, format, args);
+	va_end(args);
+}
+
+void message_free(struct message *message)
+{
+	free(message->text);
+	*message = (struct message){0};
+}
+
+void report_say(const char *format, ...)
+{
+	struct message line = {0};
+	message_add(&line, "kimb: ");
+	va_list args;
+	va_start(args, format);
+	add_formatted(&line, format, args);
+	va_end(args);
+	message_add(&line, "\n");
+	/* One line: a control character inside it would start another, or rewrite this one. */
+	for (size_t i = 0; i + 1 < line.length; i++)
+		if ((unsigned char)line.text[i] < 0x20 || line.text[i] == 0x7f)
+			line.text[i] = '?';
+	for (size_t written = 0; written < line.length;) {
+		ssize_t count = write(STDERR_FILENO, line.text + written, line.length - written);
+		if (count < 0 && errno == EINTR)
+			continue;
+		if (count <= 0)
+			break; /* nowhere left to say it */
+		written += (size_t)count;
+	}
+	message_free(&line);
+}

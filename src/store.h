@@ -1,0 +1,47 @@
+#ifndef KIMB_STORE_H
+#define KIMB_STORE_H
+
+/* Every read of the builder's image store and of what uses its images: the listing, the inspection
+ * of what the listing cannot tell, the containers and the pods. Each is read whole or not at all,
+ * and one that cannot be read removes nothing (STATUS_LISTING). Where pods may use the images,
+ * kubectl runs beside the listing, so that a run that removes waits for one round trip, not two;
+ * its answer is read only when a plan would touch an image. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "listing.h"
+#include "process.h"
+#include "session.h"
+#include "use.h"
+
+struct store {
+	struct listing listing;
+	struct image_use use;
+	struct process pods; /* kubectl, started beside the listing where pods use images */
+	bool pods_started;
+};
+
+/* Whether pods use SESSION's builder's images: kim's always, nerdctl's in Kubernetes' namespace. */
+bool store_pods_run_images(const struct session *session);
+
+/* Lists the images into STORE (and starts kubectl beside it with PODS). */
+int store_list(const struct session *session, struct store *store, bool pods);
+
+/* Inspects the images that need it: those the listing cannot tell about, or, with CANDIDATES, those
+ * listed under one of the COUNT REPOSITORIES kimb prunes, where their base (buildah) or config
+ * digest (nerdctl, with PODS) tells whether they may go. An inspection that fails leaves its images
+ * as listed, so that they are kept. */
+int store_inspect(const struct session *session, struct store *store, const char *const *repositories, size_t count,
+		  bool candidates, bool pods);
+
+/* Reads what containers (and, with PODS, the pods kubectl listed) use into STORE. */
+int store_read_use(const struct session *session, struct store *store, bool pods);
+
+/* Stops a kubectl started beside the listing whose answer is not needed, and waits for it: its
+ * failure or hang costs nothing. */
+void store_drop_pods(struct store *store);
+
+void store_free(struct store *store);
+
+#endif
