@@ -1,12 +1,13 @@
 #include "complete.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
 #include "session.h"
 #include "listing.h"
-#include "report.h"
+#include "message.h"
 #include "status.h"
 #include "tagscheme.h"
 

@@ -343,8 +343,12 @@ static int run_kimb(struct run *run)
 	if (status == STATUS_OK && building)
 		status = print_references(session, &run->build);
 	end_phase(run, PHASE_BUILD);
-	if (status == STATUS_OK)
-		records_load(session, run->repositories, run->repository_count, &run->records);
+	if (status == STATUS_OK) {
+		char *store = session_store_key(session);
+		records_load(session->builder->records_builds, store, run->repositories, run->repository_count,
+			     &run->records);
+		free(store);
+	}
 	if (status == STATUS_OK && !pruning)
 		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL);
 	if (status == STATUS_OK && pruning)

@@ -7,7 +7,7 @@
 
 #include "array.h"
 #include "reference.h"
-#include "tagscheme.h"
+#include "timeformat.h"
 #include "xalloc.h"
 
 /* An image the run removes once, by ID, for all the repositories that tag it (see plan.h): OWNER,
@@ -81,9 +81,9 @@ static bool establish_recency(const struct image *image, const struct request *r
 		const struct image_name *name = &image->names[i];
 		struct tm time;
 		if (!names_repository(name, request->repository) || !name->tag ||
-		    tagscheme_time_of(name->tag, request->rules->time_format, &time) < 0)
+		    timeformat_read(name->tag, request->rules->time_format, &time) < 0)
 			continue;
-		if (!known || tagscheme_compare_times(&time, out) > 0)
+		if (!known || timeformat_compare(&time, out) > 0)
 			*out = time;
 		known = true;
 	}
@@ -96,7 +96,7 @@ static int newest_first(const void *a, const void *b)
 	const struct candidate *x = a, *y = b;
 	if (x->recency_known != y->recency_known)
 		return x->recency_known ? -1 : 1;
-	int order = x->recency_known ? tagscheme_compare_times(&y->recency, &x->recency) : 0;
+	int order = x->recency_known ? timeformat_compare(&y->recency, &x->recency) : 0;
 	return order ? order : strcmp(x->image->id, y->image->id);
 }
 
@@ -315,7 +315,7 @@ static bool is_claimed_unproven(const struct image *image, const struct request 
 	if (!listing_image_is_nameless(image))
 		return false;
 	return (request->built && record_find(request->built, image->id)) ||
-	       (image->label && records_label_names(image->label, request->repository));
+	       (image->label && record_label_names(image->label, request->repository));
 }
 
 

@@ -17,7 +17,7 @@
 
 #include "listing.h"
 #include "reasons.h"
-#include "records.h"
+#include "record.h"
 #include "use.h"
 
 enum fate {

@@ -14,7 +14,7 @@
 #include "hash.h"
 #include "listing_rows.h"
 #include "reference.h"
-#include "report.h"
+#include "message.h"
 #include "xalloc.h"
 
 #define RECORD_MAGIC "kimb-record 1"
@@ -69,33 +69,6 @@ char *records_store_key(const char *name, const char *const *words, size_t word_
 		append_line(&key, &length, value ? value : "");
 	}
 	return key;
-}
-
-static void free_built_image(struct built_image *image)
-{
-	free(image->id);
-	for (size_t i = 0; i < image->intermediate_count; i++)
-		free(image->intermediates[i]);
-	free(image->intermediates);
-}
-
-void record_free(struct record *record)
-{
-	for (size_t i = 0; i < record->count; i++)
-		free_built_image(&record->images[i]);
-	free(record->images);
-	free(record->path);
-	free(record->repository);
-	free(record->store);
-	*record = (struct record){0};
-}
-
-const struct built_image *record_find(const struct record *record, const char *id)
-{
-	for (size_t i = 0; i < record->count; i++)
-		if (strcmp(record->images[i].id, id) == 0)
-			return &record->images[i];
-	return NULL;
 }
 
 /* Reads one line "ID [INTERMEDIATE...]" of LENGTH bytes into RECORD. Returns 0, or 1 when the line
@@ -214,46 +187,8 @@ void record_load(const char *state_directory, const char *store, const char *rep
 		problem = "not a record kimb wrote for it";
 	if (problem) {
 		snprintf(why, why_size, "ignoring the record %s: %s", out->path, problem);
-		for (size_t i = 0; i < out->count; i++)
-			free_built_image(&out->images[i]);
-		out->count = 0;
+		record_clear(out);
 	}
-}
-
-void record_add(struct record *record, const char *id, char *const *intermediates, size_t count)
-{
-	if (record_find(record, id))
-		return;
-	struct built_image image = {.id = xstrdup(id)};
-	for (size_t i = 0; i < count; i++) {
-		char *copy = xstrdup(intermediates[i]);
-		array_append(&image.intermediates, &image.intermediate_count, sizeof copy, &copy);
-	}
-	array_append(&record->images, &record->count, sizeof image, &image);
-	record->changed = true;
-}
-
-static void forget_at(struct record *record, size_t index)
-{
-	free_built_image(&record->images[index]);
-	record->images[index] = record->images[--record->count];
-	record->changed = true;
-}
-
-void record_forget(struct record *record, const char *id)
-{
-	for (size_t i = 0; i < record->count; i++)
-		if (strcmp(record->images[i].id, id) == 0) {
-			forget_at(record, i);
-			return;
-		}
-}
-
-void record_keep_listed(struct record *record, const struct listing *listing)
-{
-	for (size_t i = record->count; i-- > 0;)
-		if (!listing_find(listing, record->images[i].id))
-			forget_at(record, i);
 }
 
 /* Makes DIRECTORY and the directories above it that are missing, each only for the user. */
@@ -353,119 +288,16 @@ done:
 	return status;
 }
 
-bool records_label_names(const char *label, const char *repository)
-{
-	for (const char *entry = label;;) {
-		size_t length = strcspn(entry, ",");
-		char *text = xstrndup(entry, length);
-		struct reference ref;
-		const char *why;
-		bool names = false;
-		if (reference_parse(text, &ref, &why) == 0) {
-			names = !ref.tag && !ref.digest && strcmp(ref.repository, repository) == 0;
-			reference_free(&ref);
-		}
-		free(text);
-		if (names)
-			return true;
-		if (entry[length] == '\0')
-			return false;
-		entry += length + 1;
-	}
-}
-
-void record_attribute(struct listing *listing, const struct record *record, bool label_required)
-{
-	for (size_t i = 0; i < record->count; i++) {
-		struct image *image = listing_find(listing, record->images[i].id);
-		if (!image || !listing_image_is_nameless(image))
-			continue;
-		if (label_required && !(image->label && records_label_names(image->label, record->repository)))
-			continue;
-		listing_attach_lost_name(image, record->repository);
-	}
-}
-
-void records_intermediates(const struct listing *listing, const char *id, char ***out, size_t *count)
-{
-	*out = NULL;
-	*count = 0;
-	const struct image *image = listing_find(listing, id);
-	bool complete = false;
-	/* A chain longer than the listing is a cycle, which no store should show: nothing is taken. */
-	const struct image *parent;
-	for (size_t steps = 0; image && listing_built_on(listing, image, &parent) && steps < listing->count; steps++) {
-		if (!parent || listing_image_is_tagged(parent)) {
-			complete = true;
-			break;
-		}
-		char *copy = xstrdup(parent->id);
-		array_append(out, count, sizeof copy, &copy);
-		image = parent;
-	}
-	if (!complete) {
-		for (size_t i = 0; i < *count; i++)
-			free((*out)[i]);
-		free(*out);
-		*out = NULL;
-		*count = 0;
-	}
-}
-
 /* --- the records of a run ---------------------------------------------------------------------- */
 
-static int compare_texts(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The global flags that choose the image store as "FLAG=VALUE", whatever their spelling: the last
- * value of each, and the namespace and address the builder's configuration file gives in their
- * stead, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
-static void store_flags(const struct session *session, char ***words, size_t *count)
-{
-	const struct options *options = session->options;
-	const struct builder *builder = session->builder;
-	const struct builder_setting *const settings[] = {&builder->namespace, &builder->address};
-	size_t setting_count = sizeof settings / sizeof settings[0];
-	*words = xcalloc(options->flag_value_count + setting_count + 1, sizeof **words);
-	*count = 0;
-	for (size_t i = 0; i < setting_count; i++) {
-		bool from_config;
-		const char *value = settings_value(session->settings, settings[i], options, env_process, &from_config);
-		if (from_config)
-			(*words)[(*count)++] = xprintf("%s=%s", builder_global_flag_name(builder, settings[i]->flags[0]), value);
-	}
-	for (size_t i = options->flag_value_count; i-- > 0;) {
-		const struct flag_value *given = &options->flag_values[i];
-		if (!given->global)
-			continue;
-		const char *name = builder_global_flag_name(builder, given->flag->long_name);
-		size_t name_length = strlen(name);
-		bool later = false;
-		for (size_t j = 0; j < *count && !later; j++)
-			later = strncmp((*words)[j], name, name_length) == 0 && (*words)[j][name_length] == '=';
-		if (!later)
-			(*words)[(*count)++] = xprintf("%s=%s", name, given->value);
-	}
-	qsort(*words, *count, sizeof **words, compare_texts);
-}
-
-void records_load(const struct session *session, const char *const *repositories, size_t count,
+void records_load(bool kept, const char *store, const char *const *repositories, size_t count,
 		  struct records *out)
 {
-	*out = (struct records){.kept = session->builder->records_builds};
-	if (!out->kept)
+	*out = (struct records){.kept = kept};
+	if (!kept)
 		return;
 	out->state_directory = records_state_directory(env_process);
-	char **flags;
-	size_t flag_count;
-	store_flags(session, &flags, &flag_count);
-	out->store = records_store_key(session->builder->name, (const char *const *)flags, flag_count,
-				       session->builder->store_environment, env_process);
-	for (size_t i = 0; i < flag_count; i++)
-		free(flags[i]);
-	free(flags);
+	out->store = xstrdup(store);
 	if (!out->state_directory)
 		report_say("no state directory (set KIMB_STATE_DIR or HOME): kimb keeps no record of its builds, "
 			   "and leaves the untagged images of earlier builds alone");
@@ -492,7 +324,7 @@ void records_add_build(struct records *records, const char *unique_tag, const ch
 	char **intermediates = NULL;
 	size_t count = 0;
 	if (listing)
-		records_intermediates(listing, id, &intermediates, &count);
+		record_intermediates(listing, id, &intermediates, &count);
 	for (size_t i = 0; i < records->count; i++)
 		record_add(&records->of[i], id, intermediates, count);
 	for (size_t i = 0; i < count; i++)

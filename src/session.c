@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "message.h"
+#include "records.h"
 #include "status.h"
+#include "xalloc.h"
 
 void session_builder_command(const struct session *session, struct command *command, const char *const *words)
 {
@@ -113,4 +115,54 @@ void session_run_parallel(const struct session *session, size_t jobs, const stru
 {
 	process_run_parallel(jobs, batch);
 	session_stop_if_interrupted(session);
+}
+
+static int compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The global flags that choose the image store as "FLAG=VALUE", whatever their spelling: the last
+ * value of each, and the namespace and address the builder's configuration file gives in their
+ * stead, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
+static void store_flags(const struct session *session, char ***words, size_t *count)
+{
+	const struct options *options = session->options;
+	const struct builder *builder = session->builder;
+	const struct builder_setting *const settings[] = {&builder->namespace, &builder->address};
+	size_t setting_count = sizeof settings / sizeof settings[0];
+	*words = xcalloc(options->flag_value_count + setting_count + 1, sizeof **words);
+	*count = 0;
+	for (size_t i = 0; i < setting_count; i++) {
+		bool from_config;
+		const char *value = settings_value(session->settings, settings[i], options, env_process, &from_config);
+		if (from_config)
+			(*words)[(*count)++] = xprintf("%s=%s", builder_global_flag_name(builder, settings[i]->flags[0]), value);
+	}
+	for (size_t i = options->flag_value_count; i-- > 0;) {
+		const struct flag_value *given = &options->flag_values[i];
+		if (!given->global)
+			continue;
+		const char *name = builder_global_flag_name(builder, given->flag->long_name);
+		size_t name_length = strlen(name);
+		bool later = false;
+		for (size_t j = 0; j < *count && !later; j++)
+			later = strncmp((*words)[j], name, name_length) == 0 && (*words)[j][name_length] == '=';
+		if (!later)
+			(*words)[(*count)++] = xprintf("%s=%s", name, given->value);
+	}
+	qsort(*words, *count, sizeof **words, compare_texts);
+}
+
+char *session_store_key(const struct session *session)
+{
+	char **flags;
+	size_t flag_count;
+	store_flags(session, &flags, &flag_count);
+	char *key = records_store_key(session->builder->name, (const char *const *)flags, flag_count,
+				      session->builder->store_environment, env_process);
+	for (size_t i = 0; i < flag_count; i++)
+		free(flags[i]);
+	free(flags);
+	return key;
 }

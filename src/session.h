@@ -58,6 +58,11 @@ int session_settle(const struct session *session, struct process *child, const c
 int session_capture(const struct session *session, struct command *command, const char *action,
 		    const char *consequence, struct process_result *result);
 
+/* The key of the image store SESSION's calls reach (records_store_key): the builder, the global flags
+ * that choose the store, whatever their spelling, the values its configuration file gives in their
+ * stead, and the variables that choose it. Malloc'd. */
+char *session_store_key(const struct session *session);
+
 /* process_run_parallel, then the end of kimb if a forwarded signal came meanwhile. */
 void session_run_parallel(const struct session *session, size_t jobs, const struct process_batch *batch);
 

@@ -41,11 +41,5 @@ int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup ge
  * tag is not checked against the tag grammar here. */
 char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size);
 
-/* Reads the time a time-scheme tag made with FORMAT encodes. Returns 0 and fills *OUT when all of
- * TAG parses with FORMAT, else -1: such a tag's recency cannot be established. */
-int tagscheme_time_of(const char *tag, const char *format, struct tm *out);
-
-/* Orders two times read by tagscheme_time_of: <0, 0, >0 as A is older, equal, newer than B. */
-int tagscheme_compare_times(const struct tm *a, const struct tm *b);
 
 #endif

@@ -255,3 +255,22 @@ int timeformat_check(const char *format, char *why, size_t why_size)
 	why[strcspn(why, "\n")] = '\0';
 	return -1;
 }
+
+int timeformat_read(const char *tag, const char *format, struct tm *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *rest = strptime(tag, format, out);
+
+	return rest && *rest == '\0' ? 0 : -1;
+}
+
+int timeformat_compare(const struct tm *a, const struct tm *b)
+{
+	const int a_fields[] = {a->tm_year, a->tm_mon, a->tm_mday, a->tm_hour, a->tm_min, a->tm_sec};
+	const int b_fields[] = {b->tm_year, b->tm_mon, b->tm_mday, b->tm_hour, b->tm_min, b->tm_sec};
+
+	for (size_t i = 0; i < sizeof a_fields / sizeof a_fields[0]; i++)
+		if (a_fields[i] != b_fields[i])
+			return a_fields[i] < b_fields[i] ? -1 : 1;
+	return 0;
+}

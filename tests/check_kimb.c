@@ -215,6 +215,7 @@ int main(void)
 	srunner_add_suite(runner, process_suite());
 	srunner_add_suite(runner, lock_suite());
 	srunner_add_suite(runner, builder_suite());
+	srunner_add_suite(runner, record_suite());
 	srunner_add_suite(runner, records_suite());
 	srunner_add_suite(runner, use_suite());
 	srunner_add_suite(runner, session_suite());

@@ -15,6 +15,7 @@ Suite *plan_suite(void);
 Suite *process_suite(void);
 Suite *lock_suite(void);
 Suite *builder_suite(void);
+Suite *record_suite(void);
 Suite *records_suite(void);
 Suite *use_suite(void);
 Suite *session_suite(void);
@@ -25,6 +26,12 @@ Suite *cleanfilter_suite(void);
 Suite *complete_suite(void);
 Suite *toml_suite(void);
 Suite *settings_suite(void);
+
+/* A 64-digit ID of one repeated hex DIGIT. */
+#define TEST_ID(digit) digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit \
+	digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit \
+	digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit \
+	digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit
 
 /* The environment a test gives the code under test, as NAME=VALUE strings up to a NULL, read by
  * test_lookup (an env_lookup). Each test sets what it needs. */

@@ -12,6 +12,7 @@
 #include "git_fixture.h"
 #include "suites.h"
 #include "tagscheme.h"
+#include "timeformat.h"
 
 /* 2021-03-12 17:30:51 UTC */
 #define NOW ((time_t)1615570251)
@@ -189,8 +190,8 @@ START_TEST(test_time_of_round_trip)
 
 	ck_assert_ptr_nonnull(tag);
 	ck_assert_ptr_nonnull(gmtime_r(&(time_t){NOW}, &expected));
-	ck_assert_int_eq(tagscheme_time_of(tag, TAGSCHEME_DEFAULT_TIME_FORMAT, &read), 0);
-	ck_assert_int_eq(tagscheme_compare_times(&read, &expected), 0);
+	ck_assert_int_eq(timeformat_read(tag, TAGSCHEME_DEFAULT_TIME_FORMAT, &read), 0);
+	ck_assert_int_eq(timeformat_compare(&read, &expected), 0);
 	ck_assert_int_eq(read.tm_year, 121);
 	ck_assert_int_eq(read.tm_mon, 2);
 	ck_assert_int_eq(read.tm_mday, 12);
@@ -199,7 +200,7 @@ START_TEST(test_time_of_round_trip)
 	ck_assert_int_eq(read.tm_sec, 51);
 	free(tag);
 
-	ck_assert_int_eq(tagscheme_time_of("2021-03-12T1730", "%Y-%m-%dT%H%M", &read), 0);
+	ck_assert_int_eq(timeformat_read("2021-03-12T1730", "%Y-%m-%dT%H%M", &read), 0);
 	ck_assert_int_eq(read.tm_mday, 12);
 	ck_assert_int_eq(read.tm_min, 30);
 }
@@ -210,7 +211,7 @@ START_TEST(test_time_of_starts_from_zero)
 	struct tm read;
 
 	memset(&read, 0x5a, sizeof read);
-	ck_assert_int_eq(tagscheme_time_of("2021", "%Y", &read), 0);
+	ck_assert_int_eq(timeformat_read("2021", "%Y", &read), 0);
 	ck_assert_int_eq(read.tm_year, 121);
 	ck_assert_int_eq(read.tm_mon, 0);
 	ck_assert_int_eq(read.tm_mday, 0);
@@ -228,7 +229,7 @@ START_TEST(test_time_of_rejects)
 	struct tm read;
 
 	for (size_t i = 0; i < sizeof unreadable / sizeof unreadable[0]; i++)
-		ck_assert_msg(tagscheme_time_of(unreadable[i], TAGSCHEME_DEFAULT_TIME_FORMAT, &read) == -1,
+		ck_assert_msg(timeformat_read(unreadable[i], TAGSCHEME_DEFAULT_TIME_FORMAT, &read) == -1,
 			      "\"%s\" read as a time", unreadable[i]);
 }
 END_TEST
@@ -245,10 +246,10 @@ START_TEST(test_compare_times)
 	struct tm times[sizeof ascending / sizeof ascending[0]];
 
 	for (size_t i = 0; i < count; i++)
-		ck_assert_int_eq(tagscheme_time_of(ascending[i], TAGSCHEME_DEFAULT_TIME_FORMAT, &times[i]), 0);
+		ck_assert_int_eq(timeformat_read(ascending[i], TAGSCHEME_DEFAULT_TIME_FORMAT, &times[i]), 0);
 	for (size_t i = 0; i < count; i++) {
 		for (size_t j = 0; j < count; j++) {
-			int order = tagscheme_compare_times(&times[i], &times[j]);
+			int order = timeformat_compare(&times[i], &times[j]);
 			ck_assert_msg(i < j ? order < 0 : i > j ? order > 0 : order == 0, "%s vs %s gives %d",
 				      ascending[i], ascending[j], order);
 		}
