@@ -78,7 +78,7 @@ static const char usage_text[] =
 	"or SIGTERM (it dies of the same signal).\n";
 
 /* Names every builder auto looked for, and where, so that the user knows what to install or set. */
-static void say_no_builder_found(void)
+static void say_no_builder_found(const struct environment *environment)
 {
 	char names[128] = "", variables[256] = "";
 	for (const char *const *name = builder_names; *name; name++) {
@@ -87,7 +87,7 @@ static void say_no_builder_found(void)
 		snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", *name);
 		snprintf(variables + set, sizeof variables - set, "%s%s", set ? ", " : "", builder->executable_env);
 	}
-	const char *path = getenv("PATH");
+	const char *path = env_get(environment, ENV_PATH);
 	report_say("no builder found: looked for %s on PATH (%s); install one, or name it with --builder=NAME "
 		   "and its executable with %s",
 		   names, path ? path : "unset: the system's default", variables);
@@ -102,14 +102,16 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	*done = true;
 	char why[512];
 	const char *choice;
-	if (options_builder_choice(argc, argv, env_process, &choice, why, sizeof why) < 0) {
+	struct environment environment;
+	env_read(&environment, env_process);
+	if (options_builder_choice(argc, argv, &environment, &choice, why, sizeof why) < 0) {
 		report_say("%s (see kimb --help)", why);
 		return STATUS_USAGE;
 	}
 	*detected = strcmp(choice, "auto") == 0;
-	*builder = *detected ? builder_detect(env_process) : builder_find(choice);
+	*builder = *detected ? builder_detect(&environment) : builder_find(choice);
 	/* With no builder found, the first one's flags still let --help and --version through. */
-	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), env_process,
+	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), &environment,
 				   options, why, sizeof why);
 	if (parsed == 0 && (options->command == COMMAND_HELP || options->command == COMMAND_VERSION)) {
 		bool written = fputs(options->command == COMMAND_HELP ? usage_text : "kimb " KIMB_VERSION "\n", stdout) != EOF;
@@ -123,7 +125,7 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	bool builder_needed = parsed < 0 || options->command != COMMAND_COMPLETE ||
 			      complete_needs_builder(options->completion);
 	if (!*builder && builder_needed) {
-		say_no_builder_found();
+		say_no_builder_found(&environment);
 		if (parsed == 0)
 			options_free(options);
 		return STATUS_NOT_FOUND;

@@ -583,32 +583,33 @@ static int resolve_targets(struct parser *p)
 /* A directory named in the environment VARIABLE must be absolute: a relative one would be another
  * directory in every working directory, where runs would not share their locks or find their
  * record of builds. Empty is unset. */
-static int check_absolute_directory(struct parser *p, env_lookup getenv_fn, const char *variable)
+static int check_absolute_directory(struct parser *p, enum env_variable variable)
 {
-	const char *value = getenv_fn(variable);
-	if (value && *value && *value != '/')
-		return fail(p, "%s: '%s' is not an absolute path; name the directory from /", variable, value);
+	const char *value = env_nonempty(&p->out->environment, variable);
+	if (value && *value != '/')
+		return fail(p, "%s: '%s' is not an absolute path; name the directory from /", env_name(variable), value);
 	return 0;
 }
 
-static int apply_environment(struct parser *p, env_lookup getenv_fn)
+/* The variables give the options the command line left out; an empty one is unset. */
+static int apply_environment(struct parser *p)
 {
+	const struct environment *environment = &p->out->environment;
 	const char *value;
-	if (check_absolute_directory(p, getenv_fn, "KIMB_LOCK_DIR") < 0 ||
-	    check_absolute_directory(p, getenv_fn, "KIMB_STATE_DIR") < 0)
+	if (check_absolute_directory(p, ENV_KIMB_LOCK_DIR) < 0 || check_absolute_directory(p, ENV_KIMB_STATE_DIR) < 0)
 		return -1;
-	if (!p->lock_timeout_given && (value = getenv_fn("KIMB_LOCK_TIMEOUT")) && *value &&
+	if (!p->lock_timeout_given && (value = env_nonempty(environment, ENV_KIMB_LOCK_TIMEOUT)) &&
 	    set_duration(p, &p->out->lock_timeout, value, "KIMB_LOCK_TIMEOUT") < 0)
 		return -1;
-	if (!p->call_timeout_given && (value = getenv_fn("KIMB_CALL_TIMEOUT")) && *value &&
+	if (!p->call_timeout_given && (value = env_nonempty(environment, ENV_KIMB_CALL_TIMEOUT)) &&
 	    set_call_timeout(p, value, "KIMB_CALL_TIMEOUT") < 0)
 		return -1;
-	if (p->out->command == COMMAND_BUILD && !p->scheme_given && (value = getenv_fn("KIMB_SCHEME")) && *value &&
-	    set_scheme(p, value, "KIMB_SCHEME") < 0)
+	if (p->out->command == COMMAND_BUILD && !p->scheme_given &&
+	    (value = env_nonempty(environment, ENV_KIMB_SCHEME)) && set_scheme(p, value, "KIMB_SCHEME") < 0)
 		return -1;
-	if (!p->keep_given && (value = getenv_fn("KIMB_KEEP")) && *value && set_keep(p, value, "KIMB_KEEP") < 0)
+	if (!p->keep_given && (value = env_nonempty(environment, ENV_KIMB_KEEP)) && set_keep(p, value, "KIMB_KEEP") < 0)
 		return -1;
-	if (!p->jobs_given && (value = getenv_fn("KIMB_JOBS")) && *value && set_jobs(p, value, "KIMB_JOBS") < 0)
+	if (!p->jobs_given && (value = env_nonempty(environment, ENV_KIMB_JOBS)) && set_jobs(p, value, "KIMB_JOBS") < 0)
 		return -1;
 	return 0;
 }
@@ -649,9 +650,10 @@ static void unknown_builder(const char *source, const char *chosen, char *why, s
 
 /* The builder CHOICE ("auto" or a name) runs: auto's, or the first one when auto finds none, for
  * its flags only. */
-static const struct builder *builder_of(const char *choice, env_lookup getenv_fn)
+static const struct builder *builder_of(const char *choice, const struct environment *environment)
 {
-	const struct builder *builder = strcmp(choice, "auto") == 0 ? builder_detect(getenv_fn) : builder_find(choice);
+	const struct builder *builder =
+		strcmp(choice, "auto") == 0 ? builder_detect(environment) : builder_find(choice);
 	return builder ? builder : builder_find(builder_names[0]);
 }
 
@@ -672,16 +674,16 @@ static const char *builder_option(int argc, char *const argv[], const struct bui
 	return p.builder_choice;
 }
 
-int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
-			   size_t why_size)
+int options_builder_choice(int argc, char *const argv[], const struct environment *environment, const char **choice,
+			   char *why, size_t why_size)
 {
-	const char *from_environment = getenv_fn("KIMB_BUILDER");
-	const char *fallback = from_environment && *from_environment ? from_environment : "auto";
+	const char *from_environment = env_nonempty(environment, ENV_KIMB_BUILDER);
+	const char *fallback = from_environment ? from_environment : "auto";
 	/* Which words are flag values depends on the builder, which --builder names: read with the
 	 * flags of the builder the environment gives, then of the one named, until both agree. Each
 	 * builder is tried once at most. --help and --version need no builder: a wrong one does not
 	 * stop them. */
-	const struct builder *reading = builder_of(is_builder_choice(fallback) ? fallback : "auto", getenv_fn);
+	const struct builder *reading = builder_of(is_builder_choice(fallback) ? fallback : "auto", environment);
 	size_t builder_count = 0;
 	while (builder_names[builder_count])
 		builder_count++;
@@ -694,10 +696,10 @@ int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, c
 				*choice = "auto";
 				return 0;
 			}
-			unknown_builder(given ? "--builder" : "KIMB_BUILDER", chosen, why, why_size);
+			unknown_builder(given ? "--builder" : env_name(ENV_KIMB_BUILDER), chosen, why, why_size);
 			return -1;
 		}
-		const struct builder *named = builder_of(chosen, getenv_fn);
+		const struct builder *named = builder_of(chosen, environment);
 		if (named == reading) {
 			*choice = chosen;
 			return 0;
@@ -709,7 +711,7 @@ int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, c
 	return -1;
 }
 
-int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
+int options_parse(int argc, char *const argv[], const struct builder *builder, const struct environment *environment,
 		  struct options *out, char *why, size_t why_size)
 {
 	*out = (struct options){
@@ -719,6 +721,7 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 		.lock_timeout = -1,
 		.call_timeout = OPTIONS_CALL_TIMEOUT_DEFAULT,
 		.jobs = OPTIONS_JOBS_DEFAULT,
+		.environment = *environment,
 	};
 	struct parser p = {
 		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .why_size = why_size,
@@ -728,12 +731,12 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 	if (result == 0 && !ends_parsing(out->command)) {
 		result = check_required(&p);
 		if (result == 0)
-			result = apply_environment(&p, getenv_fn);
+			result = apply_environment(&p);
 		if (result == 0)
 			result = resolve_targets(&p);
 	}
 	if (result == 0)
-		out->executable = builder_executable(builder, getenv_fn);
+		out->executable = builder_executable(builder, environment);
 	free(p.named);
 	if (result < 0)
 		options_free(out);

@@ -2,15 +2,16 @@
 #define KIMB_OPTIONS_H
 
 /* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
- * the user spelled them, to be passed on), the repositories to tag and prune, and the build context.
- * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS, KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT, the
- * builder's executable variable) fills in what the command line leaves out; KIMB_LOCK_DIR and
- * KIMB_STATE_DIR, read where they are used, must be absolute when set. */
+ * the user spelled them, to be passed on), the repositories to tag and prune, and the build context;
+ * and the environment kimb reads, taken once (env.h). The environment (KIMB_SCHEME, KIMB_KEEP,
+ * KIMB_JOBS, KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT, the builder's executable variable) fills in what
+ * the command line leaves out; KIMB_LOCK_DIR and KIMB_STATE_DIR must be absolute when set. */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "builder.h"
+#include "env.h"
 #include "tagscheme.h"
 
 enum command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COMPLETE };
@@ -77,6 +78,7 @@ struct options {
 	size_t owned_count;
 	struct flag_value *flag_values; /* every builder flag given, in the given order */
 	size_t flag_value_count;
+	struct environment environment; /* every variable kimb reads, as it was when kimb started */
 };
 
 /* The builder that --builder (the last one given where an option stands: never in the value of a
@@ -85,13 +87,14 @@ struct options {
  * line is read with those of the builder the environment (or auto) gives, then with those of the
  * builder it names, until both agree. Returns 0 with *CHOICE set to "auto" or a known builder's
  * name, or -1 with a one-line reason in WHY. */
-int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
-			   size_t why_size);
+int options_builder_choice(int argc, char *const argv[], const struct environment *environment, const char **choice,
+			   char *why, size_t why_size);
 
-/* Parses ARGV for BUILDER. --help, --version and --complete end the parsing: the words after them
- * are not read, and --complete requires nothing of the words before it. Returns 0 with OUT filled (release with options_free; it points into ARGV),
- * or -1 with a one-line reason in WHY and OUT released. */
-int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
+/* Parses ARGV for BUILDER, with ENVIRONMENT (env_read's snapshot, kept in OUT). --help, --version
+ * and --complete end the parsing: the words after them are not read, and --complete requires
+ * nothing of the words before it. Returns 0 with OUT filled (release with options_free; it points
+ * into ARGV and where ENVIRONMENT does), or -1 with a one-line reason in WHY and OUT released. */
+int options_parse(int argc, char *const argv[], const struct builder *builder, const struct environment *environment,
 		  struct options *out, char *why, size_t why_size);
 
 /* The Ith of kimb's own long options, without "--", with *TAKES_VALUE set; NULL past the last. */

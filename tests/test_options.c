@@ -25,7 +25,7 @@ static int parse_words_for(const char *builder, char **words)
 	int argc = 0;
 	while (words[argc])
 		argc++;
-	return options_parse(argc, words, builder_find(builder), test_lookup, &parsed, why, sizeof why);
+	return options_parse(argc, words, builder_find(builder), test_snapshot(), &parsed, why, sizeof why);
 }
 
 #define PARSE(...) parse_words_for("kim", (char *[]){"kimb", __VA_ARGS__, NULL})
@@ -48,7 +48,7 @@ static const char *chosen_builder(char **words)
 	while (words[argc])
 		argc++;
 	const char *choice = NULL;
-	if (options_builder_choice(argc, words, test_lookup, &choice, why, sizeof why) < 0)
+	if (options_builder_choice(argc, words, test_snapshot(), &choice, why, sizeof why) < 0)
 		return NULL;
 	return choice;
 }
@@ -631,6 +631,22 @@ START_TEST(kimb_options_are_listed)
 }
 END_TEST
 
+/* The options keep the snapshot of the environment they were parsed with, for the code that reads
+ * a variable later. */
+START_TEST(the_environment_is_kept)
+{
+	set_environment("PATH=/opt/bin", "TMPDIR=", "GITHUB_SHA=abcdef0", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_str_eq(env_get(&parsed.environment, ENV_PATH), "/opt/bin");
+	ck_assert_str_eq(env_get(&parsed.environment, ENV_TMPDIR), "");
+	ck_assert_ptr_null(env_nonempty(&parsed.environment, ENV_TMPDIR));
+	ck_assert_str_eq(env_nonempty(&parsed.environment, ENV_GITHUB_SHA), "abcdef0");
+	ck_assert_ptr_null(env_get(&parsed.environment, ENV_HOME));
+	ck_assert_str_eq(env_named(&parsed.environment, "PATH"), "/opt/bin");
+	ck_assert_str_eq(env_name(ENV_XDG_STATE_HOME), "XDG_STATE_HOME");
+}
+END_TEST
+
 Suite *options_suite(void)
 {
 	Suite *suite = suite_create("options");
@@ -675,6 +691,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, complete_needs_nothing_and_ends_the_parsing);
 	tcase_add_test(tc, complete_reads_the_builder_before_it_only);
 	tcase_add_test(tc, kimb_options_are_listed);
+	tcase_add_test(tc, the_environment_is_kept);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
