@@ -17,7 +17,8 @@
 #include "survey.h"
 #include "xalloc.h"
 
-static const char usage_text[] =
+/* The usage up to the options. */
+static const char usage_head[] =
 	"usage: kimb [build] [KIMB OPTIONS] [GLOBAL FLAGS] [BUILD FLAGS] PATH\n"
 	"       kimb [KIMB OPTIONS] [GLOBAL FLAGS] prune REPOSITORY...\n"
 	"       kimb -h | --help | --version\n"
@@ -31,31 +32,10 @@ static const char usage_text[] =
 	"builder's flags pass through unchanged (an unknown long flag as --name=value);\n"
 	"its global flags are repeated on every call kimb makes. prune removes every\n"
 	"image of each REPOSITORY but the one its latest tag points to.\n"
-	"\n"
-	"Options (environment: KIMB_BUILDER, KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS,\n"
-	"KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT; options win):\n"
-	"  --builder=NAME     auto (default), kim, nerdctl, podman, docker or buildah;\n"
-	"                     auto takes the first of them on PATH\n"
-	"  --scheme=SCHEME    the unique tag: git, the commit of PATH's work tree (with\n"
-	"                     -dirty. and a hash of its changes), or outside one the\n"
-	"                     CI's (GITHUB_SHA, CI_COMMIT_SHA, ...); describe, git\n"
-	"                     describe --tags --long --always; time, the UTC time;\n"
-	"                     auto (default), git where there is a commit, else time\n"
-	"  --time-format=FMT  strftime format of time tags (default %Y%m%d.%H%M%S); it\n"
-	"                     must tell every second apart: %Y, %m and %d (or %j), %H,\n"
-	"                     %M and %S (or %s), nothing padded with spaces\n"
-	"  --keep=N           keep the N most recent prior images of each repository\n"
-	"                     (default 0), by creation time (not on kim) or time tags\n"
-	"  --lock-timeout=D   wait at most D (seconds, or with s, m, h, d) for another\n"
-	"                     kimb on a repository (default: as long as it takes)\n"
-	"  --call-timeout=D   stop any call but the build after D (default 5m): a\n"
-	"                     listing stopped removes nothing, a removal stopped failed\n"
-	"  --jobs=N           up to N removals at once (1 to 32, default 4)\n"
-	"  --json             the report as one JSON document on stdout\n"
-	"  --no-prune         build and tag only\n"
-	"  --dry-run          say what would be removed and kept, remove nothing\n"
-	"  --complete=WHAT    for shell completions: print options, builders, schemes,\n"
-	"                     global-flags, build-flags or repositories (see kimb(1))\n"
+	"\n";
+
+/* After the options, which options_write_help lists from their table. */
+static const char usage_tail[] =
 	"\n"
 	"Never removed or untagged: the image just built, the image REPOSITORY:latest\n"
 	"points to, other repositories' images (a shared image only loses its tags of\n"
@@ -76,6 +56,12 @@ static const char usage_text[] =
 	"message); 127 builder not found; 128+N kimb got signal N. Nothing is removed\n"
 	"after a failure before the removals, or once kimb gets SIGHUP, SIGINT, SIGQUIT\n"
 	"or SIGTERM (it dies of the same signal).\n";
+
+/* Writes kimb --help to OUT. Returns whether it was written. */
+static bool write_usage(FILE *out)
+{
+	return fputs(usage_head, out) != EOF && options_write_help(out) == 0 && fputs(usage_tail, out) != EOF;
+}
 
 /* Names every builder auto looked for, and where, so that the user knows what to install or set. */
 static void say_no_builder_found(const struct environment *environment)
@@ -114,7 +100,8 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), &environment,
 				   options, why, sizeof why);
 	if (parsed == 0 && (options->command == COMMAND_HELP || options->command == COMMAND_VERSION)) {
-		bool written = fputs(options->command == COMMAND_HELP ? usage_text : "kimb " KIMB_VERSION "\n", stdout) != EOF;
+		bool written = options->command == COMMAND_HELP ? write_usage(stdout)
+								: fputs("kimb " KIMB_VERSION "\n", stdout) != EOF;
 		options_free(options);
 		if (fflush(stdout) != 0 || !written) {
 			report_say("cannot write to stdout");

@@ -1,14 +1,16 @@
 #ifndef KIMB_OPTIONS_H
 #define KIMB_OPTIONS_H
 
-/* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
- * the user spelled them, to be passed on), the repositories to tag and prune, and the build context;
- * and the environment kimb reads, taken once (env.h). The environment (KIMB_SCHEME, KIMB_KEEP,
- * KIMB_JOBS, KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT, the builder's executable variable) fills in what
- * the command line leaves out; KIMB_LOCK_DIR and KIMB_STATE_DIR must be absolute when set. */
+/* kimb's command line: its own long options (one table: their parsers, destinations, variables and
+ * --help), the builder's global and build flags (kept exactly as the user spelled them, to be passed
+ * on), the repositories to tag and prune, and the build context; and the environment kimb reads,
+ * taken once. The variables of kimb's options (KIMB_SCHEME, KIMB_KEEP, ...) and the builder's
+ * executable variable fill in what the command line leaves out; KIMB_LOCK_DIR and KIMB_STATE_DIR
+ * must be absolute when set. */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "builder.h"
 #include "env.h"
@@ -66,6 +68,7 @@ struct options {
 	bool dry_run;
 	bool json;                    /* the report as one JSON document on stdout */
 	enum completion completion;   /* COMMAND_COMPLETE: what to print */
+	const char *builder_choice;   /* the last --builder given, or else KIMB_BUILDER; NULL for neither */
 	const char *executable;       /* the builder to run: its environment variable, else its name */
 	struct word_list global_args; /* builder global flags with their values */
 	struct word_list build_args;  /* build flags with their values, tags included, in the given order */
@@ -97,8 +100,13 @@ int options_builder_choice(int argc, char *const argv[], const struct environmen
 int options_parse(int argc, char *const argv[], const struct builder *builder, const struct environment *environment,
 		  struct options *out, char *why, size_t why_size);
 
-/* The Ith of kimb's own long options, without "--", with *TAKES_VALUE set; NULL past the last. */
+/* The Ith of kimb's own long options in their table's order (sorted), without "--", with
+ * *TAKES_VALUE set; NULL past the last. */
 const char *options_kimb_option(size_t i, bool *takes_value);
+
+/* Writes --help's list of kimb's options to OUT: a heading that names their variables, then each
+ * option with its value and what it does, within 80 columns. Returns 0, or -1 when a write failed. */
+int options_write_help(FILE *out);
 
 /* The value last given to a builder flag spelled any of LONG_NAMES (NULL-terminated), or NULL. */
 const char *options_flag_value(const struct options *options, const char *const *long_names);

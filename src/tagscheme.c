@@ -54,17 +54,6 @@ static const char *const ci_commit_variables[] = {
 	NULL,
 };
 
-int tagscheme_from_name(const char *name, enum tag_scheme *out)
-{
-	for (size_t i = 0; tagscheme_names[i]; i++) {
-		if (strcmp(name, tagscheme_names[i]) == 0) {
-			*out = (enum tag_scheme)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* Callers print WHY as one line, so a reason quoting a path or a libgit2 message with a newline
  * is cut there. */
 __attribute__((format(printf, 3, 4))) static void set_why(char *why, size_t why_size, const char *format, ...)
