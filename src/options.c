@@ -14,7 +14,7 @@
 /* How the value of one of kimb's options is read, and where it goes. */
 enum option_type {
 	OPTION_SWITCH,     /* no value: sets the bool at DESTINATION */
-	OPTION_COMMAND,    /* no value: the command becomes COMMAND, which ends the parsing */
+	OPTION_COMMAND,    /* no value: COMMAND sets the command, which ends the parsing */
 	OPTION_TEXT,       /* any text, at DESTINATION (const char *) */
 	OPTION_NONEMPTY,   /* text that is not empty, at DESTINATION (const char *) */
 	OPTION_WHOLE,      /* a whole number from MINIMUM to MAXIMUM, at DESTINATION (size_t) */
@@ -35,8 +35,8 @@ struct kimb_option {
 	const char *const *choices; /* OPTION_CHOICE: the names, NULL-terminated */
 	const char *choice_noun;    /* what a name is, to say "unknown scheme 'x'" */
 	void (*choose)(struct options *options, size_t choice);
-	enum command command; /* OPTION_COMMAND */
-	char short_name;      /* the word "-h" alone is --help; 0 for none */
+	void (*command)(struct options *options); /* OPTION_COMMAND */
+	char short_name; /* the word "-h" alone is --help; 0 for none */
 	/* The variable that gives the default (ENV_NAME), or NULL: an option given wins over it. */
 	const char *variable;
 	bool build_only; /* no meaning for prune: refused there, and its variable ignored */
@@ -65,6 +65,16 @@ static void choose_completion(struct options *options, size_t choice)
 {
 	options->command = COMMAND_COMPLETE;
 	options->completion = (enum completion)choice;
+}
+
+static void command_help(struct options *options)
+{
+	options->command = COMMAND_HELP;
+}
+
+static void command_version(struct options *options)
+{
+	options->command = COMMAND_VERSION;
 }
 
 #define FIELD(name) offsetof(struct options, name)
@@ -102,7 +112,7 @@ static const struct kimb_option kimb_options[] = {
 	 .help = "say what would be removed and kept, remove nothing"},
 	{.name = "help",
 	 .type = OPTION_COMMAND,
-	 .command = COMMAND_HELP,
+	 .command = command_help,
 	 .short_name = 'h',
 	 .read_first = true,
 	 .help = "print this help"},
@@ -153,7 +163,7 @@ static const struct kimb_option kimb_options[] = {
 	 .placeholder = "FMT",
 	 .help = "strftime format of time tags (default " TAGSCHEME_DEFAULT_TIME_FORMAT "); it must tell every "
 		 "second apart: %Y, %m and %d (or %j), %H, %M and %S (or %s), nothing padded with spaces"},
-	{.name = "version", .type = OPTION_COMMAND, .command = COMMAND_VERSION, .read_first = true,
+	{.name = "version", .type = OPTION_COMMAND, .command = command_version, .read_first = true,
 	 .help = "print kimb's version"},
 };
 
@@ -279,7 +289,7 @@ static void list_choices(const char *const *choices, char *text, size_t size)
 static void apply_switch(struct parser *p, const struct kimb_option *option)
 {
 	if (option->type == OPTION_COMMAND)
-		p->out->command = option->command;
+		option->command(p->out);
 	else
 		*(bool *)((char *)p->out + option->destination) = true;
 }
