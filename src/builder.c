@@ -472,13 +472,15 @@ static const char *const nerdctl_containers_command[] = {"ps", "--all", "--no-tr
 /* --all: podman's containers too, which share buildah's store. */
 static const char *const buildah_containers_command[] = {"containers", "--all", "--json", NULL};
 
-static const char *const kubernetes_environment[] = {"KUBECONFIG", "KUBECONTEXT", NULL};
-static const char *const containerd_environment[] = {"CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE",
-						     "CONTAINERD_SNAPSHOTTER", NULL};
-static const char *const podman_environment[] = {"CONTAINERS_STORAGE_CONF", "CONTAINERS_CONF", "CONTAINER_HOST",
-						 "CONTAINER_CONNECTION", NULL};
-static const char *const docker_environment[] = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", NULL};
-static const char *const buildah_environment[] = {"CONTAINERS_STORAGE_CONF", "STORAGE_DRIVER", "STORAGE_OPTS", NULL};
+static const char *const kubernetes_environment[] = {ENV_NAME(KUBECONFIG), ENV_NAME(KUBECONTEXT), NULL};
+static const char *const containerd_environment[] = {ENV_NAME(CONTAINERD_ADDRESS), ENV_NAME(CONTAINERD_NAMESPACE),
+						     ENV_NAME(CONTAINERD_SNAPSHOTTER), NULL};
+static const char *const podman_environment[] = {ENV_NAME(CONTAINERS_STORAGE_CONF), ENV_NAME(CONTAINERS_CONF),
+						 ENV_NAME(CONTAINER_HOST), ENV_NAME(CONTAINER_CONNECTION), NULL};
+static const char *const docker_environment[] = {ENV_NAME(DOCKER_HOST), ENV_NAME(DOCKER_CONTEXT),
+						 ENV_NAME(DOCKER_CONFIG), NULL};
+static const char *const buildah_environment[] = {ENV_NAME(CONTAINERS_STORAGE_CONF), ENV_NAME(STORAGE_DRIVER),
+						  ENV_NAME(STORAGE_OPTS), NULL};
 
 static const char *const kim_kubeconfig_flags[] = {"kubeconfig", NULL};
 static const char *const kim_context_flags[] = {"context", NULL};
@@ -494,7 +496,7 @@ enum { INSPECT_BATCH = 100 };
 static const struct builder builders[] = {
 	{
 		.name = "kim",
-		.executable_env = "KIMB_KIM",
+		.executable_env = ENV_NAME(KIMB_KIM),
 		.global_flags = kim_global_flags,
 		.build_flags = kim_build_flags,
 		.tag_flag = "tag",
@@ -510,7 +512,7 @@ static const struct builder builders[] = {
 	},
 	{
 		.name = "nerdctl",
-		.executable_env = "KIMB_NERDCTL",
+		.executable_env = ENV_NAME(KIMB_NERDCTL),
 		.global_flags = nerdctl_global_flags,
 		.build_flags = nerdctl_build_flags,
 		.tag_flag = "tag",
@@ -535,17 +537,17 @@ static const struct builder builders[] = {
 		.read_containers = use_read_nerdctl_containers,
 		/* cmd/nerdctl/main.go's initRootCmdFlags, pkg/defaults' NerdctlTOML: a flag, else its
 		 * variable, else nerdctl.toml; a k3s node's nerdctl.toml names k8s.io. */
-		.config_variable = "NERDCTL_TOML",
+		.config_variable = ENV_NAME(NERDCTL_TOML),
 		.config_path = "/etc/nerdctl/nerdctl.toml",
 		.config_user_path = "nerdctl/nerdctl.toml",
-		.namespace = {nerdctl_namespace_flags, "CONTAINERD_NAMESPACE", "namespace"},
-		.address = {nerdctl_address_flags, "CONTAINERD_ADDRESS", "address"},
+		.namespace = {nerdctl_namespace_flags, ENV_NAME(CONTAINERD_NAMESPACE), "namespace"},
+		.address = {nerdctl_address_flags, ENV_NAME(CONTAINERD_ADDRESS), "address"},
 		/* In k8s.io, the namespace of Kubernetes' containerd, pods run the images. */
 		.pods_namespace = "k8s.io",
 	},
 	{
 		.name = "podman",
-		.executable_env = "KIMB_PODMAN",
+		.executable_env = ENV_NAME(KIMB_PODMAN),
 		.global_flags = podman_global_flags,
 		.build_flags = podman_build_flags,
 		.tag_flag = "tag",
@@ -561,7 +563,7 @@ static const struct builder builders[] = {
 	},
 	{
 		.name = "docker",
-		.executable_env = "KIMB_DOCKER",
+		.executable_env = ENV_NAME(KIMB_DOCKER),
 		.global_flags = docker_global_flags,
 		.build_flags = docker_build_flags,
 		.tag_flag = "tag",
@@ -591,7 +593,7 @@ static const struct builder builders[] = {
 	},
 	{
 		.name = "buildah",
-		.executable_env = "KIMB_BUILDAH",
+		.executable_env = ENV_NAME(KIMB_BUILDAH),
 		.global_flags = buildah_global_flags,
 		.build_flags = buildah_build_flags,
 		.tag_flag = "tag",
@@ -636,9 +638,9 @@ char *builder_id_word(const struct builder *builder, const char *id)
 	return xprintf("%s%s", builder->id_prefix ? builder->id_prefix : "", id);
 }
 
-const char *builder_executable(const struct builder *builder, env_lookup getenv_fn)
+const char *builder_executable(const struct builder *builder, const struct environment *environment)
 {
-	const char *value = getenv_fn(builder->executable_env);
+	const char *value = env_named(environment, builder->executable_env);
 	return value && *value ? value : builder->name;
 }
 
@@ -689,12 +691,12 @@ static bool found_on_search_path(const char *name, const char *search_path)
 	return found;
 }
 
-static bool executable_exists(const char *executable, env_lookup getenv_fn)
+static bool executable_exists(const char *executable, const struct environment *environment)
 {
 	if (strchr(executable, '/'))
 		return is_executable_file(executable);
 
-	const char *search_path = getenv_fn("PATH");
+	const char *search_path = env_get(environment, ENV_PATH);
 	if (search_path)
 		return found_on_search_path(executable, search_path);
 
@@ -704,16 +706,16 @@ static bool executable_exists(const char *executable, env_lookup getenv_fn)
 	return found;
 }
 
-const struct builder *builder_detect(env_lookup getenv_fn)
+const struct builder *builder_detect(const struct environment *environment)
 {
 	for (const char *const *name = builder_names; *name; name++) {
 		const struct builder *builder = builder_find(*name);
 		if (!builder)
 			continue;
-		const char *override = getenv_fn(builder->executable_env);
+		const char *override = env_named(environment, builder->executable_env);
 		/* Naming a builder's executable is asking for that builder: auto must not quietly build
 		 * and prune with another one when the name is wrong, but report it as not found. */
-		if ((override && *override) || executable_exists(builder->name, getenv_fn))
+		if ((override && *override) || executable_exists(builder->name, environment))
 			return builder;
 	}
 	return NULL;

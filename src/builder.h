@@ -3,7 +3,8 @@
 
 /* What kimb knows of each builder (kim, nerdctl, podman, docker, buildah): its flags, how it
  * builds, lists, inspects and removes, and how its listing is read. Everything builder-specific
- * lives in one table entry, so that adding a builder means adding one entry. */
+ * lives in one table entry, so that adding a builder means adding one entry; the variables an entry
+ * names are env.h's, written ENV_NAME(...). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,7 +38,7 @@ struct builder_setting {
 
 struct builder {
 	const char *name;                     /* "kim": the default executable and the name in messages */
-	const char *executable_env;           /* "KIMB_KIM": names the executable to run instead */
+	const char *executable_env;           /* ENV_NAME(KIMB_KIM): names the executable to run instead */
 	const struct flag_spec *global_flags; /* repeated on every call, so that each reaches the same store */
 	const struct flag_spec *build_flags;  /* both lists end with a {NULL, 0, false} entry */
 	const char *tag_flag;                 /* the build flag that names a tag: "tag" */
@@ -117,13 +118,14 @@ extern const char *const builder_names[];
 /* The word that names the image ID (64 hex) in BUILDER's calls. Malloc'd. */
 char *builder_id_word(const struct builder *builder, const char *id);
 
-/* The executable to run for BUILDER: its environment variable when set and not empty, else its name. */
-const char *builder_executable(const struct builder *builder, env_lookup getenv_fn);
+/* The executable to run for BUILDER: its variable in ENVIRONMENT when set and not empty, else its
+ * name. */
+const char *builder_executable(const struct builder *builder, const struct environment *environment);
 
 /* auto: the first builder in builder_names whose executable variable is set (found or not: the user
- * asked for it), or whose name is an executable file in the PATH that GETENV_FN gives; NULL when
- * there is none. */
-const struct builder *builder_detect(env_lookup getenv_fn);
+ * asked for it), or whose name is an executable file in ENVIRONMENT's PATH; NULL when there is
+ * none. */
+const struct builder *builder_detect(const struct environment *environment);
 
 /* The long name BUILDER knows the global flag LONG_NAME by: the same, or the one it is a synonym of. */
 const char *builder_global_flag_name(const struct builder *builder, const char *long_name);

@@ -1,3 +1,6 @@
+/* timegm, which POSIX has only since 2024: glibc declares it beside POSIX 2008 only on request. */
+#define _DEFAULT_SOURCE
+
 #include "listing.h"
 
 #include <errno.h>
@@ -6,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "listing_rows.h"
 #include "xalloc.h"
@@ -278,19 +282,6 @@ static int days_in_month(long long year, int month)
 	return days[month - 1] + (month == 2 && is_leap_year(year));
 }
 
-/* Days from 1970-01-01 to a date of years 0 to 9999 in the Gregorian calendar, which Go uses for all
- * dates. timegm would do this, but it is not POSIX. */
-static long long days_since_epoch(long long year, int month, int day)
-{
-	static const int days_before_month[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-	/* Leap days of the years 1 to YEAR - 1 (for year 0, none: -1 / 4 is 0 in C). */
-	long long past = year - 1;
-	long long leap_days = past / 4 - past / 100 + past / 400;
-	const long long leap_days_before_1970 = 1969 / 4 - 1969 / 100 + 1969 / 400;
-	return 365 * (year - 1970) + (leap_days - leap_days_before_1970) + days_before_month[month - 1] +
-	       (month > 2 && is_leap_year(year)) + day - 1;
-}
-
 /* Go's time.Time.String() for whole seconds, layout "2006-01-02 15:04:05 -0700 MST": the zone's
  * abbreviation (or its offset again, when it has none) is not needed, the offset says it all. */
 static bool parse_go_time(const char *text, long long *seconds)
@@ -322,8 +313,15 @@ static bool parse_go_time(const char *text, long long *seconds)
 	    second > 59 || offset_hours > 23 || offset_minutes > 59)
 		return false;
 
+	/* The proleptic Gregorian calendar, as Go's, for every year from 0 to 9999. */
+	struct tm utc = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = hour,
+			 .tm_min = minute, .tm_sec = second};
+	errno = 0;
+	time_t since_epoch = timegm(&utc);
+	if (since_epoch == (time_t)-1 && errno != 0)
+		return false;
 	long long offset = (offset_hours * 60LL + offset_minutes) * 60 * (text[20] == '-' ? -1 : 1);
-	*seconds = days_since_epoch(year, month, day) * 86400 + hour * 3600LL + minute * 60 + second - offset;
+	*seconds = (long long)since_epoch - offset;
 	return true;
 }
 

@@ -25,7 +25,8 @@
 #include "store.h"
 #include "xalloc.h"
 
-static const char usage_text[] =
+/* The usage up to the options. */
+static const char usage_head[] =
 	"usage: kimb [build] [KIMB OPTIONS] [GLOBAL FLAGS] [BUILD FLAGS] PATH\n"
 	"       kimb [KIMB OPTIONS] [GLOBAL FLAGS] prune REPOSITORY...\n"
 	"       kimb -h | --help | --version\n"
@@ -39,31 +40,10 @@ static const char usage_text[] =
 	"builder's flags pass through unchanged (an unknown long flag as --name=value);\n"
 	"its global flags are repeated on every call kimb makes. prune removes every\n"
 	"image of each REPOSITORY but the one its latest tag points to.\n"
-	"\n"
-	"Options (environment: KIMB_BUILDER, KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS,\n"
-	"KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT; options win):\n"
-	"  --builder=NAME     auto (default), kim, nerdctl, podman, docker or buildah;\n"
-	"                     auto takes the first of them on PATH\n"
-	"  --scheme=SCHEME    the unique tag: git, the commit of PATH's work tree (with\n"
-	"                     -dirty. and a hash of its changes), or outside one the\n"
-	"                     CI's (GITHUB_SHA, CI_COMMIT_SHA, ...); describe, git\n"
-	"                     describe --tags --long --always; time, the UTC time;\n"
-	"                     auto (default), git where there is a commit, else time\n"
-	"  --time-format=FMT  strftime format of time tags (default %Y%m%d.%H%M%S); it\n"
-	"                     must tell every second apart: %Y, %m and %d (or %j), %H,\n"
-	"                     %M and %S (or %s), nothing padded with spaces\n"
-	"  --keep=N           keep the N most recent prior images of each repository\n"
-	"                     (default 0), by creation time (not on kim) or time tags\n"
-	"  --lock-timeout=D   wait at most D (seconds, or with s, m, h, d) for another\n"
-	"                     kimb on a repository (default: as long as it takes)\n"
-	"  --call-timeout=D   stop any call but the build after D (default 5m): a\n"
-	"                     listing stopped removes nothing, a removal stopped failed\n"
-	"  --jobs=N           up to N removals at once (1 to 32, default 4)\n"
-	"  --json             the report as one JSON document on stdout\n"
-	"  --no-prune         build and tag only\n"
-	"  --dry-run          say what would be removed and kept, remove nothing\n"
-	"  --complete=WHAT    for shell completions: print options, builders, schemes,\n"
-	"                     global-flags, build-flags or repositories (see kimb(1))\n"
+	"\n";
+
+/* After the options, which options_write_help lists from their table. */
+static const char usage_tail[] =
 	"\n"
 	"Never removed or untagged: the image just built, the image REPOSITORY:latest\n"
 	"points to, other repositories' images (a shared image only loses its tags of\n"
@@ -85,8 +65,14 @@ static const char usage_text[] =
 	"after a failure before the removals, or once kimb gets SIGHUP, SIGINT, SIGQUIT\n"
 	"or SIGTERM (it dies of the same signal).\n";
 
+/* Writes kimb --help to OUT. Returns whether it was written. */
+static bool write_usage(FILE *out)
+{
+	return fputs(usage_head, out) != EOF && options_write_help(out) == 0 && fputs(usage_tail, out) != EOF;
+}
+
 /* Names every builder auto looked for, and where, so that the user knows what to install or set. */
-static void say_no_builder_found(void)
+static void say_no_builder_found(const struct environment *environment)
 {
 	char names[128] = "", variables[256] = "";
 	for (const char *const *name = builder_names; *name; name++) {
@@ -95,7 +81,7 @@ static void say_no_builder_found(void)
 		snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", *name);
 		snprintf(variables + set, sizeof variables - set, "%s%s", set ? ", " : "", builder->executable_env);
 	}
-	const char *path = getenv("PATH");
+	const char *path = env_get(environment, ENV_PATH);
 	report_say("no builder found: looked for %s on PATH (%s); install one, or name it with --builder=NAME "
 		   "and its executable with %s",
 		   names, path ? path : "unset: the system's default", variables);
@@ -110,17 +96,20 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	*done = true;
 	char why[512];
 	const char *choice;
-	if (options_builder_choice(argc, argv, env_process, &choice, why, sizeof why) < 0) {
+	struct environment environment;
+	env_read(&environment, env_process);
+	if (options_builder_choice(argc, argv, &environment, &choice, why, sizeof why) < 0) {
 		report_say("%s (see kimb --help)", why);
 		return STATUS_USAGE;
 	}
 	*detected = strcmp(choice, "auto") == 0;
-	*builder = *detected ? builder_detect(env_process) : builder_find(choice);
+	*builder = *detected ? builder_detect(&environment) : builder_find(choice);
 	/* With no builder found, the first one's flags still let --help and --version through. */
-	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), env_process,
+	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), &environment,
 				   options, why, sizeof why);
 	if (parsed == 0 && (options->command == COMMAND_HELP || options->command == COMMAND_VERSION)) {
-		bool written = fputs(options->command == COMMAND_HELP ? usage_text : "kimb " KIMB_VERSION "\n", stdout) != EOF;
+		bool written = options->command == COMMAND_HELP ? write_usage(stdout)
+								: fputs("kimb " KIMB_VERSION "\n", stdout) != EOF;
 		options_free(options);
 		if (fflush(stdout) != 0 || !written) {
 			report_say("cannot write to stdout");
@@ -131,7 +120,7 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 	bool builder_needed = parsed < 0 || options->command != COMMAND_COMPLETE ||
 			      complete_needs_builder(options->completion);
 	if (!*builder && builder_needed) {
-		say_no_builder_found();
+		say_no_builder_found(&environment);
 		if (parsed == 0)
 			options_free(options);
 		return STATUS_NOT_FOUND;

@@ -11,43 +11,38 @@
 #include "reference.h"
 #include "xalloc.h"
 
-enum kimb_option {
-	OPT_BUILDER,
-	OPT_SCHEME,
-	OPT_TIME_FORMAT,
-	OPT_KEEP,
-	OPT_LOCK_TIMEOUT,
-	OPT_CALL_TIMEOUT,
-	OPT_JOBS,
-	OPT_NO_PRUNE,
-	OPT_JSON,
-	OPT_DRY_RUN,
-	OPT_HELP,
-	OPT_VERSION,
-	OPT_COMPLETE,
+/* How the value of one of kimb's options is read, and where it goes. */
+enum option_type {
+	OPTION_SWITCH,     /* no value: sets the bool at DESTINATION */
+	OPTION_COMMAND,    /* no value: COMMAND sets the command, which ends the parsing */
+	OPTION_TEXT,       /* any text, at DESTINATION (const char *) */
+	OPTION_NONEMPTY,   /* text that is not empty, at DESTINATION (const char *) */
+	OPTION_WHOLE,      /* a whole number from MINIMUM to MAXIMUM, at DESTINATION (size_t) */
+	OPTION_DURATION,   /* a duration (parse_duration), at DESTINATION (double) */
+	OPTION_TIME_LIMIT, /* a duration above 0, at DESTINATION (double) */
+	OPTION_CHOICE,     /* one of CHOICES, by name: CHOOSE records which */
 };
 
-struct kimb_option_spec {
-	const char *name;
-	enum kimb_option option;
-	bool takes_value;
-};
-
-/* Long only, so that they can never collide with a builder's one-letter flags. */
-static const struct kimb_option_spec kimb_options[] = {
-	{"builder", OPT_BUILDER, true},
-	{"scheme", OPT_SCHEME, true},
-	{"time-format", OPT_TIME_FORMAT, true},
-	{"keep", OPT_KEEP, true},
-	{"lock-timeout", OPT_LOCK_TIMEOUT, true},
-	{"call-timeout", OPT_CALL_TIMEOUT, true},
-	{"jobs", OPT_JOBS, true},
-	{"no-prune", OPT_NO_PRUNE, false},
-	{"json", OPT_JSON, false},
-	{"dry-run", OPT_DRY_RUN, false},
-	{"help", OPT_HELP, false},
-	{"version", OPT_VERSION, false},
-	{"complete", OPT_COMPLETE, true},
+/* One of kimb's own options, which carries all there is to know of it, as git's parse-options.h
+ * has it: its parser and destination, its variable, its place in --help. Long only, so that they
+ * can never collide with a builder's one-letter flags (but for the word -h alone). */
+struct kimb_option {
+	const char *name; /* without "--" */
+	enum option_type type;
+	size_t destination; /* offsetof(struct options, ...) */
+	size_t minimum;     /* OPTION_WHOLE */
+	size_t maximum;
+	const char *const *choices; /* OPTION_CHOICE: the names, NULL-terminated */
+	const char *choice_noun;    /* what a name is, to say "unknown scheme 'x'" */
+	void (*choose)(struct options *options, size_t choice);
+	void (*command)(struct options *options); /* OPTION_COMMAND */
+	char short_name; /* the word "-h" alone is --help; 0 for none */
+	/* The variable that gives the default (ENV_NAME), or NULL: an option given wins over it. */
+	const char *variable;
+	bool build_only; /* no meaning for prune: refused there, and its variable ignored */
+	bool read_first; /* read while only --builder is looked for (options_builder_choice) */
+	const char *placeholder; /* the value in --help: N in --jobs=N */
+	const char *help;        /* --help's text, wrapped there */
 };
 
 /* The values of --complete, indexed by enum completion. */
@@ -58,7 +53,121 @@ static const char *const completion_names[] = {
 	[COMPLETE_GLOBAL_FLAGS] = "global-flags",
 	[COMPLETE_BUILD_FLAGS] = "build-flags",
 	[COMPLETE_REPOSITORIES] = "repositories",
+	NULL,
 };
+
+static void choose_scheme(struct options *options, size_t choice)
+{
+	options->scheme = (enum tag_scheme)choice;
+}
+
+static void choose_completion(struct options *options, size_t choice)
+{
+	options->command = COMMAND_COMPLETE;
+	options->completion = (enum completion)choice;
+}
+
+static void command_help(struct options *options)
+{
+	options->command = COMMAND_HELP;
+}
+
+static void command_version(struct options *options)
+{
+	options->command = COMMAND_VERSION;
+}
+
+#define FIELD(name) offsetof(struct options, name)
+#define NUMBER_TEXT(number) TEXT_OF(number)
+#define TEXT_OF(text) #text
+
+/* Sorted by name, as find_kimb_option's binary search needs; --help lists them in this order. */
+static const struct kimb_option kimb_options[] = {
+	{.name = "builder",
+	 .type = OPTION_TEXT,
+	 .destination = FIELD(builder_choice),
+	 .variable = ENV_NAME(KIMB_BUILDER),
+	 .read_first = true,
+	 .placeholder = "NAME",
+	 .help = "auto (default), kim, nerdctl, podman, docker or buildah; auto takes the first of them on PATH"},
+	{.name = "call-timeout",
+	 .type = OPTION_TIME_LIMIT,
+	 .destination = FIELD(call_timeout),
+	 .variable = ENV_NAME(KIMB_CALL_TIMEOUT),
+	 .placeholder = "D",
+	 .help = "stop any call but the build after D (default 5m): a listing stopped removes nothing, a removal "
+		 "stopped failed"},
+	{.name = "complete",
+	 .type = OPTION_CHOICE,
+	 .choices = completion_names,
+	 .choice_noun = "value",
+	 .choose = choose_completion,
+	 .read_first = true,
+	 .placeholder = "WHAT",
+	 .help = "for shell completions: print options, builders, schemes, global-flags, build-flags or repositories "
+		 "(see kimb(1))"},
+	{.name = "dry-run",
+	 .type = OPTION_SWITCH,
+	 .destination = FIELD(dry_run),
+	 .help = "say what would be removed and kept, remove nothing"},
+	{.name = "help",
+	 .type = OPTION_COMMAND,
+	 .command = command_help,
+	 .short_name = 'h',
+	 .read_first = true,
+	 .help = "print this help"},
+	{.name = "jobs",
+	 .type = OPTION_WHOLE,
+	 .destination = FIELD(jobs),
+	 .minimum = 1,
+	 .maximum = OPTIONS_JOBS_MAX,
+	 .variable = ENV_NAME(KIMB_JOBS),
+	 .placeholder = "N",
+	 .help = "up to N removals at once (1 to " NUMBER_TEXT(OPTIONS_JOBS_MAX) ", default " NUMBER_TEXT(
+		 OPTIONS_JOBS_DEFAULT) ")"},
+	{.name = "json",
+	 .type = OPTION_SWITCH,
+	 .destination = FIELD(json),
+	 .help = "the report as one JSON document on stdout"},
+	{.name = "keep",
+	 .type = OPTION_WHOLE,
+	 .destination = FIELD(keep),
+	 .maximum = SIZE_MAX,
+	 .variable = ENV_NAME(KIMB_KEEP),
+	 .placeholder = "N",
+	 .help = "keep the N most recent prior images of each repository (default 0), by creation time (not on kim) "
+		 "or time tags"},
+	{.name = "lock-timeout",
+	 .type = OPTION_DURATION,
+	 .destination = FIELD(lock_timeout),
+	 .variable = ENV_NAME(KIMB_LOCK_TIMEOUT),
+	 .placeholder = "D",
+	 .help = "wait at most D (seconds, or with s, m, h, d) for another kimb on a repository (default: as long as "
+		 "it takes)"},
+	{.name = "no-prune", .type = OPTION_SWITCH, .destination = FIELD(no_prune), .build_only = true,
+	 .help = "build and tag only"},
+	{.name = "scheme",
+	 .type = OPTION_CHOICE,
+	 .choices = tagscheme_names,
+	 .choice_noun = "scheme",
+	 .choose = choose_scheme,
+	 .variable = ENV_NAME(KIMB_SCHEME),
+	 .build_only = true,
+	 .placeholder = "SCHEME",
+	 .help = "the unique tag: git, the commit of PATH's work tree (with -dirty. and a hash of its changes), or "
+		 "outside one the CI's (GITHUB_SHA, CI_COMMIT_SHA, ...); describe, git describe --tags --long "
+		 "--always; time, the UTC time; auto (default), git where there is a commit, else time"},
+	{.name = "time-format",
+	 .type = OPTION_NONEMPTY,
+	 .destination = FIELD(time_format),
+	 .placeholder = "FMT",
+	 .help = "strftime format of time tags (default " TAGSCHEME_DEFAULT_TIME_FORMAT "); it must tell every "
+		 "second apart: %Y, %m and %d (or %j), %H, %M and %S (or %s), nothing padded with spaces"},
+	{.name = "version", .type = OPTION_COMMAND, .command = command_version, .read_first = true,
+	 .help = "print kimb's version"},
+};
+
+#define KIMB_OPTION_COUNT (sizeof kimb_options / sizeof kimb_options[0])
 
 struct parser {
 	int argc;
@@ -68,11 +177,7 @@ struct parser {
 	struct options *out;
 	char *why;
 	size_t why_size;
-	bool scheme_given;
-	bool keep_given;
-	bool jobs_given;
-	bool lock_timeout_given;
-	bool call_timeout_given;
+	bool given[KIMB_OPTION_COUNT]; /* which of kimb_options the command line gave */
 	/* Only reading where --builder stands: unknown flags are taken for booleans, no value is
 	 * checked and nothing is required. */
 	bool lenient;
@@ -80,8 +185,6 @@ struct parser {
 	 * come: prune, or one of the builder's spellings of build. */
 	bool command_open;
 	bool image_given;   /* "image" came, "build" must follow */
-	bool no_prune_given;
-	const char *builder_choice; /* the last --builder value */
 	const char **named; /* build: the -t values; prune: the REPOSITORY arguments */
 	size_t named_count;
 };
@@ -136,27 +239,6 @@ static int parse_whole_number(const char *text, size_t *out)
 	return 0;
 }
 
-static int set_scheme(struct parser *p, const char *value, const char *source)
-{
-	if (tagscheme_from_name(value, &p->out->scheme) < 0)
-		return fail(p, "%s: unknown scheme '%s' (auto, time, git or describe)", source, value);
-	return 0;
-}
-
-static int set_keep(struct parser *p, const char *value, const char *source)
-{
-	if (parse_whole_number(value, &p->out->keep) < 0)
-		return fail(p, "%s: '%s' is not a whole number >= 0", source, value);
-	return 0;
-}
-
-static int set_jobs(struct parser *p, const char *value, const char *source)
-{
-	if (parse_whole_number(value, &p->out->jobs) < 0 || p->out->jobs < 1 || p->out->jobs > OPTIONS_JOBS_MAX)
-		return fail(p, "%s: '%s' is not a whole number from 1 to %d", source, value, OPTIONS_JOBS_MAX);
-	return 0;
-}
-
 /* A duration as timeout(1) writes it: a non-negative decimal number of seconds, or of minutes,
  * hours or days with the suffix m, h or d (s for seconds too). */
 static int parse_duration(const char *text, double *seconds)
@@ -191,33 +273,83 @@ static int parse_duration(const char *text, double *seconds)
 	return 0;
 }
 
-static int set_duration(struct parser *p, double *seconds, const char *value, const char *source)
+/* "a, b or c": CHOICES (NULL-terminated, at least one) in a sentence, in TEXT of SIZE bytes. */
+static void list_choices(const char *const *choices, char *text, size_t size)
 {
-	if (parse_duration(value, seconds) < 0)
-		return fail(p, "%s: '%s' is not a duration (seconds, or a number and s, m, h or d, up to a year)",
-			    source, value);
-	return 0;
+	size_t used = 0;
+	text[0] = '\0';
+	for (size_t i = 0; choices[i] && used < size; i++) {
+		const char *separator = i == 0 ? "" : choices[i + 1] ? ", " : " or ";
+		int written = snprintf(text + used, size - used, "%s%s", separator, choices[i]);
+		used = written < 0 ? size : used + (size_t)written;
+	}
 }
 
-/* A call that may never end needs a limit above 0: 0 would stop every call at once. */
-static int set_call_timeout(struct parser *p, const char *value, const char *source)
+/* OPTION, which takes no value, given. */
+static void apply_switch(struct parser *p, const struct kimb_option *option)
 {
-	if (set_duration(p, &p->out->call_timeout, value, source) < 0)
-		return -1;
-	return p->out->call_timeout > 0 ? 0 : fail(p, "%s: '%s' is no time at all: give a duration above 0", source, value);
+	if (option->type == OPTION_COMMAND)
+		option->command(p->out);
+	else
+		*(bool *)((char *)p->out + option->destination) = true;
 }
 
-static int set_completion(struct parser *p, const char *value)
+/* Gives OPTION, which takes a value, the VALUE that SOURCE (the option as written, or its variable)
+ * gave it. */
+static int apply_value(struct parser *p, const struct kimb_option *option, const char *value, const char *source)
 {
-	p->out->command = COMMAND_COMPLETE;
-	for (size_t i = 0; i < sizeof completion_names / sizeof completion_names[0]; i++)
-		if (strcmp(value, completion_names[i]) == 0) {
-			p->out->completion = (enum completion)i;
+	void *field = (char *)p->out + option->destination;
+	switch (option->type) {
+	case OPTION_SWITCH:
+	case OPTION_COMMAND:
+		break;
+	case OPTION_NONEMPTY:
+		if (!*value)
+			return fail(p, "%s is empty", source);
+		/* fall through */
+	case OPTION_TEXT:
+		*(const char **)field = value;
+		return 0;
+	case OPTION_WHOLE: {
+		size_t number;
+		if (parse_whole_number(value, &number) == 0 && number >= option->minimum && number <= option->maximum) {
+			*(size_t *)field = number;
 			return 0;
 		}
-	return fail(p, "--complete: unknown value '%s' (options, builders, schemes, global-flags, build-flags or "
-		       "repositories)",
-		    value);
+		if (option->maximum == SIZE_MAX)
+			return fail(p, "%s: '%s' is not a whole number >= %zu", source, value, option->minimum);
+		return fail(p, "%s: '%s' is not a whole number from %zu to %zu", source, value, option->minimum,
+			    option->maximum);
+	}
+	case OPTION_DURATION:
+	case OPTION_TIME_LIMIT: {
+		double seconds;
+		if (parse_duration(value, &seconds) < 0)
+			return fail(p, "%s: '%s' is not a duration (seconds, or a number and s, m, h or d, up to a year)",
+				    source, value);
+		/* A call that may never end needs a limit above 0: 0 would stop every call at once. */
+		if (option->type == OPTION_TIME_LIMIT && !(seconds > 0))
+			return fail(p, "%s: '%s' is no time at all: give a duration above 0", source, value);
+		*(double *)field = seconds;
+		return 0;
+	}
+	case OPTION_CHOICE: {
+		for (size_t i = 0; option->choices[i]; i++)
+			if (strcmp(value, option->choices[i]) == 0) {
+				option->choose(p->out, i);
+				return 0;
+			}
+		char choices[256];
+		list_choices(option->choices, choices, sizeof choices);
+		return fail(p, "%s: unknown %s '%s' (%s)", source, option->choice_noun, value, choices);
+	}
+	}
+	return fail(p, "internal error: option --%s takes no value", option->name);
+}
+
+static bool takes_value(const struct kimb_option *option)
+{
+	return option->type != OPTION_SWITCH && option->type != OPTION_COMMAND;
 }
 
 /* Whether COMMAND ends the parsing: the words after it are not read. */
@@ -231,92 +363,55 @@ static const char *take_next_argument(struct parser *p)
 	return p->next < p->argc ? p->argv[p->next++] : NULL;
 }
 
-/* An option of kimb's that takes VALUE (never NULL). */
-static int apply_valued_option(struct parser *p, enum kimb_option option, const char *value)
-{
-	if (option == OPT_BUILDER) {
-		/* Taken where it stands as an option only: options_builder_choice reads it with the
-		 * flags of the builder it names, which decide which words are values. */
-		p->builder_choice = value;
-		return 0;
-	}
-	if (p->lenient) {
-		/* Heard while only --builder is looked for, as --help is: no --builder after it counts. */
-		if (option == OPT_COMPLETE)
-			p->out->command = COMMAND_COMPLETE;
-		return 0;
-	}
-	switch (option) {
-	case OPT_SCHEME:
-		p->scheme_given = true;
-		return set_scheme(p, value, "--scheme");
-	case OPT_TIME_FORMAT:
-		if (!*value)
-			return fail(p, "--time-format is empty");
-		p->out->time_format = value;
-		return 0;
-	case OPT_KEEP:
-		p->keep_given = true;
-		return set_keep(p, value, "--keep");
-	case OPT_LOCK_TIMEOUT:
-		p->lock_timeout_given = true;
-		return set_duration(p, &p->out->lock_timeout, value, "--lock-timeout");
-	case OPT_CALL_TIMEOUT:
-		p->call_timeout_given = true;
-		return set_call_timeout(p, value, "--call-timeout");
-	case OPT_JOBS:
-		p->jobs_given = true;
-		return set_jobs(p, value, "--jobs");
-	case OPT_COMPLETE:
-		return set_completion(p, value);
-	default:
-		return fail(p, "internal error: option %d takes no value", (int)option);
-	}
-}
-
-/* An option of kimb's that takes no value. */
-static int apply_flag_option(struct parser *p, enum kimb_option option)
-{
-	/* --help and --version are heard even while only --builder is looked for: they need no
-	 * builder, and so must work whatever KIMB_BUILDER says. */
-	if (p->lenient && option != OPT_HELP && option != OPT_VERSION)
-		return 0;
-	switch (option) {
-	case OPT_NO_PRUNE:
-		p->no_prune_given = true;
-		p->out->no_prune = true;
-		return 0;
-	case OPT_DRY_RUN:
-		p->out->dry_run = true;
-		return 0;
-	case OPT_JSON:
-		p->out->json = true;
-		return 0;
-	case OPT_HELP:
-		p->out->command = COMMAND_HELP;
-		return 0;
-	case OPT_VERSION:
-		p->out->command = COMMAND_VERSION;
-		return 0;
-	default:
-		return fail(p, "internal error: option %d takes a value", (int)option);
-	}
-}
-
-static int apply_kimb_option(struct parser *p, const struct kimb_option_spec *spec, const char *inline_value)
+/* OPTION, given on the command line with INLINE_VALUE after its '=' (or NULL); a value it takes
+ * may be the next word instead. */
+static int apply_kimb_option(struct parser *p, const struct kimb_option *option, const char *inline_value)
 {
 	const char *value = inline_value;
-	if (!spec->takes_value)
-		return value ? fail(p, "--%s takes no value", spec->name) : apply_flag_option(p, spec->option);
-	if (!value && !(value = take_next_argument(p)))
-		return fail(p, "--%s needs a value", spec->name);
-	return apply_valued_option(p, spec->option, value);
+	if (!takes_value(option)) {
+		if (value)
+			return fail(p, "--%s takes no value", option->name);
+	} else if (!value && !(value = take_next_argument(p)))
+		return fail(p, "--%s needs a value", option->name);
+	/* While only --builder is looked for, the options that need no builder are heard too (--help,
+	 * --version, --complete), so that they work whatever KIMB_BUILDER says; no other value is read. */
+	if (p->lenient && !option->read_first)
+		return 0;
+	p->given[option - kimb_options] = true;
+	if (!value) {
+		apply_switch(p, option);
+		return 0;
+	}
+	char source[64];
+	snprintf(source, sizeof source, "--%s", option->name);
+	return apply_value(p, option, value, source);
 }
 
-static const struct kimb_option_spec *find_kimb_option(const char *name, size_t length)
+struct option_name {
+	const char *name;
+	size_t length;
+};
+
+static int compare_option_name(const void *key, const void *element)
 {
-	for (size_t i = 0; i < sizeof kimb_options / sizeof kimb_options[0]; i++)
-		if (strlen(kimb_options[i].name) == length && memcmp(kimb_options[i].name, name, length) == 0)
+	const struct option_name *wanted = key;
+	const char *name = ((const struct kimb_option *)element)->name;
+	int order = strncmp(wanted->name, name, wanted->length);
+	return order ? order : name[wanted->length] ? -1 : 0;
+}
+
+/* The option spelled --NAME, NAME being LENGTH bytes (not terminated: "--keep=3"), or NULL. */
+static const struct kimb_option *find_kimb_option(const char *name, size_t length)
+{
+	const struct option_name key = {name, length};
+	return bsearch(&key, kimb_options, KIMB_OPTION_COUNT, sizeof kimb_options[0], compare_option_name);
+}
+
+/* The option the word -C alone stands for (-h), or NULL. */
+static const struct kimb_option *find_short_option(char short_name)
+{
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+		if (kimb_options[i].short_name == short_name)
 			return &kimb_options[i];
 	return NULL;
 }
@@ -398,7 +493,7 @@ static int parse_long(struct parser *p, const char *arg)
 	size_t length = equals ? (size_t)(equals - name) : strlen(name);
 	const char *value = equals ? equals + 1 : NULL;
 
-	const struct kimb_option_spec *own = find_kimb_option(name, length);
+	const struct kimb_option *own = find_kimb_option(name, length);
 	if (own)
 		return apply_kimb_option(p, own, value);
 
@@ -517,6 +612,7 @@ static int parse_arguments(struct parser *p)
 	while (p->next < p->argc && !ends_parsing(p->out->command)) {
 		const char *arg = p->argv[p->next++];
 		size_t build_words = p->out->build_args.count;
+		const struct kimb_option *short_option = NULL;
 		int result = 0;
 		if (flags_ended || arg[0] != '-' || arg[1] == '\0') {
 			if (p->command_open && !flags_ended)
@@ -524,8 +620,8 @@ static int parse_arguments(struct parser *p)
 			result = result < 0 ? -1 : result == 1 ? 0 : parse_positional(p, arg);
 		} else if (strcmp(arg, "--") == 0)
 			flags_ended = true, result = 0;
-		else if (strcmp(arg, "-h") == 0)
-			result = apply_flag_option(p, OPT_HELP);
+		else if (arg[1] != '-' && !arg[2] && (short_option = find_short_option(arg[1])))
+			result = apply_kimb_option(p, short_option, NULL);
 		else if (arg[1] == '-')
 			result = parse_long(p, arg);
 		else
@@ -583,43 +679,36 @@ static int resolve_targets(struct parser *p)
 /* A directory named in the environment VARIABLE must be absolute: a relative one would be another
  * directory in every working directory, where runs would not share their locks or find their
  * record of builds. Empty is unset. */
-static int check_absolute_directory(struct parser *p, env_lookup getenv_fn, const char *variable)
+static int check_absolute_directory(struct parser *p, enum env_variable variable)
 {
-	const char *value = getenv_fn(variable);
-	if (value && *value && *value != '/')
-		return fail(p, "%s: '%s' is not an absolute path; name the directory from /", variable, value);
+	const char *value = env_nonempty(&p->out->environment, variable);
+	if (value && *value != '/')
+		return fail(p, "%s: '%s' is not an absolute path; name the directory from /", env_name(variable), value);
 	return 0;
 }
 
-static int apply_environment(struct parser *p, env_lookup getenv_fn)
+/* The variables give the options the command line left out; an empty one is unset. */
+static int apply_environment(struct parser *p)
 {
-	const char *value;
-	if (check_absolute_directory(p, getenv_fn, "KIMB_LOCK_DIR") < 0 ||
-	    check_absolute_directory(p, getenv_fn, "KIMB_STATE_DIR") < 0)
+	if (check_absolute_directory(p, ENV_KIMB_LOCK_DIR) < 0 || check_absolute_directory(p, ENV_KIMB_STATE_DIR) < 0)
 		return -1;
-	if (!p->lock_timeout_given && (value = getenv_fn("KIMB_LOCK_TIMEOUT")) && *value &&
-	    set_duration(p, &p->out->lock_timeout, value, "KIMB_LOCK_TIMEOUT") < 0)
-		return -1;
-	if (!p->call_timeout_given && (value = getenv_fn("KIMB_CALL_TIMEOUT")) && *value &&
-	    set_call_timeout(p, value, "KIMB_CALL_TIMEOUT") < 0)
-		return -1;
-	if (p->out->command == COMMAND_BUILD && !p->scheme_given && (value = getenv_fn("KIMB_SCHEME")) && *value &&
-	    set_scheme(p, value, "KIMB_SCHEME") < 0)
-		return -1;
-	if (!p->keep_given && (value = getenv_fn("KIMB_KEEP")) && *value && set_keep(p, value, "KIMB_KEEP") < 0)
-		return -1;
-	if (!p->jobs_given && (value = getenv_fn("KIMB_JOBS")) && *value && set_jobs(p, value, "KIMB_JOBS") < 0)
-		return -1;
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++) {
+		const struct kimb_option *option = &kimb_options[i];
+		if (!option->variable || p->given[i] || (option->build_only && p->out->command != COMMAND_BUILD))
+			continue;
+		const char *value = env_named(&p->out->environment, option->variable);
+		if (value && *value && apply_value(p, option, value, option->variable) < 0)
+			return -1;
+	}
 	return 0;
 }
 
 static int check_required(struct parser *p)
 {
 	if (p->out->command == COMMAND_PRUNE) {
-		if (p->scheme_given)
-			return fail(p, "--scheme has no meaning for prune");
-		if (p->no_prune_given)
-			return fail(p, "--no-prune has no meaning for prune");
+		for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+			if (p->given[i] && kimb_options[i].build_only)
+				return fail(p, "--%s has no meaning for prune", kimb_options[i].name);
 		return p->named_count ? 0 : fail(p, "prune needs at least one REPOSITORY");
 	}
 	if (p->out->dry_run && p->out->no_prune)
@@ -649,9 +738,10 @@ static void unknown_builder(const char *source, const char *chosen, char *why, s
 
 /* The builder CHOICE ("auto" or a name) runs: auto's, or the first one when auto finds none, for
  * its flags only. */
-static const struct builder *builder_of(const char *choice, env_lookup getenv_fn)
+static const struct builder *builder_of(const char *choice, const struct environment *environment)
 {
-	const struct builder *builder = strcmp(choice, "auto") == 0 ? builder_detect(getenv_fn) : builder_find(choice);
+	const struct builder *builder =
+		strcmp(choice, "auto") == 0 ? builder_detect(environment) : builder_find(choice);
 	return builder ? builder : builder_find(builder_names[0]);
 }
 
@@ -667,21 +757,22 @@ static const char *builder_option(int argc, char *const argv[], const struct bui
 	/* Only a missing value can fail here: whatever --builder came before it stands. */
 	(void)parse_arguments(&p);
 	*informational = scratch.command == COMMAND_HELP || scratch.command == COMMAND_VERSION;
+	const char *given = scratch.builder_choice;
 	free(p.named);
 	options_free(&scratch);
-	return p.builder_choice;
+	return given;
 }
 
-int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
-			   size_t why_size)
+int options_builder_choice(int argc, char *const argv[], const struct environment *environment, const char **choice,
+			   char *why, size_t why_size)
 {
-	const char *from_environment = getenv_fn("KIMB_BUILDER");
-	const char *fallback = from_environment && *from_environment ? from_environment : "auto";
+	const char *from_environment = env_nonempty(environment, ENV_KIMB_BUILDER);
+	const char *fallback = from_environment ? from_environment : "auto";
 	/* Which words are flag values depends on the builder, which --builder names: read with the
 	 * flags of the builder the environment gives, then of the one named, until both agree. Each
 	 * builder is tried once at most. --help and --version need no builder: a wrong one does not
 	 * stop them. */
-	const struct builder *reading = builder_of(is_builder_choice(fallback) ? fallback : "auto", getenv_fn);
+	const struct builder *reading = builder_of(is_builder_choice(fallback) ? fallback : "auto", environment);
 	size_t builder_count = 0;
 	while (builder_names[builder_count])
 		builder_count++;
@@ -694,10 +785,10 @@ int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, c
 				*choice = "auto";
 				return 0;
 			}
-			unknown_builder(given ? "--builder" : "KIMB_BUILDER", chosen, why, why_size);
+			unknown_builder(given ? "--builder" : env_name(ENV_KIMB_BUILDER), chosen, why, why_size);
 			return -1;
 		}
-		const struct builder *named = builder_of(chosen, getenv_fn);
+		const struct builder *named = builder_of(chosen, environment);
 		if (named == reading) {
 			*choice = chosen;
 			return 0;
@@ -709,7 +800,7 @@ int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, c
 	return -1;
 }
 
-int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
+int options_parse(int argc, char *const argv[], const struct builder *builder, const struct environment *environment,
 		  struct options *out, char *why, size_t why_size)
 {
 	*out = (struct options){
@@ -719,6 +810,7 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 		.lock_timeout = -1,
 		.call_timeout = OPTIONS_CALL_TIMEOUT_DEFAULT,
 		.jobs = OPTIONS_JOBS_DEFAULT,
+		.environment = *environment,
 	};
 	struct parser p = {
 		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .why_size = why_size,
@@ -728,24 +820,117 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, e
 	if (result == 0 && !ends_parsing(out->command)) {
 		result = check_required(&p);
 		if (result == 0)
-			result = apply_environment(&p, getenv_fn);
+			result = apply_environment(&p);
 		if (result == 0)
 			result = resolve_targets(&p);
 	}
 	if (result == 0)
-		out->executable = builder_executable(builder, getenv_fn);
+		out->executable = builder_executable(builder, environment);
 	free(p.named);
 	if (result < 0)
 		options_free(out);
 	return result;
 }
 
-const char *options_kimb_option(size_t i, bool *takes_value)
+const char *options_kimb_option(size_t i, bool *takes)
 {
-	if (i >= sizeof kimb_options / sizeof kimb_options[0])
+	if (i >= KIMB_OPTION_COUNT)
 		return NULL;
-	*takes_value = kimb_options[i].takes_value;
+	*takes = takes_value(&kimb_options[i]);
 	return kimb_options[i].name;
+}
+
+/* --help's list of options: the column where their texts begin, and the width no line passes. */
+#define HELP_TEXT_COLUMN 21
+#define HELP_WIDTH 80
+
+/* Writes words to OUT, each on the line being written when it fits, else on the next one, which
+ * begins at column INDENT. */
+struct help_writer {
+	FILE *out;
+	size_t column;
+	size_t indent;
+	bool failed;
+};
+
+static void help_write(struct help_writer *w, const char *text, size_t length)
+{
+	w->failed |= fwrite(text, 1, length, w->out) != length;
+	w->column += length;
+}
+
+static void help_pad(struct help_writer *w, size_t column)
+{
+	while (w->column < column)
+		help_write(w, " ", 1);
+}
+
+static void help_end_line(struct help_writer *w)
+{
+	help_write(w, "\n", 1);
+	w->column = 0;
+}
+
+static void help_word(struct help_writer *w, const char *word, size_t length)
+{
+	bool first = w->column <= w->indent;
+	if (!first && w->column + 1 + length > HELP_WIDTH) {
+		help_end_line(w);
+		first = true;
+	}
+	help_pad(w, w->indent);
+	if (!first)
+		help_write(w, " ", 1);
+	help_write(w, word, length);
+}
+
+static void help_words(struct help_writer *w, const char *text)
+{
+	const char *word = text;
+	while (*(word += strspn(word, " "))) {
+		size_t length = strcspn(word, " ");
+		help_word(w, word, length);
+		word += length;
+	}
+}
+
+/* "Options (environment: KIMB_X, KIMB_Y; options win):" */
+static void help_heading(struct help_writer *w)
+{
+	help_words(w, "Options (environment:");
+	size_t count = 0, listed = 0;
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+		count += kimb_options[i].variable != NULL;
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+		if (kimb_options[i].variable) {
+			char word[64];
+			snprintf(word, sizeof word, "%s%s", kimb_options[i].variable, ++listed < count ? "," : ";");
+			help_word(w, word, strlen(word));
+		}
+	help_words(w, "options win):");
+	help_end_line(w);
+}
+
+int options_write_help(FILE *out)
+{
+	struct help_writer w = {.out = out};
+	help_heading(&w);
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++) {
+		const struct kimb_option *option = &kimb_options[i];
+		char short_spelling[8] = "", label[64];
+		if (option->short_name)
+			snprintf(short_spelling, sizeof short_spelling, "-%c, ", option->short_name);
+		snprintf(label, sizeof label, "  %s--%s%s%s", short_spelling, option->name, option->placeholder ? "=" : "",
+			 option->placeholder ? option->placeholder : "");
+		w.indent = 0;
+		help_word(&w, label, strlen(label));
+		if (w.column + 2 > HELP_TEXT_COLUMN)
+			help_end_line(&w);
+		w.indent = HELP_TEXT_COLUMN;
+		help_words(&w, option->help);
+		help_end_line(&w);
+	}
+	return w.failed ? -1 : 0;
 }
 
 const char *options_flag_value(const struct options *options, const char *const *long_names)

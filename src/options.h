@@ -1,16 +1,19 @@
 #ifndef KIMB_OPTIONS_H
 #define KIMB_OPTIONS_H
 
-/* kimb's command line: its own long options, the builder's global and build flags (kept exactly as
- * the user spelled them, to be passed on), the repositories to tag and prune, and the build context.
- * The environment (KIMB_SCHEME, KIMB_KEEP, KIMB_JOBS, KIMB_LOCK_TIMEOUT, KIMB_CALL_TIMEOUT, the
- * builder's executable variable) fills in what the command line leaves out; KIMB_LOCK_DIR and
- * KIMB_STATE_DIR, read where they are used, must be absolute when set. */
+/* kimb's command line: its own long options (one table: their parsers, destinations, variables and
+ * --help), the builder's global and build flags (kept exactly as the user spelled them, to be passed
+ * on), the repositories to tag and prune, and the build context; and the environment kimb reads,
+ * taken once. The variables of kimb's options (KIMB_SCHEME, KIMB_KEEP, ...) and the builder's
+ * executable variable fill in what the command line leaves out; KIMB_LOCK_DIR and KIMB_STATE_DIR
+ * must be absolute when set. */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "builder.h"
+#include "env.h"
 #include "tagscheme.h"
 
 enum kimb_command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COMPLETE };
@@ -65,6 +68,7 @@ struct options {
 	bool dry_run;
 	bool json;                    /* the report as one JSON document on stdout */
 	enum completion completion;   /* COMMAND_COMPLETE: what to print */
+	const char *builder_choice;   /* the last --builder given, or else KIMB_BUILDER; NULL for neither */
 	const char *executable;       /* the builder to run: its environment variable, else its name */
 	struct word_list global_args; /* builder global flags with their values */
 	struct word_list build_args;  /* build flags with their values, tags included, in the given order */
@@ -77,6 +81,7 @@ struct options {
 	size_t owned_count;
 	struct flag_value *flag_values; /* every builder flag given, in the given order */
 	size_t flag_value_count;
+	struct environment environment; /* every variable kimb reads, as it was when kimb started */
 };
 
 /* The builder that --builder (the last one given where an option stands: never in the value of a
@@ -85,17 +90,23 @@ struct options {
  * line is read with those of the builder the environment (or auto) gives, then with those of the
  * builder it names, until both agree. Returns 0 with *CHOICE set to "auto" or a known builder's
  * name, or -1 with a one-line reason in WHY. */
-int options_builder_choice(int argc, char *const argv[], env_lookup getenv_fn, const char **choice, char *why,
-			   size_t why_size);
+int options_builder_choice(int argc, char *const argv[], const struct environment *environment, const char **choice,
+			   char *why, size_t why_size);
 
-/* Parses ARGV for BUILDER. --help, --version and --complete end the parsing: the words after them
- * are not read, and --complete requires nothing of the words before it. Returns 0 with OUT filled (release with options_free; it points into ARGV),
- * or -1 with a one-line reason in WHY and OUT released. */
-int options_parse(int argc, char *const argv[], const struct builder *builder, env_lookup getenv_fn,
+/* Parses ARGV for BUILDER, with ENVIRONMENT (env_read's snapshot, kept in OUT). --help, --version
+ * and --complete end the parsing: the words after them are not read, and --complete requires
+ * nothing of the words before it. Returns 0 with OUT filled (release with options_free; it points
+ * into ARGV and where ENVIRONMENT does), or -1 with a one-line reason in WHY and OUT released. */
+int options_parse(int argc, char *const argv[], const struct builder *builder, const struct environment *environment,
 		  struct options *out, char *why, size_t why_size);
 
-/* The Ith of kimb's own long options, without "--", with *TAKES_VALUE set; NULL past the last. */
+/* The Ith of kimb's own long options in their table's order (sorted), without "--", with
+ * *TAKES_VALUE set; NULL past the last. */
 const char *options_kimb_option(size_t i, bool *takes_value);
+
+/* Writes --help's list of kimb's options to OUT: a heading that names their variables, then each
+ * option with its value and what it does, within 80 columns. Returns 0, or -1 when a write failed. */
+int options_write_help(FILE *out);
 
 /* The value last given to a builder flag spelled any of LONG_NAMES (NULL-terminated), or NULL. */
 const char *options_flag_value(const struct options *options, const char *const *long_names);

@@ -14,10 +14,10 @@ static char *config_path(const struct builder *builder, env_lookup getenv_fn, bo
 		return *named ? xstrdup(named) : NULL;
 	if (root)
 		return xstrdup(builder->config_path);
-	const char *config_home = getenv_fn("XDG_CONFIG_HOME");
+	const char *config_home = getenv_fn(ENV_NAME(XDG_CONFIG_HOME));
 	if (config_home && *config_home)
 		return xprintf("%s/%s", config_home, builder->config_user_path);
-	const char *home = getenv_fn("HOME");
+	const char *home = getenv_fn(ENV_NAME(HOME));
 	/* Without either, nerdctl stops before it reads anything: there is no file to read. */
 	return home && *home ? xprintf("%s/.config/%s", home, builder->config_user_path) : NULL;
 }

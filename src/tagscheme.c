@@ -40,30 +40,19 @@ const char *const tagscheme_names[] = {
 /* The variables in which CI systems name the commit they build, which may be checked out without
  * a work tree kimb can read (a tarball, another owner's checkout, a URL context). */
 static const char *const ci_commit_variables[] = {
-	"GITHUB_SHA",          /* GitHub Actions */
-	"CI_COMMIT_SHA",       /* GitLab CI, Woodpecker */
-	"GIT_COMMIT",          /* Jenkins */
-	"BUILDKITE_COMMIT",    /* Buildkite */
-	"CIRCLE_SHA1",         /* CircleCI */
-	"TRAVIS_COMMIT",       /* Travis CI */
-	"BITBUCKET_COMMIT",    /* Bitbucket Pipelines */
-	"DRONE_COMMIT_SHA",    /* Drone */
-	"BUILD_SOURCEVERSION", /* Azure Pipelines */
-	"SEMAPHORE_GIT_SHA",   /* Semaphore */
-	"APPVEYOR_REPO_COMMIT", /* AppVeyor */
+	ENV_NAME(GITHUB_SHA),           /* GitHub Actions */
+	ENV_NAME(CI_COMMIT_SHA),        /* GitLab CI, Woodpecker */
+	ENV_NAME(GIT_COMMIT),           /* Jenkins */
+	ENV_NAME(BUILDKITE_COMMIT),     /* Buildkite */
+	ENV_NAME(CIRCLE_SHA1),          /* CircleCI */
+	ENV_NAME(TRAVIS_COMMIT),        /* Travis CI */
+	ENV_NAME(BITBUCKET_COMMIT),     /* Bitbucket Pipelines */
+	ENV_NAME(DRONE_COMMIT_SHA),     /* Drone */
+	ENV_NAME(BUILD_SOURCEVERSION),  /* Azure Pipelines */
+	ENV_NAME(SEMAPHORE_GIT_SHA),    /* Semaphore */
+	ENV_NAME(APPVEYOR_REPO_COMMIT), /* AppVeyor */
 	NULL,
 };
-
-int tagscheme_from_name(const char *name, enum tag_scheme *out)
-{
-	for (size_t i = 0; tagscheme_names[i]; i++) {
-		if (strcmp(name, tagscheme_names[i]) == 0) {
-			*out = (enum tag_scheme)i;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 /* Callers print WHY as one line, so a reason quoting a path or a libgit2 message with a newline
  * is cut there. */

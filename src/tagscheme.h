@@ -18,9 +18,6 @@ enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE };
 /* The schemes' names, indexed by enum tag_scheme, NULL-terminated. */
 extern const char *const tagscheme_names[];
 
-/* Parses "auto", "time", "git" or "describe". Returns 0, or -1 for any other word. */
-int tagscheme_from_name(const char *name, enum tag_scheme *out);
-
 /* The first step of making the unique tag for a build of CONTEXT, which needs no lock: git (and
  * auto, when CONTEXT lies in a git work tree whose HEAD has a commit) puts the tag in *GIT_TAG
  * (malloc'd): HEAD's abbreviated commit ID (7+ hex digits, unique in the repository), and when the

@@ -113,6 +113,13 @@ const char *test_lookup(const char *name)
 	return NULL;
 }
 
+const struct environment *test_snapshot(void)
+{
+	static struct environment snapshot;
+	env_read(&snapshot, test_lookup);
+	return &snapshot;
+}
+
 char *make_temporary_directory(const char *parent, const char *name)
 {
 	char *path = malloc(strlen(parent) + strlen(name) + sizeof "/kimb--XXXXXX");

@@ -5,6 +5,8 @@
 
 #include <check.h>
 
+#include "env.h"
+
 Suite *reference_suite(void);
 Suite *listing_suite(void);
 Suite *listing_json_suite(void);
@@ -37,6 +39,9 @@ Suite *settings_suite(void);
  * test_lookup (an env_lookup). Each test sets what it needs. */
 extern const char *test_environment[8];
 const char *test_lookup(const char *name);
+
+/* A snapshot of test_environment as it is now, in storage the next call reuses. */
+const struct environment *test_snapshot(void);
 
 /* Makes a new directory PARENT/kimb-NAME-XXXXXX and returns its path (malloc'd), or NULL. */
 char *make_temporary_directory(const char *parent, const char *name);

@@ -181,6 +181,38 @@ static const char *lookup(const char *name)
 	return NULL;
 }
 
+/* The snapshot of the environment a test gives. */
+static const struct environment *snapshot(void)
+{
+	static struct environment taken;
+	env_read(&taken, lookup);
+	return &taken;
+}
+
+static const char *named_itself(const char *name)
+{
+	return name;
+}
+
+/* Every variable a builder's entry names is one the snapshot holds: one it did not would read as
+ * unset. */
+START_TEST(test_variables_are_in_the_snapshot)
+{
+	struct environment every;
+	env_read(&every, named_itself);
+	for (const char *const *name = builder_names; *name; name++) {
+		const struct builder *builder = builder_find(*name);
+		const char *const single[] = {builder->executable_env, builder->config_variable,
+					      builder->namespace.environment, builder->address.environment};
+		for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+			ck_assert_msg(!single[i] || env_named(&every, single[i]), "%s: %s", *name, single[i]);
+		for (const char *const *variable = builder->store_environment; *variable; variable++)
+			ck_assert_msg(env_named(&every, *variable), "%s: %s", *name, *variable);
+	}
+	ck_assert_ptr_null(env_named(&every, "KIMB_MOBY"));
+}
+END_TEST
+
 /* Each builder runs its name on PATH, or what its variable KIMB_<NAME> names when set and not empty. */
 START_TEST(test_executable)
 {
@@ -195,16 +227,16 @@ START_TEST(test_executable)
 		const struct variable empty[] = {{variable, ""}, {NULL, NULL}};
 
 		environment = set;
-		ck_assert_str_eq(builder_executable(builder, lookup), executable);
+		ck_assert_str_eq(builder_executable(builder, snapshot()), executable);
 		environment = empty;
-		ck_assert_str_eq(builder_executable(builder, lookup), expected_names[i]);
+		ck_assert_str_eq(builder_executable(builder, snapshot()), expected_names[i]);
 		environment = NULL;
-		ck_assert_str_eq(builder_executable(builder, lookup), expected_names[i]);
+		ck_assert_str_eq(builder_executable(builder, snapshot()), expected_names[i]);
 	}
 	/* One builder's variable is not another's. */
 	const struct variable podman_set[] = {{"KIMB_PODMAN", "/opt/podman"}, {NULL, NULL}};
 	environment = podman_set;
-	ck_assert_str_eq(builder_executable(builder_find("docker"), lookup), "docker");
+	ck_assert_str_eq(builder_executable(builder_find("docker"), snapshot()), "docker");
 	environment = NULL;
 }
 END_TEST
@@ -291,7 +323,7 @@ static const char *detect(const char *path, const char *override, const char *va
 	const struct variable variables[] = {{"PATH", path}, {override, value}, {NULL, NULL}};
 
 	environment = variables;
-	const struct builder *builder = builder_detect(lookup);
+	const struct builder *builder = builder_detect(snapshot());
 	environment = NULL;
 	return builder ? builder->name : "none";
 }
@@ -384,7 +416,7 @@ START_TEST(test_detect_without_path)
 	ck_assert_uint_eq(confstr(_CS_PATH, default_path, size), size);
 	const char *expected = detect(default_path, NULL, NULL);
 	environment = unset;
-	const struct builder *builder = builder_detect(lookup);
+	const struct builder *builder = builder_detect(snapshot());
 	environment = NULL;
 	ck_assert_str_eq(builder ? builder->name : "none", expected);
 	free(default_path);
@@ -401,6 +433,7 @@ Suite *builder_suite(void)
 	tcase_add_loop_test(table, test_flag_lists_end_properly, 0, BUILDER_COUNT);
 	tcase_add_loop_test(table, test_no_flag_spelled_twice, 0, BUILDER_COUNT);
 	tcase_add_test(table, test_flag_lookup);
+	tcase_add_test(table, test_variables_are_in_the_snapshot);
 	tcase_add_test(table, test_id_words);
 	suite_add_tcase(suite, table);
 

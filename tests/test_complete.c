@@ -53,11 +53,21 @@ static size_t line_count(void)
 	return count;
 }
 
+/* Every option of kimb's table, in its order (sorted), "=" telling the ones that take a value. */
 START_TEST(test_options_are_kimbs_long_options)
 {
 	ck_assert_int_eq(print(COMPLETE_OPTIONS, NULL), STATUS_OK);
-	ck_assert_str_eq(printed, "--builder=\n--scheme=\n--time-format=\n--keep=\n--lock-timeout=\n--call-timeout=\n--jobs=\n"
-				  "--no-prune\n--json\n--dry-run\n--help\n--version\n--complete=\n");
+	ck_assert_str_eq(printed, "--builder=\n--call-timeout=\n--complete=\n--dry-run\n--help\n--jobs=\n--json\n--keep=\n"
+				  "--lock-timeout=\n--no-prune\n--scheme=\n--time-format=\n--version\n");
+	bool takes_value;
+	const char *name;
+	size_t count = 0;
+	for (; (name = options_kimb_option(count, &takes_value)); count++) {
+		char line[64];
+		snprintf(line, sizeof line, "--%s%s", name, takes_value ? "=" : "");
+		assert_line(line);
+	}
+	ck_assert_uint_eq(line_count(), count);
 }
 END_TEST
 

@@ -1,5 +1,7 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "builder.h"
@@ -25,7 +27,7 @@ static int parse_words_for(const char *builder, char **words)
 	int argc = 0;
 	while (words[argc])
 		argc++;
-	return options_parse(argc, words, builder_find(builder), test_lookup, &parsed, why, sizeof why);
+	return options_parse(argc, words, builder_find(builder), test_snapshot(), &parsed, why, sizeof why);
 }
 
 #define PARSE(...) parse_words_for("kim", (char *[]){"kimb", __VA_ARGS__, NULL})
@@ -48,7 +50,7 @@ static const char *chosen_builder(char **words)
 	while (words[argc])
 		argc++;
 	const char *choice = NULL;
-	if (options_builder_choice(argc, words, test_lookup, &choice, why, sizeof why) < 0)
+	if (options_builder_choice(argc, words, test_snapshot(), &choice, why, sizeof why) < 0)
 		return NULL;
 	return choice;
 }
@@ -631,6 +633,138 @@ START_TEST(kimb_options_are_listed)
 }
 END_TEST
 
+/* The options keep the snapshot of the environment they were parsed with, for the code that reads
+ * a variable later. */
+START_TEST(the_environment_is_kept)
+{
+	set_environment("PATH=/opt/bin", "TMPDIR=", "GITHUB_SHA=abcdef0", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_str_eq(env_get(&parsed.environment, ENV_PATH), "/opt/bin");
+	ck_assert_str_eq(env_get(&parsed.environment, ENV_TMPDIR), "");
+	ck_assert_ptr_null(env_nonempty(&parsed.environment, ENV_TMPDIR));
+	ck_assert_str_eq(env_nonempty(&parsed.environment, ENV_GITHUB_SHA), "abcdef0");
+	ck_assert_ptr_null(env_get(&parsed.environment, ENV_HOME));
+	ck_assert_str_eq(env_named(&parsed.environment, "PATH"), "/opt/bin");
+	ck_assert_str_eq(env_name(ENV_XDG_STATE_HOME), "XDG_STATE_HOME");
+}
+END_TEST
+
+START_TEST(every_scheme_by_its_name_only)
+{
+	static const struct {
+		char *name;
+		enum tag_scheme scheme;
+	} schemes[] = {{"auto", SCHEME_AUTO}, {"time", SCHEME_TIME}, {"git", SCHEME_GIT}, {"describe", SCHEME_DESCRIBE}};
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		ck_assert_int_eq(PARSE("--scheme", schemes[i].name, "-t", "app", "."), 0);
+		ck_assert_int_eq(parsed.scheme, schemes[i].scheme);
+		options_free(&parsed);
+	}
+	static char *const unknown[] = {"", "Auto", "GIT", "times", "gi", "git ", "date"};
+	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+		assert_usage_error(PARSE("--scheme", unknown[i], "-t", "app", "."),
+				   "--scheme: unknown scheme '");
+	ck_assert_str_eq(why, "--scheme: unknown scheme 'date' (auto, time, git or describe)");
+}
+END_TEST
+
+START_TEST(jobs_and_timeouts_from_options_or_environment)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.jobs, OPTIONS_JOBS_DEFAULT);
+	ck_assert(parsed.lock_timeout < 0);
+	ck_assert(parsed.call_timeout == OPTIONS_CALL_TIMEOUT_DEFAULT);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("--jobs=32", "--lock-timeout=1.5m", "--call-timeout", "2h", "-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.jobs, 32);
+	ck_assert(parsed.lock_timeout == 90);
+	ck_assert(parsed.call_timeout == 7200);
+	options_free(&parsed);
+	set_environment("KIMB_JOBS=1", "KIMB_LOCK_TIMEOUT=0", "KIMB_CALL_TIMEOUT=1d", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.jobs, 1);
+	ck_assert(parsed.lock_timeout == 0);
+	ck_assert(parsed.call_timeout == 86400);
+	options_free(&parsed);
+	set_environment("KIMB_JOBS=x", "KIMB_LOCK_TIMEOUT=x", "KIMB_CALL_TIMEOUT=0", NULL);
+	ck_assert_int_eq(PARSE("--jobs=2", "--lock-timeout=3s", "--call-timeout=4", "-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.jobs, 2);
+	ck_assert(parsed.lock_timeout == 3);
+	ck_assert(parsed.call_timeout == 4);
+}
+END_TEST
+
+START_TEST(bad_jobs_and_timeouts_are_usage_errors)
+{
+	assert_usage_error(PARSE("--jobs=0", "-t", "app", "."), "--jobs: '0' is not a whole number from 1 to 32");
+	assert_usage_error(PARSE("--jobs=33", "-t", "app", "."), "--jobs: '33' is not a whole number from 1 to 32");
+	assert_usage_error(PARSE("--keep=-1", "-t", "app", "."), "--keep: '-1' is not a whole number >= 0");
+	assert_usage_error(PARSE("--lock-timeout=1y", "-t", "app", "."),
+			   "--lock-timeout: '1y' is not a duration (seconds, or a number and s, m, h or d, up to a year)");
+	assert_usage_error(PARSE("--lock-timeout=367d", "-t", "app", "."), "--lock-timeout: '367d' is not a duration");
+	assert_usage_error(PARSE("--call-timeout=0s", "-t", "app", "."),
+			   "--call-timeout: '0s' is no time at all: give a duration above 0");
+	assert_usage_error(PARSE("--call-timeout=.", "-t", "app", "."), "--call-timeout: '.' is not a duration");
+	set_environment("KIMB_JOBS=99", NULL);
+	assert_usage_error(PARSE("-t", "app", "."), "KIMB_JOBS: '99' is not a whole number from 1 to 32");
+	set_environment("KIMB_CALL_TIMEOUT=0", NULL);
+	assert_usage_error(PARSE("-t", "app", "."), "KIMB_CALL_TIMEOUT: '0' is no time at all");
+	set_environment("KIMB_LOCK_TIMEOUT=soon", NULL);
+	assert_usage_error(PARSE("prune", "app"), "KIMB_LOCK_TIMEOUT: 'soon' is not a duration");
+}
+END_TEST
+
+/* The table is sorted, as the lookup by name needs: an option out of order would not be found. */
+START_TEST(kimb_options_are_sorted_and_found)
+{
+	bool takes_value;
+	const char *previous = NULL, *name;
+	for (size_t i = 0; (name = options_kimb_option(i, &takes_value)); previous = name, i++) {
+		ck_assert_msg(!previous || strcmp(previous, name) < 0, "--%s comes after --%s", name, previous);
+		/* One not found would pass on to the build, its value attached. */
+		char word[64];
+		snprintf(word, sizeof word, "--%s=x", name);
+		why[0] = '\0';
+		if (PARSE(word, "-t", "app", ".") == 0)
+			for (size_t j = 0; j < parsed.build_args.count; j++)
+				ck_assert_str_ne(parsed.build_args.words[j], word);
+		else
+			ck_assert_msg(!strstr(why, "unknown option"), "--%s is not found: %s", name, why);
+		options_free(&parsed);
+	}
+}
+END_TEST
+
+/* --help lists every option of the table with its value, and every variable that gives one a
+ * default, within 80 columns. */
+START_TEST(kimb_options_are_all_in_help)
+{
+	char *help = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&help, &size);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(options_write_help(out), 0);
+	ck_assert_int_eq(fclose(out), 0);
+	bool takes_value;
+	const char *name;
+	for (size_t i = 0; (name = options_kimb_option(i, &takes_value)); i++) {
+		char spelling[64];
+		snprintf(spelling, sizeof spelling, " --%s%s", name, takes_value ? "=" : " ");
+		ck_assert_msg(strstr(help, spelling), "--help does not list --%s:\n%s", name, help);
+	}
+	ck_assert_ptr_nonnull(strstr(help, "\n  -h, --help "));
+	static const char *const variables[] = {"KIMB_BUILDER",      "KIMB_CALL_TIMEOUT", "KIMB_JOBS",
+						"KIMB_KEEP",         "KIMB_LOCK_TIMEOUT", "KIMB_SCHEME"};
+	for (size_t i = 0; i < sizeof variables / sizeof variables[0]; i++)
+		ck_assert_msg(strstr(help, variables[i]), "--help does not name %s", variables[i]);
+	for (const char *line = help; *line; line += strcspn(line, "\n") + 1) {
+		ck_assert_msg(strcspn(line, "\n") <= 80, "wider than 80 columns: %.*s", (int)strcspn(line, "\n"), line);
+		ck_assert_msg(line[strcspn(line, "\n")] == '\n', "the last line has no newline");
+	}
+	free(help);
+}
+END_TEST
+
 Suite *options_suite(void)
 {
 	Suite *suite = suite_create("options");
@@ -675,6 +809,12 @@ Suite *options_suite(void)
 	tcase_add_test(tc, complete_needs_nothing_and_ends_the_parsing);
 	tcase_add_test(tc, complete_reads_the_builder_before_it_only);
 	tcase_add_test(tc, kimb_options_are_listed);
+	tcase_add_test(tc, the_environment_is_kept);
+	tcase_add_test(tc, every_scheme_by_its_name_only);
+	tcase_add_test(tc, jobs_and_timeouts_from_options_or_environment);
+	tcase_add_test(tc, bad_jobs_and_timeouts_are_usage_errors);
+	tcase_add_test(tc, kimb_options_are_sorted_and_found);
+	tcase_add_test(tc, kimb_options_are_all_in_help);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -49,7 +49,7 @@ static void parse(char **words)
 	while (words[count])
 		count++;
 	options_free(&options);
-	ck_assert_int_eq(options_parse(count, words, nerdctl, test_lookup, &options, why, sizeof why), 0);
+	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, why, sizeof why), 0);
 }
 
 static const char *namespace_of(bool *from_config)

@@ -50,10 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	const char *choice;
 	char why[512];
-	if (options_builder_choice(argc, argv, no_environment, &choice, why, sizeof why) != 0)
+	struct environment environment;
+	env_read(&environment, no_environment);
+	if (options_builder_choice(argc, argv, &environment, &choice, why, sizeof why) != 0)
 		FUZZ_ASSERT(why[0] && !strchr(why, '\n'), "a builder choice refused without a one-line reason");
 	struct options options;
-	if (options_parse(argc, argv, builder, no_environment, &options, why, sizeof why) != 0) {
+	if (options_parse(argc, argv, builder, &environment, &options, why, sizeof why) != 0) {
 		FUZZ_ASSERT(why[0] && !strchr(why, '\n'), "a command line refused without a one-line reason");
 	} else {
 		for (size_t i = 0; i < options.target_count; i++) {
