@@ -34,6 +34,8 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 # What a compilation depends on besides its sources: the compiler and its flags. A change of them
 # (DEVELOPER=1 on or off, say) rebuilds everything, as a change of a header does.
 COMPILE_SETTINGS = $(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CFLAGS) $(LDFLAGS)
+# A plain `make` builds kimb, not this first rule's file.
+.DEFAULT_GOAL := all
 $(BUILD)/flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(subst ','\'',$(COMPILE_SETTINGS))' | cmp -s - $@ || \
