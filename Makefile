@@ -1,3 +1,5 @@
+# kimb's version, set here only: kimb --version prints it, and debian/changelog and CHANGELOG.md's
+# newest release must name it (tests/package.sh checks them; `make version` prints it).
 VERSION = 0.1.0
 
 PREFIX ?= /usr/local
@@ -50,6 +52,9 @@ SHELL_SCRIPTS = test.sh tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts
 BASH_SCRIPTS = completions/kimb.bash
 
 all: kimb
+
+version:
+	@echo $(VERSION)
 
 kimb: $(BUILD)/kimb
 	cp $(BUILD)/kimb $@
@@ -284,7 +289,7 @@ uninstall:
 clean:
 	rm -rf kimb build
 
-.PHONY: all check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
+.PHONY: all version check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench install uninstall \
 	clean FORCE
