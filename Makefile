@@ -15,6 +15,10 @@ BASH_COMPLETION_DIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PRE
 	--define-variable=datadir=$(DATADIR) --variable=completionsdir bash-completion 2>/dev/null), \
 	$(DATADIR)/bash-completion/completions)
 ZSH_COMPLETION_DIR ?= $(DATADIR)/zsh/site-functions
+# make install-systemd: the daily prune's script, and its units where systemd reads them (it reads
+# /usr/local/lib/systemd/system as it reads /usr/lib/systemd/system).
+LIBEXECDIR ?= $(PREFIX)/libexec
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
 # Objects go to $(BUILD), so that the sanitizer build (build/sanitize) lives beside the plain one.
 BUILD ?= build
@@ -282,14 +286,28 @@ install: kimb
 	install -m 644 completions/kimb.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/kimb
 	install -m 644 completions/_kimb $(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb
 
+# kimb-prune-config and the daily prune's units, installed but not enabled: list repositories in
+# /etc/kimb/prune.conf, then `systemctl enable --now kimb-prune.timer`. The units of scripts/systemd
+# are the VM's, whose script is in /usr/local/libexec; the service installed here runs it from
+# LIBEXECDIR, and the install fails should it name the script elsewhere.
+install-systemd:
+	install -d $(DESTDIR)$(LIBEXECDIR)/kimb $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 755 scripts/kimb-prune-config.sh $(DESTDIR)$(LIBEXECDIR)/kimb/kimb-prune-config
+	sed 's|/usr/local/libexec/kimb/|$(LIBEXECDIR)/kimb/|' scripts/systemd/kimb-prune.service \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service
+	chmod 644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service
+	grep -q '^ExecStart=$(LIBEXECDIR)/kimb/kimb-prune-config ' $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service
+	install -m 644 scripts/systemd/kimb-prune.timer $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.timer
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kimb $(DESTDIR)$(MANDIR)/man1/kimb.1 $(DESTDIR)$(BASH_COMPLETION_DIR)/kimb \
-		$(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb
+		$(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb $(DESTDIR)$(LIBEXECDIR)/kimb/kimb-prune-config \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.timer
 
 clean:
 	rm -rf kimb build
 
-.PHONY: all version check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
+.PHONY: all version install-systemd check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench install uninstall \
 	clean FORCE

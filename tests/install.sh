@@ -1,7 +1,8 @@
 #!/bin/sh
-# Tests of `make install` and `make uninstall` into a throwaway DESTDIR: the binary, the manual and
-# both completions land where they are read, with their modes; bash-completion and zsh's compinit
-# find the completions there; uninstall leaves no file behind.
+# Tests of `make install`, `make install-systemd` and `make uninstall` into a throwaway DESTDIR: the
+# binary, the manual and both completions land where they are read, with their modes; bash-completion
+# and zsh's compinit find the completions there; the daily prune's script and units where the
+# service runs it; uninstall leaves no file behind.
 # Usage: tests/install.sh [PATTERN]   (PATTERN: an extended regular expression; only the tests whose
 # names match it run). Runs make in the repository this script is in.
 
@@ -111,10 +112,36 @@ test_every_directory_can_be_chosen()
 	assert_file "$CASE/prefix/opt/kimb/share/man/man1/kimb.1" 644
 }
 
+# make install-systemd: the daily prune's script and its units where systemd reads them, the
+# service running the script from where it was put (the VM's unit names /usr/local/libexec).
+test_install_systemd_puts_the_prune_where_its_service_runs_it()
+{
+	for prefix in /usr/local /opt/kimb; do
+		make_in_root install-systemd DESTDIR="$CASE/$prefix" PREFIX=$prefix
+		root=$CASE/$prefix
+		assert_file "$root$prefix/libexec/kimb/kimb-prune-config" 755
+		cmp -s "$ROOT/scripts/kimb-prune-config.sh" "$root$prefix/libexec/kimb/kimb-prune-config" ||
+			fail "the installed kimb-prune-config differs from its source"
+		assert_file "$root$prefix/lib/systemd/system/kimb-prune.service" 644
+		assert_file "$root$prefix/lib/systemd/system/kimb-prune.timer" 644
+		grep -qx "ExecStart=$prefix/libexec/kimb/kimb-prune-config /etc/kimb/prune.conf --builder=kim" \
+			"$root$prefix/lib/systemd/system/kimb-prune.service" ||
+			fail "the service under $prefix runs $(grep '^ExecStart=' "$root$prefix/lib/systemd/system/kimb-prune.service")"
+		# but for that line, the VM's unit
+		grep -v '^ExecStart=' "$root$prefix/lib/systemd/system/kimb-prune.service" >"$CASE/installed-unit"
+		grep -v '^ExecStart=' "$ROOT/scripts/systemd/kimb-prune.service" | cmp -s - "$CASE/installed-unit" ||
+			fail "the service under $prefix differs from scripts/systemd/kimb-prune.service in more than ExecStart"
+	done
+	make_in_root install-systemd DESTDIR="$CASE/chosen" LIBEXECDIR=/usr/lib SYSTEMD_UNIT_DIR=/etc/systemd/system
+	assert_file "$CASE/chosen/usr/lib/kimb/kimb-prune-config" 755
+	grep -qx 'ExecStart=/usr/lib/kimb/kimb-prune-config /etc/kimb/prune.conf --builder=kim' \
+		"$CASE/chosen/etc/systemd/system/kimb-prune.service" || fail "LIBEXECDIR=/usr/lib is not the service's"
+}
+
 test_uninstall_leaves_no_file()
 {
 	for prefix in /usr/local /opt/kimb; do
-		make_in_root install DESTDIR="$CASE/root" PREFIX=$prefix
+		make_in_root install install-systemd DESTDIR="$CASE/root" PREFIX=$prefix
 		make_in_root uninstall DESTDIR="$CASE/root" PREFIX=$prefix
 		left=$(find "$CASE/root" ! -type d)
 		[ -z "$left" ] || fail "left after uninstall from $prefix: $left"
