@@ -22,6 +22,9 @@ SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
 # Objects go to $(BUILD), so that the sanitizer build (build/sanitize) lives beside the plain one.
 BUILD ?= build
+# The Debian package make deb builds (below).
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB = $(BUILD)/deb/kimb_$(VERSION)_$(DEB_ARCH).deb
 CFLAGS ?= -O2 -g
 # Every build warns; DEVELOPER=1 (which CI sets) adds more warnings and makes each an error, so that
 # a user's compiler, newer than ours, never fails a build on a warning we have not met (git's
@@ -130,7 +133,7 @@ check:
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb $(BUILD)/builder_flags \
 		$(BENCH_PROGRAMS) sanitized fuzz-programs $(FUZZ_INSPECTION_SEEDS)
 	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) builders quick-suites-sanitized \
-		valgrind-unit test-sh vm-files lint fuzz-short standin-checks
+		valgrind-unit test-sh vm-files lint fuzz-short standin-checks package-tests DEB_BUILD_OPTIONS=nocheck
 
 check-nightly: check
 	$(MAKE) --no-print-directory valgrind-integration
@@ -178,6 +181,10 @@ test-sh-kim: kimb
 
 vm-files:
 	./tests/vm-files.sh -j $(TEST_JOBS)
+
+# The Debian package's contents, unpacked with dpkg -x (the package is built once, for lint too).
+package-tests: $(DEB)
+	./tests/package.sh -j $(TEST_JOBS) $(DEB)
 
 # The tests of a stand-in run when it (or its test) changed since they last passed: a stamp.
 STAMPS = $(BUILD)/stamps
@@ -252,7 +259,7 @@ fuzz-run-%: fuzz-programs $(FUZZ_INSPECTION_SEEDS)
 
 # cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script (and
 # the bash completion), zsh's parser on its completion, mandoc and groff on the manual: all clean.
-lint: lint-cppcheck lint-analyzer lint-shell lint-manual
+lint: lint-cppcheck lint-analyzer lint-shell lint-manual lint-package
 lint-cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 		--inline-suppr --suppress=missingIncludeSystem -Isrc src bench
@@ -267,6 +274,10 @@ lint-shell:
 lint-manual:
 	mandoc -Tlint -W warning kimb.1
 	groff -ww -man -z kimb.1 2>&1 | { ! grep .; }
+# lintian on the package: an error or a warning fails (there are none; one that Debian's policy let
+# kimb keep would be overridden in debian/kimb.lintian-overrides, with its reason).
+lint-package: $(DEB)
+	lintian --fail-on error,warning --display-info $(DEB:.deb=.changes)
 
 # kimb against the original report's workaround on the kim stand-in with a latency per call, and
 # the listing reader's rate; prints a table, asserts no timing (scripts/bench/run.sh says how).
@@ -304,10 +315,27 @@ uninstall:
 		$(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb $(DESTDIR)$(LIBEXECDIR)/kimb/kimb-prune-config \
 		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.timer
 
+# The Debian package, $(DEB). dpkg-buildpackage cleans the tree it builds and writes the package
+# beside it, so it builds a copy in $(BUILD)/deb; away from the make that runs it (MAKEFLAGS) and
+# from DEVELOPER=1, as a distribution builds it: a newer compiler must not fail on a warning.
+# DEB_BUILD_OPTIONS=nocheck leaves out the unit suite the package's build runs.
+DEB_SOURCES = Makefile LICENSE kimb.1 $(wildcard src/*.c src/*.h tests/*.c tests/*.h completions/*) \
+	scripts/kimb-prune-config.sh $(wildcard scripts/systemd/*) $(shell find debian -type f 2>/dev/null)
+deb: $(DEB)
+$(DEB): $(DEB_SOURCES)
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/kimb-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./$(BUILD) --exclude=./kimb --exclude=./.git --exclude=./.vagrant . | \
+		tar -xf - -C $(BUILD)/deb/kimb-$(VERSION)
+	cd $(BUILD)/deb/kimb-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u DEVELOPER \
+		DEB_BUILD_OPTIONS='$(DEB_BUILD_OPTIONS)' dpkg-buildpackage -us -uc -b -Jauto >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	test -f $@
+
 clean:
 	rm -rf kimb build
 
-.PHONY: all version install-systemd check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
+.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench install uninstall \
 	clean FORCE
