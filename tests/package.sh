@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Tests of the Debian package (make deb), unpacked into a scratch root with dpkg -x: every file it
 # holds, where Debian reads it, with its mode and the content of its source; the versions of the
-# Makefile, kimb --version, the package, debian/changelog and CHANGELOG.md agree; the daily prune,
+# Makefile, kimb --version, the package, debian/changelog, CHANGELOG.md and kimb.1 agree; the daily prune,
 # run as its installed service runs it, prunes with the packaged kimb (on the kim stand-in); the
 # timer is installed but neither enabled nor started.
 # Usage: tests/package.sh [-j N] DEB [PATTERN]   (DEB: the package, build/deb/kimb_VERSION_ARCH.deb;
@@ -78,8 +78,8 @@ test_the_package_holds_each_file_where_debian_reads_it()
 		fail "Debian's zsh does not read /usr/share/zsh/vendor-completions: $(cat "$CASE/stdout")"
 }
 
-# One version, the Makefile's: kimb --version, the package's, debian/changelog's newest entry and
-# CHANGELOG.md's newest release name it.
+# One version, the Makefile's: kimb --version, the package's, debian/changelog's newest entry,
+# CHANGELOG.md's newest release and the manual's title line name it.
 test_every_version_is_the_makefiles()
 {
 	unpack
@@ -99,6 +99,7 @@ test_every_version_is_the_makefiles()
 	run sed -n 's/^## \[\([0-9][^]]*\)\].*/\1/p' "$ROOT/CHANGELOG.md"
 	[ "$(sed -n 1p "$CASE/stdout")" = "$version" ] ||
 		fail "CHANGELOG.md's newest release is $(sed -n 1p "$CASE/stdout"), not $version"
+	grep -q "^\.TH KIMB 1 [0-9-]* \"kimb $version\" " "$ROOT/kimb.1" || fail "kimb.1's title line does not name kimb $version"
 }
 
 # The service's lines NAME=... (Environment= lines as VARIABLE=VALUE), from the packaged unit.
