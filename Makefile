@@ -1,5 +1,5 @@
-# kimb's version, set here only: kimb --version prints it, and debian/changelog and CHANGELOG.md's
-# newest release must name it (tests/package.sh checks them; `make version` prints it).
+# kimb's version, set here only: kimb --version prints it, and debian/changelog, CHANGELOG.md's newest
+# release and kimb.1's title line must name it (tests/package.sh checks them; `make version` prints it).
 VERSION = 0.1.0
 
 PREFIX ?= /usr/local
@@ -100,7 +100,7 @@ $(BUILD)/builder_flags: $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS) $(KIMB_LIBS)
 
 # --- the tests ---------------------------------------------------------------------------------
-# Three tiers, each a superset of the one before (README, "Tests", says what each holds):
+# Three tiers, each a superset of the one before (docs/testing.md says what each holds):
 #   check-quick    the inner loop, a few minutes: the unit suite once, the integration suite, the
 #                  completion and install tests, the harness's own test, the fuzz corpora replayed;
 #   check          what CI runs, as parallel targets: the quick tier's suites on the sanitized build,
