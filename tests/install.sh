@@ -30,17 +30,6 @@ make_in_root()
 	assert_status 0
 }
 
-# assert_file PATH MODE: PATH is a regular file of that (octal) mode.
-assert_file()
-{
-	if [ ! -f "$1" ] || [ -L "$1" ]; then
-		fail "$1 is not installed"
-		return
-	fi
-	mode=$(stat -c %a "$1")
-	[ "$mode" = "$2" ] || fail "$1 has mode $mode, expected $2"
-}
-
 # The bash completions directory make uses by default for PREFIX $1.
 bash_completions_dir()
 {
@@ -52,13 +41,13 @@ test_install_puts_everything_where_it_is_read()
 {
 	make_in_root install DESTDIR="$CASE/root"
 	root=$CASE/root
-	assert_file "$root/usr/local/bin/kimb" 755
-	assert_file "$root/usr/local/share/man/man1/kimb.1" 644
+	assert_regular_file "$root/usr/local/bin/kimb" 755
+	assert_regular_file "$root/usr/local/share/man/man1/kimb.1" 644
 	bash_dir=$(bash_completions_dir /usr/local)
 	[ "$bash_dir" = /usr/local/share/bash-completion/completions ] ||
 		fail "bash-completion's completionsdir under /usr/local is $bash_dir"
-	assert_file "$root$bash_dir/kimb" 644
-	assert_file "$root/usr/local/share/zsh/site-functions/_kimb" 644
+	assert_regular_file "$root$bash_dir/kimb" 644
+	assert_regular_file "$root/usr/local/share/zsh/site-functions/_kimb" 644
 	cmp -s "$ROOT/completions/kimb.bash" "$root$bash_dir/kimb" || fail "the bash completion differs from its source"
 	cmp -s "$ROOT/completions/_kimb" "$root/usr/local/share/zsh/site-functions/_kimb" ||
 		fail "the zsh completion differs from its source"
@@ -102,14 +91,14 @@ test_every_directory_can_be_chosen()
 {
 	make_in_root install DESTDIR="$CASE/root" PREFIX=/opt/kimb BASH_COMPLETION_DIR=/etc/bash \
 		ZSH_COMPLETION_DIR=/etc/zsh MANDIR=/opt/man
-	assert_file "$CASE/root/opt/kimb/bin/kimb" 755
-	assert_file "$CASE/root/opt/man/man1/kimb.1" 644
-	assert_file "$CASE/root/etc/bash/kimb" 644
-	assert_file "$CASE/root/etc/zsh/_kimb" 644
+	assert_regular_file "$CASE/root/opt/kimb/bin/kimb" 755
+	assert_regular_file "$CASE/root/opt/man/man1/kimb.1" 644
+	assert_regular_file "$CASE/root/etc/bash/kimb" 644
+	assert_regular_file "$CASE/root/etc/zsh/_kimb" 644
 	make_in_root install DESTDIR="$CASE/prefix" PREFIX=/opt/kimb
-	assert_file "$CASE/prefix$(bash_completions_dir /opt/kimb)/kimb" 644
-	assert_file "$CASE/prefix/opt/kimb/share/zsh/site-functions/_kimb" 644
-	assert_file "$CASE/prefix/opt/kimb/share/man/man1/kimb.1" 644
+	assert_regular_file "$CASE/prefix$(bash_completions_dir /opt/kimb)/kimb" 644
+	assert_regular_file "$CASE/prefix/opt/kimb/share/zsh/site-functions/_kimb" 644
+	assert_regular_file "$CASE/prefix/opt/kimb/share/man/man1/kimb.1" 644
 }
 
 # make install-systemd: the daily prune's script and its units where systemd reads them, the
@@ -119,11 +108,11 @@ test_install_systemd_puts_the_prune_where_its_service_runs_it()
 	for prefix in /usr/local /opt/kimb; do
 		make_in_root install-systemd DESTDIR="$CASE/$prefix" PREFIX=$prefix
 		root=$CASE/$prefix
-		assert_file "$root$prefix/libexec/kimb/kimb-prune-config" 755
+		assert_regular_file "$root$prefix/libexec/kimb/kimb-prune-config" 755
 		cmp -s "$ROOT/scripts/kimb-prune-config.sh" "$root$prefix/libexec/kimb/kimb-prune-config" ||
 			fail "the installed kimb-prune-config differs from its source"
-		assert_file "$root$prefix/lib/systemd/system/kimb-prune.service" 644
-		assert_file "$root$prefix/lib/systemd/system/kimb-prune.timer" 644
+		assert_regular_file "$root$prefix/lib/systemd/system/kimb-prune.service" 644
+		assert_regular_file "$root$prefix/lib/systemd/system/kimb-prune.timer" 644
 		grep -qx "ExecStart=$prefix/libexec/kimb/kimb-prune-config /etc/kimb/prune.conf --builder=kim" \
 			"$root$prefix/lib/systemd/system/kimb-prune.service" ||
 			fail "the service under $prefix runs $(grep '^ExecStart=' "$root$prefix/lib/systemd/system/kimb-prune.service")"
@@ -133,7 +122,7 @@ test_install_systemd_puts_the_prune_where_its_service_runs_it()
 			fail "the service under $prefix differs from scripts/systemd/kimb-prune.service in more than ExecStart"
 	done
 	make_in_root install-systemd DESTDIR="$CASE/chosen" LIBEXECDIR=/usr/lib SYSTEMD_UNIT_DIR=/etc/systemd/system
-	assert_file "$CASE/chosen/usr/lib/kimb/kimb-prune-config" 755
+	assert_regular_file "$CASE/chosen/usr/lib/kimb/kimb-prune-config" 755
 	grep -qx 'ExecStart=/usr/lib/kimb/kimb-prune-config /etc/kimb/prune.conf --builder=kim' \
 		"$CASE/chosen/etc/systemd/system/kimb-prune.service" || fail "LIBEXECDIR=/usr/lib is not the service's"
 }

@@ -35,32 +35,27 @@ unpack()
 	dpkg-deb -x "$DEB" "$CASE/root" || exit 1
 }
 
-# assert_file PATH MODE [SOURCE]: $CASE/root/PATH is a regular file of that (octal) mode, and holds
-# SOURCE's content (a path in the repository) when one is named.
-assert_file()
+# assert_packaged PATH MODE [SOURCE]: the package holds /PATH, a regular file of that (octal) mode,
+# with SOURCE's content (a path in the repository) when one is named.
+assert_packaged()
 {
-	if [ ! -f "$CASE/root/$1" ] || [ -L "$CASE/root/$1" ]; then
-		fail "/$1 is not in the package"
-		return
-	fi
-	mode=$(stat -c %a "$CASE/root/$1")
-	[ "$mode" = "$2" ] || fail "/$1 has mode $mode, expected $2"
+	assert_regular_file "$CASE/root/$1" "$2" || return
 	[ $# -lt 3 ] || cmp -s "$ROOT/$3" "$CASE/root/$1" || fail "/$1 is not $3"
 }
 
 test_the_package_holds_each_file_where_debian_reads_it()
 {
 	unpack
-	assert_file usr/bin/kimb 755
-	assert_file usr/share/man/man1/kimb.1.gz 644
-	assert_file usr/share/bash-completion/completions/kimb 644 completions/kimb.bash
-	assert_file usr/share/zsh/vendor-completions/_kimb 644 completions/_kimb
-	assert_file usr/libexec/kimb/kimb-prune-config 755 scripts/kimb-prune-config.sh
-	assert_file lib/systemd/system/kimb-prune.service 644
-	assert_file lib/systemd/system/kimb-prune.timer 644 scripts/systemd/kimb-prune.timer
-	assert_file etc/kimb/prune.conf 644 debian/prune.conf
-	assert_file usr/share/doc/kimb/copyright 644 debian/copyright
-	assert_file usr/share/doc/kimb/changelog.gz 644
+	assert_packaged usr/bin/kimb 755
+	assert_packaged usr/share/man/man1/kimb.1.gz 644
+	assert_packaged usr/share/bash-completion/completions/kimb 644 completions/kimb.bash
+	assert_packaged usr/share/zsh/vendor-completions/_kimb 644 completions/_kimb
+	assert_packaged usr/libexec/kimb/kimb-prune-config 755 scripts/kimb-prune-config.sh
+	assert_packaged lib/systemd/system/kimb-prune.service 644
+	assert_packaged lib/systemd/system/kimb-prune.timer 644 scripts/systemd/kimb-prune.timer
+	assert_packaged etc/kimb/prune.conf 644 debian/prune.conf
+	assert_packaged usr/share/doc/kimb/copyright 644 debian/copyright
+	assert_packaged usr/share/doc/kimb/changelog.gz 644
 	run sh -c 'cd "$1" && find . ! -type d | sort' sh "$CASE/root"
 	assert_stdout ./etc/kimb/prune.conf ./lib/systemd/system/kimb-prune.service \
 		./lib/systemd/system/kimb-prune.timer ./usr/bin/kimb ./usr/libexec/kimb/kimb-prune-config \
