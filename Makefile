@@ -105,8 +105,9 @@ $(BUILD)/builder_flags: $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS)
 #                  completion and install tests, the harness's own test, the fuzz corpora replayed;
 #   check          what CI runs, as parallel targets: the quick tier's suites on the sanitized build,
 #                  the real-builder suite (sanitized), valgrind on the unit suite, test.sh on podman
-#                  and docker, the VM's files, lint, a short fuzz run, and the stand-ins' own checks
-#                  when a stand-in changed;
+#                  and docker, the VM's files, lint, a short fuzz run, the stand-ins' own checks
+#                  when a stand-in changed, and the Debian package's contents (built without its
+#                  unit suite, which runs thrice beside it);
 #   check-nightly  check, then valgrind on the integration suite, long fuzzing, and the
 #                  real-builder suite on the plain build.
 # Every shell suite runs its tests as jobs, TEST_JOBS at once, and prints their reports in order.
@@ -258,7 +259,8 @@ fuzz-run-%: fuzz-programs $(FUZZ_INSPECTION_SEEDS)
 	@grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$*.log
 
 # cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script (and
-# the bash completion), zsh's parser on its completion, mandoc and groff on the manual: all clean.
+# the bash completion), zsh's parser on its completion, mandoc and groff on the manual, lintian on
+# the Debian package: all clean.
 lint: lint-cppcheck lint-analyzer lint-shell lint-manual lint-package
 lint-cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
