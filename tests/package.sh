@@ -65,6 +65,11 @@ test_the_package_holds_each_file_where_debian_reads_it()
 	# /etc/kimb/prune.conf is the administrator's: dpkg keeps their changes
 	dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./conffiles >"$CASE/conffiles" || fail "the package has no conffiles"
 	grep -qx /etc/kimb/prune.conf "$CASE/conffiles" || fail "/etc/kimb/prune.conf is no conffile: $(cat "$CASE/conffiles")"
+	# the README's crontab line runs the script the package installs
+	script=$(sed -n 's|^[0-9]* [0-9]* \* \* \* .* \(/[^ ]*/kimb-prune-config\) .*|\1|p' "$ROOT/README.md")
+	if [ -z "$script" ] || [ ! -x "$CASE/root$script" ]; then
+		fail "the README's crontab line runs \"$script\", which the package does not hold"
+	fi
 	# where bash-completion and Debian's zsh look for completions
 	run pkg-config --variable=completionsdir bash-completion
 	assert_stdout /usr/share/bash-completion/completions
