@@ -1,3 +1,5 @@
+# kimb's version, set here only: kimb --version prints it, and debian/changelog, CHANGELOG.md's newest
+# release and kimb.1's title line must name it (tests/package.sh checks them; `make version` prints it).
 VERSION = 0.1.0
 
 PREFIX ?= /usr/local
@@ -13,9 +15,16 @@ BASH_COMPLETION_DIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PRE
 	--define-variable=datadir=$(DATADIR) --variable=completionsdir bash-completion 2>/dev/null), \
 	$(DATADIR)/bash-completion/completions)
 ZSH_COMPLETION_DIR ?= $(DATADIR)/zsh/site-functions
+# make install-systemd: the daily prune's script, and its units where systemd reads them (it reads
+# /usr/local/lib/systemd/system as it reads /usr/lib/systemd/system).
+LIBEXECDIR ?= $(PREFIX)/libexec
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
 # Objects go to $(BUILD), so that the sanitizer build (build/sanitize) lives beside the plain one.
 BUILD ?= build
+# The Debian package make deb builds (below).
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB = $(BUILD)/deb/kimb_$(VERSION)_$(DEB_ARCH).deb
 CFLAGS ?= -O2 -g
 # Every build warns; DEVELOPER=1 (which CI sets) adds more warnings and makes each an error, so that
 # a user's compiler, newer than ours, never fails a build on a warning we have not met (git's
@@ -34,6 +43,8 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 # What a compilation depends on besides its sources: the compiler and its flags. A change of them
 # (DEVELOPER=1 on or off, say) rebuilds everything, as a change of a header does.
 COMPILE_SETTINGS = $(CC) $(CPPFLAGS) $(KIMB_CFLAGS) $(CFLAGS) $(LDFLAGS)
+# A plain `make` builds kimb, not this first rule's file.
+.DEFAULT_GOAL := all
 $(BUILD)/flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(subst ','\'',$(COMPILE_SETTINGS))' | cmp -s - $@ || \
@@ -48,6 +59,9 @@ SHELL_SCRIPTS = test.sh tests/*.sh tests/kim tests/nerdctl tests/kubectl scripts
 BASH_SCRIPTS = completions/kimb.bash
 
 all: kimb
+
+version:
+	@echo $(VERSION)
 
 kimb: $(BUILD)/kimb
 	cp $(BUILD)/kimb $@
@@ -86,13 +100,14 @@ $(BUILD)/builder_flags: $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/tests/tools/builder_flags.o $(MODULE_OBJECTS) $(KIMB_LIBS)
 
 # --- the tests ---------------------------------------------------------------------------------
-# Three tiers, each a superset of the one before (README, "Tests", says what each holds):
+# Three tiers, each a superset of the one before (docs/testing.md says what each holds):
 #   check-quick    the inner loop, a few minutes: the unit suite once, the integration suite, the
 #                  completion and install tests, the harness's own test, the fuzz corpora replayed;
 #   check          what CI runs, as parallel targets: the quick tier's suites on the sanitized build,
 #                  the real-builder suite (sanitized), valgrind on the unit suite, test.sh on podman
-#                  and docker, the VM's files, lint, a short fuzz run, and the stand-ins' own checks
-#                  when a stand-in changed;
+#                  and docker, the VM's files, lint, a short fuzz run, the stand-ins' own checks
+#                  when a stand-in changed, and the Debian package's contents (built without its
+#                  unit suite, which runs thrice beside it);
 #   check-nightly  check, then valgrind on the integration suite, long fuzzing, and the
 #                  real-builder suite on the plain build.
 # Every shell suite runs its tests as jobs, TEST_JOBS at once, and prints their reports in order.
@@ -119,7 +134,7 @@ check:
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb $(BUILD)/builder_flags \
 		$(BENCH_PROGRAMS) sanitized fuzz-programs $(FUZZ_INSPECTION_SEEDS)
 	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) builders quick-suites-sanitized \
-		valgrind-unit test-sh vm-files lint fuzz-short standin-checks
+		valgrind-unit test-sh vm-files lint fuzz-short standin-checks package-tests DEB_BUILD_OPTIONS=nocheck
 
 check-nightly: check
 	$(MAKE) --no-print-directory valgrind-integration
@@ -167,6 +182,10 @@ test-sh-kim: kimb
 
 vm-files:
 	./tests/vm-files.sh -j $(TEST_JOBS)
+
+# The Debian package's contents, unpacked with dpkg -x (the package is built once, for lint too).
+package-tests: $(DEB)
+	./tests/package.sh -j $(TEST_JOBS) $(DEB)
 
 # The tests of a stand-in run when it (or its test) changed since they last passed: a stamp.
 STAMPS = $(BUILD)/stamps
@@ -240,8 +259,9 @@ fuzz-run-%: fuzz-programs $(FUZZ_INSPECTION_SEEDS)
 	@grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$*.log
 
 # cppcheck and gcc's static analyzer on src/ and bench/, shellcheck on every shell script (and
-# the bash completion), zsh's parser on its completion, mandoc and groff on the manual: all clean.
-lint: lint-cppcheck lint-analyzer lint-shell lint-manual
+# the bash completion), zsh's parser on its completion, mandoc and groff on the manual, lintian on
+# the Debian package: all clean.
+lint: lint-cppcheck lint-analyzer lint-shell lint-manual lint-package
 lint-cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 		--inline-suppr --suppress=missingIncludeSystem -Isrc src bench
@@ -256,6 +276,10 @@ lint-shell:
 lint-manual:
 	mandoc -Tlint -W warning kimb.1
 	groff -ww -man -z kimb.1 2>&1 | { ! grep .; }
+# lintian on the package: an error or a warning fails (there are none; one that Debian's policy let
+# kimb keep would be overridden in debian/kimb.lintian-overrides, with its reason).
+lint-package: $(DEB)
+	lintian --fail-on error,warning --display-info $(DEB:.deb=.changes)
 
 # kimb against the original report's workaround on the kim stand-in with a latency per call, and
 # the listing reader's rate; prints a table, asserts no timing (scripts/bench/run.sh says how).
@@ -275,14 +299,45 @@ install: kimb
 	install -m 644 completions/kimb.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/kimb
 	install -m 644 completions/_kimb $(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb
 
+# kimb-prune-config and the daily prune's units, installed but not enabled: list repositories in
+# /etc/kimb/prune.conf, then `systemctl enable --now kimb-prune.timer`. The units of scripts/systemd
+# are the VM's, whose script is in /usr/local/libexec; the service installed here runs it from
+# LIBEXECDIR, and the install fails should it name the script elsewhere.
+install-systemd:
+	install -d $(DESTDIR)$(LIBEXECDIR)/kimb $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 755 scripts/kimb-prune-config.sh $(DESTDIR)$(LIBEXECDIR)/kimb/kimb-prune-config
+	sed 's|/usr/local/libexec/kimb/|$(LIBEXECDIR)/kimb/|' scripts/systemd/kimb-prune.service \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service
+	chmod 644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service
+	grep -q '^ExecStart=$(LIBEXECDIR)/kimb/kimb-prune-config ' $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service
+	install -m 644 scripts/systemd/kimb-prune.timer $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.timer
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kimb $(DESTDIR)$(MANDIR)/man1/kimb.1 $(DESTDIR)$(BASH_COMPLETION_DIR)/kimb \
-		$(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb
+		$(DESTDIR)$(ZSH_COMPLETION_DIR)/_kimb $(DESTDIR)$(LIBEXECDIR)/kimb/kimb-prune-config \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/kimb-prune.timer
+
+# The Debian package, $(DEB). dpkg-buildpackage cleans the tree it builds and writes the package
+# beside it, so it builds a copy in $(BUILD)/deb; away from the make that runs it (MAKEFLAGS) and
+# from DEVELOPER=1, as a distribution builds it: a newer compiler must not fail on a warning.
+# DEB_BUILD_OPTIONS=nocheck leaves out the unit suite the package's build runs.
+DEB_SOURCES = Makefile LICENSE kimb.1 $(wildcard src/*.c src/*.h tests/*.c tests/*.h completions/*) \
+	scripts/kimb-prune-config.sh $(wildcard scripts/systemd/*) $(shell find debian -type f 2>/dev/null)
+deb: $(DEB)
+$(DEB): $(DEB_SOURCES)
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/kimb-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./$(BUILD) --exclude=./kimb --exclude=./.git --exclude=./.vagrant . | \
+		tar -xf - -C $(BUILD)/deb/kimb-$(VERSION)
+	cd $(BUILD)/deb/kimb-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u DEVELOPER \
+		DEB_BUILD_OPTIONS='$(DEB_BUILD_OPTIONS)' dpkg-buildpackage -us -uc -b -Jauto >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	test -f $@
 
 clean:
 	rm -rf kimb build
 
-.PHONY: all check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
+.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench install uninstall \
 	clean FORCE

@@ -1,7 +1,8 @@
 #!/bin/sh
 # kimb's main job on a real image store: the same repository built twice. Plain podman leaves the
-# old image behind; kimb removes it. Everything happens in a throwaway podman store
-# (CONTAINERS_STORAGE_CONF), never in the user's. Run from a clone after `make`.
+# old image behind; kimb removes it. Everything happens in a temporary directory, removed at the
+# end: a throwaway podman store (CONTAINERS_STORAGE_CONF), never the user's, and kimb's record of
+# its builds and its locks (KIMB_STATE_DIR, KIMB_LOCK_DIR). Run from a clone after `make`.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,7 @@ driver = "vfs"
 graphroot = "$work/graph"
 runroot = "$work/run"
 CONF
-export CONTAINERS_STORAGE_CONF="$work/storage.conf" KIMB_LOCK_DIR="$work/locks"
+export CONTAINERS_STORAGE_CONF="$work/storage.conf" KIMB_LOCK_DIR="$work/locks" KIMB_STATE_DIR="$work/state"
 mkdir "$work/web"
 printf 'FROM scratch\nCOPY build.txt /\n' >"$work/web/Containerfile"
 cd "$work/web"

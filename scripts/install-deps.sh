@@ -13,7 +13,8 @@
 #                run the README's CI recipes) for the test scripts;
 #                vagrant (and with it ruby) and vagrant-libvirt to validate the Vagrantfile, and
 #                rsync to provision a throwaway root (tests/vm-files.sh); mandoc and groff-base to
-#                lint the man page; zsh and bash-completion for the completions' tests.
+#                lint the man page; zsh and bash-completion for the completions' tests; dpkg-dev,
+#                debhelper and lintian to build and check the Debian package (make deb).
 #   --list       print the packages, one a line, instead of installing them (any user may).
 # Exit status: 0 installed (or listed), 1 not root or apt-get failed, 2 usage.
 set -eu
@@ -21,7 +22,7 @@ set -eu
 usage='usage: scripts/install-deps.sh [--test] [--list]'
 build_packages="build-essential pkg-config libgit2-dev libjansson-dev"
 test_packages="check clang libclang-rt-14-dev valgrind cppcheck shellcheck git procps python3 python3-yaml
-vagrant vagrant-libvirt rsync mandoc groff-base zsh bash-completion"
+vagrant vagrant-libvirt rsync mandoc groff-base zsh bash-completion dpkg-dev debhelper lintian"
 # docker.io always, even when some docker client is on PATH already: the tests need the daemon,
 # and a client of its version at /usr/bin/docker. Installed with its recommends (the daemon's
 # runtime helpers), unlike the others.

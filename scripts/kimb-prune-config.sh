@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs `kimb prune` for the repositories a configuration file lists: what the VM's daily timer
 # (scripts/systemd/kimb-prune.service) runs, and what a crontab line can run elsewhere.
-# scripts/provision.sh installs it as /usr/local/libexec/kimb/kimb-prune-config.
+# scripts/provision.sh installs it as /usr/local/libexec/kimb/kimb-prune-config; make install-systemd
+# as LIBEXECDIR/kimb/kimb-prune-config, and the Debian package as /usr/libexec/kimb/kimb-prune-config.
 #
 # Usage: kimb-prune-config CONFIG [KIMB OPTION...]
 #   CONFIG        one repository a line, named as to `kimb -t`; `#` starts a comment that runs to

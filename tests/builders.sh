@@ -1490,6 +1490,22 @@ test_buildah_working_container_of_no_image()
 	assert_prior_replaced
 }
 
+# scripts/demo.sh promises a throwaway store: it builds and prunes on real podman, and leaves
+# nothing of kimb's in the user's state directory (HOME here, with no KIMB_STATE_DIR or
+# XDG_STATE_HOME to point elsewhere) or in the default lock directory.
+test_demo_keeps_everything_in_its_temporary_directory()
+{
+	[ -x "$TESTS/../kimb" ] || { fail "the demo runs the clone's kimb: make builds it"; return; }
+	mkdir "$CASE/home" || exit 1
+	locks_before=$(default_lock_dir_state)
+	run env -u KIMB_STATE_DIR -u KIMB_LOCK_DIR -u XDG_STATE_HOME -u CONTAINERS_STORAGE_CONF \
+		HOME="$CASE/home" "$TESTS/../scripts/demo.sh"
+	assert_status 0
+	assert_stderr_has "kimb: removed 1 image"
+	[ -z "$(find "$CASE/home" -name '*kimb*')" ] || fail "the demo wrote into HOME: $(find "$CASE/home")"
+	[ "$(default_lock_dir_state)" = "$locks_before" ] || fail "the demo used $DEFAULT_LOCK_DIR"
+}
+
 # Issue 6, 7: a removal the builder refuses, or that is killed, is a failure: exit 4, after the
 # other removals, the image named.
 each_refused_or_killed_removal_exits_4()

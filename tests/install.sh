@@ -1,7 +1,8 @@
 #!/bin/sh
-# Tests of `make install` and `make uninstall` into a throwaway DESTDIR: the binary, the manual and
-# both completions land where they are read, with their modes; bash-completion and zsh's compinit
-# find the completions there; uninstall leaves no file behind.
+# Tests of `make install`, `make install-systemd` and `make uninstall` into a throwaway DESTDIR: the
+# binary, the manual and both completions land where they are read, with their modes; bash-completion
+# and zsh's compinit find the completions there; the daily prune's script and units where the
+# service runs it; uninstall leaves no file behind.
 # Usage: tests/install.sh [PATTERN]   (PATTERN: an extended regular expression; only the tests whose
 # names match it run). Runs make in the repository this script is in.
 
@@ -29,17 +30,6 @@ make_in_root()
 	assert_status 0
 }
 
-# assert_file PATH MODE: PATH is a regular file of that (octal) mode.
-assert_file()
-{
-	if [ ! -f "$1" ] || [ -L "$1" ]; then
-		fail "$1 is not installed"
-		return
-	fi
-	mode=$(stat -c %a "$1")
-	[ "$mode" = "$2" ] || fail "$1 has mode $mode, expected $2"
-}
-
 # The bash completions directory make uses by default for PREFIX $1.
 bash_completions_dir()
 {
@@ -51,13 +41,13 @@ test_install_puts_everything_where_it_is_read()
 {
 	make_in_root install DESTDIR="$CASE/root"
 	root=$CASE/root
-	assert_file "$root/usr/local/bin/kimb" 755
-	assert_file "$root/usr/local/share/man/man1/kimb.1" 644
+	assert_regular_file "$root/usr/local/bin/kimb" 755
+	assert_regular_file "$root/usr/local/share/man/man1/kimb.1" 644
 	bash_dir=$(bash_completions_dir /usr/local)
 	[ "$bash_dir" = /usr/local/share/bash-completion/completions ] ||
 		fail "bash-completion's completionsdir under /usr/local is $bash_dir"
-	assert_file "$root$bash_dir/kimb" 644
-	assert_file "$root/usr/local/share/zsh/site-functions/_kimb" 644
+	assert_regular_file "$root$bash_dir/kimb" 644
+	assert_regular_file "$root/usr/local/share/zsh/site-functions/_kimb" 644
 	cmp -s "$ROOT/completions/kimb.bash" "$root$bash_dir/kimb" || fail "the bash completion differs from its source"
 	cmp -s "$ROOT/completions/_kimb" "$root/usr/local/share/zsh/site-functions/_kimb" ||
 		fail "the zsh completion differs from its source"
@@ -101,20 +91,46 @@ test_every_directory_can_be_chosen()
 {
 	make_in_root install DESTDIR="$CASE/root" PREFIX=/opt/kimb BASH_COMPLETION_DIR=/etc/bash \
 		ZSH_COMPLETION_DIR=/etc/zsh MANDIR=/opt/man
-	assert_file "$CASE/root/opt/kimb/bin/kimb" 755
-	assert_file "$CASE/root/opt/man/man1/kimb.1" 644
-	assert_file "$CASE/root/etc/bash/kimb" 644
-	assert_file "$CASE/root/etc/zsh/_kimb" 644
+	assert_regular_file "$CASE/root/opt/kimb/bin/kimb" 755
+	assert_regular_file "$CASE/root/opt/man/man1/kimb.1" 644
+	assert_regular_file "$CASE/root/etc/bash/kimb" 644
+	assert_regular_file "$CASE/root/etc/zsh/_kimb" 644
 	make_in_root install DESTDIR="$CASE/prefix" PREFIX=/opt/kimb
-	assert_file "$CASE/prefix$(bash_completions_dir /opt/kimb)/kimb" 644
-	assert_file "$CASE/prefix/opt/kimb/share/zsh/site-functions/_kimb" 644
-	assert_file "$CASE/prefix/opt/kimb/share/man/man1/kimb.1" 644
+	assert_regular_file "$CASE/prefix$(bash_completions_dir /opt/kimb)/kimb" 644
+	assert_regular_file "$CASE/prefix/opt/kimb/share/zsh/site-functions/_kimb" 644
+	assert_regular_file "$CASE/prefix/opt/kimb/share/man/man1/kimb.1" 644
+}
+
+# make install-systemd: the daily prune's script and its units where systemd reads them, the
+# service running the script from where it was put (the VM's unit names /usr/local/libexec).
+test_install_systemd_puts_the_prune_where_its_service_runs_it()
+{
+	for prefix in /usr/local /opt/kimb; do
+		make_in_root install-systemd DESTDIR="$CASE/$prefix" PREFIX=$prefix
+		root=$CASE/$prefix
+		assert_regular_file "$root$prefix/libexec/kimb/kimb-prune-config" 755
+		cmp -s "$ROOT/scripts/kimb-prune-config.sh" "$root$prefix/libexec/kimb/kimb-prune-config" ||
+			fail "the installed kimb-prune-config differs from its source"
+		assert_regular_file "$root$prefix/lib/systemd/system/kimb-prune.service" 644
+		assert_regular_file "$root$prefix/lib/systemd/system/kimb-prune.timer" 644
+		grep -qx "ExecStart=$prefix/libexec/kimb/kimb-prune-config /etc/kimb/prune.conf --builder=kim" \
+			"$root$prefix/lib/systemd/system/kimb-prune.service" ||
+			fail "the service under $prefix runs $(grep '^ExecStart=' "$root$prefix/lib/systemd/system/kimb-prune.service")"
+		# but for that line, the VM's unit
+		grep -v '^ExecStart=' "$root$prefix/lib/systemd/system/kimb-prune.service" >"$CASE/installed-unit"
+		grep -v '^ExecStart=' "$ROOT/scripts/systemd/kimb-prune.service" | cmp -s - "$CASE/installed-unit" ||
+			fail "the service under $prefix differs from scripts/systemd/kimb-prune.service in more than ExecStart"
+	done
+	make_in_root install-systemd DESTDIR="$CASE/chosen" LIBEXECDIR=/usr/lib SYSTEMD_UNIT_DIR=/etc/systemd/system
+	assert_regular_file "$CASE/chosen/usr/lib/kimb/kimb-prune-config" 755
+	grep -qx 'ExecStart=/usr/lib/kimb/kimb-prune-config /etc/kimb/prune.conf --builder=kim' \
+		"$CASE/chosen/etc/systemd/system/kimb-prune.service" || fail "LIBEXECDIR=/usr/lib is not the service's"
 }
 
 test_uninstall_leaves_no_file()
 {
 	for prefix in /usr/local /opt/kimb; do
-		make_in_root install DESTDIR="$CASE/root" PREFIX=$prefix
+		make_in_root install install-systemd DESTDIR="$CASE/root" PREFIX=$prefix
 		make_in_root uninstall DESTDIR="$CASE/root" PREFIX=$prefix
 		left=$(find "$CASE/root" ! -type d)
 		[ -z "$left" ] || fail "left after uninstall from $prefix: $left"

@@ -2396,6 +2396,164 @@ ci_step()
 	[ "$(id_listed "$2" "$tag")" = "$(id_listed "$2" latest)" ] || fail "$ref does not name the image built"
 }
 
+# readme_blocks HEADING: the fenced blocks of the README's section HEADING (a whole heading line,
+# `### Tilt`), up to the next heading, each in $CASE/block.N (N from 1, in order).
+readme_blocks()
+{
+	python3 - "$TESTS/../README.md" "$1" "$CASE" <<'EOF' || fail "the README's section \"$1\" cannot be read"
+import re
+import sys
+
+readme, heading, case = sys.argv[1:]
+section = open(readme, encoding="utf-8").read().split("\n" + heading + "\n", 1)[1]
+section = re.split(r"\n#{1,3} ", section, maxsplit=1)[0]
+blocks = re.findall(r"^```\w*\n(.*?)^```$", section, re.M | re.S)
+assert blocks, "no code block"
+for number, block in enumerate(blocks, 1):
+    open(f"{case}/block.{number}", "w", encoding="utf-8").write(block)
+EOF
+}
+
+# The README's developer loop, run twice as a shell runs it (bash -e) with a kubectl that records
+# its calls: each round deploys the reference of the image it built, and the second removes the
+# first round's image, which no pod runs.
+test_readme_developer_loop_deploys_each_build()
+{
+	readme_blocks '## The developer loop'
+	mkdir "$CASE/bin" && ln -s "$KIMB" "$CASE/bin/kimb" || exit 1
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/deployed"\n' "$CASE" >"$CASE/bin/kubectl" && chmod +x "$CASE/bin/kubectl"
+	for round in 1 2; do
+		run env -C ctx PATH="$CASE/bin:$PATH" bash -e "$CASE/block.1"
+		assert_status 0
+		ref=$(sed -n "${round}s|^set image deployment/web web=||p" "$CASE/deployed" 2>/dev/null)
+		tag=${ref#"$R":}
+		if [ -z "$ref" ] || [ "$ref" != "$R:$tag" ]; then
+			fail "round $round deployed \"$ref\""
+			return
+		fi
+		[ "$tag" = "$(built_tag "$R")" ] || fail "round $round deployed $ref, not the unique tag of its build"
+		[ "$(id_listed "$R" "$tag")" = "$(id_listed "$R" latest)" ] || fail "round $round deployed $ref, not its build"
+		eval "id_$round=\$(id_listed \"\$R\" latest)"
+	done
+	# shellcheck disable=SC2154 # set by the eval above
+	[ "$id_1" != "$id_2" ] || fail "both rounds deployed one image"
+	! store_rows | grep -q " $id_1\$" || fail "the first round's image stayed: $(store_rows)"
+}
+
+# The README's nightly prune: its first block's lines that make prune.conf, run with /etc/kimb in
+# the test's directory (where no such directory exists yet, as after make install-systemd), name a
+# unit of scripts/systemd; its crontab line, run as cron runs it (sh -c) with the script of
+# scripts/ for the one it names, prunes the repository listed and nothing else.
+test_readme_nightly_prune_prunes_what_prune_conf_lists()
+{
+	readme_blocks '### A nightly prune'
+	seed_for_prune
+	grep -v '^systemctl ' "$CASE/block.1" | sed "s|/etc/kimb|$CASE/etc/kimb|g" >"$CASE/configure.sh"
+	run sh -e "$CASE/configure.sh"
+	assert_status 0
+	[ "$(grep -v '^#' "$CASE/etc/kimb/prune.conf")" = "$R" ] || fail "prune.conf holds $(cat "$CASE/etc/kimb/prune.conf")"
+	units=$(sed -n 's/ *#.*//; s/^systemctl .* \(kimb-[a-z.-]*\)$/\1/p' "$CASE/block.1")
+	[ -n "$units" ] || fail "the README starts no unit"
+	for unit in $units; do
+		[ -f "$TESTS/../scripts/systemd/$unit" ] || fail "the README names a unit $unit that is not installed"
+	done
+	line=$(cat "$CASE/block.2")
+	schedule=$(printf '%s\n' "$line" | cut -d ' ' -f 1-5)
+	printf '%s\n' "$schedule" | grep -qE '^[0-9]+ [0-9]+ \* \* \*$' || fail "the crontab line's schedule is $schedule"
+	command=$(printf '%s\n' "$line" | cut -d ' ' -f 6-)
+	case $command in
+	*' /usr/libexec/kimb/kimb-prune-config /etc/kimb/prune.conf '*) ;;
+	*) fail "the crontab line runs $command" ;;
+	esac
+	command=$(printf '%s\n' "$command" |
+		sed "s|/usr/libexec/kimb/kimb-prune-config|$TESTS/../scripts/kimb-prune-config.sh|; s|/etc/kimb/|$CASE/etc/kimb/|")
+	# the line sets its own PATH: kimb-prune-config finds the kimb under test through KIMB_PRUNE_KIMB
+	run env KIMB_PRUNE_KIMB="$KIMB" sh -c "$command"
+	assert_status 0
+	assert_store "$R latest $latest
+$R 20240103.000000 $latest
+other/app latest $other
+other/app v0 $other"
+}
+
+# tool_build VARIABLE TAG: the command in $CASE/command, run as Tilt and Skaffold run a build
+# command (sh -c, in the context) with VARIABLE set to the image in $CASE/image and TAG, as the
+# tool sets it; it must build that very image, tagged latest too. Sets built_id.
+tool_build()
+{
+	image=$(cat "$CASE/image")
+	run env -C ctx PATH="$CASE/bin:$PATH" "$1=$image:$2" PUSH_IMAGE=false BUILD_CONTEXT="$CASE/work/ctx" \
+		sh -c "$(cat "$CASE/command")"
+	assert_status 0
+	built_id=$(id_listed "$image" "$2")
+	if [ -z "$built_id" ] || [ "$built_id" != "$(id_listed "$image" latest)" ]; then
+		fail "$1=$image:$2 names no image built, or not the one latest names: $(store_rows)"
+	fi
+}
+
+# tool_builds_twice VARIABLE: two builds as the tool makes them, the second removing the first's
+# image; a failed build fails the command and tags nothing.
+tool_builds_twice()
+{
+	mkdir "$CASE/bin" && ln -s "$KIMB" "$CASE/bin/kimb" || exit 1
+	tool_build "$1" tool-build-1
+	first=$built_id
+	tool_build "$1" tool-build-2
+	[ "$first" != "$built_id" ] || fail "both builds made one image"
+	! store_rows | grep -q " $first\$" || fail "the first build's image stayed: $(store_rows)"
+	echo 1 >"$KIM_STUB_DIR/fail-build"
+	run env -C ctx PATH="$CASE/bin:$PATH" "$1=$(cat "$CASE/image"):tool-build-3" sh -c "$(cat "$CASE/command")"
+	[ "$status" -ne 0 ] || fail "the command passed a failed build"
+	[ -z "$(id_listed "$(cat "$CASE/image")" tool-build-3)" ] || fail "a failed build was tagged"
+}
+
+# The README's Tilt recipe: the custom_build call, read with Python's parser (a Tiltfile is
+# Starlark), builds with kim without Docker and without a push, and its command builds
+# EXPECTED_REF.
+test_readme_tilt_recipe_builds_the_expected_ref()
+{
+	readme_blocks '### Tilt'
+	python3 - "$CASE/block.1" "$CASE" <<'EOF' || fail "the README's custom_build cannot be read"
+import ast
+import sys
+
+tiltfile, case = sys.argv[1:]
+tree = ast.parse(open(tiltfile, encoding="utf-8").read())
+call = next(node for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "custom_build")
+arguments = [ast.literal_eval(argument) for argument in call.args]
+keywords = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+ref = arguments[0] if arguments else keywords["ref"]
+command = arguments[1] if len(arguments) > 1 else keywords["command"]
+assert keywords.get("skips_local_docker") is True and keywords.get("disable_push") is True, keywords
+assert keywords.get("deps") == ["."], keywords
+open(case + "/image", "w").write(ref)
+open(case + "/command", "w").write(command)
+EOF
+	tool_builds_twice EXPECTED_REF
+}
+
+# The README's Skaffold recipe: a custom builder that does not push, whose buildCommand builds
+# IMAGE.
+test_readme_skaffold_recipe_builds_the_image()
+{
+	readme_blocks '### Skaffold'
+	python3 - "$CASE/block.1" "$CASE" <<'EOF' || fail "the README's skaffold.yaml cannot be read"
+import sys
+import yaml
+
+config, case = sys.argv[1:]
+document = yaml.safe_load(open(config, encoding="utf-8"))
+assert document["kind"] == "Config" and document["apiVersion"].startswith("skaffold/"), document
+assert document["build"]["local"]["push"] is False, document["build"]
+artifact, = document["build"]["artifacts"]
+assert artifact["custom"]["dependencies"]["paths"] == ["."], artifact
+open(case + "/image", "w").write(artifact["image"])
+open(case + "/command", "w").write(artifact["custom"]["buildCommand"])
+EOF
+	tool_builds_twice IMAGE
+}
+
 # --- the runner ------------------------------------------------------------------------------
 
 # Test $1 against the stand-ins, with a kim state of its own and a kubectl state of its own that

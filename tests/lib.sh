@@ -198,6 +198,17 @@ assert_stderr_lacks()
 	! grep -qF -e "$1" "$CASE/stderr" || fail "stderr says \"$1\": $(cat "$CASE/stderr")"
 }
 
+# assert_regular_file PATH MODE: PATH is a regular file (not a link) of that (octal) mode.
+assert_regular_file()
+{
+	if [ ! -f "$1" ] || [ -L "$1" ]; then
+		fail "$1 is not there, or no regular file"
+		return 1
+	fi
+	mode=$(stat -c %a "$1")
+	[ "$mode" = "$2" ] || fail "$1 has mode $mode, expected $2"
+}
+
 # assert_listing WHAT EXPECTED ACTUAL: ACTUAL, sorted lines, is exactly the lines of EXPECTED in
 # any order (empty ones left out); WHAT, e.g. "store x holds", heads the failure.
 assert_listing()
