@@ -10,12 +10,14 @@ int main(int argc, char **argv)
 {
 	char why[512];
 	char *tag = NULL;
+	struct environment environment;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
 		return 2;
 	}
-	if (tagscheme_prepare(SCHEME_GIT, argv[1], env_process, &tag, why, sizeof why) != 0) {
+	env_read(&environment, env_process);
+	if (tagscheme_prepare(SCHEME_GIT, argv[1], &environment, &tag, why, sizeof why) != 0) {
 		fprintf(stderr, "%s: %s\n", argv[0], why);
 		return 1;
 	}

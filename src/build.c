@@ -36,7 +36,8 @@ int build_prepare(const struct session *session, struct build *out)
 	struct build *build = out;
 	const struct options *options = session->options;
 	char why[512];
-	if (tagscheme_prepare(options->scheme, options->context, env_process, &build->git_tag, why, sizeof why) < 0) {
+	if (tagscheme_prepare(options->scheme, options->context, &options->environment, &build->git_tag, why,
+			      sizeof why) < 0) {
 		report_say("%s", why);
 		return STATUS_USAGE;
 	}
@@ -105,8 +106,8 @@ static int make_iidfile(const struct session *session, struct build *build)
 {
 	if (!session->builder->iidfile_flag)
 		return STATUS_OK;
-	const char *parent = getenv("TMPDIR");
-	if (!parent || !*parent || strlen(parent) > sizeof build->iid_directory - sizeof "/kimb-iid.XXXXXX")
+	const char *parent = env_nonempty(&session->options->environment, ENV_TMPDIR);
+	if (!parent || strlen(parent) > sizeof build->iid_directory - sizeof "/kimb-iid.XXXXXX")
 		parent = "/tmp";
 	snprintf(build->iid_directory, sizeof build->iid_directory, "%s/kimb-iid.XXXXXX", parent);
 	if (!mkdtemp(build->iid_directory)) {

@@ -1,6 +1,7 @@
 #include "cleanfilter.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,19 @@ struct driver {
 	bool required;
 };
 
+/* The filter libgit2 calls, with the directory its temporary files go to. PARENT comes first:
+ * libgit2 knows the filter by it. */
+struct clean_filter {
+	git_filter parent;
+	char temporary_directory[PATH_MAX];
+};
+
 /* A file on its way through the clean command: what libgit2 wrote of it, and where the result goes.
  * PARENT comes first: libgit2 knows the stream by it. */
 struct clean_stream {
 	git_writestream parent;
 	git_writestream *next;
+	const char *temporary_directory;
 	const struct driver *driver;
 	const git_filter_source *source;
 	char *bytes;
@@ -147,12 +156,11 @@ static char *shell_command(const char *clean, const char *work_tree, const char 
 	return command;
 }
 
-/* Writes the LENGTH bytes at BYTES to a new temporary file, whose path it returns (malloc'd), or
- * NULL with errno. */
-static char *write_temporary_file(const char *bytes, size_t length)
+/* Writes the LENGTH bytes at BYTES to a new temporary file in DIRECTORY, whose path it returns
+ * (malloc'd), or NULL with errno. */
+static char *write_temporary_file(const char *directory, const char *bytes, size_t length)
 {
-	const char *directory = getenv("TMPDIR");
-	char *path = xprintf("%s/kimb-clean.XXXXXX", directory && *directory ? directory : "/tmp");
+	char *path = xprintf("%s/kimb-clean.XXXXXX", directory);
 	int fd = mkstemp(path);
 	size_t written = 0;
 
@@ -182,7 +190,7 @@ static char *run_clean(const struct clean_stream *stream, struct process_result 
 {
 	const char *path = git_filter_source_path(stream->source);
 	const char *work_tree = git_repository_workdir(git_filter_source_repo(stream->source));
-	char *input = write_temporary_file(stream->bytes ? stream->bytes : "", stream->length);
+	char *input = write_temporary_file(stream->temporary_directory, stream->bytes ? stream->bytes : "", stream->length);
 	char reason[256] = "too many commands running";
 
 	memset(result, 0, sizeof *result);
@@ -254,8 +262,8 @@ static int open_stream(git_writestream **out, git_filter *self, void **payload, 
 {
 	struct clean_stream *stream = xcalloc(1, sizeof *stream);
 
-	(void)self;
 	stream->parent = (git_writestream){write_stream, close_stream, free_stream};
+	stream->temporary_directory = ((const struct clean_filter *)self)->temporary_directory;
 	stream->next = next;
 	stream->driver = *payload;
 	stream->source = source;
@@ -263,20 +271,33 @@ static int open_stream(git_writestream **out, git_filter *self, void **payload, 
 	return 0;
 }
 
-static git_filter filter = {
-	.version = GIT_FILTER_VERSION,
-	.attributes = "filter",
-	.check = check,
-	.stream = open_stream,
-	.cleanup = cleanup,
+static struct clean_filter filter = {
+	.parent =
+		{
+			.version = GIT_FILTER_VERSION,
+			.attributes = "filter",
+			.check = check,
+			.stream = open_stream,
+			.cleanup = cleanup,
+		},
+	.temporary_directory = "/tmp",
 };
 
-int cleanfilter_register(void)
+int cleanfilter_register(const char *temporary_directory)
 {
+	const char *directory = temporary_directory && *temporary_directory ? temporary_directory : "/tmp";
+	if (strlen(directory) >= sizeof filter.temporary_directory)
+		directory = "/tmp";
+	strcpy(filter.temporary_directory, directory);
 	/* libgit2 forgets its filters when it shuts down. */
 	if (git_filter_lookup(FILTER_NAME))
 		return 0;
-	return git_filter_register(FILTER_NAME, &filter, GIT_FILTER_DRIVER_PRIORITY);
+	return git_filter_register(FILTER_NAME, &filter.parent, GIT_FILTER_DRIVER_PRIORITY);
+}
+
+bool cleanfilter_registered(void)
+{
+	return git_filter_lookup(FILTER_NAME) != NULL;
 }
 
 int cleanfilter_failure(void)

@@ -8,9 +8,15 @@
  * (filter.NAME.required) is a failure cleanfilter_failure tells. A driver with no clean command (only
  * a process one) leaves the file unfiltered. */
 
-/* Registers the filter with libgit2, once per libgit2 initialization. Returns 0, or a libgit2
- * error. */
-int cleanfilter_register(void);
+#include <stdbool.h>
+
+/* Registers the filter with libgit2, once per libgit2 initialization, its temporary files (each
+ * file's content, the clean command's stdin) going to TEMPORARY_DIRECTORY (NULL or "": /tmp).
+ * Returns 0, or a libgit2 error. */
+int cleanfilter_register(const char *temporary_directory);
+
+/* Whether the filter is registered with libgit2 now. */
+bool cleanfilter_registered(void);
 
 /* Whether a required driver's clean command failed since the last call: then sets a libgit2 error
  * that says which and returns -1, else returns 0. */

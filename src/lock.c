@@ -61,11 +61,11 @@ struct wait_limit {
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 };
 
-const char *lock_directory(void)
+const char *lock_directory(const struct environment *environment)
 {
-	const char *path = getenv("KIMB_LOCK_DIR");
+	const char *path = env_nonempty(environment, ENV_KIMB_LOCK_DIR);
 
-	return path && *path ? path : LOCK_DEFAULT_DIRECTORY;
+	return path ? path : LOCK_DEFAULT_DIRECTORY;
 }
 
 static void close_quietly(int fd)
@@ -525,7 +525,7 @@ static struct wait_limit wait_limit_of(double timeout)
 	return limit;
 }
 
-enum lock_outcome lock_acquire(const char *const *repositories, size_t count, double timeout,
+enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
 			       struct lock_set **out, char *why, size_t why_size)
 {
 	struct lock_set *set = xcalloc(1, sizeof *set);
@@ -533,7 +533,7 @@ enum lock_outcome lock_acquire(const char *const *repositories, size_t count, do
 
 	*out = NULL;
 	set->directory = -1;
-	set->directory_path = xstrdup(lock_directory());
+	set->directory_path = xstrdup(directory);
 	add_repositories(set, repositories, count);
 	enum lock_outcome outcome = open_lock_directory(set, why, why_size) == 0 ? LOCK_HELD : LOCK_FAILED;
 	bool again = outcome == LOCK_HELD;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "env.h"
+
 #define LOCK_DEFAULT_DIRECTORY "/tmp/kimb-locks"
 
 struct lock_set;
@@ -24,14 +26,15 @@ enum lock_outcome {
 	LOCK_INTERRUPTED, /* a forwarded signal came while waiting */
 };
 
-/* The lock directory: $KIMB_LOCK_DIR when set and not empty, else LOCK_DEFAULT_DIRECTORY. */
-const char *lock_directory(void);
+/* The lock directory: KIMB_LOCK_DIR of ENVIRONMENT when set and not empty, else
+ * LOCK_DEFAULT_DIRECTORY. */
+const char *lock_directory(const struct environment *environment);
 
-/* Locks every one of the COUNT normalized REPOSITORIES, in a fixed order so that overlapping sets
+/* Locks, in the lock directory DIRECTORY, every one of the COUNT normalized REPOSITORIES, in a fixed order so that overlapping sets
  * cannot deadlock. When another run holds one, says on stderr what it waits for (the repository,
  * the holder's pid, the lock file) and waits at most TIMEOUT seconds (TIMEOUT < 0: as long as it
  * takes). Returns LOCK_HELD with *OUT set, or another outcome with a one-line reason in WHY. */
-enum lock_outcome lock_acquire(const char *const *repositories, size_t count, double timeout,
+enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
 			       struct lock_set **out, char *why, size_t why_size);
 
 /* Issues the second of a time tag under SET: the current one, or, when a run on this host (of any

@@ -161,8 +161,9 @@ static void release(struct run *run)
 static int lock_repositories(struct run *run)
 {
 	char why[PATH_MAX + 512];
-	enum lock_outcome outcome = lock_acquire(run->repositories, run->repository_count,
-						 run->session->options->lock_timeout, &run->locks, why, sizeof why);
+	const struct options *options = run->session->options;
+	enum lock_outcome outcome = lock_acquire(lock_directory(&options->environment), run->repositories,
+						 run->repository_count, options->lock_timeout, &run->locks, why, sizeof why);
 	session_stop_if_interrupted(run->session);
 	switch (outcome) {
 	case LOCK_HELD:
@@ -334,8 +335,8 @@ static int run_kimb(struct run *run)
 	end_phase(run, PHASE_BUILD);
 	if (status == STATUS_OK) {
 		char *store = session_store_key(session);
-		records_load(session->builder->records_builds, store, run->repositories, run->repository_count,
-			     &run->records);
+		records_load(session->builder->records_builds, &session->options->environment, store, run->repositories,
+			     run->repository_count, &run->records);
 		free(store);
 	}
 	if (status == STATUS_OK && !pruning)
@@ -437,10 +438,10 @@ static void free_run(struct run *run)
 
 /* The builder's configuration file, which says where its images are: one that cannot be read
  * stops kimb, since the builder and kimb would not agree on it. */
-static int read_settings(const struct builder *builder, struct settings *settings)
+static int read_settings(const struct builder *builder, const struct options *options, struct settings *settings)
 {
 	char why[PATH_MAX + 768];
-	if (settings_load(builder, env_process, geteuid() == 0, settings, why, sizeof why) == 0)
+	if (settings_load(builder, &options->environment, geteuid() == 0, settings, why, sizeof why) == 0)
 		return STATUS_OK;
 	report_say("cannot read %s's configuration %s; fix it, or name another file with %s; nothing built or removed",
 		   builder->name, why, builder->config_variable);
@@ -451,7 +452,7 @@ static int read_settings(const struct builder *builder, struct settings *setting
 static int run_with(const struct builder *builder, bool detected, const struct options *options, double started)
 {
 	struct settings settings;
-	int status = read_settings(builder, &settings);
+	int status = read_settings(builder, options, &settings);
 	if (status != STATUS_OK)
 		return status;
 	struct run run;

@@ -26,15 +26,15 @@ static char *join_path(const char *directory, const char *name)
 	return xprintf("%s/%s", directory, name);
 }
 
-char *records_state_directory(env_lookup getenv_fn)
+char *records_state_directory(const struct environment *environment)
 {
 	static const struct {
-		const char *variable;
+		enum env_variable variable;
 		const char *below;
-	} places[] = {{"KIMB_STATE_DIR", NULL}, {"XDG_STATE_HOME", "kimb"}, {"HOME", ".local/state/kimb"}};
+	} places[] = {{ENV_KIMB_STATE_DIR, NULL}, {ENV_XDG_STATE_HOME, "kimb"}, {ENV_HOME, ".local/state/kimb"}};
 
 	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
-		const char *value = getenv_fn(places[i].variable);
+		const char *value = env_get(environment, places[i].variable);
 		/* A relative one would be another place in every working directory (XDG says: ignore it). */
 		if (value && value[0] == '/')
 			return places[i].below ? join_path(value, places[i].below) : xstrdup(value);
@@ -55,7 +55,7 @@ static void append_line(char **key, size_t *length, const char *text)
 }
 
 char *records_store_key(const char *name, const char *const *words, size_t word_count,
-			   const char *const *store_environment, env_lookup getenv_fn)
+			   const char *const *store_environment, const struct environment *environment)
 {
 	char *key = NULL;
 	size_t length = 0;
@@ -64,7 +64,7 @@ char *records_store_key(const char *name, const char *const *words, size_t word_
 	for (size_t i = 0; i < word_count; i++)
 		append_line(&key, &length, words[i]);
 	for (const char *const *variable = store_environment; *variable; variable++) {
-		const char *value = getenv_fn(*variable);
+		const char *value = env_named(environment, *variable);
 		append_line(&key, &length, *variable);
 		append_line(&key, &length, value ? value : "");
 	}
@@ -290,13 +290,13 @@ done:
 
 /* --- the records of a run ---------------------------------------------------------------------- */
 
-void records_load(bool kept, const char *store, const char *const *repositories, size_t count,
-		  struct records *out)
+void records_load(bool kept, const struct environment *environment, const char *store,
+		  const char *const *repositories, size_t count, struct records *out)
 {
 	*out = (struct records){.kept = kept};
 	if (!kept)
 		return;
-	out->state_directory = records_state_directory(env_process);
+	out->state_directory = records_state_directory(environment);
 	out->store = xstrdup(store);
 	if (!out->state_directory)
 		report_say("no state directory (set KIMB_STATE_DIR or HOME): kimb keeps no record of its builds, "

@@ -12,15 +12,15 @@
 #include "listing.h"
 #include "record.h"
 
-/* The state directory: $KIMB_STATE_DIR, else $XDG_STATE_HOME/kimb, else $HOME/.local/state/kimb
- * (each when set and absolute). Malloc'd; NULL when none is set. */
-char *records_state_directory(env_lookup getenv_fn);
+/* The state directory ENVIRONMENT names: $KIMB_STATE_DIR, else $XDG_STATE_HOME/kimb, else
+ * $HOME/.local/state/kimb (each when set and absolute). Malloc'd; NULL when none is set. */
+char *records_state_directory(const struct environment *environment);
 
 /* A text naming one image store: the builder's NAME, the WORD_COUNT global flags it is run with (as
- * "FLAG=VALUE", however spelled), and the values of the environment variables STORE_ENVIRONMENT
+ * "FLAG=VALUE", however spelled), and the values in ENVIRONMENT of the variables STORE_ENVIRONMENT
  * (NULL-terminated) that choose the store. Malloc'd. */
 char *records_store_key(const char *name, const char *const *words, size_t word_count,
-			   const char *const *store_environment, env_lookup getenv_fn);
+			   const char *const *store_environment, const struct environment *environment);
 
 /* Reads the record of REPOSITORY in STORE from STATE_DIRECTORY (NULL: no record is kept). A missing
  * file is an empty record. A file that is not the user's own, is writable by others, or cannot be
@@ -46,10 +46,10 @@ struct records {
 };
 
 /* Reads the record of each of the COUNT REPOSITORIES (normalized) in STORE (a store key, see
- * records_store_key) into OUT (release with records_free), when records are KEPT for the builder;
+ * records_store_key), from the state directory ENVIRONMENT names, into OUT (release with records_free), when records are KEPT for the builder;
  * what cannot be trusted, or that none can be kept, is said. */
-void records_load(bool kept, const char *store, const char *const *repositories, size_t count,
-		  struct records *out);
+void records_load(bool kept, const struct environment *environment, const char *store,
+		  const char *const *repositories, size_t count, struct records *out);
 
 /* Records the image just built for every repository: NEW_ID, else the image LISTING (NULL when
  * there is none) shows as the first repository's UNIQUE_TAG; with the intermediate images its

@@ -135,7 +135,7 @@ static void store_flags(const struct session *session, char ***words, size_t *co
 	*count = 0;
 	for (size_t i = 0; i < setting_count; i++) {
 		bool from_config;
-		const char *value = settings_value(session->settings, settings[i], options, env_process, &from_config);
+		const char *value = settings_value(session->settings, settings[i], options, &from_config);
 		if (from_config)
 			(*words)[(*count)++] = xprintf("%s=%s", builder_global_flag_name(builder, settings[i]->flags[0]), value);
 	}
@@ -160,7 +160,8 @@ char *session_store_key(const struct session *session)
 	size_t flag_count;
 	store_flags(session, &flags, &flag_count);
 	char *key = records_store_key(session->builder->name, (const char *const *)flags, flag_count,
-				      session->builder->store_environment, env_process);
+				      session->builder->store_environment,
+				      &session->options->environment);
 	for (size_t i = 0; i < flag_count; i++)
 		free(flags[i]);
 	free(flags);

@@ -6,20 +6,20 @@
 #include "xalloc.h"
 
 /* Where BUILDER looks for its configuration file: malloc'd, or NULL for nowhere. */
-static char *config_path(const struct builder *builder, env_lookup getenv_fn, bool root)
+static char *config_path(const struct builder *builder, const struct environment *environment, bool root)
 {
 	/* nerdctl takes the variable whenever it is set: an empty one names no file. */
-	const char *named = getenv_fn(builder->config_variable);
+	const char *named = env_named(environment, builder->config_variable);
 	if (named)
 		return *named ? xstrdup(named) : NULL;
 	if (root)
 		return xstrdup(builder->config_path);
-	const char *config_home = getenv_fn(ENV_NAME(XDG_CONFIG_HOME));
-	if (config_home && *config_home)
+	const char *config_home = env_nonempty(environment, ENV_XDG_CONFIG_HOME);
+	if (config_home)
 		return xprintf("%s/%s", config_home, builder->config_user_path);
-	const char *home = getenv_fn(ENV_NAME(HOME));
+	const char *home = env_nonempty(environment, ENV_HOME);
 	/* Without either, nerdctl stops before it reads anything: there is no file to read. */
-	return home && *home ? xprintf("%s/.config/%s", home, builder->config_user_path) : NULL;
+	return home ? xprintf("%s/.config/%s", home, builder->config_user_path) : NULL;
 }
 
 /* A setting the file gives must be a string, as the builder decodes it. */
@@ -33,13 +33,13 @@ static int check_string(const struct settings *settings, const struct builder_se
 	return -1;
 }
 
-int settings_load(const struct builder *builder, env_lookup getenv_fn, bool root, struct settings *out, char *why,
-		  size_t why_size)
+int settings_load(const struct builder *builder, const struct environment *environment, bool root, struct settings *out,
+		  char *why, size_t why_size)
 {
 	*out = (struct settings){0};
 	if (!builder->config_variable)
 		return 0;
-	out->config_path = config_path(builder, getenv_fn, root);
+	out->config_path = config_path(builder, environment, root);
 	if (!out->config_path)
 		return 0;
 	char reason[512];
@@ -56,7 +56,7 @@ int settings_load(const struct builder *builder, env_lookup getenv_fn, bool root
 }
 
 const char *settings_value(const struct settings *settings, const struct builder_setting *setting,
-			   const struct options *options, env_lookup getenv_fn, bool *from_config)
+			   const struct options *options, bool *from_config)
 {
 	*from_config = false;
 	if (!setting->flags)
@@ -64,7 +64,7 @@ const char *settings_value(const struct settings *settings, const struct builder
 	const char *value = options_flag_value(options, setting->flags);
 	if (value)
 		return value;
-	value = getenv_fn(setting->environment);
+	value = env_named(&options->environment, setting->environment);
 	if (value && *value)
 		return value;
 	const struct toml_pair *pair = setting->config_key ? toml_find(&settings->config, setting->config_key) : NULL;

@@ -19,15 +19,15 @@ struct settings {
 };
 
 /* Reads BUILDER's configuration file into OUT (release with settings_free): the one its variable
- * names, else ROOT's, else the user's, as BUILDER's table says. Returns 0, or -1 with a one-line
+ * names in ENVIRONMENT, else ROOT's, else the user's, as BUILDER's table says. Returns 0, or -1 with a one-line
  * reason naming the file in WHY (OUT then holds no configuration). */
-int settings_load(const struct builder *builder, env_lookup getenv_fn, bool root, struct settings *out, char *why,
-		  size_t why_size);
+int settings_load(const struct builder *builder, const struct environment *environment, bool root, struct settings *out,
+		  char *why, size_t why_size);
 
 /* The value of SETTING for a run with OPTIONS, or NULL where nothing sets it (the builder's
- * default); *FROM_CONFIG says whether the configuration file gave it. */
+ * default; the environment is OPTIONS'); *FROM_CONFIG says whether the configuration file gave it. */
 const char *settings_value(const struct settings *settings, const struct builder_setting *setting,
-			   const struct options *options, env_lookup getenv_fn, bool *from_config);
+			   const struct options *options, bool *from_config);
 
 void settings_free(struct settings *settings);
 

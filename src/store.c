@@ -27,16 +27,15 @@ bool store_pods_run_images(const struct session *session)
 	if (!builder->pods_namespace)
 		return false;
 	bool from_config;
-	const char *namespace = settings_value(session->settings, &builder->namespace, session->options, env_process,
-					       &from_config);
+	const char *namespace = settings_value(session->settings, &builder->namespace, session->options, &from_config);
 	/* containerd's default namespace, where nerdctl works when nothing names one */
 	return strcmp(namespace ? namespace : "default", builder->pods_namespace) == 0;
 }
 
-static const char *kubectl_program(void)
+static const char *kubectl_program(const struct environment *environment)
 {
-	const char *kubectl = getenv("KIMB_KUBECTL");
-	return kubectl && *kubectl ? kubectl : "kubectl";
+	const char *kubectl = env_nonempty(environment, ENV_KIMB_KUBECTL);
+	return kubectl ? kubectl : "kubectl";
 }
 
 /* Starts kubectl get pods, through the cluster kim talks to: its kubeconfig and context. */
@@ -46,13 +45,14 @@ static void start_pods(const struct session *session, struct store *store)
 	const struct builder *builder = session->builder;
 	const char *kubeconfig = builder->kubeconfig_flags ? options_flag_value(session->options, builder->kubeconfig_flags) : NULL;
 	const char *context = builder->context_flags ? options_flag_value(session->options, builder->context_flags) : NULL;
-	const char *context_from_environment = getenv("KUBECONTEXT");
-	if (!context && builder->context_flags && context_from_environment && *context_from_environment)
+	const struct environment *environment = &session->options->environment;
+	const char *context_from_environment = env_nonempty(environment, ENV_KUBECONTEXT);
+	if (!context && builder->context_flags && context_from_environment)
 		context = context_from_environment;
 	char *kubeconfig_flag = kubeconfig ? xprintf("--kubeconfig=%s", kubeconfig) : NULL;
 	char *context_flag = context ? xprintf("--context=%s", context) : NULL;
 	struct command call = {.output = PROCESS_CAPTURE_BOTH, .time_limit = session->options->call_timeout};
-	command_add(&call, kubectl_program());
+	command_add(&call, kubectl_program(environment));
 	if (kubeconfig_flag)
 		command_add(&call, kubeconfig_flag);
 	if (context_flag)
@@ -235,7 +235,7 @@ static int read_containers_by_id(const struct session *session, struct store *st
 static int read_pods(const struct session *session, struct store *store)
 {
 	struct process_result result;
-	const char *kubectl = kubectl_program();
+	const char *kubectl = kubectl_program(&session->options->environment);
 	store->pods_started = false;
 	int status = session_settle(session, &store->pods, kubectl, "list the pods that use images", "nothing removed",
 				   &result);

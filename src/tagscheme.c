@@ -13,6 +13,7 @@
 
 #include <git2.h>
 
+#include "cleanfilter.h"
 #include "workstate.h"
 #include "xalloc.h"
 
@@ -271,8 +272,8 @@ done:
 	return tag;
 }
 
-static char *git_scheme_tag(enum tag_scheme scheme, const char *context, bool *not_git, char *why,
-			    size_t why_size)
+static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const char *temporary_directory,
+			    bool *not_git, char *why, size_t why_size)
 {
 	struct stat status;
 
@@ -293,8 +294,9 @@ static char *git_scheme_tag(enum tag_scheme scheme, const char *context, bool *n
 		set_why(why, why_size, "%s: %s", context, strerror(errno));
 		return NULL;
 	}
-	if (git_libgit2_init() < 0) {
+	if (git_libgit2_init() < 0 || cleanfilter_register(temporary_directory) != 0) {
 		set_why(why, why_size, "cannot initialize libgit2");
+		git_libgit2_shutdown();
 		free(path);
 		return NULL;
 	}
@@ -322,11 +324,11 @@ static bool is_remote_context(const char *context)
 
 /* Sets *TAG to the commit the first CI variable that is set names, abbreviated as git abbreviates
  * it, or leaves it NULL when none is set. Returns 0, or -1 when the variable holds no commit ID. */
-static int ci_commit_tag(env_lookup getenv_fn, char **tag, char *why, size_t why_size)
+static int ci_commit_tag(const struct environment *environment, char **tag, char *why, size_t why_size)
 {
 	*tag = NULL;
 	for (const char *const *variable = ci_commit_variables; *variable; variable++) {
-		const char *value = getenv_fn(*variable);
+		const char *value = env_named(environment, *variable);
 		if (!value || !*value)
 			continue;
 		size_t length = strspn(value, "0123456789abcdefABCDEF");
@@ -343,8 +345,8 @@ static int ci_commit_tag(env_lookup getenv_fn, char **tag, char *why, size_t why
 	return 0;
 }
 
-int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup getenv_fn, char **git_tag, char *why,
-		      size_t why_size)
+int tagscheme_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
+		      char **git_tag, char *why, size_t why_size)
 {
 	bool not_git = false;
 	char reason[1024];
@@ -357,12 +359,13 @@ int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup ge
 		not_git = true;
 		set_why(reason, sizeof reason, "the context %s is %s, not a directory of a git work tree", context,
 			strcmp(context, "-") == 0 ? "standard input" : "a URL");
-	} else if ((*git_tag = git_scheme_tag(scheme, context, &not_git, reason, sizeof reason))) {
+	} else if ((*git_tag = git_scheme_tag(scheme, context, env_get(environment, ENV_TMPDIR), &not_git, reason,
+						  sizeof reason))) {
 		return 0;
 	}
 	/* What git cannot tell, the CI system may: the commit it checked out. */
 	if (not_git && scheme != SCHEME_DESCRIBE) {
-		if (ci_commit_tag(getenv_fn, git_tag, why, why_size) < 0)
+		if (ci_commit_tag(environment, git_tag, why, why_size) < 0)
 			return -1;
 		if (*git_tag)
 			return 0;

@@ -26,13 +26,13 @@ extern const char *const tagscheme_names[];
  * 7 hex digits of that hash: the same changes give the same tag. describe does the same with git
  * describe --tags --long --always's name of HEAD (v1.2-0-gabc1234 on a tagged commit). Where git
  * cannot tell (CONTEXT is "-", a URL, or in no work tree kimb may read), git and auto take the
- * commit a CI variable names (GITHUB_SHA,
- * CI_COMMIT_SHA, ... read with GETENV_FN), abbreviated to 7 digits. time (and auto without either)
+ * commit a CI variable of ENVIRONMENT names (GITHUB_SHA, CI_COMMIT_SHA, ...), abbreviated to 7
+ * digits; filter drivers' temporary files go to its TMPDIR. time (and auto without either)
  * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, with WHY empty
  * or holding a line to say (auto fell back on time from a repository the user could trust), or -1
  * with a one-line reason in WHY (of WHY_SIZE bytes). */
-int tagscheme_prepare(enum tag_scheme scheme, const char *context, env_lookup getenv_fn, char **git_tag, char *why,
-		      size_t why_size);
+int tagscheme_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
+		      char **git_tag, char *why, size_t why_size);
 
 /* NOW in UTC formatted with FORMAT (strftime), malloc'd, or NULL with a one-line reason in WHY. The
  * tag is not checked against the tag grammar here. */

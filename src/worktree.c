@@ -863,8 +863,13 @@ int worktree_status(git_status_list **changes, struct worktree_submodules *submo
 	size_t gitlink_count = 0;
 	char *index_path = xprintf("%sindex", git_repository_path(repository));
 	/* libgit2 hashes a file through its filter driver's clean command as git does, so that a
-	 * checkout git made of a repository with filters (git-lfs) is clean. */
-	int error = cleanfilter_register();
+	 * checkout git made of a repository with filters (git-lfs) is clean: a status without it could
+	 * call such a checkout dirty. */
+	int error = 0;
+	if (!cleanfilter_registered()) {
+		git_error_set_str(GIT_ERROR_FILTER, "kimb's filter driver is not registered with libgit2");
+		error = -1;
+	}
 	/* Without HEAD (an unborn branch) there is no tree to compare the index with. */
 	bool found = error == 0 && head_tree && is_supported(repository) && read_index(&index, index_path) &&
 		     find_candidates(repository, &index, head_tree, &candidates, &count, &gitlinks, &gitlink_count);

@@ -29,7 +29,9 @@ struct worktree_submodules {
 /* Sets *CHANGES to the list git_status_list_new makes of REPOSITORY with worktree_status_options, or
  * to NULL when that list would be empty: the work tree is clean; and *SUBMODULES (to be freed with
  * worktree_submodules_free, whatever this returns). HEAD_TREE is HEAD's tree, or NULL when HEAD has
- * no commit yet. Sets *ROUTE unless ROUTE is NULL. Returns 0, or a libgit2 error. */
+ * no commit yet. Sets *ROUTE unless ROUTE is NULL. Files are hashed through their filter drivers'
+ * clean commands: cleanfilter_register comes first, else this fails. Returns 0, or a libgit2
+ * error. */
 int worktree_status(git_status_list **changes, struct worktree_submodules *submodules, git_repository *repository,
 		    const git_tree *head_tree, enum worktree_route *route);
 

@@ -9,6 +9,7 @@
 
 #include <git2.h>
 
+#include "cleanfilter.h"
 #include "suites.h"
 
 static char *suite_directory;
@@ -45,6 +46,7 @@ void git_fixture_setup(void)
 			      GIT_CONFIG_LEVEL_GLOBAL};
 	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
 		ck_assert_int_eq(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], git_fixture_directory), 0);
+	ck_assert_int_eq(cleanfilter_register(git_fixture_directory), 0);
 }
 
 void git_fixture_teardown(void)

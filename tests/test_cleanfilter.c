@@ -27,7 +27,7 @@ static void setup(void)
 	ck_assert_int_eq(git_repository_config(&config, repository), 0);
 	ck_assert_int_eq(git_config_set_string(config, "filter.upper.clean", "tr a-z A-Z"), 0);
 	git_config_free(config);
-	ck_assert_int_eq(cleanfilter_register(), 0);
+	ck_assert_int_eq(cleanfilter_register(NULL), 0);
 }
 
 static void teardown(void)
@@ -84,6 +84,28 @@ START_TEST(test_the_command_runs_as_git_runs_it)
 }
 END_TEST
 
+/* The file's content reaches the command through a temporary file in the directory it was
+ * registered with: TMPDIR of kimb's environment, not one read behind its back. */
+START_TEST(test_the_temporary_file_goes_where_registered)
+{
+	char *directory = malloc(strlen(git_fixture_directory) + 16);
+	ck_assert_ptr_nonnull(directory);
+	sprintf(directory, "%s/tmp", git_fixture_directory);
+	ck_assert_int_eq(mkdir(directory, 0700), 0);
+	ck_assert_int_eq(cleanfilter_register(directory), 0);
+	char *expected = malloc(strlen(directory) + 8);
+	ck_assert_ptr_nonnull(expected);
+	sprintf(expected, "%s\n", directory);
+
+	set("filter.upper.clean", "dirname \"$(readlink /proc/self/fd/0)\"");
+	assert_hashed_as("dir/it's a.dat", expected);
+	ck_assert_int_eq(cleanfilter_register(NULL), 0);
+	assert_hashed_as("dir/it's a.dat", "/tmp\n");
+	free(expected);
+	free(directory);
+}
+END_TEST
+
 /* A command that fails leaves the file as it is, as git does; for a required driver, it is a failure
  * to tell, once. */
 START_TEST(test_a_failing_command)
@@ -123,6 +145,7 @@ Suite *cleanfilter_suite(void)
 	tcase_add_unchecked_fixture(driver, git_fixture_begin_suite, git_fixture_end_suite);
 	tcase_add_test(driver, test_the_clean_command_makes_the_blob);
 	tcase_add_test(driver, test_the_command_runs_as_git_runs_it);
+	tcase_add_test(driver, test_the_temporary_file_goes_where_registered);
 	tcase_add_test(driver, test_a_failing_command);
 	tcase_add_test(driver, test_a_driver_without_a_clean_command);
 	suite_add_tcase(suite, driver);

@@ -21,6 +21,8 @@
 
 static char base_directory[] = "/tmp/kimb-test-lock-XXXXXX";
 static char lock_path[PATH_MAX];
+/* Where the tests lock: lock_path, unless a test says otherwise. */
+static const char *lock_directory_in_use;
 static mode_t saved_umask;
 /* The set a test holds, in a global so that it stays reachable in the children forked meanwhile:
  * they exit without freeing it, and valgrind would count it as lost in each of them. */
@@ -31,7 +33,7 @@ static void make_base_directory(void)
 	strcpy(base_directory + strlen(base_directory) - 6, "XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(base_directory));
 	snprintf(lock_path, sizeof lock_path, "%s/locks", base_directory);
-	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", lock_path, 1), 0);
+	lock_directory_in_use = lock_path;
 	/* A umask that would keep other users out, as the lock files must not. */
 	saved_umask = umask(077);
 }
@@ -118,7 +120,7 @@ static struct lock_set *acquire(const char *const *repositories, size_t count)
 	char why[PATH_MAX + 512] = "";
 	struct lock_set *set = NULL;
 
-	ck_assert_msg(lock_acquire(repositories, count, -1, &set, why, sizeof why) == LOCK_HELD, "lock_acquire failed: %s",
+	ck_assert_msg(lock_acquire(lock_directory_in_use, repositories, count, -1, &set, why, sizeof why) == LOCK_HELD, "lock_acquire failed: %s",
 		      why);
 	ck_assert_ptr_nonnull(set);
 	return set;
@@ -145,7 +147,7 @@ static void run_contender(const char *const *repositories, size_t count, double 
 	alarm(20);
 	dprintf(progress, "trying\n");
 	struct lock_set *set = NULL;
-	enum lock_outcome outcome = lock_acquire(repositories, count, timeout, &set, why, sizeof why);
+	enum lock_outcome outcome = lock_acquire(lock_directory_in_use, repositories, count, timeout, &set, why, sizeof why);
 	if (outcome == LOCK_HELD)
 		dprintf(progress, "acquired\n");
 	else
@@ -416,7 +418,7 @@ static void assert_acquire_fails(const char *expected_why)
 	char why[PATH_MAX + 512] = "";
 	struct lock_set *set = NULL;
 
-	ck_assert_int_eq(lock_acquire(repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
+	ck_assert_int_eq(lock_acquire(lock_directory_in_use, repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
 	ck_assert_ptr_null(set);
 	ck_assert_str_eq(why, expected_why);
 }
@@ -461,7 +463,7 @@ START_TEST(test_lock_directory_cannot_be_created)
 	char missing[PATH_MAX], expected[2 * PATH_MAX];
 
 	snprintf(missing, sizeof missing, "%s/missing/locks", base_directory);
-	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", missing, 1), 0);
+	lock_directory_in_use = missing;
 	snprintf(expected, sizeof expected, "cannot create lock directory %s: %s", missing, strerror(ENOENT));
 	assert_acquire_fails(expected);
 }
@@ -483,7 +485,7 @@ static void assert_refused(const char *path, const char *says)
 	char why[PATH_MAX + 512] = "";
 	struct lock_set *set = NULL;
 
-	ck_assert_int_eq(lock_acquire(repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
+	ck_assert_int_eq(lock_acquire(lock_directory_in_use, repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
 	ck_assert_ptr_null(set);
 	ck_assert_msg(strstr(why, path) && strstr(why, says), "\"%s\" does not name %s and say \"%s\"", why, path, says);
 	ck_assert_ptr_null(strchr(why, '\n'));
@@ -593,12 +595,18 @@ END_TEST
 
 START_TEST(test_default_lock_directory)
 {
-	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", "", 1), 0);
-	ck_assert_str_eq(lock_directory(), "/tmp/kimb-locks");
-	ck_assert_int_eq(unsetenv("KIMB_LOCK_DIR"), 0);
-	ck_assert_str_eq(lock_directory(), "/tmp/kimb-locks");
-	ck_assert_int_eq(setenv("KIMB_LOCK_DIR", lock_path, 1), 0);
-	ck_assert_str_eq(lock_directory(), lock_path);
+	struct environment environment;
+
+	test_environment[0] = "KIMB_LOCK_DIR=";
+	env_read(&environment, test_lookup);
+	ck_assert_str_eq(lock_directory(&environment), "/tmp/kimb-locks");
+	test_environment[0] = NULL;
+	env_read(&environment, test_lookup);
+	ck_assert_str_eq(lock_directory(&environment), "/tmp/kimb-locks");
+	test_environment[0] = "KIMB_LOCK_DIR=/run/kimb-locks";
+	env_read(&environment, test_lookup);
+	ck_assert_str_eq(lock_directory(&environment), "/run/kimb-locks");
+	test_environment[0] = NULL;
 }
 END_TEST
 
@@ -768,7 +776,7 @@ static enum lock_outcome acquire_as(uid_t uid, char why[PATH_MAX + 512])
 		if (null == -1 || dup2(null, STDERR_FILENO) == -1 || become(uid) == -1)
 			_exit(1);
 		memset(why, 0, PATH_MAX + 512);
-		outcome = (int)lock_acquire(repositories, 1, 0, &set, why, PATH_MAX + 512);
+		outcome = (int)lock_acquire(lock_directory_in_use, repositories, 1, 0, &set, why, PATH_MAX + 512);
 		lock_release(set);
 		_exit(write(report[1], &outcome, sizeof outcome) == sizeof outcome &&
 				       write(report[1], why, PATH_MAX + 512) == PATH_MAX + 512

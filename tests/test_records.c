@@ -40,7 +40,7 @@ static void teardown(void)
 
 static void assert_state_directory(const char *expected)
 {
-	char *directory = records_state_directory(test_lookup);
+	char *directory = records_state_directory(test_snapshot());
 	if (!expected) {
 		ck_assert_ptr_null(directory);
 		return;
@@ -78,12 +78,12 @@ START_TEST(test_store_key)
 
 	test_environment[0] = "DOCKER_HOST=tcp://h:2375";
 	test_environment[1] = NULL;
-	char *key = records_store_key("docker", words, 2, variables, test_lookup);
+	char *key = records_store_key("docker", words, 2, variables, test_snapshot());
 	ck_assert_ptr_nonnull(key);
 	ck_assert_str_eq(key, "docker\n-H\nunix:///a\nDOCKER_HOST\ntcp://h:2375\nDOCKER_CONTEXT\n\n");
 	free(key);
 	test_environment[0] = NULL;
-	key = records_store_key("docker", words, 0, variables, test_lookup);
+	key = records_store_key("docker", words, 0, variables, test_snapshot());
 	ck_assert_ptr_nonnull(key);
 	ck_assert_str_eq(key, "docker\nDOCKER_HOST\n\nDOCKER_CONTEXT\n\n");
 	free(key);

@@ -54,7 +54,7 @@ static void parse(char **words)
 
 static const char *namespace_of(bool *from_config)
 {
-	return settings_value(&settings, &nerdctl->namespace, &options, test_lookup, from_config);
+	return settings_value(&settings, &nerdctl->namespace, &options, from_config);
 }
 
 START_TEST(flag_then_variable_then_file)
@@ -63,28 +63,30 @@ START_TEST(flag_then_variable_then_file)
 	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", path);
 	test_environment[0] = variable;
 	write_file(path, "namespace = \"k8s.io\"\naddress = 'unix:///run/k3s/containerd/containerd.sock'\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
 	ck_assert_str_eq(settings.config_path, path);
 	bool from_config;
 
 	parse((char *[]){"kimb", "-t", "app", ".", NULL});
 	ck_assert_str_eq(namespace_of(&from_config), "k8s.io");
 	ck_assert(from_config);
-	ck_assert_str_eq(settings_value(&settings, &nerdctl->address, &options, test_lookup, &from_config),
+	ck_assert_str_eq(settings_value(&settings, &nerdctl->address, &options, &from_config),
 			 "unix:///run/k3s/containerd/containerd.sock");
 	ck_assert(from_config);
 
 	/* An empty variable does not count, as kimb has always read it. */
 	test_environment[1] = "CONTAINERD_NAMESPACE=";
+	parse((char *[]){"kimb", "-t", "app", ".", NULL});
 	ck_assert_str_eq(namespace_of(&from_config), "k8s.io");
 	test_environment[1] = "CONTAINERD_NAMESPACE=default";
+	parse((char *[]){"kimb", "-t", "app", ".", NULL});
 	ck_assert_str_eq(namespace_of(&from_config), "default");
 	ck_assert(!from_config);
 
 	parse((char *[]){"kimb", "-n", "builds", "-H", "unix:///x.sock", "-t", "app", ".", NULL});
 	ck_assert_str_eq(namespace_of(&from_config), "builds");
 	ck_assert(!from_config);
-	ck_assert_str_eq(settings_value(&settings, &nerdctl->address, &options, test_lookup, &from_config),
+	ck_assert_str_eq(settings_value(&settings, &nerdctl->address, &options, &from_config),
 			 "unix:///x.sock");
 	ck_assert(!from_config);
 }
@@ -94,7 +96,7 @@ START_TEST(the_file_nerdctl_reads)
 {
 	/* NERDCTL_TOML set empty: no file, whatever the defaults hold. */
 	test_environment[0] = "NERDCTL_TOML=";
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
 	ck_assert_ptr_null(settings.config_path);
 	settings_free(&settings);
 
@@ -103,27 +105,27 @@ START_TEST(the_file_nerdctl_reads)
 	snprintf(config_home, sizeof config_home, "XDG_CONFIG_HOME=%s", directory);
 	snprintf(home, sizeof home, "HOME=%s", directory);
 	test_environment[0] = config_home;
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
 	snprintf(expected, sizeof expected, "%s/nerdctl/nerdctl.toml", directory);
 	ck_assert_str_eq(settings.config_path, expected);
 	settings_free(&settings);
 	test_environment[0] = home;
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
 	snprintf(expected, sizeof expected, "%s/.config/nerdctl/nerdctl.toml", directory);
 	ck_assert_str_eq(settings.config_path, expected);
 	settings_free(&settings);
 	test_environment[0] = NULL;
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
 	ck_assert_ptr_null(settings.config_path);
 	settings_free(&settings);
 
 	/* Root's. */
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
 	ck_assert_str_eq(settings.config_path, "/etc/nerdctl/nerdctl.toml");
 	settings_free(&settings);
 
 	/* kim has none. */
-	ck_assert_int_eq(settings_load(builder_find("kim"), test_lookup, true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(builder_find("kim"), test_snapshot(), true, &settings, why, sizeof why), 0);
 	ck_assert_ptr_null(settings.config_path);
 }
 END_TEST
@@ -135,14 +137,14 @@ START_TEST(a_file_kimb_cannot_read_is_refused)
 	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", path);
 	test_environment[0] = variable;
 	write_file(path, "debug = true\nnamespace = [\"k8s.io\"]\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, true, &settings, why, sizeof why), -1);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), -1);
 	snprintf(expected, sizeof expected, "%s: line 2: namespace is not a string", path);
 	ck_assert_str_eq(why, expected);
 	ck_assert_uint_eq(settings.config.count, 0);
 	settings_free(&settings);
 
 	write_file(path, "namespace = \"k8s.io\"\nnamespace = \"default\"\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_lookup, true, &settings, why, sizeof why), -1);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), -1);
 	snprintf(expected, sizeof expected, "%s: line 2: namespace is given a second time", path);
 	ck_assert_str_eq(why, expected);
 	ck_assert_uint_eq(settings.config.count, 0);

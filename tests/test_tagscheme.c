@@ -33,7 +33,7 @@ static char *make_with_format(enum tag_scheme scheme, const char *format, const 
 {
 	char *tag = NULL;
 	why[0] = '\0';
-	if (tagscheme_prepare(scheme, context, test_lookup, &tag, why, sizeof why) == 0 && !tag)
+	if (tagscheme_prepare(scheme, context, test_snapshot(), &tag, why, sizeof why) == 0 && !tag)
 		tag = tagscheme_time(format, NOW, why, sizeof why);
 
 	ck_assert_int_eq(git_libgit2_init(), 2);
