@@ -120,6 +120,22 @@ const struct environment *test_snapshot(void)
 	return &snapshot;
 }
 
+struct listing test_listing(size_t count)
+{
+	struct listing listing = {calloc(count, sizeof(struct image)), count};
+	ck_assert_ptr_nonnull(listing.images);
+	return listing;
+}
+
+struct image_name *test_names(const char *repository, const char *tag)
+{
+	struct image_name *names = malloc(sizeof *names);
+	ck_assert_ptr_nonnull(names);
+	names[0] = (struct image_name){strdup(repository), strdup(repository), strdup(tag)};
+	ck_assert(names[0].repository && names[0].shown && names[0].tag);
+	return names;
+}
+
 char *make_temporary_directory(const char *parent, const char *name)
 {
 	char *path = malloc(strlen(parent) + strlen(name) + sizeof "/kimb--XXXXXX");

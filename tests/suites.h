@@ -6,6 +6,7 @@
 #include <check.h>
 
 #include "env.h"
+#include "listing.h"
 
 Suite *reference_suite(void);
 Suite *listing_suite(void);
@@ -42,6 +43,13 @@ const char *test_lookup(const char *name);
 
 /* A snapshot of test_environment as it is now, in storage the next call reuses. */
 const struct environment *test_snapshot(void);
+
+/* A listing of COUNT zeroed images, malloc'd as listing_free releases it: each test fills them. */
+struct listing test_listing(size_t count);
+
+/* The names of an image tagged REPOSITORY:TAG (normalized, listed as such), malloc'd as
+ * listing_free releases them: one name. */
+struct image_name *test_names(const char *repository, const char *tag);
 
 /* Makes a new directory PARENT/kimb-NAME-XXXXXX and returns its path (malloc'd), or NULL. */
 char *make_temporary_directory(const char *parent, const char *name);

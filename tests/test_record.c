@@ -28,32 +28,15 @@ START_TEST(test_label_names)
 }
 END_TEST
 
-/* A listing of COUNT images, malloc'd as listing_free releases it. */
-static struct listing listing_of(size_t count)
-{
-	struct listing listing = {calloc(count, sizeof(struct image)), count};
-	ck_assert_ptr_nonnull(listing.images);
-	return listing;
-}
-
-/* The names of an image tagged localhost/base:v1, malloc'd. */
-static struct image_name *one_tag(void)
-{
-	struct image_name *names = malloc(sizeof *names);
-	ck_assert_ptr_nonnull(names);
-	names[0] = (struct image_name){strdup("localhost/base"), strdup("localhost/base"), strdup("v1")};
-	return names;
-}
-
 /* Nameless images built FROM one of kimb's carry its label too: only the record tells them apart. */
 START_TEST(test_attribution_needs_the_record)
 {
-	struct listing listing = listing_of(4);
+	struct listing listing = test_listing(4);
 	struct image *images = listing.images;
 	images[0] = (struct image){.id = strdup(ID_A), .label = strdup(R)}; /* kimb built it for R */
 	images[1] = (struct image){.id = strdup(ID_B), .label = strdup(R)}; /* built FROM it: an inherited label */
 	images[2] = (struct image){.id = strdup(ID_C)};                     /* kimb built it; no label */
-	images[3] = (struct image){.id = strdup(ID_D), .label = strdup(R), .names = one_tag(),
+	images[3] = (struct image){.id = strdup(ID_D), .label = strdup(R), .names = test_names("localhost/base", "v1"),
 				   .name_count = 1};
 
 	struct record record = {.repository = strdup(R)};
@@ -85,7 +68,7 @@ static void set_parent_image(struct image *image, const char *id, const char *pa
 {
 	*image = (struct image){.id = strdup(id), .parent_known = true, .parent = parent ? strdup(parent) : NULL};
 	if (tagged) {
-		image->names = one_tag();
+		image->names = test_names("localhost/base", "v1");
 		image->name_count = 1;
 	}
 }
@@ -109,7 +92,7 @@ static void assert_intermediates(const struct listing *listing, const char *id, 
 START_TEST(test_intermediates)
 {
 	/* A (the new image) built on B, on C, on D (the tagged base); E's parent is not known. */
-	struct listing listing = listing_of(5);
+	struct listing listing = test_listing(5);
 	struct image *images = listing.images;
 	set_parent_image(&images[0], ID_A, ID_B, true);
 	set_parent_image(&images[1], ID_B, ID_C, false);

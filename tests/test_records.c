@@ -237,6 +237,133 @@ START_TEST(test_state_directory_is_made_for_the_user_alone)
 }
 END_TEST
 
+/* --- the records of a run ---------------------------------------------------------------------- */
+
+static const char OTHER[] = "localhost/other";
+static struct records records;
+
+/* Loads the records of R and OTHER, kept or not, from the state directory. */
+static void load_run(bool kept)
+{
+	char variable[PATH_MAX + 32];
+	snprintf(variable, sizeof variable, "KIMB_STATE_DIR=%s", state);
+	test_environment[0] = variable;
+	test_environment[1] = NULL;
+	records_free(&records);
+	records_load(kept, test_snapshot(), STORE, (const char *const[]){R, OTHER}, 2, &records);
+	test_environment[0] = NULL;
+}
+
+/* The listing right after a build of A for R:2026 on B, an untagged step on C, the tagged base. */
+static struct listing built_listing(void)
+{
+	struct listing listing = test_listing(3);
+	struct image *images = listing.images;
+	images[0] = (struct image){.id = strdup(ID_A), .names = test_names(R, "2026"), .name_count = 1,
+				   .parent_known = true, .parent = strdup(ID_B)};
+	images[1] = (struct image){.id = strdup(ID_B), .parent_known = true, .parent = strdup(ID_C)};
+	images[2] = (struct image){.id = strdup(ID_C), .names = test_names("localhost/base", "v1"), .name_count = 1,
+				   .parent_known = true};
+	return listing;
+}
+
+/* A build is recorded for every repository of the run, with its intermediates, and read back. */
+START_TEST(test_a_build_is_recorded_for_every_repository)
+{
+	struct listing listing = built_listing();
+	load_run(true);
+	ck_assert_str_eq(records.state_directory, state);
+	ck_assert_uint_eq(records.count, 2);
+	records_add_build(&records, "2026", ID_A, &listing);
+	records_save(&records);
+	load_run(true);
+	for (size_t i = 0; i < records.count; i++) {
+		const struct built_image *built = record_find(&records.of[i], ID_A);
+		ck_assert_ptr_nonnull(built);
+		ck_assert_uint_eq(built->intermediate_count, 1);
+		ck_assert_str_eq(built->intermediates[0], ID_B);
+	}
+	ck_assert_str_eq(records.of[1].repository, OTHER);
+
+	/* Forgotten in one repository's record, the image stays in the other's. */
+	records_forget(&records, 1, ID_A);
+	records_forget(&records, 2, ID_A); /* no such repository: nothing */
+	records_save(&records);
+	load_run(true);
+	ck_assert_ptr_nonnull(record_find(&records.of[0], ID_A));
+	ck_assert_ptr_null(record_find(&records.of[1], ID_A));
+	listing_free(&listing);
+}
+END_TEST
+
+/* Where the builder did not say which image it built, the unique tag in the listing does; where
+ * neither does, nothing is recorded. */
+START_TEST(test_the_listing_names_the_build_the_builder_did_not)
+{
+	struct listing listing = built_listing();
+	load_run(true);
+	records_add_build(&records, "2026", NULL, &listing);
+	ck_assert_ptr_nonnull(record_find(&records.of[0], ID_A));
+	ck_assert_ptr_nonnull(record_find(&records.of[1], ID_A));
+	records_free(&records);
+
+	load_run(true);
+	records_add_build(&records, "1999", NULL, &listing);
+	records_add_build(&records, "2026", NULL, NULL);
+	ck_assert_uint_eq(records.of[0].count, 0);
+	ck_assert_uint_eq(records.of[1].count, 0);
+	/* Without the listing, the image alone, with no intermediates. */
+	records_add_build(&records, "2026", ID_A, NULL);
+	ck_assert_uint_eq(record_find(&records.of[0], ID_A)->intermediate_count, 0);
+	listing_free(&listing);
+}
+END_TEST
+
+/* Where the builder keeps no records, none is read, added or written. */
+START_TEST(test_no_records_where_the_builder_keeps_none)
+{
+	struct listing listing = built_listing();
+	load_run(false);
+	ck_assert_uint_eq(records.count, 0);
+	ck_assert_ptr_null(records.state_directory);
+	records_add_build(&records, "2026", ID_A, &listing);
+	records_save(&records);
+	load_run(true);
+	ck_assert_uint_eq(records.of[0].count, 0);
+	listing_free(&listing);
+}
+END_TEST
+
+/* Images gone from the listing are forgotten in every record; a nameless one kimb built gets back
+ * the name of the first repository it was built for (once named, it is nameless no more: one plan
+ * decides for it). */
+START_TEST(test_a_run_attributes_and_forgets_by_the_listing)
+{
+	struct listing listing = test_listing(1);
+	listing.images[0] = (struct image){.id = strdup(ID_A)};
+	load_run(true);
+	records_add_build(&records, "2026", ID_A, NULL);
+	records_add_build(&records, "2027", ID_B, NULL);
+	records_attribute(&records, &listing, false);
+	ck_assert_uint_eq(listing.images[0].name_count, 1);
+	ck_assert_str_eq(listing.images[0].names[0].repository, R);
+	ck_assert_ptr_null(listing.images[0].names[0].tag);
+
+	records_keep_listed(&records, &listing);
+	for (size_t i = 0; i < records.count; i++) {
+		ck_assert_ptr_nonnull(record_find(&records.of[i], ID_A));
+		ck_assert_ptr_null(record_find(&records.of[i], ID_B));
+	}
+	listing_free(&listing);
+}
+END_TEST
+
+static void teardown_run(void)
+{
+	records_free(&records);
+	teardown();
+}
+
 Suite *records_suite(void)
 {
 	Suite *suite = suite_create("records");
@@ -250,5 +377,12 @@ Suite *records_suite(void)
 	tcase_add_test(tc, test_no_state_directory);
 	tcase_add_test(tc, test_state_directory_is_made_for_the_user_alone);
 	suite_add_tcase(suite, tc);
+	TCase *run = tcase_create("run");
+	tcase_add_checked_fixture(run, setup, teardown_run);
+	tcase_add_test(run, test_a_build_is_recorded_for_every_repository);
+	tcase_add_test(run, test_the_listing_names_the_build_the_builder_did_not);
+	tcase_add_test(run, test_no_records_where_the_builder_keeps_none);
+	tcase_add_test(run, test_a_run_attributes_and_forgets_by_the_listing);
+	suite_add_tcase(suite, run);
 	return suite;
 }
