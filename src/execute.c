@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "listing_rows.h"
+#include "reading.h"
 #include "xalloc.h"
 
 /* One call of a plan: an untagging (UNTAG of the decision's untags) or the removal (UNTAG ==
@@ -149,7 +150,7 @@ static void note_removed_along(const struct execution *execution, struct decisio
 	static const char deleted[] = "Deleted: ";
 	const char *line;
 	size_t length;
-	for (size_t pos = 0; listing_next_line(result->output, result->output_length, &pos, &line, &length);) {
+	for (size_t pos = 0; reading_next_line(result->output, result->output_length, &pos, &line, &length);) {
 		if (length >= sizeof deleted - 1 && memcmp(line, deleted, sizeof deleted - 1) == 0) {
 			line += sizeof deleted - 1;
 			length -= sizeof deleted - 1;

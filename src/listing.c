@@ -1,68 +1,14 @@
 #include "listing.h"
 
 #include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
 #include "listing_rows.h"
+#include "reading.h"
 #include "reference.h"
 #include "xalloc.h"
-
-int listing_reject(struct listing_error *err, size_t line, const char *format, ...)
-{
-	va_list args;
-
-	err->line = line;
-	va_start(args, format);
-	vsnprintf(err->message, sizeof err->message, format, args);
-	va_end(args);
-	/* Values quoted from JSON may hold any character; a message stays one printable line. */
-	for (char *c = err->message; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	return -1;
-}
-
-int listing_reject_within(struct listing_error *err, const char *format, ...)
-{
-	char context[sizeof err->message];
-	va_list args;
-	va_start(args, format);
-	vsnprintf(context, sizeof context, format, args);
-	va_end(args);
-
-	char joined[2 * sizeof err->message + 2];
-	snprintf(joined, sizeof joined, "%s: %s", context, err->message);
-	size_t length = strlen(joined);
-	if (length >= sizeof err->message)
-		length = sizeof err->message - 1;
-	memcpy(err->message, joined, length);
-	err->message[length] = '\0';
-	return -1;
-}
-
-struct listing_quote listing_quote(const char *text, size_t length)
-{
-	struct listing_quote quote;
-	bool cut = length > LISTING_EXCERPT_MAX;
-	snprintf(quote.text, sizeof quote.text, "\"%.*s%s\"", (int)(cut ? LISTING_EXCERPT_MAX : length), text,
-		 cut ? "..." : "");
-	return quote;
-}
-
-bool listing_next_line(const char *text, size_t length, size_t *pos, const char **line, size_t *line_length)
-{
-	if (*pos >= length)
-		return false;
-	*line = text + *pos;
-	const char *newline = memchr(*line, '\n', length - *pos);
-	*line_length = newline ? (size_t)(newline - *line) : length - *pos;
-	*pos += *line_length + (newline ? 1 : 0);
-	return true;
-}
 
 void listing_name_free(struct image_name *name)
 {
@@ -85,8 +31,8 @@ static int parse_reference(const char *reference, const char *title, size_t line
 {
 	const char *why = NULL;
 	if (reference_parse(reference, ref, &why) != 0)
-		return listing_reject(err, line, "invalid %s %s: %s", title,
-				      listing_quote(reference, strlen(reference)).text, why);
+		return reading_reject(err, line, "invalid %s %s: %s", title,
+				      reading_quote(reference, strlen(reference)).text, why);
 	return 0;
 }
 
@@ -111,10 +57,10 @@ int listing_name_from_columns(const char *repository, const char *tag, const str
 {
 	*name = (struct image_name){NULL, NULL, NULL};
 	if (tag && !reference_tag_is_valid(tag))
-		return listing_reject(err, line, "invalid %s %s", columns->tag, listing_quote(tag, strlen(tag)).text);
+		return reading_reject(err, line, "invalid %s %s", columns->tag, reading_quote(tag, strlen(tag)).text);
 	if (!repository) {
 		if (tag)
-			return listing_reject(err, line, "%s <none> with a %s", columns->repository, columns->tag);
+			return reading_reject(err, line, "%s <none> with a %s", columns->repository, columns->tag);
 		return 0;
 	}
 
@@ -123,8 +69,8 @@ int listing_name_from_columns(const char *repository, const char *tag, const str
 		return -1;
 	if (tag && (ref.tag || ref.digest)) {
 		reference_free(&ref);
-		return listing_reject(err, line, "%s %s names a tag or digest, yet %s is not <none>",
-				      columns->repository, listing_quote(repository, strlen(repository)).text,
+		return reading_reject(err, line, "%s %s names a tag or digest, yet %s is not <none>",
+				      columns->repository, reading_quote(repository, strlen(repository)).text,
 				      columns->tag);
 	}
 	take_reference(&ref, tag ? xstrdup(tag) : NULL, name);
@@ -212,7 +158,7 @@ static int check_and_deduplicate(struct listing_rows *rows, struct listing_error
 		struct listing_row *previous = kept > 0 ? &rows->items[kept - 1] : NULL;
 		if (previous && strcmp(previous->id, row->id) == 0) {
 			if (!same_facts(previous, row))
-				return listing_reject(err, 0, "image %s is listed twice with different details",
+				return reading_reject(err, 0, "image %s is listed twice with different details",
 						      row->id);
 			if (compare_names(&previous->name, &row->name) == 0) {
 				listing_name_free(&row->name);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reading.h"
+
 struct image_name {
 	char *repository; /* normalized ("docker.io/library/app"); NULL when the image has no attributable name */
 	char *shown;      /* as listed, tag and digest cut off ("app"); NULL with repository */
@@ -35,11 +37,6 @@ struct image {
 struct listing {
 	struct image *images; /* sorted by id, each id once */
 	size_t count;
-};
-
-struct listing_error {
-	size_t line;        /* 1-based line of the input that was rejected; 0 when not about one line */
-	char message[160];
 };
 
 /* Reads `kim image ls` output (with or without -a, --no-trunc, --digests) from TEXT of LENGTH bytes.
@@ -106,10 +103,6 @@ const char *listing_full_id(const char *text, size_t length);
  * decimal units. Returns false when the LENGTH bytes at TEXT are none, or a size too large for a
  * long long. */
 bool listing_human_size(const char *text, size_t length, long long *bytes);
-
-/* The line of the LENGTH bytes at TEXT that starts at *POS: sets *LINE and *LINE_LENGTH (without
- * its '\n'; the last line may lack one) and moves *POS past it. False once *POS reaches LENGTH. */
-bool listing_next_line(const char *text, size_t length, size_t *pos, const char **line, size_t *line_length);
 
 void listing_free(struct listing *listing);
 

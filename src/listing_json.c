@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "listing_rows.h"
+#include "reading.h"
 #include "xalloc.h"
 
 #define NONE "<none>"
@@ -53,32 +54,11 @@ static const struct array_format buildah_format = {
 
 static const struct name_columns json_lines_columns = {"Repository", "Tag"};
 
-/* The types kimb reads, for messages. */
-static const char *const type_names[] = {
-	[JSON_OBJECT] = "an object",
-	[JSON_ARRAY] = "an array",
-	[JSON_STRING] = "a string",
-	[JSON_INTEGER] = "an integer",
-};
-
-int listing_json_member(json_t *object, const char *key, json_type type, bool required, size_t line, json_t **value,
-			struct listing_error *err)
-{
-	*value = json_object_get(object, key);
-	if (!*value || json_is_null(*value)) {
-		*value = NULL;
-		return required ? listing_reject(err, line, "no \"%s\"", key) : 0;
-	}
-	if (json_typeof(*value) != type)
-		return listing_reject(err, line, "\"%s\" is not %s", key, type_names[type]);
-	return 0;
-}
-
 /* Rejects the string VALUE under KEY as invalid. */
 static int reject_string(struct listing_error *err, size_t line, const char *key, json_t *value)
 {
-	return listing_reject(err, line, "invalid %s %s", key,
-			      listing_quote(json_string_value(value), json_string_length(value)).text);
+	return reading_reject(err, line, "invalid %s %s", key,
+			      reading_quote(json_string_value(value), json_string_length(value)).text);
 }
 
 
@@ -89,7 +69,7 @@ static int read_id(json_t *object, const char *key, bool optional, size_t line, 
 {
 	json_t *value;
 	*hex = NULL;
-	if (listing_json_member(object, key, JSON_STRING, !optional, line, &value, err) != 0)
+	if (reading_json_member(object, key, JSON_STRING, !optional, line, &value, err) != 0)
 		return -1;
 	if (!value || (optional && json_string_length(value) == 0))
 		return 0;
@@ -114,13 +94,13 @@ static int read_label(json_t *object, const char *const *path, size_t line, cons
 {
 	*label = NULL;
 	for (; *path; path++) {
-		if (listing_json_member(object, *path, JSON_OBJECT, false, line, &object, err) != 0)
+		if (reading_json_member(object, *path, JSON_OBJECT, false, line, &object, err) != 0)
 			return -1;
 		if (!object)
 			return 0;
 	}
 	json_t *value;
-	if (listing_json_member(object, KIMB_REPOSITORIES_LABEL, JSON_STRING, false, line, &value, err) != 0)
+	if (reading_json_member(object, KIMB_REPOSITORIES_LABEL, JSON_STRING, false, line, &value, err) != 0)
 		return -1;
 	*label = value ? json_string_value(value) : NULL;
 	return 0;
@@ -146,7 +126,7 @@ static int add_names(json_t *names, const char *key, enum name_state state, cons
 	for (size_t i = 0; i < json_array_size(names); i++) {
 		json_t *name = json_array_get(names, i);
 		if (!json_is_string(name))
-			return listing_reject(err, 0, "\"%s\" entry %zu is not a string", key, i + 1);
+			return reading_reject(err, 0, "\"%s\" entry %zu is not a string", key, i + 1);
 		struct listing_row row = *facts;
 		if (listing_name_parse(json_string_value(name), state, title, 0, &row.name, err) != 0)
 			return -1;
@@ -159,7 +139,7 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 			    struct listing_error *err)
 {
 	if (!json_is_object(entry))
-		return listing_reject(err, 0, "not an object");
+		return reading_reject(err, 0, "not an object");
 	const char *id;
 	if (read_id(entry, format->id, false, 0, &id, err) != 0)
 		return -1;
@@ -177,7 +157,7 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 		copy_id(digest, facts.digest);
 
 	json_t *created;
-	if (listing_json_member(entry, format->created, JSON_INTEGER, false, 0, &created, err) != 0)
+	if (reading_json_member(entry, format->created, JSON_INTEGER, false, 0, &created, err) != 0)
 		return -1;
 	if (created) {
 		facts.has_created = true;
@@ -185,12 +165,12 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 	}
 	json_t *containers = NULL;
 	if (format->containers &&
-	    listing_json_member(entry, format->containers, JSON_INTEGER, false, 0, &containers, err) != 0)
+	    reading_json_member(entry, format->containers, JSON_INTEGER, false, 0, &containers, err) != 0)
 		return -1;
 	if (containers) {
 		facts.containers = json_integer_value(containers);
 		if (facts.containers < 0)
-			return listing_reject(err, 0, "negative \"%s\"", format->containers);
+			return reading_reject(err, 0, "negative \"%s\"", format->containers);
 	}
 	if (format->labels && read_label(entry, format->labels, 0, &facts.label, err) != 0)
 		return -1;
@@ -198,12 +178,12 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 		read_size(entry, format->size, &facts.size);
 
 	json_t *names;
-	if (listing_json_member(entry, format->names, JSON_ARRAY, false, 0, &names, err) != 0)
+	if (reading_json_member(entry, format->names, JSON_ARRAY, false, 0, &names, err) != 0)
 		return -1;
 	if (json_array_size(names) > 0)
 		return add_names(names, format->names, NAME_CURRENT, &facts, rows, err);
 	json_t *history = NULL;
-	if (format->history && listing_json_member(entry, format->history, JSON_ARRAY, false, 0, &history, err) != 0)
+	if (format->history && reading_json_member(entry, format->history, JSON_ARRAY, false, 0, &history, err) != 0)
 		return -1;
 	if (json_array_size(history) > 0)
 		return add_names(history, format->history, NAME_LOST, &facts, rows, err);
@@ -211,39 +191,18 @@ static int read_array_image(json_t *entry, const struct array_format *format, st
 	return 0;
 }
 
-json_t *listing_json_load(const char *text, size_t length, json_type type, struct listing_error *err)
-{
-	if (length == 0) {
-		listing_reject(err, 1, "empty output where JSON was expected");
-		return NULL;
-	}
-	json_error_t error;
-	json_t *root = json_loadb(text, length, JSON_REJECT_DUPLICATES, &error);
-	if (!root) {
-		listing_reject(err, error.line > 0 ? (size_t)error.line : 0, "invalid JSON at column %d: %s",
-			       error.column, error.text);
-		return NULL;
-	}
-	if (json_typeof(root) != type) {
-		json_decref(root);
-		listing_reject(err, 0, "not %s", type == JSON_ARRAY ? "a JSON array" : "a JSON object");
-		return NULL;
-	}
-	return root;
-}
-
 static int parse_array_listing(const char *text, size_t length, const struct array_format *format,
 			       struct listing *out, struct listing_error *err)
 {
 	*out = (struct listing){NULL, 0};
-	json_t *root = listing_json_load(text, length, JSON_ARRAY, err);
+	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
 	struct listing_rows rows = {NULL, 0};
 	int status = 0;
 	for (size_t i = 0; status == 0 && i < json_array_size(root); i++)
 		if (read_array_image(json_array_get(root, i), format, &rows, err) != 0)
-			status = listing_reject_within(err, "image %zu", i + 1);
+			status = reading_reject_within(err, "image %zu", i + 1);
 	/* Labels point into ROOT until grouping copies them. */
 	if (status == 0)
 		status = listing_rows_group(&rows, out, err);
@@ -351,10 +310,10 @@ static int read_json_line_fields(json_t *object, size_t number, struct listing_r
 	const char *id;
 	json_t *repository, *tag, *created, *containers;
 	if (read_id(object, "ID", false, number, &id, err) != 0 ||
-	    listing_json_member(object, "Repository", JSON_STRING, true, number, &repository, err) != 0 ||
-	    listing_json_member(object, "Tag", JSON_STRING, true, number, &tag, err) != 0 ||
-	    listing_json_member(object, "CreatedAt", JSON_STRING, false, number, &created, err) != 0 ||
-	    listing_json_member(object, "Containers", JSON_STRING, false, number, &containers, err) != 0)
+	    reading_json_member(object, "Repository", JSON_STRING, true, number, &repository, err) != 0 ||
+	    reading_json_member(object, "Tag", JSON_STRING, true, number, &tag, err) != 0 ||
+	    reading_json_member(object, "CreatedAt", JSON_STRING, false, number, &created, err) != 0 ||
+	    reading_json_member(object, "Containers", JSON_STRING, false, number, &containers, err) != 0)
 		return -1;
 	*row = listing_row_start(id, LISTING_ID_MAX);
 	if (created) {
@@ -373,14 +332,14 @@ static int read_json_line(const char *line, size_t length, size_t number, struct
 			  struct listing_error *err)
 {
 	if (length == 0)
-		return listing_reject(err, number, "blank line");
+		return reading_reject(err, number, "blank line");
 	json_error_t error;
 	json_t *object = json_loadb(line, length, JSON_REJECT_DUPLICATES, &error);
 	if (!object)
-		return listing_reject(err, number, "invalid JSON at column %d: %s", error.column, error.text);
+		return reading_reject(err, number, "invalid JSON at column %d: %s", error.column, error.text);
 	struct listing_row row;
 	int status = json_is_object(object) ? read_json_line_fields(object, number, &row, err)
-					    : listing_reject(err, number, "not a JSON object");
+					    : reading_reject(err, number, "not a JSON object");
 	if (status == 0)
 		listing_rows_add(rows, &row);
 	json_decref(object);
@@ -395,7 +354,7 @@ int listing_parse_json_lines(const char *text, size_t length, struct listing *ou
 	size_t number = 0;
 	const char *line;
 	size_t line_length;
-	for (size_t pos = 0; status == 0 && listing_next_line(text, length, &pos, &line, &line_length);)
+	for (size_t pos = 0; status == 0 && reading_next_line(text, length, &pos, &line, &line_length);)
 		status = read_json_line(line, line_length, ++number, &rows, err);
 	if (status == 0)
 		status = listing_rows_group(&rows, out, err);
@@ -460,7 +419,7 @@ static int follow_objects(json_t *object, const char *const *path, size_t line, 
 			  struct listing_error *err)
 {
 	for (*out = object; *path && *out; path++)
-		if (listing_json_member(*out, *path, JSON_OBJECT, false, line, out, err) != 0)
+		if (reading_json_member(*out, *path, JSON_OBJECT, false, line, out, err) != 0)
 			return -1;
 	return 0;
 }
@@ -475,7 +434,7 @@ static int read_inspected(json_t *object, const struct inspection_format *format
 			  size_t position, struct inspected *out, struct listing_error *err)
 {
 	if (!json_is_object(object))
-		return listing_reject(err, 0, "not an object");
+		return reading_reject(err, 0, "not an object");
 	const char *id, *label, *parent = NULL, *base_digest = NULL;
 	if (read_id(object, format->id, false, 0, &id, err) != 0 || read_label(object, format->labels, 0, &label, err) != 0 ||
 	    (format->parent && read_id(object, format->parent, true, 0, &parent, err) != 0))
@@ -490,7 +449,7 @@ static int read_inspected(json_t *object, const struct inspection_format *format
 	}
 	out->image = format->match == MATCH_BY_ID ? listing_find(listing, id) : &listing->images[position];
 	if (!out->image)
-		return listing_reject(err, 0, "image %s is not in the listing", id);
+		return reading_reject(err, 0, "image %s is not in the listing", id);
 	if (format->id_is_digest)
 		copy_id(id, out->digest);
 	out->label = label ? xstrdup(label) : NULL;
@@ -538,12 +497,12 @@ static int read_inspection(json_t *objects, const struct inspection_format *form
 {
 	size_t count = json_array_size(objects);
 	if (format->match == MATCH_BY_POSITION && count != listing->count)
-		return listing_reject(err, 0, "%zu images inspected, %zu asked", count, listing->count);
+		return reading_reject(err, 0, "%zu images inspected, %zu asked", count, listing->count);
 	struct inspected *read = xcalloc(count ? count : 1, sizeof *read);
 	int status = 0;
 	for (size_t i = 0; status == 0 && i < count; i++)
 		if (read_inspected(json_array_get(objects, i), format, listing, i, &read[i], err) != 0)
-			status = listing_reject_within(err, "inspected image %zu", i + 1);
+			status = reading_reject_within(err, "inspected image %zu", i + 1);
 	for (size_t i = 0; status == 0 && i < count; i++)
 		apply_inspected(&read[i], format);
 	for (size_t i = 0; i < count; i++)
@@ -555,7 +514,7 @@ static int read_inspection(json_t *objects, const struct inspection_format *form
 int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing,
 				   struct listing_error *err)
 {
-	json_t *root = listing_json_load(text, length, JSON_ARRAY, err);
+	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
 	int status = read_inspection(root, &docker_inspection, listing, err);
@@ -565,7 +524,7 @@ int listing_read_docker_inspection(const char *text, size_t length, struct listi
 
 int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err)
 {
-	json_t *root = listing_json_load(text, length, JSON_ARRAY, err);
+	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
 	int status = read_inspection(root, &nerdctl_inspection, asked, err);
@@ -577,7 +536,7 @@ int listing_read_nerdctl_inspection(const char *text, size_t length, struct list
 int listing_read_buildah_inspection(const char *text, size_t length, struct listing *listing,
 				    struct listing_error *err)
 {
-	json_t *root = listing_json_load(text, length, JSON_OBJECT, err);
+	json_t *root = reading_json_load(text, length, JSON_OBJECT, err);
 	if (!root)
 		return -1;
 	/* jansson allocates through xmalloc: these fail only for a NULL argument, which ROOT is not. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "listing_rows.h"
+#include "reading.h"
 #include "xalloc.h"
 
 #define NONE "<none>"
@@ -72,11 +73,11 @@ static char *copy_cell(struct span cell)
 static int check_line(const char *line, size_t length, size_t number, struct listing_error *err)
 {
 	if (length == 0)
-		return listing_reject(err, number, "blank line");
+		return reading_reject(err, number, "blank line");
 	for (size_t i = 0; i < length; i++) {
 		unsigned char byte = (unsigned char)line[i];
 		if (byte < 0x20 || byte == 0x7f)
-			return listing_reject(err, number, "control character 0x%02x at column %zu", byte, i + 1);
+			return reading_reject(err, number, "control character 0x%02x at column %zu", byte, i + 1);
 	}
 	return 0;
 }
@@ -113,8 +114,8 @@ static int read_header(const char *line, size_t length, struct table *table, str
 		}
 	}
 	struct span header = {line, length};
-	return listing_reject(err, 1, "not the header of kim's image table: %s",
-			      listing_quote(header.text, header.length).text);
+	return reading_reject(err, 1, "not the header of kim's image table: %s",
+			      reading_quote(header.text, header.length).text);
 }
 
 /* Every row has as many cells as the header, so tabwriter starts each cell right under its title:
@@ -133,16 +134,16 @@ static int split_row(const char *line, size_t length, size_t number, const struc
 		pos = end;
 	}
 	if (count != layout->count)
-		return listing_reject(err, number, "%zu cells where the header has %zu", count, layout->count);
+		return reading_reject(err, number, "%zu cells where the header has %zu", count, layout->count);
 	for (size_t i = 0; i < count; i++) {
 		size_t start = (size_t)(cells[i].text - line);
 		if (start != table->start[i])
-			return listing_reject(err, number,
+			return reading_reject(err, number,
 					      "%s cell starts at column %zu, not at column %zu under its title",
 					      column_titles[layout->columns[i]], start + 1, table->start[i] + 1);
 	}
 	if (line[length - 1] == ' ')
-		return listing_reject(err, number, "spaces after the last cell");
+		return reading_reject(err, number, "spaces after the last cell");
 	return 0;
 }
 
@@ -214,12 +215,12 @@ static int read_hex(struct span cell, enum column column, size_t number, struct 
 {
 	*hex = hex_digits(cell);
 	if (hex->length == 0)
-		return listing_reject(err, number, "invalid %s %s", column_titles[column],
-				      listing_quote(cell.text, cell.length).text);
+		return reading_reject(err, number, "invalid %s %s", column_titles[column],
+				      reading_quote(cell.text, cell.length).text);
 	if (table->id_length == 0)
 		table->id_length = hex->length;
 	if (hex->length != table->id_length)
-		return listing_reject(err, number, "%s \"%.*s\" is %s, unlike the IDs above it",
+		return reading_reject(err, number, "%s \"%.*s\" is %s, unlike the IDs above it",
 				      column_titles[column], (int)cell.length, cell.text,
 				      hex->length == SHORT_ID_LENGTH ? "truncated" : "not truncated");
 	return 0;
@@ -245,8 +246,8 @@ static int read_row(const char *line, size_t length, size_t number, struct table
 	    read_hex(cell[COLUMN_DIGEST], COLUMN_DIGEST, number, table, &digest, err) != 0)
 		return -1;
 	if (!size_is_valid(cell[COLUMN_SIZE]))
-		return listing_reject(err, number, "invalid SIZE %s",
-				      listing_quote(cell[COLUMN_SIZE].text, cell[COLUMN_SIZE].length).text);
+		return reading_reject(err, number, "invalid SIZE %s",
+				      reading_quote(cell[COLUMN_SIZE].text, cell[COLUMN_SIZE].length).text);
 	*row = listing_row_start(id.text, id.length);
 	/* Checked above to be a %.3g size, which listing_human_size reads. */
 	(void)listing_human_size(cell[COLUMN_SIZE].text, cell[COLUMN_SIZE].length, &row->size);
@@ -261,7 +262,7 @@ int listing_parse_kim_table(const char *text, size_t length, struct listing *out
 {
 	*out = (struct listing){NULL, 0};
 	if (length == 0)
-		return listing_reject(err, 1, "empty listing: no header");
+		return reading_reject(err, 1, "empty listing: no header");
 
 	struct table table = {NULL, {0}, 0};
 	struct listing_rows rows = {NULL, 0};
@@ -269,7 +270,7 @@ int listing_parse_kim_table(const char *text, size_t length, struct listing *out
 	size_t number = 0;
 	const char *line;
 	size_t line_length;
-	for (size_t pos = 0; status == 0 && listing_next_line(text, length, &pos, &line, &line_length);) {
+	for (size_t pos = 0; status == 0 && reading_next_line(text, length, &pos, &line, &line_length);) {
 		number++;
 
 		if (number == 1) {

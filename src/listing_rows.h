@@ -83,34 +83,4 @@ int listing_name_from_columns(const char *repository, const char *tag, const str
 
 void listing_name_free(struct image_name *name);
 
-/* Fills ERR with LINE (0 when not about one line) and the printf-style message. Returns -1. */
-int listing_reject(struct listing_error *err, size_t line, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Puts the printf-style context and ": " before ERR's message, so that a message of a shared check
- * says where in its input it failed ("image 3: ..."). Returns -1. */
-int listing_reject_within(struct listing_error *err, const char *format, ...) __attribute__((format(printf, 2, 3)));
-
-#define LISTING_EXCERPT_MAX 48
-
-
-
-/* A value for a message: in double quotes, cut to LISTING_EXCERPT_MAX bytes and "..." when longer. */
-struct listing_quote {
-	char text[LISTING_EXCERPT_MAX + sizeof "\"...\""];
-};
-
-struct listing_quote listing_quote(const char *text, size_t length);
-
-/* JSON, read with jansson by listing_json.c and use.c. */
-#include <jansson.h>
-
-/* The whole of TEXT as one JSON value of TYPE, or NULL with ERR filled. */
-json_t *listing_json_load(const char *text, size_t length, json_type type, struct listing_error *err);
-
-/* Reads KEY of OBJECT into *VALUE, which is NULL when KEY is absent or null (an error when REQUIRED),
- * else of TYPE (an error otherwise). Returns 0, or -1 with ERR at LINE. */
-int listing_json_member(json_t *object, const char *key, json_type type, bool required, size_t line, json_t **value,
-			struct listing_error *err);
-
 #endif

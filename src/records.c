@@ -13,6 +13,7 @@
 #include "array.h"
 #include "hash.h"
 #include "listing_rows.h"
+#include "reading.h"
 #include "reference.h"
 #include "message.h"
 #include "xalloc.h"
@@ -154,7 +155,7 @@ static int parse_record(const char *text, size_t length, const char *header, str
 	int status = 0;
 	const char *line;
 	size_t line_length;
-	for (size_t pos = header_length; status == 0 && listing_next_line(text, length, &pos, &line, &line_length);)
+	for (size_t pos = header_length; status == 0 && reading_next_line(text, length, &pos, &line, &line_length);)
 		status = read_record_line(line, line_length, record);
 	return status;
 }

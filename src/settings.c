@@ -45,11 +45,12 @@ int settings_load(const struct builder *builder, const struct environment *envir
 	char reason[512];
 	if (toml_read_file(out->config_path, &out->config, reason, sizeof reason) < 0) {
 		snprintf(why, why_size, "%s: %s", out->config_path, reason);
+		settings_free(out);
 		return -1;
 	}
 	if (check_string(out, &builder->namespace, why, why_size) < 0 ||
 	    check_string(out, &builder->address, why, why_size) < 0) {
-		toml_free(&out->config);
+		settings_free(out);
 		return -1;
 	}
 	return 0;

@@ -5,6 +5,7 @@
 
 #include "array.h"
 #include "listing_rows.h"
+#include "reading.h"
 #include "reference.h"
 #include "xalloc.h"
 
@@ -50,7 +51,7 @@ static int add_reference(struct gathered *gathered, const char *text, const char
 	struct reference ref;
 	const char *why = NULL;
 	if (reference_parse(text, &ref, &why) != 0)
-		return listing_reject(gathered->err, 0, "invalid %s %s: %s", title, listing_quote(text, strlen(text)).text,
+		return reading_reject(gathered->err, 0, "invalid %s %s: %s", title, reading_quote(text, strlen(text)).text,
 				      why);
 	const char *digest = ref.digest ? listing_full_id(ref.digest, strlen(ref.digest)) : NULL;
 	if (digest) {
@@ -77,7 +78,7 @@ static int add_image_id(struct gathered *gathered, const char *text)
 	if (!*text)
 		return 0;
 	if (!hex || (at && strncmp(digest, LISTING_ID_PREFIX, strlen(LISTING_ID_PREFIX)) != 0))
-		return listing_reject(gathered->err, 0, "invalid imageID %s", listing_quote(text, strlen(text)).text);
+		return reading_reject(gathered->err, 0, "invalid imageID %s", reading_quote(text, strlen(text)).text);
 	return add_digest(gathered, hex);
 }
 
@@ -129,8 +130,8 @@ static int read_string_member(json_t *object, const char *key, bool required, si
 {
 	json_t *value;
 	if (!json_is_object(object))
-		return listing_reject(gathered->err, n, "not an object");
-	if (listing_json_member(object, key, JSON_STRING, required, n, &value, gathered->err) != 0)
+		return reading_reject(gathered->err, n, "not an object");
+	if (reading_json_member(object, key, JSON_STRING, required, n, &value, gathered->err) != 0)
 		return -1;
 	return value ? add(gathered, json_string_value(value)) : 0;
 }
@@ -139,7 +140,7 @@ static int add_container_image_id(struct gathered *gathered, const char *text)
 {
 	const char *hex = listing_full_id(text, strlen(text));
 	if (!hex)
-		return listing_reject(gathered->err, 0, "invalid image ID %s", listing_quote(text, strlen(text)).text);
+		return reading_reject(gathered->err, 0, "invalid image ID %s", reading_quote(text, strlen(text)).text);
 	return add_digest(gathered, hex);
 }
 
@@ -149,13 +150,13 @@ static int read_container_array(const char *text, size_t length, const char *key
 				struct listing_error *err)
 {
 	struct gathered gathered = {.err = err};
-	json_t *root = listing_json_load(text, length, JSON_ARRAY, err);
+	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
 	int status = 0;
 	for (size_t i = 0; status == 0 && i < json_array_size(root); i++)
 		if (read_string_member(json_array_get(root, i), key, true, 0, &gathered, add) != 0)
-			status = listing_reject_within(err, "container %zu", i + 1);
+			status = reading_reject_within(err, "container %zu", i + 1);
 	json_decref(root);
 	return settle(&gathered, use, status);
 }
@@ -191,13 +192,13 @@ int use_read_container_ids(char *text, size_t length, char ***ids, size_t *count
 
 	*ids = NULL;
 	*count = 0;
-	for (size_t pos = 0; listing_next_line(text, length, &pos, &line, &line_length);) {
+	for (size_t pos = 0; reading_next_line(text, length, &pos, &line, &line_length);) {
 		number++;
 		if (line_length != LISTING_ID_MAX || !listing_is_lower_hex(line, line_length)) {
 			free(*ids);
 			*ids = NULL;
 			*count = 0;
-			return listing_reject(err, number, "not a container ID: %s", listing_quote(line, line_length).text);
+			return reading_reject(err, number, "not a container ID: %s", reading_quote(line, line_length).text);
 		}
 		/* The line ends in TEXT's '\n' (or its NUL): made the end of the ID here. */
 		char *id = text + (line - text);
@@ -220,12 +221,12 @@ int use_read_nerdctl_containers(const char *text, size_t length, struct image_us
 	size_t number = 0;
 	int status = 0;
 
-	for (size_t pos = 0; status == 0 && listing_next_line(text, length, &pos, &line, &line_length);) {
+	for (size_t pos = 0; status == 0 && reading_next_line(text, length, &pos, &line, &line_length);) {
 		json_error_t error;
 		json_t *object = json_loadb(line, line_length, JSON_REJECT_DUPLICATES, &error);
 		number++;
 		if (!object)
-			status = listing_reject(err, number, "invalid JSON at column %d: %s", error.column, error.text);
+			status = reading_reject(err, number, "invalid JSON at column %d: %s", error.column, error.text);
 		else
 			status = read_string_member(object, "Image", true, number, &gathered, add_reference_of_container);
 		if (status != 0 && err->line == 0)
@@ -249,7 +250,7 @@ static int add_spec_image(struct gathered *gathered, const char *text)
 	}
 	if (gathered->use.invalid_count++ == 0)
 		gathered->use.first_invalid =
-			xprintf("%s: %s", gathered->pod, listing_quote(text, strlen(text)).text);
+			xprintf("%s: %s", gathered->pod, reading_quote(text, strlen(text)).text);
 	return 0;
 }
 
@@ -259,11 +260,11 @@ static int read_each(json_t *object, const char *key, const char *member, bool r
 		     int (*add)(struct gathered *, const char *))
 {
 	json_t *array;
-	if (listing_json_member(object, key, JSON_ARRAY, false, 0, &array, gathered->err) != 0)
+	if (reading_json_member(object, key, JSON_ARRAY, false, 0, &array, gathered->err) != 0)
 		return -1;
 	for (size_t i = 0; array && i < json_array_size(array); i++)
 		if (read_string_member(json_array_get(array, i), member, required, 0, gathered, add) != 0)
-			return listing_reject_within(gathered->err, "%s %zu", key, i + 1);
+			return reading_reject_within(gathered->err, "%s %zu", key, i + 1);
 	return 0;
 }
 
@@ -284,22 +285,22 @@ static char *pod_name(json_t *pod)
 static int read_pod_lists(json_t *pod, struct gathered *gathered)
 {
 	json_t *spec, *status;
-	if (listing_json_member(pod, "spec", JSON_OBJECT, true, 0, &spec, gathered->err) != 0 ||
-	    listing_json_member(pod, "status", JSON_OBJECT, false, 0, &status, gathered->err) != 0)
+	if (reading_json_member(pod, "spec", JSON_OBJECT, true, 0, &spec, gathered->err) != 0 ||
+	    reading_json_member(pod, "status", JSON_OBJECT, false, 0, &status, gathered->err) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof spec_lists / sizeof spec_lists[0]; i++)
 		if (read_each(spec, spec_lists[i], "image", true, gathered, add_spec_image) != 0)
-			return listing_reject_within(gathered->err, "spec");
+			return reading_reject_within(gathered->err, "spec");
 	for (size_t i = 0; status && i < sizeof status_lists / sizeof status_lists[0]; i++)
 		if (read_each(status, status_lists[i], "imageID", false, gathered, add_image_id) != 0)
-			return listing_reject_within(gathered->err, "status");
+			return reading_reject_within(gathered->err, "status");
 	return 0;
 }
 
 static int read_pod(json_t *pod, struct gathered *gathered)
 {
 	if (!json_is_object(pod))
-		return listing_reject(gathered->err, 0, "not an object");
+		return reading_reject(gathered->err, 0, "not an object");
 	char *name = pod_name(pod);
 	gathered->pod = name;
 	int read = read_pod_lists(pod, gathered);
@@ -311,14 +312,14 @@ static int read_pod(json_t *pod, struct gathered *gathered)
 int use_read_pods(const char *text, size_t length, struct image_use *use, struct listing_error *err)
 {
 	struct gathered gathered = {.err = err};
-	json_t *root = listing_json_load(text, length, JSON_OBJECT, err);
+	json_t *root = reading_json_load(text, length, JSON_OBJECT, err);
 	if (!root)
 		return -1;
 	json_t *items;
-	int status = listing_json_member(root, "items", JSON_ARRAY, true, 0, &items, err);
+	int status = reading_json_member(root, "items", JSON_ARRAY, true, 0, &items, err);
 	for (size_t i = 0; status == 0 && i < json_array_size(items); i++)
 		if (read_pod(json_array_get(items, i), &gathered) != 0)
-			status = listing_reject_within(err, "pod %zu", i + 1);
+			status = reading_reject_within(err, "pod %zu", i + 1);
 	json_decref(root);
 	return settle(&gathered, use, status);
 }
