@@ -42,9 +42,10 @@ int settings_load(const struct builder *builder, const struct environment *envir
 	out->config_path = config_path(builder, environment, root);
 	if (!out->config_path)
 		return 0;
-	char reason[512];
-	if (toml_read_file(out->config_path, &out->config, reason, sizeof reason) < 0) {
-		snprintf(why, why_size, "%s: %s", out->config_path, reason);
+	struct message reason = {0};
+	if (toml_read_file(out->config_path, &out->config, &reason) < 0) {
+		snprintf(why, why_size, "%s: %s", out->config_path, reason.text);
+		message_free(&reason);
 		return -1;
 	}
 	if (check_string(out, &builder->namespace, why, why_size) < 0 ||
