@@ -440,11 +440,12 @@ static void free_run(struct run *run)
  * stops kimb, since the builder and kimb would not agree on it. */
 static int read_settings(const struct builder *builder, const struct options *options, struct settings *settings)
 {
-	char why[PATH_MAX + 768];
-	if (settings_load(builder, &options->environment, geteuid() == 0, settings, why, sizeof why) == 0)
+	struct message why = {0};
+	if (settings_load(builder, &options->environment, geteuid() == 0, settings, &why) == 0)
 		return STATUS_OK;
 	report_say("cannot read %s's configuration %s; fix it, or name another file with %s; nothing built or removed",
-		   builder->name, why, builder->config_variable);
+		   builder->name, why.text, builder->config_variable);
+	message_free(&why);
 	return STATUS_FAILURE;
 }
 

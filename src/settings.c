@@ -1,6 +1,5 @@
 #include "settings.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "xalloc.h"
@@ -23,18 +22,17 @@ static char *config_path(const struct builder *builder, const struct environment
 }
 
 /* A setting the file gives must be a string, as the builder decodes it. */
-static int check_string(const struct settings *settings, const struct builder_setting *setting, char *why,
-			size_t why_size)
+static int check_string(const struct settings *settings, const struct builder_setting *setting, struct message *why)
 {
 	const struct toml_pair *pair = setting->config_key ? toml_find(&settings->config, setting->config_key) : NULL;
 	if (!pair || pair->type == TOML_STRING)
 		return 0;
-	snprintf(why, why_size, "%s: line %zu: %s is not a string", settings->config_path, pair->line, pair->key);
+	message_add(why, "%s: line %zu: %s is not a string", settings->config_path, pair->line, pair->key);
 	return -1;
 }
 
 int settings_load(const struct builder *builder, const struct environment *environment, bool root, struct settings *out,
-		  char *why, size_t why_size)
+		  struct message *why)
 {
 	*out = (struct settings){0};
 	if (!builder->config_variable)
@@ -44,12 +42,11 @@ int settings_load(const struct builder *builder, const struct environment *envir
 		return 0;
 	struct message reason = {0};
 	if (toml_read_file(out->config_path, &out->config, &reason) < 0) {
-		snprintf(why, why_size, "%s: %s", out->config_path, reason.text);
+		message_add(why, "%s: %s", out->config_path, reason.text);
 		message_free(&reason);
 		return -1;
 	}
-	if (check_string(out, &builder->namespace, why, why_size) < 0 ||
-	    check_string(out, &builder->address, why, why_size) < 0) {
+	if (check_string(out, &builder->namespace, why) < 0 || check_string(out, &builder->address, why) < 0) {
 		toml_free(&out->config);
 		return -1;
 	}

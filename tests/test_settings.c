@@ -10,7 +10,7 @@
 
 static char *directory;
 static char path[512];
-static char why[1024];
+static struct message why;
 static struct settings settings;
 static struct options options;
 static const struct builder *nerdctl;
@@ -30,6 +30,7 @@ static void teardown(void)
 {
 	settings_free(&settings);
 	options_free(&options);
+	message_free(&why);
 	ck_assert_int_eq(remove_tree(directory), 0);
 	free(directory);
 }
@@ -49,7 +50,8 @@ static void parse(char **words)
 	while (words[count])
 		count++;
 	options_free(&options);
-	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, why, sizeof why), 0);
+	char reason[256];
+	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, reason, sizeof reason), 0);
 }
 
 static const char *namespace_of(bool *from_config)
@@ -63,7 +65,7 @@ START_TEST(flag_then_variable_then_file)
 	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", path);
 	test_environment[0] = variable;
 	write_file(path, "namespace = \"k8s.io\"\naddress = 'unix:///run/k3s/containerd/containerd.sock'\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), 0);
 	ck_assert_str_eq(settings.config_path, path);
 	bool from_config;
 
@@ -96,7 +98,7 @@ START_TEST(the_file_nerdctl_reads)
 {
 	/* NERDCTL_TOML set empty: no file, whatever the defaults hold. */
 	test_environment[0] = "NERDCTL_TOML=";
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), 0);
 	ck_assert_ptr_null(settings.config_path);
 	settings_free(&settings);
 
@@ -105,27 +107,27 @@ START_TEST(the_file_nerdctl_reads)
 	snprintf(config_home, sizeof config_home, "XDG_CONFIG_HOME=%s", directory);
 	snprintf(home, sizeof home, "HOME=%s", directory);
 	test_environment[0] = config_home;
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, &why), 0);
 	snprintf(expected, sizeof expected, "%s/nerdctl/nerdctl.toml", directory);
 	ck_assert_str_eq(settings.config_path, expected);
 	settings_free(&settings);
 	test_environment[0] = home;
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, &why), 0);
 	snprintf(expected, sizeof expected, "%s/.config/nerdctl/nerdctl.toml", directory);
 	ck_assert_str_eq(settings.config_path, expected);
 	settings_free(&settings);
 	test_environment[0] = NULL;
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, &why), 0);
 	ck_assert_ptr_null(settings.config_path);
 	settings_free(&settings);
 
 	/* Root's. */
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), 0);
 	ck_assert_str_eq(settings.config_path, "/etc/nerdctl/nerdctl.toml");
 	settings_free(&settings);
 
 	/* kim has none. */
-	ck_assert_int_eq(settings_load(builder_find("kim"), test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(builder_find("kim"), test_snapshot(), true, &settings, &why), 0);
 	ck_assert_ptr_null(settings.config_path);
 }
 END_TEST
@@ -137,16 +139,17 @@ START_TEST(a_file_kimb_cannot_read_is_refused)
 	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", path);
 	test_environment[0] = variable;
 	write_file(path, "debug = true\nnamespace = [\"k8s.io\"]\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), -1);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), -1);
 	snprintf(expected, sizeof expected, "%s: line 2: namespace is not a string", path);
-	ck_assert_str_eq(why, expected);
+	ck_assert_str_eq(why.text, expected);
 	ck_assert_uint_eq(settings.config.count, 0);
 	settings_free(&settings);
+	message_free(&why);
 
 	write_file(path, "namespace = \"k8s.io\"\nnamespace = \"default\"\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), -1);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), -1);
 	snprintf(expected, sizeof expected, "%s: line 2: namespace is given a second time", path);
-	ck_assert_str_eq(why, expected);
+	ck_assert_str_eq(why.text, expected);
 	ck_assert_uint_eq(settings.config.count, 0);
 }
 END_TEST
