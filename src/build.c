@@ -43,8 +43,10 @@ int build_prepare(const struct session *session, struct build *out)
 	}
 	if (why[0])
 		report_say("%s", why);
-	if (!build->git_tag && timeformat_check(options->time_format, why, sizeof why) < 0) {
-		report_say("--time-format: %s", why);
+	struct message refusal = {0};
+	if (!build->git_tag && timeformat_check(options->time_format, &refusal) < 0) {
+		report_say("--time-format: %s", refusal.text);
+		message_free(&refusal);
 		return STATUS_USAGE;
 	}
 	/* The tag is made under the locks; whether the format makes valid tags is known before. */

@@ -6,21 +6,22 @@
 #include "tagscheme.h"
 #include "timeformat.h"
 
-static char why[512];
-
 static void assert_accepted(const char *format)
 {
-	why[0] = '\0';
-	ck_assert_msg(timeformat_check(format, why, sizeof why) == 0, "\"%s\" refused: %s", format, why);
+	struct message why = {0};
+	ck_assert_msg(timeformat_check(format, &why) == 0, "\"%s\" refused: %s", format, why.text);
+	ck_assert_ptr_null(why.text);
 }
 
 /* Checks that FORMAT is refused with a one-line reason that says REASON. */
 static void assert_refused(const char *format, const char *reason)
 {
-	why[0] = '\0';
-	ck_assert_msg(timeformat_check(format, why, sizeof why) == -1, "\"%s\" accepted", format);
-	ck_assert_msg(why[0] != '\0' && !strchr(why, '\n'), "no one-line reason for \"%s\": \"%s\"", format, why);
-	ck_assert_msg(strstr(why, reason) != NULL, "\"%s\": \"%s\" does not say \"%s\"", format, why, reason);
+	struct message why = {0};
+	ck_assert_msg(timeformat_check(format, &why) == -1, "\"%s\" accepted", format);
+	ck_assert_msg(why.text && why.length && !strchr(why.text, '\n'), "no one-line reason for \"%s\": \"%s\"", format,
+		      why.text);
+	ck_assert_msg(strstr(why.text, reason) != NULL, "\"%s\": \"%s\" does not say \"%s\"", format, why.text, reason);
+	message_free(&why);
 }
 
 /* UTC, from its parts (timegm is no POSIX): days since 1970 by H. Hinnant's days_from_civil. */
