@@ -242,15 +242,11 @@ int timeformat_check(const char *format, struct message *why)
 	}
 	if (count == 0)
 		return 0;
-	struct message reason = {0};
-	message_add(&reason, "nothing in \"%s\" gives ", format);
+	message_add(why, "nothing in \"%s\" gives ", format);
 	for (size_t i = 0; i < count; i++)
-		message_add(&reason, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " and ", missing[i]);
-	message_add(&reason, ", so that different seconds can make one tag; a time tag needs the year, month, day, "
-			     "hour, minute and second, as %%Y%%m%%d.%%H%%M%%S has (or the seconds since 1970, %%s)");
-	/* said in one line */
-	message_add(why, "%.*s", (int)strcspn(reason.text, "\n"), reason.text);
-	message_free(&reason);
+		message_add(why, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " and ", missing[i]);
+	message_add(why, ", so that different seconds can make one tag; a time tag needs the year, month, day, hour, "
+			 "minute and second, as %%Y%%m%%d.%%H%%M%%S has (or the seconds since 1970, %%s)");
 	return -1;
 }
 
