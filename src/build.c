@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,17 +73,17 @@ int build_make_tag(const struct session *session, struct lock_set *locks, struct
 		build->unique_tag = build->git_tag;
 		build->git_tag = NULL;
 	} else {
-		char why[PATH_MAX + 512];
+		struct message why = {0};
 		time_t now;
-		if (lock_issue_second(locks, &now, why, sizeof why) != 0) {
+		if (lock_issue_second(locks, &now, &why) != 0) {
 			session_stop_if_interrupted(session);
-			report_say("%s", why);
+			report_say("%s", why.text);
+			message_free(&why);
 			return STATUS_FAILURE;
 		}
-		struct message refusal = {0};
-		if (!(build->unique_tag = tagscheme_time(options->time_format, now, &refusal))) {
-			report_say("%s", refusal.text);
-			message_free(&refusal);
+		if (!(build->unique_tag = tagscheme_time(options->time_format, now, &why))) {
+			report_say("%s", why.text);
+			message_free(&why);
 			return STATUS_USAGE;
 		}
 		if (!reference_tag_is_valid(build->unique_tag)) {

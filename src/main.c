@@ -1,7 +1,6 @@
 /* kimb: builds with a unique tag plus latest, then removes the images that build replaced. */
 
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,23 +159,27 @@ static void release(struct run *run)
 
 static int lock_repositories(struct run *run)
 {
-	char why[PATH_MAX + 512];
+	struct message why = {0};
 	const struct options *options = run->session->options;
 	enum lock_outcome outcome = lock_acquire(lock_directory(&options->environment), run->repositories,
-						 run->repository_count, options->lock_timeout, &run->locks, why, sizeof why);
+						 run->repository_count, options->lock_timeout, &run->locks, &why);
 	session_stop_if_interrupted(run->session);
+	int status = STATUS_OK;
 	switch (outcome) {
 	case LOCK_HELD:
-		return STATUS_OK;
+		break;
 	case LOCK_TIMED_OUT:
-		report_say("%s; nothing built or removed", why);
-		return STATUS_LOCK_TIMEOUT;
+		report_say("%s; nothing built or removed", why.text);
+		status = STATUS_LOCK_TIMEOUT;
+		break;
 	case LOCK_FAILED:
 	case LOCK_INTERRUPTED:
+		report_say("%s", why.text);
+		status = STATUS_FAILURE;
 		break;
 	}
-	report_say("%s", why);
-	return STATUS_FAILURE;
+	message_free(&why);
+	return status;
 }
 
 static int print_references(const struct session *session, const struct build *build)
