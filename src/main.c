@@ -93,19 +93,20 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 			      struct options *options, bool *done)
 {
 	*done = true;
-	char why[512];
+	struct message why = {0};
 	const char *choice;
 	struct environment environment;
 	env_read(&environment, env_process);
-	if (options_builder_choice(argc, argv, &environment, &choice, why, sizeof why) < 0) {
-		report_say("%s (see kimb --help)", why);
+	if (options_builder_choice(argc, argv, &environment, &choice, &why) < 0) {
+		report_say("%s (see kimb --help)", why.text);
+		message_free(&why);
 		return STATUS_USAGE;
 	}
 	*detected = strcmp(choice, "auto") == 0;
 	*builder = *detected ? builder_detect(&environment) : builder_find(choice);
 	/* With no builder found, the first one's flags still let --help and --version through. */
 	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), &environment,
-				   options, why, sizeof why);
+				   options, &why);
 	if (parsed == 0 && (options->command == COMMAND_HELP || options->command == COMMAND_VERSION)) {
 		bool written = options->command == COMMAND_HELP ? write_usage(stdout)
 								: fputs("kimb " KIMB_VERSION "\n", stdout) != EOF;
@@ -122,10 +123,12 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 		say_no_builder_found(&environment);
 		if (parsed == 0)
 			options_free(options);
+		message_free(&why);
 		return STATUS_NOT_FOUND;
 	}
 	if (parsed < 0) {
-		report_say("%s (see kimb --help)", why);
+		report_say("%s (see kimb --help)", why.text);
+		message_free(&why);
 		return STATUS_USAGE;
 	}
 	*done = false;

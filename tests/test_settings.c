@@ -50,8 +50,7 @@ static void parse(char **words)
 	while (words[count])
 		count++;
 	options_free(&options);
-	char reason[256];
-	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, reason, sizeof reason), 0);
+	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, &why), 0);
 }
 
 static const char *namespace_of(bool *from_config)
