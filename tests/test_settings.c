@@ -1,6 +1,8 @@
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "settings.h"
 #include "suites.h"
@@ -153,6 +155,41 @@ START_TEST(a_file_kimb_cannot_read_is_refused)
 }
 END_TEST
 
+/* A reason longer than the buffers it was once formatted into (512 bytes for the file's reason,
+ * PATH_MAX + 768 for main's line) is said whole: a key of 1000 characters given twice, in a file
+ * whose path is about PATH_MAX - 100 characters long. */
+START_TEST(a_long_reason_is_said_whole)
+{
+	char deep[PATH_MAX], key[1001], text[2100], variable[PATH_MAX + 16];
+	const size_t name_length = 200;
+	size_t length = (size_t)snprintf(deep, sizeof deep, "%s", directory);
+	while (length + 1 + name_length + sizeof "/nerdctl.toml" < PATH_MAX - 100) {
+		deep[length++] = '/';
+		memset(deep + length, 'd', name_length);
+		length += name_length;
+		deep[length] = '\0';
+		ck_assert_int_eq(mkdir(deep, 0700), 0);
+	}
+	snprintf(deep + length, sizeof deep - length, "/nerdctl.toml");
+	memset(key, 'k', sizeof key - 1);
+	key[sizeof key - 1] = '\0';
+	snprintf(text, sizeof text, "%s = 1\n%s = 2\n", key, key);
+	write_file(deep, text);
+	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", deep);
+	test_environment[0] = variable;
+
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), -1);
+	size_t expected_size = strlen(deep) + strlen(key) + 64;
+	char *expected = malloc(expected_size);
+	ck_assert_ptr_nonnull(expected);
+	snprintf(expected, expected_size, "%s: line 2: %s is given a second time", deep, key);
+	ck_assert_uint_gt(strlen(expected), PATH_MAX + 768);
+	ck_assert_str_eq(why.text, expected);
+	ck_assert_uint_eq(why.length, strlen(expected));
+	free(expected);
+}
+END_TEST
+
 Suite *settings_suite(void)
 {
 	Suite *suite = suite_create("settings");
@@ -161,6 +198,7 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, flag_then_variable_then_file);
 	tcase_add_test(tc, the_file_nerdctl_reads);
 	tcase_add_test(tc, a_file_kimb_cannot_read_is_refused);
+	tcase_add_test(tc, a_long_reason_is_said_whole);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
