@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv)
 {
-	char why[512];
+	struct message why = {0};
 	char *tag = NULL;
 	struct environment environment;
 
@@ -17,8 +17,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	env_read(&environment, env_process);
-	if (tagscheme_prepare(SCHEME_GIT, argv[1], &environment, &tag, why, sizeof why) != 0) {
-		fprintf(stderr, "%s: %s\n", argv[0], why);
+	if (tagscheme_prepare(SCHEME_GIT, argv[1], &environment, &tag, &why) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[0], why.text);
+		message_free(&why);
 		return 1;
 	}
 	puts(tag);

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,24 +34,27 @@ int build_prepare(const struct session *session, struct build *out)
 	*out = (struct build){0};
 	struct build *build = out;
 	const struct options *options = session->options;
-	char why[512];
-	if (tagscheme_prepare(options->scheme, options->context, &options->environment, &build->git_tag, why,
-			      sizeof why) < 0) {
-		report_say("%s", why);
+	struct message why = {0};
+	int prepared =
+		tagscheme_prepare(options->scheme, options->context, &options->environment, &build->git_tag, &why);
+	/* A failure's reason, or a line to say on success. */
+	if (why.text)
+		report_say("%s", why.text);
+	message_free(&why);
+	if (prepared < 0)
 		return STATUS_USAGE;
-	}
-	if (why[0])
-		report_say("%s", why);
-	if (!build->git_tag && timeformat_check(options->time_format, why, sizeof why) < 0) {
-		report_say("--time-format: %s", why);
+	if (!build->git_tag && timeformat_check(options->time_format, &why) < 0) {
+		report_say("--time-format: %s", why.text);
+		message_free(&why);
 		return STATUS_USAGE;
 	}
 	/* The tag is made under the locks; whether the format makes valid tags is known before. */
-	char *sample = build->git_tag ? NULL : tagscheme_time(options->time_format, time(NULL), why, sizeof why);
+	char *sample = build->git_tag ? NULL : tagscheme_time(options->time_format, time(NULL), &why);
 	bool valid = build->git_tag || (sample && reference_tag_is_valid(sample));
 	if (!valid)
-		report_say("--time-format: the unique tag '%s' is not a valid tag", sample ? sample : why);
+		report_say("--time-format: the unique tag '%s' is not a valid tag", sample ? sample : why.text);
 	free(sample);
+	message_free(&why);
 	if (!valid)
 		return STATUS_USAGE;
 	if (build->git_tag && !reference_tag_is_valid(build->git_tag)) {
@@ -71,15 +73,17 @@ int build_make_tag(const struct session *session, struct lock_set *locks, struct
 		build->unique_tag = build->git_tag;
 		build->git_tag = NULL;
 	} else {
-		char why[PATH_MAX + 512];
+		struct message why = {0};
 		time_t now;
-		if (lock_issue_second(locks, &now, why, sizeof why) != 0) {
+		if (lock_issue_second(locks, &now, &why) != 0) {
 			session_stop_if_interrupted(session);
-			report_say("%s", why);
+			report_say("%s", why.text);
+			message_free(&why);
 			return STATUS_FAILURE;
 		}
-		if (!(build->unique_tag = tagscheme_time(options->time_format, now, why, sizeof why))) {
-			report_say("%s", why);
+		if (!(build->unique_tag = tagscheme_time(options->time_format, now, &why))) {
+			report_say("%s", why.text);
+			message_free(&why);
 			return STATUS_USAGE;
 		}
 		if (!reference_tag_is_valid(build->unique_tag)) {

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +15,7 @@
 
 #include "array.h"
 #include "hash.h"
+#include "message.h"
 #include "process.h"
 #include "xalloc.h"
 
@@ -74,15 +74,14 @@ static void close_quietly(int fd)
 	(void)close(fd);
 }
 
-/* "UID (NAME)", or "UID" when the user has no name here. */
-static void describe_user(uid_t uid, char *text, size_t size)
+/* "UID (NAME)", or "UID" when the user has no name here; malloc'd. */
+static char *user_description(uid_t uid)
 {
 	const struct passwd *user = getpwuid(uid);
 
 	if (user && user->pw_name)
-		snprintf(text, size, "%lu (%s)", (unsigned long)uid, user->pw_name);
-	else
-		snprintf(text, size, "%lu", (unsigned long)uid);
+		return xprintf("%lu (%s)", (unsigned long)uid, user->pw_name);
+	return xprintf("%lu", (unsigned long)uid);
 }
 
 /* A directory that others may write to and that is not sticky lets anyone replace a lock file while
@@ -102,13 +101,13 @@ static bool is_shared_by_users(const struct stat *status)
  * non-directory, a directory others can write to without the sticky bit, or one of another user
  * than root (who may remove any file in it) is refused: in a shared place such as /tmp, another
  * user may have made it. */
-static int open_lock_directory(struct lock_set *set, char *why, size_t why_size)
+static int open_lock_directory(struct lock_set *set, struct message *why)
 {
 	const char *path = set->directory_path;
 	bool created = mkdir(path, 0777) == 0;
 
 	if (!created && errno != EEXIST) {
-		snprintf(why, why_size, "cannot create lock directory %s: %s", path, strerror(errno));
+		message_add(why, "cannot create lock directory %s: %s", path, strerror(errno));
 		return -1;
 	}
 	int directory = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -117,13 +116,11 @@ static int open_lock_directory(struct lock_set *set, char *why, size_t why_size)
 		struct stat status;
 
 		if (lstat(path, &status) == 0 && S_ISLNK(status.st_mode))
-			snprintf(why, why_size, "lock directory %s is a symbolic link; remove it or set KIMB_LOCK_DIR",
-				 path);
+			message_add(why, "lock directory %s is a symbolic link; remove it or set KIMB_LOCK_DIR", path);
 		else if (open_error == ENOTDIR)
-			snprintf(why, why_size, "lock directory %s is not a directory; remove it or set KIMB_LOCK_DIR",
-				 path);
+			message_add(why, "lock directory %s is not a directory; remove it or set KIMB_LOCK_DIR", path);
 		else
-			snprintf(why, why_size, "cannot open lock directory %s: %s", path, strerror(open_error));
+			message_add(why, "cannot open lock directory %s: %s", path, strerror(open_error));
 		return -1;
 	}
 	struct stat *status = &set->directory_status;
@@ -139,17 +136,17 @@ static int open_lock_directory(struct lock_set *set, char *why, size_t why_size)
 	else if (!created && !is_shared_safely(status))
 		problem = "others may write to it, but it is not sticky (chmod +t it, or set KIMB_LOCK_DIR)";
 	if (!problem && status->st_uid != geteuid() && status->st_uid != 0) {
-		char owner[64];
-		describe_user(status->st_uid, owner, sizeof owner);
-		snprintf(why, why_size,
-			 "lock directory %s belongs to user %s, not to you or root: its owner could remove a lock file "
-			 "while kimb holds it; remove the directory, or set KIMB_LOCK_DIR",
-			 path, owner);
+		char *owner = user_description(status->st_uid);
+		message_add(why,
+			    "lock directory %s belongs to user %s, not to you or root: its owner could remove a lock "
+			    "file while kimb holds it; remove the directory, or set KIMB_LOCK_DIR",
+			    path, owner);
+		free(owner);
 		close_quietly(directory);
 		return -1;
 	}
 	if (problem) {
-		snprintf(why, why_size, "lock directory %s: %s", path, problem);
+		message_add(why, "lock directory %s: %s", path, problem);
 		close_quietly(directory);
 		return -1;
 	}
@@ -157,49 +154,51 @@ static int open_lock_directory(struct lock_set *set, char *why, size_t why_size)
 	return 0;
 }
 
-/* Says in WHY why the lock file at PATH could not be opened (errno tells). */
-static void say_unopenable(const char *path, char *why, size_t why_size)
+/* Says in WHY why FILE could not be opened (errno tells). */
+static void say_unopenable(const struct lock_set *set, const struct lock_file *file, struct message *why)
 {
+	const char *directory = set->directory_path;
+
 	if (errno == ELOOP)
-		snprintf(why, why_size, "lock file %s is a symbolic link; remove it", path);
+		message_add(why, "lock file %s/%s is a symbolic link; remove it", directory, file->name);
 	else if (errno == EISDIR)
-		snprintf(why, why_size, "lock file %s is a directory; remove it", path);
+		message_add(why, "lock file %s/%s is a directory; remove it", directory, file->name);
 	else
-		snprintf(why, why_size, "cannot open lock file %s: %s%s", path, strerror(errno),
-			 errno == EACCES ? " (another user made it so; remove it or set KIMB_LOCK_DIR)" : "");
+		message_add(why, "cannot open lock file %s/%s: %s%s", directory, file->name, strerror(errno),
+			    errno == EACCES ? " (another user made it so; remove it or set KIMB_LOCK_DIR)" : "");
 }
 
-/* What is wrong with the lock file FD, which should belong to OWNER, or NULL: it must be a regular
- * file of one link (nothing else can have been planted under its name). TEXT holds the words. */
-static const char *lock_file_problem(int fd, uid_t owner, char *text, size_t size)
+/* Adds to PROBLEM what is wrong with the lock file FD, which should belong to OWNER, if anything: it
+ * must be a regular file of one link (nothing else can have been planted under its name). */
+static void find_lock_file_problem(int fd, uid_t owner, struct message *problem)
 {
 	struct stat status;
 
-	if (fstat(fd, &status) == -1)
-		return strerror(errno);
-	if (!S_ISREG(status.st_mode))
-		return "is not a regular file; remove it";
-	if (status.st_nlink != 1) {
-		snprintf(text, size, "has %ju links, not 1; remove it", (uintmax_t)status.st_nlink);
-		return text;
-	}
-	if (status.st_uid != owner) {
-		char user[64];
-		describe_user(status.st_uid, user, sizeof user);
+	if (fstat(fd, &status) == -1) {
+		message_add(problem, "%s", strerror(errno));
+	} else if (!S_ISREG(status.st_mode)) {
+		message_add(problem, "is not a regular file; remove it");
+	} else if (status.st_nlink != 1) {
+		message_add(problem, "has %ju links, not 1; remove it", (uintmax_t)status.st_nlink);
+	} else if (status.st_uid != owner) {
+		char *user = user_description(status.st_uid);
 		if (owner == geteuid())
-			snprintf(text, size, "belongs to user %s, not to you; remove it", user);
+			message_add(problem, "belongs to user %s, not to you; remove it", user);
 		else
-			snprintf(text, size, "belongs to user %s, but is named for user %lu; remove it", user,
-				 (unsigned long)owner);
-		return text;
+			message_add(problem, "belongs to user %s, but is named for user %lu; remove it", user,
+				    (unsigned long)owner);
+		free(user);
 	}
-	return NULL;
 }
 
-/* The path of FILE, as messages name it. */
-static void file_path(const struct lock_set *set, const struct lock_file *file, char path[PATH_MAX])
+/* Says in WHY that FILE has PROBLEM (which is freed), and closes it. */
+static void refuse_lock_file(const struct lock_set *set, struct lock_file *file, struct message *problem,
+			     struct message *why)
 {
-	snprintf(path, PATH_MAX, "%s/%s", set->directory_path, file->name);
+	message_add(why, "lock file %s/%s %s", set->directory_path, file->name, problem->text);
+	message_free(problem);
+	close_quietly(file->fd);
+	file->fd = -1;
 }
 
 /* Opens the user's own lock file of the set's repository OF, creating it when there is none, and
@@ -207,15 +206,13 @@ static void file_path(const struct lock_set *set, const struct lock_file *file, 
  * refuses for another user's file in a sticky directory; O_NONBLOCK keeps a FIFO planted there from
  * blocking the open. Only a file this call created is changed (made readable by everyone, whose
  * runs lock it for reading). Returns 0, or -1 with the reason in WHY. */
-static int open_own_file(struct lock_set *set, size_t of, char *why, size_t why_size)
+static int open_own_file(struct lock_set *set, size_t of, struct message *why)
 {
 	const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 	struct lock_file file = {.fd = -1, .own = true, .user = geteuid(), .of = of};
 	bool created = false;
-	char path[PATH_MAX], text[256];
 
 	snprintf(file.name, sizeof file.name, "%s.%lu.lock", set->repositories[of].stem, (unsigned long)file.user);
-	file_path(set, &file, path);
 	/* A run of the same user may create the file between the two opens, or root remove it: try
 	 * again. */
 	for (int attempt = 0; file.fd == -1 && attempt < 3; attempt++) {
@@ -230,16 +227,16 @@ static int open_own_file(struct lock_set *set, size_t of, char *why, size_t why_
 		}
 	}
 	if (file.fd == -1) {
-		say_unopenable(path, why, why_size);
+		say_unopenable(set, &file, why);
 		return -1;
 	}
-	const char *problem = lock_file_problem(file.fd, file.user, text, sizeof text);
+	struct message problem = {0};
+	find_lock_file_problem(file.fd, file.user, &problem);
 	/* Made under our umask: the runs of other users must be able to open it too. */
-	if (!problem && created && fchmod(file.fd, 0644) == -1)
-		problem = strerror(errno);
-	if (problem) {
-		snprintf(why, why_size, "lock file %s %s", path, problem);
-		close_quietly(file.fd);
+	if (!problem.text && created && fchmod(file.fd, 0644) == -1)
+		message_add(&problem, "%s", strerror(errno));
+	if (problem.text) {
+		refuse_lock_file(set, &file, &problem, why);
 		return -1;
 	}
 	array_append(&set->files, &set->file_count, sizeof file, &file);
@@ -265,13 +262,13 @@ static bool is_lock_file_of(const char *name, const char *stem, uid_t *uid)
 /* Adds to the set the lock files of other users of its repositories in the lock directory. Their
  * runs may go on while they wait for ours only until they lock theirs: each run creates its own
  * before it looks for the others', so that of two runs the later one sees the earlier's. */
-static int add_others_files(struct lock_set *set, char *why, size_t why_size)
+static int add_others_files(struct lock_set *set, struct message *why)
 {
 	int listing = dup(set->directory);
 	DIR *directory = listing == -1 ? NULL : fdopendir(listing);
 
 	if (!directory) {
-		snprintf(why, why_size, "cannot read lock directory %s: %s", set->directory_path, strerror(errno));
+		message_add(why, "cannot read lock directory %s: %s", set->directory_path, strerror(errno));
 		if (listing != -1)
 			close_quietly(listing);
 		return -1;
@@ -291,7 +288,7 @@ static int add_others_files(struct lock_set *set, char *why, size_t why_size)
 	int read_error = errno;
 	(void)closedir(directory); /* only read */
 	if (read_error) {
-		snprintf(why, why_size, "cannot read lock directory %s: %s", set->directory_path, strerror(read_error));
+		message_add(why, "cannot read lock directory %s: %s", set->directory_path, strerror(read_error));
 		return -1;
 	}
 	return 0;
@@ -300,32 +297,28 @@ static int add_others_files(struct lock_set *set, char *why, size_t why_size)
 /* Opens another user's lock file FILE, read-only, for a lock that keeps that user's runs out. One
  * that is gone meanwhile is left out (FILE->fd stays -1): the run that makes it again will see ours.
  * Returns 0, or -1 with the reason in WHY. */
-static int open_others_file(const struct lock_set *set, struct lock_file *file, char *why, size_t why_size)
+static int open_others_file(const struct lock_set *set, struct lock_file *file, struct message *why)
 {
-	char path[PATH_MAX], text[256];
-
-	file_path(set, file, path);
 	file->fd = openat(set->directory, file->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (file->fd == -1 && errno == ENOENT)
 		return 0;
 	if (file->fd == -1) {
-		say_unopenable(path, why, why_size);
+		say_unopenable(set, file, why);
 		return -1;
 	}
-	const char *problem = lock_file_problem(file->fd, file->user, text, sizeof text);
+	struct message problem = {0};
+	find_lock_file_problem(file->fd, file->user, &problem);
 	/* Users share locks only there: anywhere else another user's file is out of place, and its
 	 * owner's runs cannot use the directory. */
-	if (!problem && !is_shared_by_users(&set->directory_status)) {
-		char user[64];
-		describe_user(file->user, user, sizeof user);
-		snprintf(text, sizeof text,
-			 "belongs to user %s, in a lock directory that is not root's with the sticky bit; remove it", user);
-		problem = text;
+	if (!problem.text && !is_shared_by_users(&set->directory_status)) {
+		char *user = user_description(file->user);
+		message_add(&problem,
+			    "belongs to user %s, in a lock directory that is not root's with the sticky bit; remove it",
+			    user);
+		free(user);
 	}
-	if (problem) {
-		snprintf(why, why_size, "lock file %s %s", path, problem);
-		close_quietly(file->fd);
-		file->fd = -1;
+	if (problem.text) {
+		refuse_lock_file(set, file, &problem, why);
 		return -1;
 	}
 	return 0;
@@ -396,47 +389,45 @@ static enum lock_outcome wait_for_lock(int fd, const struct wait_limit *limit, s
 
 /* Locks the whole of FILE: for writing when it is the user's own, else for reading. */
 static enum lock_outcome lock_whole_file(const struct lock_set *set, const struct lock_file *file,
-					 const struct wait_limit *limit, char *why, size_t why_size)
+					 const struct wait_limit *limit, struct message *why)
 {
 	struct flock whole_file = {.l_type = file->own ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
 	const char *repository = set->repositories[file->of].repository;
-	char holder[64], path[PATH_MAX];
+	const char *directory = set->directory_path;
+	char holder[64];
 
-	file_path(set, file, path);
 	if (fcntl(file->fd, F_SETLK, &whole_file) == 0)
 		return LOCK_HELD;
 	if (errno != EACCES && errno != EAGAIN) {
-		snprintf(why, why_size, "cannot lock %s: %s", path, strerror(errno));
+		message_add(why, "cannot lock %s/%s: %s", directory, file->name, strerror(errno));
 		return LOCK_FAILED;
 	}
 	describe_holder(holder_of(file->fd, whole_file.l_type), holder, sizeof holder);
-	fprintf(stderr, "kimb: waiting for %s, which holds the lock on %s (%s)%s\n", holder, repository, path,
-		limit->forever ? "; --lock-timeout limits the wait" : "");
+	report_say("waiting for %s, which holds the lock on %s (%s/%s)%s", holder, repository, directory, file->name,
+		   limit->forever ? "; --lock-timeout limits the wait" : "");
 	enum lock_outcome outcome = wait_for_lock(file->fd, limit, &whole_file);
 	if (outcome == LOCK_FAILED)
-		snprintf(why, why_size, "cannot lock %s: %s", path, strerror(errno));
+		message_add(why, "cannot lock %s/%s: %s", directory, file->name, strerror(errno));
 	else if (outcome == LOCK_TIMED_OUT)
-		snprintf(why, why_size, "gave up waiting for %s, which holds the lock on %s (%s): --lock-timeout reached",
-			 holder, repository, path);
+		message_add(why, "gave up waiting for %s, which holds the lock on %s (%s/%s): --lock-timeout reached",
+			    holder, repository, directory, file->name);
 	else if (outcome == LOCK_INTERRUPTED)
-		snprintf(why, why_size, "interrupted while waiting for the lock on %s", repository);
+		message_add(why, "interrupted while waiting for the lock on %s", repository);
 	return outcome;
 }
 
 /* Whether FILE's name still leads to the file locked: its owner or root may have removed or
  * replaced it meanwhile, and the next run would lock the new one. Returns 1 or 0, or -1 with the
  * reason in WHY. */
-static int is_still_named(const struct lock_set *set, const struct lock_file *file, char *why, size_t why_size)
+static int is_still_named(const struct lock_set *set, const struct lock_file *file, struct message *why)
 {
 	struct stat locked, named;
-	char path[PATH_MAX];
 
 	if (fstat(file->fd, &locked) == 0 && fstatat(set->directory, file->name, &named, AT_SYMLINK_NOFOLLOW) == 0)
 		return locked.st_dev == named.st_dev && locked.st_ino == named.st_ino;
 	if (errno == ENOENT)
 		return 0;
-	file_path(set, file, path);
-	snprintf(why, why_size, "cannot look at lock file %s: %s", path, strerror(errno));
+	message_add(why, "cannot look at lock file %s/%s: %s", set->directory_path, file->name, strerror(errno));
 	return -1;
 }
 
@@ -459,28 +450,28 @@ static void close_files(struct lock_set *set)
  * makes its file later sees ours), and locks them all in the order of their names, so that runs with
  * overlapping sets cannot each hold what the other waits for. Sets *AGAIN when a file locked was
  * removed or replaced meanwhile: the try is void. */
-static enum lock_outcome try_locking(struct lock_set *set, const struct wait_limit *limit, bool *again, char *why,
-				     size_t why_size)
+static enum lock_outcome try_locking(struct lock_set *set, const struct wait_limit *limit, bool *again,
+				     struct message *why)
 {
 	*again = false;
 	for (size_t i = 0; i < set->repository_count; i++)
-		if (open_own_file(set, i, why, why_size) < 0)
+		if (open_own_file(set, i, why) < 0)
 			return LOCK_FAILED;
-	if (add_others_files(set, why, why_size) < 0)
+	if (add_others_files(set, why) < 0)
 		return LOCK_FAILED;
 	/* qsort may not be given the NULL files of an empty set. */
 	if (set->file_count)
 		qsort(set->files, set->file_count, sizeof *set->files, compare_file_names);
 	for (size_t i = 0; i < set->file_count; i++) {
 		struct lock_file *file = &set->files[i];
-		if (!file->own && open_others_file(set, file, why, why_size) < 0)
+		if (!file->own && open_others_file(set, file, why) < 0)
 			return LOCK_FAILED;
 		if (file->fd == -1)
 			continue;
-		enum lock_outcome outcome = lock_whole_file(set, file, limit, why, why_size);
+		enum lock_outcome outcome = lock_whole_file(set, file, limit, why);
 		if (outcome != LOCK_HELD)
 			return outcome;
-		int named = is_still_named(set, file, why, why_size);
+		int named = is_still_named(set, file, why);
 		if (named < 0)
 			return LOCK_FAILED;
 		if (named == 0) {
@@ -526,7 +517,7 @@ static struct wait_limit wait_limit_of(double timeout)
 }
 
 enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
-			       struct lock_set **out, char *why, size_t why_size)
+			       struct lock_set **out, struct message *why)
 {
 	struct lock_set *set = xcalloc(1, sizeof *set);
 	const struct wait_limit limit = wait_limit_of(timeout);
@@ -535,18 +526,18 @@ enum lock_outcome lock_acquire(const char *directory, const char *const *reposit
 	set->directory = -1;
 	set->directory_path = xstrdup(directory);
 	add_repositories(set, repositories, count);
-	enum lock_outcome outcome = open_lock_directory(set, why, why_size) == 0 ? LOCK_HELD : LOCK_FAILED;
+	enum lock_outcome outcome = open_lock_directory(set, why) == 0 ? LOCK_HELD : LOCK_FAILED;
 	bool again = outcome == LOCK_HELD;
 	for (int attempt = 0; again && outcome == LOCK_HELD; attempt++) {
 		close_files(set);
 		if (attempt == LOCK_ATTEMPTS) {
-			snprintf(why, why_size,
-				 "lock files in %s were removed or replaced %d times while kimb took them; find out who "
-				 "removes them, or set KIMB_LOCK_DIR",
-				 set->directory_path, LOCK_ATTEMPTS);
+			message_add(why,
+				    "lock files in %s were removed or replaced %d times while kimb took them; find out "
+				    "who removes them, or set KIMB_LOCK_DIR",
+				    set->directory_path, LOCK_ATTEMPTS);
 			outcome = LOCK_FAILED;
 		} else {
-			outcome = try_locking(set, &limit, &again, why, why_size);
+			outcome = try_locking(set, &limit, &again, why);
 		}
 	}
 	if (outcome != LOCK_HELD) {
@@ -616,7 +607,7 @@ static long long last_issued(const struct lock_set *set, const struct locked_rep
 /* Records ISSUED in the user's own issued-second file of REPOSITORY, made if need be; a file of that
  * name that is not the user's own regular file of one link is not written. */
 static int record_issued(const struct lock_set *set, const struct locked_repository *repository, time_t issued,
-			 char *why, size_t why_size)
+			 struct message *why)
 {
 	char name[HASH_FILE_NAME_SIZE + sizeof ISSUED_INFIX + 24];
 	char text[32];
@@ -637,20 +628,19 @@ static int record_issued(const struct lock_set *set, const struct locked_reposit
 	if (fd != -1 && close(fd) == -1 && !problem)
 		problem = strerror(errno);
 	if (problem) {
-		snprintf(why, why_size, "cannot record the second issued in %s/%s: %s", set->directory_path, name,
-			 problem);
+		message_add(why, "cannot record the second issued in %s/%s: %s", set->directory_path, name, problem);
 		return -1;
 	}
 	return 0;
 }
 
-int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t why_size)
+int lock_issue_second(struct lock_set *set, time_t *issued, struct message *why)
 {
 	struct timespec now;
 	long long last = -1;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1) {
-		snprintf(why, why_size, "cannot read the clock: %s", strerror(errno));
+		message_add(why, "cannot read the clock: %s", strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < set->repository_count; i++) {
@@ -665,16 +655,16 @@ int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t wh
 		struct timespec rest = {0, 1000000000L - now.tv_nsec};
 		(void)nanosleep(&rest, NULL); /* EINTR: the clock is read again */
 		if (process_interrupted()) {
-			snprintf(why, why_size, "interrupted");
+			message_add(why, "interrupted");
 			return -1;
 		}
 		if (clock_gettime(CLOCK_REALTIME, &now) == -1) {
-			snprintf(why, why_size, "cannot read the clock: %s", strerror(errno));
+			message_add(why, "cannot read the clock: %s", strerror(errno));
 			return -1;
 		}
 	}
 	for (size_t i = 0; i < set->repository_count; i++)
-		if (record_issued(set, &set->repositories[i], now.tv_sec, why, why_size) != 0)
+		if (record_issued(set, &set->repositories[i], now.tv_sec, why) != 0)
 			return -1;
 	*issued = now.tv_sec;
 	return 0;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "env.h"
+#include "message.h"
 
 #define LOCK_DEFAULT_DIRECTORY "/tmp/kimb-locks"
 
@@ -33,16 +34,16 @@ const char *lock_directory(const struct environment *environment);
 /* Locks, in the lock directory DIRECTORY, every one of the COUNT normalized REPOSITORIES, in a fixed order so that overlapping sets
  * cannot deadlock. When another run holds one, says on stderr what it waits for (the repository,
  * the holder's pid, the lock file) and waits at most TIMEOUT seconds (TIMEOUT < 0: as long as it
- * takes). Returns LOCK_HELD with *OUT set, or another outcome with a one-line reason in WHY. */
+ * takes). Returns LOCK_HELD with *OUT set, or another outcome with a one-line reason added to WHY. */
 enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
-			       struct lock_set **out, char *why, size_t why_size);
+			       struct lock_set **out, struct message *why);
 
 /* Issues the second of a time tag under SET: the current one, or, when a run on this host (of any
  * user) issued that one or a later one under one of SET's locks, the first second after all of
  * those, waited for (at most 2 s: a second further ahead of the clock is no run's).
  * Records it in the user's own file beside each lock. Returns 0 with *ISSUED set, or -1 with a
- * one-line reason in WHY (also when a forwarded signal came while waiting). */
-int lock_issue_second(struct lock_set *set, time_t *issued, char *why, size_t why_size);
+ * one-line reason added to WHY (also when a forwarded signal came while waiting). */
+int lock_issue_second(struct lock_set *set, time_t *issued, struct message *why);
 
 /* Releases every lock of SET and frees it. NULL is allowed. */
 void lock_release(struct lock_set *set);

@@ -1,7 +1,6 @@
 /* kimb: builds with a unique tag plus latest, then removes the images that build replaced. */
 
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,19 +93,20 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 			      struct options *options, bool *done)
 {
 	*done = true;
-	char why[512];
+	struct message why = {0};
 	const char *choice;
 	struct environment environment;
 	env_read(&environment, env_process);
-	if (options_builder_choice(argc, argv, &environment, &choice, why, sizeof why) < 0) {
-		report_say("%s (see kimb --help)", why);
+	if (options_builder_choice(argc, argv, &environment, &choice, &why) < 0) {
+		report_say("%s (see kimb --help)", why.text);
+		message_free(&why);
 		return STATUS_USAGE;
 	}
 	*detected = strcmp(choice, "auto") == 0;
 	*builder = *detected ? builder_detect(&environment) : builder_find(choice);
 	/* With no builder found, the first one's flags still let --help and --version through. */
 	int parsed = options_parse(argc, argv, *builder ? *builder : builder_find(builder_names[0]), &environment,
-				   options, why, sizeof why);
+				   options, &why);
 	if (parsed == 0 && (options->command == COMMAND_HELP || options->command == COMMAND_VERSION)) {
 		bool written = options->command == COMMAND_HELP ? write_usage(stdout)
 								: fputs("kimb " KIMB_VERSION "\n", stdout) != EOF;
@@ -123,10 +123,12 @@ static int parse_command_line(int argc, char **argv, const struct builder **buil
 		say_no_builder_found(&environment);
 		if (parsed == 0)
 			options_free(options);
+		message_free(&why);
 		return STATUS_NOT_FOUND;
 	}
 	if (parsed < 0) {
-		report_say("%s (see kimb --help)", why);
+		report_say("%s (see kimb --help)", why.text);
+		message_free(&why);
 		return STATUS_USAGE;
 	}
 	*done = false;
@@ -160,23 +162,27 @@ static void release(struct run *run)
 
 static int lock_repositories(struct run *run)
 {
-	char why[PATH_MAX + 512];
+	struct message why = {0};
 	const struct options *options = run->session->options;
 	enum lock_outcome outcome = lock_acquire(lock_directory(&options->environment), run->repositories,
-						 run->repository_count, options->lock_timeout, &run->locks, why, sizeof why);
+						 run->repository_count, options->lock_timeout, &run->locks, &why);
 	session_stop_if_interrupted(run->session);
+	int status = STATUS_OK;
 	switch (outcome) {
 	case LOCK_HELD:
-		return STATUS_OK;
+		break;
 	case LOCK_TIMED_OUT:
-		report_say("%s; nothing built or removed", why);
-		return STATUS_LOCK_TIMEOUT;
+		report_say("%s; nothing built or removed", why.text);
+		status = STATUS_LOCK_TIMEOUT;
+		break;
 	case LOCK_FAILED:
 	case LOCK_INTERRUPTED:
+		report_say("%s", why.text);
+		status = STATUS_FAILURE;
 		break;
 	}
-	report_say("%s", why);
-	return STATUS_FAILURE;
+	message_free(&why);
+	return status;
 }
 
 static int print_references(const struct session *session, const struct build *build)
@@ -440,11 +446,12 @@ static void free_run(struct run *run)
  * stops kimb, since the builder and kimb would not agree on it. */
 static int read_settings(const struct builder *builder, const struct options *options, struct settings *settings)
 {
-	char why[PATH_MAX + 768];
-	if (settings_load(builder, &options->environment, geteuid() == 0, settings, why, sizeof why) == 0)
+	struct message why = {0};
+	if (settings_load(builder, &options->environment, geteuid() == 0, settings, &why) == 0)
 		return STATUS_OK;
 	report_say("cannot read %s's configuration %s; fix it, or name another file with %s; nothing built or removed",
-		   builder->name, why, builder->config_variable);
+		   builder->name, why.text, builder->config_variable);
+	message_free(&why);
 	return STATUS_FAILURE;
 }
 

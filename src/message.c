@@ -8,8 +8,7 @@
 
 #include "xalloc.h"
 
-__attribute__((format(printf, 2, 0))) static void add_formatted(struct message *message, const char *format,
-								   va_list args)
+void message_vadd(struct message *message, const char *format, va_list args)
 {
 	va_list again;
 	va_copy(again, args);
@@ -28,7 +27,7 @@ void message_add(struct message *message, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);
-	add_formatted(message, format, args);
+	message_vadd(message, format, args);
 	va_end(args);
 }
 
@@ -44,7 +43,7 @@ void report_say(const char *format, ...)
 	message_add(&line, "kimb: ");
 	va_list args;
 	va_start(args, format);
-	add_formatted(&line, format, args);
+	message_vadd(&line, format, args);
 	va_end(args);
 	message_add(&line, "\n");
 	/* One line: a control character inside it would start another, or rewrite this one. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "message.h"
 #include "reference.h"
 #include "xalloc.h"
 
@@ -175,8 +176,7 @@ struct parser {
 	int next;
 	const struct builder *builder;
 	struct options *out;
-	char *why;
-	size_t why_size;
+	struct message *why;
 	bool given[KIMB_OPTION_COUNT]; /* which of kimb_options the command line gave */
 	/* Only reading where --builder stands: unknown flags are taken for booleans, no value is
 	 * checked and nothing is required. */
@@ -189,21 +189,23 @@ struct parser {
 	size_t named_count;
 };
 
-/* Words quoted from the command line may hold any character; a reason stays one line. */
-static void keep_one_line(char *why)
+/* Words quoted from the command line may hold any character; the reason WHY gained from its
+ * length SAID on stays one line. */
+static void keep_one_line(struct message *why, size_t said)
 {
-	for (char *c = why; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	for (size_t i = said; i < why->length; i++)
+		if ((unsigned char)why->text[i] < 0x20 || why->text[i] == 0x7f)
+			why->text[i] = '?';
 }
 
 __attribute__((format(printf, 2, 3))) static int fail(struct parser *p, const char *format, ...)
 {
+	size_t said = p->why->length;
 	va_list args;
 	va_start(args, format);
-	vsnprintf(p->why, p->why_size, format, args);
+	message_vadd(p->why, format, args);
 	va_end(args);
-	keep_one_line(p->why);
+	keep_one_line(p->why, said);
 	return -1;
 }
 
@@ -273,16 +275,11 @@ static int parse_duration(const char *text, double *seconds)
 	return 0;
 }
 
-/* "a, b or c": CHOICES (NULL-terminated, at least one) in a sentence, in TEXT of SIZE bytes. */
-static void list_choices(const char *const *choices, char *text, size_t size)
+/* Adds "a, b or c" to TEXT: CHOICES (NULL-terminated, at least one) in a sentence. */
+static void add_choices(struct message *text, const char *const *choices)
 {
-	size_t used = 0;
-	text[0] = '\0';
-	for (size_t i = 0; choices[i] && used < size; i++) {
-		const char *separator = i == 0 ? "" : choices[i + 1] ? ", " : " or ";
-		int written = snprintf(text + used, size - used, "%s%s", separator, choices[i]);
-		used = written < 0 ? size : used + (size_t)written;
-	}
+	for (size_t i = 0; choices[i]; i++)
+		message_add(text, "%s%s", i == 0 ? "" : choices[i + 1] ? ", " : " or ", choices[i]);
 }
 
 /* OPTION, which takes no value, given. */
@@ -339,9 +336,11 @@ static int apply_value(struct parser *p, const struct kimb_option *option, const
 				option->choose(p->out, i);
 				return 0;
 			}
-		char choices[256];
-		list_choices(option->choices, choices, sizeof choices);
-		return fail(p, "%s: unknown %s '%s' (%s)", source, option->choice_noun, value, choices);
+		struct message choices = {0};
+		add_choices(&choices, option->choices);
+		int result = fail(p, "%s: unknown %s '%s' (%s)", source, option->choice_noun, value, choices.text);
+		message_free(&choices);
+		return result;
 	}
 	}
 	return fail(p, "internal error: option --%s takes no value", option->name);
@@ -726,14 +725,14 @@ static bool is_builder_choice(const char *name)
 	return strcmp(name, "auto") == 0 || builder_find(name);
 }
 
-static void unknown_builder(const char *source, const char *chosen, char *why, size_t why_size)
+static void unknown_builder(const char *source, const char *chosen, struct message *why)
 {
-	int used = snprintf(why, why_size, "%s: unknown builder '%s' (auto", source, chosen);
-	for (size_t i = 0; builder_names[i] && used >= 0 && (size_t)used < why_size; i++)
-		used += snprintf(why + used, why_size - (size_t)used, ", %s", builder_names[i]);
-	if (used >= 0 && (size_t)used < why_size)
-		snprintf(why + used, why_size - (size_t)used, ")");
-	keep_one_line(why);
+	size_t said = why->length;
+	message_add(why, "%s: unknown builder '%s' (auto", source, chosen);
+	for (size_t i = 0; builder_names[i]; i++)
+		message_add(why, ", %s", builder_names[i]);
+	message_add(why, ")");
+	keep_one_line(why, said);
 }
 
 /* The builder CHOICE ("auto" or a name) runs: auto's, or the first one when auto finds none, for
@@ -749,22 +748,24 @@ static const struct builder *builder_of(const char *choice, const struct environ
 static const char *builder_option(int argc, char *const argv[], const struct builder *builder, bool *informational)
 {
 	struct options scratch = {.command = COMMAND_BUILD};
-	char why[8];
+	struct message unheeded = {0};
 	struct parser p = {
-		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = &scratch, .why = why,
-		.why_size = sizeof why, .lenient = true, .command_open = true,
+		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = &scratch, .why = &unheeded,
+		.lenient = true, .command_open = true,
 	};
-	/* Only a missing value can fail here: whatever --builder came before it stands. */
+	/* Only a missing value can fail here: whatever --builder came before it stands, and
+	 * options_parse says what is missing. */
 	(void)parse_arguments(&p);
 	*informational = scratch.command == COMMAND_HELP || scratch.command == COMMAND_VERSION;
 	const char *given = scratch.builder_choice;
 	free(p.named);
+	message_free(&unheeded);
 	options_free(&scratch);
 	return given;
 }
 
 int options_builder_choice(int argc, char *const argv[], const struct environment *environment, const char **choice,
-			   char *why, size_t why_size)
+			   struct message *why)
 {
 	const char *from_environment = env_nonempty(environment, ENV_KIMB_BUILDER);
 	const char *fallback = from_environment ? from_environment : "auto";
@@ -785,7 +786,7 @@ int options_builder_choice(int argc, char *const argv[], const struct environmen
 				*choice = "auto";
 				return 0;
 			}
-			unknown_builder(given ? "--builder" : env_name(ENV_KIMB_BUILDER), chosen, why, why_size);
+			unknown_builder(given ? "--builder" : env_name(ENV_KIMB_BUILDER), chosen, why);
 			return -1;
 		}
 		const struct builder *named = builder_of(chosen, environment);
@@ -795,13 +796,13 @@ int options_builder_choice(int argc, char *const argv[], const struct environmen
 		}
 		reading = named;
 	}
-	snprintf(why, why_size, "cannot tell which --builder is meant: with the flags of one builder the command line "
-				"names another; write --builder=NAME first");
+	message_add(why, "cannot tell which --builder is meant: with the flags of one builder the command line names "
+			 "another; write --builder=NAME first");
 	return -1;
 }
 
 int options_parse(int argc, char *const argv[], const struct builder *builder, const struct environment *environment,
-		  struct options *out, char *why, size_t why_size)
+		  struct options *out, struct message *why)
 {
 	*out = (struct options){
 		.command = COMMAND_BUILD,
@@ -813,8 +814,7 @@ int options_parse(int argc, char *const argv[], const struct builder *builder, c
 		.environment = *environment,
 	};
 	struct parser p = {
-		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .why_size = why_size,
-		.command_open = true,
+		.argc = argc, .argv = argv, .next = 1, .builder = builder, .out = out, .why = why, .command_open = true,
 	};
 	int result = parse_arguments(&p);
 	if (result == 0 && !ends_parsing(out->command)) {

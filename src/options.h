@@ -14,6 +14,7 @@
 
 #include "builder.h"
 #include "env.h"
+#include "message.h"
 #include "tagscheme.h"
 
 enum kimb_command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COMPLETE };
@@ -89,16 +90,16 @@ struct options {
  * needs that builder's flags. Which words are values depends on the builder's flags: the command
  * line is read with those of the builder the environment (or auto) gives, then with those of the
  * builder it names, until both agree. Returns 0 with *CHOICE set to "auto" or a known builder's
- * name, or -1 with a one-line reason in WHY. */
+ * name, or -1 with a one-line reason added to WHY. */
 int options_builder_choice(int argc, char *const argv[], const struct environment *environment, const char **choice,
-			   char *why, size_t why_size);
+			   struct message *why);
 
 /* Parses ARGV for BUILDER, with ENVIRONMENT (env_read's snapshot, kept in OUT). --help, --version
  * and --complete end the parsing: the words after them are not read, and --complete requires
  * nothing of the words before it. Returns 0 with OUT filled (release with options_free; it points
- * into ARGV and where ENVIRONMENT does), or -1 with a one-line reason in WHY and OUT released. */
+ * into ARGV and where ENVIRONMENT does), or -1 with a one-line reason added to WHY and OUT released. */
 int options_parse(int argc, char *const argv[], const struct builder *builder, const struct environment *environment,
-		  struct options *out, char *why, size_t why_size);
+		  struct options *out, struct message *why);
 
 /* The Ith of kimb's own long options in their table's order (sorted), without "--", with
  * *TAKES_VALUE set; NULL past the last. */

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,10 +160,9 @@ static int parse_record(const char *text, size_t length, const char *header, str
 }
 
 void record_load(const char *state_directory, const char *store, const char *repository, struct record *out,
-		 char *why, size_t why_size)
+		 struct message *why)
 {
 	*out = (struct record){.repository = xstrdup(repository), .store = xstrdup(store)};
-	why[0] = '\0';
 	if (!state_directory)
 		return;
 
@@ -187,7 +185,7 @@ void record_load(const char *state_directory, const char *store, const char *rep
 	if (parsed > 0)
 		problem = "not a record kimb wrote for it";
 	if (problem) {
-		snprintf(why, why_size, "ignoring the record %s: %s", out->path, problem);
+		message_add(why, "ignoring the record %s: %s", out->path, problem);
 		record_clear(out);
 	}
 }
@@ -245,13 +243,13 @@ static int write_record(int fd, const char *header, const struct record *record)
 	return 0;
 }
 
-int record_save(struct record *record, char *why, size_t why_size)
+int record_save(struct record *record, struct message *why)
 {
 	if (!record->changed || !record->path)
 		return 0;
 	if (record->count == 0) {
 		if (unlink(record->path) == -1 && errno != ENOENT) {
-			snprintf(why, why_size, "cannot remove the record %s: %s", record->path, strerror(errno));
+			message_add(why, "cannot remove the record %s: %s", record->path, strerror(errno));
 			return -1;
 		}
 		record->changed = false;
@@ -264,7 +262,7 @@ int record_save(struct record *record, char *why, size_t why_size)
 	*strrchr(directory, '/') = '\0';
 	int fd = make_directories(directory) == 0 ? mkstemp(temporary) : -1;
 	if (fd == -1) {
-		snprintf(why, why_size, "cannot write the record %s: %s", record->path, strerror(errno));
+		message_add(why, "cannot write the record %s: %s", record->path, strerror(errno));
 		goto done;
 	}
 	bool written = write_record(fd, header, record) == 0 && fsync(fd) == 0;
@@ -277,7 +275,7 @@ int record_save(struct record *record, char *why, size_t why_size)
 		if (written)
 			error = errno;
 		(void)unlink(temporary); /* our own temporary file: gone or not, nothing else is lost */
-		snprintf(why, why_size, "cannot write the record %s: %s", record->path, strerror(error));
+		message_add(why, "cannot write the record %s: %s", record->path, strerror(error));
 		goto done;
 	}
 	record->changed = false;
@@ -305,10 +303,11 @@ void records_load(bool kept, const struct environment *environment, const char *
 	out->of = xcalloc(count + 1, sizeof *out->of);
 	out->count = count;
 	for (size_t i = 0; i < count; i++) {
-		char why[PATH_MAX + 256];
-		record_load(out->state_directory, out->store, repositories[i], &out->of[i], why, sizeof why);
-		if (why[0])
-			report_say("%s", why);
+		struct message why = {0};
+		record_load(out->state_directory, out->store, repositories[i], &out->of[i], &why);
+		if (why.text)
+			report_say("%s", why.text);
+		message_free(&why);
 	}
 }
 
@@ -354,9 +353,10 @@ void records_keep_listed(struct records *records, const struct listing *listing)
 void records_save(struct records *records)
 {
 	for (size_t i = 0; i < records->count; i++) {
-		char why[PATH_MAX + 256];
-		if (record_save(&records->of[i], why, sizeof why) < 0)
-			report_say("%s", why);
+		struct message why = {0};
+		if (record_save(&records->of[i], &why) < 0)
+			report_say("%s", why.text);
+		message_free(&why);
 	}
 }
 

@@ -10,6 +10,7 @@
 
 #include "env.h"
 #include "listing.h"
+#include "message.h"
 #include "record.h"
 
 /* The state directory ENVIRONMENT names: $KIMB_STATE_DIR, else $XDG_STATE_HOME/kimb, else
@@ -24,15 +25,15 @@ char *records_store_key(const char *name, const char *const *words, size_t word_
 
 /* Reads the record of REPOSITORY in STORE from STATE_DIRECTORY (NULL: no record is kept). A missing
  * file is an empty record. A file that is not the user's own, is writable by others, or cannot be
- * read whole is not trusted: the record is empty and WHY says why (else WHY is ""). Release OUT
- * with record_free. */
+ * read whole is not trusted: the record is empty and a line to say is added to WHY (else WHY is
+ * left as it was). Release OUT with record_free. */
 void record_load(const char *state_directory, const char *store, const char *repository, struct record *out,
-		 char *why, size_t why_size);
+		 struct message *why);
 
 /* Writes RECORD when it changed (atomically: a new file renamed over the old), creating the state
  * directory (mode 0700) when needed; an empty record removes the file. Returns 0, or -1 with a
- * one-line reason in WHY. */
-int record_save(struct record *record, char *why, size_t why_size);
+ * one-line reason added to WHY. */
+int record_save(struct record *record, struct message *why);
 
 /* --- the records of a run ---------------------------------------------------------------------- */
 

@@ -1,6 +1,5 @@
 #include "settings.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "xalloc.h"
@@ -23,18 +22,17 @@ static char *config_path(const struct builder *builder, const struct environment
 }
 
 /* A setting the file gives must be a string, as the builder decodes it. */
-static int check_string(const struct settings *settings, const struct builder_setting *setting, char *why,
-			size_t why_size)
+static int check_string(const struct settings *settings, const struct builder_setting *setting, struct message *why)
 {
 	const struct toml_pair *pair = setting->config_key ? toml_find(&settings->config, setting->config_key) : NULL;
 	if (!pair || pair->type == TOML_STRING)
 		return 0;
-	snprintf(why, why_size, "%s: line %zu: %s is not a string", settings->config_path, pair->line, pair->key);
+	message_add(why, "%s: line %zu: %s is not a string", settings->config_path, pair->line, pair->key);
 	return -1;
 }
 
 int settings_load(const struct builder *builder, const struct environment *environment, bool root, struct settings *out,
-		  char *why, size_t why_size)
+		  struct message *why)
 {
 	*out = (struct settings){0};
 	if (!builder->config_variable)
@@ -42,14 +40,14 @@ int settings_load(const struct builder *builder, const struct environment *envir
 	out->config_path = config_path(builder, environment, root);
 	if (!out->config_path)
 		return 0;
-	char reason[512];
-	if (toml_read_file(out->config_path, &out->config, reason, sizeof reason) < 0) {
-		snprintf(why, why_size, "%s: %s", out->config_path, reason);
+	struct message reason = {0};
+	if (toml_read_file(out->config_path, &out->config, &reason) < 0) {
+		message_add(why, "%s: %s", out->config_path, reason.text);
+		message_free(&reason);
 		settings_free(out);
 		return -1;
 	}
-	if (check_string(out, &builder->namespace, why, why_size) < 0 ||
-	    check_string(out, &builder->address, why, why_size) < 0) {
+	if (check_string(out, &builder->namespace, why) < 0 || check_string(out, &builder->address, why) < 0) {
 		settings_free(out);
 		return -1;
 	}

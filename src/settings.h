@@ -10,6 +10,7 @@
 
 #include "builder.h"
 #include "env.h"
+#include "message.h"
 #include "options.h"
 #include "toml.h"
 
@@ -20,9 +21,9 @@ struct settings {
 
 /* Reads BUILDER's configuration file into OUT (release with settings_free): the one its variable
  * names in ENVIRONMENT, else ROOT's, else the user's, as BUILDER's table says. Returns 0, or -1 with a one-line
- * reason naming the file in WHY (OUT then holds no configuration). */
+ * reason naming the file added to WHY (OUT then holds nothing to free). */
 int settings_load(const struct builder *builder, const struct environment *environment, bool root, struct settings *out,
-		  char *why, size_t why_size);
+		  struct message *why);
 
 /* The value of SETTING for a run with OPTIONS, or NULL where nothing sets it (the builder's
  * default; the environment is OPTIONS'); *FROM_CONFIG says whether the configuration file gave it. */

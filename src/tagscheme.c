@@ -1,10 +1,8 @@
 #include "tagscheme.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
@@ -55,24 +53,12 @@ static const char *const ci_commit_variables[] = {
 	NULL,
 };
 
-/* Callers print WHY as one line, so a reason quoting a path or a libgit2 message with a newline
- * is cut there. */
-__attribute__((format(printf, 3, 4))) static void set_why(char *why, size_t why_size, const char *format, ...)
-{
-	va_list arguments;
-
-	va_start(arguments, format);
-	vsnprintf(why, why_size, format, arguments);
-	va_end(arguments);
-	why[strcspn(why, "\n")] = '\0';
-}
-
-static char *time_tag(const char *format, time_t now, char *why, size_t why_size)
+static char *time_tag(const char *format, time_t now, struct message *why)
 {
 	struct tm utc;
 
 	if (!gmtime_r(&now, &utc)) {
-		set_why(why, why_size, "cannot express the time %jd in UTC", (intmax_t)now);
+		message_add(why, "cannot express the time %jd in UTC", (intmax_t)now);
 		return NULL;
 	}
 
@@ -93,10 +79,10 @@ static char *time_tag(const char *format, time_t now, char *why, size_t why_size
 
 	if (length <= 1) {
 		if (length == 0)
-			set_why(why, why_size, "the time format makes a tag longer than %d bytes: \"%s\"",
-				TIME_TAG_BUFFER_LIMIT - 2, format);
+			message_add(why, "the time format makes a tag longer than %d bytes: \"%s\"",
+				    TIME_TAG_BUFFER_LIMIT - 2, format);
 		else
-			set_why(why, why_size, "the time format makes an empty tag: \"%s\"", format);
+			message_add(why, "the time format makes an empty tag: \"%s\"", format);
 		free(tag);
 		return NULL;
 	}
@@ -200,7 +186,7 @@ static int compose_git_tag(char **tag, const char *commit, git_repository *repos
 /* Whether PATH lies in a repository git refuses to read for its owner, which libgit2 (1.5) reports
  * as no repository at all, while discovery, which does not check owners, finds it: then a line
  * with git's own advice, the directory to trust by safe.directory. */
-static bool says_other_owner(const char *path, const char *shown_path, char *why, size_t why_size)
+static bool says_other_owner(const char *path, const char *shown_path, struct message *why)
 {
 	git_buf found = GIT_BUF_INIT;
 	struct stat status;
@@ -217,16 +203,16 @@ static bool says_other_owner(const char *path, const char *shown_path, char *why
 		top[length - 5] = '\0';
 	bool other = stat(top, &status) == 0 && status.st_uid != geteuid();
 	if (other)
-		set_why(why, why_size,
-			"%s: the git repository %s is owned by another user, and git reads it only when trusted; "
-			"if you trust it: git config --global --add safe.directory %s",
-			shown_path, top, top);
+		message_add(why,
+			    "%s: the git repository %s is owned by another user, and git reads it only when trusted; "
+			    "if you trust it: git config --global --add safe.directory %s",
+			    shown_path, top, top);
 	free(top);
 	return other;
 }
 
 static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char *shown_path, bool *not_git,
-			   char *why, size_t why_size)
+			   struct message *why)
 {
 	git_repository *repository = NULL;
 	git_reference *head = NULL;
@@ -236,20 +222,20 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 	/* No GIT_REPOSITORY_OPEN_FROM_ENV: GIT_DIR and friends describe the user's shell, not PATH. */
 	int error = git_repository_open_ext(&repository, path, 0, NULL);
 
-	if ((error == GIT_ENOTFOUND || error == GIT_EOWNER) && says_other_owner(path, shown_path, why, why_size)) {
+	if ((error == GIT_ENOTFOUND || error == GIT_EOWNER) && says_other_owner(path, shown_path, why)) {
 		*not_git = true;
 		goto done;
 	}
 	if (error == GIT_ENOTFOUND || (error == 0 && !is_in_work_tree(repository, path))) {
 		*not_git = true;
-		set_why(why, why_size, "%s is not in a git work tree", shown_path);
+		message_add(why, "%s is not in a git work tree", shown_path);
 		goto done;
 	}
 	if (error == 0)
 		error = git_repository_head(&head, repository);
 	if (error == GIT_EUNBORNBRANCH) {
 		*not_git = true;
-		set_why(why, why_size, "%s: HEAD has no commit yet", shown_path);
+		message_add(why, "%s: HEAD has no commit yet", shown_path);
 		goto done;
 	}
 	if (error == 0)
@@ -261,8 +247,8 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 	if (error != 0) {
 		const git_error *reason = git_error_last();
 
-		set_why(why, why_size, "%s: %s", shown_path,
-			reason && reason->message ? reason->message : "libgit2 failed without saying why");
+		message_add(why, "%s: %s", shown_path,
+			    reason && reason->message ? reason->message : "libgit2 failed without saying why");
 	}
 done:
 	free(name);
@@ -273,7 +259,7 @@ done:
 }
 
 static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const char *temporary_directory,
-			    bool *not_git, char *why, size_t why_size)
+			    bool *not_git, struct message *why)
 {
 	struct stat status;
 
@@ -282,25 +268,25 @@ static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const c
 	if (context[0] == '\0')
 		context = ".";
 	if (stat(context, &status) != 0) {
-		set_why(why, why_size, "%s: %s", context, strerror(errno));
+		message_add(why, "%s: %s", context, strerror(errno));
 		return NULL;
 	}
 	if (!S_ISDIR(status.st_mode)) {
-		set_why(why, why_size, "%s: not a directory", context);
+		message_add(why, "%s: not a directory", context);
 		return NULL;
 	}
 	char *path = realpath(context, NULL);
 	if (!path) {
-		set_why(why, why_size, "%s: %s", context, strerror(errno));
+		message_add(why, "%s: %s", context, strerror(errno));
 		return NULL;
 	}
 	if (git_libgit2_init() < 0 || cleanfilter_register(temporary_directory) != 0) {
-		set_why(why, why_size, "cannot initialize libgit2");
+		message_add(why, "cannot initialize libgit2");
 		git_libgit2_shutdown();
 		free(path);
 		return NULL;
 	}
-	char *tag = work_tree_tag(scheme, path, context, not_git, why, why_size);
+	char *tag = work_tree_tag(scheme, path, context, not_git, why);
 	git_libgit2_shutdown();
 	free(path);
 	return tag;
@@ -324,7 +310,7 @@ static bool is_remote_context(const char *context)
 
 /* Sets *TAG to the commit the first CI variable that is set names, abbreviated as git abbreviates
  * it, or leaves it NULL when none is set. Returns 0, or -1 when the variable holds no commit ID. */
-static int ci_commit_tag(const struct environment *environment, char **tag, char *why, size_t why_size)
+static int ci_commit_tag(const struct environment *environment, char **tag, struct message *why)
 {
 	*tag = NULL;
 	for (const char *const *variable = ci_commit_variables; *variable; variable++) {
@@ -333,7 +319,7 @@ static int ci_commit_tag(const struct environment *environment, char **tag, char
 			continue;
 		size_t length = strspn(value, "0123456789abcdefABCDEF");
 		if (value[length] || length < GIT_MINIMUM_ABBREV || length > 64) {
-			set_why(why, why_size, "%s='%s' is not a commit ID (7 to 64 hex digits)", *variable, value);
+			message_add(why, "%s='%s' is not a commit ID (7 to 64 hex digits)", *variable, value);
 			return -1;
 		}
 		*tag = xstrndup(value, GIT_MINIMUM_ABBREV);
@@ -345,27 +331,14 @@ static int ci_commit_tag(const struct environment *environment, char **tag, char
 	return 0;
 }
 
-int tagscheme_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
-		      char **git_tag, char *why, size_t why_size)
+/* tagscheme_prepare where the context gave no git tag, for REASON (NOT_GIT: it is in no work tree
+ * or HEAD has no commit). */
+static int prepare_without_git_tag(enum tag_scheme scheme, bool not_git, const char *reason,
+				   const struct environment *environment, char **git_tag, struct message *why)
 {
-	bool not_git = false;
-	char reason[1024];
-
-	*git_tag = NULL;
-	why[0] = '\0';
-	if (scheme == SCHEME_TIME)
-		return 0;
-	if (is_remote_context(context)) {
-		not_git = true;
-		set_why(reason, sizeof reason, "the context %s is %s, not a directory of a git work tree", context,
-			strcmp(context, "-") == 0 ? "standard input" : "a URL");
-	} else if ((*git_tag = git_scheme_tag(scheme, context, env_get(environment, ENV_TMPDIR), &not_git, reason,
-						  sizeof reason))) {
-		return 0;
-	}
 	/* What git cannot tell, the CI system may: the commit it checked out. */
 	if (not_git && scheme != SCHEME_DESCRIBE) {
-		if (ci_commit_tag(environment, git_tag, why, why_size) < 0)
+		if (ci_commit_tag(environment, git_tag, why) < 0)
 			return -1;
 		if (*git_tag)
 			return 0;
@@ -374,18 +347,41 @@ int tagscheme_prepare(enum tag_scheme scheme, const char *context, const struct 
 		/* Only a repository the user could trust is worth a word: other contexts are plainly
 		 * not git's. */
 		if (strstr(reason, "safe.directory"))
-			set_why(why, why_size, "%s; tagging with the time instead", reason);
+			message_add(why, "%s; tagging with the time instead", reason);
 		return 0;
 	}
 	if (scheme == SCHEME_DESCRIBE && not_git)
-		set_why(why, why_size, "--scheme=describe: %s (describe reads tags there)", reason);
+		message_add(why, "--scheme=describe: %s (describe reads tags there)", reason);
 	else
-		set_why(why, why_size, "--scheme=%s: %s%s", tagscheme_names[scheme], reason,
-			not_git ? "; set a CI commit variable such as GITHUB_SHA, or use --scheme=time" : "");
+		message_add(why, "--scheme=%s: %s%s", tagscheme_names[scheme], reason,
+			    not_git ? "; set a CI commit variable such as GITHUB_SHA, or use --scheme=time" : "");
 	return -1;
 }
 
-char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size)
+int tagscheme_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
+		      char **git_tag, struct message *why)
 {
-	return time_tag(format, now, why, why_size);
+	bool not_git = false;
+	struct message reason = {0};
+
+	*git_tag = NULL;
+	if (scheme == SCHEME_TIME)
+		return 0;
+	if (is_remote_context(context)) {
+		not_git = true;
+		message_add(&reason, "the context %s is %s, not a directory of a git work tree", context,
+			    strcmp(context, "-") == 0 ? "standard input" : "a URL");
+	} else {
+		*git_tag = git_scheme_tag(scheme, context, env_get(environment, ENV_TMPDIR), &not_git, &reason);
+	}
+	int status = *git_tag ? 0
+			      : prepare_without_git_tag(scheme, not_git, reason.text ? reason.text : "", environment,
+							git_tag, why);
+	message_free(&reason);
+	return status;
+}
+
+char *tagscheme_time(const char *format, time_t now, struct message *why)
+{
+	return time_tag(format, now, why);
 }

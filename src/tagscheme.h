@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "env.h"
+#include "message.h"
 
 enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE };
 
@@ -28,15 +29,15 @@ extern const char *const tagscheme_names[];
  * cannot tell (CONTEXT is "-", a URL, or in no work tree kimb may read), git and auto take the
  * commit a CI variable of ENVIRONMENT names (GITHUB_SHA, CI_COMMIT_SHA, ...), abbreviated to 7
  * digits; filter drivers' temporary files go to its TMPDIR. time (and auto without either)
- * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, with WHY empty
- * or holding a line to say (auto fell back on time from a repository the user could trust), or -1
- * with a one-line reason in WHY (of WHY_SIZE bytes). */
+ * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, having added
+ * to WHY nothing or a line to say (auto fell back on time from a repository the user could trust),
+ * or -1 with a one-line reason added to WHY. */
 int tagscheme_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
-		      char **git_tag, char *why, size_t why_size);
+		      char **git_tag, struct message *why);
 
-/* NOW in UTC formatted with FORMAT (strftime), malloc'd, or NULL with a one-line reason in WHY. The
- * tag is not checked against the tag grammar here. */
-char *tagscheme_time(const char *format, time_t now, char *why, size_t why_size);
+/* NOW in UTC formatted with FORMAT (strftime), malloc'd, or NULL with a one-line reason added to WHY.
+ * The tag is not checked against the tag grammar here. */
+char *tagscheme_time(const char *format, time_t now, struct message *why);
 
 
 #endif

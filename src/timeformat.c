@@ -1,8 +1,9 @@
 #include "timeformat.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "message.h"
 
 /* Why a format is read rather than tried.
  *
@@ -102,8 +103,7 @@ struct reading {
 	enum class run_class;
 	const char *varying; /* the conversion of varying width in the run, if any */
 	int varying_length;
-	char *why;
-	size_t why_size;
+	struct message *why;
 };
 
 static const struct conversion *conversion_named(char name)
@@ -132,10 +132,10 @@ static int add_piece(struct reading *reading, enum class class, bool varies, con
 	if (!varies)
 		return 0;
 	if (reading->varying) {
-		snprintf(reading->why, reading->why_size,
-			 "%.*s and %.*s stand side by side and vary in width, so that different times can make one "
-			 "tag; pad the numbers (%%d, not %%-d) or put a character such as . between them",
-			 reading->varying_length, reading->varying, length, source);
+		message_add(reading->why,
+			    "%.*s and %.*s stand side by side and vary in width, so that different times can make one "
+			    "tag; pad the numbers (%%d, not %%-d) or put a character such as . between them",
+			    reading->varying_length, reading->varying, length, source);
 		return -1;
 	}
 	reading->varying = source;
@@ -167,29 +167,29 @@ static int read_format(struct reading *reading, const char *text, const char *so
 		int shown_length = source ? length : shown;
 
 		if (end > at) {
-			snprintf(reading->why, reading->why_size, "%.*s has a width, which kimb does not read; drop it",
-				 shown, start);
+			message_add(reading->why, "%.*s has a width, which kimb does not read; drop it", shown, start);
 			return -1;
 		}
 		if (*at == 'E' || *at == 'O') {
-			snprintf(reading->why, reading->why_size,
-				 "%.*s has the modifier %c, for other locales' calendars; drop the %c", shown + 1, start, *at,
-				 *at);
+			message_add(reading->why, "%.*s has the modifier %c, for other locales' calendars; drop the %c",
+				    shown + 1, start, *at, *at);
 			return -1;
 		}
 		if (!conversion) {
-			snprintf(reading->why, reading->why_size,
-				 *at > ' ' && *at <= '~' ? "%.*s is no conversion strftime knows; write %%%% for a %%"
-							 : "a %% starts no conversion strftime knows; write %%%% for a %%",
-				 shown, start);
+			message_add(reading->why,
+				    *at > ' ' && *at <= '~'
+					    ? "%.*s is no conversion strftime knows; write %%%% for a %%"
+					    : "a %% starts no conversion strftime knows; write %%%% for a %%",
+				    shown, start);
 			return -1;
 		}
 		at++;
 		if (conversion->expansion) {
 			if (flagged) {
-				snprintf(reading->why, reading->why_size,
-					 "%.*s has a flag, which kimb reads only on a number or a name; drop it", shown,
-					 start);
+				message_add(reading->why,
+					    "%.*s has a flag, which kimb reads only on a number or a name; "
+					    "drop it",
+					    shown, start);
 				return -1;
 			}
 			if (read_format(reading, conversion->expansion, shown_source, shown_length) < 0)
@@ -198,10 +198,10 @@ static int read_format(struct reading *reading, const char *text, const char *so
 		}
 		char padding = conversion->padding && padding_flag ? padding_flag : conversion->padding;
 		if (padding == ' ' || padding == '_') {
-			snprintf(reading->why, reading->why_size,
-				 "%.*s pads with spaces, which no tag may hold; use a number padded with zeros, such as "
-				 "%%d or %%H",
-				 shown_length, shown_source);
+			message_add(reading->why,
+				    "%.*s pads with spaces, which no tag may hold; use a number padded with zeros, "
+				    "such as %%d or %%H",
+				    shown_length, shown_source);
 			return -1;
 		}
 		reading->tells |= conversion->tells;
@@ -224,9 +224,9 @@ static const struct {
 	{"the second (%S)", {TELLS_SECOND, TELLS_SECOND}},
 };
 
-int timeformat_check(const char *format, char *why, size_t why_size)
+int timeformat_check(const char *format, struct message *why)
 {
-	struct reading reading = {.run_class = CLASS_OTHER, .why = why, .why_size = why_size};
+	struct reading reading = {.run_class = CLASS_OTHER, .why = why};
 	const char *missing[sizeof needs / sizeof needs[0]];
 	size_t count = 0;
 
@@ -242,17 +242,11 @@ int timeformat_check(const char *format, char *why, size_t why_size)
 	}
 	if (count == 0)
 		return 0;
-	char list[256] = "";
-	for (size_t i = 0, used = 0; i < count && used < sizeof list; i++, used = strlen(list))
-		snprintf(list + used, sizeof list - used, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " and ",
-			 missing[i]);
-	snprintf(why, why_size,
-		 "nothing in \"%s\" gives %s, so that different seconds can make one tag; a time tag needs the "
-		 "year, month, day, hour, minute and second, as %%Y%%m%%d.%%H%%M%%S has (or the seconds since 1970, "
-		 "%%s)",
-		 format, list);
-	/* said in one line */
-	why[strcspn(why, "\n")] = '\0';
+	message_add(why, "nothing in \"%s\" gives ", format);
+	for (size_t i = 0; i < count; i++)
+		message_add(why, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " and ", missing[i]);
+	message_add(why, ", so that different seconds can make one tag; a time tag needs the year, month, day, hour, "
+			 "minute and second, as %%Y%%m%%d.%%H%%M%%S has (or the seconds since 1970, %%s)");
 	return -1;
 }
 

@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "message.h"
+
 /* Checks that FORMAT's conversions give the year, the month and the day (or the day of the year),
  * the hour of a 24-hour clock, the minute and the second, or the seconds since the epoch (%s); and
  * that the tag reads back: nothing padded with spaces, no two numbers (or names) of varying width
  * side by side, no width, no E or O modifier, and no conversion glibc's strftime does not know.
- * Returns 0, or -1 with a one-line reason in WHY (of WHY_SIZE bytes), which says what to write. */
-int timeformat_check(const char *format, char *why, size_t why_size);
+ * Returns 0, or -1 with a one-line reason added to WHY, which says what to write. */
+int timeformat_check(const char *format, struct message *why);
 
 /* Reads the time a time-scheme tag made with FORMAT encodes. Returns 0 and fills *OUT when all of
  * TAG parses with FORMAT, else -1: such a tag's recency cannot be established. */

@@ -4,13 +4,13 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "array.h"
+#include "message.h"
 #include "xalloc.h"
 
 /* One line being read, and where its reason goes when it is refused. */
@@ -18,21 +18,18 @@ struct cursor {
 	const char *at;
 	const char *end;
 	size_t line;
-	char *why;
-	size_t why_size;
+	struct message *why;
 };
 
 static int refuse(struct cursor *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 static int refuse(struct cursor *c, const char *format, ...)
 {
-	int used = snprintf(c->why, c->why_size, "line %zu: ", c->line);
-	if (used >= 0 && (size_t)used < c->why_size) {
-		va_list args;
-		va_start(args, format);
-		vsnprintf(c->why + used, c->why_size - (size_t)used, format, args);
-		va_end(args);
-	}
+	va_list args;
+	message_add(c->why, "line %zu: ", c->line);
+	va_start(args, format);
+	message_vadd(c->why, format, args);
+	va_end(args);
 	return -1;
 }
 
@@ -286,10 +283,10 @@ static int read_pair(struct cursor *c, struct toml_table *out)
 	return 0;
 }
 
-int toml_parse(const char *text, size_t length, struct toml_table *out, char *why, size_t why_size)
+int toml_parse(const char *text, size_t length, struct toml_table *out, struct message *why)
 {
 	*out = (struct toml_table){0};
-	struct cursor c = {.why = why, .why_size = why_size};
+	struct cursor c = {.why = why};
 	int status = 0;
 	for (const char *line = text; status == 0 && line < text + length;) {
 		const char *newline = memchr(line, '\n', (size_t)(text + length - line));
@@ -314,35 +311,36 @@ int toml_parse(const char *text, size_t length, struct toml_table *out, char *wh
 	return status;
 }
 
-int toml_read_file(const char *path, struct toml_table *out, char *why, size_t why_size)
+int toml_read_file(const char *path, struct toml_table *out, struct message *why)
 {
 	*out = (struct toml_table){0};
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return 1;
-		snprintf(why, why_size, "%s", strerror(errno));
+		message_add(why, "%s", strerror(errno));
 		return -1;
 	}
 	struct stat status;
 	char *text = NULL;
 	size_t length = 0;
-	why[0] = '\0';
+	bool unread = true;
 	if (fstat(fd, &status) == -1)
-		snprintf(why, why_size, "%s", strerror(errno));
+		message_add(why, "%s", strerror(errno));
 	else if (!S_ISREG(status.st_mode))
-		snprintf(why, why_size, "not a regular file");
+		message_add(why, "not a regular file");
 	else if (status.st_size > TOML_SIZE_LIMIT)
-		snprintf(why, why_size, "larger than %d bytes", TOML_SIZE_LIMIT);
+		message_add(why, "larger than %d bytes", TOML_SIZE_LIMIT);
 	else {
 		length = (size_t)status.st_size;
 		text = xmalloc(length + 1);
 		ssize_t got = pread(fd, text, length, 0);
-		if (got != (ssize_t)length)
-			snprintf(why, why_size, "%s", got < 0 ? strerror(errno) : "it changed while it was read");
+		unread = got != (ssize_t)length;
+		if (unread)
+			message_add(why, "%s", got < 0 ? strerror(errno) : "it changed while it was read");
 	}
 	(void)close(fd); /* only read: nothing to lose */
-	int result = why[0] ? -1 : toml_parse(text, length, out, why, why_size);
+	int result = unread ? -1 : toml_parse(text, length, out, why);
 	free(text);
 	return result;
 }

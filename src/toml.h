@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "message.h"
+
 enum toml_type { TOML_STRING, TOML_BOOLEAN, TOML_INTEGER, TOML_ARRAY };
 
 struct toml_pair {
@@ -28,13 +30,13 @@ struct toml_table {
 #define TOML_SIZE_LIMIT (1024 * 1024)
 
 /* Reads the LENGTH bytes of TEXT into OUT (release with toml_free). Returns 0, or -1 with
- * "line N: REASON" in WHY and OUT empty. */
-int toml_parse(const char *text, size_t length, struct toml_table *out, char *why, size_t why_size);
+ * "line N: REASON" added to WHY and OUT empty. */
+int toml_parse(const char *text, size_t length, struct toml_table *out, struct message *why);
 
 /* Reads the file at PATH into OUT. Returns 0; 1 when there is no such file (OUT empty); or -1 with
- * a one-line reason in WHY (the file cannot be opened or read whole, is not a regular file, is
+ * a one-line reason added to WHY (the file cannot be opened or read whole, is not a regular file, is
  * larger than TOML_SIZE_LIMIT, or toml_parse refuses it) and OUT empty. */
-int toml_read_file(const char *path, struct toml_table *out, char *why, size_t why_size);
+int toml_read_file(const char *path, struct toml_table *out, struct message *why);
 
 /* The pair of TABLE whose key is KEY, or NULL. */
 const struct toml_pair *toml_find(const struct toml_table *table, const char *key);

@@ -117,12 +117,13 @@ static pid_t lock_holder(const char *path)
 
 static struct lock_set *acquire(const char *const *repositories, size_t count)
 {
-	char why[PATH_MAX + 512] = "";
+	struct message why = {0};
 	struct lock_set *set = NULL;
 
-	ck_assert_msg(lock_acquire(lock_directory_in_use, repositories, count, -1, &set, why, sizeof why) == LOCK_HELD, "lock_acquire failed: %s",
-		      why);
+	ck_assert_msg(lock_acquire(lock_directory_in_use, repositories, count, -1, &set, &why) == LOCK_HELD,
+		      "lock_acquire failed: %s", why.text);
 	ck_assert_ptr_nonnull(set);
+	message_free(&why);
 	return set;
 }
 
@@ -137,7 +138,7 @@ struct contender {
 
 static void run_contender(const char *const *repositories, size_t count, double timeout, int progress, int go)
 {
-	char why[PATH_MAX + 512];
+	struct message why = {0};
 	char byte;
 
 	/* A hang ends this process alone, before Check's timeout for the test. Check's own SIGALRM
@@ -147,11 +148,12 @@ static void run_contender(const char *const *repositories, size_t count, double 
 	alarm(20);
 	dprintf(progress, "trying\n");
 	struct lock_set *set = NULL;
-	enum lock_outcome outcome = lock_acquire(lock_directory_in_use, repositories, count, timeout, &set, why, sizeof why);
+	enum lock_outcome outcome = lock_acquire(lock_directory_in_use, repositories, count, timeout, &set, &why);
 	if (outcome == LOCK_HELD)
 		dprintf(progress, "acquired\n");
 	else
-		dprintf(progress, "failed (%d): %s\n", (int)outcome, why);
+		dprintf(progress, "failed (%d): %s\n", (int)outcome, why.text);
+	message_free(&why);
 	ssize_t got = read(go, &byte, 1);
 	lock_release(set);
 	_exit(got == 1 ? 0 : 1);
@@ -415,12 +417,13 @@ END_TEST
 static void assert_acquire_fails(const char *expected_why)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
-	char why[PATH_MAX + 512] = "";
+	struct message why = {0};
 	struct lock_set *set = NULL;
 
-	ck_assert_int_eq(lock_acquire(lock_directory_in_use, repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
+	ck_assert_int_eq(lock_acquire(lock_directory_in_use, repositories, 1, -1, &set, &why), LOCK_FAILED);
 	ck_assert_ptr_null(set);
-	ck_assert_str_eq(why, expected_why);
+	ck_assert_str_eq(why.text, expected_why);
+	message_free(&why);
 }
 
 START_TEST(test_lock_directory_is_a_symbolic_link)
@@ -482,13 +485,15 @@ static void existing_lock_file(char path[PATH_MAX])
 static void assert_refused(const char *path, const char *says)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
-	char why[PATH_MAX + 512] = "";
+	struct message why = {0};
 	struct lock_set *set = NULL;
 
-	ck_assert_int_eq(lock_acquire(lock_directory_in_use, repositories, 1, -1, &set, why, sizeof why), LOCK_FAILED);
+	ck_assert_int_eq(lock_acquire(lock_directory_in_use, repositories, 1, -1, &set, &why), LOCK_FAILED);
 	ck_assert_ptr_null(set);
-	ck_assert_msg(strstr(why, path) && strstr(why, says), "\"%s\" does not name %s and say \"%s\"", why, path, says);
-	ck_assert_ptr_null(strchr(why, '\n'));
+	ck_assert_msg(strstr(why.text, path) && strstr(why.text, says), "\"%s\" does not name %s and say \"%s\"",
+		      why.text, path, says);
+	ck_assert_ptr_null(strchr(why.text, '\n'));
+	message_free(&why);
 }
 
 START_TEST(test_lock_file_is_a_symbolic_link)
@@ -657,10 +662,10 @@ static time_t realtime_now(void)
 
 static time_t issue(const char *const *repositories, size_t count)
 {
-	char why[PATH_MAX + 512] = "";
+	struct message why = {0};
 	time_t issued = 0;
 	held = acquire(repositories, count);
-	ck_assert_msg(lock_issue_second(held, &issued, why, sizeof why) == 0, "%s", why);
+	ck_assert_msg(lock_issue_second(held, &issued, &why) == 0, "%s", why.text);
 	lock_release(held);
 	held = NULL;
 	return issued;
@@ -717,7 +722,8 @@ END_TEST
 START_TEST(test_a_planted_record_is_refused)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
-	char path[PATH_MAX], target[PATH_MAX], why[PATH_MAX + 512] = "";
+	char path[PATH_MAX], target[PATH_MAX];
+	struct message why = {0};
 	time_t issued;
 	lock_release(acquire(repositories, 1));
 	write_issued((unsigned long)geteuid(), "1\n", path);
@@ -728,9 +734,10 @@ START_TEST(test_a_planted_record_is_refused)
 	ck_assert_int_eq(close(fd), 0);
 	ck_assert_int_eq(symlink(target, path), 0);
 	held = acquire(repositories, 1);
-	ck_assert_int_eq(lock_issue_second(held, &issued, why, sizeof why), -1);
-	ck_assert_ptr_nonnull(strstr(why, path));
-	ck_assert_ptr_null(strchr(why, '\n'));
+	ck_assert_int_eq(lock_issue_second(held, &issued, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why.text, path));
+	ck_assert_ptr_null(strchr(why.text, '\n'));
+	message_free(&why);
 	lock_release(held);
 	held = NULL;
 	struct stat status;
@@ -758,12 +765,14 @@ static void make_file_of(const char *path, uid_t uid)
 }
 
 /* lock_acquire of localhost/whoami/web with timeout 0, as the user UID in a child process: its
- * outcome, with the reason in WHY. */
-static enum lock_outcome acquire_as(uid_t uid, char why[PATH_MAX + 512])
+ * outcome, with the reason added to WHY (NULL: not asked for). */
+static enum lock_outcome acquire_as(uid_t uid, struct message *why)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
 	int report[2];
 	int outcome = -1, status;
+	char text[4096];
+	ssize_t got;
 
 	ck_assert_int_eq(pipe(report), 0);
 	ck_assert_int_eq(fflush(NULL), 0);
@@ -771,21 +780,25 @@ static enum lock_outcome acquire_as(uid_t uid, char why[PATH_MAX + 512])
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
 		struct lock_set *set = NULL;
+		struct message reason = {0};
 		int null = open("/dev/null", O_WRONLY);
 		/* The waiting line is not this test's business. */
 		if (null == -1 || dup2(null, STDERR_FILENO) == -1 || become(uid) == -1)
 			_exit(1);
-		memset(why, 0, PATH_MAX + 512);
-		outcome = (int)lock_acquire(lock_directory_in_use, repositories, 1, 0, &set, why, PATH_MAX + 512);
+		outcome = (int)lock_acquire(lock_directory_in_use, repositories, 1, 0, &set, &reason);
 		lock_release(set);
-		_exit(write(report[1], &outcome, sizeof outcome) == sizeof outcome &&
-				       write(report[1], why, PATH_MAX + 512) == PATH_MAX + 512
-			       ? 0
-			       : 1);
+		/* The reason follows the outcome, to the end of the pipe. */
+		bool written = write(report[1], &outcome, sizeof outcome) == sizeof outcome &&
+			       (!reason.text || write(report[1], reason.text, reason.length) == (ssize_t)reason.length);
+		message_free(&reason);
+		_exit(written ? 0 : 1);
 	}
 	ck_assert_int_eq(close(report[1]), 0);
 	ck_assert_int_eq(read(report[0], &outcome, sizeof outcome), sizeof outcome);
-	ck_assert_int_eq(read(report[0], why, PATH_MAX + 512), PATH_MAX + 512);
+	while ((got = read(report[0], text, sizeof text)) > 0)
+		if (why)
+			message_add(why, "%.*s", (int)got, text);
+	ck_assert_int_eq(got, 0);
 	ck_assert_int_eq(close(report[0]), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_int_eq(status, 0);
@@ -852,7 +865,8 @@ END_TEST
 START_TEST(test_lock_file_of_another_user_outside_a_shared_directory)
 {
 	const char *repositories[] = {"localhost/whoami/web"};
-	char own[PATH_MAX], theirs[PATH_MAX], why[PATH_MAX + 512];
+	char own[PATH_MAX], theirs[PATH_MAX];
+	struct message why = {0};
 
 	if (geteuid() != 0)
 		SKIP_TEST("needs root, to make files of other users");
@@ -874,12 +888,13 @@ START_TEST(test_lock_file_of_another_user_outside_a_shared_directory)
 	ck_assert_int_eq(unlink(theirs), 0);
 	ck_assert_int_eq(unlink(own), 0);
 	ck_assert_int_eq(chown(lock_path, 4243, 4243), 0);
-	ck_assert_int_eq(acquire_as(4243, why), LOCK_HELD);
+	ck_assert_int_eq(acquire_as(4243, NULL), LOCK_HELD);
 	make_file_of(theirs, 4242);
-	ck_assert_int_eq(acquire_as(4243, why), LOCK_FAILED);
-	ck_assert_msg(strstr(why, theirs) && strstr(why, "belongs to user 4242") &&
-			      strstr(why, ", in a lock directory that is not root's"),
-		      "%s", why);
+	ck_assert_int_eq(acquire_as(4243, &why), LOCK_FAILED);
+	ck_assert_msg(strstr(why.text, theirs) && strstr(why.text, "belongs to user 4242") &&
+			      strstr(why.text, ", in a lock directory that is not root's"),
+		      "%s", why.text);
+	message_free(&why);
 }
 END_TEST
 
@@ -887,7 +902,7 @@ END_TEST
  * /tmp/kimb-locks made by root's kimb), whoever comes first. */
 START_TEST(test_users_exclude_each_other)
 {
-	char own[PATH_MAX], why[PATH_MAX + 512];
+	char own[PATH_MAX];
 
 	if (geteuid() != 0)
 		SKIP_TEST("needs root, to run as another user");
@@ -897,10 +912,10 @@ START_TEST(test_users_exclude_each_other)
 	held = NULL;
 	assert_next_line(contender.progress, "acquired");
 	/* The other user's run holds: neither root's nor a third user's may go on. */
-	ck_assert_int_eq(acquire_as(4243, why), LOCK_TIMED_OUT);
-	ck_assert_int_eq(acquire_as(0, why), LOCK_TIMED_OUT);
+	ck_assert_int_eq(acquire_as(4243, NULL), LOCK_TIMED_OUT);
+	ck_assert_int_eq(acquire_as(0, NULL), LOCK_TIMED_OUT);
 	finish_contender(&contender);
-	ck_assert_int_eq(acquire_as(4243, why), LOCK_HELD);
+	ck_assert_int_eq(acquire_as(4243, NULL), LOCK_HELD);
 }
 END_TEST
 

@@ -20,14 +20,16 @@ static void set_environment(const char *first, ...)
 }
 
 static struct options parsed;
-static char why[256];
+/* The reason of the last parse or choice. */
+static struct message why;
 
 static int parse_words_for(const char *builder, char **words)
 {
 	int argc = 0;
 	while (words[argc])
 		argc++;
-	return options_parse(argc, words, builder_find(builder), test_snapshot(), &parsed, why, sizeof why);
+	message_free(&why);
+	return options_parse(argc, words, builder_find(builder), test_snapshot(), &parsed, &why);
 }
 
 #define PARSE(...) parse_words_for("kim", (char *[]){"kimb", __VA_ARGS__, NULL})
@@ -36,12 +38,12 @@ static int parse_words_for(const char *builder, char **words)
 static void setup(void)
 {
 	test_environment[0] = NULL;
-	why[0] = '\0';
 }
 
 static void teardown(void)
 {
 	options_free(&parsed);
+	message_free(&why);
 }
 
 static const char *chosen_builder(char **words)
@@ -50,7 +52,8 @@ static const char *chosen_builder(char **words)
 	while (words[argc])
 		argc++;
 	const char *choice = NULL;
-	if (options_builder_choice(argc, words, test_snapshot(), &choice, why, sizeof why) < 0)
+	message_free(&why);
+	if (options_builder_choice(argc, words, test_snapshot(), &choice, &why) < 0)
 		return NULL;
 	return choice;
 }
@@ -72,8 +75,9 @@ static void assert_words(const struct word_list *list, const char *const *expect
 static void assert_usage_error(int result, const char *expected_fragment)
 {
 	ck_assert_int_eq(result, -1);
-	ck_assert_msg(strstr(why, expected_fragment), "'%s' does not say '%s'", why, expected_fragment);
-	ck_assert_ptr_null(strchr(why, '\n'));
+	ck_assert_msg(why.text && strstr(why.text, expected_fragment), "'%s' does not say '%s'", why.text,
+		      expected_fragment);
+	ck_assert_ptr_null(strchr(why.text, '\n'));
 }
 
 START_TEST(minimal_build)
@@ -482,14 +486,14 @@ END_TEST
 START_TEST(unknown_builder_is_a_usage_error)
 {
 	ck_assert_ptr_null(CHOOSE("--builder=moby", "."));
-	ck_assert_ptr_nonnull(strstr(why, "--builder: unknown builder 'moby' (auto, kim, nerdctl, podman, docker, buildah)"));
+	ck_assert_ptr_nonnull(strstr(why.text, "--builder: unknown builder 'moby' (auto, kim, nerdctl, podman, docker, buildah)"));
 	set_environment("KIMB_BUILDER=Podman", NULL);
 	ck_assert_ptr_null(CHOOSE("."));
-	ck_assert_ptr_nonnull(strstr(why, "KIMB_BUILDER: unknown builder 'Podman'"));
+	ck_assert_ptr_nonnull(strstr(why.text, "KIMB_BUILDER: unknown builder 'Podman'"));
 	/* Found by fuzz_options: the value quoted as it was, newline and all. */
 	set_environment(NULL);
 	ck_assert_ptr_null(CHOOSE("--builder=po\ndman", "."));
-	ck_assert_ptr_nonnull(strstr(why, "--builder: unknown builder 'po?dman'"));
+	ck_assert_ptr_nonnull(strstr(why.text, "--builder: unknown builder 'po?dman'"));
 	/* Issue 8: --help and --version need no builder. */
 	set_environment("KIMB_BUILDER=bogus", NULL);
 	ck_assert_str_eq(CHOOSE("--help"), "auto");
@@ -664,7 +668,7 @@ START_TEST(every_scheme_by_its_name_only)
 	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
 		assert_usage_error(PARSE("--scheme", unknown[i], "-t", "app", "."),
 				   "--scheme: unknown scheme '");
-	ck_assert_str_eq(why, "--scheme: unknown scheme 'date' (auto, time, git or describe)");
+	ck_assert_str_eq(why.text, "--scheme: unknown scheme 'date' (auto, time, git or describe)");
 }
 END_TEST
 
@@ -724,12 +728,11 @@ START_TEST(kimb_options_are_sorted_and_found)
 		/* One not found would pass on to the build, its value attached. */
 		char word[64];
 		snprintf(word, sizeof word, "--%s=x", name);
-		why[0] = '\0';
 		if (PARSE(word, "-t", "app", ".") == 0)
 			for (size_t j = 0; j < parsed.build_args.count; j++)
 				ck_assert_str_ne(parsed.build_args.words[j], word);
 		else
-			ck_assert_msg(!strstr(why, "unknown option"), "--%s is not found: %s", name, why);
+			ck_assert_msg(!strstr(why.text, "unknown option"), "--%s is not found: %s", name, why.text);
 		options_free(&parsed);
 	}
 }

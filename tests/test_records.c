@@ -21,7 +21,7 @@ static const char R[] = "docker.io/library/app";
 static const char STORE[] = "docker\n-H\nunix:///run/x.sock\n";
 
 static char state[] = "/tmp/kimb-test-provenance-XXXXXX";
-static char why[PATH_MAX + 256];
+static struct message why;
 static struct record record;
 
 static void setup(void)
@@ -29,12 +29,12 @@ static void setup(void)
 	strcpy(state + strlen(state) - 6, "XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(state));
 	record = (struct record){0};
-	why[0] = '\0';
 }
 
 static void teardown(void)
 {
 	record_free(&record);
+	message_free(&why);
 	ck_assert_int_eq(remove_tree(state), 0);
 }
 
@@ -93,12 +93,13 @@ END_TEST
 static void load(const char *store, const char *repository)
 {
 	record_free(&record);
-	record_load(state, store, repository, &record, why, sizeof why);
+	message_free(&why);
+	record_load(state, store, repository, &record, &why);
 }
 
 static void save(void)
 {
-	ck_assert_msg(record_save(&record, why, sizeof why) == 0, "%s", why);
+	ck_assert_msg(record_save(&record, &why) == 0, "%s", why.text);
 	ck_assert(!record.changed);
 }
 
@@ -107,7 +108,7 @@ START_TEST(test_record_round_trip)
 	char *chain[] = {ID_C, ID_D};
 
 	load(STORE, R);
-	ck_assert_str_eq(why, "");
+	ck_assert_ptr_null(why.text);
 	ck_assert_uint_eq(record.count, 0);
 	record_add(&record, ID_A, chain, 2);
 	record_add(&record, ID_B, NULL, 0);
@@ -116,7 +117,7 @@ START_TEST(test_record_round_trip)
 	save();
 
 	load(STORE, R);
-	ck_assert_str_eq(why, "");
+	ck_assert_ptr_null(why.text);
 	ck_assert_uint_eq(record.count, 2);
 	const struct built_image *a = record_find(&record, ID_A);
 	ck_assert_ptr_nonnull(a);
@@ -186,8 +187,9 @@ static void assert_ignored(const char *says)
 {
 	load(STORE, R);
 	ck_assert_uint_eq(record.count, 0);
-	ck_assert_msg(strstr(why, "ignoring the record") && strstr(why, says), "\"%s\" does not say \"%s\"", why, says);
-	ck_assert_ptr_null(strchr(why, '\n'));
+	ck_assert_msg(strstr(why.text, "ignoring the record") && strstr(why.text, says), "\"%s\" does not say \"%s\"",
+		      why.text, says);
+	ck_assert_ptr_null(strchr(why.text, '\n'));
 }
 
 /* A record that others may have written, or that is not what kimb writes, is not trusted at all. */
@@ -217,10 +219,10 @@ END_TEST
 /* Without a state directory nothing is read or written, and nothing fails. */
 START_TEST(test_no_state_directory)
 {
-	record_load(NULL, STORE, R, &record, why, sizeof why);
-	ck_assert_str_eq(why, "");
+	record_load(NULL, STORE, R, &record, &why);
+	ck_assert_ptr_null(why.text);
 	record_add(&record, ID_A, NULL, 0);
-	ck_assert_int_eq(record_save(&record, why, sizeof why), 0);
+	ck_assert_int_eq(record_save(&record, &why), 0);
 }
 END_TEST
 
@@ -228,7 +230,7 @@ START_TEST(test_state_directory_is_made_for_the_user_alone)
 {
 	char nested[PATH_MAX];
 	snprintf(nested, sizeof nested, "%s/deeper/kimb", state);
-	record_load(nested, STORE, R, &record, why, sizeof why);
+	record_load(nested, STORE, R, &record, &why);
 	record_add(&record, ID_A, NULL, 0);
 	save();
 	struct stat status;

@@ -1,6 +1,8 @@
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "settings.h"
 #include "suites.h"
@@ -10,7 +12,7 @@
 
 static char *directory;
 static char path[512];
-static char why[1024];
+static struct message why;
 static struct settings settings;
 static struct options options;
 static const struct builder *nerdctl;
@@ -30,6 +32,7 @@ static void teardown(void)
 {
 	settings_free(&settings);
 	options_free(&options);
+	message_free(&why);
 	ck_assert_int_eq(remove_tree(directory), 0);
 	free(directory);
 }
@@ -49,7 +52,7 @@ static void parse(char **words)
 	while (words[count])
 		count++;
 	options_free(&options);
-	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, why, sizeof why), 0);
+	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, &why), 0);
 }
 
 static const char *namespace_of(bool *from_config)
@@ -63,7 +66,7 @@ START_TEST(flag_then_variable_then_file)
 	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", path);
 	test_environment[0] = variable;
 	write_file(path, "namespace = \"k8s.io\"\naddress = 'unix:///run/k3s/containerd/containerd.sock'\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), 0);
 	ck_assert_str_eq(settings.config_path, path);
 	bool from_config;
 
@@ -96,7 +99,7 @@ START_TEST(the_file_nerdctl_reads)
 {
 	/* NERDCTL_TOML set empty: no file, whatever the defaults hold. */
 	test_environment[0] = "NERDCTL_TOML=";
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), 0);
 	ck_assert_ptr_null(settings.config_path);
 	settings_free(&settings);
 
@@ -105,27 +108,27 @@ START_TEST(the_file_nerdctl_reads)
 	snprintf(config_home, sizeof config_home, "XDG_CONFIG_HOME=%s", directory);
 	snprintf(home, sizeof home, "HOME=%s", directory);
 	test_environment[0] = config_home;
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, &why), 0);
 	snprintf(expected, sizeof expected, "%s/nerdctl/nerdctl.toml", directory);
 	ck_assert_str_eq(settings.config_path, expected);
 	settings_free(&settings);
 	test_environment[0] = home;
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, &why), 0);
 	snprintf(expected, sizeof expected, "%s/.config/nerdctl/nerdctl.toml", directory);
 	ck_assert_str_eq(settings.config_path, expected);
 	settings_free(&settings);
 	test_environment[0] = NULL;
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), false, &settings, &why), 0);
 	ck_assert_ptr_null(settings.config_path);
 	settings_free(&settings);
 
 	/* Root's. */
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), 0);
 	ck_assert_str_eq(settings.config_path, "/etc/nerdctl/nerdctl.toml");
 	settings_free(&settings);
 
 	/* kim has none. */
-	ck_assert_int_eq(settings_load(builder_find("kim"), test_snapshot(), true, &settings, why, sizeof why), 0);
+	ck_assert_int_eq(settings_load(builder_find("kim"), test_snapshot(), true, &settings, &why), 0);
 	ck_assert_ptr_null(settings.config_path);
 }
 END_TEST
@@ -137,17 +140,54 @@ START_TEST(a_file_kimb_cannot_read_is_refused)
 	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", path);
 	test_environment[0] = variable;
 	write_file(path, "debug = true\nnamespace = [\"k8s.io\"]\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), -1);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), -1);
 	snprintf(expected, sizeof expected, "%s: line 2: namespace is not a string", path);
-	ck_assert_str_eq(why, expected);
+	ck_assert_str_eq(why.text, expected);
 	ck_assert_uint_eq(settings.config.count, 0);
-	settings_free(&settings);
+	ck_assert_ptr_null(settings.config_path); /* nothing left to free: main does not free a failed load */
+	message_free(&why);
 
 	write_file(path, "namespace = \"k8s.io\"\nnamespace = \"default\"\n");
-	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, why, sizeof why), -1);
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), -1);
 	snprintf(expected, sizeof expected, "%s: line 2: namespace is given a second time", path);
-	ck_assert_str_eq(why, expected);
+	ck_assert_str_eq(why.text, expected);
 	ck_assert_uint_eq(settings.config.count, 0);
+	ck_assert_ptr_null(settings.config_path);
+}
+END_TEST
+
+/* A reason longer than the buffers it was once formatted into (512 bytes for the file's reason,
+ * PATH_MAX + 768 for main's line) is said whole: a key of 1000 characters given twice, in a file
+ * whose path is about PATH_MAX - 100 characters long. */
+START_TEST(a_long_reason_is_said_whole)
+{
+	char deep[PATH_MAX], key[1001], text[2100], variable[PATH_MAX + 16];
+	const size_t name_length = 200;
+	size_t length = (size_t)snprintf(deep, sizeof deep, "%s", directory);
+	while (length + 1 + name_length + sizeof "/nerdctl.toml" < PATH_MAX - 100) {
+		deep[length++] = '/';
+		memset(deep + length, 'd', name_length);
+		length += name_length;
+		deep[length] = '\0';
+		ck_assert_int_eq(mkdir(deep, 0700), 0);
+	}
+	snprintf(deep + length, sizeof deep - length, "/nerdctl.toml");
+	memset(key, 'k', sizeof key - 1);
+	key[sizeof key - 1] = '\0';
+	snprintf(text, sizeof text, "%s = 1\n%s = 2\n", key, key);
+	write_file(deep, text);
+	snprintf(variable, sizeof variable, "NERDCTL_TOML=%s", deep);
+	test_environment[0] = variable;
+
+	ck_assert_int_eq(settings_load(nerdctl, test_snapshot(), true, &settings, &why), -1);
+	size_t expected_size = strlen(deep) + strlen(key) + 64;
+	char *expected = malloc(expected_size);
+	ck_assert_ptr_nonnull(expected);
+	snprintf(expected, expected_size, "%s: line 2: %s is given a second time", deep, key);
+	ck_assert_uint_gt(strlen(expected), PATH_MAX + 768);
+	ck_assert_str_eq(why.text, expected);
+	ck_assert_uint_eq(why.length, strlen(expected));
+	free(expected);
 }
 END_TEST
 
@@ -159,6 +199,7 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, flag_then_variable_then_file);
 	tcase_add_test(tc, the_file_nerdctl_reads);
 	tcase_add_test(tc, a_file_kimb_cannot_read_is_refused);
+	tcase_add_test(tc, a_long_reason_is_said_whole);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

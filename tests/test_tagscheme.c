@@ -18,12 +18,19 @@
 #define NOW ((time_t)1615570251)
 #define NOW_TAG "20210312.173051"
 
-static char why[512];
+/* The reason of the last make, or the line it says. */
+static struct message why;
 
 static void setup(void)
 {
 	git_fixture_setup();
 	test_environment[0] = NULL;
+}
+
+static void teardown(void)
+{
+	message_free(&why);
+	git_fixture_teardown();
 }
 
 /* The tag tagscheme_prepare and tagscheme_time make together, as kimb makes it, checking what every
@@ -32,14 +39,15 @@ static void setup(void)
 static char *make_with_format(enum tag_scheme scheme, const char *format, const char *context)
 {
 	char *tag = NULL;
-	why[0] = '\0';
-	if (tagscheme_prepare(scheme, context, test_snapshot(), &tag, why, sizeof why) == 0 && !tag)
-		tag = tagscheme_time(format, NOW, why, sizeof why);
+	message_free(&why);
+	if (tagscheme_prepare(scheme, context, test_snapshot(), &tag, &why) == 0 && !tag)
+		tag = tagscheme_time(format, NOW, &why);
 
 	ck_assert_int_eq(git_libgit2_init(), 2);
 	ck_assert_int_eq(git_libgit2_shutdown(), 1);
 	if (!tag)
-		ck_assert_msg(why[0] != '\0' && !strchr(why, '\n'), "no one-line reason: \"%s\"", why);
+		ck_assert_msg(why.text && why.length && !strchr(why.text, '\n'), "no one-line reason: \"%s\"",
+			      why.text);
 	return tag;
 }
 
@@ -52,7 +60,7 @@ static void assert_makes(enum tag_scheme scheme, const char *context, const char
 {
 	char *tag = make(scheme, context);
 
-	ck_assert_msg(tag != NULL, "%s: %s", context, why);
+	ck_assert_msg(tag != NULL, "%s: %s", context, why.text);
 	ck_assert_str_eq(tag, expected);
 	free(tag);
 }
@@ -62,7 +70,7 @@ static void assert_fails(enum tag_scheme scheme, const char *context, const char
 	char *tag = make(scheme, context);
 
 	ck_assert_msg(tag == NULL, "%s made \"%s\"", context, tag ? tag : "");
-	ck_assert_msg(strstr(why, reason) != NULL, "\"%s\" does not say \"%s\"", why, reason);
+	ck_assert_msg(strstr(why.text, reason) != NULL, "\"%s\" does not say \"%s\"", why.text, reason);
 }
 
 static void set_mtime(const char *path, time_t seconds)
@@ -89,7 +97,7 @@ static bool matches_suffix(const char *text, const char *suffix)
 static void assert_commit_tag(const char *tag, git_repository *repository, const git_oid *commit_id, size_t digits,
 			      const char *suffix)
 {
-	ck_assert_msg(tag != NULL, "no tag: %s", why);
+	ck_assert_msg(tag != NULL, "no tag: %s", why.text);
 	ck_assert_uint_eq(strlen(tag), digits + strlen(suffix));
 	ck_assert_msg(strncmp(tag, git_oid_tostr_s(commit_id), digits) == 0, "%s is not a prefix of %s", tag,
 		      git_oid_tostr_s(commit_id));
@@ -136,7 +144,7 @@ START_TEST(test_time_custom_format)
 {
 	char *tag = make_with_format(SCHEME_TIME, "%Y-%m-%dT%H%M%SZ", ".");
 
-	ck_assert_msg(tag != NULL, "%s", why);
+	ck_assert_msg(tag != NULL, "%s", why.text);
 	ck_assert_str_eq(tag, "2021-03-12T173051Z");
 	free(tag);
 }
@@ -149,7 +157,7 @@ START_TEST(test_time_long_result_grows_the_buffer)
 	strcpy(format + 1000, "%Y");
 
 	char *tag = make_with_format(SCHEME_TIME, format, ".");
-	ck_assert_msg(tag != NULL, "%s", why);
+	ck_assert_msg(tag != NULL, "%s", why.text);
 	ck_assert_uint_eq(strlen(tag), 1004);
 	ck_assert_str_eq(tag + 1000, "2021");
 	free(tag);
@@ -159,7 +167,7 @@ END_TEST
 START_TEST(test_time_empty_result_fails)
 {
 	ck_assert_ptr_null(make_with_format(SCHEME_TIME, "", "."));
-	ck_assert_ptr_nonnull(strstr(why, "empty"));
+	ck_assert_ptr_nonnull(strstr(why.text, "empty"));
 }
 END_TEST
 
@@ -170,7 +178,7 @@ START_TEST(test_time_huge_result_fails)
 	format[5000] = '\0';
 
 	ck_assert_ptr_null(make_with_format(SCHEME_TIME, format, "."));
-	ck_assert_ptr_nonnull(strstr(why, "longer"));
+	ck_assert_ptr_nonnull(strstr(why.text, "longer"));
 }
 END_TEST
 
@@ -292,7 +300,7 @@ START_TEST(test_git_abbreviation_stays_unique)
 	git_fixture_write(path, "");
 
 	char *tag = make(SCHEME_GIT, "repo");
-	ck_assert_msg(tag != NULL, "%s", why);
+	ck_assert_msg(tag != NULL, "%s", why.text);
 	ck_assert_uint_eq(strlen(tag), 8);
 	ck_assert(strncmp(tag, git_oid_tostr_s(&commit_id), 8) == 0);
 	free(tag);
@@ -423,7 +431,7 @@ static char *dirty_tag(void)
 {
 	char *tag = make(SCHEME_GIT, "repo");
 
-	ck_assert_msg(tag != NULL, "%s", why);
+	ck_assert_msg(tag != NULL, "%s", why.text);
 	ck_assert_msg(strstr(tag, "-dirty.") != NULL, "%s is not a dirty tag", tag);
 	return tag;
 }
@@ -648,7 +656,9 @@ START_TEST(test_repository_of_another_user)
 	/* Issue 8: git's own advice, and auto says it fell back. */
 	assert_fails(SCHEME_GIT, "repo", "git config --global --add safe.directory ");
 	assert_makes(SCHEME_AUTO, "repo", NOW_TAG);
-	ck_assert_msg(strstr(why, "owned by another user") && strstr(why, "tagging with the time instead"), "%s", why);
+	ck_assert_msg(why.text && strstr(why.text, "owned by another user") &&
+			      strstr(why.text, "tagging with the time instead"),
+		      "%s", why.text);
 	/* In a CI container the checkout is often another user's: the CI variable names the commit. */
 	test_environment[0] = "CI_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567";
 	assert_makes(SCHEME_AUTO, "repo", "0123456");
@@ -697,7 +707,7 @@ START_TEST(test_stdin_and_url_contexts)
 					"github.com/owner/app", "git://example.com/app"};
 	for (size_t i = 0; i < sizeof contexts / sizeof contexts[0]; i++) {
 		assert_makes(SCHEME_AUTO, contexts[i], NOW_TAG);
-		ck_assert_str_eq(why, "");
+		ck_assert_ptr_null(why.text);
 		assert_fails(SCHEME_GIT, contexts[i], i == 0 ? "is standard input" : "is a URL");
 		test_environment[0] = "GIT_COMMIT=fedcba9876543210";
 		assert_makes(SCHEME_GIT, contexts[i], "fedcba9");
@@ -760,7 +770,7 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(names, test_scheme_names);
 	suite_add_tcase(suite, names);
 
-	tcase_add_checked_fixture(time_scheme, setup, git_fixture_teardown);
+	tcase_add_checked_fixture(time_scheme, setup, teardown);
 	tcase_add_unchecked_fixture(time_scheme, git_fixture_begin_suite, git_fixture_end_suite);
 	tcase_add_test(time_scheme, test_time_default_format);
 	tcase_add_test(time_scheme, test_time_custom_format);
@@ -773,7 +783,7 @@ Suite *tagscheme_suite(void)
 	tcase_add_test(time_scheme, test_compare_times);
 	suite_add_tcase(suite, time_scheme);
 
-	tcase_add_checked_fixture(git_scheme, setup, git_fixture_teardown);
+	tcase_add_checked_fixture(git_scheme, setup, teardown);
 	tcase_add_unchecked_fixture(git_scheme, git_fixture_begin_suite, git_fixture_end_suite);
 	tcase_add_test(git_scheme, test_git_clean_repository);
 	tcase_add_test(git_scheme, test_git_follows_core_abbrev);

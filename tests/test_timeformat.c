@@ -6,21 +6,23 @@
 #include "tagscheme.h"
 #include "timeformat.h"
 
-static char why[512];
-
 static void assert_accepted(const char *format)
 {
-	why[0] = '\0';
-	ck_assert_msg(timeformat_check(format, why, sizeof why) == 0, "\"%s\" refused: %s", format, why);
+	struct message why = {0};
+	ck_assert_msg(timeformat_check(format, &why) == 0, "\"%s\" refused: %s", format, why.text);
+	ck_assert_ptr_null(why.text);
 }
 
-/* Checks that FORMAT is refused with a one-line reason that says REASON. */
+/* Checks that FORMAT is refused with a one-line reason that says REASON: a newline in it can only be
+ * the format's own, quoted, which report_say replaces. */
 static void assert_refused(const char *format, const char *reason)
 {
-	why[0] = '\0';
-	ck_assert_msg(timeformat_check(format, why, sizeof why) == -1, "\"%s\" accepted", format);
-	ck_assert_msg(why[0] != '\0' && !strchr(why, '\n'), "no one-line reason for \"%s\": \"%s\"", format, why);
-	ck_assert_msg(strstr(why, reason) != NULL, "\"%s\": \"%s\" does not say \"%s\"", format, why, reason);
+	struct message why = {0};
+	ck_assert_msg(timeformat_check(format, &why) == -1, "\"%s\" accepted", format);
+	ck_assert_msg(why.text && why.length && (!strchr(why.text, '\n') || strchr(format, '\n')),
+		      "no one-line reason for \"%s\": \"%s\"", format, why.text);
+	ck_assert_msg(strstr(why.text, reason) != NULL, "\"%s\": \"%s\" does not say \"%s\"", format, why.text, reason);
+	message_free(&why);
 }
 
 /* UTC, from its parts (timegm is no POSIX): days since 1970 by H. Hinnant's days_from_civil. */
@@ -67,7 +69,8 @@ START_TEST(test_formats_without_a_unit)
 {
 	assert_refused("latest", "nothing in \"latest\" gives the year (%Y), the month and day (%m and %d, or %j), the hour");
 	assert_refused("", "nothing in \"\" gives the year");
-	assert_refused("v\n%H", "nothing in \"v");
+	/* said whole, not cut at the newline */
+	assert_refused("v\n%H", "nothing in \"v\n%H\" gives the year (%Y), the month and day");
 	assert_refused("%Y%m%d", "the hour of a 24-hour clock (%H), the minute (%M) and the second (%S)");
 	assert_refused("%Y%m%d.%H%M", "gives the second (%S)");
 	assert_refused("%H%M%S", "the year (%Y) and the month and day");

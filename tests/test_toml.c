@@ -8,25 +8,36 @@
 #include "toml.h"
 
 static struct toml_table table;
-static char why[256];
+static struct message why;
 
 static void teardown(void)
 {
 	toml_free(&table);
+	message_free(&why);
 }
 
-/* Parses TEXT into the table, which holds nothing of an earlier parse. */
+/* Parses TEXT into the table and WHY, which hold nothing of an earlier parse. */
 static int parse(const char *text)
 {
 	toml_free(&table);
-	return toml_parse(text, strlen(text), &table, why, sizeof why);
+	message_free(&why);
+	return toml_parse(text, strlen(text), &table, &why);
+}
+
+/* Reads the file PATH into the table and WHY, which hold nothing of an earlier read. */
+static int read_file(const char *path)
+{
+	toml_free(&table);
+	message_free(&why);
+	return toml_read_file(path, &table, &why);
 }
 
 /* TEXT is refused, with a reason that begins with WHERE ("line 2: "). */
 static void assert_refused(const char *text, const char *where)
 {
 	ck_assert_int_eq(parse(text), -1);
-	ck_assert_msg(strncmp(why, where, strlen(where)) == 0, "%s: \"%s\" does not begin with \"%s\"", text, why, where);
+	ck_assert_msg(strncmp(why.text, where, strlen(where)) == 0, "%s: \"%s\" does not begin with \"%s\"", text, why.text,
+		      where);
 	ck_assert_uint_eq(table.count, 0);
 }
 
@@ -144,8 +155,8 @@ END_TEST
 START_TEST(a_nul_byte_is_refused)
 {
 	static const char text[] = "a = 1\nnamespace = \"k8s\0.io\"\n";
-	ck_assert_int_eq(toml_parse(text, sizeof text - 1, &table, why, sizeof why), -1);
-	ck_assert_str_eq(why, "line 2: a NUL byte");
+	ck_assert_int_eq(toml_parse(text, sizeof text - 1, &table, &why), -1);
+	ck_assert_str_eq(why.text, "line 2: a NUL byte");
 }
 END_TEST
 
@@ -157,31 +168,31 @@ START_TEST(files)
 	snprintf(path, sizeof path, "%s/nerdctl.toml", directory);
 
 	/* No file is no configuration. */
-	ck_assert_int_eq(toml_read_file(path, &table, why, sizeof why), 1);
+	ck_assert_int_eq(read_file(path), 1);
 	ck_assert_uint_eq(table.count, 0);
 
 	FILE *file = fopen(path, "w");
 	ck_assert_ptr_nonnull(file);
 	fputs("namespace = \"k8s.io\"\n", file);
 	ck_assert_int_eq(fclose(file), 0);
-	ck_assert_int_eq(toml_read_file(path, &table, why, sizeof why), 0);
+	ck_assert_int_eq(read_file(path), 0);
 	ck_assert_str_eq(string_of("namespace"), "k8s.io");
 	toml_free(&table);
 
 	/* A directory, a file too large, files that cannot be opened (for root too). */
-	ck_assert_int_eq(toml_read_file(directory, &table, why, sizeof why), -1);
-	ck_assert_str_eq(why, "not a regular file");
+	ck_assert_int_eq(read_file(directory), -1);
+	ck_assert_str_eq(why.text, "not a regular file");
 	ck_assert_int_eq(truncate(path, TOML_SIZE_LIMIT + 1), 0);
-	ck_assert_int_eq(toml_read_file(path, &table, why, sizeof why), -1);
-	ck_assert_str_eq(why, "larger than 1048576 bytes");
+	ck_assert_int_eq(read_file(path), -1);
+	ck_assert_str_eq(why.text, "larger than 1048576 bytes");
 	char below[600];
 	snprintf(below, sizeof below, "%s/x", path);
-	ck_assert_int_eq(toml_read_file(below, &table, why, sizeof why), -1);
-	ck_assert_str_eq(why, "Not a directory");
+	ck_assert_int_eq(read_file(below), -1);
+	ck_assert_str_eq(why.text, "Not a directory");
 	snprintf(path, sizeof path, "%s/loop.toml", directory);
 	ck_assert_int_eq(symlink(path, path), 0);
-	ck_assert_int_eq(toml_read_file(path, &table, why, sizeof why), -1);
-	ck_assert_str_eq(why, "Too many levels of symbolic links");
+	ck_assert_int_eq(read_file(path), -1);
+	ck_assert_str_eq(why.text, "Too many levels of symbolic links");
 	ck_assert_int_eq(remove_tree(directory), 0);
 	free(directory);
 }

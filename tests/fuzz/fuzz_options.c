@@ -49,14 +49,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 
 	const char *choice;
-	char why[512];
+	struct message why = {0};
 	struct environment environment;
 	env_read(&environment, no_environment);
-	if (options_builder_choice(argc, argv, &environment, &choice, why, sizeof why) != 0)
-		FUZZ_ASSERT(why[0] && !strchr(why, '\n'), "a builder choice refused without a one-line reason");
+	if (options_builder_choice(argc, argv, &environment, &choice, &why) != 0)
+		FUZZ_ASSERT(why.length && !strchr(why.text, '\n'),
+			    "a builder choice refused without a one-line reason");
+	message_free(&why);
 	struct options options;
-	if (options_parse(argc, argv, builder, &environment, &options, why, sizeof why) != 0) {
-		FUZZ_ASSERT(why[0] && !strchr(why, '\n'), "a command line refused without a one-line reason");
+	if (options_parse(argc, argv, builder, &environment, &options, &why) != 0) {
+		FUZZ_ASSERT(why.length && !strchr(why.text, '\n'), "a command line refused without a one-line reason");
+		message_free(&why);
 	} else {
 		for (size_t i = 0; i < options.target_count; i++) {
 			struct reference ref;
