@@ -1,10 +1,10 @@
-/* Prints the git tag kimb makes for the build context DIRECTORY, as tagscheme_prepare makes it: the
+/* Prints the git tag kimb makes for the build context DIRECTORY, as gittag_prepare makes it: the
  * tag computation alone, without a builder, for scripts/bench/git-tag.sh to time. */
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "tagscheme.h"
+#include "gittag.h"
 
 int main(int argc, char **argv)
 {
@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	env_read(&environment, env_process);
-	if (tagscheme_prepare(SCHEME_GIT, argv[1], &environment, &tag, &why) != 0) {
+	if (gittag_prepare(SCHEME_GIT, argv[1], &environment, &tag, &why) != 0) {
 		fprintf(stderr, "%s: %s\n", argv[0], why.text);
 		message_free(&why);
 		return 1;

@@ -12,6 +12,7 @@
 #include "message.h"
 #include "reference.h"
 #include "status.h"
+#include "gittag.h"
 #include "tagscheme.h"
 #include "timeformat.h"
 #include "xalloc.h"
@@ -36,7 +37,7 @@ int build_prepare(const struct session *session, struct build *out)
 	const struct options *options = session->options;
 	struct message why = {0};
 	int prepared =
-		tagscheme_prepare(options->scheme, options->context, &options->environment, &build->git_tag, &why);
+		gittag_prepare(options->scheme, options->context, &options->environment, &build->git_tag, &why);
 	/* A failure's reason, or a line to say on success. */
 	if (why.text)
 		report_say("%s", why.text);

@@ -122,6 +122,12 @@ static int compare_texts(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+const char *session_setting(const struct session *session, const struct builder_setting *setting, bool *from_config)
+{
+	const char *flag_value = setting->flags ? options_flag_value(session->options, setting->flags) : NULL;
+	return settings_value(session->settings, setting, flag_value, &session->options->environment, from_config);
+}
+
 /* The global flags that choose the image store as "FLAG=VALUE", whatever their spelling: the last
  * value of each, and the namespace and address the builder's configuration file gives in their
  * stead, sorted, into *WORDS (COUNT of them; the array and each word malloc'd). */
@@ -135,7 +141,7 @@ static void store_flags(const struct session *session, char ***words, size_t *co
 	*count = 0;
 	for (size_t i = 0; i < setting_count; i++) {
 		bool from_config;
-		const char *value = settings_value(session->settings, settings[i], options, &from_config);
+		const char *value = session_setting(session, settings[i], &from_config);
 		if (from_config)
 			(*words)[(*count)++] = xprintf("%s=%s", builder_global_flag_name(builder, settings[i]->flags[0]), value);
 	}

@@ -66,4 +66,8 @@ char *session_store_key(const struct session *session);
 /* process_run_parallel, then the end of kimb if a forwarded signal came meanwhile. */
 void session_run_parallel(const struct session *session, size_t jobs, const struct process_batch *batch);
 
+/* The value of the builder's SETTING for this run (settings_value): its global flag's last value
+ * in the options, else its variable, else the builder's configuration file, else NULL. */
+const char *session_setting(const struct session *session, const struct builder_setting *setting, bool *from_config);
+
 #endif

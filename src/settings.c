@@ -55,15 +55,14 @@ int settings_load(const struct builder *builder, const struct environment *envir
 }
 
 const char *settings_value(const struct settings *settings, const struct builder_setting *setting,
-			   const struct options *options, bool *from_config)
+			   const char *flag_value, const struct environment *environment, bool *from_config)
 {
 	*from_config = false;
 	if (!setting->flags)
 		return NULL;
-	const char *value = options_flag_value(options, setting->flags);
-	if (value)
-		return value;
-	value = env_named(&options->environment, setting->environment);
+	if (flag_value)
+		return flag_value;
+	const char *value = env_named(environment, setting->environment);
 	if (value && *value)
 		return value;
 	const struct toml_pair *pair = setting->config_key ? toml_find(&settings->config, setting->config_key) : NULL;

@@ -11,7 +11,6 @@
 #include "builder.h"
 #include "env.h"
 #include "message.h"
-#include "options.h"
 #include "toml.h"
 
 struct settings {
@@ -25,10 +24,11 @@ struct settings {
 int settings_load(const struct builder *builder, const struct environment *environment, bool root, struct settings *out,
 		  struct message *why);
 
-/* The value of SETTING for a run with OPTIONS, or NULL where nothing sets it (the builder's
- * default; the environment is OPTIONS'); *FROM_CONFIG says whether the configuration file gave it. */
+/* The value of SETTING: FLAG_VALUE (its global flag's last value on the command line, or NULL),
+ * else its variable in ENVIRONMENT, else the configuration file's, or NULL where nothing sets it
+ * (the builder's default); *FROM_CONFIG says whether the configuration file gave it. */
 const char *settings_value(const struct settings *settings, const struct builder_setting *setting,
-			   const struct options *options, bool *from_config);
+			   const char *flag_value, const struct environment *environment, bool *from_config);
 
 void settings_free(struct settings *settings);
 

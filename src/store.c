@@ -27,7 +27,7 @@ bool store_pods_run_images(const struct session *session)
 	if (!builder->pods_namespace)
 		return false;
 	bool from_config;
-	const char *namespace = settings_value(session->settings, &builder->namespace, session->options, &from_config);
+	const char *namespace = session_setting(session, &builder->namespace, &from_config);
 	/* containerd's default namespace, where nerdctl works when nothing names one */
 	return strcmp(namespace ? namespace : "default", builder->pods_namespace) == 0;
 }

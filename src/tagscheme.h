@@ -1,15 +1,13 @@
 #ifndef KIMB_TAGSCHEME_H
 #define KIMB_TAGSCHEME_H
 
-/* The unique tag kimb adds to every build: a UTC time stamp, or the git commit of the build
- * context and the state of its work tree (read with libgit2), and the recency a time-scheme tag
- * encodes. */
+/* The unique tag kimb adds to every build: its schemes, and the time stamp of the time scheme
+ * (gittag.h makes the git schemes' tags). */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
-#include "env.h"
 #include "message.h"
 
 enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE };
@@ -19,25 +17,8 @@ enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE };
 /* The schemes' names, indexed by enum tag_scheme, NULL-terminated. */
 extern const char *const tagscheme_names[];
 
-/* The first step of making the unique tag for a build of CONTEXT, which needs no lock: git (and
- * auto, when CONTEXT lies in a git work tree whose HEAD has a commit) puts the tag in *GIT_TAG
- * (malloc'd): HEAD's abbreviated commit ID (7+ hex digits, unique in the repository), and when the
- * work tree differs from HEAD (as workstate_hash finds it: tracked files changed in the index or the
- * work tree, untracked files that are not ignored, submodules and nested repositories) "-dirty." and
- * 7 hex digits of that hash: the same changes give the same tag. describe does the same with git
- * describe --tags --long --always's name of HEAD (v1.2-0-gabc1234 on a tagged commit). Where git
- * cannot tell (CONTEXT is "-", a URL, or in no work tree kimb may read), git and auto take the
- * commit a CI variable of ENVIRONMENT names (GITHUB_SHA, CI_COMMIT_SHA, ...), abbreviated to 7
- * digits; filter drivers' temporary files go to its TMPDIR. time (and auto without either)
- * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, having added
- * to WHY nothing or a line to say (auto fell back on time from a repository the user could trust),
- * or -1 with a one-line reason added to WHY. */
-int tagscheme_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
-		      char **git_tag, struct message *why);
-
 /* NOW in UTC formatted with FORMAT (strftime), malloc'd, or NULL with a one-line reason added to WHY.
  * The tag is not checked against the tag grammar here. */
 char *tagscheme_time(const char *format, time_t now, struct message *why);
-
 
 #endif

@@ -232,6 +232,7 @@ int main(void)
 	srunner_add_suite(runner, listing_suite());
 	srunner_add_suite(runner, listing_json_suite());
 	srunner_add_suite(runner, tagscheme_suite());
+	srunner_add_suite(runner, gittag_suite());
 	srunner_add_suite(runner, timeformat_suite());
 	srunner_add_suite(runner, options_suite());
 	srunner_add_suite(runner, plan_suite());

@@ -12,6 +12,7 @@ Suite *reference_suite(void);
 Suite *listing_suite(void);
 Suite *listing_json_suite(void);
 Suite *tagscheme_suite(void);
+Suite *gittag_suite(void);
 Suite *timeformat_suite(void);
 Suite *options_suite(void);
 Suite *plan_suite(void);

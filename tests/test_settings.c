@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "options.h"
 #include "settings.h"
 #include "suites.h"
 
@@ -55,9 +56,16 @@ static void parse(char **words)
 	ck_assert_int_eq(options_parse(count, words, nerdctl, test_snapshot(), &options, &why), 0);
 }
 
+/* SETTING's value for the command line parse read. */
+static const char *value_of(const struct builder_setting *setting, bool *from_config)
+{
+	return settings_value(&settings, setting, options_flag_value(&options, setting->flags), &options.environment,
+			      from_config);
+}
+
 static const char *namespace_of(bool *from_config)
 {
-	return settings_value(&settings, &nerdctl->namespace, &options, from_config);
+	return value_of(&nerdctl->namespace, from_config);
 }
 
 START_TEST(flag_then_variable_then_file)
@@ -73,7 +81,7 @@ START_TEST(flag_then_variable_then_file)
 	parse((char *[]){"kimb", "-t", "app", ".", NULL});
 	ck_assert_str_eq(namespace_of(&from_config), "k8s.io");
 	ck_assert(from_config);
-	ck_assert_str_eq(settings_value(&settings, &nerdctl->address, &options, &from_config),
+	ck_assert_str_eq(value_of(&nerdctl->address, &from_config),
 			 "unix:///run/k3s/containerd/containerd.sock");
 	ck_assert(from_config);
 
@@ -89,7 +97,7 @@ START_TEST(flag_then_variable_then_file)
 	parse((char *[]){"kimb", "-n", "builds", "-H", "unix:///x.sock", "-t", "app", ".", NULL});
 	ck_assert_str_eq(namespace_of(&from_config), "builds");
 	ck_assert(!from_config);
-	ck_assert_str_eq(settings_value(&settings, &nerdctl->address, &options, &from_config),
+	ck_assert_str_eq(value_of(&nerdctl->address, &from_config),
 			 "unix:///x.sock");
 	ck_assert(!from_config);
 }

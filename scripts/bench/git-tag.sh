@@ -2,7 +2,7 @@
 # Times kimb's git tag against git's own view of the same work tree, on a generated repository of
 # 100,000 files (1000 directories of 100 small files, one commit, packed), clean and dirty (one tracked
 # file changed, one untracked file added): kimb's tag alone (the driver bench/git_tag.c, which calls
-# tagscheme_prepare), `git status --porcelain`, and `git describe --always --dirty` for reference
+# gittag_prepare), `git status --porcelain`, and `git describe --always --dirty` for reference
 # (it does not look for untracked files). Each command runs once to warm the page cache, then the
 # three take turns RUNS times; the table gives the median wall times in milliseconds and kimb's over
 # git status's (the target: at most 1). Asserts only that kimb and git see the same state.

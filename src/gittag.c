@@ -1,0 +1,330 @@
+#include "gittag.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "cleanfilter.h"
+#include "workstate.h"
+#include "xalloc.h"
+
+/* git never abbreviates a commit ID below 7 digits, even when core.abbrev asks for fewer. */
+#define GIT_MINIMUM_ABBREV 7
+
+/* A dirty work tree's tag: the commit, "-dirty." and a hash of its changes. */
+#define DIRTY_SEPARATOR "-dirty."
+#define DIRTY_DIGITS 7
+
+/* The variables in which CI systems name the commit they build, which may be checked out without
+ * a work tree kimb can read (a tarball, another owner's checkout, a URL context). */
+static const char *const ci_commit_variables[] = {
+	ENV_NAME(GITHUB_SHA),           /* GitHub Actions */
+	ENV_NAME(CI_COMMIT_SHA),        /* GitLab CI, Woodpecker */
+	ENV_NAME(GIT_COMMIT),           /* Jenkins */
+	ENV_NAME(BUILDKITE_COMMIT),     /* Buildkite */
+	ENV_NAME(CIRCLE_SHA1),          /* CircleCI */
+	ENV_NAME(TRAVIS_COMMIT),        /* Travis CI */
+	ENV_NAME(BITBUCKET_COMMIT),     /* Bitbucket Pipelines */
+	ENV_NAME(DRONE_COMMIT_SHA),     /* Drone */
+	ENV_NAME(BUILD_SOURCEVERSION),  /* Azure Pipelines */
+	ENV_NAME(SEMAPHORE_GIT_SHA),    /* Semaphore */
+	ENV_NAME(APPVEYOR_REPO_COMMIT), /* AppVeyor */
+	NULL,
+};
+
+/* Whether PATH (resolved, without a trailing slash) is DIRECTORY or lies below it. DIRECTORY ends
+ * with a slash, as libgit2 spells directories. */
+static bool is_within(const char *path, const char *directory)
+{
+	size_t length = strlen(directory) - 1;
+
+	return strncmp(path, directory, length) == 0 && (path[length] == '\0' || path[length] == '/');
+}
+
+/* libgit2 also finds a repository from inside its git directory, and reports a work tree for it
+ * that may not hold PATH (core.worktree). */
+static bool is_in_work_tree(git_repository *repository, const char *path)
+{
+	const char *work_tree = git_repository_workdir(repository);
+
+	return work_tree && is_within(path, work_tree) && !is_within(path, git_repository_path(repository));
+}
+
+/* How many digits of HEAD_COMMIT's ID git shows: core.abbrev, at least 7, and unique. */
+static int abbreviation_length(git_object *head_commit, size_t *digits)
+{
+	git_buf short_id = GIT_BUF_INIT;
+	int error = git_object_short_id(&short_id, head_commit);
+
+	if (error == 0)
+		*digits = short_id.size < GIT_MINIMUM_ABBREV ? GIT_MINIMUM_ABBREV : short_id.size;
+	git_buf_dispose(&short_id);
+	return error;
+}
+
+/* HEAD_COMMIT as SCHEME names it in *NAME (malloc'd): its ID abbreviated as git abbreviates it
+ * (git), or as git describe --tags --long --always shows it (describe): the nearest tag, the commits
+ * since and the abbreviated ID, or the abbreviated ID alone when no tag is reachable. The long form
+ * names the commit even when a tag points at it: a tag that moves (nightly) or is called latest
+ * would otherwise name two builds. */
+static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **name)
+{
+	size_t digits = 0;
+	int error = abbreviation_length(head_commit, &digits);
+	if (error != 0)
+		return error;
+	if (scheme != SCHEME_DESCRIBE) {
+		/* A longer prefix of a unique prefix is unique too. */
+		*name = xstrndup(git_oid_tostr_s(git_object_id(head_commit)), digits);
+		return 0;
+	}
+	git_describe_options options;
+	git_describe_format_options format;
+	git_describe_result *result = NULL;
+	git_buf text = GIT_BUF_INIT;
+	if ((error = git_describe_options_init(&options, GIT_DESCRIBE_OPTIONS_VERSION)) != 0 ||
+	    (error = git_describe_format_options_init(&format, GIT_DESCRIBE_FORMAT_OPTIONS_VERSION)) != 0)
+		return error;
+	options.describe_strategy = GIT_DESCRIBE_TAGS;
+	options.show_commit_oid_as_fallback = 1;
+	format.abbreviated_size = (unsigned int)digits;
+	format.always_use_long_format = 1;
+	error = git_describe_commit(&result, head_commit, &options);
+	/* libgit2 (1.5) walks the parents a shallow clone lacks; a CI checkout is often one. */
+	if (error != 0 && git_repository_is_shallow(git_object_owner(head_commit)) == 1)
+		git_error_set_str(GIT_ERROR_INVALID, "a shallow clone (git clone --depth, as many CI systems check out), "
+						     "whose history kimb cannot describe; fetch it whole (git fetch "
+						     "--unshallow --tags) or use --scheme=git");
+	if (error == 0)
+		error = git_describe_format(&text, result, &format);
+	if (error == 0)
+		*name = xstrndup(text.ptr, text.size);
+	git_buf_dispose(&text);
+	git_describe_result_free(result);
+	return error;
+}
+
+/* Sets *TAG (malloc'd) to HEAD's abbreviation COMMIT, and when REPOSITORY's work tree differs from
+ * HEAD_COMMIT, DIRTY_SEPARATOR and the first DIRTY_DIGITS digits of the hash of how. Returns 0, or a
+ * libgit2 error. */
+static int compose_git_tag(char **tag, const char *commit, git_repository *repository, git_object *head_commit)
+{
+	git_tree *head_tree;
+	git_oid state_hash;
+	bool dirty = false;
+	int error = git_commit_tree(&head_tree, (git_commit *)head_commit);
+
+	if (error == 0)
+		error = workstate_hash(repository, head_tree, &dirty, &state_hash);
+	git_tree_free(head_tree);
+	if (error == 0)
+		*tag = dirty ? xprintf("%s%s%.*s", commit, DIRTY_SEPARATOR, DIRTY_DIGITS, git_oid_tostr_s(&state_hash))
+			     : xstrdup(commit);
+	return error;
+}
+
+/* The git tag of the work tree holding PATH (resolved), named SHOWN_PATH in reasons. Sets
+ * *NOT_GIT when PATH is in no work tree or HEAD has no commit: the cases auto falls back on. */
+/* Whether PATH lies in a repository git refuses to read for its owner, which libgit2 (1.5) reports
+ * as no repository at all, while discovery, which does not check owners, finds it: then a line
+ * with git's own advice, the directory to trust by safe.directory. */
+static bool says_other_owner(const char *path, const char *shown_path, struct message *why)
+{
+	git_buf found = GIT_BUF_INIT;
+	struct stat status;
+	if (git_repository_discover(&found, path, 0, NULL) != 0) {
+		git_buf_dispose(&found);
+		return false;
+	}
+	char *top = xstrndup(found.ptr, found.size);
+	git_buf_dispose(&found);
+	size_t length = strlen(top);
+	while (length > 1 && top[length - 1] == '/')
+		top[--length] = '\0';
+	if (length > 5 && strcmp(top + length - 5, "/.git") == 0)
+		top[length - 5] = '\0';
+	bool other = stat(top, &status) == 0 && status.st_uid != geteuid();
+	if (other)
+		message_add(why,
+			    "%s: the git repository %s is owned by another user, and git reads it only when trusted; "
+			    "if you trust it: git config --global --add safe.directory %s",
+			    shown_path, top, top);
+	free(top);
+	return other;
+}
+
+static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char *shown_path, bool *not_git,
+			   struct message *why)
+{
+	git_repository *repository = NULL;
+	git_reference *head = NULL;
+	git_object *head_commit = NULL;
+	char *name = NULL;
+	char *tag = NULL;
+	/* No GIT_REPOSITORY_OPEN_FROM_ENV: GIT_DIR and friends describe the user's shell, not PATH. */
+	int error = git_repository_open_ext(&repository, path, 0, NULL);
+
+	if ((error == GIT_ENOTFOUND || error == GIT_EOWNER) && says_other_owner(path, shown_path, why)) {
+		*not_git = true;
+		goto done;
+	}
+	if (error == GIT_ENOTFOUND || (error == 0 && !is_in_work_tree(repository, path))) {
+		*not_git = true;
+		message_add(why, "%s is not in a git work tree", shown_path);
+		goto done;
+	}
+	if (error == 0)
+		error = git_repository_head(&head, repository);
+	if (error == GIT_EUNBORNBRANCH) {
+		*not_git = true;
+		message_add(why, "%s: HEAD has no commit yet", shown_path);
+		goto done;
+	}
+	if (error == 0)
+		error = git_reference_peel(&head_commit, head, GIT_OBJECT_COMMIT);
+	if (error == 0)
+		error = name_commit(scheme, head_commit, &name);
+	if (error == 0)
+		error = compose_git_tag(&tag, name, repository, head_commit);
+	if (error != 0) {
+		const git_error *reason = git_error_last();
+
+		message_add(why, "%s: %s", shown_path,
+			    reason && reason->message ? reason->message : "libgit2 failed without saying why");
+	}
+done:
+	free(name);
+	git_object_free(head_commit);
+	git_reference_free(head);
+	git_repository_free(repository);
+	return tag;
+}
+
+static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const char *temporary_directory,
+			    bool *not_git, struct message *why)
+{
+	struct stat status;
+
+	*not_git = false;
+	/* kim reads an empty PATH as the working directory */
+	if (context[0] == '\0')
+		context = ".";
+	if (stat(context, &status) != 0) {
+		message_add(why, "%s: %s", context, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(status.st_mode)) {
+		message_add(why, "%s: not a directory", context);
+		return NULL;
+	}
+	char *path = realpath(context, NULL);
+	if (!path) {
+		message_add(why, "%s: %s", context, strerror(errno));
+		return NULL;
+	}
+	if (git_libgit2_init() < 0 || cleanfilter_register(temporary_directory) != 0) {
+		message_add(why, "cannot initialize libgit2");
+		git_libgit2_shutdown();
+		free(path);
+		return NULL;
+	}
+	char *tag = work_tree_tag(scheme, path, context, not_git, why);
+	git_libgit2_shutdown();
+	free(path);
+	return tag;
+}
+
+/* Docker's reading of a build context: stdin, a directory that exists, else a URL that git or
+ * HTTP fetches. */
+static bool is_remote_context(const char *context)
+{
+	static const char *const prefixes[] = {"http://", "https://", "git://", "git@", "ssh://", "github.com/"};
+	struct stat status;
+	if (strcmp(context, "-") == 0)
+		return true;
+	if (stat(context, &status) == 0)
+		return false;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (strncmp(context, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Sets *TAG to the commit the first CI variable that is set names, abbreviated as git abbreviates
+ * it, or leaves it NULL when none is set. Returns 0, or -1 when the variable holds no commit ID. */
+static int ci_commit_tag(const struct environment *environment, char **tag, struct message *why)
+{
+	*tag = NULL;
+	for (const char *const *variable = ci_commit_variables; *variable; variable++) {
+		const char *value = env_named(environment, *variable);
+		if (!value || !*value)
+			continue;
+		size_t length = strspn(value, "0123456789abcdefABCDEF");
+		if (value[length] || length < GIT_MINIMUM_ABBREV || length > 64) {
+			message_add(why, "%s='%s' is not a commit ID (7 to 64 hex digits)", *variable, value);
+			return -1;
+		}
+		*tag = xstrndup(value, GIT_MINIMUM_ABBREV);
+		for (char *c = *tag; *c; c++)
+			if (*c >= 'A' && *c <= 'F')
+				*c = (char)(*c - 'A' + 'a');
+		return 0;
+	}
+	return 0;
+}
+
+/* gittag_prepare where the context gave no git tag, for REASON (NOT_GIT: it is in no work tree
+ * or HEAD has no commit). */
+static int prepare_without_git_tag(enum tag_scheme scheme, bool not_git, const char *reason,
+				   const struct environment *environment, char **git_tag, struct message *why)
+{
+	/* What git cannot tell, the CI system may: the commit it checked out. */
+	if (not_git && scheme != SCHEME_DESCRIBE) {
+		if (ci_commit_tag(environment, git_tag, why) < 0)
+			return -1;
+		if (*git_tag)
+			return 0;
+	}
+	if (scheme == SCHEME_AUTO && not_git) {
+		/* Only a repository the user could trust is worth a word: other contexts are plainly
+		 * not git's. */
+		if (strstr(reason, "safe.directory"))
+			message_add(why, "%s; tagging with the time instead", reason);
+		return 0;
+	}
+	if (scheme == SCHEME_DESCRIBE && not_git)
+		message_add(why, "--scheme=describe: %s (describe reads tags there)", reason);
+	else
+		message_add(why, "--scheme=%s: %s%s", tagscheme_names[scheme], reason,
+			    not_git ? "; set a CI commit variable such as GITHUB_SHA, or use --scheme=time" : "");
+	return -1;
+}
+
+int gittag_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
+		      char **git_tag, struct message *why)
+{
+	bool not_git = false;
+	struct message reason = {0};
+
+	*git_tag = NULL;
+	if (scheme == SCHEME_TIME)
+		return 0;
+	if (is_remote_context(context)) {
+		not_git = true;
+		message_add(&reason, "the context %s is %s, not a directory of a git work tree", context,
+			    strcmp(context, "-") == 0 ? "standard input" : "a URL");
+	} else {
+		*git_tag = git_scheme_tag(scheme, context, env_get(environment, ENV_TMPDIR), &not_git, &reason);
+	}
+	int status = *git_tag ? 0
+			      : prepare_without_git_tag(scheme, not_git, reason.text ? reason.text : "", environment,
+							git_tag, why);
+	message_free(&reason);
+	return status;
+}
