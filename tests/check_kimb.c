@@ -238,6 +238,7 @@ int main(void)
 	srunner_add_suite(runner, timeformat_suite());
 	srunner_add_suite(runner, options_suite());
 	srunner_add_suite(runner, plan_suite());
+	srunner_add_suite(runner, execute_suite());
 	srunner_add_suite(runner, process_suite());
 	srunner_add_suite(runner, lock_suite());
 	srunner_add_suite(runner, builder_suite());

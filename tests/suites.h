@@ -14,6 +14,7 @@ Suite *tagscheme_suite(void);
 Suite *timeformat_suite(void);
 Suite *options_suite(void);
 Suite *plan_suite(void);
+Suite *execute_suite(void);
 Suite *process_suite(void);
 Suite *lock_suite(void);
 Suite *builder_suite(void);
