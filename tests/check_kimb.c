@@ -147,6 +147,25 @@ char *make_temporary_directory(const char *parent, const char *name)
 	return NULL;
 }
 
+char *make_suite_directory(const char *name)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path = make_temporary_directory(tmpdir && *tmpdir ? tmpdir : "/tmp", name);
+
+	if (!path) {
+		perror("check_kimb: cannot make a temporary directory");
+		exit(EXIT_FAILURE);
+	}
+	return path;
+}
+
+void remove_suite_directory(char *path)
+{
+	if (remove_tree(path) != 0)
+		perror("check_kimb: cannot remove the temporary directory");
+	free(path);
+}
+
 #ifndef FIXTURES_DIR
 #error "FIXTURES_DIR (the absolute path of tests/fixtures) must be defined: the Makefile defines it"
 #endif
@@ -236,6 +255,7 @@ int main(void)
 	srunner_add_suite(runner, timeformat_suite());
 	srunner_add_suite(runner, options_suite());
 	srunner_add_suite(runner, plan_suite());
+	srunner_add_suite(runner, execute_suite());
 	srunner_add_suite(runner, process_suite());
 	srunner_add_suite(runner, lock_suite());
 	srunner_add_suite(runner, builder_suite());

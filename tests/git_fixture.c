@@ -18,20 +18,12 @@ static int original_directory = -1;
 
 void git_fixture_begin_suite(void)
 {
-	const char *tmpdir = getenv("TMPDIR");
-
-	suite_directory = make_temporary_directory(tmpdir && *tmpdir ? tmpdir : "/tmp", "git-tests");
-	if (!suite_directory) {
-		perror("check_kimb: cannot make a temporary directory");
-		exit(EXIT_FAILURE);
-	}
+	suite_directory = make_suite_directory("git-tests");
 }
 
 void git_fixture_end_suite(void)
 {
-	if (remove_tree(suite_directory) != 0)
-		perror("check_kimb: cannot remove the temporary directory");
-	free(suite_directory);
+	remove_suite_directory(suite_directory);
 }
 
 void git_fixture_setup(void)

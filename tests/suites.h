@@ -16,6 +16,7 @@ Suite *gittag_suite(void);
 Suite *timeformat_suite(void);
 Suite *options_suite(void);
 Suite *plan_suite(void);
+Suite *execute_suite(void);
 Suite *process_suite(void);
 Suite *lock_suite(void);
 Suite *builder_suite(void);
@@ -54,6 +55,13 @@ struct image_name *test_names(const char *repository, const char *tag);
 
 /* Makes a new directory PARENT/kimb-NAME-XXXXXX and returns its path (malloc'd), or NULL. */
 char *make_temporary_directory(const char *parent, const char *name);
+
+/* The unchecked fixture's half of a suite whose tests each make a directory in one of the suite's:
+ * run in the parent process, so that a test that failed in its forked child (which skips its
+ * teardown) leaves nothing behind. Makes kimb-NAME-XXXXXX under $TMPDIR (else /tmp) and returns its
+ * path (malloc'd), or ends check_kimb when it cannot; remove_suite_directory removes and frees it. */
+char *make_suite_directory(const char *name);
+void remove_suite_directory(char *path);
 
 /* The recorded output tests/fixtures/NAME ("podman/images-lapp.json"; tests/fixtures/README says what
  * each is), read whole: a malloc'd copy with a NUL after its LENGTH bytes (LENGTH may be NULL). Fails
