@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	env_read(&environment, env_process);
-	if (gittag_prepare(SCHEME_GIT, argv[1], &environment, &tag, &why) != 0) {
+	if (gittag_prepare(SCHEME_GIT, argv[1], NULL, 0, &environment, &tag, &why) != 0) {
 		fprintf(stderr, "%s: %s\n", argv[0], why.text);
 		message_free(&why);
 		return 1;

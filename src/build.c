@@ -37,7 +37,8 @@ int build_prepare(const struct session *session, struct build *out)
 	const struct options *options = session->options;
 	struct message why = {0};
 	int prepared =
-		gittag_prepare(options->scheme, options->context, &options->environment, &build->git_tag, &why);
+		gittag_prepare(options->scheme, options->context, options->flag_values, options->flag_value_count,
+			       &options->environment, &build->git_tag, &why);
 	/* A failure's reason, or a line to say on success. */
 	if (why.text)
 		report_say("%s", why.text);

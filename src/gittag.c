@@ -10,6 +10,8 @@
 
 #include <git2.h>
 
+#include "array.h"
+#include "buildscope.h"
 #include "cleanfilter.h"
 #include "workstate.h"
 #include "xalloc.h"
@@ -110,10 +112,67 @@ static int name_commit(enum tag_scheme scheme, git_object *head_commit, char **n
 	return error;
 }
 
-/* Sets *TAG (malloc'd) to HEAD's abbreviation COMMIT, and when REPOSITORY's work tree differs from
- * HEAD_COMMIT, DIRTY_SEPARATOR and the first DIRTY_DIGITS digits of the hash of how. Returns 0, or a
+/* The build's scope as the work tree WORK_TREE (ending with a slash) sees it. */
+struct tree_scope {
+	struct workstate_scope state;
+	const char *work_tree;
+	const struct buildscope *build;
+	char **relative; /* malloc'd: the paths in the work tree, relative to it */
+	size_t count;
+	const char **outside; /* the paths outside it */
+	size_t outside_count;
+};
+
+/* workstate's EXCLUDES: whether the build leaves out PATH, relative to the work tree. */
+static bool excludes_path(const char *path, void *payload)
+{
+	const struct tree_scope *scope = payload;
+	size_t length = strlen(path);
+	char *full = xprintf("%s%.*s", scope->work_tree, (int)(length && path[length - 1] == '/' ? length - 1 : length),
+			     path);
+	bool excluded = buildscope_excludes(scope->build, full);
+
+	free(full);
+	return excluded;
+}
+
+static void make_tree_scope(struct tree_scope *scope, git_repository *repository, const struct buildscope *build)
+{
+	const char *work_tree = git_repository_workdir(repository);
+	size_t length = strlen(work_tree);
+
+	*scope = (struct tree_scope){.work_tree = work_tree, .build = build};
+	for (size_t i = 0; i < build->count; i++) {
+		const char *path = build->paths[i];
+		if (is_in_work_tree(repository, path)) {
+			char *relative = xstrdup(strlen(path) < length ? "" : path + length);
+			array_append(&scope->relative, &scope->count, sizeof relative, &relative);
+		} else {
+			array_append(&scope->outside, &scope->outside_count, sizeof path, &path);
+		}
+	}
+	scope->state = (struct workstate_scope){
+		.paths = {(const char *const *)scope->relative, scope->count},
+		.excludes = excludes_path,
+		.payload = scope,
+		.outside = scope->outside,
+		.outside_count = scope->outside_count,
+	};
+}
+
+static void free_tree_scope(struct tree_scope *scope)
+{
+	for (size_t i = 0; i < scope->count; i++)
+		free(scope->relative[i]);
+	free(scope->relative);
+	free(scope->outside);
+}
+
+/* Sets *TAG (malloc'd) to NAME, and when REPOSITORY's work tree differs from HEAD_COMMIT within
+ * SCOPE, DIRTY_SEPARATOR and the first DIRTY_DIGITS digits of the hash of how. Returns 0, or a
  * libgit2 error. */
-static int compose_git_tag(char **tag, const char *commit, git_repository *repository, git_object *head_commit)
+static int compose_git_tag(char **tag, const char *name, git_repository *repository, git_object *head_commit,
+			   const struct tree_scope *scope)
 {
 	git_tree *head_tree;
 	git_oid state_hash;
@@ -121,11 +180,75 @@ static int compose_git_tag(char **tag, const char *commit, git_repository *repos
 	int error = git_commit_tree(&head_tree, (git_commit *)head_commit);
 
 	if (error == 0)
-		error = workstate_hash(repository, head_tree, &dirty, &state_hash);
+		error = workstate_hash(repository, head_tree, &scope->state, &dirty, &state_hash);
 	git_tree_free(head_tree);
 	if (error == 0)
-		*tag = dirty ? xprintf("%s%s%.*s", commit, DIRTY_SEPARATOR, DIRTY_DIGITS, git_oid_tostr_s(&state_hash))
-			     : xstrdup(commit);
+		*tag = dirty ? xprintf("%s%s%.*s", name, DIRTY_SEPARATOR, DIRTY_DIGITS, git_oid_tostr_s(&state_hash))
+			     : xstrdup(name);
+	return error;
+}
+
+/* The object HEAD_COMMIT has at PATH (relative; "" for its tree) into *OBJECT. */
+static int object_at(git_object **object, git_object *head_commit, const char *path)
+{
+	if (path[0] == '\0') {
+		git_tree *tree;
+		int error = git_commit_tree(&tree, (git_commit *)head_commit);
+		*object = (git_object *)tree;
+		return error;
+	}
+	return git_object_lookup_bypath(object, head_commit, path, GIT_OBJECT_ANY);
+}
+
+/* --scheme=tree's name in *NAME (malloc'd): the ID of the tree HEAD_COMMIT has at the context (the
+ * first path of SCOPE), abbreviated as git abbreviates it; when the build also reads other paths of
+ * the work tree (a Dockerfile outside the context), "." and DIRTY_DIGITS digits of a hash of the
+ * IDs HEAD has there, so that a change there at HEAD gives another name. */
+static int name_tree(git_object *head_commit, const struct tree_scope *scope, const char *shown_path, char **name)
+{
+	git_object *context = NULL;
+	git_buf short_id = GIT_BUF_INIT;
+	int error = object_at(&context, head_commit, scope->relative[0]);
+
+	if (error == GIT_ENOTFOUND)
+		git_error_set(GIT_ERROR_INVALID, "HEAD has no directory %s; commit it, or use --scheme=git",
+			      shown_path);
+	if (error == 0)
+		error = git_object_short_id(&short_id, context);
+	if (error != 0) {
+		git_object_free(context);
+		git_buf_dispose(&short_id);
+		return error;
+	}
+	size_t digits = short_id.size < GIT_MINIMUM_ABBREV ? GIT_MINIMUM_ABBREV : short_id.size;
+	*name = xstrndup(git_oid_tostr_s(git_object_id(context)), digits);
+	git_buf_dispose(&short_id);
+	git_object_free(context);
+	if (scope->count < 2)
+		return 0;
+	char *records = xstrdup("");
+	for (size_t i = 1; i < scope->count && error == 0; i++) {
+		git_object *object = NULL;
+		error = object_at(&object, head_commit, scope->relative[i]);
+		const char *id = error == 0 ? git_oid_tostr_s(git_object_id(object)) : "none";
+		if (error == GIT_ENOTFOUND) {
+			git_error_clear();
+			error = 0;
+		}
+		char *longer = xprintf("%s%zu:%s %s\n", records, strlen(scope->relative[i]), scope->relative[i], id);
+		free(records);
+		records = longer;
+		git_object_free(object);
+	}
+	git_oid hash;
+	if (error == 0)
+		error = git_odb_hash(&hash, records, strlen(records), GIT_OBJECT_BLOB);
+	if (error == 0) {
+		char *longer = xprintf("%s.%.*s", *name, DIRTY_DIGITS, git_oid_tostr_s(&hash));
+		free(*name);
+		*name = longer;
+	}
+	free(records);
 	return error;
 }
 
@@ -159,9 +282,10 @@ static bool says_other_owner(const char *path, const char *shown_path, struct me
 	return other;
 }
 
-static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char *shown_path, bool *not_git,
-			   struct message *why)
+static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char *shown_path,
+			   const struct buildscope *build, bool *not_git, struct message *why)
 {
+	struct tree_scope scope = {0};
 	git_repository *repository = NULL;
 	git_reference *head = NULL;
 	git_object *head_commit = NULL;
@@ -189,9 +313,13 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 	if (error == 0)
 		error = git_reference_peel(&head_commit, head, GIT_OBJECT_COMMIT);
 	if (error == 0)
+		make_tree_scope(&scope, repository, build);
+	if (error == 0 && scheme == SCHEME_TREE)
+		error = name_tree(head_commit, &scope, shown_path, &name);
+	else if (error == 0)
 		error = name_commit(scheme, head_commit, &name);
 	if (error == 0)
-		error = compose_git_tag(&tag, name, repository, head_commit);
+		error = compose_git_tag(&tag, name, repository, head_commit, &scope);
 	if (error != 0) {
 		const git_error *reason = git_error_last();
 
@@ -199,6 +327,7 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 			    reason && reason->message ? reason->message : "libgit2 failed without saying why");
 	}
 done:
+	free_tree_scope(&scope);
 	free(name);
 	git_object_free(head_commit);
 	git_reference_free(head);
@@ -206,8 +335,8 @@ done:
 	return tag;
 }
 
-static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const char *temporary_directory,
-			    bool *not_git, struct message *why)
+static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const struct flag_value *flags,
+			    size_t flag_count, const char *temporary_directory, bool *not_git, struct message *why)
 {
 	struct stat status;
 
@@ -234,7 +363,12 @@ static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const c
 		free(path);
 		return NULL;
 	}
-	char *tag = work_tree_tag(scheme, path, context, not_git, why);
+	struct buildscope build;
+	char *tag = NULL;
+	if (buildscope_read(&build, path, flags, flag_count, why) == 0) {
+		tag = work_tree_tag(scheme, path, context, &build, not_git, why);
+		buildscope_free(&build);
+	}
 	git_libgit2_shutdown();
 	free(path);
 	return tag;
@@ -285,7 +419,7 @@ static int prepare_without_git_tag(enum tag_scheme scheme, bool not_git, const c
 				   const struct environment *environment, char **git_tag, struct message *why)
 {
 	/* What git cannot tell, the CI system may: the commit it checked out. */
-	if (not_git && scheme != SCHEME_DESCRIBE) {
+	if (not_git && scheme != SCHEME_DESCRIBE && scheme != SCHEME_TREE) {
 		if (ci_commit_tag(environment, git_tag, why) < 0)
 			return -1;
 		if (*git_tag)
@@ -300,14 +434,16 @@ static int prepare_without_git_tag(enum tag_scheme scheme, bool not_git, const c
 	}
 	if (scheme == SCHEME_DESCRIBE && not_git)
 		message_add(why, "--scheme=describe: %s (describe reads tags there)", reason);
+	else if (scheme == SCHEME_TREE && not_git)
+		message_add(why, "--scheme=tree: %s (tree reads the context's tree at HEAD); use --scheme=time", reason);
 	else
 		message_add(why, "--scheme=%s: %s%s", tagscheme_names[scheme], reason,
 			    not_git ? "; set a CI commit variable such as GITHUB_SHA, or use --scheme=time" : "");
 	return -1;
 }
 
-int gittag_prepare(enum tag_scheme scheme, const char *context, const struct environment *environment,
-		      char **git_tag, struct message *why)
+int gittag_prepare(enum tag_scheme scheme, const char *context, const struct flag_value *flags, size_t flag_count,
+		   const struct environment *environment, char **git_tag, struct message *why)
 {
 	bool not_git = false;
 	struct message reason = {0};
@@ -320,7 +456,8 @@ int gittag_prepare(enum tag_scheme scheme, const char *context, const struct env
 		message_add(&reason, "the context %s is %s, not a directory of a git work tree", context,
 			    strcmp(context, "-") == 0 ? "standard input" : "a URL");
 	} else {
-		*git_tag = git_scheme_tag(scheme, context, env_get(environment, ENV_TMPDIR), &not_git, &reason);
+		*git_tag = git_scheme_tag(scheme, context, flags, flag_count, env_get(environment, ENV_TMPDIR), &not_git,
+					  &reason);
 	}
 	int status = *git_tag ? 0
 			      : prepare_without_git_tag(scheme, not_git, reason.text ? reason.text : "", environment,

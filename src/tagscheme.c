@@ -17,6 +17,7 @@ const char *const tagscheme_names[] = {
 	[SCHEME_TIME] = "time",
 	[SCHEME_GIT] = "git",
 	[SCHEME_DESCRIBE] = "describe",
+	[SCHEME_TREE] = "tree",
 	NULL,
 };
 

@@ -10,7 +10,7 @@
 
 #include "message.h"
 
-enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE };
+enum tag_scheme { SCHEME_AUTO, SCHEME_TIME, SCHEME_GIT, SCHEME_DESCRIBE, SCHEME_TREE };
 
 #define TAGSCHEME_DEFAULT_TIME_FORMAT "%Y%m%d.%H%M%S"
 

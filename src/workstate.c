@@ -128,7 +128,7 @@ static bool read_nested_repository(const char *full, git_oid ids[2])
 		}
 	}
 	if (error == 0)
-		error = workstate_hash(nested, head_tree, &dirty, &ids[1]);
+		error = workstate_hash(nested, head_tree, NULL, &dirty, &ids[1]);
 	if (error == 0 && !dirty)
 		memset(&ids[1], 0, sizeof ids[1]);
 	git_tree_free(head_tree);
@@ -208,17 +208,26 @@ static bool recorded_commit(const git_tree *head_tree, const char *path, git_oid
 	return found;
 }
 
-/* Describes how the work tree differs from HEAD_TREE (NULL: no commit yet), as git status counts it:
- * tracked files changed in the index or the work tree, and untracked files that are not ignored,
- * each with its content, an untracked repository with its HEAD and its own state; and each
- * submodule not checked out at the commit HEAD records, or with changes of its own, whatever
- * submodule.*.ignore says. STATE stays empty when the work tree is clean. Returns 0, or a libgit2
- * error. */
-static int describe_changes(git_repository *repository, const git_tree *head_tree, struct text *state)
+/* Whether a change at PATH counts: it lies in SCOPE (NULL: everywhere), and the build does not leave
+ * it out. */
+static bool counts(const struct workstate_scope *scope, const char *path)
+{
+	return !scope || (worktree_scope_holds(&scope->paths, path) &&
+			  !(scope->excludes && scope->excludes(path, scope->payload)));
+}
+
+/* Describes how the work tree differs from HEAD_TREE (NULL: no commit yet) within SCOPE, as git
+ * status counts it: tracked files changed in the index or the work tree, and untracked files that
+ * are not ignored, each with its content, an untracked repository with its HEAD and its own state;
+ * and each submodule not checked out at the commit HEAD records, or with changes of its own,
+ * whatever submodule.*.ignore says; then what SCOPE holds outside the repository. STATE stays empty
+ * when the work tree is clean. Returns 0, or a libgit2 error. */
+static int describe_changes(git_repository *repository, const git_tree *head_tree,
+			    const struct workstate_scope *scope, struct text *state)
 {
 	git_status_list *changes;
 	struct worktree_submodules submodules;
-	int error = worktree_status(&changes, &submodules, repository, head_tree, NULL);
+	int error = worktree_status(&changes, &submodules, repository, head_tree, scope ? &scope->paths : NULL, NULL);
 	const char *work_tree = git_repository_workdir(repository);
 	size_t count = changes ? git_status_list_entrycount(changes) : 0;
 
@@ -226,23 +235,28 @@ static int describe_changes(git_repository *repository, const git_tree *head_tre
 		const git_status_entry *entry = git_status_byindex(changes, i);
 		const git_diff_delta *delta = entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
 		/* A gitlink's untracked directory is its submodule's. */
-		if (!is_submodule(&submodules, delta->new_file.path))
+		if (!is_submodule(&submodules, delta->new_file.path) && counts(scope, delta->new_file.path))
 			error = describe_path(work_tree, delta->new_file.path, NULL, state);
 	}
 	for (size_t i = 0; i < submodules.count && error == 0; i++) {
 		git_oid recorded;
 		bool has_recorded = recorded_commit(head_tree, submodules.paths[i], &recorded);
-		error = describe_path(work_tree, submodules.paths[i], has_recorded ? &recorded : NULL, state);
+		if (counts(scope, submodules.paths[i]))
+			error = describe_path(work_tree, submodules.paths[i], has_recorded ? &recorded : NULL, state);
 	}
+	/* An absolute path, described as a path below "". */
+	for (size_t i = 0; scope && i < scope->outside_count && error == 0; i++)
+		error = describe_path("", scope->outside[i], NULL, state);
 	git_status_list_free(changes);
 	worktree_submodules_free(&submodules);
 	return error;
 }
 
-int workstate_hash(git_repository *repository, const git_tree *head_tree, bool *dirty, git_oid *hash)
+int workstate_hash(git_repository *repository, const git_tree *head_tree, const struct workstate_scope *scope,
+		   bool *dirty, git_oid *hash)
 {
 	struct text state = {NULL, 0, 0};
-	int error = describe_changes(repository, head_tree, &state);
+	int error = describe_changes(repository, head_tree, scope, &state);
 
 	*dirty = error == 0 && state.length > 0;
 	if (*dirty)

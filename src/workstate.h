@@ -11,8 +11,24 @@
 
 #include <git2.h>
 
+#include "worktree.h"
+
+/* What of a work tree a build reads: the paths of PATHS; of them, not those EXCLUDES (unless NULL)
+ * says the build leaves out (.dockerignore), given the path relative to the top and PAYLOAD; and
+ * the files and directories OUTSIDE (absolute paths) that no repository holds, which the hash
+ * covers whole, as content HEAD cannot name. */
+struct workstate_scope {
+	struct worktree_scope paths;
+	bool (*excludes)(const char *path, void *payload);
+	void *payload;
+	const char *const *outside;
+	size_t outside_count;
+};
+
 /* Sets *DIRTY to whether REPOSITORY's work tree differs from HEAD_TREE (HEAD's tree, NULL when HEAD
- * has no commit yet), and then *HASH to the hash of how. Returns 0, or a libgit2 error. */
-int workstate_hash(git_repository *repository, const git_tree *head_tree, bool *dirty, git_oid *hash);
+ * has no commit yet) within SCOPE (NULL: the whole work tree), or SCOPE has paths outside it, and
+ * then *HASH to the hash of how. Returns 0, or a libgit2 error. */
+int workstate_hash(git_repository *repository, const git_tree *head_tree, const struct workstate_scope *scope,
+		   bool *dirty, git_oid *hash);
 
 #endif

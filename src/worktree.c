@@ -64,6 +64,48 @@
 #define MODE_GITLINK 0160000u
 #define MODE_TREE 040000u
 
+/* Whether the path of LENGTH bytes at PATH lies below (or is) the path of P_LENGTH bytes at P. */
+static bool is_below(const char *path, size_t length, const char *p, size_t p_length)
+{
+	return p_length == 0 ||
+	       (length >= p_length && memcmp(path, p, p_length) == 0 && (length == p_length || path[p_length] == '/'));
+}
+
+/* A path without its trailing slash, as libgit2 names an untracked directory. */
+static size_t path_length(const char *path)
+{
+	size_t length = strlen(path);
+
+	return length && path[length - 1] == '/' ? length - 1 : length;
+}
+
+bool worktree_scope_holds(const struct worktree_scope *scope, const char *path)
+{
+	size_t length = path_length(path);
+
+	if (!scope || scope->count == 0)
+		return true;
+	for (size_t i = 0; i < scope->count; i++)
+		if (is_below(path, length, scope->paths[i], strlen(scope->paths[i])))
+			return true;
+	return false;
+}
+
+/* Whether the path of LENGTH bytes at PATH lies in SCOPE or above a path of it: a directory a scan
+ * of SCOPE looks into. */
+static bool scope_reaches(const struct worktree_scope *scope, const char *path, size_t length)
+{
+	if (!scope || scope->count == 0)
+		return true;
+	for (size_t i = 0; i < scope->count; i++) {
+		const char *p = scope->paths[i];
+		size_t p_length = strlen(p);
+		if (is_below(path, length, p, p_length) || is_below(p, p_length, path, length))
+			return true;
+	}
+	return false;
+}
+
 git_status_options worktree_status_options(void)
 {
 	git_status_options options = {.version = GIT_STATUS_OPTIONS_VERSION};
@@ -124,6 +166,7 @@ struct candidate {
 /* What the threads share. */
 struct scan {
 	struct index_file *index;
+	const struct worktree_scope *scope; /* the paths to look at, NULL for all */
 	int top; /* the work tree */
 	atomic_size_t next_dir;
 	atomic_size_t candidate_count;
@@ -399,6 +442,11 @@ static void add_candidate(struct worker *worker, char *path, size_t entry, bool 
 {
 	struct candidate candidate = {path, entry, racy};
 
+	/* Outside the scope, a change is none of the build's. */
+	if (!scope_reaches(worker->scan->scope, path, strlen(path))) {
+		free(path);
+		return;
+	}
 	array_append(&worker->found, &worker->count, sizeof candidate, &candidate);
 	/* Past this many, libgit2's status of everything is about as quick. */
 	if (atomic_fetch_add(&worker->scan->candidate_count, 1) >= worker->scan->candidate_limit)
@@ -529,8 +577,11 @@ static void *run_worker(void *argument)
 	struct scan *scan = worker->scan;
 	size_t dir;
 
-	while (!atomic_load(&scan->give_up) && (dir = atomic_fetch_add(&scan->next_dir, 1)) < scan->index->dir_count)
-		scan_dir(worker, dir);
+	while (!atomic_load(&scan->give_up) && (dir = atomic_fetch_add(&scan->next_dir, 1)) < scan->index->dir_count) {
+		const struct index_file *index = scan->index;
+		if (scope_reaches(scan->scope, index->entries[index->dirs[dir].first].path, index->dirs[dir].length))
+			scan_dir(worker, dir);
+	}
 	return NULL;
 }
 
@@ -679,10 +730,10 @@ static int compare_with_tree(git_repository *repository, struct worker *worker, 
  * Returns false when libgit2 must read everything: a case this module leaves to it, or a failure
  * (which libgit2 reports, if it fails too). */
 static bool find_candidates(git_repository *repository, struct index_file *index, const git_tree *head_tree,
-			    struct candidate **candidates, size_t *count, struct candidate **gitlinks,
-			    size_t *gitlink_count)
+			    const struct worktree_scope *scope, struct candidate **candidates, size_t *count,
+			    struct candidate **gitlinks, size_t *gitlink_count)
 {
-	struct scan scan = {.index = index, .candidate_limit = index->count / 8 + 64};
+	struct scan scan = {.index = index, .scope = scope, .candidate_limit = index->count / 8 + 64};
 	struct worker workers[MAX_THREADS];
 	pthread_t threads[MAX_THREADS - 1];
 	size_t wanted = index->count / ENTRIES_PER_THREAD + 1;
@@ -841,20 +892,25 @@ static int add_all_gitlinks(git_repository *repository, const git_tree *head_tre
 	return error == 0 && head_tree ? add_tree_gitlinks(head_tree, "", gitlinks, count) : error;
 }
 
-/* Sets *SUBMODULES to the paths of GITLINKS (COUNT), sorted, each once, and frees GITLINKS. */
-static void list_submodules(struct worktree_submodules *submodules, struct candidate *gitlinks, size_t count)
+/* Sets *SUBMODULES to the paths of GITLINKS (COUNT) in SCOPE, sorted, each once, and frees GITLINKS. */
+static void list_submodules(struct worktree_submodules *submodules, struct candidate *gitlinks, size_t count,
+			    const struct worktree_scope *scope)
 {
 	if (count > 0) /* qsort takes no NULL */
 		unique_candidates(gitlinks, &count);
 	submodules->paths = xcalloc(count, sizeof *submodules->paths);
-	submodules->count = count;
-	for (size_t i = 0; i < count; i++)
-		submodules->paths[i] = gitlinks[i].path;
+	submodules->count = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (worktree_scope_holds(scope, gitlinks[i].path))
+			submodules->paths[submodules->count++] = gitlinks[i].path;
+		else
+			free(gitlinks[i].path);
+	}
 	free(gitlinks);
 }
 
 int worktree_status(git_status_list **changes, struct worktree_submodules *submodules, git_repository *repository,
-		    const git_tree *head_tree, enum worktree_route *route)
+		    const git_tree *head_tree, const struct worktree_scope *scope, enum worktree_route *route)
 {
 	struct index_file index = {.map = NULL};
 	struct candidate *candidates = NULL;
@@ -872,14 +928,24 @@ int worktree_status(git_status_list **changes, struct worktree_submodules *submo
 	}
 	/* Without HEAD (an unborn branch) there is no tree to compare the index with. */
 	bool found = error == 0 && head_tree && is_supported(repository) && read_index(&index, index_path) &&
-		     find_candidates(repository, &index, head_tree, &candidates, &count, &gitlinks, &gitlink_count);
+		     find_candidates(repository, &index, head_tree, scope, &candidates, &count, &gitlinks, &gitlink_count);
 
 	*changes = NULL;
 	if (error != 0) {
 		/* nothing read */
 	} else if (!found) {
 		git_status_options options = worktree_status_options();
+		/* libgit2 takes the paths as not const; it only reads them. */
+		char **scope_paths = NULL;
+		if (!worktree_scope_holds(scope, "")) {
+			scope_paths = xcalloc(scope->count, sizeof *scope_paths);
+			memcpy(scope_paths, scope->paths, scope->count * sizeof *scope_paths);
+			/* The paths as they are, each with all below it, as in status_of_candidates. */
+			options.flags |= GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+			options.pathspec = (git_strarray){scope_paths, scope->count};
+		}
 		error = git_status_list_new(changes, repository, &options);
+		free(scope_paths);
 		if (error == 0)
 			error = add_all_gitlinks(repository, head_tree, &gitlinks, &gitlink_count);
 	} else {
@@ -896,7 +962,7 @@ int worktree_status(git_status_list **changes, struct worktree_submodules *submo
 	}
 	if (error == 0)
 		error = cleanfilter_failure();
-	list_submodules(submodules, gitlinks, gitlink_count);
+	list_submodules(submodules, gitlinks, gitlink_count, scope);
 	if (route)
 		*route = !found ? WORKTREE_EVERYTHING : count ? WORKTREE_CANDIDATES : WORKTREE_CLEAN;
 	for (size_t i = 0; i < count; i++)

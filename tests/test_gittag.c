@@ -39,7 +39,7 @@ static char *make_with_format(enum tag_scheme scheme, const char *format, const 
 {
 	char *tag = NULL;
 	message_free(&why);
-	if (gittag_prepare(scheme, context, test_snapshot(), &tag, &why) == 0 && !tag)
+	if (gittag_prepare(scheme, context, NULL, 0, test_snapshot(), &tag, &why) == 0 && !tag)
 		tag = tagscheme_time(format, NOW, &why);
 
 	ck_assert_int_eq(git_libgit2_init(), 2);

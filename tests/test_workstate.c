@@ -21,7 +21,7 @@ static char *state_of(const char *directory)
 
 	ck_assert_int_eq(git_repository_open(&repository, directory), 0);
 	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
-	int error = workstate_hash(repository, (git_tree *)head_tree, &dirty, &hash);
+	int error = workstate_hash(repository, (git_tree *)head_tree, NULL, &dirty, &hash);
 	const git_error *reason = git_error_last();
 	ck_assert_msg(error == 0, "%s", reason ? reason->message : "no reason");
 	git_object_free(head_tree);

@@ -107,7 +107,7 @@ static size_t assert_status(enum worktree_route expected_route)
 	ck_assert_int_eq(git_repository_open(&repository, "repo"), 0);
 	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
 	struct worktree_submodules submodules;
-	ck_assert_int_eq(worktree_status(&fast, &submodules, repository, (git_tree *)head_tree, &route), 0);
+	ck_assert_int_eq(worktree_status(&fast, &submodules, repository, (git_tree *)head_tree, NULL, &route), 0);
 	worktree_submodules_free(&submodules);
 	ck_assert_int_eq(git_status_list_new(&full, repository, &options), 0);
 
@@ -484,7 +484,7 @@ static char *submodules_of(enum worktree_route *route)
 
 	ck_assert_int_eq(git_repository_open(&repository, "repo"), 0);
 	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
-	ck_assert_int_eq(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, route), 0);
+	ck_assert_int_eq(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, NULL, route), 0);
 	for (size_t i = 0; i < submodules.count; i++) {
 		ck_assert_uint_lt(strlen(listed) + strlen(submodules.paths[i]) + 2, sizeof listed);
 		strcat(strcat(listed, submodules.paths[i]), "\n");
@@ -589,7 +589,7 @@ START_TEST(test_filtered_files_are_read_through_their_clean_command)
 	git_status_list *changes;
 	struct worktree_submodules submodules;
 	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
-	ck_assert_int_ne(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, NULL), 0);
+	ck_assert_int_ne(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, NULL, NULL), 0);
 	ck_assert_str_eq(git_error_last()->message, "a.dat: filter.upper.clean (exit 1) failed: it exited with status 1");
 	worktree_submodules_free(&submodules);
 	git_status_list_free(changes);
