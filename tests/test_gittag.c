@@ -11,6 +11,7 @@
 
 #include "git_fixture.h"
 #include "suites.h"
+#include "buildscope.h"
 #include "gittag.h"
 
 /* 2021-03-12 17:30:51 UTC */
@@ -625,6 +626,252 @@ START_TEST(test_describe_names_the_nearest_tag)
 }
 END_TEST
 
+/* Build flags as options.h keeps them: -f, --build-context and --ignorefile with their values. */
+static const struct flag_spec file_flag = {"file", 'f', true};
+static const struct flag_spec build_context_flag = {"build-context", 0, true};
+static const struct flag_spec ignorefile_flag = {"ignorefile", 0, true};
+
+/* The tag of a build of CONTEXT with the COUNT build flags FLAGS. */
+static char *make_with_flags(enum tag_scheme scheme, const char *context, const struct flag_value *flags,
+			     size_t count)
+{
+	char *tag = NULL;
+
+	message_free(&why);
+	ck_assert_msg(gittag_prepare(scheme, context, flags, count, test_snapshot(), &tag, &why) == 0, "%s", why.text);
+	ck_assert_ptr_nonnull(tag);
+	return tag;
+}
+
+/* A repository "repo" with the services svc-a (a Dockerfile, app) and svc-b (notes.txt). */
+static git_repository *monorepo(git_oid *commit_id)
+{
+	git_repository *repository = git_fixture_repository("repo", commit_id);
+
+	ck_assert_int_eq(mkdir("repo/svc-a", 0700), 0);
+	ck_assert_int_eq(mkdir("repo/svc-b", 0700), 0);
+	git_fixture_write("repo/svc-a/Dockerfile", "FROM scratch\n");
+	git_fixture_write("repo/svc-a/app", "a\n");
+	git_fixture_write("repo/svc-b/notes.txt", "b\n");
+	git_fixture_stage(repository, "svc-a/Dockerfile");
+	git_fixture_stage(repository, "svc-a/app");
+	git_fixture_stage(repository, "svc-b/notes.txt");
+	*commit_id = git_fixture_commit(repository);
+	return repository;
+}
+
+/* Issue 18: editing another service's files makes no service's tag dirty but its own. */
+START_TEST(test_scope_changes_elsewhere_are_clean)
+{
+	git_oid commit_id;
+	git_repository *repository = monorepo(&commit_id);
+
+	git_fixture_write("repo/svc-b/notes.txt", "edited\n");
+	git_fixture_write("repo/svc-b/new", "untracked\n");
+	git_fixture_write("repo/top-level", "untracked\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, "");
+	assert_repository_tag("repo/svc-b", repository, &commit_id, 7, DIRTY);
+	assert_repository_tag("repo", repository, &commit_id, 7, DIRTY);
+	/* A sibling whose name begins with the context's is not in it. */
+	ck_assert_int_eq(mkdir("repo/svc-a2", 0700), 0);
+	git_fixture_write("repo/svc-a2/file", "untracked\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, "");
+	git_fixture_write("repo/svc-a/app", "edited\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, DIRTY);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A change the ignore file leaves out of the context cannot change the image; the ignore file can. */
+START_TEST(test_scope_ignored_changes_are_clean)
+{
+	git_oid commit_id;
+	git_repository *repository = monorepo(&commit_id);
+
+	git_fixture_write("repo/svc-a/.dockerignore", "# notes\nsecret*\n!secret-kept\n/docs/\nDockerfile\n");
+	git_fixture_stage(repository, "svc-a/.dockerignore");
+	commit_id = git_fixture_commit(repository);
+	ck_assert_int_eq(mkdir("repo/svc-a/docs", 0700), 0);
+	git_fixture_write("repo/svc-a/docs/readme", "untracked\n");
+	git_fixture_write("repo/svc-a/secret.txt", "untracked\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, "");
+	/* The Dockerfile is read even where the ignore file names it. */
+	git_fixture_write("repo/svc-a/Dockerfile", "FROM other\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, DIRTY);
+	git_fixture_write("repo/svc-a/Dockerfile", "FROM scratch\n");
+	git_fixture_write("repo/svc-a/secret-kept", "untracked\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, DIRTY);
+	ck_assert_int_eq(unlink("repo/svc-a/secret-kept"), 0);
+	git_fixture_write("repo/svc-a/.dockerignore", "secret*\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, DIRTY);
+	git_fixture_write("repo/svc-a/.dockerignore", "# notes\nsecret*\n!secret-kept\n/docs/\nDockerfile\n");
+
+	/* podman's .containerignore, which docker does not read: what it leaves out, docker sends. */
+	ck_assert_int_eq(unlink("repo/svc-a/docs/readme"), 0);
+	ck_assert_int_eq(unlink("repo/svc-a/secret.txt"), 0);
+	git_fixture_write("repo/svc-a/.containerignore", "app\n");
+	git_fixture_stage(repository, "svc-a/.containerignore");
+	commit_id = git_fixture_commit(repository);
+	git_fixture_write("repo/svc-a/app", "edited\n");
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, DIRTY);
+	/* --ignorefile, which only podman and buildah have: the one file they read. */
+	struct flag_value ignorefile = {&ignorefile_flag, "repo/svc-a/.containerignore", false};
+	char *tag = make_with_flags(SCHEME_GIT, "repo/svc-a", &ignorefile, 1);
+	assert_commit_tag(tag, repository, &commit_id, 7, "");
+	free(tag);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* A Dockerfile outside the context, a named context and what lies outside the repository are part of
+ * what the build reads. */
+START_TEST(test_scope_dockerfile_and_named_contexts)
+{
+	git_oid commit_id;
+	git_repository *repository = monorepo(&commit_id);
+
+	ck_assert_int_eq(mkdir("repo/docker", 0700), 0);
+	git_fixture_write("repo/docker/a.Dockerfile", "FROM scratch\n");
+	git_fixture_stage(repository, "docker/a.Dockerfile");
+	commit_id = git_fixture_commit(repository);
+	struct flag_value flags[2] = {{&file_flag, "repo/docker/a.Dockerfile", false},
+				      {&build_context_flag, "shared=repo/svc-b", false}};
+	char *tag = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 1);
+	assert_commit_tag(tag, repository, &commit_id, 7, "");
+	free(tag);
+	git_fixture_write("repo/docker/a.Dockerfile", "FROM other\n");
+	tag = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 1);
+	assert_commit_tag(tag, repository, &commit_id, 7, DIRTY);
+	free(tag);
+	assert_repository_tag("repo/svc-a", repository, &commit_id, 7, "");
+	git_fixture_write("repo/docker/a.Dockerfile", "FROM scratch\n");
+
+	git_fixture_write("repo/svc-b/notes.txt", "edited\n");
+	tag = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 2);
+	assert_commit_tag(tag, repository, &commit_id, 7, DIRTY);
+	free(tag);
+
+	/* Outside the repository, no commit names the content: it is hashed whole, the same content
+	 * the same hash. */
+	git_fixture_write("repo/svc-b/notes.txt", "b\n");
+	ck_assert_int_eq(mkdir("outside", 0700), 0);
+	git_fixture_write("outside/file", "one\n");
+	flags[1].value = "shared=outside";
+	char *first = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 2);
+	assert_commit_tag(first, repository, &commit_id, 7, DIRTY);
+	char *again = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 2);
+	ck_assert_str_eq(first, again);
+	git_fixture_write("outside/file", "two\n");
+	tag = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 2);
+	ck_assert_str_ne(tag, first);
+	free(tag);
+	free(again);
+	free(first);
+	/* Not a directory here: an image or a URL, which the builder fetches. */
+	flags[1].value = "shared=docker-image://alpine";
+	tag = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 2);
+	assert_commit_tag(tag, repository, &commit_id, 7, "");
+	free(tag);
+	git_repository_free(repository);
+}
+END_TEST
+
+/* The ID of the tree HEAD has at PATH, abbreviated to DIGITS. */
+static char *tree_id(git_repository *repository, const char *path, size_t digits)
+{
+	git_object *tree;
+	char *spec = malloc(strlen(path) + sizeof "HEAD:");
+	ck_assert_ptr_nonnull(spec);
+	ck_assert_int_eq(git_revparse_single(&tree, repository, strcat(strcpy(spec, "HEAD:"), path)), 0);
+	char *id = strndup(git_oid_tostr_s(git_object_id(tree)), digits);
+	ck_assert_ptr_nonnull(id);
+	git_object_free(tree);
+	free(spec);
+	return id;
+}
+
+/* Issue 18: --scheme=tree gives the same tag to the same context across commits of other
+ * services. */
+START_TEST(test_tree_names_the_context_tree)
+{
+	git_oid commit_id;
+	git_repository *repository = monorepo(&commit_id);
+	char *expected = tree_id(repository, "svc-a", 7);
+
+	assert_makes(SCHEME_TREE, "repo/svc-a", expected);
+	git_fixture_write("repo/svc-b/notes.txt", "committed\n");
+	git_fixture_stage(repository, "svc-b/notes.txt");
+	git_fixture_commit(repository);
+	assert_makes(SCHEME_TREE, "repo/svc-a", expected);
+	char *tag = make(SCHEME_TREE, "repo/svc-b");
+	char *other = tree_id(repository, "svc-b", 7);
+	ck_assert_str_eq(tag, other);
+	free(other);
+	free(tag);
+
+	/* The same dirty rule as git's. */
+	git_fixture_write("repo/svc-a/app", "edited\n");
+	tag = make(SCHEME_TREE, "repo/svc-a");
+	ck_assert_msg(strncmp(tag, expected, 7) == 0 && matches_suffix(tag + 7, DIRTY), "%s", tag);
+	free(tag);
+	git_fixture_stage(repository, "svc-a/app");
+	git_fixture_commit(repository);
+	tag = make(SCHEME_TREE, "repo/svc-a");
+	ck_assert_str_ne(tag, expected);
+	free(expected);
+	expected = tree_id(repository, "svc-a", 7);
+	ck_assert_str_eq(tag, expected);
+	free(tag);
+
+	/* The whole work tree: HEAD's tree. */
+	char *top = tree_id(repository, "", 7);
+	assert_makes(SCHEME_TREE, "repo", top);
+	free(top);
+
+	/* A Dockerfile outside the context: its ID at HEAD is part of the name. */
+	struct flag_value file = {&file_flag, "repo/svc-b/notes.txt", false};
+	tag = make_with_flags(SCHEME_TREE, "repo/svc-a", &file, 1);
+	ck_assert_msg(strncmp(tag, expected, 7) == 0 && matches_suffix(tag + 7, ".???????"), "%s", tag);
+	git_fixture_write("repo/svc-b/notes.txt", "committed again\n");
+	git_fixture_stage(repository, "svc-b/notes.txt");
+	git_fixture_commit(repository);
+	char *changed = make_with_flags(SCHEME_TREE, "repo/svc-a", &file, 1);
+	ck_assert_str_ne(changed, tag);
+	ck_assert_int_eq(strncmp(changed, expected, 7), 0);
+	free(changed);
+	free(tag);
+	free(expected);
+
+	/* Where git cannot tell: no CI fallback, exit status 2. */
+	ck_assert_int_eq(mkdir("repo/new", 0700), 0);
+	git_fixture_write("repo/new/file", "untracked\n");
+	assert_fails(SCHEME_TREE, "repo/new", "HEAD has no directory");
+	ck_assert_int_eq(mkdir("plain", 0700), 0);
+	test_environment[0] = "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567";
+	assert_fails(SCHEME_TREE, "plain", "--scheme=tree");
+	assert_fails(SCHEME_TREE, "-", "--scheme=tree");
+	git_repository_free(repository);
+}
+END_TEST
+
+/* Docker's pattern matching, as the ignore file is read. */
+START_TEST(test_ignore_patterns)
+{
+	ck_assert(buildscope_pattern_matches("secret*", "secret.txt"));
+	ck_assert(!buildscope_pattern_matches("secret*", "dir/secret.txt"));
+	ck_assert(buildscope_pattern_matches("*/secret*", "dir/secret.txt"));
+	ck_assert(buildscope_pattern_matches("**/secret*", "dir/deeper/secret.txt"));
+	ck_assert(buildscope_pattern_matches("**/secret*", "secret.txt"));
+	ck_assert(buildscope_pattern_matches("docs", "docs/a/b"));
+	ck_assert(!buildscope_pattern_matches("docs", "docsa/b"));
+	ck_assert(buildscope_pattern_matches("d?cs/[ab]", "docs/a"));
+	ck_assert(!buildscope_pattern_matches("d?cs/[ab]", "docs/c"));
+	ck_assert(buildscope_pattern_matches("a/**/z", "a/z"));
+	ck_assert(buildscope_pattern_matches("a/**/z", "a/b/c/z"));
+	ck_assert(!buildscope_pattern_matches("a/**/z", "b/z"));
+}
+END_TEST
+
 Suite *gittag_suite(void)
 {
 	Suite *suite = suite_create("gittag");
@@ -660,6 +907,11 @@ Suite *gittag_suite(void)
 	tcase_add_test(git_scheme, test_ci_commit_is_not_read_inside_a_work_tree);
 	tcase_add_test(git_scheme, test_stdin_and_url_contexts);
 	tcase_add_test(git_scheme, test_describe_names_the_nearest_tag);
+	tcase_add_test(git_scheme, test_scope_changes_elsewhere_are_clean);
+	tcase_add_test(git_scheme, test_scope_ignored_changes_are_clean);
+	tcase_add_test(git_scheme, test_scope_dockerfile_and_named_contexts);
+	tcase_add_test(git_scheme, test_tree_names_the_context_tree);
+	tcase_add_test(git_scheme, test_ignore_patterns);
 	suite_add_tcase(suite, git_scheme);
 	return suite;
 }

@@ -188,6 +188,94 @@ START_TEST(test_many_candidates_read_everything)
 }
 END_TEST
 
+/* The changes worktree_status finds in "repo" within the scope of the COUNT PATHS, each one a line,
+ * less those outside it, and the route it took. */
+static char *scoped_changes(const char *const *paths, size_t count, enum worktree_route *route)
+{
+	git_repository *repository;
+	git_object *head_tree;
+	git_status_list *changes;
+	struct worktree_submodules submodules;
+	struct worktree_scope scope = {paths, count};
+	char listed[512] = "";
+
+	ck_assert_int_eq(git_repository_open(&repository, "repo"), 0);
+	ck_assert_int_eq(git_revparse_single(&head_tree, repository, "HEAD^{tree}"), 0);
+	ck_assert_int_eq(worktree_status(&changes, &submodules, repository, (git_tree *)head_tree, &scope, route), 0);
+	for (size_t i = 0; changes && i < git_status_list_entrycount(changes); i++) {
+		const char *path = status_path(git_status_byindex(changes, i));
+		if (!worktree_scope_holds(&scope, path))
+			continue;
+		ck_assert_uint_lt(strlen(listed) + strlen(path) + 2, sizeof listed);
+		strcat(strcat(listed, path), "\n");
+	}
+	worktree_submodules_free(&submodules);
+	git_status_list_free(changes);
+	git_object_free(head_tree);
+	git_repository_free(repository);
+	return strdup(listed);
+}
+
+static void assert_scoped_changes(const char *const *paths, size_t count, enum worktree_route expected_route,
+				  const char *expected)
+{
+	enum worktree_route route;
+	char *listed = scoped_changes(paths, count, &route);
+
+	ck_assert_str_eq(listed, expected);
+	ck_assert_msg(route == expected_route, "found by route %d, not %d", (int)route, (int)expected_route);
+	free(listed);
+}
+
+/* Issue 18: a build reads part of the work tree; changes elsewhere are not looked for, and do not
+ * count towards the candidates that make libgit2 read everything. */
+START_TEST(test_scope_limits_the_status)
+{
+	git_repository *repository = make_repository(3, 4);
+	const char *d01[] = {"d01"};
+	const char *d02_and_readme[] = {"d02", "README"};
+	const char *top[] = {""};
+
+	write_file("repo/d00/f000", "changed\n");
+	write_file("repo/d01/f001", "changed\n");
+	write_file("repo/d01/new", "untracked\n");
+	write_file("repo/new", "untracked\n");
+	make_directory("repo/d011");
+	write_file("repo/d011/new", "untracked\n");
+	assert_scoped_changes(d01, 1, WORKTREE_CANDIDATES, "d01/f001\nd01/new\n");
+	assert_scoped_changes(d02_and_readme, 2, WORKTREE_CLEAN, "");
+	assert_scoped_changes(top, 1, WORKTREE_CANDIDATES, "d00/f000\nd01/f001\nd01/new\nd011/new\nnew\n");
+	assert_scoped_changes(NULL, 0, WORKTREE_CANDIDATES, "d00/f000\nd01/f001\nd01/new\nd011/new\nnew\n");
+	git_repository_free(repository);
+}
+END_TEST
+
+/* libgit2's status of everything, limited to the scope. */
+START_TEST(test_scope_limits_the_status_of_everything)
+{
+	git_repository *repository = make_repository(10, 100);
+	const char *d05[] = {"d05"};
+	const char *d06[] = {"d06"};
+	char path[64];
+
+	for (int d = 0; d < 10; d++) {
+		for (int f = 0; f < 100; f++) {
+			snprintf(path, sizeof path, "repo/d%02d/f%03d", d, f);
+			set_mtime(path, past + 1, 0);
+		}
+	}
+	write_file("repo/d05/f005", "changed\n");
+	set_mtime("repo/d05/f005", past + 1, 0);
+	write_file("repo/d06/f006", "changed\n");
+	set_mtime("repo/d06/f006", past + 1, 0);
+	/* Within one directory of a hundred files, the stat data of every one changed: fewer than an
+	 * eighth of the index, so that libgit2 reads the candidates alone. */
+	assert_scoped_changes(d05, 1, WORKTREE_CANDIDATES, "d05/f005\n");
+	assert_scoped_changes(d06, 1, WORKTREE_CANDIDATES, "d06/f006\n");
+	git_repository_free(repository);
+}
+END_TEST
+
 /* A file changed without a trace in its stat data but one field: each field the index keeps tells
  * the change on its own. The index records the changed file's stat data but for that field, with
  * the old content's ID, and is written well after the file, so that nothing is racily clean. */
@@ -709,6 +797,8 @@ Suite *worktree_suite(void)
 	tcase_add_test(status, test_large_tree);
 	tcase_add_test(status, test_touched_files_are_read_and_clean);
 	tcase_add_test(status, test_many_candidates_read_everything);
+	tcase_add_test(status, test_scope_limits_the_status);
+	tcase_add_test(status, test_scope_limits_the_status_of_everything);
 	tcase_add_test(status, test_each_stat_field_tells_a_change);
 	tcase_add_test(status, test_racily_clean_file_is_read);
 	tcase_add_test(status, test_fresh_checkout_is_read_and_clean);
