@@ -74,9 +74,11 @@ test_bash_offers_builders_and_schemes()
 	bash_complete "--builder po"
 	assert_stdout podman
 	bash_complete "-t app --scheme="
-	assert_stdout auto time git describe
+	assert_stdout auto time git describe tree
 	bash_complete "--scheme d"
 	assert_stdout describe
+	bash_complete "--scheme t"
+	assert_stdout time tree
 }
 
 # The flags are those of the builder --builder (else KIMB_BUILDER) names, which also say which words
@@ -198,7 +200,7 @@ test_zsh_offers_options_builders_and_flags()
 	zsh_complete "--builder "
 	assert_stdout auto kim nerdctl podman docker buildah
 	zsh_complete "--scheme="
-	assert_stdout --scheme=auto --scheme=time --scheme=git --scheme=describe
+	assert_stdout --scheme=auto --scheme=time --scheme=git --scheme=describe --scheme=tree
 	zsh_complete "--builder=podman -t app --lay"
 	assert_stdout --layer-label= --layers
 	zsh_complete "-n ns prune --"

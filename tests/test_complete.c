@@ -76,7 +76,7 @@ START_TEST(test_builders_and_schemes_are_the_values_taken)
 	ck_assert_int_eq(print(COMPLETE_BUILDERS, NULL), STATUS_OK);
 	ck_assert_str_eq(printed, "auto\nkim\nnerdctl\npodman\ndocker\nbuildah\n");
 	ck_assert_int_eq(print(COMPLETE_SCHEMES, NULL), STATUS_OK);
-	ck_assert_str_eq(printed, "auto\ntime\ngit\ndescribe\n");
+	ck_assert_str_eq(printed, "auto\ntime\ngit\ndescribe\ntree\n");
 }
 END_TEST
 

@@ -658,7 +658,7 @@ START_TEST(every_scheme_by_its_name_only)
 	static const struct {
 		char *name;
 		enum tag_scheme scheme;
-	} schemes[] = {{"auto", SCHEME_AUTO}, {"time", SCHEME_TIME}, {"git", SCHEME_GIT}, {"describe", SCHEME_DESCRIBE}};
+	} schemes[] = {{"auto", SCHEME_AUTO}, {"time", SCHEME_TIME}, {"git", SCHEME_GIT}, {"describe", SCHEME_DESCRIBE}, {"tree", SCHEME_TREE}};
 	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
 		ck_assert_int_eq(PARSE("--scheme", schemes[i].name, "-t", "app", "."), 0);
 		ck_assert_int_eq(parsed.scheme, schemes[i].scheme);
@@ -668,7 +668,7 @@ START_TEST(every_scheme_by_its_name_only)
 	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
 		assert_usage_error(PARSE("--scheme", unknown[i], "-t", "app", "."),
 				   "--scheme: unknown scheme '");
-	ck_assert_str_eq(why.text, "--scheme: unknown scheme 'date' (auto, time, git or describe)");
+	ck_assert_str_eq(why.text, "--scheme: unknown scheme 'date' (auto, time, git, describe or tree)");
 }
 END_TEST
 

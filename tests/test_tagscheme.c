@@ -36,7 +36,8 @@ START_TEST(test_scheme_names)
 	ck_assert_str_eq(tagscheme_names[SCHEME_TIME], "time");
 	ck_assert_str_eq(tagscheme_names[SCHEME_GIT], "git");
 	ck_assert_str_eq(tagscheme_names[SCHEME_DESCRIBE], "describe");
-	ck_assert_ptr_null(tagscheme_names[SCHEME_DESCRIBE + 1]);
+	ck_assert_str_eq(tagscheme_names[SCHEME_TREE], "tree");
+	ck_assert_ptr_null(tagscheme_names[SCHEME_TREE + 1]);
 }
 END_TEST
 
