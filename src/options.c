@@ -155,9 +155,10 @@ static const struct kimb_option kimb_options[] = {
 	 .variable = ENV_NAME(KIMB_SCHEME),
 	 .build_only = true,
 	 .placeholder = "SCHEME",
-	 .help = "the unique tag: git, the commit of PATH's work tree (with -dirty. and a hash of its changes), or "
-		 "outside one the CI's (GITHUB_SHA, CI_COMMIT_SHA, ...); describe, git describe --tags --long "
-		 "--always; time, the UTC time; auto (default), git where there is a commit, else time"},
+	 .help = "the unique tag: git, the commit of PATH's work tree (with -dirty. and a hash of the changes in "
+		 "what the build reads), or outside one the CI's (GITHUB_SHA, CI_COMMIT_SHA, ...); describe, git "
+		 "describe --tags --long --always; tree, the git tree of PATH at HEAD, the same for the same "
+		 "content; time, the UTC time; auto (default), git where there is a commit, else time"},
 	{.name = "time-format",
 	 .type = OPTION_NONEMPTY,
 	 .destination = FIELD(time_format),
