@@ -933,6 +933,84 @@ test_git_tag_follows_submodules_and_nested_repositories()
 	[ "$tag" != "$nested" ] || fail "two commits of a nested repository are both tagged $tag"
 }
 
+# mono_tag SCHEME CONTEXT [FLAG...]: runs kimb --scheme=SCHEME on CONTEXT of the monorepo and sets
+# $tag to the tag it printed.
+mono_tag()
+{
+	scheme=$1
+	shift
+	run_kimb --scheme="$scheme" -t "$R" "$@"
+	assert_status 0
+	tag=$(printed_tag)
+}
+
+# Issue 18: in a monorepo a git tag is dirty only when what the build reads differs from HEAD (the
+# context less what .dockerignore leaves out, a Dockerfile outside it, nested repositories in it);
+# --scheme=tree gives svc-a the same tag across commits that touched only svc-b.
+test_git_tags_of_a_monorepo()
+{
+	mkdir -p mono/svc-a mono/svc-b mono/docker || exit 1
+	printf 'FROM scratch\n' >mono/svc-a/Dockerfile
+	printf 'a\n' >mono/svc-a/app
+	printf '*.md\n' >mono/svc-a/.dockerignore
+	printf 'b\n' >mono/svc-b/notes.txt
+	printf 'FROM scratch\n' >mono/docker/a.Dockerfile
+	{ git -C mono init -q && git -C mono add . ; } >>"$CASE/git.log" 2>&1 || fail "cannot make the monorepo"
+	git_commit mono "two services"
+	head=$(git -C mono rev-parse --short HEAD)
+	tree=$(git -C mono rev-parse --short HEAD:svc-a)
+
+	printf 'edited\n' >mono/svc-b/notes.txt
+	printf 'untracked\n' >mono/svc-b/new
+	mono_tag git mono/svc-a
+	[ "$tag" = "$head" ] || fail "editing svc-b made svc-a's tag $tag, not $head"
+	mono_tag git mono/svc-b
+	case $tag in "$head"-dirty.*) ;; *) fail "svc-b's own edit left its tag $tag" ;; esac
+	mono_tag tree mono/svc-a
+	[ "$tag" = "$tree" ] || fail "svc-a's tree tag is $tag, not $tree"
+
+	git -C mono add svc-b || exit 1
+	git_commit mono "svc-b only"
+	[ "$(git -C mono rev-parse --short HEAD)" != "$head" ] || fail "no new commit"
+	mono_tag tree mono/svc-a
+	[ "$tag" = "$tree" ] || fail "a commit of svc-b made svc-a's tree tag $tag, not $tree"
+	head=$(git -C mono rev-parse --short HEAD)
+
+	printf 'ignored by the build\n' >mono/svc-a/notes.md
+	mono_tag git mono/svc-a
+	[ "$tag" = "$head" ] || fail "a file .dockerignore leaves out made the tag $tag"
+	mono_tag tree mono/svc-a
+	[ "$tag" = "$tree" ] || fail "a file .dockerignore leaves out made the tree tag $tag"
+	printf 'a changed\n' >mono/svc-a/app
+	mono_tag tree mono/svc-a
+	case $tag in "$tree"-dirty.*) ;; *) fail "an edit of svc-a left its tree tag $tag" ;; esac
+	git -C mono checkout -q svc-a/app || exit 1
+
+	printf 'FROM other\n' >mono/docker/a.Dockerfile
+	mono_tag git mono/svc-a
+	[ "$tag" = "$head" ] || fail "a Dockerfile the build does not read made the tag $tag"
+	mono_tag git mono/svc-a -f mono/docker/a.Dockerfile
+	case $tag in "$head"-dirty.*) ;; *) fail "an edit of the Dockerfile -f names left the tag $tag" ;; esac
+	git -C mono checkout -q docker || exit 1
+
+	git_repository mono/svc-b/nested
+	mono_tag git mono/svc-a
+	[ "$tag" = "$head" ] || fail "a repository nested in svc-b made svc-a's tag $tag"
+	git_repository mono/svc-a/nested
+	mono_tag git mono/svc-a
+	case $tag in "$head"-dirty.*) ;; *) fail "a repository nested in svc-a left its tag $tag" ;; esac
+}
+
+# --scheme=tree where git cannot tell: a usage error, not the CI's commit nor the time.
+test_tree_scheme_needs_a_commit()
+{
+	mkdir plain || exit 1
+	run env GITHUB_SHA=0123456789abcdef0123456789abcdef01234567 "$KIMB" --scheme=tree -t "$R" plain
+	assert_status 2
+	grep -q -- "--scheme=tree" "$CASE/stderr" || fail "no reason: $(cat "$CASE/stderr")"
+	[ "$(count_calls build)" -eq 0 ] || fail "kimb built"
+}
+
 # Issue 15: a fresh clone of a repository with a filter driver (as git-lfs sets one up, its work
 # tree holding what the smudge command made) is clean, its racily clean files read through the
 # clean command as git reads them; a change is a change.
@@ -2438,6 +2516,34 @@ test_readme_developer_loop_deploys_each_build()
 	# shellcheck disable=SC2154 # set by the eval above
 	[ "$id_1" != "$id_2" ] || fail "both rounds deployed one image"
 	! store_rows | grep -q " $id_1\$" || fail "the first round's image stayed: $(store_rows)"
+}
+
+# The README's monorepo recipe, run twice as a shell runs it (bash -e) with a kubectl that records
+# its calls, a commit of svc-b alone between: svc-a is deployed with the same reference both times,
+# svc-b with another.
+test_readme_monorepo_deploys_only_what_changed()
+{
+	readme_blocks '### A monorepo'
+	mkdir -p mono/svc-a mono/svc-b "$CASE/bin" && ln -s "$KIMB" "$CASE/bin/kimb" || exit 1
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/deployed"\n' "$CASE" >"$CASE/bin/kubectl" && chmod +x "$CASE/bin/kubectl"
+	printf 'a\n' >mono/svc-a/app
+	printf 'b\n' >mono/svc-b/app
+	{ git -C mono init -q && git -C mono add . ; } >>"$CASE/git.log" 2>&1 || fail "cannot make the monorepo"
+	git_commit mono "two services"
+	for round in 1 2; do
+		run env -C mono PATH="$CASE/bin:$PATH" bash -e "$CASE/block.1"
+		assert_status 0
+		printf 'b, round %s\n' "$round" >mono/svc-b/app
+		git -C mono add svc-b || exit 1
+		git_commit mono "svc-b, round $round"
+	done
+	a=$(grep -c '^set image deployment/svc-a ' "$CASE/deployed")
+	b=$(grep -c '^set image deployment/svc-b ' "$CASE/deployed")
+	[ "$a" -eq 2 ] && [ "$b" -eq 2 ] || fail "deployed: $(cat "$CASE/deployed")"
+	[ "$(grep '^set image deployment/svc-a ' "$CASE/deployed" | sort -u | wc -l)" -eq 1 ] ||
+		fail "svc-a, unchanged, was deployed with two references: $(cat "$CASE/deployed")"
+	[ "$(grep '^set image deployment/svc-b ' "$CASE/deployed" | sort -u | wc -l)" -eq 2 ] ||
+		fail "svc-b, changed, was deployed with one reference: $(cat "$CASE/deployed")"
 }
 
 # The README's nightly prune: its first block's lines that make prune.conf, run with /etc/kimb in
