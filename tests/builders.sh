@@ -818,6 +818,50 @@ each_stdout_only_unique_references()
 	assert_printed two
 }
 
+# Issue 18, on a real builder: in a monorepo, --scheme=tree tags svc-a's build with svc-a's tree,
+# the same across a commit of svc-b alone (the store then holds one image of it, that tag and
+# latest); a file .dockerignore leaves out does not make the git tag dirty; a Dockerfile outside
+# the context that -f names does.
+each_monorepo_tags_follow_what_the_build_reads()
+{
+	mkdir -p mono/svc-a mono/svc-b mono/docker || exit 1
+	printf 'FROM scratch\nCOPY app /app\n' >mono/svc-a/Dockerfile
+	printf 'FROM scratch\nCOPY app /app\nCOPY Dockerfile /Dockerfile\n' >mono/docker/a.Dockerfile
+	printf 'a\n' >mono/svc-a/app
+	printf '*.md\n' >mono/svc-a/.dockerignore
+	printf 'b\n' >mono/svc-b/notes.txt
+	if ! { git -C mono init -q && git -C mono add . &&
+		git -C mono -c user.name=kimb-tests -c user.email=kimb-tests@example.invalid \
+			-c commit.gpgsign=false commit -q -m "two services"; } >"$CASE/git.log" 2>&1; then
+		fail "cannot make the monorepo: $(cat "$CASE/git.log")"
+		return
+	fi
+	tree=$(git -C mono rev-parse --short HEAD:svc-a)
+	run_kimb --scheme=tree -t "$R" mono/svc-a
+	assert_status 0
+	assert_stdout "$R:$tree"
+	printf 'edited\n' >mono/svc-b/notes.txt
+	git -C mono -c user.name=kimb-tests -c user.email=kimb-tests@example.invalid -c commit.gpgsign=false \
+		commit -q -a -m "svc-b only" >>"$CASE/git.log" 2>&1 || fail "cannot commit: $(cat "$CASE/git.log")"
+	run_kimb --scheme=tree -t "$R" mono/svc-a
+	assert_status 0
+	assert_stdout "$R:$tree"
+	tag=$tree
+	new=$(id_named "$R:$tag")
+	assert_rows "$R latest $new
+$R $tag $new"
+
+	head=$(git -C mono rev-parse --short HEAD)
+	printf 'left out\n' >mono/svc-a/notes.md
+	run_kimb --scheme=git -t "$R" mono/svc-a
+	assert_status 0
+	assert_stdout "$R:$head"
+	printf 'FROM scratch\nCOPY app /app\n' >mono/docker/a.Dockerfile
+	run_kimb --scheme=git -t "$R" -f mono/docker/a.Dockerfile mono/svc-a
+	assert_status 0
+	case $(printed_tag) in "$head"-dirty.???????) ;; *) fail "an edited Dockerfile outside the context left the tag $(printed_tag)" ;; esac
+}
+
 # An image kimb built that lost every name (the same unique tag built again: the git scheme at one
 # commit) is removed by kimb's record of its builds and the label kimb put on it; an image that
 # lost its names without kimb's label, or with it but not built by kimb (an image built FROM
@@ -2124,7 +2168,8 @@ variants_of()
 		each_image_in_use_keeps_all_its_tags | each_refused_or_killed_removal_exits_4)
 		printf '%s\n' podman buildah docker-buildkit docker-podman
 		;;
-	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin) printf 'podman\n' ;;
+	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin | \
+		each_monorepo_tags_follow_what_the_build_reads) printf 'podman\n' ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \
 		each_failed_build_removes_nothing)
 		printf '%s\n' podman buildah docker-buildkit docker-legacy

@@ -2539,7 +2539,9 @@ test_readme_monorepo_deploys_only_what_changed()
 	done
 	a=$(grep -c '^set image deployment/svc-a ' "$CASE/deployed")
 	b=$(grep -c '^set image deployment/svc-b ' "$CASE/deployed")
-	[ "$a" -eq 2 ] && [ "$b" -eq 2 ] || fail "deployed: $(cat "$CASE/deployed")"
+	if [ "$a" -ne 2 ] || [ "$b" -ne 2 ]; then
+		fail "deployed: $(cat "$CASE/deployed")"
+	fi
 	[ "$(grep '^set image deployment/svc-a ' "$CASE/deployed" | sort -u | wc -l)" -eq 1 ] ||
 		fail "svc-a, unchanged, was deployed with two references: $(cat "$CASE/deployed")"
 	[ "$(grep '^set image deployment/svc-b ' "$CASE/deployed" | sort -u | wc -l)" -eq 2 ] ||

@@ -3,8 +3,10 @@
 # 100,000 files (1000 directories of 100 small files, one commit, packed), clean and dirty (one tracked
 # file changed, one untracked file added): kimb's tag alone (the driver bench/git_tag.c, which calls
 # gittag_prepare), `git status --porcelain`, and `git describe --always --dirty` for reference
-# (it does not look for untracked files). Each command runs once to warm the page cache, then the
-# three take turns RUNS times; the table gives the median wall times in milliseconds and kimb's over
+# (it does not look for untracked files); then, in the dirty tree, kimb's tag of one directory as a
+# monorepo's build context: d0500, which holds the change, and d0001, which holds none (its tag
+# clean: a change elsewhere is none of its build's). Each command runs once to warm the page cache,
+# then the three take turns RUNS times; the table gives the median wall times in milliseconds and kimb's over
 # git status's (the target: at most 1). Asserts only that kimb and git see the same state.
 #
 # git status refreshes the index's stat data and writes the index when that changed; kimb never
@@ -101,6 +103,28 @@ median_ms()
 	}'
 }
 
+# Times kimb's tag of the context directory CONTEXT of the work tree as it is, expecting a tag that is
+# dirty or not as STATE says.
+measure_context()
+{
+	state=$1
+	context=$2
+	tag=$("$driver" "$repo/$context")
+	head=$(git -C "$repo" rev-parse --short=7 HEAD)
+	case "$state:$tag" in
+	clean:"$head" | dirty:"$head"-dirty.???????) ;;
+	*) echo "kimb's tag of the context $context is $tag (HEAD is $head, expected $state)" >&2; exit 1 ;;
+	esac
+	: >"$work/context"
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		time_once "$work/context" "$driver" "$repo/$context"
+		i=$((i + 1))
+	done
+	printf '%-6s %-24s %10s %13s %15s %14s
+' "$context" "$tag" "$(median_ms "$work/context")" - - -
+}
+
 # Times the three commands on the work tree as it is, and checks that they agree on its state. Each
 # runs once unmeasured, then the three take turns RUNS times, so that a change in the machine's load
 # falls on all three alike.
@@ -148,3 +172,5 @@ echo changed >>"$repo/d0500/f050.txt"
 echo new >"$repo/d0999/untracked.txt"
 settle
 measure dirty
+measure_context dirty d0500
+measure_context clean d0001
