@@ -168,18 +168,26 @@ START_TEST(test_touched_files_are_read_and_clean)
 }
 END_TEST
 
-/* Touching most files leaves the whole status to libgit2, which finds them the same. */
-START_TEST(test_many_candidates_read_everything)
+/* Gives each file of a repository of make_repository(DIRECTORIES, FILES) the time past + 1: stat data
+ * that no longer matches the index's. */
+static void touch_every_file(int directories, int files)
 {
-	git_repository *repository = make_repository(10, 100);
 	char path[64];
 
-	for (int d = 0; d < 10; d++) {
-		for (int f = 0; f < 100; f++) {
+	for (int d = 0; d < directories; d++) {
+		for (int f = 0; f < files; f++) {
 			snprintf(path, sizeof path, "repo/d%02d/f%03d", d, f);
 			set_mtime(path, past + 1, 0);
 		}
 	}
+}
+
+/* Touching most files leaves the whole status to libgit2, which finds them the same. */
+START_TEST(test_many_candidates_read_everything)
+{
+	git_repository *repository = make_repository(10, 100);
+
+	touch_every_file(10, 100);
 	ck_assert_uint_eq(assert_status(WORKTREE_EVERYTHING), 0);
 	write_file("repo/d05/f005", "changed\n");
 	set_mtime("repo/d05/f005", past + 1, 0);
@@ -256,14 +264,8 @@ START_TEST(test_scope_limits_the_status_of_everything)
 	git_repository *repository = make_repository(10, 100);
 	const char *d05[] = {"d05"};
 	const char *d06[] = {"d06"};
-	char path[64];
 
-	for (int d = 0; d < 10; d++) {
-		for (int f = 0; f < 100; f++) {
-			snprintf(path, sizeof path, "repo/d%02d/f%03d", d, f);
-			set_mtime(path, past + 1, 0);
-		}
-	}
+	touch_every_file(10, 100);
 	write_file("repo/d05/f005", "changed\n");
 	set_mtime("repo/d05/f005", past + 1, 0);
 	write_file("repo/d06/f006", "changed\n");
