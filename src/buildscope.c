@@ -149,9 +149,6 @@ static int add_ignore_files(struct buildscope *scope, const char *dockerfile, co
 	char *dockerfile_ignore = dockerfile ? xprintf("%s.dockerignore", dockerfile) : NULL;
 	char *docker_ignore = xprintf("%s/.dockerignore", scope->context);
 	char *container_ignore = xprintf("%s/.containerignore", scope->context);
-	const char *buildkit[] = {dockerfile_ignore, docker_ignore};
-	const char *podman[] = {container_ignore, docker_ignore};
-	const char *legacy[] = {docker_ignore};
 	const char *chosen[3] = {NULL, NULL, NULL};
 	size_t chosen_count = 0;
 	int status = 0;
@@ -159,6 +156,9 @@ static int add_ignore_files(struct buildscope *scope, const char *dockerfile, co
 	if (ignorefile) {
 		chosen[chosen_count++] = ignorefile;
 	} else {
+		const char *buildkit[] = {dockerfile_ignore, docker_ignore};
+		const char *legacy[] = {docker_ignore};
+		const char *podman[] = {container_ignore, docker_ignore};
 		chosen[chosen_count++] = first_file(buildkit, 2);
 		chosen[chosen_count++] = first_file(legacy, 1);
 		chosen[chosen_count++] = first_file(podman, 2);

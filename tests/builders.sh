@@ -859,7 +859,8 @@ $R $tag $new"
 	printf 'FROM scratch\nCOPY app /app\n' >mono/docker/a.Dockerfile
 	run_kimb --scheme=git -t "$R" -f mono/docker/a.Dockerfile mono/svc-a
 	assert_status 0
-	case $(printed_tag) in "$head"-dirty.???????) ;; *) fail "an edited Dockerfile outside the context left the tag $(printed_tag)" ;; esac
+	tag=$(printed_tag 1)
+	case $tag in "$head"-dirty.???????) ;; *) fail "an edited Dockerfile outside the context left the tag $tag" ;; esac
 }
 
 # An image kimb built that lost every name (the same unique tag built again: the git scheme at one
