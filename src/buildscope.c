@@ -207,14 +207,12 @@ int buildscope_read(struct buildscope *out, const char *context, const struct fl
 	const char *file = last_value(flags, count, "file");
 	char *dockerfile = NULL;
 	if (file && strcmp(file, "-") != 0) {
+		/* One that is not there fails the build: nothing to hash. */
 		dockerfile = realpath(file, NULL);
-		if (!dockerfile) {
-			message_add(why, "--file %s: %s", file, strerror(errno));
-			buildscope_free(scope);
-			return -1;
+		if (dockerfile) {
+			add_kept(scope, xstrdup(dockerfile));
+			add_path(scope, xstrdup(dockerfile));
 		}
-		add_kept(scope, xstrdup(dockerfile));
-		add_path(scope, xstrdup(dockerfile));
 	}
 	/* --build-context NAME=DIR; other values (an image, a URL) are not on this disk. */
 	for (size_t i = 0; i < count; i++) {

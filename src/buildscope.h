@@ -35,7 +35,8 @@ struct buildscope {
 /* Reads the scope of a build of CONTEXT (a directory) with the build flags FLAGS (COUNT, as
  * options.h keeps them), relative paths taken from the working directory. Returns 0 with OUT filled
  * (release with buildscope_free), or -1 with a one-line reason added to WHY (an ignore file that
- * cannot be read, a path that cannot be resolved). */
+ * cannot be read, a context that cannot be resolved). A Dockerfile or named context that is not
+ * there is left out: the build fails on it. */
 int buildscope_read(struct buildscope *out, const char *context, const struct flag_value *flags, size_t count,
 		    struct message *why);
 

@@ -283,8 +283,9 @@ static bool says_other_owner(const char *path, const char *shown_path, struct me
 }
 
 static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char *shown_path,
-			   const struct buildscope *build, bool *not_git, struct message *why)
+			   const struct flag_value *flags, size_t flag_count, bool *not_git, struct message *why)
 {
+	struct buildscope build = {0};
 	struct tree_scope scope = {0};
 	git_repository *repository = NULL;
 	git_reference *head = NULL;
@@ -312,8 +313,11 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 	}
 	if (error == 0)
 		error = git_reference_peel(&head_commit, head, GIT_OBJECT_COMMIT);
+	/* Read where the tag is git's alone: elsewhere the build's files are the builder's business. */
+	if (error == 0 && buildscope_read(&build, path, flags, flag_count, why) != 0)
+		goto done;
 	if (error == 0)
-		make_tree_scope(&scope, repository, build);
+		make_tree_scope(&scope, repository, &build);
 	if (error == 0 && scheme == SCHEME_TREE)
 		error = name_tree(head_commit, &scope, shown_path, &name);
 	else if (error == 0)
@@ -328,6 +332,7 @@ static char *work_tree_tag(enum tag_scheme scheme, const char *path, const char 
 	}
 done:
 	free_tree_scope(&scope);
+	buildscope_free(&build);
 	free(name);
 	git_object_free(head_commit);
 	git_reference_free(head);
@@ -363,12 +368,7 @@ static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const s
 		free(path);
 		return NULL;
 	}
-	struct buildscope build;
-	char *tag = NULL;
-	if (buildscope_read(&build, path, flags, flag_count, why) == 0) {
-		tag = work_tree_tag(scheme, path, context, &build, not_git, why);
-		buildscope_free(&build);
-	}
+	char *tag = work_tree_tag(scheme, path, context, flags, flag_count, not_git, why);
 	git_libgit2_shutdown();
 	free(path);
 	return tag;

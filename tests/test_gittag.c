@@ -767,6 +767,13 @@ START_TEST(test_scope_dockerfile_and_named_contexts)
 	free(tag);
 	free(again);
 	free(first);
+	/* A Dockerfile that is not there fails the build, not the tag; nor does standard input. */
+	struct flag_value missing[2] = {{&file_flag, "repo/missing", false}, {&file_flag, "-", false}};
+	for (size_t i = 0; i < 2; i++) {
+		tag = make_with_flags(SCHEME_GIT, "repo/svc-a", &missing[i], 1);
+		assert_commit_tag(tag, repository, &commit_id, 7, "");
+		free(tag);
+	}
 	/* Not a directory here: an image or a URL, which the builder fetches. */
 	flags[1].value = "shared=docker-image://alpine";
 	tag = make_with_flags(SCHEME_GIT, "repo/svc-a", flags, 2);
