@@ -1850,7 +1850,7 @@ test_pods_that_cannot_be_read_keep_everything()
 	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
+	assert_stderr_has "cannot list the pods and workloads that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
 	rm "$KUBECTL_STUB_DIR/fail"
 	: >"$KUBECTL_STUB_DIR/garble"
 	run_kimb --time-format=three.%s -t "$R" ctx

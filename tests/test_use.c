@@ -214,7 +214,7 @@ static const struct rejected rejected_cases[] = {
 	{use_read_pods, "", "empty output"},
 	{use_read_pods, "[]", "not a JSON object"},
 	{use_read_pods, "{\"kind\": \"List\"}", "no \"items\""},
-	{use_read_pods, "{\"items\": [{}]}", "pod 1: no \"spec\""},
+	{use_read_pods, "{\"items\": [{}]}", "item 1: no \"spec\""},
 	{use_read_pods, "{\"items\": [{\"spec\": {\"containers\": [{\"name\": \"x\"}]}}]}", "no \"image\""},
 	{use_read_pods,
 	 "{\"items\": [{\"spec\": {}, \"status\": {\"containerStatuses\": [{\"imageID\": \"sha256:short\"}]}}]}",
