@@ -292,9 +292,9 @@ static bool refused_workloads(const struct process_result *result, workload_set 
 /* Says which kinds of workloads kubectl could not list, and how to go without them. */
 static void say_refused(const struct session *session, workload_set forbidden, workload_set unknown)
 {
-	char *forbidden_text = workload_set_text(forbidden);
-	char *unknown_text = workload_set_text(unknown);
-	char *skip = workload_set_text(session->options->skip_workloads | forbidden | unknown);
+	char *forbidden_text = workload_set_text(forbidden, ", ");
+	char *unknown_text = workload_set_text(unknown, ", ");
+	char *skip = workload_set_text(session->options->skip_workloads | forbidden | unknown, ",");
 	report_say("cannot read the pod templates of %s%s%s%s%s, whose images kimb keeps; nothing removed: let "
 		   "kubectl's user list them in all namespaces, or leave them out with --skip-workloads=%s (or "
 		   "KIMB_SKIP_WORKLOADS=%s), and their images are not kept",

@@ -59,16 +59,16 @@ int workload_parse_set(const char *text, workload_set *set, const char *source, 
 	return 0;
 }
 
-char *workload_set_text(workload_set set)
+char *workload_set_text(workload_set set, const char *separator)
 {
 	size_t size = 1;
 	for (int i = 0; i < WORKLOAD_KIND_COUNT; i++)
-		size += strlen(workload_kinds[i].name) + 1;
+		size += strlen(workload_kinds[i].name) + strlen(separator);
 	char *text = xcalloc(size, 1);
 	for (int i = 0; i < WORKLOAD_KIND_COUNT; i++)
 		if (set & (1u << i)) {
 			if (*text)
-				strcat(text, ",");
+				strcat(text, separator);
 			strcat(text, workload_kinds[i].name);
 		}
 	return text;

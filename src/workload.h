@@ -46,7 +46,8 @@ int workload_by_name(const char *text, size_t length);
 /* The kind whose objects' kind is KIND ("CronJob"), or -1. */
 int workload_by_object_kind(const char *kind);
 
-/* The kinds of SET as --skip-workloads takes them, comma-separated in the table's order; malloc'd. */
-char *workload_set_text(workload_set set);
+/* The kinds of SET by name in the table's order, SEPARATOR between them ("," as --skip-workloads
+ * takes them); malloc'd. */
+char *workload_set_text(workload_set set, const char *separator);
 
 #endif
