@@ -1,7 +1,7 @@
 #!/bin/sh
 # The kim branch of test.sh, the one the Vagrant VM runs, here: test.sh against the kim stand-in
 # (tests/kim, on PATH as kim, which auto then takes) and a kubectl made of the kubectl double
-# (tests/kubectl, for kimb's `get pods --all-namespaces -o json`) and the calls test.sh makes
+# (tests/kubectl, for kimb's `get pods,...workloads --all-namespaces -o json`) and the calls test.sh makes
 # itself: `run NAME --image=REF` makes the double list one running pod of that image (a recorded
 # listing, tests/fixtures/kubectl/deployment.json), its imageID the image's ID (sha256:ID) or its
 # manifest's digest (NAME@sha256:DIGEST, as kim's DIGEST column shows it), as containerd reports
