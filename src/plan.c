@@ -194,9 +194,9 @@ static bool must_stay(const struct listing *listing, const struct image *image, 
 	const struct plan_rules *rules = request->rules;
 	*related = NULL;
 	if (is_in_use(image, request))
-		*reason = image->containers > 0			       ? REASON_IN_USE_BY_CONTAINERS
-			  : use_workload_naming(rules->use, image) ? REASON_NAMED_BY_WORKLOAD
-								   : REASON_IN_USE;
+		*reason = image->containers > 0 ? REASON_IN_USE_BY_CONTAINERS
+			  : rules->use && use_workload_naming(rules->use, image) ? REASON_NAMED_BY_WORKLOAD
+			  : REASON_IN_USE;
 	else if (rules->use_needs_inspection && !image->inspected)
 		*reason = REASON_USE_UNKNOWN;
 	else if (rules->keep_parents && has_children(listing, image))
