@@ -134,6 +134,10 @@ _kimb()
 		case $expecting in
 		--builder) mapfile -t COMPREPLY < <(compgen -W "$(_kimb_query "$kimb" builders)" -- "$cur") ;;
 		--scheme) mapfile -t COMPREPLY < <(compgen -W "$(_kimb_query "$kimb" schemes)" -- "$cur") ;;
+		--skip-workloads)
+			# a comma-separated list: the kinds after the last comma
+			mapfile -t COMPREPLY < <(compgen -P "${cur%"${cur##*,}"}" -W "$(_kimb_query "$kimb" workloads)" -- "${cur##*,}")
+			;;
 		*) _filedir ;;
 		esac
 		return

@@ -10,6 +10,7 @@
 #include "message.h"
 #include "status.h"
 #include "tagscheme.h"
+#include "workload.h"
 
 bool complete_needs_builder(enum completion what)
 {
@@ -131,6 +132,10 @@ int complete_print(enum completion what, const struct builder *builder, const st
 		break;
 	case COMPLETE_REPOSITORIES:
 		return print_repositories_listed(builder, options);
+	case COMPLETE_WORKLOADS:
+		for (size_t i = 0; result == 0 && i < WORKLOAD_KIND_COUNT; i++)
+			result = printf("%s\n", workload_kinds[i].name) < 0 ? -1 : 0;
+		break;
 	}
 	return result == 0 && fflush(stdout) == 0 ? STATUS_OK : cannot_write();
 }

@@ -10,6 +10,7 @@
 #include "array.h"
 #include "message.h"
 #include "reference.h"
+#include "workload.h"
 #include "xalloc.h"
 
 /* How the value of one of kimb's options is read, and where it goes. */
@@ -22,6 +23,7 @@ enum option_type {
 	OPTION_DURATION,   /* a duration (parse_duration), at DESTINATION (double) */
 	OPTION_TIME_LIMIT, /* a duration above 0, at DESTINATION (double) */
 	OPTION_CHOICE,     /* one of CHOICES, by name: CHOOSE records which */
+	OPTION_WORKLOADS,  /* kinds of workloads, comma-separated (workload.h), at DESTINATION (workload_set) */
 };
 
 /* One of kimb's own options, which carries all there is to know of it, as git's parse-options.h
@@ -54,6 +56,7 @@ static const char *const completion_names[] = {
 	[COMPLETE_GLOBAL_FLAGS] = "global-flags",
 	[COMPLETE_BUILD_FLAGS] = "build-flags",
 	[COMPLETE_REPOSITORIES] = "repositories",
+	[COMPLETE_WORKLOADS] = "workloads",
 	NULL,
 };
 
@@ -105,8 +108,8 @@ static const struct kimb_option kimb_options[] = {
 	 .choose = choose_completion,
 	 .read_first = true,
 	 .placeholder = "WHAT",
-	 .help = "for shell completions: print options, builders, schemes, global-flags, build-flags or repositories "
-		 "(see kimb(1))"},
+	 .help = "for shell completions: print options, builders, schemes, global-flags, build-flags, repositories or "
+		 "workloads (see kimb(1))"},
 	{.name = "dry-run",
 	 .type = OPTION_SWITCH,
 	 .destination = FIELD(dry_run),
@@ -159,6 +162,14 @@ static const struct kimb_option kimb_options[] = {
 		 "what the build reads), or outside one the CI's (GITHUB_SHA, CI_COMMIT_SHA, ...); describe, git "
 		 "describe --tags --long --always; tree, the git tree of PATH at HEAD, the same for the same "
 		 "content; time, the UTC time; auto (default), git where there is a commit, else time"},
+	{.name = "skip-workloads",
+	 .type = OPTION_WORKLOADS,
+	 .destination = FIELD(skip_workloads),
+	 .variable = ENV_NAME(KIMB_SKIP_WORKLOADS),
+	 .placeholder = "KINDS",
+	 .help = "where pods use images (kim; nerdctl in k8s.io), read no pod templates of these kinds of workloads "
+		 "(comma-separated: replicationcontrollers, replicasets, deployments, statefulsets, daemonsets, jobs, "
+		 "cronjobs): for a cluster that forbids listing them; their images are then not kept"},
 	{.name = "time-format",
 	 .type = OPTION_NONEMPTY,
 	 .destination = FIELD(time_format),
@@ -331,6 +342,8 @@ static int apply_value(struct parser *p, const struct kimb_option *option, const
 		*(double *)field = seconds;
 		return 0;
 	}
+	case OPTION_WORKLOADS:
+		return workload_parse_set(value, (workload_set *)field, source, p->why);
 	case OPTION_CHOICE: {
 		for (size_t i = 0; option->choices[i]; i++)
 			if (strcmp(value, option->choices[i]) == 0) {

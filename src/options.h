@@ -16,6 +16,7 @@
 #include "env.h"
 #include "message.h"
 #include "tagscheme.h"
+#include "workload.h"
 
 enum kimb_command { COMMAND_BUILD, COMMAND_PRUNE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COMPLETE };
 
@@ -27,6 +28,7 @@ enum completion {
 	COMPLETE_GLOBAL_FLAGS,
 	COMPLETE_BUILD_FLAGS,
 	COMPLETE_REPOSITORIES,
+	COMPLETE_WORKLOADS,
 };
 
 /* Builder calls that may remove images at once: a default that overlaps a cluster's round trips
@@ -68,6 +70,7 @@ struct options {
 	bool no_prune;
 	bool dry_run;
 	bool json;                    /* the report as one JSON document on stdout */
+	workload_set skip_workloads;  /* the kinds of workloads whose pod templates are not read */
 	enum completion completion;   /* COMMAND_COMPLETE: what to print */
 	const char *builder_choice;   /* the last --builder given, or else KIMB_BUILDER; NULL for neither */
 	const char *executable;       /* the builder to run: its environment variable, else its name */

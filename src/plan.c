@@ -194,7 +194,9 @@ static bool must_stay(const struct listing *listing, const struct image *image, 
 	const struct plan_rules *rules = request->rules;
 	*related = NULL;
 	if (is_in_use(image, request))
-		*reason = image->containers > 0 ? REASON_IN_USE_BY_CONTAINERS : REASON_IN_USE;
+		*reason = image->containers > 0 ? REASON_IN_USE_BY_CONTAINERS
+			  : rules->use && use_workload_naming(rules->use, image) ? REASON_NAMED_BY_WORKLOAD
+			  : REASON_IN_USE;
 	else if (rules->use_needs_inspection && !image->inspected)
 		*reason = REASON_USE_UNKNOWN;
 	else if (rules->keep_parents && has_children(listing, image))
@@ -224,6 +226,8 @@ static void plan_one(struct draft *draft, const struct listing *listing, const s
 	const struct image *related;
 	if (must_stay(listing, image, request, shared, &reason, &related)) {
 		keep(draft, image, reason, related);
+		if (reason == REASON_NAMED_BY_WORKLOAD)
+			draft->acted[draft->acted_count - 1].workload = use_workload_naming(request->rules->use, image);
 		return;
 	}
 	struct decision *decision = add_decision(&draft->acted, &draft->acted_count, draft->repository, image,

@@ -41,6 +41,7 @@ struct decision {
 	enum reason reason;
 	const struct image *related; /* INTERMEDIATE, CHILD_STAYS: the image whose build left it;
 				       BASE_WOULD_GO: the base that would go */
+	const struct workload_name *workload; /* NAMED_BY_WORKLOAD: the workload, in the rules' use */
 	char **untags;              /* NAME:TAG to take off, in order, before the removal if any */
 	size_t untag_count;
 	bool remove;                /* removed by ID */

@@ -11,7 +11,8 @@
  *                 untagged, "untagged NAME (TEXT)"; for one kept, "kept ID (NAMES): TEXT". In it
  *                 {names} are the image's names, {builder} the builder's, {related} the ID of the
  *                 image the decision names beside it and {related_names} its names, {containers}
- *                 how many containers the listing says use it
+ *                 how many containers the listing says use it, {workload} the workload whose pod
+ *                 template names it ("Deployment apps/web")
  *   DRY_RUN_ONLY  an image kept for it is named only by a dry run: every run keeps such images,
  *                 and a dry run is what a user checks them with
  *   IN_USE        counted as kept in use in the summary */
@@ -25,6 +26,7 @@
 	X(NOT_ATTRIBUTABLE, "not_attributable", "nothing proves kimb built it for this repository", true, false) \
 	X(IN_USE, "in_use", "in use by a container or pod", false, true) \
 	X(IN_USE_BY_CONTAINERS, "in_use", "in use by {containers} container(s)", false, true) \
+	X(NAMED_BY_WORKLOAD, "named_by_workload", "{workload}'s pod template names it", false, true) \
 	X(BASE_WOULD_GO, "base_would_go", \
 	  "{builder} would also remove {related} ({related_names}), the untagged image it was built from", false, false) \
 	X(BASE_UNKNOWN, "base_unknown", \

@@ -147,6 +147,9 @@ static void reason_text(const struct report *report, const struct decision *deci
 		} else if (length == 13 && strncmp(field, "related_names", 13) == 0) {
 			report_names(decision->related, names, sizeof names);
 			message_add(out, "%s", names);
+		} else if (length == 8 && strncmp(field, "workload", 8) == 0 && decision->workload) {
+			message_add(out, "%s %s/%s", workload_kinds[decision->workload->kind].kind,
+				    decision->workload->namespace, decision->workload->name);
 		} else if (length == 10 && strncmp(field, "containers", 10) == 0) {
 			message_add(out, "%lld", decision->image->containers);
 		} else {
@@ -283,6 +286,12 @@ static json_t *json_image(const struct decision *decision)
 	if (decision->related)
 		json_object_set_new(object, decision->reason == REASON_BASE_WOULD_GO ? "base" : "built",
 				    json_string(decision->related->id));
+	if (decision->workload) {
+		const struct workload_name *workload = decision->workload;
+		json_object_set_new(object, "workload",
+				    json_pack("{s:s, s:s, s:s}", "kind", workload_kinds[workload->kind].kind, "namespace",
+					      workload->namespace, "name", workload->name));
+	}
 	return object;
 }
 

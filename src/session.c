@@ -83,6 +83,12 @@ int session_settle(const struct session *session, struct process *child, const c
 		   const char *consequence, struct process_result *result)
 {
 	process_finish(child, result);
+	return session_settle_finished(session, program, action, consequence, result);
+}
+
+int session_settle_finished(const struct session *session, const char *program, const char *action,
+			    const char *consequence, struct process_result *result)
+{
 	session_stop_if_interrupted(session);
 	if (result->errors_length)
 		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */

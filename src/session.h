@@ -54,6 +54,11 @@ void session_start(const struct session *session, const struct command *command,
 int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
 		   const char *consequence, struct process_result *result);
 
+/* session_settle for a CHILD already finished into RESULT (process_finish), whose RESULT its caller
+ * looked at first. */
+int session_settle_finished(const struct session *session, const char *program, const char *action,
+			    const char *consequence, struct process_result *result);
+
 /* session_start and session_settle in one, for COMMAND (released here), its first word PROGRAM. */
 int session_capture(const struct session *session, struct command *command, const char *action,
 		    const char *consequence, struct process_result *result);

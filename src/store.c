@@ -7,6 +7,7 @@
 #include "message.h"
 #include "plan.h"
 #include "status.h"
+#include "workload.h"
 #include "xalloc.h"
 
 /* Says that WHAT ("image listing") could not be read. Returns STATUS_LISTING. */
@@ -38,10 +39,22 @@ static const char *kubectl_program(const struct environment *environment)
 	return kubectl ? kubectl : "kubectl";
 }
 
-/* Starts kubectl get pods, through the cluster kim talks to: its kubeconfig and context. */
+/* What kimb asks kubectl for: "pods,replicationcontrollers,replicasets.apps,...", but the kinds SKIPPED.
+ * Malloc'd. */
+static char *pods_and_workloads(workload_set skipped)
+{
+	struct message kinds = {0};
+	message_add(&kinds, "pods");
+	for (int i = 0; i < WORKLOAD_KIND_COUNT; i++)
+		if (!(skipped & (1u << i)))
+			message_add(&kinds, ",%s", workload_kinds[i].resource);
+	return kinds.text;
+}
+
+/* Starts kubectl get pods and workloads, through the cluster kim talks to: its kubeconfig and context. */
 static void start_pods(const struct session *session, struct store *store)
 {
-	static const char *const get_pods[] = {"get", "pods", "--all-namespaces", "--output=json"};
+	static const char *const all_namespaces[] = {"--all-namespaces", "--output=json"};
 	const struct builder *builder = session->builder;
 	const char *kubeconfig = builder->kubeconfig_flags ? options_flag_value(session->options, builder->kubeconfig_flags) : NULL;
 	const char *context = builder->context_flags ? options_flag_value(session->options, builder->context_flags) : NULL;
@@ -57,13 +70,17 @@ static void start_pods(const struct session *session, struct store *store)
 		command_add(&call, kubeconfig_flag);
 	if (context_flag)
 		command_add(&call, context_flag);
-	command_add_words(&call, get_pods, sizeof get_pods / sizeof get_pods[0]);
+	command_add(&call, "get");
+	char *kinds = pods_and_workloads(session->options->skip_workloads);
+	command_add(&call, kinds);
+	command_add_words(&call, all_namespaces, sizeof all_namespaces / sizeof all_namespaces[0]);
 	/* Its stderr too: what it says matters only if its answer does. */
 	session_start(session, &call, &store->pods);
 	command_free(&call);
 	store->pods_started = true;
 	free(kubeconfig_flag);
 	free(context_flag);
+	free(kinds);
 }
 
 void store_drop_pods(struct store *store)
@@ -232,13 +249,78 @@ static int read_containers_by_id(const struct session *session, struct store *st
 	return status;
 }
 
+/* The kind named between the quotes after MARK in LINE ("cannot list resource \"cronjobs\""), or -1. */
+static int kind_after(const char *line, size_t length, const char *mark)
+{
+	size_t mark_length = strlen(mark);
+	for (size_t i = 0; i + mark_length < length; i++)
+		if (strncmp(line + i, mark, mark_length) == 0) {
+			const char *name = line + i + mark_length;
+			const char *end = memchr(name, '"', length - i - mark_length);
+			return end ? workload_by_name(name, (size_t)(end - name)) : -1;
+		}
+	return -1;
+}
+
+/* Whether RESULT, kubectl's failed answer, says it could not list kinds of workloads: those the
+ * cluster forbids its user to list (RBAC) into *FORBIDDEN, those the server does not know into
+ * *UNKNOWN. Any other complaint (of the pods, of the cluster) is not this. */
+static bool refused_workloads(const struct process_result *result, workload_set *forbidden, workload_set *unknown)
+{
+	*forbidden = *unknown = 0;
+	if (result->outcome != PROCESS_EXITED || result->status == 0 || !result->errors_length)
+		return false;
+	const char *text = result->errors;
+	size_t length = result->errors_length;
+	for (size_t pos = 0; pos < length;) {
+		const char *line = text + pos;
+		const char *newline = memchr(line, '\n', length - pos);
+		size_t line_length = newline ? (size_t)(newline - line) : length - pos;
+		pos += line_length + 1;
+		int forbidden_kind = kind_after(line, line_length, "cannot list resource \"");
+		int unknown_kind = kind_after(line, line_length, "the server doesn't have a resource type \"");
+		if (forbidden_kind >= 0)
+			*forbidden |= 1u << forbidden_kind;
+		else if (unknown_kind >= 0)
+			*unknown |= 1u << unknown_kind;
+		else if (line_length && (strncmp(line, "Error from server", 17) == 0 || strncmp(line, "error:", 6) == 0))
+			return false;
+	}
+	return *forbidden || *unknown;
+}
+
+/* Says which kinds of workloads kubectl could not list, and how to go without them. */
+static void say_refused(const struct session *session, workload_set forbidden, workload_set unknown)
+{
+	char *forbidden_text = workload_set_text(forbidden, ", ");
+	char *unknown_text = workload_set_text(unknown, ", ");
+	char *skip = workload_set_text(session->options->skip_workloads | forbidden | unknown, ",");
+	report_say("cannot read the pod templates of %s%s%s%s%s, whose images kimb keeps; nothing removed: let "
+		   "kubectl's user list them in all namespaces, or leave them out with --skip-workloads=%s (or "
+		   "KIMB_SKIP_WORKLOADS=%s), and their images are not kept",
+		   forbidden_text, forbidden ? " (forbidden to list)" : "", forbidden && unknown ? " and " : "",
+		   unknown_text, unknown ? " (unknown to the cluster)" : "", skip, skip);
+	free(forbidden_text);
+	free(unknown_text);
+	free(skip);
+}
+
 static int read_pods(const struct session *session, struct store *store)
 {
 	struct process_result result;
 	const char *kubectl = kubectl_program(&session->options->environment);
 	store->pods_started = false;
-	int status = session_settle(session, &store->pods, kubectl, "list the pods that use images", "nothing removed",
-				   &result);
+	process_finish(&store->pods, &result);
+	workload_set forbidden, unknown;
+	if (refused_workloads(&result, &forbidden, &unknown)) {
+		session_stop_if_interrupted(session);
+		(void)fwrite(result.errors, 1, result.errors_length, stderr); /* as kubectl said it */
+		say_refused(session, forbidden, unknown);
+		process_result_free(&result);
+		return STATUS_LISTING;
+	}
+	int status = session_settle_finished(session, kubectl, "list the pods and workloads that use images",
+					     "nothing removed", &result);
 	if (status == STATUS_NOT_FOUND)
 		report_say("cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL; "
 			   "nothing removed");

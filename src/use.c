@@ -14,7 +14,11 @@
 struct gathered {
 	struct image_use use;
 	struct listing_error *err;
-	const char *pod; /* "NAMESPACE/NAME" of the pod being read */
+	const char *pod; /* "NAMESPACE/NAME" of the pod being read, or "KIND NAMESPACE/NAME" of the workload */
+	/* The workload being read, or a kind of -1 while a pod is */
+	int workload;
+	const char *namespace;
+	const char *name;
 };
 
 static bool contains(char *const *strings, size_t count, const char *text)
@@ -34,9 +38,27 @@ static void add_string(char ***strings, size_t *count, const char *text, size_t 
 		array_append(strings, count, sizeof copy, &copy);
 }
 
+/* A workload's image, kept with the first workload that names it. */
+static void add_workload_name(struct gathered *gathered, const char *image, size_t length, bool digest)
+{
+	struct image_use *use = &gathered->use;
+	for (size_t i = 0; i < use->workload_name_count; i++)
+		if (strlen(use->workload_names[i].image) == length && strncmp(use->workload_names[i].image, image, length) == 0)
+			return;
+	struct workload_name named = {.image = xstrndup(image, length),
+				      .digest = digest,
+				      .kind = (enum workload_kind)gathered->workload,
+				      .namespace = xstrdup(gathered->namespace),
+				      .name = xstrdup(gathered->name)};
+	array_append(&use->workload_names, &use->workload_name_count, sizeof named, &named);
+}
+
 static int add_digest(struct gathered *gathered, const char *hex)
 {
-	add_string(&gathered->use.digests, &gathered->use.digest_count, hex, LISTING_ID_MAX);
+	if (gathered->workload >= 0)
+		add_workload_name(gathered, hex, LISTING_ID_MAX, true);
+	else
+		add_string(&gathered->use.digests, &gathered->use.digest_count, hex, LISTING_ID_MAX);
 	return 0;
 }
 
@@ -58,7 +80,10 @@ static int add_reference(struct gathered *gathered, const char *text, const char
 		add_digest(gathered, digest);
 	} else {
 		char *named = reference_join(ref.repository, ref.tag ? ref.tag : "latest");
-		add_string(&gathered->use.references, &gathered->use.reference_count, named, strlen(named));
+		if (gathered->workload >= 0)
+			add_workload_name(gathered, named, strlen(named), false);
+		else
+			add_string(&gathered->use.references, &gathered->use.reference_count, named, strlen(named));
 		free(named);
 	}
 	reference_free(&ref);
@@ -93,6 +118,12 @@ void use_free(struct image_use *use)
 {
 	free_strings(use->digests, use->digest_count);
 	free_strings(use->references, use->reference_count);
+	for (size_t i = 0; i < use->workload_name_count; i++) {
+		free(use->workload_names[i].image);
+		free(use->workload_names[i].namespace);
+		free(use->workload_names[i].name);
+	}
+	free(use->workload_names);
 	free(use->first_invalid);
 	*use = (struct image_use){0};
 }
@@ -114,6 +145,12 @@ static int settle(struct gathered *gathered, struct image_use *use, int status)
 		move_new_strings(gathered->use.digests, gathered->use.digest_count, &use->digests, &use->digest_count);
 		move_new_strings(gathered->use.references, gathered->use.reference_count, &use->references,
 				 &use->reference_count);
+		for (size_t i = 0; i < gathered->use.workload_name_count; i++)
+			array_append(&use->workload_names, &use->workload_name_count, sizeof(struct workload_name),
+				     &gathered->use.workload_names[i]);
+		free(gathered->use.workload_names);
+		gathered->use.workload_names = NULL;
+		gathered->use.workload_name_count = 0;
 		if (!use->first_invalid) {
 			use->first_invalid = gathered->use.first_invalid;
 			gathered->use.first_invalid = NULL;
@@ -149,7 +186,7 @@ static int read_container_array(const char *text, size_t length, const char *key
 				int (*add)(struct gathered *, const char *), struct image_use *use,
 				struct listing_error *err)
 {
-	struct gathered gathered = {.err = err};
+	struct gathered gathered = {.err = err, .workload = -1};
 	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
@@ -215,7 +252,7 @@ static int add_reference_of_container(struct gathered *gathered, const char *tex
 
 int use_read_nerdctl_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err)
 {
-	struct gathered gathered = {.err = err};
+	struct gathered gathered = {.err = err, .workload = -1};
 	const char *line;
 	size_t line_length;
 	size_t number = 0;
@@ -272,13 +309,13 @@ static const char *const spec_lists[] = {"containers", "initContainers", "epheme
 static const char *const status_lists[] = {"containerStatuses", "initContainerStatuses",
 					   "ephemeralContainerStatuses"};
 
-/* "NAMESPACE/NAME" of POD, or what of it is there, for messages. */
-static char *pod_name(json_t *pod)
+/* The images the containers of SPEC, a pod's spec or a pod template's, name. */
+static int read_spec(json_t *spec, struct gathered *gathered)
 {
-	json_t *metadata = json_object_get(pod, "metadata");
-	const char *namespace = json_string_value(json_object_get(metadata, "namespace"));
-	const char *name = json_string_value(json_object_get(metadata, "name"));
-	return xprintf("%s/%s", namespace ? namespace : "?", name ? name : "?");
+	for (size_t i = 0; i < sizeof spec_lists / sizeof spec_lists[0]; i++)
+		if (read_each(spec, spec_lists[i], "image", true, gathered, add_spec_image) != 0)
+			return reading_reject_within(gathered->err, "spec");
+	return 0;
 }
 
 /* The images POD's containers name and run. */
@@ -288,57 +325,139 @@ static int read_pod_lists(json_t *pod, struct gathered *gathered)
 	if (reading_json_member(pod, "spec", JSON_OBJECT, true, 0, &spec, gathered->err) != 0 ||
 	    reading_json_member(pod, "status", JSON_OBJECT, false, 0, &status, gathered->err) != 0)
 		return -1;
-	for (size_t i = 0; i < sizeof spec_lists / sizeof spec_lists[0]; i++)
-		if (read_each(spec, spec_lists[i], "image", true, gathered, add_spec_image) != 0)
-			return reading_reject_within(gathered->err, "spec");
+	if (read_spec(spec, gathered) != 0)
+		return -1;
 	for (size_t i = 0; status && i < sizeof status_lists / sizeof status_lists[0]; i++)
 		if (read_each(status, status_lists[i], "imageID", false, gathered, add_image_id) != 0)
 			return reading_reject_within(gathered->err, "status");
 	return 0;
 }
 
-static int read_pod(json_t *pod, struct gathered *gathered)
+/* The images WORKLOAD's pod template names: .spec.template.spec, or a CronJob's
+ * .spec.jobTemplate.spec.template.spec. */
+static int read_template(json_t *workload, struct gathered *gathered)
 {
-	if (!json_is_object(pod))
+	static const char *const path[] = {"spec", "jobTemplate", "spec", "template", "spec"};
+	size_t first = workload_kinds[gathered->workload].job_template ? 0 : 2;
+	json_t *object = workload;
+	for (size_t i = first; i < sizeof path / sizeof path[0]; i++) {
+		json_t *inner;
+		if (reading_json_member(object, i == first ? "spec" : path[i], JSON_OBJECT, true, 0, &inner,
+					gathered->err) != 0)
+			return -1;
+		object = inner;
+	}
+	return read_spec(object, gathered);
+}
+
+/* The kind of ITEM: a kind of workload, -1 for a pod (or an item without a kind, as a listing of
+ * pods alone may print them), or -2 for another, said in ERR. */
+static int item_kind(json_t *item, struct gathered *gathered)
+{
+	json_t *kind;
+	if (reading_json_member(item, "kind", JSON_STRING, false, 0, &kind, gathered->err) != 0)
+		return -2;
+	if (!kind || strcmp(json_string_value(kind), "Pod") == 0)
+		return -1;
+	int workload = workload_by_object_kind(json_string_value(kind));
+	if (workload < 0)
+		reading_reject(gathered->err, 0, "unknown kind %s",
+			       reading_quote(json_string_value(kind), strlen(json_string_value(kind))).text);
+	return workload < 0 ? -2 : workload;
+}
+
+static int read_item(json_t *item, struct gathered *gathered)
+{
+	if (!json_is_object(item))
 		return reading_reject(gathered->err, 0, "not an object");
-	char *name = pod_name(pod);
-	gathered->pod = name;
-	int read = read_pod_lists(pod, gathered);
+	int kind = item_kind(item, gathered);
+	if (kind == -2)
+		return -1;
+	json_t *metadata = json_object_get(item, "metadata");
+	const char *namespace = json_string_value(json_object_get(metadata, "namespace"));
+	const char *name = json_string_value(json_object_get(metadata, "name"));
+	gathered->namespace = namespace ? namespace : "?";
+	gathered->name = name ? name : "?";
+	gathered->workload = kind;
+	char *label = kind < 0 ? xprintf("%s/%s", gathered->namespace, gathered->name)
+			       : xprintf("%s %s/%s", workload_kinds[kind].kind, gathered->namespace, gathered->name);
+	gathered->pod = label;
+	int read = kind < 0 ? read_pod_lists(item, gathered) : read_template(item, gathered);
 	gathered->pod = NULL;
-	free(name);
+	gathered->workload = -1;
+	free(label);
 	return read;
 }
 
 int use_read_pods(const char *text, size_t length, struct image_use *use, struct listing_error *err)
 {
-	struct gathered gathered = {.err = err};
+	struct gathered gathered = {.err = err, .workload = -1};
 	json_t *root = reading_json_load(text, length, JSON_OBJECT, err);
 	if (!root)
 		return -1;
 	json_t *items;
 	int status = reading_json_member(root, "items", JSON_ARRAY, true, 0, &items, err);
 	for (size_t i = 0; status == 0 && i < json_array_size(items); i++)
-		if (read_pod(json_array_get(items, i), &gathered) != 0)
-			status = reading_reject_within(err, "pod %zu", i + 1);
+		if (read_item(json_array_get(items, i), &gathered) != 0)
+			status = reading_reject_within(err, "item %zu", i + 1);
 	json_decref(root);
 	return settle(&gathered, use, status);
 }
 
-bool use_covers(const struct image_use *use, const struct image *image)
+/* Whether IMAGE has a current tag that is one of the COUNT references "REPOSITORY:TAG" REFERENCE
+ * gives (the Ith with REFERENCE(SOURCE, I)). */
+static bool has_tag_among(const struct image *image, const void *source, size_t count,
+			  const char *(*reference)(const void *, size_t))
 {
-	for (size_t i = 0; i < use->digest_count; i++)
-		if (listing_image_has_digest(image, use->digests[i]))
-			return true;
 	for (size_t i = 0; i < image->name_count; i++) {
 		const struct image_name *name = &image->names[i];
 		if (!name->repository || !name->tag)
 			continue;
 		char *named = reference_join(name->repository, name->tag);
 		/* Out of memory: as good as in use, so that nothing is touched on a guess. */
-		bool used = !named || contains(use->references, use->reference_count, named);
+		bool used = !named;
+		for (size_t j = 0; named && !used && j < count; j++)
+			used = strcmp(reference(source, j), named) == 0;
 		free(named);
 		if (used)
 			return true;
 	}
 	return false;
+}
+
+static const char *string_at(const void *strings, size_t i)
+{
+	return ((char *const *)strings)[i];
+}
+
+static bool used_by_containers_or_pods(const struct image_use *use, const struct image *image)
+{
+	for (size_t i = 0; i < use->digest_count; i++)
+		if (listing_image_has_digest(image, use->digests[i]))
+			return true;
+	return has_tag_among(image, use->references, use->reference_count, string_at);
+}
+
+static const char *workload_image_at(const void *names, size_t i)
+{
+	const struct workload_name *name = &((const struct workload_name *)names)[i];
+	return name->digest ? "" : name->image;
+}
+
+const struct workload_name *use_workload_naming(const struct image_use *use, const struct image *image)
+{
+	if (used_by_containers_or_pods(use, image))
+		return NULL;
+	for (size_t i = 0; i < use->workload_name_count; i++) {
+		const struct workload_name *name = &use->workload_names[i];
+		if (name->digest ? listing_image_has_digest(image, name->image)
+				 : has_tag_among(image, name, 1, workload_image_at))
+			return name;
+	}
+	return NULL;
+}
+
+bool use_covers(const struct image_use *use, const struct image *image)
+{
+	return used_by_containers_or_pods(use, image) || use_workload_naming(use, image);
 }

@@ -9,12 +9,26 @@
 #include <stddef.h>
 
 #include "listing.h"
+#include "workload.h"
+
+/* An image that a workload's pod template names: pods will run it again (a rollback, a CronJob's
+ * next Job, a Deployment scaled up). */
+struct workload_name {
+	char *image; /* 64 hex of a digest, or a normalized "REPOSITORY:TAG" */
+	bool digest;
+	enum workload_kind kind;
+	char *namespace;
+	char *name;
+};
 
 struct image_use {
 	char **digests;     /* 64 hex each: IDs, manifest or config digests of images in use */
 	size_t digest_count;
 	char **references;  /* normalized "REPOSITORY:TAG" that a container or pod names, each once */
 	size_t reference_count;
+	/* The images workloads' pod templates name, each once, with the first workload that names it. */
+	struct workload_name *workload_names;
+	size_t workload_name_count;
 	/* Pod containers whose image is no valid reference (kubelet's InvalidImageName): they can run
 	 * no image, so they keep none; the first as "NAMESPACE/POD: REFERENCE", to be said once. */
 	size_t invalid_count;
@@ -39,16 +53,23 @@ int use_read_docker_containers(const char *text, size_t length, struct image_use
  * reference the container was made from (containerd keeps no image ID with a container). */
 int use_read_nerdctl_containers(const char *text, size_t length, struct image_use *use, struct listing_error *err);
 
-/* `kubectl get pods --all-namespaces -o json`: every container, init container and ephemeral
- * container of every pod, whatever its phase (kubelet's image garbage collection keeps their images
- * too): the imageID of its status ("sha256:HEX", or "NAME@sha256:HEX", possibly after
- * "docker-pullable://"), and the image its spec names, which a pod not yet running will use. A
- * spec's image that is no valid reference is counted as invalid, not read: no pod can run it. */
+/* `kubectl get pods,replicationcontrollers,replicasets.apps,... --all-namespaces -o json`: a List of
+ * pods and workloads (workload.h; an item without a kind is a pod). Of every pod, whatever its phase
+ * (kubelet's image garbage collection keeps their images too), every container, init container and
+ * ephemeral container: the imageID of its status ("sha256:HEX", or "NAME@sha256:HEX", possibly after
+ * "docker-pullable://"), and the image its spec names, which a pod not yet running will use. Of
+ * every workload, the images its pod template's containers name (a CronJob's, that of its
+ * jobTemplate), into USE's workload_names. An image that is no valid reference is counted as
+ * invalid, not read: no pod can run it. An item of another kind makes the listing unreadable. */
 int use_read_pods(const char *text, size_t length, struct image_use *use, struct listing_error *err);
 
-/* True when IMAGE's ID or one of its digests is in use, or a container or pod names one of its
- * current tags. */
+/* True when IMAGE's ID or one of its digests is in use, or a container, pod or workload names one of
+ * its current tags. */
 bool use_covers(const struct image_use *use, const struct image *image);
+
+/* The workload that alone keeps IMAGE: the first whose pod template names it, or NULL when none
+ * does or a container or pod uses or names it too. */
+const struct workload_name *use_workload_naming(const struct image_use *use, const struct image *image);
 
 void use_free(struct image_use *use);
 

@@ -1092,6 +1092,39 @@ $R p1 $busy
 	! image_in_namespace default "$idle" || fail "the prior image in the default namespace is still there"
 }
 
+# Issue 18, 1: in k8s.io nerdctl's images are the cluster's, and the images workloads' pod templates
+# name stay as those pods run do: the old ReplicaSet's (a rollback's), a Deployment's scaled to 0, a
+# CronJob's between its Jobs. kubectl is asked for pods and workloads in one call.
+test_nerdctl_k8s_io_keeps_what_workloads_name()
+{
+	nerdctl_setup
+	rollback=$(id_of rollback)
+	idle=$(id_of idle)
+	cron=$(id_of cron)
+	running=$(id_of running)
+	free=$(id_of free)
+	for seeded in "$rollback $R:a0" "$idle $R:z0" "$cron $R:c0" "$running $R:a1" "$free $R:p1"; do
+		# shellcheck disable=SC2086 # ID and reference
+		nerdctl_seed -n k8s.io $seeded
+	done
+	pod_uses "$R:a1" "$(id_of "config of $running")"
+	workloads_naming "$R:a0" "$R:z0" "$R:c0" "$R:a1" "sha256:$(id_of "config of $running")" \
+		>"$KUBECTL_STUB_DIR/pods.json" || fail "cannot make the workloads"
+	run_kimb -n k8s.io --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	assert_stderr_has "kept $rollback ($R:a0): ReplicaSet apps/web-7d9c8b5f4's pod template names it"
+	assert_stderr_has "kept $idle ($R:z0): Deployment apps/api's pod template names it"
+	assert_stderr_has "kept $cron ($R:c0): CronJob batch/nightly's pod template names it"
+	assert_stderr_has "kept $running ($R:a1): in use by a container or pod"
+	grep -q "'get' 'pods,replicationcontrollers,replicasets.apps,deployments.apps,statefulsets.apps,daemonsets.apps,jobs.batch,cronjobs.batch'" \
+		"$KUBECTL_STUB_DIR/calls" || fail "kimb did not ask for the pods and workloads: $(cat "$KUBECTL_STUB_DIR/calls")"
+	! image_in_namespace k8s.io "$free" || fail "the free image is still there"
+	for kept in "$rollback" "$idle" "$cron" "$running"; do
+		image_in_namespace k8s.io "$kept" || fail "$kept is gone"
+	done
+}
+
 # The namespace nerdctl.toml gives names the store kimb's record belongs to, as -n does: kimb's own
 # image that lost every name (the same tag built again: the git scheme at one commit) is known as
 # kimb's whichever of the two named k8s.io, and goes.

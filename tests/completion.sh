@@ -79,6 +79,10 @@ test_bash_offers_builders_and_schemes()
 	assert_stdout describe
 	bash_complete "--scheme t"
 	assert_stdout time tree
+	bash_complete "--skip-workloads="
+	assert_stdout replicationcontrollers replicasets deployments statefulsets daemonsets jobs cronjobs
+	bash_complete "--skip-workloads=jobs,cr"
+	assert_stdout jobs,cronjobs
 }
 
 # The flags are those of the builder --builder (else KIMB_BUILDER) names, which also say which words
@@ -177,6 +181,9 @@ zsh_complete()
 			if [[ $1 == -P && $2 == "*=" && $PREFIX == *=* ]]; then
 				IPREFIX=${PREFIX%%=*}=
 				PREFIX=${PREFIX#*=}
+			elif [[ $1 == -P && $2 == "*," && $PREFIX == *,* ]]; then
+				IPREFIX=$IPREFIX${PREFIX%,*},
+				PREFIX=${PREFIX##*,}
 			fi
 		}
 		_files() { print -r -- "_files $*"; }
@@ -201,6 +208,8 @@ test_zsh_offers_options_builders_and_flags()
 	assert_stdout auto kim nerdctl podman docker buildah
 	zsh_complete "--scheme="
 	assert_stdout --scheme=auto --scheme=time --scheme=git --scheme=describe --scheme=tree
+	zsh_complete "--skip-workloads=jobs,d"
+	assert_stdout --skip-workloads=jobs,deployments --skip-workloads=jobs,daemonsets
 	zsh_complete "--builder=podman -t app --lay"
 	assert_stdout --layer-label= --layers
 	zsh_complete "-n ns prune --"

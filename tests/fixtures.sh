@@ -10,6 +10,11 @@
 #       prints kubectl/deployment.json, the pods of a cluster where one Deployment's pod runs, its
 #       container's image IMAGE (a reference), which the runtime reports as IMAGE_ID (sha256:HEX, or
 #       NAME@sha256:HEX with its manifest's digest).
+#   workloads_naming ROLLBACK IDLE CRON RUNNING RUNNING_ID
+#       prints kubectl/workloads.json, the pods and workloads of a cluster, its images replaced: the
+#       old ReplicaSet of Deployment apps/web (scaled to 0, what `kubectl rollout undo` returns to)
+#       names ROLLBACK, Deployment apps/api (scaled to 0) IDLE, CronJob batch/nightly CRON; the
+#       current ReplicaSet names RUNNING, which its pod runs, reported as RUNNING_ID (as above).
 
 [ -n "${FIXTURES:-}" ] || FIXTURES=$(cd "$(dirname "$0")/fixtures" && pwd) || exit 2
 
@@ -51,4 +56,12 @@ deployment_running()
 {
 	fixture_with kubectl/deployment.json localhost/whoami/web:20261201.154037 "$1" \
 		localhost/whoami/web@sha256:9d2637982d75730ffae0acc86d33d196adba379cc846d689564f9f62f263fe59 "$2"
+}
+
+workloads_naming()
+{
+	fixture_with kubectl/workloads.json localhost/whoami/web:20261201.154037 "$1" \
+		localhost/whoami/api:20261201.154102 "$2" localhost/whoami/report:20261201.155000 "$3" \
+		localhost/whoami/web:20261201.160200 "$4" \
+		localhost/whoami/web@sha256:2f1c0b7a9e8d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170615f4e3 "$5"
 }

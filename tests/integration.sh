@@ -32,6 +32,8 @@ for program in "$KIMB" "$STUB" "$KUBECTL_STUB"; do
 done
 
 R=localhost/whoami/web
+# What kimb asks kubectl for: the pods and every kind of workload.
+KUBECTL_KINDS=pods,replicationcontrollers,replicasets.apps,deployments.apps,statefulsets.apps,daemonsets.apps,jobs.batch,cronjobs.batch
 CASE_LOGS='stdout stderr kim/calls kubectl/calls'
 
 # --- helpers for the tests -------------------------------------------------------------------
@@ -557,7 +559,112 @@ $R a0 $busy"
 	assert_call "$(q image rm "$one")"
 	assert_call "$(q image rm "$two")"
 	assert_calls rm 2
-	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
+	assert_kubectl_calls "$(q get "$KUBECTL_KINDS" --all-namespaces --output=json)"
+}
+
+# seed_workload_images: the images of a cluster's workloads (workloads_naming), and one no pod or
+# workload names: $rollback (the old ReplicaSet's, $R:a0), $idle (a Deployment scaled to 0, $R:z0),
+# $cron (a CronJob between its Jobs, $R:c0), $running ($R:a1, its pod runs it) and $free ($R:p1).
+seed_workload_images()
+{
+	rollback=$(id_of rollback)
+	idle=$(id_of idle)
+	cron=$(id_of cron)
+	running=$(id_of running)
+	free=$(id_of free)
+	seed "$rollback" "$R:a0"
+	seed "$idle" "$R:z0"
+	seed "$cron" "$R:c0"
+	seed "$running" "$R:a1"
+	seed "$free" "$R:p1"
+	workloads_naming "$R:a0" "$R:z0" "$R:c0" "$R:a1" "sha256:$running" >"$KUBECTL_STUB_DIR/pods.json" ||
+		fail "cannot make the workloads"
+}
+
+# Issue 18, 1: the images workloads' pod templates name stay, though no pod runs them: the old
+# ReplicaSet's (kubectl rollout undo returns to it), a Deployment's scaled to 0, a CronJob's
+# between its Jobs. kubectl is asked once, for the pods and every kind of workload.
+test_workloads_keep_the_images_their_pod_templates_name()
+{
+	seed_workload_images
+	build_r new
+	assert_store "$R a0 $rollback
+$R a1 $running
+$R c0 $cron
+$R latest $new
+$R $tag $new
+$R z0 $idle"
+	assert_stderr_has "kept $rollback ($R:a0): ReplicaSet apps/web-7d9c8b5f4's pod template names it"
+	assert_stderr_has "kept $idle ($R:z0): Deployment apps/api's pod template names it"
+	assert_stderr_has "kept $cron ($R:c0): CronJob batch/nightly's pod template names it"
+	assert_stderr_has "kept $running ($R:a1): in use by a container or pod"
+	assert_call "$(q image rm "$free")"
+	assert_calls rm 1
+	assert_kubectl_calls "$(q get "$KUBECTL_KINDS" --all-namespaces --output=json)"
+}
+
+# --json names the workload that keeps an image.
+test_workloads_in_the_json_report()
+{
+	seed_workload_images
+	run_kimb --json --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_json '[(k["reason"], k.get("workload")) for k in d["repositories"][0]["kept"] if k["id"] == a[0]] == [("named_by_workload", {"kind": "ReplicaSet", "namespace": "apps", "name": "web-7d9c8b5f4"})]' "$rollback"
+	assert_json '[k["workload"]["kind"] for k in d["repositories"][0]["kept"] if k["id"] == a[0]] == ["CronJob"]' "$cron"
+	assert_json '[k["reason"] for k in d["repositories"][0]["kept"] if k["id"] == a[0]] == ["in_use"]' "$running"
+	assert_json 'd["summary"]["kept_in_use"] == 4'
+}
+
+# A cluster that forbids listing a kind of workload (RBAC) leaves kimb unable to tell what its pod
+# templates name: nothing is removed, exit 3, and kimb names the kinds and the opt-out. With the
+# opt-out (--skip-workloads, KIMB_SKIP_WORKLOADS) kubectl is not asked for them, and their images
+# are not kept. Pods forbidden cannot be opted out of.
+test_forbidden_workloads_remove_nothing_unless_skipped()
+{
+	seed_workload_images
+	printf 'jobs.batch\ncronjobs.batch\n' >"$KUBECTL_STUB_DIR/forbid"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has 'Error from server (Forbidden): cronjobs.batch is forbidden: User "system:serviceaccount:ci:builder" cannot list resource "cronjobs" in API group "batch" at the cluster scope'
+	assert_stderr_has "kimb: cannot read the pod templates of jobs, cronjobs (forbidden to list), whose images kimb keeps; nothing removed: let kubectl's user list them in all namespaces, or leave them out with --skip-workloads=jobs,cronjobs (or KIMB_SKIP_WORKLOADS=jobs,cronjobs), and their images are not kept"
+	assert_calls rm 0
+	[ "$(id_listed "$R" p1)" = "$free" ] || fail "the free image is gone"
+
+	rm "$KUBECTL_STUB_DIR/calls"
+	run_kimb --skip-workloads=cronjobs,jobs --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_kubectl_calls "$(q get pods,replicationcontrollers,replicasets.apps,deployments.apps,statefulsets.apps,daemonsets.apps --all-namespaces --output=json)"
+	assert_stderr_has "kept $rollback ($R:a0): ReplicaSet apps/web-7d9c8b5f4's pod template names it"
+	assert_call "$(q image rm "$free")"
+	assert_call "$(q image rm "$cron")"
+
+	seed "$cron" "$R:c0"
+	run env KIMB_SKIP_WORKLOADS=jobs,cronjobs "$KIMB" --time-format=three.%s -t "$R" ctx
+	assert_status 0
+	[ -z "$(id_listed "$R" c0)" ] || fail "the CronJob's image stayed though cronjobs were skipped"
+
+	printf 'pods\n' >"$KUBECTL_STUB_DIR/forbid"
+	seed "$free" "$R:p1"
+	run_kimb --skip-workloads=jobs,cronjobs --time-format=four.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "cannot list the pods and workloads that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
+	[ "$(id_listed "$R" p1)" = "$free" ] || fail "the free image is gone"
+}
+
+# A server that does not know a kind (an old cluster, no batch/v1 CronJob) answers nothing at all:
+# kimb says which kind, removes nothing, and names the opt-out with the kinds skipped already.
+test_unknown_workload_kind_removes_nothing_unless_skipped()
+{
+	seed_workload_images
+	printf 'cronjobs.batch\n' >"$KUBECTL_STUB_DIR/unknown"
+	run_kimb --skip-workloads=daemonsets --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "error: the server doesn't have a resource type \"cronjobs\""
+	assert_stderr_has "kimb: cannot read the pod templates of cronjobs (unknown to the cluster), whose images kimb keeps; nothing removed: let kubectl's user list them in all namespaces, or leave them out with --skip-workloads=daemonsets,cronjobs (or KIMB_SKIP_WORKLOADS=daemonsets,cronjobs)"
+	assert_calls rm 0
+	run_kimb --skip-workloads=daemonsets,cronjobs --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_call "$(q image rm "$free")"
 }
 
 # A pod whose image is no valid reference (InvalidImageName: the API server takes it, kubelet does
@@ -669,7 +776,7 @@ test_global_flags_on_every_call()
 	assert_call "$(q -n ns1 image ls -a --no-trunc --digests)"
 	assert_call "$(q -n ns1 image rm "$prior_ns1")"
 	assert_calls any 3
-	assert_kubectl_calls "$(q get pods --all-namespaces --output=json)"
+	assert_kubectl_calls "$(q get "$KUBECTL_KINDS" --all-namespaces --output=json)"
 	new=$(id_listed "$R" "$one" ns1)
 	assert_store "$R latest $new
 $R $one $new" ns1
@@ -690,7 +797,7 @@ $R $one $new" ns1
 	assert_call "$globals $(q build -t "$R" --tag "$R:$one" -- ctx)"
 	assert_call "$globals $(q image rm "$prior_ns2")"
 	assert_calls any 3
-	assert_kubectl_calls "$(q --kubeconfig=kube.conf --context=other get pods --all-namespaces --output=json)"
+	assert_kubectl_calls "$(q --kubeconfig=kube.conf --context=other get "$KUBECTL_KINDS" --all-namespaces --output=json)"
 	new=$(id_listed "$R" "$one" ns2)
 	assert_store "$R latest $new
 $R $one $new" ns2
@@ -703,7 +810,7 @@ $R $one $new" ns2
 	assert_every_call_starts "$(q -nns3 --kubeconfig=kube.conf)"
 	assert_call "$(q -nns3 --kubeconfig=kube.conf image rm "$prior_ns3")"
 	assert_calls any 3
-	assert_kubectl_calls "$(q --kubeconfig=kube.conf get pods --all-namespaces --output=json)"
+	assert_kubectl_calls "$(q --kubeconfig=kube.conf get "$KUBECTL_KINDS" --all-namespaces --output=json)"
 	assert_store "$R p1 $prior_default"
 }
 
@@ -1928,7 +2035,7 @@ test_pods_that_cannot_be_read_keep_everything()
 	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
+	assert_stderr_has "cannot list the pods and workloads that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
 	rm "$KUBECTL_STUB_DIR/fail"
 	: >"$KUBECTL_STUB_DIR/garble"
 	run_kimb --time-format=three.%s -t "$R" ctx

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The kim branch of test.sh, the one the Vagrant VM runs, here: test.sh against the kim stand-in
 # (tests/kim, on PATH as kim, which auto then takes) and a kubectl made of the kubectl double
-# (tests/kubectl, for kimb's `get pods --all-namespaces -o json`) and the calls test.sh makes
-# itself: `run NAME --image=REF` makes the double list one running pod of that image (a recorded
+# (tests/kubectl, for kimb's `get pods,<workloads> --all-namespaces -o json`) and the calls test.sh
+# makes itself: `run NAME --image=REF` makes the double list one running pod of that image (a recorded
 # listing, tests/fixtures/kubectl/deployment.json), its imageID the image's ID (sha256:ID) or its
 # manifest's digest (NAME@sha256:DIGEST, as kim's DIGEST column shows it), as containerd reports
 # either; `wait` finds it ready; `get pod NAME -o jsonpath=...` prints what test.sh asks (phase,
@@ -77,7 +77,7 @@ case "\$1 \${2:-}" in
 	[ "\$3" != "\$(pod | cut -d ' ' -f 1)" ] || rm "\$dir/pod" "\$dir/pods.json"
 	echo "pod \"\$3\" deleted"
 	;;
-"get pods")
+"get pods" | "get pods,"*)
 	case "\${3:-}" in
 	--all-namespaces) KUBECTL_STUB_DIR="\$dir" exec '$TESTS/kubectl' "\$@" ;;
 	*) echo "No resources found in default namespace." >&2 ;;

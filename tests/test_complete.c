@@ -58,7 +58,7 @@ START_TEST(test_options_are_kimbs_long_options)
 {
 	ck_assert_int_eq(print(COMPLETE_OPTIONS, NULL), STATUS_OK);
 	ck_assert_str_eq(printed, "--builder=\n--call-timeout=\n--complete=\n--dry-run\n--help\n--jobs=\n--json\n--keep=\n"
-				  "--lock-timeout=\n--no-prune\n--scheme=\n--time-format=\n--version\n");
+				  "--lock-timeout=\n--no-prune\n--scheme=\n--skip-workloads=\n--time-format=\n--version\n");
 	bool takes_value;
 	const char *name;
 	size_t count = 0;
@@ -77,6 +77,9 @@ START_TEST(test_builders_and_schemes_are_the_values_taken)
 	ck_assert_str_eq(printed, "auto\nkim\nnerdctl\npodman\ndocker\nbuildah\n");
 	ck_assert_int_eq(print(COMPLETE_SCHEMES, NULL), STATUS_OK);
 	ck_assert_str_eq(printed, "auto\ntime\ngit\ndescribe\ntree\n");
+	ck_assert_int_eq(print(COMPLETE_WORKLOADS, NULL), STATUS_OK);
+	ck_assert_str_eq(printed, "replicationcontrollers\nreplicasets\ndeployments\nstatefulsets\ndaemonsets\njobs\ncronjobs\n");
+	ck_assert(!complete_needs_builder(COMPLETE_WORKLOADS));
 }
 END_TEST
 

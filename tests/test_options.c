@@ -279,6 +279,31 @@ START_TEST(bad_environment_values_are_usage_errors)
 }
 END_TEST
 
+/* --skip-workloads takes kinds by name or by kubectl's resource, comma-separated; KIMB_SKIP_WORKLOADS
+ * gives its default, and an empty value skips none. */
+START_TEST(skip_workloads_takes_kinds)
+{
+	ck_assert_int_eq(PARSE("--skip-workloads=cronjobs,replicasets.apps", "-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.skip_workloads, (1u << WORKLOAD_CRON_JOBS) | (1u << WORKLOAD_REPLICA_SETS));
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.skip_workloads, 0);
+	options_free(&parsed);
+	set_environment("KIMB_SKIP_WORKLOADS=jobs", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.skip_workloads, 1u << WORKLOAD_JOBS);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("--skip-workloads=", "-t", "app", "."), 0);
+	ck_assert_uint_eq(parsed.skip_workloads, 0);
+	options_free(&parsed);
+	assert_usage_error(PARSE("--skip-workloads=pods", "-t", "app", "."),
+			   "--skip-workloads: unknown kind 'pods' (replicationcontrollers, replicasets, deployments, "
+			   "statefulsets, daemonsets, jobs, cronjobs)");
+	set_environment("KIMB_SKIP_WORKLOADS=cronjob", NULL);
+	assert_usage_error(PARSE("-t", "app", "."), "KIMB_SKIP_WORKLOADS: unknown kind 'cronjob'");
+}
+END_TEST
+
 /* Issue 15, 17: a relative directory would be another one in every working directory (two runs
  * would not share their locks; a run would not find its record): refused, as other invalid
  * settings are, for prune too. A relative XDG_STATE_HOME is ignored, as the XDG spec says. */
@@ -586,6 +611,7 @@ START_TEST(complete_needs_nothing_and_ends_the_parsing)
 		{"options", COMPLETE_OPTIONS},         {"builders", COMPLETE_BUILDERS},
 		{"schemes", COMPLETE_SCHEMES},         {"global-flags", COMPLETE_GLOBAL_FLAGS},
 		{"build-flags", COMPLETE_BUILD_FLAGS}, {"repositories", COMPLETE_REPOSITORIES},
+		{"workloads", COMPLETE_WORKLOADS},
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		ck_assert_int_eq(PARSE("--complete", values[i].value), 0);
@@ -631,7 +657,7 @@ START_TEST(kimb_options_are_listed)
 			ck_assert(!takes_value);
 		else if (strcmp(name, "complete") == 0)
 			ck_assert(takes_value);
-	ck_assert_uint_eq(count, 13);
+	ck_assert_uint_eq(count, 14);
 	ck_assert_str_eq(options_kimb_option(0, &takes_value), "builder");
 	ck_assert(takes_value);
 }
@@ -774,6 +800,7 @@ Suite *options_suite(void)
 	TCase *tc = tcase_create("parse");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, minimal_build);
+	tcase_add_test(tc, skip_workloads_takes_kinds);
 	tcase_add_test(tc, iidfile_is_taken_out_of_the_build_flags);
 	tcase_add_test(tc, every_value_flag_in_every_spelling);
 	tcase_add_test(tc, every_boolean_flag);

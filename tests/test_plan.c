@@ -475,6 +475,42 @@ static void add_use(char ***strings, size_t *count, const char *text)
 
 /* An image a container or pod uses loses no tag either, also when it is shared or would be untagged
  * before its removal. */
+/* Issue 18, 1: an image a workload's pod template names (an old ReplicaSet's, for a rollback) is
+ * kept for it, the workload named; one a pod uses as well is kept in use. */
+START_TEST(an_image_a_workload_names_is_kept_for_it)
+{
+	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	add_image("bbb", "localhost/whoami/web|localhost/whoami/web|old", NULL);
+	add_image("ccc", "localhost/whoami/web|localhost/whoami/web|run", NULL);
+	add_image("fff", "localhost/whoami/web|localhost/whoami/web|f", NULL);
+	struct workload_name named[] = {
+		{.image = strdup("localhost/whoami/web:old"), .kind = WORKLOAD_REPLICA_SETS, .namespace = strdup("apps"),
+		 .name = strdup("web-7d9c8b5f4")},
+		{.image = strdup("localhost/whoami/web:run"), .kind = WORKLOAD_DEPLOYMENTS, .namespace = strdup("apps"),
+		 .name = strdup("web")},
+	};
+	use.workload_names = malloc(sizeof named);
+	ck_assert_ptr_nonnull(use.workload_names);
+	memcpy(use.workload_names, named, sizeof named);
+	use.workload_name_count = 2;
+	add_use(&use.references, &use.reference_count, "localhost/whoami/web:run");
+	plan_for(R, "new", 0);
+	ck_assert(plan_has(ACTION_KEEP, "bbb"));
+	ck_assert(plan_has(ACTION_KEEP, "ccc"));
+	ck_assert(plan_has(ACTION_REMOVE, "fff"));
+	for (size_t i = 0; i < plan.count; i++) {
+		const struct decision *decision = &plan.decisions[i];
+		if (strcmp(decision->image->id, "bbb") == 0) {
+			ck_assert_int_eq(decision->reason, REASON_NAMED_BY_WORKLOAD);
+			ck_assert_ptr_eq(decision->workload, &use.workload_names[0]);
+		} else if (strcmp(decision->image->id, "ccc") == 0) {
+			ck_assert_int_eq(decision->reason, REASON_IN_USE);
+			ck_assert_ptr_null(decision->workload);
+		}
+	}
+}
+END_TEST
+
 START_TEST(an_image_in_use_by_a_container_or_pod_is_untouched)
 {
 	add_image("aaa", "localhost/whoami/web|localhost/whoami/web|new", NULL);
@@ -913,6 +949,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, kim_removes_a_many_named_image_in_one_call);
 	tcase_add_test(tc, a_nameless_record_counts_as_one_left);
 	tcase_add_test(tc, an_image_in_use_by_a_container_or_pod_is_untouched);
+	tcase_add_test(tc, an_image_a_workload_names_is_kept_for_it);
 	tcase_add_test(tc, the_new_tag_on_another_image_than_the_build_made_plans_nothing);
 	tcase_add_test(tc, an_untagged_base_would_go_along_so_the_image_stays);
 	tcase_add_test(tc, a_builds_own_untagged_bases_may_go_along);

@@ -210,8 +210,13 @@ START_TEST(test_every_reason_is_said_in_words)
 {
 	report.dry_run = true;
 	image("bbbbbbbbbbbbb")->containers = 3;
-	for (int reason = 0; reason < REASON_COUNT; reason++)
-		decide("bbbbbbbbbbbbb", FATE_KEPT, (enum reason)reason)->related = image("ccccccccccccc");
+	static struct workload_name workload = {.image = "localhost/whoami/web:old", .kind = WORKLOAD_DEPLOYMENTS,
+						.namespace = "apps", .name = "web"};
+	for (int reason = 0; reason < REASON_COUNT; reason++) {
+		struct decision *decision = decide("bbbbbbbbbbbbb", FATE_KEPT, (enum reason)reason);
+		decision->related = image("ccccccccccccc");
+		decision->workload = &workload;
+	}
 	char *text = told();
 	ck_assert_msg(!strchr(text, '{'), "a placeholder is left: %s", text);
 	size_t lines = 0;
@@ -222,7 +227,26 @@ START_TEST(test_every_reason_is_said_in_words)
 	ck_assert_uint_eq(lines, REASON_COUNT + 1);
 	ck_assert_ptr_nonnull(strstr(text, "in use by 3 container(s)"));
 	ck_assert_ptr_nonnull(strstr(text, "kim would also remove ccccccccccccc (localhost/whoami/web:p1)"));
+	ck_assert_ptr_nonnull(strstr(text, ": Deployment apps/web's pod template names it\n"));
 	free(text);
+}
+END_TEST
+
+/* An image a workload's pod template names is kept in use, and the JSON names the workload. */
+START_TEST(test_json_names_the_workload_that_keeps_an_image)
+{
+	struct workload_name workload = {.image = "localhost/whoami/web:old", .kind = WORKLOAD_CRON_JOBS,
+					 .namespace = "batch", .name = "nightly"};
+	decide("bbbbbbbbbbbbb", FATE_KEPT, REASON_NAMED_BY_WORKLOAD)->workload = &workload;
+	json_t *root = written(0);
+	json_t *kept = json_array_get(json_object_get(json_array_get(json_object_get(root, "repositories"), 0), "kept"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(kept, "reason")), "named_by_workload");
+	json_t *named = json_object_get(kept, "workload");
+	ck_assert_str_eq(json_string_value(json_object_get(named, "kind")), "CronJob");
+	ck_assert_str_eq(json_string_value(json_object_get(named, "namespace")), "batch");
+	ck_assert_str_eq(json_string_value(json_object_get(named, "name")), "nightly");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"), "kept_in_use")), 1);
+	json_decref(root);
 }
 END_TEST
 
@@ -251,6 +275,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_reclaimed_bytes_stop_at_the_largest);
 	tcase_add_test(tc, test_json_names_what_went_along);
 	tcase_add_test(tc, test_every_reason_is_said_in_words);
+	tcase_add_test(tc, test_json_names_the_workload_that_keeps_an_image);
 	tcase_add_test(tc, test_a_run_names_only_what_the_user_can_act_on);
 	suite_add_tcase(suite, tc);
 	return suite;

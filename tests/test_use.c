@@ -193,6 +193,78 @@ START_TEST(test_pods_on_docker)
 }
 END_TEST
 
+/* kubectl/workloads.json: a pod, and the pod templates of two ReplicaSets (one old, scaled to 0), two
+ * Deployments (one scaled to 0), a StatefulSet, a DaemonSet with an init container, a Job and a
+ * CronJob. */
+static const struct {
+	const char *image;
+	const char *kind;
+	const char *namespace;
+	const char *name;
+} workload_images[] = {
+	{"localhost/whoami/web:20261201.160200", "ReplicaSet", "apps", "web-5d8f7c9b6"},
+	{"localhost/whoami/web:20261201.154037", "ReplicaSet", "apps", "web-7d9c8b5f4"},
+	{"localhost/whoami/api:20261201.154102", "Deployment", "apps", "api"},
+	{"docker.io/library/redis:7.4", "StatefulSet", "apps", "cache"},
+	{"docker.io/fluent/fluent-bit:3.1", "DaemonSet", "kube-system", "logs"},
+	{"docker.io/library/busybox:1.36.1", "DaemonSet", "kube-system", "logs"},
+	{"localhost/whoami/job:20261201.154500", "Job", "apps", "migrate"},
+	{"localhost/whoami/report:20261201.155000", "CronJob", "batch", "nightly"},
+};
+
+START_TEST(test_workloads)
+{
+	read_fixture_ok(use_read_pods, "kubectl/workloads.json");
+	DIGESTS("2f1c0b7a9e8d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170615f4e3");
+	REFERENCES("localhost/whoami/web:20261201.160200");
+	ck_assert_uint_eq(use.workload_name_count, sizeof workload_images / sizeof workload_images[0]);
+	for (size_t i = 0; i < use.workload_name_count; i++) {
+		const struct workload_name *named = &use.workload_names[i];
+		ck_assert_str_eq(named->image, workload_images[i].image);
+		ck_assert(!named->digest);
+		ck_assert_str_eq(workload_kinds[named->kind].kind, workload_images[i].kind);
+		ck_assert_str_eq(named->namespace, workload_images[i].namespace);
+		ck_assert_str_eq(named->name, workload_images[i].name);
+	}
+	ck_assert_uint_eq(use.invalid_count, 0);
+}
+END_TEST
+
+/* A workload names an image by digest as a pod does; one that is no valid reference keeps none. */
+START_TEST(test_workload_digests_and_invalid_images)
+{
+	read_ok(use_read_pods, "{\"items\": [{\"kind\": \"Deployment\", \"metadata\": {\"namespace\": \"ns\", \"name\": "
+			       "\"d\"}, \"spec\": {\"template\": {\"spec\": {\"containers\": [{\"image\": \"app@sha256:" HEX_A
+			       "\"}, {\"image\": \"Bad\"}]}}}}]}");
+	NO_DIGESTS();
+	ck_assert_uint_eq(use.workload_name_count, 1);
+	ck_assert_str_eq(use.workload_names[0].image, HEX_A);
+	ck_assert(use.workload_names[0].digest);
+	ck_assert_uint_eq(use.invalid_count, 1);
+	ck_assert_str_eq(use.first_invalid, "Deployment ns/d: \"Bad\"");
+}
+END_TEST
+
+/* The image a workload names is covered; which workload keeps it is told only when no pod or
+ * container uses it too. */
+START_TEST(test_workload_naming)
+{
+	struct image_name names[] = {{(char *)"localhost/whoami/web", (char *)"localhost/whoami/web",
+				      (char *)"20261201.154037"}};
+	struct image old = {.id = (char *)HEX_B, .names = names, .name_count = 1};
+	struct image_name running_names[] = {{(char *)"localhost/whoami/web", (char *)"localhost/whoami/web",
+					      (char *)"20261201.160200"}};
+	struct image running = {.id = (char *)HEX_C, .names = running_names, .name_count = 1};
+	read_fixture_ok(use_read_pods, "kubectl/workloads.json");
+	ck_assert(use_covers(&use, &old));
+	const struct workload_name *named = use_workload_naming(&use, &old);
+	ck_assert_ptr_nonnull(named);
+	ck_assert_str_eq(named->name, "web-7d9c8b5f4");
+	ck_assert(use_covers(&use, &running));
+	ck_assert_ptr_null(use_workload_naming(&use, &running));
+}
+END_TEST
+
 struct rejected {
 	use_reader_fn *read;
 	const char *text;
@@ -214,7 +286,11 @@ static const struct rejected rejected_cases[] = {
 	{use_read_pods, "", "empty output"},
 	{use_read_pods, "[]", "not a JSON object"},
 	{use_read_pods, "{\"kind\": \"List\"}", "no \"items\""},
-	{use_read_pods, "{\"items\": [{}]}", "pod 1: no \"spec\""},
+	{use_read_pods, "{\"items\": [{}]}", "item 1: no \"spec\""},
+	{use_read_pods, "{\"items\": [{\"kind\": \"Service\"}]}", "item 1: unknown kind \"Service\""},
+	{use_read_pods, "{\"items\": [{\"kind\": \"Deployment\", \"spec\": {}}]}", "no \"template\""},
+	{use_read_pods, "{\"items\": [{\"kind\": \"CronJob\", \"spec\": {\"template\": {\"spec\": {}}}}]}",
+	 "no \"jobTemplate\""},
 	{use_read_pods, "{\"items\": [{\"spec\": {\"containers\": [{\"name\": \"x\"}]}}]}", "no \"image\""},
 	{use_read_pods,
 	 "{\"items\": [{\"spec\": {}, \"status\": {\"containerStatuses\": [{\"imageID\": \"sha256:short\"}]}}]}",
@@ -280,6 +356,9 @@ Suite *use_suite(void)
 	tcase_add_loop_test(tc, test_pods, 0, sizeof pod_listings / sizeof pod_listings[0]);
 	tcase_add_test(tc, test_pods_on_docker);
 	tcase_add_test(tc, test_pods_naming_invalid_references_keep_no_image);
+	tcase_add_test(tc, test_workloads);
+	tcase_add_test(tc, test_workload_digests_and_invalid_images);
+	tcase_add_test(tc, test_workload_naming);
 	tcase_add_loop_test(tc, test_rejected, 0, sizeof rejected_cases / sizeof rejected_cases[0]);
 	tcase_add_test(tc, test_half_read_listing_adds_nothing);
 	tcase_add_test(tc, test_covers);

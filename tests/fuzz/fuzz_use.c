@@ -1,5 +1,5 @@
 /* Fuzzes the readers of containers and pods: each of them (buildah's containers, docker's,
- * nerdctl's, kubectl's pods, docker's container IDs) reads the whole input, so that a recorded
+ * nerdctl's, kubectl's pods and workloads, docker's container IDs) reads the whole input, so that a recorded
  * output (tests/fixtures) is a seed as it is. A rejected listing adds nothing; an accepted one adds
  * only full digests and normalized references. */
 
@@ -49,8 +49,23 @@ static void check_use(use_reader *read, const uint8_t *data, size_t size)
 	struct image_use use = {0};
 	struct listing_error error;
 	if (read((const char *)data, size, &use, &error) != 0) {
-		FUZZ_ASSERT(use.digest_count == 0 && use.reference_count == 0, "a rejected listing added to the use");
+		FUZZ_ASSERT(use.digest_count == 0 && use.reference_count == 0 && use.workload_name_count == 0,
+			    "a rejected listing added to the use");
 		return;
+	}
+	for (size_t i = 0; i < use.workload_name_count; i++) {
+		const struct workload_name *named = &use.workload_names[i];
+		FUZZ_ASSERT(named->kind < WORKLOAD_KIND_COUNT && named->namespace && named->name, "a workload unnamed");
+		if (named->digest) {
+			FUZZ_ASSERT(is_lower_hex(named->image), "a workload's digest that is not 64 hex digits");
+			continue;
+		}
+		struct reference ref;
+		const char *why;
+		FUZZ_ASSERT(reference_parse(named->image, &ref, &why) == 0 && ref.tag && !ref.digest &&
+				    strcmp(ref.name, ref.repository) == 0,
+			    "a workload's reference that is not a normalized NAME:TAG");
+		reference_free(&ref);
 	}
 	for (size_t i = 0; i < use.digest_count; i++)
 		FUZZ_ASSERT(is_lower_hex(use.digests[i]), "a digest in use that is not 64 hex digits");
