@@ -156,6 +156,18 @@ static void reason_text(const struct report *report, const struct decision *deci
 	}
 }
 
+/* What the builder wrote on stderr in a failed call (SAID, or NULL), as it said it, ending a line. */
+static void tell_builder_said(const char *said)
+{
+	if (!said || !*said)
+		return;
+	size_t length = strlen(said);
+	(void)fwrite(said, 1, length, stderr);
+	if (said[length - 1] != '\n')
+		(void)fputc('\n', stderr);
+	(void)fflush(stderr);
+}
+
 /* Says what became of DECISION's image. The images every run keeps (the new image, latest,
  * --keep's, those kimb cannot attribute) only a dry run names: that is what a user checks it for. */
 static void tell_decision(const struct report *report, const struct decision *decision)
@@ -181,6 +193,7 @@ static void tell_decision(const struct report *report, const struct decision *de
 			report_say("%s %s (%s): %s", dry ? "would keep" : "kept", id, names, text.text);
 		break;
 	case FATE_FAILED:
+		tell_builder_said(decision->said);
 		report_say("could not %s %s (%s): %s", decision->failed_untagging ? "untag" : "remove",
 			   decision->failed_target, names, decision->error);
 		break;

@@ -348,7 +348,8 @@ git_context()
 # A wrapper around the builder under test, as KIMB_<BUILDER>: logs each call's arguments to
 # $CASE/calls (quoted as q quotes), and with "fail-list" fails the listing (`images`, `image ls`),
 # with "fail-rm" fails every removal (`rmi`, `image rm`), with "kill-rm" has every removal killed
-# by SIGKILL, while passing everything else to the real program.
+# by SIGKILL, with "warn-rm" has every removal warn on stderr first as podman does when it cannot
+# tell an image's parent, while passing everything else to the real program.
 make_wrapper()
 {
 	real=$(program_of)
@@ -378,6 +379,9 @@ if [ -n "\$removal" ] && [ "$mode" = fail-rm ]; then
 fi
 if [ -n "\$removal" ] && [ "$mode" = kill-rm ]; then
 	kill -KILL \$\$
+fi
+if [ -n "\$removal" ] && [ "$mode" = warn-rm ]; then
+	echo 'WARN[0000] Failed to determine parent of image: the wrapper warns on purpose' >&2
 fi
 exec "$real" "\$@"
 EOF
@@ -1516,9 +1520,32 @@ each_refused_or_killed_removal_exits_4()
 		run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" ctx
 		assert_status 4
 		assert_stderr_has "could not remove $prior ($R:$mode)"
+		# What the builder said on stderr, captured, is told since its call failed.
+		[ "$mode" != fail-rm ] || assert_stderr_has "Error: the removal fails on purpose"
 		assert_stderr_has "not every image selected could be removed"
 		[ "$mode" != kill-rm ] || assert_stderr_has "was killed by SIGKILL"
 		image_exists "$prior" || fail "$mode: the image $prior is gone"
+	done
+}
+
+# Issue 18, 10: removals side by side tell nothing but kimb's own lines: what the builder writes
+# on stderr in a call that succeeds (podman's "Failed to determine parent of image" warnings, one a
+# call, which the wrapper adds to every removal) is captured, not passed on.
+each_parallel_removals_tell_only_kimbs_lines()
+{
+	seed "$R:latest" >/dev/null
+	removed=
+	for n in 1 2 3 4 5 6 7 8; do
+		removed="$removed $(seed "$R:p$n")"
+	done
+	wrapper=$(make_wrapper warn-rm)
+	run env "$(builder_env)=$wrapper" "$KIMB" prune --builder="$BUILDER" --jobs=8 "$R"
+	assert_status 0
+	assert_stderr_has "removed 8 images"
+	! grep -v '^kimb: ' "$CASE/stderr" >"$CASE/not-kimbs" || fail "stderr holds the builder's lines:
+$(cat "$CASE/not-kimbs")"
+	for id in $removed; do
+		! image_exists "$id" || fail "$id is still there"
 	done
 }
 
@@ -2124,7 +2151,8 @@ variants_of()
 		each_image_in_use_keeps_all_its_tags | each_refused_or_killed_removal_exits_4)
 		printf '%s\n' podman buildah docker-buildkit docker-podman
 		;;
-	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin) printf 'podman\n' ;;
+	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin | \
+		each_parallel_removals_tell_only_kimbs_lines) printf 'podman\n' ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \
 		each_failed_build_removes_nothing)
 		printf '%s\n' podman buildah docker-buildkit docker-legacy

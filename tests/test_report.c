@@ -241,6 +241,21 @@ START_TEST(test_a_run_names_only_what_the_user_can_act_on)
 }
 END_TEST
 
+/* A failed call's stderr is told as the builder said it, before kimb's line about the image. */
+START_TEST(test_a_failed_call_tells_what_the_builder_said)
+{
+	struct decision *failed = decide("bbbbbbbbbbbbb", FATE_FAILED, REASON_REPLACED);
+	failed->error = strdup("podman exited with status 2");
+	failed->said = strdup("Error: image is in use by a container");
+	failed->failed_target = failed->image->id;
+	char *text = told();
+	ck_assert_str_eq(text, "Error: image is in use by a container\n"
+			       "kimb: could not remove bbbbbbbbbbbbb (localhost/whoami/web:old): podman exited with status 2\n"
+			       "kimb: removed 0 images, 1 not removed\n");
+	free(text);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *suite = suite_create("report");
@@ -252,6 +267,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_json_names_what_went_along);
 	tcase_add_test(tc, test_every_reason_is_said_in_words);
 	tcase_add_test(tc, test_a_run_names_only_what_the_user_can_act_on);
+	tcase_add_test(tc, test_a_failed_call_tells_what_the_builder_said);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
