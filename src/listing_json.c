@@ -394,6 +394,15 @@ static const char *const buildah_inspection_labels[] = {"OCIv1", "config", "Labe
 static const char *const buildah_annotations[] = {"ImageAnnotations", NULL};
 #define BASE_DIGEST_ANNOTATION "org.opencontainers.image.base.digest"
 
+static const char *const podman_annotations[] = {"Annotations", NULL};
+
+/* podman's: buildah's facts where docker keeps them, and the manifest's annotations beside. */
+static const struct inspection_format podman_inspection = {
+	.id = "Id",
+	.match = MATCH_BY_ID,
+	.labels = docker_inspection_labels,
+	.annotations = podman_annotations,
+};
 static const struct inspection_format docker_inspection = {
 	.id = "Id",
 	.match = MATCH_BY_ID,
@@ -518,6 +527,17 @@ int listing_read_docker_inspection(const char *text, size_t length, struct listi
 	if (!root)
 		return -1;
 	int status = read_inspection(root, &docker_inspection, listing, err);
+	json_decref(root);
+	return status;
+}
+
+int listing_read_podman_inspection(const char *text, size_t length, struct listing *listing,
+				   struct listing_error *err)
+{
+	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
+	if (!root)
+		return -1;
+	int status = read_inspection(root, &podman_inspection, listing, err);
 	json_decref(root);
 	return status;
 }

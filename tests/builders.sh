@@ -1494,6 +1494,46 @@ test_buildah_working_container_of_no_image()
 	assert_prior_replaced
 }
 
+# Issue 18, 11: buildah inspects one image a call; kimb asks podman, on the same store, about up to
+# 100 at once, so that the listing phase does not grow with the nameless images around: a build
+# after 12 nameless images of clutter inspects them all, and kimb's own nameless image (which its
+# label, read through podman, lets kimb remove), in one call. Where podman cannot answer (here: not
+# installed), buildah inspects each image, with the same outcome.
+test_buildah_inspects_nameless_images_in_batches()
+{
+	BUILDER=buildah
+	write_store_conf "$CASE/store" || exit 1
+	use_store "$CASE/store"
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+		seed "$OTHER:clutter" >/dev/null
+	done
+	commit=$(git_context gitctx) || exit 1
+	wrapper=$(make_wrapper)
+	real_podman=$(command -v podman)
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/podman-calls"\nexec "%s" "$@"\n' "$CASE" "$real_podman" \
+		>"$CASE/podman-wrapper" && chmod +x "$CASE/podman-wrapper" || exit 1
+	for round in 1 2 3; do
+		podman=$CASE/podman-wrapper
+		[ "$round" != 3 ] || podman=$CASE/no-such-podman
+		printf 'same-%s\n' "$round" >gitctx/x
+		previous=$(id_named "$R:$commit")
+		rm -f "$CASE/calls" "$CASE/podman-calls"
+		run env KIMB_BUILDAH="$wrapper" KIMB_PODMAN="$podman" "$KIMB" --builder=buildah --scheme=git -t "$R" gitctx
+		assert_status 0
+		assert_stdout "$R:$commit"
+		[ "$round" = 1 ] || ! image_exists "$previous" || fail "round $round: kimb's nameless image $previous is still there"
+		buildah_inspections=$(grep -c "^'inspect'" "$CASE/calls")
+		podman_inspections=$(grep -c '^image inspect' "$CASE/podman-calls" 2>/dev/null)
+		case $round in
+		3) [ "$buildah_inspections" -ge 13 ] && [ "${podman_inspections:-0}" -eq 0 ] ||
+			fail "round 3: $buildah_inspections buildah inspections, ${podman_inspections:-0} podman ones" ;;
+		*) [ "$buildah_inspections" -eq 0 ] && [ "$podman_inspections" -eq 1 ] ||
+			fail "round $round: $buildah_inspections buildah inspections, $podman_inspections podman ones:
+$(cat "$CASE/calls" "$CASE/podman-calls")" ;;
+		esac
+	done
+}
+
 # scripts/demo.sh promises a throwaway store: it builds and prunes on real podman, and leaves
 # nothing of kimb's in the user's state directory (HOME here, with no KIMB_STATE_DIR or
 # XDG_STATE_HOME to point elsewhere) or in the default lock directory.
