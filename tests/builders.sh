@@ -1459,6 +1459,47 @@ each_repeated_builds_do_not_grow_the_store()
 $R $(tag_printed) $new"
 }
 
+# Issue 18, 8: a --no-prune build records the intermediate images it left, as a pruning build does,
+# so that a later `kimb prune` (the README's nightly prune) removes them with the image they belong
+# to: the store comes back to the size one build leaves.
+each_no_prune_builds_are_pruned_later()
+{
+	printf 'FROM scratch\nCOPY x /x\nCOPY x /y\nCOPY x /z\n' >ctx/Dockerfile
+	layers=
+	# buildah keeps no intermediate images unless asked to.
+	[ "$BUILDER" != buildah ] || layers=--layers
+	change_context "round 1"
+	# shellcheck disable=SC2086 # $layers is one word or none
+	run_kimb $layers --time-format=r1.%s -t "$R" ctx
+	assert_status 0
+	one_build=$(image_count)
+	first=$(id_named "$R:latest")
+	for round in 2 3; do
+		change_context "round $round"
+		# shellcheck disable=SC2086 # $layers is one word or none
+		run_kimb $layers --no-prune --time-format="r$round.%s" -t "$R" ctx
+		assert_status 0
+		last=$(tag_printed)
+	done
+	[ "$(image_count)" -gt "$one_build" ] || fail "the --no-prune builds left nothing: $(image_count) images"
+	run_kimb prune "$R"
+	assert_status 0
+	! image_exists "$first" || fail "prune left $first"
+	[ "$(image_count)" = "$one_build" ] ||
+		fail "after prune the store holds $(image_count) images, one build leaves $one_build: $(cat "$CASE/stderr")"
+	new=$(id_named "$R:latest")
+	assert_rows "$R latest $new
+$R $last $new"
+	# A listing that fails costs a --no-prune build only that record: the build stands.
+	wrapper=$(make_wrapper fail-list)
+	change_context "round 4"
+	# shellcheck disable=SC2086 # $layers is one word or none
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" $layers --no-prune --time-format=r4.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "the listing fails on purpose"
+	assert_printed r4
+}
+
 # Issue 6, 3: an image in use, by a container of the builder's own or (podman, buildah) of the
 # other's, loses no tag, and kimb touches it with no call at all.
 each_image_in_use_keeps_all_its_tags()
@@ -2223,6 +2264,7 @@ variants_of()
 	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin | \
 		each_parallel_removals_tell_only_kimbs_lines) printf 'podman\n' ;;
 	each_removed_size_is_named_for_what_it_is) printf '%s\n' podman buildah docker-buildkit ;;
+	each_no_prune_builds_are_pruned_later) printf '%s\n' podman buildah docker-legacy ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \
 		each_failed_build_removes_nothing)
 		printf '%s\n' podman buildah docker-buildkit docker-legacy
