@@ -520,26 +520,28 @@ static int read_inspection(json_t *objects, const struct inspection_format *form
 	return status;
 }
 
-int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing,
-				   struct listing_error *err)
+/* Reads TEXT, a JSON array of inspected images in FORMAT, into LISTING. */
+static int read_inspection_array(const char *text, size_t length, const struct inspection_format *format,
+				 struct listing *listing, struct listing_error *err)
 {
 	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
-	int status = read_inspection(root, &docker_inspection, listing, err);
+	int status = read_inspection(root, format, listing, err);
 	json_decref(root);
 	return status;
+}
+
+int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing,
+				   struct listing_error *err)
+{
+	return read_inspection_array(text, length, &docker_inspection, listing, err);
 }
 
 int listing_read_podman_inspection(const char *text, size_t length, struct listing *listing,
 				   struct listing_error *err)
 {
-	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
-	if (!root)
-		return -1;
-	int status = read_inspection(root, &podman_inspection, listing, err);
-	json_decref(root);
-	return status;
+	return read_inspection_array(text, length, &podman_inspection, listing, err);
 }
 
 int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err)

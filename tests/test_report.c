@@ -191,23 +191,10 @@ END_TEST
 /* What report_tell says on stderr, read back. */
 static char *told(void)
 {
-	char path[] = "/tmp/kimb-test-report-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(unlink(path), 0);
-	int saved = dup(STDERR_FILENO);
-	ck_assert_int_ne(saved, -1);
-	ck_assert_int_ne(dup2(fd, STDERR_FILENO), -1);
+	struct redirection capture;
+	redirect_to_temporary_file(&capture, STDERR_FILENO);
 	report_tell(&report, false);
-	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
-	ck_assert_int_eq(close(saved), 0);
-	off_t size = lseek(fd, 0, SEEK_END);
-	ck_assert_int_ge(size, 0);
-	char *text = calloc((size_t)size + 1, 1);
-	ck_assert_ptr_nonnull(text);
-	ck_assert_int_eq(pread(fd, text, (size_t)size, 0), size);
-	ck_assert_int_eq(close(fd), 0);
-	return text;
+	return restore_and_read(&capture);
 }
 
 /* Every reason of the table is said in words, each of its placeholders filled in: an image kept for
