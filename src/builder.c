@@ -489,7 +489,7 @@ static const char *const nerdctl_address_flags[] = {"address", "a", "H", "host",
 static const char *const nerdctl_global_synonyms[] = {"H", "address", "a", "address", "host", "address",
 						      "n", "namespace", "storage-driver", "snapshotter", NULL};
 
-/* buildah inspect takes one image a call. */
+/* IDs per inspect call where the builder takes several (buildah inspect takes one). */
 enum { INSPECT_BATCH = INSPECT_BATCH_MAX };
 
 static const struct builder builders[] = {

@@ -143,11 +143,8 @@ static void inspect_in_batches(const struct session *session, struct store *stor
 		}
 		bool answered = false;
 		if (batch > 0) {
-			struct process child;
 			struct process_result result;
-			session_start(session, &call, &child);
-			process_finish(&child, &result);
-			session_stop_if_interrupted(session);
+			session_run(session, &call, &result);
 			struct listing_error error;
 			answered = result.outcome == PROCESS_EXITED && result.status == 0 &&
 				   builder->read_batch_inspection(result.output, result.output_length, listing, &error) == 0;
