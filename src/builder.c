@@ -489,9 +489,8 @@ static const char *const nerdctl_address_flags[] = {"address", "a", "H", "host",
 static const char *const nerdctl_global_synonyms[] = {"H", "address", "a", "address", "host", "address",
 						      "n", "namespace", "storage-driver", "snapshotter", NULL};
 
-/* IDs per inspect call where the builder takes several: 100 full IDs keep the command line far
- * below any ARG_MAX. buildah inspect takes one. */
-enum { INSPECT_BATCH = 100 };
+/* IDs per inspect call where the builder takes several (buildah inspect takes one). */
+enum { INSPECT_BATCH = INSPECT_BATCH_MAX };
 
 static const struct builder builders[] = {
 	{
@@ -608,6 +607,9 @@ static const struct builder builders[] = {
 		.inspect_command = buildah_inspect_command,
 		.inspect_batch = 1,
 		.read_inspection = listing_read_buildah_inspection,
+		.batch_inspector = "podman",
+		.batch_inspect_command = image_inspect_command,
+		.read_batch_inspection = listing_read_podman_inspection,
 		.remove_command = rmi_command,
 		.removes_single_named_only = true,
 		.removal_takes_untagged_parents = true,

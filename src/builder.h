@@ -13,6 +13,10 @@
 #include "listing.h"
 #include "reference.h"
 
+/* IDs per inspect call where the builder takes several: 100 full IDs keep the command line far
+ * below any ARG_MAX. */
+#define INSPECT_BATCH_MAX 100
+
 struct flag_spec {
 	const char *long_name; /* without "--" */
 	char short_name;       /* 0 when none */
@@ -67,6 +71,15 @@ struct builder {
 	size_t inspect_batch;
 	inspection_reader read_inspection;
 	bool inspect_all;
+	/* A program that inspects many images of the builder's store in one call, tried first where
+	 * the builder takes one image a call (buildah; podman, on the same containers/storage): the
+	 * builder BATCH_INSPECTOR names (its executable as builder_executable finds it), given the run's
+	 * global flags, then BATCH_INSPECT_COMMAND and up to INSPECT_BATCH_MAX IDs, its answer read with
+	 * READ_BATCH_INSPECTION. Once it fails (not installed, a flag it does not take, an image it
+	 * cannot see), the builder's own inspection does the rest. NULL for the others. */
+	const char *batch_inspector;
+	const char *const *batch_inspect_command;
+	inspection_reader read_batch_inspection;
 	/* podman and buildah put a name given without a registry under "localhost/"; NULL: Docker's
 	 * rule, docker.io (and library/). */
 	const char *short_name_domain;

@@ -136,6 +136,9 @@ static bool next_call(void *context, struct command *command, size_t *task)
 		return false;
 	const struct step *step = &chain->steps[chain->next];
 	session_builder_command(execution->session, command, execution->session->builder->remove_command);
+	/* Its stderr too: warnings told once per call (podman's "Failed to determine parent of image")
+	 * would grow with --jobs; what it says is told only if the call fails. */
+	command->output = PROCESS_CAPTURE_BOTH;
 	command_add(command, step->word);
 	execution->running++;
 	*task = (size_t)(chain - execution->chains);
@@ -169,7 +172,7 @@ static void note_removed_along(const struct execution *execution, struct decisio
 }
 
 /* Records what STEP's call did: RESULT, captured, holds the builder's own account, which kimb's
- * report replaces. */
+ * report replaces, and its stderr, which the report tells when the call failed. */
 static void settle_step(const struct execution *execution, const struct step *step,
 			const struct process_result *result)
 {
@@ -180,6 +183,7 @@ static void settle_step(const struct execution *execution, const struct step *st
 		process_describe(result, execution->session->options->executable, description, sizeof description);
 		decision->fate = FATE_FAILED;
 		decision->error = xstrdup(description);
+		decision->said = result->errors_length ? xstrdup(result->errors) : NULL;
 		decision->failed_untagging = untagging;
 		decision->failed_target = untagging ? decision->untags[step->untag] : decision->image->id;
 		return;

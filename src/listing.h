@@ -68,6 +68,9 @@ int listing_parse_json_lines(const char *text, size_t length, struct listing *ou
  *   the Nth one's; Config.Labels. */
 int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing, struct listing_error *err);
 int listing_read_buildah_inspection(const char *text, size_t length, struct listing *listing, struct listing_error *err);
+/* podman's `image inspect` of images of a buildah store (containers/storage): what buildah's own
+ * inspection says, labels and base, for many images at once. */
+int listing_read_podman_inspection(const char *text, size_t length, struct listing *listing, struct listing_error *err);
 int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err);
 
 /* True when IMAGE has no name with a repository: a <none> image. */

@@ -394,6 +394,15 @@ static const char *const buildah_inspection_labels[] = {"OCIv1", "config", "Labe
 static const char *const buildah_annotations[] = {"ImageAnnotations", NULL};
 #define BASE_DIGEST_ANNOTATION "org.opencontainers.image.base.digest"
 
+static const char *const podman_annotations[] = {"Annotations", NULL};
+
+/* podman's: buildah's facts where docker keeps them, and the manifest's annotations beside. */
+static const struct inspection_format podman_inspection = {
+	.id = "Id",
+	.match = MATCH_BY_ID,
+	.labels = docker_inspection_labels,
+	.annotations = podman_annotations,
+};
 static const struct inspection_format docker_inspection = {
 	.id = "Id",
 	.match = MATCH_BY_ID,
@@ -511,15 +520,28 @@ static int read_inspection(json_t *objects, const struct inspection_format *form
 	return status;
 }
 
-int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing,
-				   struct listing_error *err)
+/* Reads TEXT, a JSON array of inspected images in FORMAT, into LISTING. */
+static int read_inspection_array(const char *text, size_t length, const struct inspection_format *format,
+				 struct listing *listing, struct listing_error *err)
 {
 	json_t *root = reading_json_load(text, length, JSON_ARRAY, err);
 	if (!root)
 		return -1;
-	int status = read_inspection(root, &docker_inspection, listing, err);
+	int status = read_inspection(root, format, listing, err);
 	json_decref(root);
 	return status;
+}
+
+int listing_read_docker_inspection(const char *text, size_t length, struct listing *listing,
+				   struct listing_error *err)
+{
+	return read_inspection_array(text, length, &docker_inspection, listing, err);
+}
+
+int listing_read_podman_inspection(const char *text, size_t length, struct listing *listing,
+				   struct listing_error *err)
+{
+	return read_inspection_array(text, length, &podman_inspection, listing, err);
 }
 
 int listing_read_nerdctl_inspection(const char *text, size_t length, struct listing *asked, struct listing_error *err)

@@ -345,7 +345,12 @@ static int run_kimb(struct run *run)
 			     run->repository_count, &run->records);
 		free(store);
 	}
-	if (status == STATUS_OK && !pruning)
+	/* A build that prunes nothing still records what it left (its intermediate images, as the
+	 * listing shows them), so that a later prune removes them with it; a listing that fails then
+	 * costs only that record. */
+	if (status == STATUS_OK && !pruning && building && session->builder->records_builds)
+		(void)survey(run, false);
+	else if (status == STATUS_OK && !pruning)
 		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL);
 	if (status == STATUS_OK && pruning)
 		status = survey(run, pods);

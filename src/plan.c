@@ -106,6 +106,7 @@ static void decision_free(struct decision *decision)
 		free(decision->untags[i]);
 	free(decision->untags);
 	free(decision->error);
+	free(decision->said);
 	for (size_t i = 0; i < decision->along_count; i++)
 		free(decision->along[i].id);
 	free(decision->along);

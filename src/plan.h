@@ -49,6 +49,7 @@ struct decision {
 	enum fate fate;
 	size_t untagged_count;      /* of UNTAGS, taken off */
 	char *error;                /* FATE_FAILED: how the call failed */
+	char *said;                 /* FATE_FAILED: what the builder wrote on stderr, or NULL */
 	bool failed_untagging;      /* FATE_FAILED: the call that failed took FAILED_TARGET off */
 	const char *failed_target;  /* FATE_FAILED: the ID, or the NAME:TAG, of the call that failed */
 	struct removed_along *along;

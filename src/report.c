@@ -52,7 +52,9 @@ struct totals {
 	size_t untagged;
 	size_t kept_in_use;
 	size_t failed;
-	long long reclaimed; /* bytes of the removed images whose size is known */
+	/* The sum of the removed images' sizes as the listing gives them, where it does: no measure of
+	 * the space freed, which no builder's removal tells, since images share layers. */
+	long long removed_size;
 	bool any_size;
 };
 
@@ -67,7 +69,7 @@ static void add_size(struct totals *totals, long long size)
 {
 	if (size < 0)
 		return;
-	add_bytes(&totals->reclaimed, size);
+	add_bytes(&totals->removed_size, size);
 	totals->any_size = true;
 }
 
@@ -159,6 +161,18 @@ static void reason_text(const struct report *report, const struct decision *deci
 	}
 }
 
+/* What the builder wrote on stderr in a failed call (SAID, or NULL), as it said it, ending a line. */
+static void tell_builder_said(const char *said)
+{
+	if (!said || !*said)
+		return;
+	size_t length = strlen(said);
+	(void)fwrite(said, 1, length, stderr);
+	if (said[length - 1] != '\n')
+		(void)fputc('\n', stderr);
+	(void)fflush(stderr);
+}
+
 /* Says what became of DECISION's image. The images every run keeps (the new image, latest,
  * --keep's, those kimb cannot attribute) only a dry run names: that is what a user checks it for. */
 static void tell_decision(const struct report *report, const struct decision *decision)
@@ -184,6 +198,7 @@ static void tell_decision(const struct report *report, const struct decision *de
 			report_say("%s %s (%s): %s", dry ? "would keep" : "kept", id, names, text.text);
 		break;
 	case FATE_FAILED:
+		tell_builder_said(decision->said);
 		report_say("could not %s %s (%s): %s", decision->failed_untagging ? "untag" : "remove",
 			   decision->failed_target, names, decision->error);
 		break;
@@ -212,17 +227,17 @@ void report_tell(const struct report *report, bool problems_only)
 	struct message summary = {0};
 	message_add(&summary, "%s %zu image%s", report->dry_run ? "would remove" : "removed", totals.removed,
 		    totals.removed == 1 ? "" : "s");
+	if (totals.removed && totals.any_size) {
+		char size[32];
+		human_size(totals.removed_size, size, sizeof size);
+		message_add(&summary, " (%s in image sizes, layers may be shared)", size);
+	}
 	if (totals.untagged)
 		message_add(&summary, ", untagged %zu shared", totals.untagged);
 	if (totals.kept_in_use)
 		message_add(&summary, ", kept %zu in use", totals.kept_in_use);
 	if (totals.failed)
 		message_add(&summary, ", %zu not removed", totals.failed);
-	if (totals.removed && totals.any_size) {
-		char size[32];
-		human_size(totals.reclaimed, size, sizeof size);
-		message_add(&summary, ", %s %s", report->dry_run ? "would reclaim" : "reclaimed", size);
-	}
 	report_say("%s", summary.text);
 	message_free(&summary);
 }
@@ -241,6 +256,13 @@ static const char *reason_token(const struct decision *decision)
 static json_t *json_size(long long size)
 {
 	return size < 0 ? json_null() : json_integer(size);
+}
+
+/* The sum of the removed images' sizes; null when images were removed and the listing gave the size
+ * of none of them. */
+static json_t *json_removed_size(struct totals totals)
+{
+	return totals.removed && !totals.any_size ? json_null() : json_integer(totals.removed_size);
 }
 
 static json_t *json_text_or_null(const char *text)
@@ -324,7 +346,7 @@ static json_t *json_repository(const struct report *report, size_t index)
 	json_object_set_new(object, "removed", removed);
 	json_object_set_new(object, "untagged", untagged);
 	json_object_set_new(object, "kept", kept);
-	json_object_set_new(object, "reclaimed_bytes", json_integer(count(plan, index).reclaimed));
+	json_object_set_new(object, "removed_images_size_bytes", json_removed_size(count(plan, index)));
 	return object;
 }
 
@@ -367,11 +389,11 @@ int report_write_json(const struct report *report, int exit_status, double start
 	json_object_set_new(root, "new_id", json_text_or_null(report->new_id));
 	json_object_set_new(root, "build", json_build(&report->build));
 	json_object_set_new(root, "repositories", repositories);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}", "removed", (json_int_t)totals.removed,
+	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:o}", "removed", (json_int_t)totals.removed,
 							 "untagged", (json_int_t)totals.untagged, "kept_in_use",
 							 (json_int_t)totals.kept_in_use, "not_removed",
-							 (json_int_t)totals.failed, "reclaimed_bytes",
-							 (json_int_t)totals.reclaimed));
+							 (json_int_t)totals.failed, "removed_images_size_bytes",
+							 json_removed_size(totals)));
 	json_object_set_new(root, "phases", json_phases(report));
 	json_object_set_new(root, "calls", json_integer((json_int_t)report->calls));
 	json_object_set_new(root, "wall_seconds", json_real(report_now() - started));

@@ -133,13 +133,60 @@ static bool wants_inspection(const struct session *session, const struct image *
 	       (listed && builder->removal_takes_untagged_parents);
 }
 
+/* Inspects through the builder's batch inspector (see builder.h) the images of the listing that
+ * LEFT marks, up to INSPECT_BATCH_MAX a call, unmarking each it inspected; stops at its first call
+ * that fails or says what kimb cannot read, and says nothing of it: the builder's own inspection
+ * then does the rest. */
+static void inspect_in_batches(const struct session *session, struct store *store, bool *left)
+{
+	const struct builder *builder = session->builder;
+	const struct options *options = session->options;
+	struct listing *listing = &store->listing;
+	const char *program = builder_executable(builder_find(builder->batch_inspector), &options->environment);
+	char **words = xcalloc(INSPECT_BATCH_MAX, sizeof *words);
+	size_t asked[INSPECT_BATCH_MAX];
+	for (size_t next = 0, batch = 1; batch > 0;) {
+		struct command call = {.output = PROCESS_CAPTURE_BOTH, .time_limit = options->call_timeout};
+		command_add(&call, program);
+		command_add_words(&call, options->global_args.words, options->global_args.count);
+		for (const char *const *word = builder->batch_inspect_command; *word; word++)
+			command_add(&call, *word);
+		for (batch = 0; next < listing->count && batch < INSPECT_BATCH_MAX; next++) {
+			if (!left[next])
+				continue;
+			words[batch] = builder_id_word(builder, listing->images[next].id);
+			command_add(&call, words[batch]);
+			asked[batch++] = next;
+		}
+		bool answered = false;
+		if (batch > 0) {
+			struct process_result result;
+			session_run(session, &call, &result);
+			struct listing_error error;
+			answered = result.outcome == PROCESS_EXITED && result.status == 0 &&
+				   builder->read_batch_inspection(result.output, result.output_length, listing, &error) == 0;
+			process_result_free(&result);
+		}
+		command_free(&call);
+		for (size_t i = 0; i < batch; i++) {
+			left[asked[i]] = !listing->images[asked[i]].inspected;
+			free(words[i]);
+		}
+		if (!answered)
+			break;
+	}
+	free(words);
+}
+
 /* Inspects, in batches, the images of the listing that WANTED marks. An inspection that fails leaves
  * its images as the listing showed them, so that they are kept: nameless ones are no one's, and an
  * image whose base is not known stays. */
-static int inspect_images(const struct session *session, struct store *store, const bool *wanted)
+static int inspect_images(const struct session *session, struct store *store, bool *wanted)
 {
 	const struct builder *builder = session->builder;
 	struct listing *listing = &store->listing;
+	if (builder->batch_inspector)
+		inspect_in_batches(session, store, wanted);
 	char **words = xcalloc(builder->inspect_batch, sizeof *words);
 	int status = STATUS_OK;
 	for (size_t next = 0; next < listing->count;) {

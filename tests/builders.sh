@@ -348,7 +348,8 @@ git_context()
 # A wrapper around the builder under test, as KIMB_<BUILDER>: logs each call's arguments to
 # $CASE/calls (quoted as q quotes), and with "fail-list" fails the listing (`images`, `image ls`),
 # with "fail-rm" fails every removal (`rmi`, `image rm`), with "kill-rm" has every removal killed
-# by SIGKILL, while passing everything else to the real program.
+# by SIGKILL, with "warn-rm" has every removal warn on stderr first as podman does when it cannot
+# tell an image's parent, while passing everything else to the real program.
 make_wrapper()
 {
 	real=$(program_of)
@@ -378,6 +379,9 @@ if [ -n "\$removal" ] && [ "$mode" = fail-rm ]; then
 fi
 if [ -n "\$removal" ] && [ "$mode" = kill-rm ]; then
 	kill -KILL \$\$
+fi
+if [ -n "\$removal" ] && [ "$mode" = warn-rm ]; then
+	echo 'WARN[0000] Failed to determine parent of image: the wrapper warns on purpose' >&2
 fi
 exec "$real" "\$@"
 EOF
@@ -625,8 +629,9 @@ each_image_only_the_built_repositories_tag_is_removed_once()
 	assert_printed one "$R" "$OTHER"
 	! image_exists "$both" || fail "the old image $both is still there"
 	assert_stderr_has "kimb: removed $both ("
-	assert_stderr_lacks "shared"
-	grep -q '^kimb: removed 1 image, reclaimed [0-9.]* [kMG]*B$' "$CASE/stderr" ||
+	assert_stderr_lacks "shared with another repository"
+	assert_stderr_lacks "untagged 1 shared"
+	grep -q '^kimb: removed 1 image ([0-9.]* [kMG]*B in image sizes, layers may be shared)$' "$CASE/stderr" ||
 		fail "the summary is not one removed image and its bytes: $(grep '^kimb: removed [0-9]' "$CASE/stderr")"
 	[ "$(grep -E "'(rmi|rm)'" "$CASE/calls" | grep -cE "'(sha256:)?$both'")" -eq 1 ] ||
 		fail "not one removal of $both by ID: $(cat "$CASE/calls")"
@@ -1532,6 +1537,47 @@ each_repeated_builds_do_not_grow_the_store()
 $R $(tag_printed) $new"
 }
 
+# Issue 18, 8: a --no-prune build records the intermediate images it left, as a pruning build does,
+# so that a later `kimb prune` (the README's nightly prune) removes them with the image they belong
+# to: the store comes back to the size one build leaves.
+each_no_prune_builds_are_pruned_later()
+{
+	printf 'FROM scratch\nCOPY x /x\nCOPY x /y\nCOPY x /z\n' >ctx/Dockerfile
+	layers=
+	# buildah keeps no intermediate images unless asked to.
+	[ "$BUILDER" != buildah ] || layers=--layers
+	change_context "round 1"
+	# shellcheck disable=SC2086 # $layers is one word or none
+	run_kimb $layers --time-format=r1.%s -t "$R" ctx
+	assert_status 0
+	one_build=$(image_count)
+	first=$(id_named "$R:latest")
+	for round in 2 3; do
+		change_context "round $round"
+		# shellcheck disable=SC2086 # $layers is one word or none
+		run_kimb $layers --no-prune --time-format="r$round.%s" -t "$R" ctx
+		assert_status 0
+		last=$(tag_printed)
+	done
+	[ "$(image_count)" -gt "$one_build" ] || fail "the --no-prune builds left nothing: $(image_count) images"
+	run_kimb prune "$R"
+	assert_status 0
+	! image_exists "$first" || fail "prune left $first"
+	[ "$(image_count)" = "$one_build" ] ||
+		fail "after prune the store holds $(image_count) images, one build leaves $one_build: $(cat "$CASE/stderr")"
+	new=$(id_named "$R:latest")
+	assert_rows "$R latest $new
+$R $last $new"
+	# A listing that fails costs a --no-prune build only that record: the build stands.
+	wrapper=$(make_wrapper fail-list)
+	change_context "round 4"
+	# shellcheck disable=SC2086 # $layers is one word or none
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" $layers --no-prune --time-format=r4.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "the listing fails on purpose"
+	assert_printed r4
+}
+
 # Issue 6, 3: an image in use, by a container of the builder's own or (podman, buildah) of the
 # other's, loses no tag, and kimb touches it with no call at all.
 each_image_in_use_keeps_all_its_tags()
@@ -1568,6 +1614,46 @@ test_buildah_working_container_of_no_image()
 	assert_prior_replaced
 }
 
+# Issue 18, 11: buildah inspects one image a call; kimb asks podman, on the same store, about up to
+# 100 at once, so that the listing phase does not grow with the nameless images around: a build
+# after 12 nameless images of clutter inspects them all, and kimb's own nameless image (which its
+# label, read through podman, lets kimb remove), in one call. Where podman cannot answer (here: not
+# installed), buildah inspects each image, with the same outcome.
+test_buildah_inspects_nameless_images_in_batches()
+{
+	BUILDER=buildah
+	write_store_conf "$CASE/store" || exit 1
+	use_store "$CASE/store"
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+		seed "$OTHER:clutter" >/dev/null
+	done
+	commit=$(git_context gitctx) || exit 1
+	wrapper=$(make_wrapper)
+	real_podman=$(command -v podman)
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/podman-calls"\nexec "%s" "$@"\n' "$CASE" "$real_podman" \
+		>"$CASE/podman-wrapper" && chmod +x "$CASE/podman-wrapper" || exit 1
+	for round in 1 2 3; do
+		podman=$CASE/podman-wrapper
+		[ "$round" != 3 ] || podman=$CASE/no-such-podman
+		printf 'same-%s\n' "$round" >gitctx/x
+		previous=$(id_named "$R:$commit")
+		rm -f "$CASE/calls" "$CASE/podman-calls"
+		run env KIMB_BUILDAH="$wrapper" KIMB_PODMAN="$podman" "$KIMB" --builder=buildah --scheme=git -t "$R" gitctx
+		assert_status 0
+		assert_stdout "$R:$commit"
+		[ "$round" = 1 ] || ! image_exists "$previous" || fail "round $round: kimb's nameless image $previous is still there"
+		buildah_inspections=$(grep -c "^'inspect'" "$CASE/calls")
+		podman_inspections=$(grep -c '^image inspect' "$CASE/podman-calls" 2>/dev/null)
+		podman_inspections=${podman_inspections:-0}
+		case $round in
+		3) expected=$([ "$buildah_inspections" -ge 13 ] && [ "$podman_inspections" -eq 0 ] && echo yes) ;;
+		*) expected=$([ "$buildah_inspections" -eq 0 ] && [ "$podman_inspections" -eq 1 ] && echo yes) ;;
+		esac
+		[ "$expected" = yes ] || fail "round $round: $buildah_inspections buildah inspections, $podman_inspections podman ones:
+$(cat "$CASE/calls" "$CASE/podman-calls" 2>/dev/null)"
+	done
+}
+
 # scripts/demo.sh promises a throwaway store: it builds and prunes on real podman, and leaves
 # nothing of kimb's in the user's state directory (HOME here, with no KIMB_STATE_DIR or
 # XDG_STATE_HOME to point elsewhere) or in the default lock directory.
@@ -1594,10 +1680,61 @@ each_refused_or_killed_removal_exits_4()
 		run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --time-format=one.%s -t "$R" ctx
 		assert_status 4
 		assert_stderr_has "could not remove $prior ($R:$mode)"
+		# What the builder said on stderr, captured, is told since its call failed.
+		[ "$mode" != fail-rm ] || assert_stderr_has "Error: the removal fails on purpose"
 		assert_stderr_has "not every image selected could be removed"
 		[ "$mode" != kill-rm ] || assert_stderr_has "was killed by SIGKILL"
 		image_exists "$prior" || fail "$mode: the image $prior is gone"
 	done
+}
+
+# Issue 18, 10: removals side by side tell nothing but kimb's own lines: what the builder writes
+# on stderr in a call that succeeds (podman's "Failed to determine parent of image" warnings, one a
+# call, which the wrapper adds to every removal) is captured, not passed on.
+each_parallel_removals_tell_only_kimbs_lines()
+{
+	seed "$R:latest" >/dev/null
+	removed=
+	for n in 1 2 3 4 5 6 7 8; do
+		removed="$removed $(seed "$R:p$n")"
+	done
+	wrapper=$(make_wrapper warn-rm)
+	run env "$(builder_env)=$wrapper" "$KIMB" prune --builder="$BUILDER" --jobs=8 "$R"
+	assert_status 0
+	assert_stderr_has "removed 8 images"
+	! grep -v '^kimb: ' "$CASE/stderr" >"$CASE/not-kimbs" || fail "stderr holds the builder's lines:
+$(cat "$CASE/not-kimbs")"
+	for id in $removed; do
+		! image_exists "$id" || fail "$id is still there"
+	done
+}
+
+# Issue 18, 9: the bytes kimb reports are what it knows: the sum of the removed images' sizes as the
+# builder lists them, named as such, and no figure of space freed, which no builder's removal tells.
+each_removed_size_is_named_for_what_it_is()
+{
+	seed "$R:latest" >/dev/null
+	seed "$R:p1" >/dev/null
+	seed "$R:p2" >/dev/null
+	run_kimb prune --json "$R"
+	assert_status 0
+	python3 - "$CASE/stdout" <<'PY' || fail "the JSON report's sizes: $(cat "$CASE/stdout")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+removed = [x for r in d["repositories"] for x in r["removed"]]
+total = sum(x["size_bytes"] for x in removed)
+assert len(removed) == 2 and total > 0
+assert d["summary"]["removed_images_size_bytes"] == total
+assert d["repositories"][0]["removed_images_size_bytes"] == total
+for where in [d["summary"]] + d["repositories"]:
+    assert "reclaimed_bytes" not in where and "freed_bytes" not in where
+PY
+	seed "$R:p3" >/dev/null
+	run_kimb prune "$R"
+	assert_status 0
+	grep -q '^kimb: removed 1 image ([0-9.]* [kMG]*B in image sizes, layers may be shared)$' "$CASE/stderr" ||
+		fail "the summary does not name the size for what it is: $(cat "$CASE/stderr")"
+	assert_stderr_lacks "reclaim"
 }
 
 # Issue 6, 8: SIGHUP (and SIGKILL, which kimb cannot catch) during a real build stops the build,
@@ -2203,7 +2340,9 @@ variants_of()
 		printf '%s\n' podman buildah docker-buildkit docker-podman
 		;;
 	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin | \
-		each_monorepo_tags_follow_what_the_build_reads) printf 'podman\n' ;;
+		each_monorepo_tags_follow_what_the_build_reads | each_parallel_removals_tell_only_kimbs_lines) printf 'podman\n' ;;
+	each_removed_size_is_named_for_what_it_is) printf '%s\n' podman buildah docker-buildkit ;;
+	each_no_prune_builds_are_pruned_later) printf '%s\n' podman buildah docker-legacy ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \
 		each_failed_build_removes_nothing)
 		printf '%s\n' podman buildah docker-buildkit docker-legacy

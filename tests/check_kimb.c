@@ -166,6 +166,34 @@ void remove_suite_directory(char *path)
 	free(path);
 }
 
+void redirect_to_temporary_file(struct redirection *redirection, int fd)
+{
+	char path[] = "/tmp/kimb-test-runner-XXXXXX";
+
+	ck_assert_int_eq(fflush(NULL), 0);
+	redirection->fd = fd;
+	redirection->file = mkstemp(path);
+	ck_assert_int_ne(redirection->file, -1);
+	ck_assert_int_eq(unlink(path), 0);
+	redirection->saved = dup(fd);
+	ck_assert_int_ne(redirection->saved, -1);
+	ck_assert_int_ne(dup2(redirection->file, fd), -1);
+}
+
+char *restore_and_read(struct redirection *redirection)
+{
+	struct stat status;
+
+	ck_assert_int_ne(dup2(redirection->saved, redirection->fd), -1);
+	ck_assert_int_eq(close(redirection->saved), 0);
+	ck_assert_int_eq(fstat(redirection->file, &status), 0);
+	char *text = calloc((size_t)status.st_size + 1, 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(pread(redirection->file, text, (size_t)status.st_size, 0), status.st_size);
+	ck_assert_int_eq(close(redirection->file), 0);
+	return text;
+}
+
 #ifndef FIXTURES_DIR
 #error "FIXTURES_DIR (the absolute path of tests/fixtures) must be defined: the Makefile defines it"
 #endif

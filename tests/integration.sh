@@ -434,7 +434,7 @@ test_shared_only_between_built_repositories_removed_once()
 	assert_status 0
 	assert_stderr_has "would remove $both ($R:old, $other:old)"
 	assert_stderr_has "would remove $three ($R:t, $other:t, $third:t)"
-	assert_stderr_has "kimb: would remove 2 images, untagged 2 shared, kept 2 in use, would reclaim 3.58 MB"
+	assert_stderr_has "kimb: would remove 2 images (3.58 MB in image sizes, layers may be shared), untagged 2 shared, kept 2 in use"
 	assert_calls rm 0
 	dry=$(id_listed "$R" "$(printed_tag)")
 	run_kimb --json --time-format=two.%s -t "$R" -t "$other" -t "$third" ctx
@@ -462,7 +462,7 @@ $third b $busy"
 	assert_json 'd["repositories"][1]["removed"] == [] and d["repositories"][2]["removed"] == []'
 	assert_json '[x["id"] for r in d["repositories"] for x in r["untagged"]] == [a[0], a[0]]' "$outside"
 	assert_json 'd["summary"] == {"removed": 3, "untagged": 2, "kept_in_use": 2, "not_removed": 0,
-		"reclaimed_bytes": 6160000}'
+		"removed_images_size_bytes": 6160000}'
 }
 
 # A joint removal the builder refuses is one failure, said once; the image keeps every tag.
@@ -2228,7 +2228,7 @@ test_a_refusal_stops_only_its_image()
 $R $tag $new
 $R p2 $(id_of prior2)"
 	assert_stderr_has "could not remove $(id_of prior2) ($R:p2)"
-	assert_stderr_has "kimb: removed 3 images, 1 not removed"
+	assert_stderr_has "kimb: removed 3 images (7.74 MB in image sizes, layers may be shared), 1 not removed"
 }
 
 # A signal while removals run: those running get it and are waited for, no other starts, and kimb
@@ -2260,17 +2260,17 @@ test_summary_line()
 	seed --size 10.1MB "$(id_of prior2)" "$R:p2"
 	run_kimb --dry-run --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	assert_stderr_has "kimb: would remove 2 images, would reclaim 12.7 MB"
+	assert_stderr_has "kimb: would remove 2 images (12.7 MB in image sizes, layers may be shared)"
 	# and the image the dry run built (2.58MB) goes too
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 0
-	assert_stderr_has "kimb: removed 3 images, reclaimed 15.3 MB"
+	assert_stderr_has "kimb: removed 3 images (15.3 MB in image sizes, layers may be shared)"
 	assert_stderr_lacks "Deleted:"
 	assert_stderr_lacks "Untagged:"
 	assert_stdout "$R:$(printed_tag)"
 	run_kimb --time-format=three.%s -t "$R" ctx
 	assert_status 0
-	assert_stderr_has "kimb: removed 1 image, reclaimed 2.58 MB"
+	assert_stderr_has "kimb: removed 1 image (2.58 MB in image sizes, layers may be shared)"
 }
 
 test_summary_counts_images_in_use_and_refused()
@@ -2283,7 +2283,7 @@ test_summary_counts_images_in_use_and_refused()
 	printf '%s\n' "$(id_of refused)" >"$KIM_STUB_DIR/in-use"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 4
-	assert_stderr_has "kimb: removed 2 images, kept 1 in use, 1 not removed, reclaimed 5.16 MB"
+	assert_stderr_has "kimb: removed 2 images (5.16 MB in image sizes, layers may be shared), kept 1 in use, 1 not removed"
 }
 
 # Checks the JSON document kimb printed ($CASE/stdout) with the Python expression $1, in which d is
@@ -2329,8 +2329,8 @@ test_json_report()
 		== {a[0]: "new", a[1]: "in_use", a[2]: "removal_failed"}' "$new" "$busy" "$(id_of refused)"
 	assert_json '[x["error"] for x in d["repositories"][0]["kept"] if x["reason"] == "removal_failed"]
 		== [a[0] + " exited with status 1"]' "$STUB"
-	assert_json 'd["repositories"][0]["reclaimed_bytes"] == 2580000 and d["summary"]["reclaimed_bytes"] == 2580000'
-	assert_json 'd["summary"] == {"removed": 1, "untagged": 1, "kept_in_use": 1, "not_removed": 1, "reclaimed_bytes": 2580000}'
+	assert_json 'd["repositories"][0]["removed_images_size_bytes"] == 2580000 and d["summary"]["removed_images_size_bytes"] == 2580000'
+	assert_json 'd["summary"] == {"removed": 1, "untagged": 1, "kept_in_use": 1, "not_removed": 1, "removed_images_size_bytes": 2580000}'
 	assert_json 'sorted(d["phases"]) == ["build", "list", "lock", "plan", "remove"]
 		and all(v >= 0 for v in d["phases"].values())'
 	# build, listing, kubectl, two removals and the untagging

@@ -63,6 +63,17 @@ char *make_temporary_directory(const char *parent, const char *name);
 char *make_suite_directory(const char *name);
 void remove_suite_directory(char *path);
 
+/* One of our standard descriptors sent to an unlinked temporary file while a test runs:
+ * redirect_to_temporary_file sends FD there (after flushing stdio), restore_and_read puts it back
+ * and returns what was written to it meanwhile (malloc'd, NUL-terminated). */
+struct redirection {
+	int fd;
+	int saved;
+	int file;
+};
+void redirect_to_temporary_file(struct redirection *redirection, int fd);
+char *restore_and_read(struct redirection *redirection);
+
 /* The recorded output tests/fixtures/NAME ("podman/images-lapp.json"; tests/fixtures/README says what
  * each is), read whole: a malloc'd copy with a NUL after its LENGTH bytes (LENGTH may be NULL). Fails
  * the running test when it cannot be read. */

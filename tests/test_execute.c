@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "execute.h"
@@ -48,6 +49,7 @@ static struct plan plan;
 struct rule {
 	const char *target;
 	const char *output;      /* written on stdout, the builder's account of the call; or NULL */
+	const char *said;        /* written on stderr, its warnings and errors; or NULL */
 	int status;              /* the exit status */
 	const char *signal_name; /* killed by this signal ("KILL") instead, when not NULL */
 	bool waits;              /* holds until a call that releases comes */
@@ -194,6 +196,11 @@ static char *recorder_script(void)
 			fputs("\tprintf '%s' ", script);
 			put_quoted(script, rule->output);
 			fputs("\n", script);
+		}
+		if (rule->said) {
+			fputs("\tprintf '%s' ", script);
+			put_quoted(script, rule->said);
+			fputs(" >&2\n", script);
 		}
 		if (rule->floods)
 			fputs("\thead -c 4194304 /dev/zero\n", script);
@@ -542,6 +549,37 @@ START_TEST(what_the_builder_took_along_lands_in_the_decision)
 }
 END_TEST
 
+/* What the builder writes on stderr does not reach kimb's: a call that succeeds is not told of
+ * (podman warns "Failed to determine parent of image" once a call, so --jobs would multiply it);
+ * one that fails keeps it in its decision, which the report tells. */
+START_TEST(the_builders_stderr_is_kept_for_the_failed_calls_only)
+{
+	ADD_IMAGES(OLD_ID, OTHER_ID, THIRD_ID);
+	struct decision *removed = decide_removal(0, OLD_ID, "localhost/app:old");
+	struct decision *refused = decide_removal(0, OTHER_ID, NULL);
+	struct decision *silent = decide_removal(0, THIRD_ID, NULL);
+	rule_for("localhost/app:old")->said = "WARN[0000] Failed to determine parent of image: a warning\n";
+	rule_for(OLD_ID)->said = "WARN[0000] Failed to determine parent of image: another\n";
+	struct rule *refusal = rule_for(OTHER_ID);
+	refusal->said = "Error: image is in use by a container\n";
+	refusal->status = 2;
+	rule_for(THIRD_ID)->status = 1;
+	struct redirection capture;
+	redirect_to_temporary_file(&capture, STDERR_FILENO);
+	execute("kim", 3, false);
+	char *told = restore_and_read(&capture);
+	ck_assert_str_eq(told, "");
+	free(told);
+	assert_removed(removed);
+	ck_assert_ptr_null(removed->said);
+	ck_assert_int_eq(refused->fate, FATE_FAILED);
+	ck_assert_str_eq(refused->said, "Error: image is in use by a container\n");
+	ck_assert_str_eq(refused->error, "sh exited with status 2");
+	ck_assert_int_eq(silent->fate, FATE_FAILED);
+	ck_assert_ptr_null(silent->said);
+}
+END_TEST
+
 /* Where the builder removes no parents along, nothing was taken along, whatever its output says. */
 START_TEST(nothing_is_taken_along_where_the_builder_removes_no_parents)
 {
@@ -573,6 +611,7 @@ Suite *execute_suite(void)
 	tcase_add_test(tc, an_image_of_several_repositories_gets_one_chain_of_calls);
 	tcase_add_test(tc, what_the_builder_took_along_lands_in_the_decision);
 	tcase_add_test(tc, nothing_is_taken_along_where_the_builder_removes_no_parents);
+	tcase_add_test(tc, the_builders_stderr_is_kept_for_the_failed_calls_only);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

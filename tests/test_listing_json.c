@@ -684,6 +684,40 @@ START_TEST(test_buildah_inspection)
 }
 END_TEST
 
+/* podman's inspection of a buildah store (podman 4.3.1's `image inspect`, trimmed, of images buildah
+ * 1.28.2 built): the base as buildah's own inspection tells it, the manifest's annotations; written
+ * empty (FROM scratch), the base is known to be none; without the annotation, it is not known. */
+START_TEST(test_podman_inspection_of_buildah_images)
+{
+	struct listing listing;
+	read_ok(listing_parse_json_lines, docker_store, &listing);
+	static const char text[] =
+		"[{\"Id\": \"" API_OLD "\", \"Config\": {\"Labels\": {\"io.buildah.version\": \"1.28.2\", "
+		"\"kimb.repositories\": \"localhost/x,localhost/y\"}}, \"Annotations\": "
+		"{\"org.opencontainers.image.base.digest\": \"sha256:" WEB_OLD "\", "
+		"\"org.opencontainers.image.base.name\": \"localhost/base:latest\"}},\n"
+		" {\"Id\": \"" WEB_OLD "\", \"Config\": {\"Labels\": {\"io.buildah.version\": \"1.28.2\"}}, "
+		"\"Annotations\": {\"org.opencontainers.image.base.digest\": \"\", "
+		"\"org.opencontainers.image.base.name\": \"\"}}]";
+	struct listing_error err = {0, ""};
+	ck_assert_msg(inspect(listing_read_podman_inspection, text, &listing, &err) == 0, "%s", err.message);
+	const struct image *built = find_image(&listing, API_OLD), *base = find_image(&listing, WEB_OLD);
+	ck_assert(built->inspected && base->inspected);
+	ck_assert_str_eq(built->label, "localhost/x,localhost/y");
+	ck_assert(built->base_known);
+	ck_assert_str_eq(built->base_digest, WEB_OLD);
+	ck_assert(base->base_known);
+	ck_assert_ptr_null(base->base_digest);
+	ck_assert(!built->parent_known);
+	listing_free(&listing);
+	read_ok(listing_parse_json_lines, docker_store, &listing);
+	ck_assert_int_eq(inspect(listing_read_podman_inspection, "[{\"Id\": \"" API_OLD "\"}]", &listing, &err), 0);
+	ck_assert(find_image(&listing, API_OLD)->inspected);
+	ck_assert(!find_image(&listing, API_OLD)->base_known);
+	listing_free(&listing);
+}
+END_TEST
+
 /* An inspection that parses, and the label it leaves on the image it names. */
 struct inspection_case {
 	listing_inspector read;
@@ -711,6 +745,11 @@ static const struct inspection_case inspection_cases[] = {
 	 "{\"FromImageID\": \"" API_OLD "\", \"OCIv1\": {\"config\": {\"Labels\": {\"kimb.repositories\": \"b\"}}}, "
 	 "\"Docker\": {\"config\": {\"Labels\": {\"kimb.repositories\": \"c\"}}}}",
 	 API_OLD, "b"},
+	{listing_read_podman_inspection, "[]", NULL, NULL},
+	{listing_read_podman_inspection, "[{\"Id\": \"" API_OLD "\", \"Config\": {}, \"Annotations\": null}]", API_OLD, NULL},
+	{listing_read_podman_inspection,
+	 "[{\"Id\": \"" API_OLD "\", \"Config\": {\"Labels\": {\"kimb.repositories\": \"d,e\"}}, \"Labels\": {}}]", API_OLD,
+	 "d,e"},
 };
 
 START_TEST(test_inspection_fields)
@@ -759,6 +798,10 @@ static const struct rejected_inspection rejected_inspections[] = {
 	{listing_read_docker_inspection,
 	 "[{\"Id\": \"" API_OLD "\", \"Config\": {\"Labels\": {\"kimb.repositories\": [\"a\"]}}}]", 0,
 	 "\"kimb.repositories\" is not a string"},
+	{listing_read_podman_inspection, "{}", 0, "not a JSON array"},
+	{listing_read_podman_inspection, "[{\"Id\": \"" API_OLD "\", \"Annotations\": []}]", 0,
+	 "\"Annotations\" is not an object"},
+	{listing_read_podman_inspection, "[{\"Id\": \"" UNLISTED "\"}]", 0, "is not in the listing"},
 	{listing_read_buildah_inspection, "", 1, "empty output"},
 	{listing_read_buildah_inspection, "[]", 0, "not a JSON object"},
 	{listing_read_buildah_inspection, "{} {}", 1, "invalid JSON"},
@@ -813,6 +856,7 @@ Suite *listing_json_suite(void)
 	tcase_add_test(real, test_nerdctl_inspection_is_matched_by_position);
 	tcase_add_test(real, test_docker_inspection);
 	tcase_add_test(real, test_buildah_inspection);
+	tcase_add_test(real, test_podman_inspection_of_buildah_images);
 	suite_add_tcase(suite, real);
 
 	TCase *fields = tcase_create("fields");

@@ -46,42 +46,6 @@ static struct process_result run_shell(enum process_output stdout_mode, const ch
 	return result;
 }
 
-/* One of our standard descriptors sent to an unlinked temporary file while a test runs. */
-struct redirection {
-	int fd;
-	int saved;
-	int file;
-};
-
-static void redirect_to_temporary_file(struct redirection *redirection, int fd)
-{
-	char path[] = "/tmp/kimb-test-runner-XXXXXX";
-
-	ck_assert_int_eq(fflush(NULL), 0);
-	redirection->fd = fd;
-	redirection->file = mkstemp(path);
-	ck_assert_int_ne(redirection->file, -1);
-	ck_assert_int_eq(unlink(path), 0);
-	redirection->saved = dup(fd);
-	ck_assert_int_ne(redirection->saved, -1);
-	ck_assert_int_ne(dup2(redirection->file, fd), -1);
-}
-
-/* Puts the descriptor back and returns what was written to it meanwhile, NUL-terminated. */
-static char *restore_and_read(struct redirection *redirection)
-{
-	struct stat status;
-
-	ck_assert_int_ne(dup2(redirection->saved, redirection->fd), -1);
-	ck_assert_int_eq(close(redirection->saved), 0);
-	ck_assert_int_eq(fstat(redirection->file, &status), 0);
-	char *text = calloc((size_t)status.st_size + 1, 1);
-	ck_assert_ptr_nonnull(text);
-	ck_assert_int_eq(pread(redirection->file, text, (size_t)status.st_size, 0), status.st_size);
-	ck_assert_int_eq(close(redirection->file), 0);
-	return text;
-}
-
 START_TEST(test_exit_statuses)
 {
 	struct process_result result = run_shell(PROCESS_OUTPUT_TO_STDERR, "exit 0");

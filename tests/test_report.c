@@ -110,7 +110,7 @@ START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(removed, 0), "id")), "ddddddddddddd");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(removed, 0), "size_bytes")), 12000);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(removed, 1), "id")), "ccccccccccccc");
-	ck_assert_int_eq(json_integer_value(json_object_get(repo, "reclaimed_bytes")), 12812);
+	ck_assert_int_eq(json_integer_value(json_object_get(repo, "removed_images_size_bytes")), 12812);
 	json_t *untagged = json_array_get(json_object_get(repo, "untagged"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(untagged, "reason")), "shared");
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(untagged, "untagged"), 0)),
@@ -130,7 +130,9 @@ START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 }
 END_TEST
 
-START_TEST(test_json_of_an_unknown_size_is_null_and_reclaims_nothing)
+/* The removed images' sizes sum to null when the listing gave none of them; no field claims space
+ * freed, which no builder's removal tells. */
+START_TEST(test_json_of_an_unknown_size_is_null_and_sums_to_null)
 {
 	struct image *unsized = image("bbbbbbbbbbbbb");
 	unsized->size = -1;
@@ -138,14 +140,18 @@ START_TEST(test_json_of_an_unknown_size_is_null_and_reclaims_nothing)
 	json_t *root = written(0);
 	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
 	ck_assert(json_is_null(json_object_get(json_array_get(json_object_get(repo, "removed"), 0), "size_bytes")));
-	ck_assert_int_eq(json_integer_value(json_object_get(repo, "reclaimed_bytes")), 0);
+	ck_assert(json_is_null(json_object_get(repo, "removed_images_size_bytes")));
+	ck_assert(json_is_null(json_object_get(json_object_get(root, "summary"), "removed_images_size_bytes")));
+	ck_assert_ptr_null(json_object_get(repo, "reclaimed_bytes"));
+	ck_assert_ptr_null(json_object_get(json_object_get(root, "summary"), "reclaimed_bytes"));
+	ck_assert_ptr_null(json_object_get(json_object_get(root, "summary"), "freed_bytes"));
 	ck_assert(!plan_has_failures(&plan));
 	json_decref(root);
 }
 END_TEST
 
 /* Sizes a listing claims may sum beyond any long long: the total stops at LLONG_MAX. */
-START_TEST(test_reclaimed_bytes_stop_at_the_largest)
+START_TEST(test_removed_images_size_stops_at_the_largest)
 {
 	struct image *huge = image("bbbbbbbbbbbbb");
 	struct image *also_huge = image("ccccccccccccc");
@@ -155,8 +161,8 @@ START_TEST(test_reclaimed_bytes_stop_at_the_largest)
 	decide(also_huge->id, FATE_REMOVED, REASON_REPLACED);
 	json_t *root = written(0);
 	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
-	ck_assert_int_eq(json_integer_value(json_object_get(repo, "reclaimed_bytes")), LLONG_MAX);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"), "reclaimed_bytes")),
+	ck_assert_int_eq(json_integer_value(json_object_get(repo, "removed_images_size_bytes")), LLONG_MAX);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"), "removed_images_size_bytes")),
 			 LLONG_MAX);
 	json_decref(root);
 }
@@ -176,7 +182,7 @@ START_TEST(test_json_names_what_went_along)
 	ck_assert_int_eq(json_integer_value(json_object_get(along, "size_bytes")), 812);
 	ck_assert(json_is_null(json_object_get(json_array_get(removed, 2), "size_bytes")));
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"), "removed")), 3);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"), "reclaimed_bytes")),
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"), "removed_images_size_bytes")),
 			 1500000812LL);
 	json_decref(root);
 }
@@ -185,23 +191,10 @@ END_TEST
 /* What report_tell says on stderr, read back. */
 static char *told(void)
 {
-	char path[] = "/tmp/kimb-test-report-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(unlink(path), 0);
-	int saved = dup(STDERR_FILENO);
-	ck_assert_int_ne(saved, -1);
-	ck_assert_int_ne(dup2(fd, STDERR_FILENO), -1);
+	struct redirection capture;
+	redirect_to_temporary_file(&capture, STDERR_FILENO);
 	report_tell(&report, false);
-	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
-	ck_assert_int_eq(close(saved), 0);
-	off_t size = lseek(fd, 0, SEEK_END);
-	ck_assert_int_ge(size, 0);
-	char *text = calloc((size_t)size + 1, 1);
-	ck_assert_ptr_nonnull(text);
-	ck_assert_int_eq(pread(fd, text, (size_t)size, 0), size);
-	ck_assert_int_eq(close(fd), 0);
-	return text;
+	return restore_and_read(&capture);
 }
 
 /* Every reason of the table is said in words, each of its placeholders filled in: an image kept for
@@ -260,7 +253,22 @@ START_TEST(test_a_run_names_only_what_the_user_can_act_on)
 	char *text = told();
 	ck_assert_str_eq(text, "kimb: kept bbbbbbbbbbbbb (localhost/whoami/web:old): in use by a container or pod\n"
 			       "kimb: removed ccccccccccccc (an intermediate image of ddddddddddddd's build)\n"
-			       "kimb: removed 1 image, kept 1 in use, reclaimed 812 B\n");
+			       "kimb: removed 1 image (812 B in image sizes, layers may be shared), kept 1 in use\n");
+	free(text);
+}
+END_TEST
+
+/* A failed call's stderr is told as the builder said it, before kimb's line about the image. */
+START_TEST(test_a_failed_call_tells_what_the_builder_said)
+{
+	struct decision *failed = decide("bbbbbbbbbbbbb", FATE_FAILED, REASON_REPLACED);
+	failed->error = strdup("podman exited with status 2");
+	failed->said = strdup("Error: image is in use by a container");
+	failed->failed_target = failed->image->id;
+	char *text = told();
+	ck_assert_str_eq(text, "Error: image is in use by a container\n"
+			       "kimb: could not remove bbbbbbbbbbbbb (localhost/whoami/web:old): podman exited with status 2\n"
+			       "kimb: removed 0 images, 1 not removed\n");
 	free(text);
 }
 END_TEST
@@ -271,12 +279,13 @@ Suite *report_suite(void)
 	TCase *tc = tcase_create("json");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_sorts_images_by_fate_in_plan_order);
-	tcase_add_test(tc, test_json_of_an_unknown_size_is_null_and_reclaims_nothing);
-	tcase_add_test(tc, test_reclaimed_bytes_stop_at_the_largest);
+	tcase_add_test(tc, test_json_of_an_unknown_size_is_null_and_sums_to_null);
+	tcase_add_test(tc, test_removed_images_size_stops_at_the_largest);
 	tcase_add_test(tc, test_json_names_what_went_along);
 	tcase_add_test(tc, test_every_reason_is_said_in_words);
 	tcase_add_test(tc, test_json_names_the_workload_that_keeps_an_image);
 	tcase_add_test(tc, test_a_run_names_only_what_the_user_can_act_on);
+	tcase_add_test(tc, test_a_failed_call_tells_what_the_builder_said);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
