@@ -10,6 +10,7 @@
 #include "array.h"
 #include "message.h"
 #include "reference.h"
+#include "spelling.h"
 #include "xalloc.h"
 
 /* How the value of one of kimb's options is read, and where it goes. */
@@ -471,16 +472,41 @@ static void take_value(struct parser *p, const struct flag_spec *flag, const str
 		push_named(p, value);
 }
 
+/* Offers GUESS the long names of SPECS. */
+static void offer_flags(struct spelling_guess *guess, const struct flag_spec *specs)
+{
+	for (const struct flag_spec *flag = specs; flag->long_name; flag++)
+		spelling_offer(guess, flag->long_name, strlen(flag->long_name));
+}
+
 /* A long flag kimb does not know reaches the build as written when its value is attached: the
- * value cannot then be mistaken for PATH, and the builder judges the flag. */
+ * value cannot then be mistaken for PATH, and the builder judges the flag; unless it is a typo of
+ * one of kimb's options (--kep=2), which the builder would refuse or, worse, take for another.
+ * The builder's tables were looked in first: what they know is never taken for a typo. */
 static int pass_unknown_long(struct parser *p, const char *arg, const char *name, size_t length, const char *value)
 {
+	struct spelling_guess guess = spelling_guess_of(name, length);
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+		spelling_offer(&guess, kimb_options[i].name, strlen(kimb_options[i].name));
+	bool kimb_typo = guess.best != NULL;
+	/* Where the flag is refused anyway, the builder's flags are worth a guess too. */
+	if (!kimb_typo && (!value || p->out->command == COMMAND_PRUNE)) {
+		offer_flags(&guess, p->builder->global_flags);
+		if (p->out->command != COMMAND_PRUNE)
+			offer_flags(&guess, p->builder->build_flags);
+	}
+	char meant[128] = "";
+	if (guess.best)
+		snprintf(meant, sizeof meant, "did you mean --%.*s?", (int)guess.best_length, guess.best);
 	if (p->out->command == COMMAND_PRUNE)
-		return fail(p, "unknown option for prune: --%.*s", (int)length, name);
+		return fail(p, "unknown option for prune: --%.*s%s%s", (int)length, name, *meant ? "; " : "", meant);
+	if (kimb_typo)
+		return fail(p, "unknown option --%.*s: %s", (int)length, name, meant);
 	if (!value)
-		return fail(p, "unknown option --%.*s for %s build: if %s knows it, write --%.*s=VALUE "
+		return fail(p, "unknown option --%.*s for %s build: %s%sif %s knows it, write --%.*s=VALUE "
 			       "(--%.*s=true for a switch) to pass it on",
-			    (int)length, name, p->builder->name, p->builder->name, (int)length, name, (int)length, name);
+			    (int)length, name, p->builder->name, meant, *meant ? " " : "", p->builder->name, (int)length,
+			    name, (int)length, name);
 	push_word(&p->out->build_args, arg);
 	return 0;
 }

@@ -789,6 +789,19 @@ localhost/a v1 $new"
 	assert_calls rm 2
 }
 
+# Issue 19: a typo of one of kimb's options is caught before kim runs, even with its value attached,
+# and named; a flag far from them still reaches the build.
+test_typos_of_kimb_options_are_usage_errors()
+{
+	assert_usage_error "--dryrun" "unknown option --dryrun: did you mean --dry-run?" "$KIMB" --dryrun -t "$R" ctx
+	assert_usage_error "--kep=2" "unknown option --kep: did you mean --keep?" "$KIMB" --kep=2 -t "$R" ctx
+	assert_usage_error "prune --jbos=2" "unknown option for prune: --jbos; did you mean --jobs?" "$KIMB" prune --jbos=2 "$R"
+	# kim refuses it, but kim, not kimb, judges it
+	run_kimb --newer-flag=x -t "$R" ctx
+	assert_status 6
+	grep -qF "'build' '--newer-flag=x'" "$(calls_file)" || fail "--newer-flag=x did not reach the build"
+}
+
 test_usage_errors_run_no_kim()
 {
 	mkdir ctx2
