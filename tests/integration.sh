@@ -802,6 +802,16 @@ test_typos_of_kimb_options_are_usage_errors()
 	grep -qF "'build' '--newer-flag=x'" "$(calls_file)" || fail "--newer-flag=x did not reach the build"
 }
 
+# Issue 19: a build context that does not exist is named as such, not as a --scheme never given.
+test_missing_build_context_is_named()
+{
+	assert_usage_error "missing context" "the build context no-such-ctx: No such file or directory; name the directory to build (PATH)" \
+		"$KIMB" -t "$R" no-such-ctx
+	grep -q -e --scheme "$CASE/stderr" && fail "a --scheme never given is named: $(cat "$CASE/stderr")"
+	: >file
+	assert_usage_error "file as context" "the build context file is not a directory" "$KIMB" -t "$R" file
+}
+
 test_usage_errors_run_no_kim()
 {
 	mkdir ctx2
