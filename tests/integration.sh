@@ -1762,6 +1762,32 @@ test_lock_files_shared_between_users()
 	done
 }
 
+# Issue 19: a lock directory another user cannot write to, where its lock file does not exist yet,
+# is said to be the directory's fault, with what to do; a lock file that exists but keeps the user
+# out, the file's. Needs root, to be nobody, as CI runs.
+test_unwritable_lock_directory_is_told_from_an_unwritable_file()
+{
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to run as another user"
+	share_case_with_other_users
+	KIMB_LOCK_DIR=$CASE/root-locks
+	mkdir -m 755 "$KIMB_LOCK_DIR"
+	kimb_as nobody prune "$R"
+	assert_status 1
+	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
+	assert_stderr_has "kimb: cannot create lock file "
+	assert_stderr_has "in lock directory $KIMB_LOCK_DIR: Permission denied (the directory is not writable to you; make it so, as root for a shared one: chmod 1777 it, or set KIMB_LOCK_DIR to a directory of yours)"
+	assert_stderr_lacks "another user"
+	assert_no_calls
+	chmod 1777 "$KIMB_LOCK_DIR"
+	kimb_as nobody prune "$R"
+	assert_status 0
+	chmod 444 "$KIMB_LOCK_DIR"/*."$(id -u nobody)".lock
+	kimb_as nobody prune "$R"
+	assert_status 1
+	assert_stderr_has "kimb: cannot open lock file $KIMB_LOCK_DIR/"
+	assert_stderr_has "(the file exists, but its mode keeps you out: another user made it so; remove it, as its owner or root, or set KIMB_LOCK_DIR)"
+}
+
 # Issue 15: another local user attacks root's locks. The owner of a directory may remove any file
 # in it, sticky or not, and so may the owner of a file in a sticky one: had root's kimb locked a file
 # of theirs, a second run would lock a new one and go on beside the first, and one remove the
