@@ -42,6 +42,7 @@ struct kimb_option {
 	/* The variable that gives the default (ENV_NAME), or NULL: an option given wins over it. */
 	const char *variable;
 	bool build_only; /* no meaning for prune: refused there, and its variable ignored */
+	bool prune_only; /* no meaning for a build: refused there */
 	bool read_first; /* read while only --builder is looked for (options_builder_choice) */
 	const char *placeholder; /* the value in --help: N in --jobs=N */
 	const char *help;        /* --help's text, wrapped there */
@@ -146,6 +147,8 @@ static const struct kimb_option kimb_options[] = {
 	 .placeholder = "D",
 	 .help = "wait at most D (seconds, or with s, m, h, d) for another kimb on a repository (default: as long as "
 		 "it takes)"},
+	{.name = "missing-ok", .type = OPTION_SWITCH, .destination = FIELD(missing_ok), .prune_only = true,
+	 .help = "prune: a REPOSITORY with no image and no record of kimb's is no failure (else status 7)"},
 	{.name = "no-prune", .type = OPTION_SWITCH, .destination = FIELD(no_prune), .build_only = true,
 	 .help = "build and tag only"},
 	{.name = "scheme",
@@ -736,6 +739,9 @@ static int check_required(struct parser *p)
 				return fail(p, "--%s has no meaning for prune", kimb_options[i].name);
 		return p->named_count ? 0 : fail(p, "prune needs at least one REPOSITORY");
 	}
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+		if (p->given[i] && kimb_options[i].prune_only)
+			return fail(p, "--%s has meaning for prune only", kimb_options[i].name);
 	if (p->out->dry_run && p->out->no_prune)
 		return fail(p, "--dry-run and --no-prune contradict each other: --dry-run shows what a build would "
 			       "remove, --no-prune removes nothing and shows nothing");

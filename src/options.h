@@ -67,6 +67,7 @@ struct options {
 	size_t jobs;                  /* removals at once, 1 to OPTIONS_JOBS_MAX */
 	bool no_prune;
 	bool dry_run;
+	bool missing_ok;              /* prune: a repository with no image and no record is no failure */
 	bool json;                    /* the report as one JSON document on stdout */
 	enum completion completion;   /* COMMAND_COMPLETE: what to print */
 	const char *builder_choice;   /* the last --builder given, or else KIMB_BUILDER; NULL for neither */

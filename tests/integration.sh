@@ -1178,6 +1178,39 @@ test_prune_without_latest_removes_nothing()
 $R v2 $two"
 }
 
+# Issue 19: a REPOSITORY prune finds no image of, and no record of kimb's (a typo in prune.conf),
+# fails with a status of its own and the closest listed repository; the others are pruned.
+# --missing-ok lets it pass.
+test_prune_of_no_such_repository_fails_with_a_suggestion()
+{
+	seed_for_prune
+	run_kimb prune localhost/whoami/wbe "$R"
+	assert_status 7
+	assert_stderr_has "kimb: no repository localhost/whoami/wbe: kim's listing has no image of it, and kimb no record; did you mean $R? (--missing-ok lets it pass); nothing pruned for it"
+	[ "$(grep -c 'no repository' "$CASE/stderr")" -eq 1 ] || fail "said more than once: $(cat "$CASE/stderr")"
+	assert_calls rm 2
+	assert_store "$R latest $latest
+$R 20240103.000000 $latest
+other/app latest $other
+other/app v0 $other"
+	# nothing close: no guess
+	run_kimb prune --dry-run elsewhere/thing
+	assert_status 7
+	assert_stderr_has "kimb: no repository elsewhere/thing: kim's listing has no image of it, and kimb no record; check the name (--missing-ok lets it pass); nothing pruned for it"
+	# the short name as written is guessed at too
+	run_kimb prune other/ap
+	assert_status 7
+	assert_stderr_has "did you mean other/app?"
+	run_kimb prune --missing-ok localhost/whoami/wbe "$R"
+	assert_status 0
+	assert_stderr_has "localhost/whoami/wbe has no image in kim's listing; nothing to prune"
+	assert_stderr_lacks "no repository"
+	run_kimb prune --json localhost/whoami/wbe
+	assert_status 7
+	python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(d["exit_status"] != 7)' <"$CASE/stdout" ||
+		fail "the JSON report does not say status 7: $(cat "$CASE/stdout")"
+}
+
 test_prune_dry_run_removes_nothing()
 {
 	seed_for_prune
@@ -1746,7 +1779,7 @@ test_lock_files_shared_between_users()
 		for users in "root nobody" "nobody root"; do
 			first=${users%% *}
 			for who in $users; do
-				kimb_as "$who" prune "$R-$first"
+				kimb_as "$who" prune --missing-ok "$R-$first"
 				assert_status 0
 				assert_stderr_lacks "lock"
 			done
@@ -1771,7 +1804,7 @@ test_unwritable_lock_directory_is_told_from_an_unwritable_file()
 	share_case_with_other_users
 	KIMB_LOCK_DIR=$CASE/root-locks
 	mkdir -m 755 "$KIMB_LOCK_DIR"
-	kimb_as nobody prune "$R"
+	kimb_as nobody prune --missing-ok "$R"
 	assert_status 1
 	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
 	assert_stderr_has "kimb: cannot create lock file "
@@ -1779,10 +1812,10 @@ test_unwritable_lock_directory_is_told_from_an_unwritable_file()
 	assert_stderr_lacks "another user"
 	assert_no_calls
 	chmod 1777 "$KIMB_LOCK_DIR"
-	kimb_as nobody prune "$R"
+	kimb_as nobody prune --missing-ok "$R"
 	assert_status 0
 	chmod 444 "$KIMB_LOCK_DIR"/*."$(id -u nobody)".lock
-	kimb_as nobody prune "$R"
+	kimb_as nobody prune --missing-ok "$R"
 	assert_status 1
 	assert_stderr_has "kimb: cannot open lock file $KIMB_LOCK_DIR/"
 	assert_stderr_has "(the file exists, but its mode keeps you out: another user made it so; remove it, as its owner or root, or set KIMB_LOCK_DIR)"
@@ -1816,16 +1849,16 @@ test_lock_attacks_by_another_user()
 	# root's, where they ran kimb on the repository first.
 	rmdir "$CASE/tmp/kimb-locks"
 	KIMB_LOCK_DIR=$CASE/tmp/kimb-locks
-	kimb_as root prune "$R-other"
+	kimb_as root prune --missing-ok "$R-other"
 	assert_status 0
-	kimb_as "$attacker" prune "$R"
+	kimb_as "$attacker" prune --missing-ok "$R"
 	assert_status 0
 	start_blocked build --time-format=first.%s -t "$R" ctx || return
 	first_pid=$kimb_pid
 	# They remove what they can, and try their own kimb.
 	# shellcheck disable=SC2016 # expanded by the shell run as them
 	$as_attacker sh -c 'rm -f "$1"/*' sh "$KIMB_LOCK_DIR" 2>/dev/null
-	kimb_as "$attacker" --lock-timeout=0.3 prune "$R"
+	kimb_as "$attacker" --lock-timeout=0.3 prune --missing-ok "$R"
 	assert_status 5
 	"$KIMB" --time-format=second.%s -t "$R" ctx >"$CASE/second.stdout" 2>"$CASE/second.stderr" &
 	second_pid=$!
@@ -2377,7 +2410,7 @@ test_messages_say_what_to_do()
 	assert_status 0
 	assert_stderr_has "--keep=1: 2 prior images of $R cannot be ranked"
 	[ "$(grep -c 'cannot be ranked' "$CASE/stderr")" -eq 1 ] || fail "said more than once"
-	run_kimb prune never/built
+	run_kimb prune --missing-ok never/built
 	assert_status 0
 	assert_stderr_has "never/built has no image in kim's listing; nothing to prune"
 	assert_calls rm 2

@@ -384,6 +384,14 @@ START_TEST(options_and_global_flags_before_prune)
 	options_free(&parsed);
 	assert_usage_error(PARSE("--scheme=git", "prune", "app"), "--scheme has no meaning for prune");
 	assert_usage_error(PARSE("--no-prune", "prune", "app"), "--no-prune has no meaning for prune");
+	/* Issue 19: prune's alone */
+	ck_assert_int_eq(PARSE("--missing-ok", "prune", "app"), 0);
+	ck_assert(parsed.missing_ok);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("prune", "app"), 0);
+	ck_assert(!parsed.missing_ok);
+	options_free(&parsed);
+	assert_usage_error(PARSE("--missing-ok", "-t", "app", "."), "--missing-ok has meaning for prune only");
 	set_environment("KIMB_BUILDER=bogus", NULL);
 	ck_assert_str_eq(CHOOSE("--builder=podman", "prune", "app"), "podman");
 }
@@ -657,7 +665,7 @@ START_TEST(kimb_options_are_listed)
 			ck_assert(!takes_value);
 		else if (strcmp(name, "complete") == 0)
 			ck_assert(takes_value);
-	ck_assert_uint_eq(count, 13);
+	ck_assert_uint_eq(count, 14);
 	ck_assert_str_eq(options_kimb_option(0, &takes_value), "builder");
 	ck_assert(takes_value);
 }
