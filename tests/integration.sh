@@ -1932,7 +1932,8 @@ test_pods_that_cannot_be_read_keep_everything()
 	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
+	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1 (Error from server (Forbidden): pods is forbidden); nothing removed"
+	[ "$(grep -c Forbidden "$CASE/stderr")" -eq 1 ] || fail "kubectl's line is said apart: $(cat "$CASE/stderr")"
 	rm "$KUBECTL_STUB_DIR/fail"
 	: >"$KUBECTL_STUB_DIR/garble"
 	run_kimb --time-format=three.%s -t "$R" ctx
@@ -1940,6 +1941,33 @@ test_pods_that_cannot_be_read_keep_everything()
 	assert_stderr_has "cannot read the listing of pods"
 	assert_calls rm 0
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+}
+
+# Issue 19: a cluster kubectl cannot reach is one line of kimb's, which says so and that nothing
+# was removed; kubectl's own lines (a dozen, as kubectl 1.2x writes them) are held back.
+test_unreachable_cluster_is_one_line()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	for i in 1 2 3 4 5; do
+		printf 'E1205 05:00:0%s.000000   4242 memcache.go:265] couldn'"'"'t get current server API group list: Get "http://localhost:8080/api?timeout=32s": dial tcp [::1]:8080: connect: connection refused\n' "$i"
+	done >"$KUBECTL_STUB_DIR/fail"
+	echo 'The connection to the server localhost:8080 was refused - did you specify the right host or port?' >>"$KUBECTL_STUB_DIR/fail"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "kimb: the cluster cannot be reached to list the pods that use images ($KIMB_KUBECTL exited with status 1); nothing removed; kubectl get pods --all-namespaces says why"
+	assert_stderr_lacks "memcache"
+	assert_stderr_lacks "The connection to the server"
+	# the build's own output aside, kimb's one line
+	[ "$(grep -cv -e '^ =>' -e '^\[+\] Building' "$CASE/stderr")" -eq 1 ] || fail "more than one line: $(cat "$CASE/stderr")"
+	assert_calls rm 0
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+	# Unable to connect (a host that does not answer) is the same
+	printf 'Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout\n' >"$KUBECTL_STUB_DIR/fail"
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "kimb: the cluster cannot be reached to list the pods that use images"
+	assert_stderr_lacks "Unable to connect"
 }
 
 # kimb asks the cluster only when it would touch an image.
