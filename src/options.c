@@ -558,6 +558,24 @@ static const char *single_flag_word(struct parser *p, char short_name, const cha
 	return own_word(p, xprintf("-%c%s", short_name, attached_value ? attached_value : ""));
 }
 
+/* Where the cluster ARG was refused, says which of kimb's options it may have been meant for, written
+ * with one dash ("-dryrun", "-keep=2"). */
+static void suggest_for_cluster(struct parser *p, const char *arg)
+{
+	const char *name = arg + 1;
+	size_t length = strcspn(name, "="), said = p->why->length;
+	const struct kimb_option *own = find_kimb_option(name, length);
+	struct spelling_guess guess = spelling_guess_of(name, length);
+	for (size_t i = 0; !own && i < KIMB_OPTION_COUNT; i++)
+		spelling_offer(&guess, kimb_options[i].name, strlen(kimb_options[i].name));
+	if (own)
+		message_add(p->why, " in %.*s; did you mean --%s?", (int)(length + 1), arg, own->name);
+	else if (guess.best)
+		message_add(p->why, " in %.*s; did you mean --%.*s?", (int)(length + 1), arg, (int)guess.best_length,
+			    guess.best);
+	keep_one_line(p->why, said);
+}
+
 /* Short flags follow pflag: booleans may be combined ("-aq"), and the first flag that takes a value
  * takes the rest of the word (after an optional '='), or else the next argument. A cluster passes on
  * as written, unless it mixes global and build flags: those go on every call, so it is split. */
@@ -569,8 +587,11 @@ static int parse_short_cluster(struct parser *p, const char *arg)
 	const struct flag_spec *flag = NULL;
 	for (; *end; end++) {
 		struct word_list *list;
-		if (!(flag = find_builder_flag(p, NULL, 0, *end, &list)))
+		if (!(flag = find_builder_flag(p, NULL, 0, *end, &list))) {
+			if (!p->lenient)
+				suggest_for_cluster(p, arg);
 			return -1;
+		}
 		mixed |= cluster_list && list != cluster_list;
 		cluster_list = list;
 		if (flag->takes_value)

@@ -796,6 +796,7 @@ test_typos_of_kimb_options_are_usage_errors()
 	assert_usage_error "--dryrun" "unknown option --dryrun: did you mean --dry-run?" "$KIMB" --dryrun -t "$R" ctx
 	assert_usage_error "--kep=2" "unknown option --kep: did you mean --keep?" "$KIMB" --kep=2 -t "$R" ctx
 	assert_usage_error "prune --jbos=2" "unknown option for prune: --jbos; did you mean --jobs?" "$KIMB" prune --jbos=2 "$R"
+	assert_usage_error "-dryrun" "unknown option: -d in -dryrun; did you mean --dry-run?" "$KIMB" -dryrun -t "$R" ctx
 	# kim refuses it, but kim, not kimb, judges it
 	run_kimb --newer-flag=x -t "$R" ctx
 	assert_status 6

@@ -459,6 +459,13 @@ START_TEST(typos_of_kimb_options_are_caught)
 	ck_assert_int_eq(PARSE_FOR("podman", "-t", "app", "--pull=never", "."), 0);
 	options_free(&parsed);
 	ck_assert_int_eq(PARSE("-t", "app", "--newer-flag=x", "."), 0);
+	options_free(&parsed);
+	/* written with one dash, where the builder refuses the cluster */
+	assert_usage_error(PARSE("-dryrun", "-t", "app", "."), "unknown option: -d in -dryrun; did you mean --dry-run?");
+	assert_usage_error(PARSE("-t", "app", "-jbos=2", "."), "unknown option: -j in -jbos; did you mean --jobs?");
+	assert_usage_error(PARSE_FOR("podman", "-keep=2", "-t", "app", "."), "in -keep; did you mean --keep?");
+	assert_usage_error(PARSE("-t", "app", "-Z", "."), "unknown option: -Z");
+	ck_assert_ptr_null(strstr(why.text, "did you mean"));
 }
 END_TEST
 
