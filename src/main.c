@@ -276,10 +276,10 @@ static void say_no_repository(const struct session *session, const struct listin
 static void say_what_plans_leave(struct run *run)
 {
 	const struct session *session = run->session;
-	const struct plan *plan = &run->plan;
+	const struct plan *made = &run->plan;
 	const struct options *options = session->options;
-	for (size_t r = 0; r < plan->repository_count; r++) {
-		const struct repository_plan *repository = &plan->repositories[r];
+	for (size_t r = 0; r < made->repository_count; r++) {
+		const struct repository_plan *repository = &made->repositories[r];
 		const char *name = options->targets[r].name;
 		bool recorded = r < run->records.count && run->records.of[r].count;
 		if (repository->standing == PLAN_NO_LATEST) {
