@@ -347,7 +347,8 @@ else
 	cat >"$work/prune.conf" <<'EOF'
 # The repositories kimb-prune.timer prunes daily, with `kimb --builder=kim prune REPOSITORY...`:
 # one a line, named as to `kimb -t` (localhost/whoami/web). `#` starts a comment.
-# While none is listed, the daily run fails and says so (systemctl status kimb-prune.service).
+# While none is listed, the daily run fails and says so (systemctl status kimb-prune.service); so
+# does a line kimb finds no image of and no record (a typo: it names the closest repository).
 EOF
 	put_file "$work/prune.conf" "$root/etc/kimb/prune.conf" 644
 fi

@@ -343,20 +343,10 @@ done:
 static char *git_scheme_tag(enum tag_scheme scheme, const char *context, const struct flag_value *flags,
 			    size_t flag_count, const char *temporary_directory, bool *not_git, struct message *why)
 {
-	struct stat status;
-
 	*not_git = false;
 	/* kim reads an empty PATH as the working directory */
 	if (context[0] == '\0')
 		context = ".";
-	if (stat(context, &status) != 0) {
-		message_add(why, "%s: %s", context, strerror(errno));
-		return NULL;
-	}
-	if (!S_ISDIR(status.st_mode)) {
-		message_add(why, "%s: not a directory", context);
-		return NULL;
-	}
 	char *path = realpath(context, NULL);
 	if (!path) {
 		message_add(why, "%s: %s", context, strerror(errno));
@@ -442,6 +432,24 @@ static int prepare_without_git_tag(enum tag_scheme scheme, bool not_git, const c
 	return -1;
 }
 
+/* Whether the local build CONTEXT is a directory, said in WHY when it is not: the build context,
+ * not the scheme that read it first, is what the user must mend. */
+static int examine_local_context(const char *context, struct message *why)
+{
+	struct stat status;
+	const char *path = context[0] ? context : "."; /* kim reads an empty PATH as the working directory */
+	if (stat(path, &status) != 0) {
+		int error = errno;
+		message_add(why, "the build context %s: %s; name the directory to build (PATH)", path, strerror(error));
+		return -1;
+	}
+	if (!S_ISDIR(status.st_mode)) {
+		message_add(why, "the build context %s is not a directory; name the directory to build (PATH)", path);
+		return -1;
+	}
+	return 0;
+}
+
 int gittag_prepare(enum tag_scheme scheme, const char *context, const struct flag_value *flags, size_t flag_count,
 		   const struct environment *environment, char **git_tag, struct message *why)
 {
@@ -451,7 +459,10 @@ int gittag_prepare(enum tag_scheme scheme, const char *context, const struct fla
 	*git_tag = NULL;
 	if (scheme == SCHEME_TIME)
 		return 0;
-	if (is_remote_context(context)) {
+	bool remote = is_remote_context(context);
+	if (!remote && examine_local_context(context, why) < 0)
+		return -1;
+	if (remote) {
 		not_git = true;
 		message_add(&reason, "the context %s is %s, not a directory of a git work tree", context,
 			    strcmp(context, "-") == 0 ? "standard input" : "a URL");

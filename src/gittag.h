@@ -24,7 +24,8 @@
  * cannot tell (CONTEXT is "-", a URL, or in no work tree kimb may read), git and auto take the
  * commit a CI variable of ENVIRONMENT names (GITHUB_SHA, CI_COMMIT_SHA, ...), abbreviated to 7
  * digits; filter drivers' temporary files go to its TMPDIR. time (and auto without either)
- * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. Returns 0, having added
+ * leaves *GIT_TAG NULL: the tag is tagscheme_time's, made under the locks. A local CONTEXT that is
+ * no directory is refused first, as the build context. Returns 0, having added
  * to WHY nothing or a line to say (auto fell back on time from a repository the user could trust),
  * or -1 with a one-line reason added to WHY. */
 int gittag_prepare(enum tag_scheme scheme, const char *context, const struct flag_value *flags, size_t flag_count,

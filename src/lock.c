@@ -154,18 +154,30 @@ static int open_lock_directory(struct lock_set *set, struct message *why)
 	return 0;
 }
 
-/* Says in WHY why FILE could not be opened (errno tells). */
-static void say_unopenable(const struct lock_set *set, const struct lock_file *file, struct message *why)
+/* Says in WHY why FILE could not be opened (errno tells), or when CREATING could not be created:
+ * the directory refused a new file, or the existing file its opening, and each is mended apart. */
+static void say_unopenable(const struct lock_set *set, const struct lock_file *file, bool creating,
+			   struct message *why)
 {
 	const char *directory = set->directory_path;
+	int error = errno;
+	bool denied = error == EACCES || error == EPERM || error == EROFS;
 
-	if (errno == ELOOP)
+	if (error == ELOOP)
 		message_add(why, "lock file %s/%s is a symbolic link; remove it", directory, file->name);
-	else if (errno == EISDIR)
+	else if (error == EISDIR)
 		message_add(why, "lock file %s/%s is a directory; remove it", directory, file->name);
+	else if (creating)
+		message_add(why, "cannot create lock file %s in lock directory %s: %s%s", file->name, directory,
+			    strerror(error),
+			    denied ? " (the directory is not writable to you; make it so, as root for a shared one: "
+				     "chmod 1777 it, or set KIMB_LOCK_DIR to a directory of yours)"
+				   : "");
 	else
-		message_add(why, "cannot open lock file %s/%s: %s%s", directory, file->name, strerror(errno),
-			    errno == EACCES ? " (another user made it so; remove it or set KIMB_LOCK_DIR)" : "");
+		message_add(why, "cannot open lock file %s/%s: %s%s", directory, file->name, strerror(error),
+			    denied ? " (the file exists, but its mode keeps you out: another user made it so; remove it, "
+				     "as its owner or root, or set KIMB_LOCK_DIR)"
+				   : "");
 }
 
 /* Adds to PROBLEM what is wrong with the lock file FD, which should belong to OWNER, if anything: it
@@ -210,14 +222,16 @@ static int open_own_file(struct lock_set *set, size_t of, struct message *why)
 {
 	const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 	struct lock_file file = {.fd = -1, .own = true, .user = geteuid(), .of = of};
-	bool created = false;
+	bool created = false, creating = false;
 
 	snprintf(file.name, sizeof file.name, "%s.%lu.lock", set->repositories[of].stem, (unsigned long)file.user);
 	/* A run of the same user may create the file between the two opens, or root remove it: try
 	 * again. */
 	for (int attempt = 0; file.fd == -1 && attempt < 3; attempt++) {
+		creating = false;
 		file.fd = openat(set->directory, file.name, flags);
 		if (file.fd == -1 && errno == ENOENT) {
+			creating = true;
 			file.fd = openat(set->directory, file.name, flags | O_CREAT | O_EXCL, 0644);
 			created = file.fd != -1;
 			if (file.fd == -1 && errno != EEXIST)
@@ -227,7 +241,7 @@ static int open_own_file(struct lock_set *set, size_t of, struct message *why)
 		}
 	}
 	if (file.fd == -1) {
-		say_unopenable(set, &file, why);
+		say_unopenable(set, &file, creating, why);
 		return -1;
 	}
 	struct message problem = {0};
@@ -303,7 +317,7 @@ static int open_others_file(const struct lock_set *set, struct lock_file *file, 
 	if (file->fd == -1 && errno == ENOENT)
 		return 0;
 	if (file->fd == -1) {
-		say_unopenable(set, file, why);
+		say_unopenable(set, file, false, why);
 		return -1;
 	}
 	struct message problem = {0};

@@ -20,6 +20,7 @@
 #include "report.h"
 #include "session.h"
 #include "settings.h"
+#include "spelling.h"
 #include "status.h"
 #include "store.h"
 #include "xalloc.h"
@@ -60,7 +61,8 @@ static const char usage_tail[] =
 	"2 usage; 3 a listing of images, containers or pods failed or could not be\n"
 	"read; 4 a selected image could not be removed (the others were);\n"
 	"5 --lock-timeout reached; 6 the build failed (the builder's status is in the\n"
-	"message); 127 builder not found; 128+N kimb got signal N. Nothing is removed\n"
+	"message); 7 prune found no image and no record of a REPOSITORY (the others\n"
+	"were pruned); 127 builder not found; 128+N kimb got signal N. Nothing is removed\n"
 	"after a failure before the removals, or once kimb gets SIGHUP, SIGINT, SIGQUIT\n"
 	"or SIGTERM (it dies of the same signal).\n";
 
@@ -150,6 +152,7 @@ struct run {
 	struct store store;
 	struct plan plan;
 	bool executing; /* the plan is carried out (or its carrying out began): the report tells it */
+	size_t missing; /* prune: repositories with no image and no record of kimb's */
 	struct report_repository *named;
 };
 
@@ -236,17 +239,57 @@ static struct plan_rules rules_of(const struct run *run, bool final, bool pods)
 	};
 }
 
-/* Says what keeps a repository from pruning, which the plan tells. */
-static void say_what_plans_leave(const struct session *session, const struct plan *plan)
+/* The repository of LISTING closest to TARGET's name as a typo of it, as listed; NULL for none. */
+static const char *closest_listed(const struct listing *listing, const struct target *target)
 {
+	struct spelling_guess by_name = spelling_guess_of(target->name, strlen(target->name));
+	struct spelling_guess by_repository = spelling_guess_of(target->repository, strlen(target->repository));
+	const char *shown_by_repository = NULL;
+	for (size_t i = 0; i < listing->count; i++)
+		for (size_t n = 0; n < listing->images[i].name_count; n++) {
+			const struct image_name *name = &listing->images[i].names[n];
+			if (!name->repository)
+				continue;
+			spelling_offer(&by_name, name->shown, strlen(name->shown));
+			if (spelling_offer(&by_repository, name->repository, strlen(name->repository)))
+				shown_by_repository = name->shown;
+		}
+	if (by_name.best && (!shown_by_repository || by_name.best_distance <= by_repository.best_distance))
+		return by_name.best;
+	return shown_by_repository;
+}
+
+/* Says that prune found nothing of the repository TARGET: no image in LISTING, no record of
+ * kimb's. A typo in a prune.conf would otherwise prune nothing, unseen, night after night. */
+static void say_no_repository(const struct session *session, const struct listing *listing,
+			      const struct target *target)
+{
+	const char *meant = closest_listed(listing, target);
+	report_say("no repository %s: %s's listing has no image of it, and kimb no record; %s%s%s (--missing-ok "
+		   "lets it pass); nothing pruned for it",
+		   target->name, session->builder->name, meant ? "did you mean " : "check the name",
+		   meant ? meant : "", meant ? "?" : "");
+}
+
+/* Says what keeps a repository from pruning, which the plan tells, and counts the repositories that
+ * are nowhere. */
+static void say_what_plans_leave(struct run *run)
+{
+	const struct session *session = run->session;
+	const struct plan *made = &run->plan;
 	const struct options *options = session->options;
-	for (size_t r = 0; r < plan->repository_count; r++) {
-		const struct repository_plan *repository = &plan->repositories[r];
+	for (size_t r = 0; r < made->repository_count; r++) {
+		const struct repository_plan *repository = &made->repositories[r];
 		const char *name = options->targets[r].name;
-		if (repository->standing == PLAN_NO_LATEST)
+		bool recorded = r < run->records.count && run->records.of[r].count;
+		if (repository->standing == PLAN_NO_LATEST) {
 			report_say("%s has no latest image; nothing removed for it", name);
-		else if (repository->standing == PLAN_NO_IMAGE)
+		} else if (repository->standing == PLAN_NO_IMAGE && !recorded && !options->missing_ok) {
+			say_no_repository(session, &run->store.listing, &options->targets[r]);
+			run->missing++;
+		} else if (repository->standing == PLAN_NO_IMAGE) {
 			report_say("%s has no image in %s's listing; nothing to prune", name, session->builder->name);
+		}
 		if (repository->unranked)
 			report_say("--keep=%zu: %zu prior image%s of %s cannot be ranked (the listing gives no creation "
 				   "time, and no tag of %s is a time in the --time-format); not kept",
@@ -285,7 +328,7 @@ static int plan(struct run *run, bool pods)
 	struct plan_rules rules = rules_of(run, false, pods);
 	int status = make_plan(run, &rules);
 	if (status == STATUS_OK)
-		say_what_plans_leave(session, &run->plan);
+		say_what_plans_leave(run);
 	if (status != STATUS_OK || !plan_touches_images(&run->plan)) {
 		store_drop_pods(&run->store);
 		return status;
@@ -402,6 +445,8 @@ static int tell(struct run *run, int status)
 {
 	if (status == STATUS_OK && run->executing && plan_has_failures(&run->plan))
 		status = STATUS_NOT_REMOVED;
+	if (status == STATUS_OK && run->missing)
+		status = STATUS_NO_REPOSITORY;
 	const struct options *options = run->session->options;
 	struct report report = report_of(run);
 	report_tell(&report, options->json);

@@ -11,6 +11,7 @@
 #include "message.h"
 #include "reference.h"
 #include "workload.h"
+#include "spelling.h"
 #include "xalloc.h"
 
 /* How the value of one of kimb's options is read, and where it goes. */
@@ -43,6 +44,7 @@ struct kimb_option {
 	/* The variable that gives the default (ENV_NAME), or NULL: an option given wins over it. */
 	const char *variable;
 	bool build_only; /* no meaning for prune: refused there, and its variable ignored */
+	bool prune_only; /* no meaning for a build: refused there */
 	bool read_first; /* read while only --builder is looked for (options_builder_choice) */
 	const char *placeholder; /* the value in --help: N in --jobs=N */
 	const char *help;        /* --help's text, wrapped there */
@@ -148,6 +150,8 @@ static const struct kimb_option kimb_options[] = {
 	 .placeholder = "D",
 	 .help = "wait at most D (seconds, or with s, m, h, d) for another kimb on a repository (default: as long as "
 		 "it takes)"},
+	{.name = "missing-ok", .type = OPTION_SWITCH, .destination = FIELD(missing_ok), .prune_only = true,
+	 .help = "prune: a REPOSITORY with no image and no record of kimb's is no failure (else status 7)"},
 	{.name = "no-prune", .type = OPTION_SWITCH, .destination = FIELD(no_prune), .build_only = true,
 	 .help = "build and tag only"},
 	{.name = "scheme",
@@ -485,16 +489,41 @@ static void take_value(struct parser *p, const struct flag_spec *flag, const str
 		push_named(p, value);
 }
 
+/* Offers GUESS the long names of SPECS. */
+static void offer_flags(struct spelling_guess *guess, const struct flag_spec *specs)
+{
+	for (const struct flag_spec *flag = specs; flag->long_name; flag++)
+		spelling_offer(guess, flag->long_name, strlen(flag->long_name));
+}
+
 /* A long flag kimb does not know reaches the build as written when its value is attached: the
- * value cannot then be mistaken for PATH, and the builder judges the flag. */
+ * value cannot then be mistaken for PATH, and the builder judges the flag; unless it is a typo of
+ * one of kimb's options (--kep=2), which the builder would refuse or, worse, take for another.
+ * The builder's tables were looked in first: what they know is never taken for a typo. */
 static int pass_unknown_long(struct parser *p, const char *arg, const char *name, size_t length, const char *value)
 {
+	struct spelling_guess guess = spelling_guess_of(name, length);
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+		spelling_offer(&guess, kimb_options[i].name, strlen(kimb_options[i].name));
+	bool kimb_typo = guess.best != NULL;
+	/* Where the flag is refused anyway, the builder's flags are worth a guess too. */
+	if (!kimb_typo && (!value || p->out->command == COMMAND_PRUNE)) {
+		offer_flags(&guess, p->builder->global_flags);
+		if (p->out->command != COMMAND_PRUNE)
+			offer_flags(&guess, p->builder->build_flags);
+	}
+	char meant[128] = "";
+	if (guess.best)
+		snprintf(meant, sizeof meant, "did you mean --%.*s?", (int)guess.best_length, guess.best);
 	if (p->out->command == COMMAND_PRUNE)
-		return fail(p, "unknown option for prune: --%.*s", (int)length, name);
+		return fail(p, "unknown option for prune: --%.*s%s%s", (int)length, name, *meant ? "; " : "", meant);
+	if (kimb_typo)
+		return fail(p, "unknown option --%.*s: %s", (int)length, name, meant);
 	if (!value)
-		return fail(p, "unknown option --%.*s for %s build: if %s knows it, write --%.*s=VALUE "
+		return fail(p, "unknown option --%.*s for %s build: %s%sif %s knows it, write --%.*s=VALUE "
 			       "(--%.*s=true for a switch) to pass it on",
-			    (int)length, name, p->builder->name, p->builder->name, (int)length, name, (int)length, name);
+			    (int)length, name, p->builder->name, meant, *meant ? " " : "", p->builder->name, (int)length,
+			    name, (int)length, name);
 	push_word(&p->out->build_args, arg);
 	return 0;
 }
@@ -543,6 +572,24 @@ static const char *single_flag_word(struct parser *p, char short_name, const cha
 	return own_word(p, xprintf("-%c%s", short_name, attached_value ? attached_value : ""));
 }
 
+/* Where the cluster ARG was refused, says which of kimb's options it may have been meant for, written
+ * with one dash ("-dryrun", "-keep=2"). */
+static void suggest_for_cluster(struct parser *p, const char *arg)
+{
+	const char *name = arg + 1;
+	size_t length = strcspn(name, "="), said = p->why->length;
+	const struct kimb_option *own = find_kimb_option(name, length);
+	struct spelling_guess guess = spelling_guess_of(name, length);
+	for (size_t i = 0; !own && i < KIMB_OPTION_COUNT; i++)
+		spelling_offer(&guess, kimb_options[i].name, strlen(kimb_options[i].name));
+	if (own)
+		message_add(p->why, " in %.*s; did you mean --%s?", (int)(length + 1), arg, own->name);
+	else if (guess.best)
+		message_add(p->why, " in %.*s; did you mean --%.*s?", (int)(length + 1), arg, (int)guess.best_length,
+			    guess.best);
+	keep_one_line(p->why, said);
+}
+
 /* Short flags follow pflag: booleans may be combined ("-aq"), and the first flag that takes a value
  * takes the rest of the word (after an optional '='), or else the next argument. A cluster passes on
  * as written, unless it mixes global and build flags: those go on every call, so it is split. */
@@ -554,8 +601,11 @@ static int parse_short_cluster(struct parser *p, const char *arg)
 	const struct flag_spec *flag = NULL;
 	for (; *end; end++) {
 		struct word_list *list;
-		if (!(flag = find_builder_flag(p, NULL, 0, *end, &list)))
+		if (!(flag = find_builder_flag(p, NULL, 0, *end, &list))) {
+			if (!p->lenient)
+				suggest_for_cluster(p, arg);
 			return -1;
+		}
 		mixed |= cluster_list && list != cluster_list;
 		cluster_list = list;
 		if (flag->takes_value)
@@ -724,6 +774,9 @@ static int check_required(struct parser *p)
 				return fail(p, "--%s has no meaning for prune", kimb_options[i].name);
 		return p->named_count ? 0 : fail(p, "prune needs at least one REPOSITORY");
 	}
+	for (size_t i = 0; i < KIMB_OPTION_COUNT; i++)
+		if (p->given[i] && kimb_options[i].prune_only)
+			return fail(p, "--%s has meaning for prune only", kimb_options[i].name);
 	if (p->out->dry_run && p->out->no_prune)
 		return fail(p, "--dry-run and --no-prune contradict each other: --dry-run shows what a build would "
 			       "remove, --no-prune removes nothing and shows nothing");

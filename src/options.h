@@ -69,6 +69,7 @@ struct options {
 	size_t jobs;                  /* removals at once, 1 to OPTIONS_JOBS_MAX */
 	bool no_prune;
 	bool dry_run;
+	bool missing_ok;              /* prune: a repository with no image and no record is no failure */
 	bool json;                    /* the report as one JSON document on stdout */
 	workload_set skip_workloads;  /* the kinds of workloads whose pod templates are not read */
 	enum completion completion;   /* COMMAND_COMPLETE: what to print */

@@ -79,19 +79,10 @@ void session_start(const struct session *session, const struct command *command,
 	start(command, child);
 }
 
-int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
-		   const char *consequence, struct process_result *result)
+/* Judges RESULT of PROGRAM, what it wrote on stderr passed on: see session_settle. */
+static int judge(const struct session *session, const char *program, const char *action, const char *consequence,
+		 struct process_result *result)
 {
-	process_finish(child, result);
-	return session_settle_finished(session, program, action, consequence, result);
-}
-
-int session_settle_finished(const struct session *session, const char *program, const char *action,
-			    const char *consequence, struct process_result *result)
-{
-	session_stop_if_interrupted(session);
-	if (result->errors_length)
-		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */
 	int status = session_status_of_broken_run(session, result, program);
 	if (status < 0 && (result->outcome != PROCESS_EXITED || result->status != 0)) {
 		/* The builder by its name, as in its own messages; another program (kubectl) as it was run. */
@@ -105,6 +96,29 @@ int session_settle_finished(const struct session *session, const char *program, 
 		return STATUS_OK;
 	process_result_free(result);
 	return status;
+}
+
+int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
+		   const char *consequence, struct process_result *result)
+{
+	process_finish(child, result);
+	session_stop_if_interrupted(session);
+	if (result->errors_length)
+		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */
+	return judge(session, program, action, consequence, result);
+}
+
+int session_settle_holding_errors(const struct session *session, struct process *child, const char *program,
+				  struct process_result *result)
+{
+	process_finish(child, result);
+	session_stop_if_interrupted(session);
+	int status = session_status_of_broken_run(session, result, program);
+	if (status >= 0) {
+		process_result_free(result);
+		return status;
+	}
+	return result->outcome != PROCESS_EXITED || result->status != 0 ? STATUS_LISTING : STATUS_OK;
 }
 
 int session_capture(const struct session *session, struct command *command, const char *action,

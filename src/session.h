@@ -54,10 +54,12 @@ void session_start(const struct session *session, const struct command *command,
 int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
 		   const char *consequence, struct process_result *result);
 
-/* session_settle for a CHILD already finished into RESULT (process_finish), whose RESULT its caller
- * looked at first. */
-int session_settle_finished(const struct session *session, const char *program, const char *action,
-			    const char *consequence, struct process_result *result);
+/* session_settle for a program whose stderr is no business of the user's unless asked for: it is
+ * held in RESULT, not passed on, and a call that exits non-zero, is killed or outlives its limit
+ * returns STATUS_LISTING with RESULT kept, for the caller to say why in a line of its own and
+ * release it. A program that could not be run is said and released here, as by session_settle. */
+int session_settle_holding_errors(const struct session *session, struct process *child, const char *program,
+				  struct process_result *result);
 
 /* session_start and session_settle in one, for COMMAND (released here), its first word PROGRAM. */
 int session_capture(const struct session *session, struct command *command, const char *action,

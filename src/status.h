@@ -12,6 +12,7 @@ enum {
 	STATUS_NOT_REMOVED = 4,   /* a selected image could not be removed; the others were */
 	STATUS_LOCK_TIMEOUT = 5,  /* --lock-timeout reached: nothing built or removed */
 	STATUS_BUILD_FAILED = 6,  /* the build exited non-zero or was killed: nothing listed or removed */
+	STATUS_NO_REPOSITORY = 7, /* prune: a repository with no image and no record of kimb's (a typo?) */
 	STATUS_NOT_FOUND = 127,   /* the builder could not be found */
 	STATUS_SIGNAL_BASE = 128, /* + N: kimb got signal N, and dies of it */
 };

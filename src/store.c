@@ -352,25 +352,67 @@ static void say_refused(const struct session *session, workload_set forbidden, w
 	free(skip);
 }
 
+/* Whether kubectl's ERRORS say that it could not reach the cluster at all. */
+static bool says_unreachable(const char *errors)
+{
+	static const char *const signs[] = {
+		"Unable to connect to the server", "The connection to the server", "couldn't get current server API group",
+		"connection refused", "no such host", "i/o timeout", "no route to host", "TLS handshake timeout",
+	};
+	for (size_t i = 0; errors && i < sizeof signs / sizeof signs[0]; i++)
+		if (strstr(errors, signs[i]))
+			return true;
+	return false;
+}
+
+/* The last line kubectl wrote in ERRORS (LENGTH bytes), into LINE (up to SIZE bytes, cut short). */
+static void last_line(const char *errors, size_t length, char *line, size_t size)
+{
+	while (length && (errors[length - 1] == '\n' || errors[length - 1] == '\r'))
+		length--;
+	size_t start = length;
+	while (start && errors[start - 1] != '\n')
+		start--;
+	snprintf(line, size, "%.*s", (int)(length - start), errors + start);
+}
+
+/* Says in one line why kubectl's RESULT, which failed, gave no pods: kubectl's own lines (on an
+ * unreachable cluster, a dozen) are held back. */
+static void say_pods_unread(const struct process_result *result, const char *kubectl)
+{
+	char description[256], said[256] = "";
+	process_describe(result, kubectl, description, sizeof description);
+	/* --verbose: kubectl's own lines (result->errors) are written here, as kubectl said them. */
+	if (says_unreachable(result->errors)) {
+		report_say("the cluster cannot be reached to list the pods that use images (%s); nothing removed; "
+			   "kubectl get pods --all-namespaces says why",
+			   description);
+		return;
+	}
+	if (result->errors_length)
+		last_line(result->errors, result->errors_length, said, sizeof said);
+	report_say("cannot list the pods that use images: %s%s%s%s; nothing removed", description, *said ? " (" : "",
+		   said, *said ? ")" : "");
+}
+
 static int read_pods(const struct session *session, struct store *store)
 {
 	struct process_result result;
 	const char *kubectl = kubectl_program(&session->options->environment);
 	store->pods_started = false;
-	process_finish(&store->pods, &result);
-	workload_set forbidden, unknown;
-	if (refused_workloads(&result, &forbidden, &unknown)) {
-		session_stop_if_interrupted(session);
-		(void)fwrite(result.errors, 1, result.errors_length, stderr); /* as kubectl said it */
-		say_refused(session, forbidden, unknown);
-		process_result_free(&result);
-		return STATUS_LISTING;
-	}
-	int status = session_settle_finished(session, kubectl, "list the pods and workloads that use images",
-					     "nothing removed", &result);
+	/* What kubectl says on stderr, warnings included, is its own business unless it failed. */
+	int status = session_settle_holding_errors(session, &store->pods, kubectl, &result);
 	if (status == STATUS_NOT_FOUND)
 		report_say("cannot check which images pods use without kubectl: install it, or set KIMB_KUBECTL; "
 			   "nothing removed");
+	if (status == STATUS_LISTING) {
+		workload_set forbidden, unknown;
+		if (refused_workloads(&result, &forbidden, &unknown))
+			say_refused(session, forbidden, unknown);
+		else
+			say_pods_unread(&result, kubectl);
+		process_result_free(&result);
+	}
 	status = read_use(store, status, &result, "pods", use_read_pods);
 	if (status == STATUS_OK && store->use.invalid_count)
 		report_say("%zu pod container%s name%s an image that is no valid reference (%s%s): kubelet cannot "

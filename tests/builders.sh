@@ -669,6 +669,24 @@ $OTHER v0 $other"
 	fi
 }
 
+# Issue 19: prune of a repository the store has no image of and kimb no record of (a typo in
+# prune.conf) exits 7 and names the closest repository the builder lists, as podman names it; the
+# others are pruned. --missing-ok lets it pass.
+each_prune_of_no_such_repository_exits_7()
+{
+	latest=$(seed "$R:latest")
+	v1=$(seed "$R:v1")
+	run_kimb prune "${R%?}x" "$R"
+	assert_status 7
+	assert_stdout
+	assert_stderr_has "kimb: no repository ${R%?}x: $BUILDER's listing has no image of it, and kimb no record; did you mean $R? (--missing-ok lets it pass); nothing pruned for it"
+	! image_exists "$v1" || fail "$R:v1 is still there"
+	assert_rows "$R latest $latest"
+	run_kimb prune --missing-ok "${R%?}x"
+	assert_status 0
+	assert_stderr_has "${R%?}x has no image in $BUILDER's listing; nothing to prune"
+}
+
 # --complete=repositories: the repositories of the store, each once, as the builder lists them;
 # the listing call alone, nothing removed.
 each_complete_lists_the_repositories()
@@ -2340,7 +2358,8 @@ variants_of()
 		printf '%s\n' podman buildah docker-buildkit docker-podman
 		;;
 	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin | \
-		each_monorepo_tags_follow_what_the_build_reads | each_parallel_removals_tell_only_kimbs_lines) printf 'podman\n' ;;
+		each_monorepo_tags_follow_what_the_build_reads | each_parallel_removals_tell_only_kimbs_lines | \
+		each_prune_of_no_such_repository_exits_7) printf 'podman\n' ;;
 	each_removed_size_is_named_for_what_it_is) printf '%s\n' podman buildah docker-buildkit ;;
 	each_no_prune_builds_are_pruned_later) printf '%s\n' podman buildah docker-legacy ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \

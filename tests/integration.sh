@@ -896,6 +896,30 @@ localhost/a v1 $new"
 	assert_calls rm 2
 }
 
+# Issue 19: a typo of one of kimb's options is caught before kim runs, even with its value attached,
+# and named; a flag far from them still reaches the build.
+test_typos_of_kimb_options_are_usage_errors()
+{
+	assert_usage_error "--dryrun" "unknown option --dryrun: did you mean --dry-run?" "$KIMB" --dryrun -t "$R" ctx
+	assert_usage_error "--kep=2" "unknown option --kep: did you mean --keep?" "$KIMB" --kep=2 -t "$R" ctx
+	assert_usage_error "prune --jbos=2" "unknown option for prune: --jbos; did you mean --jobs?" "$KIMB" prune --jbos=2 "$R"
+	assert_usage_error "-dryrun" "unknown option: -d in -dryrun; did you mean --dry-run?" "$KIMB" -dryrun -t "$R" ctx
+	# kim refuses it, but kim, not kimb, judges it
+	run_kimb --newer-flag=x -t "$R" ctx
+	assert_status 6
+	grep -qF "'build' '--newer-flag=x'" "$(calls_file)" || fail "--newer-flag=x did not reach the build"
+}
+
+# Issue 19: a build context that does not exist is named as such, not as a --scheme never given.
+test_missing_build_context_is_named()
+{
+	assert_usage_error "missing context" "the build context no-such-ctx: No such file or directory; name the directory to build (PATH)" \
+		"$KIMB" -t "$R" no-such-ctx
+	grep -q -e --scheme "$CASE/stderr" && fail "a --scheme never given is named: $(cat "$CASE/stderr")"
+	: >file
+	assert_usage_error "file as context" "the build context file is not a directory" "$KIMB" -t "$R" file
+}
+
 test_usage_errors_run_no_kim()
 {
 	mkdir ctx2
@@ -1338,6 +1362,39 @@ test_prune_without_latest_removes_nothing()
 	assert_calls rm 0
 	assert_store "$R v1 $one
 $R v2 $two"
+}
+
+# Issue 19: a REPOSITORY prune finds no image of, and no record of kimb's (a typo in prune.conf),
+# fails with a status of its own and the closest listed repository; the others are pruned.
+# --missing-ok lets it pass.
+test_prune_of_no_such_repository_fails_with_a_suggestion()
+{
+	seed_for_prune
+	run_kimb prune localhost/whoami/wbe "$R"
+	assert_status 7
+	assert_stderr_has "kimb: no repository localhost/whoami/wbe: kim's listing has no image of it, and kimb no record; did you mean $R? (--missing-ok lets it pass); nothing pruned for it"
+	[ "$(grep -c 'no repository' "$CASE/stderr")" -eq 1 ] || fail "said more than once: $(cat "$CASE/stderr")"
+	assert_calls rm 2
+	assert_store "$R latest $latest
+$R 20240103.000000 $latest
+other/app latest $other
+other/app v0 $other"
+	# nothing close: no guess
+	run_kimb prune --dry-run elsewhere/thing
+	assert_status 7
+	assert_stderr_has "kimb: no repository elsewhere/thing: kim's listing has no image of it, and kimb no record; check the name (--missing-ok lets it pass); nothing pruned for it"
+	# the short name as written is guessed at too
+	run_kimb prune other/ap
+	assert_status 7
+	assert_stderr_has "did you mean other/app?"
+	run_kimb prune --missing-ok localhost/whoami/wbe "$R"
+	assert_status 0
+	assert_stderr_has "localhost/whoami/wbe has no image in kim's listing; nothing to prune"
+	assert_stderr_lacks "no repository"
+	run_kimb prune --json localhost/whoami/wbe
+	assert_status 7
+	python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(d["exit_status"] != 7)' <"$CASE/stdout" ||
+		fail "the JSON report does not say status 7: $(cat "$CASE/stdout")"
 }
 
 test_prune_dry_run_removes_nothing()
@@ -1908,7 +1965,7 @@ test_lock_files_shared_between_users()
 		for users in "root nobody" "nobody root"; do
 			first=${users%% *}
 			for who in $users; do
-				kimb_as "$who" prune "$R-$first"
+				kimb_as "$who" prune --missing-ok "$R-$first"
 				assert_status 0
 				assert_stderr_lacks "lock"
 			done
@@ -1922,6 +1979,32 @@ test_lock_files_shared_between_users()
 				"$who 644" ] || fail "$who's lock file: $(ls -l "$KIMB_LOCK_DIR")"
 		done
 	done
+}
+
+# Issue 19: a lock directory another user cannot write to, where its lock file does not exist yet,
+# is said to be the directory's fault, with what to do; a lock file that exists but keeps the user
+# out, the file's. Needs root, to be nobody, as CI runs.
+test_unwritable_lock_directory_is_told_from_an_unwritable_file()
+{
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to run as another user"
+	share_case_with_other_users
+	KIMB_LOCK_DIR=$CASE/root-locks
+	mkdir -m 755 "$KIMB_LOCK_DIR"
+	kimb_as nobody prune --missing-ok "$R"
+	assert_status 1
+	[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "stderr is not one line: $(cat "$CASE/stderr")"
+	assert_stderr_has "kimb: cannot create lock file "
+	assert_stderr_has "in lock directory $KIMB_LOCK_DIR: Permission denied (the directory is not writable to you; make it so, as root for a shared one: chmod 1777 it, or set KIMB_LOCK_DIR to a directory of yours)"
+	assert_stderr_lacks "another user"
+	assert_no_calls
+	chmod 1777 "$KIMB_LOCK_DIR"
+	kimb_as nobody prune --missing-ok "$R"
+	assert_status 0
+	chmod 444 "$KIMB_LOCK_DIR"/*."$(id -u nobody)".lock
+	kimb_as nobody prune --missing-ok "$R"
+	assert_status 1
+	assert_stderr_has "kimb: cannot open lock file $KIMB_LOCK_DIR/"
+	assert_stderr_has "(the file exists, but its mode keeps you out: another user made it so; remove it, as its owner or root, or set KIMB_LOCK_DIR)"
 }
 
 # Issue 15: another local user attacks root's locks. The owner of a directory may remove any file
@@ -1952,16 +2035,16 @@ test_lock_attacks_by_another_user()
 	# root's, where they ran kimb on the repository first.
 	rmdir "$CASE/tmp/kimb-locks"
 	KIMB_LOCK_DIR=$CASE/tmp/kimb-locks
-	kimb_as root prune "$R-other"
+	kimb_as root prune --missing-ok "$R-other"
 	assert_status 0
-	kimb_as "$attacker" prune "$R"
+	kimb_as "$attacker" prune --missing-ok "$R"
 	assert_status 0
 	start_blocked build --time-format=first.%s -t "$R" ctx || return
 	first_pid=$kimb_pid
 	# They remove what they can, and try their own kimb.
 	# shellcheck disable=SC2016 # expanded by the shell run as them
 	$as_attacker sh -c 'rm -f "$1"/*' sh "$KIMB_LOCK_DIR" 2>/dev/null
-	kimb_as "$attacker" --lock-timeout=0.3 prune "$R"
+	kimb_as "$attacker" --lock-timeout=0.3 prune --missing-ok "$R"
 	assert_status 5
 	"$KIMB" --time-format=second.%s -t "$R" ctx >"$CASE/second.stdout" 2>"$CASE/second.stderr" &
 	second_pid=$!
@@ -2035,7 +2118,8 @@ test_pods_that_cannot_be_read_keep_everything()
 	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "cannot list the pods and workloads that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
+	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1 (Error from server (Forbidden): pods is forbidden); nothing removed"
+	[ "$(grep -c Forbidden "$CASE/stderr")" -eq 1 ] || fail "kubectl's line is said apart: $(cat "$CASE/stderr")"
 	rm "$KUBECTL_STUB_DIR/fail"
 	: >"$KUBECTL_STUB_DIR/garble"
 	run_kimb --time-format=three.%s -t "$R" ctx
@@ -2043,6 +2127,33 @@ test_pods_that_cannot_be_read_keep_everything()
 	assert_stderr_has "cannot read the listing of pods"
 	assert_calls rm 0
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+}
+
+# Issue 19: a cluster kubectl cannot reach is one line of kimb's, which says so and that nothing
+# was removed; kubectl's own lines (a dozen, as kubectl 1.2x writes them) are held back.
+test_unreachable_cluster_is_one_line()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	for i in 1 2 3 4 5; do
+		printf 'E1205 05:00:0%s.000000   4242 memcache.go:265] couldn'"'"'t get current server API group list: Get "http://localhost:8080/api?timeout=32s": dial tcp [::1]:8080: connect: connection refused\n' "$i"
+	done >"$KUBECTL_STUB_DIR/fail"
+	echo 'The connection to the server localhost:8080 was refused - did you specify the right host or port?' >>"$KUBECTL_STUB_DIR/fail"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "kimb: the cluster cannot be reached to list the pods that use images ($KIMB_KUBECTL exited with status 1); nothing removed; kubectl get pods --all-namespaces says why"
+	assert_stderr_lacks "memcache"
+	assert_stderr_lacks "The connection to the server"
+	# the build's own output aside, kimb's one line
+	[ "$(grep -cv -e '^ =>' -e '^\[+\] Building' "$CASE/stderr")" -eq 1 ] || fail "more than one line: $(cat "$CASE/stderr")"
+	assert_calls rm 0
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+	# Unable to connect (a host that does not answer) is the same
+	printf 'Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout\n' >"$KUBECTL_STUB_DIR/fail"
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 3
+	assert_stderr_has "kimb: the cluster cannot be reached to list the pods that use images"
+	assert_stderr_lacks "Unable to connect"
 }
 
 # kimb asks the cluster only when it would touch an image.
@@ -2513,7 +2624,7 @@ test_messages_say_what_to_do()
 	assert_status 0
 	assert_stderr_has "--keep=1: 2 prior images of $R cannot be ranked"
 	[ "$(grep -c 'cannot be ranked' "$CASE/stderr")" -eq 1 ] || fail "said more than once"
-	run_kimb prune never/built
+	run_kimb prune --missing-ok never/built
 	assert_status 0
 	assert_stderr_has "never/built has no image in kim's listing; nothing to prune"
 	assert_calls rm 2

@@ -477,10 +477,14 @@ START_TEST(test_inside_the_git_directory)
 }
 END_TEST
 
+/* Issue 19: the build context is named, not the scheme, which the user may never have given. */
 START_TEST(test_context_that_does_not_exist)
 {
-	assert_fails(SCHEME_GIT, "missing", "missing");
-	assert_fails(SCHEME_AUTO, "missing/deeper", "missing/deeper");
+	assert_fails(SCHEME_GIT, "missing", "the build context missing: No such file or directory; name the "
+					    "directory to build (PATH)");
+	assert_fails(SCHEME_AUTO, "missing/deeper", "the build context missing/deeper: No such file or directory");
+	ck_assert_ptr_null(strstr(why.text, "--scheme"));
+	assert_fails(SCHEME_DESCRIBE, "missing", "the build context missing:");
 }
 END_TEST
 
@@ -489,8 +493,9 @@ START_TEST(test_context_that_is_a_file)
 	git_oid commit_id;
 	git_repository *repository = git_fixture_repository("repo", &commit_id);
 
-	assert_fails(SCHEME_GIT, "repo/README", "not a directory");
-	assert_fails(SCHEME_AUTO, "repo/README", "not a directory");
+	assert_fails(SCHEME_GIT, "repo/README", "the build context repo/README is not a directory; name the directory");
+	assert_fails(SCHEME_AUTO, "repo/README", "the build context repo/README is not a directory");
+	ck_assert_ptr_null(strstr(why.text, "--scheme"));
 	git_repository_free(repository);
 }
 END_TEST

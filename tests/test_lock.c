@@ -898,6 +898,42 @@ START_TEST(test_lock_file_of_another_user_outside_a_shared_directory)
 }
 END_TEST
 
+/* Issue 19: a lock directory the user may not write to, where the user's lock file does not exist,
+ * is said as the directory's problem, not as a file another user made unwritable; and a file that
+ * exists but keeps the user out, as the file's. */
+START_TEST(test_unwritable_lock_directory_and_file_are_told_apart)
+{
+	char theirs[PATH_MAX];
+	struct message why = {0};
+
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, to run as another user");
+	ck_assert_int_eq(chmod(base_directory, 0755), 0);
+	ck_assert_int_eq(mkdir(lock_path, 0755), 0);
+	ck_assert_int_eq(chmod(lock_path, 0755), 0);
+	lock_file_of(4242, theirs);
+	ck_assert_int_eq(acquire_as(4242, &why), LOCK_FAILED);
+	ck_assert_msg(strstr(why.text, "cannot create lock file ") && strstr(why.text, lock_path) &&
+			      strstr(why.text, strerror(EACCES)) &&
+			      strstr(why.text, "(the directory is not writable to you; make it so, as root for a shared "
+					       "one: chmod 1777 it, or set KIMB_LOCK_DIR to a directory of yours)"),
+		      "%s", why.text);
+	ck_assert_ptr_null(strstr(why.text, "another user"));
+	ck_assert_uint_eq(count_entries(lock_path), 0);
+	message_free(&why);
+
+	ck_assert_int_eq(chmod(lock_path, 01777), 0);
+	make_file_of(theirs, 4242);
+	ck_assert_int_eq(chmod(theirs, 0444), 0);
+	ck_assert_int_eq(acquire_as(4242, &why), LOCK_FAILED);
+	ck_assert_msg(strstr(why.text, "cannot open lock file ") && strstr(why.text, theirs) &&
+			      strstr(why.text, "(the file exists, but its mode keeps you out: another user made it so; "
+					       "remove it, as its owner or root, or set KIMB_LOCK_DIR)"),
+		      "%s", why.text);
+	message_free(&why);
+}
+END_TEST
+
 /* Runs of two users exclude each other in a directory of root's with the sticky bit (as
  * /tmp/kimb-locks made by root's kimb), whoever comes first. */
 START_TEST(test_users_exclude_each_other)
@@ -963,6 +999,7 @@ Suite *lock_suite(void)
 	tcase_add_test(refusing, test_lock_directory_of_another_user);
 	tcase_add_test(refusing, test_lock_file_of_another_user);
 	tcase_add_test(refusing, test_lock_file_of_another_user_outside_a_shared_directory);
+	tcase_add_test(refusing, test_unwritable_lock_directory_and_file_are_told_apart);
 	suite_add_tcase(suite, refusing);
 	return suite;
 }

@@ -409,6 +409,14 @@ START_TEST(options_and_global_flags_before_prune)
 	options_free(&parsed);
 	assert_usage_error(PARSE("--scheme=git", "prune", "app"), "--scheme has no meaning for prune");
 	assert_usage_error(PARSE("--no-prune", "prune", "app"), "--no-prune has no meaning for prune");
+	/* Issue 19: prune's alone */
+	ck_assert_int_eq(PARSE("--missing-ok", "prune", "app"), 0);
+	ck_assert(parsed.missing_ok);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("prune", "app"), 0);
+	ck_assert(!parsed.missing_ok);
+	options_free(&parsed);
+	assert_usage_error(PARSE("--missing-ok", "-t", "app", "."), "--missing-ok has meaning for prune only");
 	set_environment("KIMB_BUILDER=bogus", NULL);
 	ck_assert_str_eq(CHOOSE("--builder=podman", "prune", "app"), "podman");
 }
@@ -450,6 +458,39 @@ START_TEST(unknown_long_flags_pass_on_with_their_value_attached)
 	assert_usage_error(PARSE("-t", "app", "--newer-flag", "x", "."), "write --newer-flag=VALUE");
 	assert_usage_error(PARSE("prune", "--newer-flag=x", "app"), "unknown option for prune: --newer-flag");
 	assert_usage_error(PARSE("-t", "app", "-Z", "."), "unknown option: -Z");
+}
+END_TEST
+
+/* Issue 19: a long option the builder's tables do not know, a typo of one of kimb's, is a usage
+ * error that names kimb's, even with its value attached (--kep=2 went to the build). */
+START_TEST(typos_of_kimb_options_are_caught)
+{
+	assert_usage_error(PARSE("--dryrun", "-t", "app", "."), "unknown option --dryrun: did you mean --dry-run?");
+	assert_usage_error(PARSE("--kep=2", "-t", "app", "."), "unknown option --kep: did you mean --keep?");
+	assert_usage_error(PARSE("-t", "app", ".", "--shceme=time"), "did you mean --scheme?");
+	assert_usage_error(PARSE("--lock-timout=5", "-t", "app", "."), "did you mean --lock-timeout?");
+	assert_usage_error(PARSE_FOR("podman", "--jbos=3", "-t", "app", "."), "did you mean --jobs?");
+	assert_usage_error(PARSE("prune", "--dryrun", "app"), "unknown option for prune: --dryrun; did you mean --dry-run?");
+	assert_usage_error(PARSE("prune", "--kep=1", "app"), "unknown option for prune: --kep; did you mean --keep?");
+	/* refused anyway: the builder's flags are guessed too */
+	assert_usage_error(PARSE_FOR("podman", "-t", "app", "--pul", "."),
+			   "unknown option --pul for podman build: did you mean --pull? if podman knows it, write --pul=VALUE");
+	assert_usage_error(PARSE_FOR("podman", "prune", "--roott=x", "app"), "unknown option for prune: --roott; did you mean --root?");
+	/* a flag far from every option passes on, with its value attached */
+	ck_assert_int_eq(PARSE_FOR("podman", "-t", "app", "--platfrom=linux/amd64", "."), 0);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app", "--platfrom=linux/amd64");
+	options_free(&parsed);
+	/* what the builder's tables know goes on as before */
+	ck_assert_int_eq(PARSE_FOR("podman", "-t", "app", "--pull=never", "."), 0);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-t", "app", "--newer-flag=x", "."), 0);
+	options_free(&parsed);
+	/* written with one dash, where the builder refuses the cluster */
+	assert_usage_error(PARSE("-dryrun", "-t", "app", "."), "unknown option: -d in -dryrun; did you mean --dry-run?");
+	assert_usage_error(PARSE("-t", "app", "-jbos=2", "."), "unknown option: -j in -jbos; did you mean --jobs?");
+	assert_usage_error(PARSE_FOR("podman", "-keep=2", "-t", "app", "."), "in -keep; did you mean --keep?");
+	assert_usage_error(PARSE("-t", "app", "-Z", "."), "unknown option: -Z");
+	ck_assert_ptr_null(strstr(why.text, "did you mean"));
 }
 END_TEST
 
@@ -657,7 +698,7 @@ START_TEST(kimb_options_are_listed)
 			ck_assert(!takes_value);
 		else if (strcmp(name, "complete") == 0)
 			ck_assert(takes_value);
-	ck_assert_uint_eq(count, 14);
+	ck_assert_uint_eq(count, 15);
 	ck_assert_str_eq(options_kimb_option(0, &takes_value), "builder");
 	ck_assert(takes_value);
 }
@@ -826,6 +867,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, options_and_global_flags_before_prune);
 	tcase_add_test(tc, build_spelled_as_kim_spells_it);
 	tcase_add_test(tc, unknown_long_flags_pass_on_with_their_value_attached);
+	tcase_add_test(tc, typos_of_kimb_options_are_caught);
 	tcase_add_test(tc, dry_run_with_no_prune_is_a_usage_error);
 	tcase_add_test(tc, help_and_version_win);
 	tcase_add_test(tc, builder_choice_defaults_to_auto);

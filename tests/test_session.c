@@ -1,4 +1,9 @@
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "status.h"
 
 #include "session.h"
 #include "suites.h"
@@ -26,11 +31,62 @@ START_TEST(test_builder_command_words)
 }
 END_TEST
 
+/* Runs sh -c SCRIPT with stderr captured, settled holding its errors, kimb's own stderr going to a
+ * file meanwhile: the status, RESULT, and what kimb wrote into WRITTEN (SIZE bytes). */
+static int settle_holding(const char *script, struct process_result *result, char *written, size_t size)
+{
+	struct options options = {.executable = "kim", .call_timeout = 10};
+	struct session session = {.builder = builder_find("kim"), .options = &options};
+	struct command command = {.output = PROCESS_CAPTURE_BOTH, .time_limit = 10};
+	command_add(&command, "/bin/sh");
+	command_add(&command, "-c");
+	command_add(&command, script);
+	FILE *said = tmpfile();
+	ck_assert_ptr_nonnull(said);
+	int saved = dup(STDERR_FILENO);
+	ck_assert_int_ne(saved, -1);
+	ck_assert_int_ne(dup2(fileno(said), STDERR_FILENO), -1);
+	struct process child;
+	session_start(&session, &command, &child);
+	command_free(&command);
+	int status = session_settle_holding_errors(&session, &child, "/bin/sh", result);
+	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
+	ck_assert_int_eq(close(saved), 0);
+	rewind(said);
+	size_t length = fread(written, 1, size - 1, said);
+	written[length] = '\0';
+	ck_assert_int_eq(fclose(said), 0);
+	return status;
+}
+
+/* Issue 19: a program whose stderr is held back (kubectl) writes nothing of its own; a failure
+ * keeps its stderr in the result for the caller, which says why in one line. */
+START_TEST(test_settling_holds_the_errors_back)
+{
+	struct process_result result;
+	char written[256];
+	ck_assert_int_eq(settle_holding("echo refused >&2; echo more >&2; exit 1", &result, written, sizeof written),
+			 STATUS_LISTING);
+	ck_assert_str_eq(written, "");
+	ck_assert_str_eq(result.errors, "refused\nmore\n");
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
+	ck_assert_int_eq(result.status, 1);
+	process_result_free(&result);
+
+	ck_assert_int_eq(settle_holding("echo '[]'; echo warning >&2", &result, written, sizeof written), STATUS_OK);
+	ck_assert_str_eq(written, "");
+	ck_assert_str_eq(result.output, "[]\n");
+	ck_assert_str_eq(result.errors, "warning\n");
+	process_result_free(&result);
+}
+END_TEST
+
 Suite *session_suite(void)
 {
 	Suite *suite = suite_create("session");
 	TCase *tc = tcase_create("session");
 	tcase_add_test(tc, test_builder_command_words);
+	tcase_add_test(tc, test_settling_holds_the_errors_back);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
