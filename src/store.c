@@ -384,14 +384,14 @@ static void say_pods_unread(const struct process_result *result, const char *kub
 	process_describe(result, kubectl, description, sizeof description);
 	/* --verbose: kubectl's own lines (result->errors) are written here, as kubectl said them. */
 	if (says_unreachable(result->errors)) {
-		report_say("the cluster cannot be reached to list the pods that use images (%s); nothing removed; "
+		report_say("the cluster cannot be reached to list the pods and workloads that use images (%s); nothing removed; "
 			   "kubectl get pods --all-namespaces says why",
 			   description);
 		return;
 	}
 	if (result->errors_length)
 		last_line(result->errors, result->errors_length, said, sizeof said);
-	report_say("cannot list the pods that use images: %s%s%s%s; nothing removed", description, *said ? " (" : "",
+	report_say("cannot list the pods and workloads that use images: %s%s%s%s; nothing removed", description, *said ? " (" : "",
 		   said, *said ? ")" : "");
 }
 

@@ -625,7 +625,7 @@ test_forbidden_workloads_remove_nothing_unless_skipped()
 	printf 'jobs.batch\ncronjobs.batch\n' >"$KUBECTL_STUB_DIR/forbid"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has 'Error from server (Forbidden): cronjobs.batch is forbidden: User "system:serviceaccount:ci:builder" cannot list resource "cronjobs" in API group "batch" at the cluster scope'
+	assert_stderr_lacks 'Error from server'
 	assert_stderr_has "kimb: cannot read the pod templates of jobs, cronjobs (forbidden to list), whose images kimb keeps; nothing removed: let kubectl's user list them in all namespaces, or leave them out with --skip-workloads=jobs,cronjobs (or KIMB_SKIP_WORKLOADS=jobs,cronjobs), and their images are not kept"
 	assert_calls rm 0
 	[ "$(id_listed "$R" p1)" = "$free" ] || fail "the free image is gone"
@@ -647,7 +647,7 @@ test_forbidden_workloads_remove_nothing_unless_skipped()
 	seed "$free" "$R:p1"
 	run_kimb --skip-workloads=jobs,cronjobs --time-format=four.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "cannot list the pods and workloads that use images: $KIMB_KUBECTL exited with status 1; nothing removed"
+	assert_stderr_has "cannot list the pods and workloads that use images: $KIMB_KUBECTL exited with status 1 (Error from server (Forbidden): pods is forbidden"
 	[ "$(id_listed "$R" p1)" = "$free" ] || fail "the free image is gone"
 }
 
@@ -659,7 +659,7 @@ test_unknown_workload_kind_removes_nothing_unless_skipped()
 	printf 'cronjobs.batch\n' >"$KUBECTL_STUB_DIR/unknown"
 	run_kimb --skip-workloads=daemonsets --time-format=one.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "error: the server doesn't have a resource type \"cronjobs\""
+	assert_stderr_lacks "error: the server doesn't have a resource type"
 	assert_stderr_has "kimb: cannot read the pod templates of cronjobs (unknown to the cluster), whose images kimb keeps; nothing removed: let kubectl's user list them in all namespaces, or leave them out with --skip-workloads=daemonsets,cronjobs (or KIMB_SKIP_WORKLOADS=daemonsets,cronjobs)"
 	assert_calls rm 0
 	run_kimb --skip-workloads=daemonsets,cronjobs --time-format=two.%s -t "$R" ctx
@@ -2118,7 +2118,7 @@ test_pods_that_cannot_be_read_keep_everything()
 	printf 'Error from server (Forbidden): pods is forbidden\n' >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "cannot list the pods that use images: $KIMB_KUBECTL exited with status 1 (Error from server (Forbidden): pods is forbidden); nothing removed"
+	assert_stderr_has "cannot list the pods and workloads that use images: $KIMB_KUBECTL exited with status 1 (Error from server (Forbidden): pods is forbidden); nothing removed"
 	[ "$(grep -c Forbidden "$CASE/stderr")" -eq 1 ] || fail "kubectl's line is said apart: $(cat "$CASE/stderr")"
 	rm "$KUBECTL_STUB_DIR/fail"
 	: >"$KUBECTL_STUB_DIR/garble"
@@ -2141,7 +2141,7 @@ test_unreachable_cluster_is_one_line()
 	echo 'The connection to the server localhost:8080 was refused - did you specify the right host or port?' >>"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "kimb: the cluster cannot be reached to list the pods that use images ($KIMB_KUBECTL exited with status 1); nothing removed; kubectl get pods --all-namespaces says why"
+	assert_stderr_has "kimb: the cluster cannot be reached to list the pods and workloads that use images ($KIMB_KUBECTL exited with status 1); nothing removed; kubectl get pods --all-namespaces says why"
 	assert_stderr_lacks "memcache"
 	assert_stderr_lacks "The connection to the server"
 	# the build's own output aside, kimb's one line
@@ -2152,7 +2152,7 @@ test_unreachable_cluster_is_one_line()
 	printf 'Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout\n' >"$KUBECTL_STUB_DIR/fail"
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 3
-	assert_stderr_has "kimb: the cluster cannot be reached to list the pods that use images"
+	assert_stderr_has "kimb: the cluster cannot be reached to list the pods and workloads that use images"
 	assert_stderr_lacks "Unable to connect"
 }
 
