@@ -328,7 +328,7 @@ static int run_kimb(struct run *run)
 
 	int status = building ? build_prepare(session, &run->build) : STATUS_OK;
 	if (status == STATUS_OK && session->builder_detected)
-		report_say("using %s (auto)", session->builder->name);
+		report_note("using %s (auto)", session->builder->name);
 	if (status == STATUS_OK)
 		status = lock_repositories(run);
 	end_phase(run, PHASE_LOCK);
@@ -492,6 +492,7 @@ int main(int argc, char **argv)
 	int status = parse_command_line(argc, argv, &builder, &detected, &options, &done);
 	if (done)
 		return status;
+	message_set_verbosity(options.verbosity);
 	if (process_forward_signals() < 0) {
 		report_say("cannot install signal handlers");
 		options_free(&options);

@@ -37,14 +37,23 @@ void message_free(struct message *message)
 	*message = (struct message){0};
 }
 
-void report_say(const char *format, ...)
+static enum verbosity verbosity = VERBOSITY_NORMAL;
+
+void message_set_verbosity(enum verbosity chosen)
+{
+	verbosity = chosen;
+}
+
+enum verbosity message_verbosity(void)
+{
+	return verbosity;
+}
+
+__attribute__((format(printf, 1, 0))) static void say_line(const char *format, va_list args)
 {
 	struct message line = {0};
 	message_add(&line, "kimb: ");
-	va_list args;
-	va_start(args, format);
 	message_vadd(&line, format, args);
-	va_end(args);
 	message_add(&line, "\n");
 	/* One line: a control character inside it would start another, or rewrite this one. */
 	for (size_t i = 0; i + 1 < line.length; i++)
@@ -59,4 +68,22 @@ void report_say(const char *format, ...)
 		written += (size_t)count;
 	}
 	message_free(&line);
+}
+
+void report_say(const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	say_line(format, args);
+	va_end(args);
+}
+
+void report_note(const char *format, ...)
+{
+	if (verbosity == VERBOSITY_QUIET)
+		return;
+	va_list args;
+	va_start(args, format);
+	say_line(format, args);
+	va_end(args);
 }

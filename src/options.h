@@ -68,6 +68,7 @@ struct options {
 	bool no_prune;
 	bool dry_run;
 	bool json;                    /* the report as one JSON document on stdout */
+	enum verbosity verbosity;     /* the last of --quiet and --verbose given */
 	enum completion completion;   /* COMMAND_COMPLETE: what to print */
 	const char *builder_choice;   /* the last --builder given, or else KIMB_BUILDER; NULL for neither */
 	const char *executable;       /* the builder to run: its environment variable, else its name */

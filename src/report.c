@@ -157,7 +157,8 @@ static void reason_text(const struct report *report, const struct decision *deci
 }
 
 /* Says what became of DECISION's image. The images every run keeps (the new image, latest,
- * --keep's, those kimb cannot attribute) only a dry run names: that is what a user checks it for. */
+ * --keep's, those kimb cannot attribute) only a dry run names: that is what a user checks it for.
+ * What was done is a note (--quiet leaves it out); what could not be done is said. */
 static void tell_decision(const struct report *report, const struct decision *decision)
 {
 	char names[512];
@@ -167,18 +168,18 @@ static void tell_decision(const struct report *report, const struct decision *de
 	struct message text = {0};
 	reason_text(report, decision, &text);
 	for (size_t i = 0; i < decision->untagged_count; i++)
-		report_say("%s %s (%s)", dry ? "would untag" : "untagged", decision->untags[i],
+		report_note("%s %s (%s)", dry ? "would untag" : "untagged", decision->untags[i],
 			   decision->fate == FATE_UNTAGGED ? text.text : "so that its ID can be removed");
 	switch (decision->fate) {
 	case FATE_REMOVED:
-		report_say("%s %s (%s)", dry ? "would remove" : "removed", id, text.text);
+		report_note("%s %s (%s)", dry ? "would remove" : "removed", id, text.text);
 		for (size_t i = 0; i < decision->along_count; i++)
-			report_say("removed %s (an untagged parent of %s, which %s removed with it)", decision->along[i].id,
+			report_note("removed %s (an untagged parent of %s, which %s removed with it)", decision->along[i].id,
 				   id, report->builder);
 		break;
 	case FATE_KEPT:
 		if (dry || !reason_words[decision->reason].dry_run_only)
-			report_say("%s %s (%s): %s", dry ? "would keep" : "kept", id, names, text.text);
+			report_note("%s %s (%s): %s", dry ? "would keep" : "kept", id, names, text.text);
 		break;
 	case FATE_FAILED:
 		report_say("could not %s %s (%s): %s", decision->failed_untagging ? "untag" : "remove",
@@ -220,7 +221,7 @@ void report_tell(const struct report *report, bool problems_only)
 		human_size(totals.reclaimed, size, sizeof size);
 		message_add(&summary, ", %s %s", report->dry_run ? "would reclaim" : "reclaimed", size);
 	}
-	report_say("%s", summary.text);
+	report_note("%s", summary.text);
 	message_free(&summary);
 }
 

@@ -93,7 +93,7 @@ START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 	decide("ddddddddddddd", FATE_REMOVED, REASON_REPLACED);
 	struct decision *failed = decide("eeeeeeeeeeeee", FATE_FAILED, REASON_REPLACED);
 	failed->error = strdup("kim exited with status 1");
-	failed->failed_target = "eeeeeeeeeeeee";
+	failed->failed_target = failed->image->id;
 	untag(decide("bbbbbbbbbbbbb", FATE_UNTAGGED, REASON_SHARED), "localhost/whoami/web:old");
 	decide("ccccccccccccc", FATE_REMOVED, REASON_REPLACED);
 	decide("aaaaaaaaaaaaa", FATE_KEPT, REASON_NEW);
@@ -241,12 +241,29 @@ START_TEST(test_a_run_names_only_what_the_user_can_act_on)
 }
 END_TEST
 
+/* --quiet: only what could not be done is said, not what was done, nor the summary. */
+START_TEST(test_quiet_says_only_what_failed)
+{
+	decide("bbbbbbbbbbbbb", FATE_KEPT, REASON_IN_USE);
+	decide("ccccccccccccc", FATE_REMOVED, REASON_INTERMEDIATE)->related = image("ddddddddddddd");
+	struct decision *failed = decide("eeeeeeeeeeeee", FATE_FAILED, REASON_REPLACED);
+	failed->failed_target = failed->image->id;
+	failed->error = strdup("kim exited with status 1");
+	message_set_verbosity(VERBOSITY_QUIET);
+	char *text = told();
+	message_set_verbosity(VERBOSITY_NORMAL);
+	ck_assert_str_eq(text, "kimb: could not remove eeeeeeeeeeeee (localhost/whoami/web:p3): kim exited with status 1\n");
+	free(text);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *suite = suite_create("report");
 	TCase *tc = tcase_create("json");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_sorts_images_by_fate_in_plan_order);
+	tcase_add_test(tc, test_quiet_says_only_what_failed);
 	tcase_add_test(tc, test_json_of_an_unknown_size_is_null_and_reclaims_nothing);
 	tcase_add_test(tc, test_reclaimed_bytes_stop_at_the_largest);
 	tcase_add_test(tc, test_json_names_what_went_along);
