@@ -37,6 +37,11 @@ enum verbosity { VERBOSITY_NORMAL, VERBOSITY_QUIET, VERBOSITY_VERBOSE };
 void message_set_verbosity(enum verbosity verbosity);
 enum verbosity message_verbosity(void);
 
+/* Writes "\rkimb: removing DONE/TOTAL" to stderr, no newline: one line that each call rewrites, for
+ * a terminal only (the caller checks). report_progress_end erases it before other lines follow. */
+void report_progress(size_t done, size_t total);
+void report_progress_end(void);
+
 /* report_say for a line that only tells what kimb did, not what went wrong: not under --quiet. */
 void report_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
