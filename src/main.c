@@ -376,7 +376,7 @@ static struct report report_of(struct run *run)
 		run->named[i] = (struct report_repository){
 			.repository = run->repositories[i],
 			.reference = i < run->build.count ? run->build.references[i] : NULL,
-			.latest = i < run->build.count ? run->build.latest_references[i] : NULL,
+			.latest = i < run->build.count ? run->build.latest_names[i] : NULL,
 		};
 	struct report report = {
 		.builder = session->builder->name,

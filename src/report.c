@@ -353,6 +353,7 @@ int report_write_json(const struct report *report, int exit_status, double start
 	struct rusage usage = {0};
 	(void)getrusage(RUSAGE_SELF, &usage); /* cannot fail for RUSAGE_SELF */
 	json_t *root = json_object();
+	json_object_set_new(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
 	json_object_set_new(root, "builder", json_string(report->builder));
 	json_object_set_new(root, "dry_run", json_boolean(report->dry_run));
 	json_object_set_new(root, "exit_status", json_integer(exit_status));

@@ -2233,7 +2233,8 @@ test_json_report()
 	assert_json 'len(d["repositories"]) == 1'
 	assert_json 'd["repositories"][0]["repository"] == a[0] and d["repositories"][0]["reference"] == a[0] + ":" + a[1]' \
 		"$R" "$tag"
-	assert_json 'd["repositories"][0]["latest"] is None' # the user's own -t R is latest
+	assert_json 'd["schema_version"] == 1'
+	assert_json 'd["repositories"][0]["latest"] == a[0] + ":latest"' "$R" # the user's own -t R is latest
 	assert_json 'd["repositories"][0]["new_id"] == a[0] and d["new_id"] in (None, a[0])' "$new"
 	assert_json '[(x["id"], x["reason"], x["size_bytes"], x["names"]) for x in d["repositories"][0]["removed"]]
 		== [(a[0], "replaced", 2580000, [a[2] + ":p1"])]' "$(id_of prior1)" "" "$R"

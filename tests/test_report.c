@@ -102,6 +102,7 @@ START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 	json_t *root = written(4);
 	ck_assert_str_eq(json_string_value(json_object_get(root, "builder")), "kim");
 	ck_assert_int_eq(json_integer_value(json_object_get(root, "exit_status")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(root, "schema_version")), 1);
 	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(repo, "reference")), "localhost/whoami/web:new");
 	ck_assert(json_is_null(json_object_get(repo, "latest")));
