@@ -28,7 +28,7 @@ void report_names(const struct image *image, char *buf, size_t size)
 	snprintf(buf, size, "<none>");
 	for (size_t i = 0; i < image->name_count && used < size; i++) {
 		const struct image_name *name = &image->names[i];
-		if (!name->shown)
+		if (!name->shown || listing_is_internal_name(name->shown))
 			continue;
 		int written = snprintf(buf + used, size - used, "%s%s:%s", used ? ", " : "", name->shown,
 				       name->tag ? name->tag : "<none>");
@@ -251,7 +251,7 @@ static json_t *json_names(const struct image *image)
 	json_t *names = json_array();
 	for (size_t i = 0; i < image->name_count; i++) {
 		const struct image_name *name = &image->names[i];
-		if (!name->shown)
+		if (!name->shown || listing_is_internal_name(name->shown))
 			continue;
 		char *text = xprintf("%s:%s", name->shown, name->tag ? name->tag : "<none>");
 		json_array_append_new(names, json_string(text));

@@ -41,7 +41,8 @@ struct report {
 };
 
 /* IMAGE's names for a message, in BUF: "NAME:TAG", "NAME:<none>" for a name it lost, joined by
- * ", ", or "<none>" when it has none; cut short to fit SIZE. */
+ * ", ", or "<none>" when it has none; cut short to fit SIZE. podman's internal names
+ * (listing_is_internal_name) are left out, here and in the JSON report. */
 void report_names(const struct image *image, char *buf, size_t size);
 
 /* Tells what REPORT holds on stderr: a line for each image removed, untagged, kept for a reason the

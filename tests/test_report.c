@@ -242,6 +242,28 @@ START_TEST(test_a_run_names_only_what_the_user_can_act_on)
 }
 END_TEST
 
+/* podman's internal names (<hex>-tmp) are left out of an image's names, in words and in JSON. */
+START_TEST(test_internal_names_are_left_out)
+{
+	struct image *shared = image("ccccccccccccc");
+	struct image_name *names = realloc(shared->names, (shared->name_count + 1) * sizeof *names);
+	ck_assert_ptr_nonnull(names);
+	shared->names = names;
+	names[shared->name_count++] = (struct image_name){strdup("localhost/" TEST_ID("7") "-tmp"),
+							 strdup("localhost/" TEST_ID("7") "-tmp"), strdup("latest")};
+	char text[512];
+	report_names(shared, text, sizeof text);
+	ck_assert_ptr_null(strstr(text, "-tmp"));
+	ck_assert_ptr_nonnull(strstr(text, "localhost/whoami/web:"));
+	decide("ccccccccccccc", FATE_REMOVED, REASON_REPLACED);
+	json_t *root = written(0);
+	char *dumped = json_dumps(root, 0);
+	ck_assert_ptr_null(strstr(dumped, "-tmp"));
+	free(dumped);
+	json_decref(root);
+}
+END_TEST
+
 /* --quiet: only what could not be done is said, not what was done, nor the summary. */
 START_TEST(test_quiet_says_only_what_failed)
 {
@@ -265,6 +287,7 @@ Suite *report_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_sorts_images_by_fate_in_plan_order);
 	tcase_add_test(tc, test_quiet_says_only_what_failed);
+	tcase_add_test(tc, test_internal_names_are_left_out);
 	tcase_add_test(tc, test_json_of_an_unknown_size_is_null_and_reclaims_nothing);
 	tcase_add_test(tc, test_reclaimed_bytes_stop_at_the_largest);
 	tcase_add_test(tc, test_json_names_what_went_along);
