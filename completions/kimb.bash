@@ -75,13 +75,13 @@ _kimb_flag()
 }
 
 # _kimb_scan: reads the words before the current one into command (build or prune; empty while a
-# subcommand may still come), image (set after "image"), ended (after --), builder (the last
-# --builder), globals (the global flags and their values, for the builder's calls) and expecting
-# (the flag whose value is being completed).
+# subcommand may still come), image (set after "image"), ended (after --), path_given (set once a
+# build's PATH came), builder (the last --builder), globals (the global flags and their values, for
+# the builder's calls) and expecting (the flag whose value is being completed).
 _kimb_scan()
 {
 	local i=1 word scope taken has_next
-	command='' image='' ended='' builder='' expecting=''
+	command='' image='' ended='' path_given='' builder='' expecting=''
 	globals=()
 	while ((i < cword)); do
 		word=${words[i]}
@@ -92,8 +92,11 @@ _kimb_scan()
 				case $word in
 				image) image=1 ;;
 				prune) command=prune ;;
-				*) command=build ;;
+				build) command=build ;;
+				*) command=build path_given=1 ;;
 				esac
+			elif [[ $command == build ]]; then
+				path_given=1
 			fi
 			((i++))
 			continue
@@ -118,7 +121,7 @@ _kimb()
 {
 	local cur prev words cword split
 	_init_completion -s -n : || return
-	local kimb=${words[0]} command image ended builder expecting spelling
+	local kimb=${words[0]} command image ended path_given builder expecting spelling candidate
 	local -a globals _kimb_spellings candidates
 	local -A _kimb_scope _kimb_kind
 	_kimb_tables "$kimb"
@@ -165,7 +168,14 @@ _kimb()
 		mapfile -t COMPREPLY < <(compgen -W build -- "$cur")
 		return
 	fi
+	# A build takes one PATH: after it, nothing; and a .git directory is never one.
+	[[ ! $path_given ]] || return 0
 	_filedir -d
+	candidates=()
+	for candidate in "${COMPREPLY[@]}"; do
+		[[ ${candidate%/} == .git || ${candidate%/} == */.git ]] || candidates+=("$candidate")
+	done
+	COMPREPLY=("${candidates[@]}")
 	[[ $command ]] || mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -W "build image prune" -- "$cur")
 }
 complete -F _kimb kimb

@@ -96,9 +96,11 @@ int build_make_tag(const struct session *session, struct lock_set *locks, struct
 	build->count = options->target_count;
 	build->references = xcalloc(build->count + 1, sizeof *build->references);
 	build->latest_references = xcalloc(build->count + 1, sizeof *build->latest_references);
+	build->latest_names = xcalloc(build->count + 1, sizeof *build->latest_names);
 	for (size_t i = 0; i < build->count; i++) {
 		const struct target *target = &options->targets[i];
 		build->references[i] = reference_join(target->name, build->unique_tag);
+		build->latest_names[i] = reference_join(target->name, "latest");
 		/* The user's own NAME or NAME:latest is already among the build flags. */
 		if (!target->latest_given)
 			build->latest_references[i] = reference_join(target->name, "latest");
@@ -222,10 +224,12 @@ static void free_references(struct build *build)
 	for (size_t i = 0; i < build->count; i++) {
 		free(build->references[i]);
 		free(build->latest_references[i]);
+		free(build->latest_names[i]);
 	}
 	free(build->references);
 	free(build->latest_references);
-	build->references = build->latest_references = NULL;
+	free(build->latest_names);
+	build->references = build->latest_references = build->latest_names = NULL;
 	build->count = 0;
 }
 

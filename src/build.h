@@ -20,6 +20,7 @@ struct build {
 	char *label;              /* --LABEL=KEY=REPOSITORIES, for a labelling builder */
 	char **references;        /* NAME:UNIQUE_TAG, one a repository (the options' targets) */
 	char **latest_references; /* NAME:latest where kimb adds that tag, else NULL */
+	char **latest_names;      /* NAME:latest, one a repository: kimb's tag or the user's own */
 	size_t count;
 	char iid_directory[PATH_MAX]; /* kimb's own directory for the iidfile; "" when none */
 	char iidfile[PATH_MAX + 8];   /* where the builder writes the new image's ID; "" when none */

@@ -64,14 +64,15 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Prints the names LISTING shows with a repository, sorted, each once. */
+/* Prints the names LISTING shows with a repository, sorted, each once; not podman's internal
+ * names, which no user gives. */
 static int print_repositories(const struct listing *listing)
 {
 	const char **names = NULL;
 	size_t count = 0;
 	for (size_t i = 0; i < listing->count; i++)
 		for (size_t j = 0; j < listing->images[i].name_count; j++)
-			if (listing->images[i].names[j].shown)
+			if (listing->images[i].names[j].shown && !listing_is_internal_name(listing->images[i].names[j].shown))
 				array_append(&names, &count, sizeof *names, &listing->images[i].names[j].shown);
 	if (count)
 		qsort(names, count, sizeof *names, compare_names);

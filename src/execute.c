@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "listing_rows.h"
+#include "message.h"
 #include "reading.h"
 #include "xalloc.h"
 
@@ -41,7 +44,33 @@ struct execution {
 	size_t ready_count;
 	size_t running;
 	size_t top_level_left; /* chains that are no intermediate and not done */
+	size_t done;           /* chains done, for the progress line */
+	double started;        /* CLOCK_MONOTONIC seconds the removals began at */
+	bool progress_wanted;  /* stderr is a terminal, and the verbosity the default */
+	bool progress_shown;
 };
+
+/* Removals that take longer than this show their progress on a terminal. */
+#define EXECUTE_PROGRESS_AFTER 2.0
+
+static double monotonic_seconds(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* One chain more is done: on a terminal, once the removals have taken EXECUTE_PROGRESS_AFTER, the
+ * progress line says how many of them. */
+static void count_done(struct execution *execution)
+{
+	execution->done++;
+	if (!execution->progress_wanted ||
+	    (!execution->progress_shown && monotonic_seconds() - execution->started <= EXECUTE_PROGRESS_AFTER))
+		return;
+	report_progress(execution->done, execution->count);
+	execution->progress_shown = true;
+}
 
 static struct chain *chain_of(struct execution *execution, const struct image *image, bool intermediate)
 {
@@ -206,10 +235,13 @@ static void call_finished(void *context, size_t task, const struct process_resul
 	settle_step(execution, &chain->steps[chain->next], result);
 	chain->next++;
 	execution->running--;
-	if (skip_to_runnable(chain))
+	if (skip_to_runnable(chain)) {
 		array_append(&execution->ready, &execution->ready_count, sizeof task, &task);
-	else if (!chain->intermediate)
+		return;
+	}
+	if (!chain->intermediate)
 		execution->top_level_left--;
+	count_done(execution);
 }
 
 /* --dry-run: every call as if it had succeeded. */
@@ -230,10 +262,18 @@ void execute_plan(const struct session *session, struct plan *plan, const struct
 		pretend(plan);
 		return;
 	}
-	struct execution execution = {.session = session, .plan = plan, .listing = listing};
+	struct execution execution = {
+		.session = session,
+		.plan = plan,
+		.listing = listing,
+		.started = monotonic_seconds(),
+		.progress_wanted = message_verbosity() == VERBOSITY_NORMAL && isatty(STDERR_FILENO),
+	};
 	gather_chains(&execution);
 	struct process_batch calls = {next_call, call_finished, &execution};
 	session_run_parallel(session, session->options->jobs, &calls);
+	if (execution.progress_shown)
+		report_progress_end();
 	for (size_t i = 0; i < execution.count; i++) {
 		for (size_t j = 0; j < execution.chains[i].count; j++)
 			free(execution.chains[i].steps[j].word);

@@ -391,3 +391,12 @@ void listing_free(struct listing *listing)
 	free(listing->images);
 	*listing = (struct listing){NULL, 0};
 }
+
+bool listing_is_internal_name(const char *repository)
+{
+	static const char suffix[] = "-tmp";
+	const char *slash = strrchr(repository, '/');
+	const char *last = slash ? slash + 1 : repository;
+	return strlen(last) == LISTING_ID_MAX + sizeof suffix - 1 && strspn(last, "0123456789abcdef") == LISTING_ID_MAX &&
+	       strcmp(last + LISTING_ID_MAX, suffix) == 0;
+}

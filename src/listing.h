@@ -107,6 +107,12 @@ const char *listing_full_id(const char *text, size_t length);
  * long long. */
 bool listing_human_size(const char *text, size_t length, long long *bytes);
 
+/* Whether REPOSITORY (normalized or as listed) is one of podman's internal names, a 64-hex ID and
+ * "-tmp" as its last component ("docker.io/library/<hex>-tmp"): the name a build gives a stage's
+ * image while it commits it, which the listing keeps in the image's History (a name it lost). No
+ * user names it: completions and the report leave it out. */
+bool listing_is_internal_name(const char *repository);
+
 void listing_free(struct listing *listing);
 
 #endif

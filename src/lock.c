@@ -25,6 +25,8 @@
 #define LONGEST_ISSUE_WAIT_SECONDS 2
 /* What follows a repository's stem in the names of the issued-second files. */
 #define ISSUED_INFIX ".issued."
+/* The user's own lock and issued-second files of a repository no run has used for this long go. */
+#define SWEEP_AFTER_SECONDS (24 * 60 * 60)
 
 /* A run that finds a lock file it locked removed or replaced starts over, at most this often: only
  * the file's owner or root can do that, and each time one of them must have. */
@@ -60,6 +62,8 @@ struct wait_limit {
 	bool forever;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 };
+
+static void sweep_unused(const struct lock_set *set);
 
 const char *lock_directory(const struct environment *environment)
 {
@@ -249,6 +253,9 @@ static int open_own_file(struct lock_set *set, size_t of, struct message *why)
 	/* Made under our umask: the runs of other users must be able to open it too. */
 	if (!problem.text && created && fchmod(file.fd, 0644) == -1)
 		message_add(&problem, "%s", strerror(errno));
+	/* Its time of change says when a run last used it: the sweep leaves what was used lately. */
+	if (!problem.text && !created)
+		(void)futimens(file.fd, NULL);
 	if (problem.text) {
 		refuse_lock_file(set, &file, &problem, why);
 		return -1;
@@ -558,6 +565,7 @@ enum lock_outcome lock_acquire(const char *directory, const char *const *reposit
 		lock_release(set);
 		return outcome;
 	}
+	sweep_unused(set);
 	*out = set;
 	return LOCK_HELD;
 }
@@ -682,6 +690,100 @@ int lock_issue_second(struct lock_set *set, time_t *issued, struct message *why)
 			return -1;
 	*issued = now.tv_sec;
 	return 0;
+}
+
+/* --- the sweep of the user's own files no run uses ------------------------------------------ */
+
+/* The stem of NAME when it is the name of one of the user's own lock files (STEM.UID.lock, UID
+ * the user's), into STEM; false otherwise. */
+static bool own_lock_file_stem(const char *name, char stem[HASH_FILE_NAME_SIZE])
+{
+	char suffix[32];
+	snprintf(suffix, sizeof suffix, ".%lu.lock", (unsigned long)geteuid());
+	size_t length = strlen(name), suffix_length = strlen(suffix);
+	if (length <= suffix_length || length - suffix_length >= HASH_FILE_NAME_SIZE ||
+	    strcmp(name + length - suffix_length, suffix) != 0)
+		return false;
+	memcpy(stem, name, length - suffix_length);
+	stem[length - suffix_length] = '\0';
+	return true;
+}
+
+/* Whether STATUS is of the user's own regular file of one link, unchanged since before OLDEST. */
+static bool is_own_and_unused(const struct stat *status, time_t oldest)
+{
+	return S_ISREG(status->st_mode) && status->st_nlink == 1 && status->st_uid == geteuid() &&
+	       status->st_mtim.tv_sec < oldest;
+}
+
+/* Removes the user's own lock file LOCK_NAME and the issued-second file ISSUED_NAME of one stem when
+ * neither was used since OLDEST, and the second recorded there is older too (a time tag of a later
+ * second must stay unique): holding the lock, so that no run of the user uses them meanwhile (one
+ * that waited for it finds the file gone and makes a new one); a run of any user holding it keeps
+ * them. Anything unexpected leaves both. */
+static void sweep_stem(int directory, const char *lock_name, const char *issued_name, time_t oldest)
+{
+	int fd = openat(directory, lock_name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	struct flock whole_file = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	struct stat locked, named, issued;
+	bool unused = fstat(fd, &locked) == 0 && is_own_and_unused(&locked, oldest) &&
+		      fcntl(fd, F_SETLK, &whole_file) == 0 &&
+		      fstatat(directory, lock_name, &named, AT_SYMLINK_NOFOLLOW) == 0 && named.st_dev == locked.st_dev &&
+		      named.st_ino == locked.st_ino;
+	if (unused && fstatat(directory, issued_name, &issued, AT_SYMLINK_NOFOLLOW) == 0) {
+		long long second = read_issued(directory, issued_name);
+		unused = is_own_and_unused(&issued, oldest) && second >= 0 && second < oldest &&
+			 unlinkat(directory, issued_name, 0) == 0;
+	} else if (unused && errno != ENOENT) {
+		unused = false;
+	}
+	if (unused)
+		(void)unlinkat(directory, lock_name, 0);
+	close_quietly(fd); /* and the lock with it */
+}
+
+/* Removes the user's own lock and issued-second files of the repositories no run used for
+ * SWEEP_AFTER_SECONDS, but SET's, which it holds: each run of each repository leaves two files, and
+ * a CI runner's lock directory would gather them without end. */
+static void sweep_unused(const struct lock_set *set)
+{
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
+		return;
+	time_t oldest = now.tv_sec - SWEEP_AFTER_SECONDS;
+	int listing = dup(set->directory);
+	DIR *directory = listing == -1 ? NULL : fdopendir(listing);
+	if (!directory) {
+		if (listing != -1)
+			close_quietly(listing);
+		return;
+	}
+	char **stems = NULL;
+	size_t count = 0;
+	rewinddir(directory);
+	for (struct dirent *entry; (entry = readdir(directory));) {
+		char stem[HASH_FILE_NAME_SIZE];
+		bool held = false;
+		if (!own_lock_file_stem(entry->d_name, stem))
+			continue;
+		for (size_t i = 0; i < set->repository_count && !held; i++)
+			held = strcmp(set->repositories[i].stem, stem) == 0;
+		if (!held) {
+			char *copy = xstrdup(stem);
+			array_append(&stems, &count, sizeof copy, &copy);
+		}
+	}
+	(void)closedir(directory); /* only read */
+	for (size_t i = 0; i < count; i++) {
+		char lock_name[LOCK_NAME_SIZE], issued_name[HASH_FILE_NAME_SIZE + sizeof ISSUED_INFIX + 24];
+		snprintf(lock_name, sizeof lock_name, "%s.%lu.lock", stems[i], (unsigned long)geteuid());
+		snprintf(issued_name, sizeof issued_name, "%s" ISSUED_INFIX "%lu", stems[i], (unsigned long)geteuid());
+		sweep_stem(set->directory, lock_name, issued_name, oldest);
+		free(stems[i]);
+	}
+	free(stems);
 }
 
 void lock_release(struct lock_set *set)

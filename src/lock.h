@@ -34,7 +34,9 @@ const char *lock_directory(const struct environment *environment);
 /* Locks, in the lock directory DIRECTORY, every one of the COUNT normalized REPOSITORIES, in a fixed order so that overlapping sets
  * cannot deadlock. When another run holds one, says on stderr what it waits for (the repository,
  * the holder's pid, the lock file) and waits at most TIMEOUT seconds (TIMEOUT < 0: as long as it
- * takes). Returns LOCK_HELD with *OUT set, or another outcome with a one-line reason added to WHY. */
+ * takes). Returns LOCK_HELD with *OUT set, or another outcome with a one-line reason added to WHY.
+ * Holding them, it removes the user's own lock and issued-second files of other repositories that
+ * no run used for a day and that record no second of the last day (one it cannot lock stays). */
 enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
 			       struct lock_set **out, struct message *why);
 

@@ -371,7 +371,7 @@ static int run_kimb(struct run *run)
 
 	int status = building ? build_prepare(session, &run->build) : STATUS_OK;
 	if (status == STATUS_OK && session->builder_detected)
-		report_say("using %s (auto)", session->builder->name);
+		report_note("using %s (auto)", session->builder->name);
 	if (status == STATUS_OK)
 		status = lock_repositories(run);
 	end_phase(run, PHASE_LOCK);
@@ -424,7 +424,7 @@ static struct report report_of(struct run *run)
 		run->named[i] = (struct report_repository){
 			.repository = run->repositories[i],
 			.reference = i < run->build.count ? run->build.references[i] : NULL,
-			.latest = i < run->build.count ? run->build.latest_references[i] : NULL,
+			.latest = i < run->build.count ? run->build.latest_names[i] : NULL,
 		};
 	struct report report = {
 		.builder = session->builder->name,
@@ -542,6 +542,7 @@ int main(int argc, char **argv)
 	int status = parse_command_line(argc, argv, &builder, &detected, &options, &done);
 	if (done)
 		return status;
+	message_set_verbosity(options.verbosity);
 	if (process_forward_signals() < 0) {
 		report_say("cannot install signal handlers");
 		options_free(&options);

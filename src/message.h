@@ -25,7 +25,24 @@ void message_vadd(struct message *message, const char *format, va_list args) __a
 
 void message_free(struct message *message);
 
-/* Writes "kimb: ", the printf-style message and a newline to stderr, in one write. */
+/* Writes "kimb: ", the printf-style message and a newline to stderr, in one write: errors and
+ * warnings, which every verbosity tells. */
 void report_say(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* How much kimb says on stderr: --quiet only errors and warnings (report_say), the default also
+ * what it did (report_note), --verbose also each call it makes (process.h). */
+enum verbosity { VERBOSITY_NORMAL, VERBOSITY_QUIET, VERBOSITY_VERBOSE };
+
+/* Sets the verbosity of the run (VERBOSITY_NORMAL until set); read with message_verbosity. */
+void message_set_verbosity(enum verbosity verbosity);
+enum verbosity message_verbosity(void);
+
+/* Writes "\rkimb: removing DONE/TOTAL" to stderr, no newline: one line that each call rewrites, for
+ * a terminal only (the caller checks). report_progress_end erases it before other lines follow. */
+void report_progress(size_t done, size_t total);
+void report_progress_end(void);
+
+/* report_say for a line that only tells what kimb did, not what went wrong: not under --quiet. */
+void report_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -16,7 +16,7 @@
 
 /* How the value of one of kimb's options is read, and where it goes. */
 enum option_type {
-	OPTION_SWITCH,     /* no value: sets the bool at DESTINATION */
+	OPTION_SWITCH,     /* no value: sets the bool at DESTINATION, or SET does what it means */
 	OPTION_COMMAND,    /* no value: COMMAND sets the command, which ends the parsing */
 	OPTION_TEXT,       /* any text, at DESTINATION (const char *) */
 	OPTION_NONEMPTY,   /* text that is not empty, at DESTINATION (const char *) */
@@ -40,6 +40,7 @@ struct kimb_option {
 	const char *choice_noun;    /* what a name is, to say "unknown scheme 'x'" */
 	void (*choose)(struct options *options, size_t choice);
 	void (*command)(struct options *options); /* OPTION_COMMAND */
+	void (*set)(struct options *options);     /* OPTION_SWITCH that sets more than a bool: the last given wins */
 	char short_name; /* the word "-h" alone is --help; 0 for none */
 	/* The variable that gives the default (ENV_NAME), or NULL: an option given wins over it. */
 	const char *variable;
@@ -71,6 +72,16 @@ static void choose_completion(struct options *options, size_t choice)
 {
 	options->command = COMMAND_COMPLETE;
 	options->completion = (enum completion)choice;
+}
+
+static void set_quiet(struct options *options)
+{
+	options->verbosity = VERBOSITY_QUIET;
+}
+
+static void set_verbose(struct options *options)
+{
+	options->verbosity = VERBOSITY_VERBOSE;
 }
 
 static void command_help(struct options *options)
@@ -154,6 +165,8 @@ static const struct kimb_option kimb_options[] = {
 	 .help = "prune: a REPOSITORY with no image and no record of kimb's is no failure (else status 7)"},
 	{.name = "no-prune", .type = OPTION_SWITCH, .destination = FIELD(no_prune), .build_only = true,
 	 .help = "build and tag only"},
+	{.name = "quiet", .type = OPTION_SWITCH, .set = set_quiet,
+	 .help = "say only errors and warnings on stderr (the builder's own quiet flag is -q)"},
 	{.name = "scheme",
 	 .type = OPTION_CHOICE,
 	 .choices = tagscheme_names,
@@ -180,6 +193,8 @@ static const struct kimb_option kimb_options[] = {
 	 .placeholder = "FMT",
 	 .help = "strftime format of time tags (default " TAGSCHEME_DEFAULT_TIME_FORMAT "); it must tell every "
 		 "second apart: %Y, %m and %d (or %j), %H, %M and %S (or %s), nothing padded with spaces"},
+	{.name = "verbose", .type = OPTION_SWITCH, .set = set_verbose,
+	 .help = "also print each call kimb makes, shell-quoted, before it runs, and after it its status and time"},
 	{.name = "version", .type = OPTION_COMMAND, .command = command_version, .read_first = true,
 	 .help = "print kimb's version"},
 };
@@ -303,6 +318,8 @@ static void apply_switch(struct parser *p, const struct kimb_option *option)
 {
 	if (option->type == OPTION_COMMAND)
 		option->command(p->out);
+	else if (option->set)
+		option->set(p->out);
 	else
 		*(bool *)((char *)p->out + option->destination) = true;
 }

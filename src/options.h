@@ -72,6 +72,7 @@ struct options {
 	bool missing_ok;              /* prune: a repository with no image and no record is no failure */
 	bool json;                    /* the report as one JSON document on stdout */
 	workload_set skip_workloads;  /* the kinds of workloads whose pod templates are not read */
+	enum verbosity verbosity;     /* the last of --quiet and --verbose given */
 	enum completion completion;   /* COMMAND_COMPLETE: what to print */
 	const char *builder_choice;   /* the last --builder given, or else KIMB_BUILDER; NULL for neither */
 	const char *executable;       /* the builder to run: its environment variable, else its name */

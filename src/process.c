@@ -23,6 +23,8 @@
 #endif
 
 #include "array.h"
+#include "message.h"
+#include "quote.h"
 #include "xalloc.h"
 
 #define ARRAY_LENGTH(array) (sizeof(array) / sizeof((array)[0]))
@@ -394,6 +396,13 @@ int process_start(struct process *child, const struct command *command)
 	if (!slot)
 		return -1;
 	started_count++;
+	if (message_verbosity() == VERBOSITY_VERBOSE) {
+		struct message shown = {0};
+		quote_words(&shown, command->words, command->count);
+		report_say("+ %s", shown.text ? shown.text : "");
+		child->shown = shown.text ? shown.text : xstrdup("");
+		child->started = monotonic_now();
+	}
 	enum process_output mode = command->output;
 	bool capture = mode != PROCESS_OUTPUT_TO_STDERR;
 	if ((capture && open_stream(&child->output, &child->result.output, &output_end) == -1) ||
@@ -545,7 +554,36 @@ static void drain(struct process *child)
 		poll_children(child, 1, fds, owners, watched);
 }
 
-void process_finish(struct process *child, struct process_result *out)
+/* Says, under --verbose, how CHILD's call ended (OUT), and after how long. */
+static void say_how_it_ended(struct process *child, const struct process_result *out)
+{
+	if (!child->shown)
+		return;
+	char how[PROCESS_SIGNAL_NAME_MAX + 64];
+	switch (out->outcome) {
+	case PROCESS_EXITED:
+		snprintf(how, sizeof how, "exited %d", out->status);
+		break;
+	case PROCESS_SIGNALED: {
+		char signal_name[PROCESS_SIGNAL_NAME_MAX];
+		process_signal_name(out->status, signal_name, sizeof signal_name);
+		snprintf(how, sizeof how, "killed by %s", signal_name);
+		break;
+	}
+	case PROCESS_TIMED_OUT:
+		snprintf(how, sizeof how, "stopped past its time limit");
+		break;
+	case PROCESS_NOT_FOUND:
+	case PROCESS_FAILED:
+		snprintf(how, sizeof how, "not run (%s)", strerror(out->status));
+		break;
+	}
+	report_say("+ %s %s after %.2f s", child->shown, how, monotonic_now() - child->started);
+	free(child->shown);
+	child->shown = NULL;
+}
+
+static void finish_child(struct process *child, struct process_result *out)
 {
 	if (child->pid != 0)
 		drain(child);
@@ -573,6 +611,12 @@ void process_finish(struct process *child, struct process_result *out)
 		out->outcome = PROCESS_EXITED;
 		out->status = WEXITSTATUS(wait_status);
 	}
+}
+
+void process_finish(struct process *child, struct process_result *out)
+{
+	finish_child(child, out);
+	say_how_it_ended(child, out);
 }
 
 /* Whether nothing is left to read from CHILD: it has ended, or will only be waited for. */

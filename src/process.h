@@ -68,6 +68,8 @@ struct process {
 	double time_limit; /* seconds it may run, else 0 */
 	double deadline;  /* CLOCK_MONOTONIC seconds of the next step in stopping it, else 0 */
 	int stop_step;    /* past its limit: 1 SIGTERM sent, 2 SIGKILL sent, 3 its pipes given up */
+	char *shown;      /* --verbose: its words as a shell reads them, said again when it ends; else NULL */
+	double started;   /* --verbose: CLOCK_MONOTONIC seconds it was started at */
 	struct process_result result;
 };
 
@@ -77,7 +79,9 @@ struct process {
  * with errno. */
 int process_forward_signals(void);
 
-/* Starts COMMAND with the forwarded signals at their defaults, in a new process group. Returns 0
+/* Starts COMMAND with the forwarded signals at their defaults, in a new process group; under
+ * --verbose (message_verbosity) "kimb: + " and its words, quoted for a shell, are said first, and
+ * process_finish says how it ended and after how long. Returns 0
  * with CHILD filled (also when the child could not be started: process_finish then reports why),
  * or -1 only when PROCESS_MAX_RUNNING run already. Every started child must be finished. */
 int process_start(struct process *child, const struct command *command);

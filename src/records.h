@@ -64,7 +64,9 @@ void records_attribute(const struct records *records, struct listing *listing, b
 /* Forgets, in the record of repository INDEX, the image ID, which is gone. */
 void records_forget(struct records *records, size_t index, const char *id);
 
-/* Forgets every image LISTING no longer holds. */
+/* Forgets every image LISTING no longer holds: a record that becomes empty is removed with its file
+ * by records_save. Only the run's own repositories, whose locks it holds: another repository's
+ * record may have gained an image since LISTING was made, and rewriting it unlocked could lose it. */
 void records_keep_listed(struct records *records, const struct listing *listing);
 
 /* Writes the records that changed; a failure is said, and changes nothing else. */

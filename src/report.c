@@ -28,7 +28,7 @@ void report_names(const struct image *image, char *buf, size_t size)
 	snprintf(buf, size, "<none>");
 	for (size_t i = 0; i < image->name_count && used < size; i++) {
 		const struct image_name *name = &image->names[i];
-		if (!name->shown)
+		if (!name->shown || listing_is_internal_name(name->shown))
 			continue;
 		int written = snprintf(buf + used, size - used, "%s%s:%s", used ? ", " : "", name->shown,
 				       name->tag ? name->tag : "<none>");
@@ -174,7 +174,8 @@ static void tell_builder_said(const char *said)
 }
 
 /* Says what became of DECISION's image. The images every run keeps (the new image, latest,
- * --keep's, those kimb cannot attribute) only a dry run names: that is what a user checks it for. */
+ * --keep's, those kimb cannot attribute) only a dry run names: that is what a user checks it for.
+ * What was done is a note (--quiet leaves it out); what could not be done is said. */
 static void tell_decision(const struct report *report, const struct decision *decision)
 {
 	char names[512];
@@ -184,18 +185,18 @@ static void tell_decision(const struct report *report, const struct decision *de
 	struct message text = {0};
 	reason_text(report, decision, &text);
 	for (size_t i = 0; i < decision->untagged_count; i++)
-		report_say("%s %s (%s)", dry ? "would untag" : "untagged", decision->untags[i],
+		report_note("%s %s (%s)", dry ? "would untag" : "untagged", decision->untags[i],
 			   decision->fate == FATE_UNTAGGED ? text.text : "so that its ID can be removed");
 	switch (decision->fate) {
 	case FATE_REMOVED:
-		report_say("%s %s (%s)", dry ? "would remove" : "removed", id, text.text);
+		report_note("%s %s (%s)", dry ? "would remove" : "removed", id, text.text);
 		for (size_t i = 0; i < decision->along_count; i++)
-			report_say("removed %s (an untagged parent of %s, which %s removed with it)", decision->along[i].id,
+			report_note("removed %s (an untagged parent of %s, which %s removed with it)", decision->along[i].id,
 				   id, report->builder);
 		break;
 	case FATE_KEPT:
 		if (dry || !reason_words[decision->reason].dry_run_only)
-			report_say("%s %s (%s): %s", dry ? "would keep" : "kept", id, names, text.text);
+			report_note("%s %s (%s): %s", dry ? "would keep" : "kept", id, names, text.text);
 		break;
 	case FATE_FAILED:
 		tell_builder_said(decision->said);
@@ -238,7 +239,7 @@ void report_tell(const struct report *report, bool problems_only)
 		message_add(&summary, ", kept %zu in use", totals.kept_in_use);
 	if (totals.failed)
 		message_add(&summary, ", %zu not removed", totals.failed);
-	report_say("%s", summary.text);
+	report_note("%s", summary.text);
 	message_free(&summary);
 }
 
@@ -275,7 +276,7 @@ static json_t *json_names(const struct image *image)
 	json_t *names = json_array();
 	for (size_t i = 0; i < image->name_count; i++) {
 		const struct image_name *name = &image->names[i];
-		if (!name->shown)
+		if (!name->shown || listing_is_internal_name(name->shown))
 			continue;
 		char *text = xprintf("%s:%s", name->shown, name->tag ? name->tag : "<none>");
 		json_array_append_new(names, json_string(text));
@@ -383,6 +384,7 @@ int report_write_json(const struct report *report, int exit_status, double start
 	struct rusage usage = {0};
 	(void)getrusage(RUSAGE_SELF, &usage); /* cannot fail for RUSAGE_SELF */
 	json_t *root = json_object();
+	json_object_set_new(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
 	json_object_set_new(root, "builder", json_string(report->builder));
 	json_object_set_new(root, "dry_run", json_boolean(report->dry_run));
 	json_object_set_new(root, "exit_status", json_integer(exit_status));

@@ -25,7 +25,7 @@ struct build_outcome {
 struct report_repository {
 	const char *repository; /* normalized */
 	const char *reference;  /* build: the unique reference printed; NULL for prune, or a failed build */
-	const char *latest;     /* build: NAME:latest when kimb tagged it */
+	const char *latest;     /* build: NAME:latest, kimb's tag or the user's own -t NAME; NULL when reference is */
 };
 
 struct report {
@@ -41,7 +41,8 @@ struct report {
 };
 
 /* IMAGE's names for a message, in BUF: "NAME:TAG", "NAME:<none>" for a name it lost, joined by
- * ", ", or "<none>" when it has none; cut short to fit SIZE. */
+ * ", ", or "<none>" when it has none; cut short to fit SIZE. podman's internal names
+ * (listing_is_internal_name) are left out, here and in the JSON report. */
 void report_names(const struct image *image, char *buf, size_t size);
 
 /* Tells what REPORT holds on stderr: a line for each image removed, untagged, kept for a reason the
@@ -53,6 +54,10 @@ void report_tell(const struct report *report, bool problems_only);
  * STARTED (CLOCK_MONOTONIC seconds), its CPU time and peak memory. Returns 0, or -1 when it could
  * not be written. */
 int report_write_json(const struct report *report, int exit_status, double started, FILE *out);
+
+/* The version of the JSON report's schema, its "schema_version": raised when a field changes its
+ * meaning or goes; fields are added without raising it. */
+#define REPORT_SCHEMA_VERSION 1
 
 /* Seconds on CLOCK_MONOTONIC, for phase times. */
 double report_now(void);

@@ -701,6 +701,23 @@ $R v1 $latest
 $OTHER v0 $other"
 }
 
+# Issue 19, 6: podman names a build stage's image <hex>-tmp while it commits it, and its listing
+# keeps that name in the image's History, where kimb reads the names a nameless image lost: a name
+# no user gives, which --complete=repositories never offers.
+each_complete_hides_podmans_stage_names()
+{
+	mkdir "$CASE/stages" || exit 1
+	printf 'stage\n' >"$CASE/stages/x"
+	printf 'FROM scratch AS one\nCOPY x /x\nFROM scratch\nCOPY --from=one /x /y\n' >"$CASE/stages/Dockerfile"
+	run_kimb --time-format=one.%s -t "$R" "$CASE/stages"
+	assert_status 0
+	podman images --all --format json >"$CASE/listing" || fail "cannot list the store"
+	grep -q '[0-9a-f]\{64\}-tmp' "$CASE/listing" || fail "podman named no stage <hex>-tmp: $(cat "$CASE/listing")"
+	run_kimb --complete=repositories
+	assert_status 0
+	assert_stdout "$R"
+}
+
 # --keep orders by the builder's creation time: the seeds' tags say nothing of their age.
 each_keep_newest_by_creation_time()
 {
@@ -2359,7 +2376,7 @@ variants_of()
 		;;
 	each_done_when_default_scheme | each_spellings_and_dry_run | each_dockerfile_on_stdin | \
 		each_monorepo_tags_follow_what_the_build_reads | each_parallel_removals_tell_only_kimbs_lines | \
-		each_prune_of_no_such_repository_exits_7) printf 'podman\n' ;;
+		each_prune_of_no_such_repository_exits_7 | each_complete_hides_podmans_stage_names) printf 'podman\n' ;;
 	each_removed_size_is_named_for_what_it_is) printf '%s\n' podman buildah docker-buildkit ;;
 	each_no_prune_builds_are_pruned_later) printf '%s\n' podman buildah docker-legacy ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \

@@ -299,6 +299,7 @@ int main(void)
 	srunner_add_suite(runner, toml_suite());
 	srunner_add_suite(runner, settings_suite());
 	srunner_add_suite(runner, spelling_suite());
+	srunner_add_suite(runner, quote_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);
 	srunner_free(runner);

@@ -2397,6 +2397,105 @@ test_summary_counts_images_in_use_and_refused()
 	assert_stderr_has "kimb: removed 2 images (5.16 MB in image sizes, layers may be shared), kept 1 in use, 1 not removed"
 }
 
+# --- --verbose, --quiet and the progress line (issue 19, 5) ------------------------------------
+
+# --verbose says each call before it runs, its words quoted for a shell, and after it how it ended:
+# two lines a call the stand-in logged, the removal's as it was made.
+test_verbose_says_each_call()
+{
+	old=$(id_of old)
+	seed "$old" "$R:p1"
+	run_kimb --verbose --time-format=v.%s -t "$R" --target "it's a stage" ctx
+	assert_status 0
+	assert_call "$(q image rm "$old")"
+	calls=$(($(line_count "$(calls_file)") + $(line_count "$KUBECTL_STUB_DIR/calls")))
+	said=$(grep -c '^kimb: + ' "$CASE/stderr")
+	[ "$said" -eq $((2 * calls)) ] || fail "$said lines of calls for $calls calls: $(cat "$CASE/stderr")"
+	grep -qxF "kimb: + $STUB image rm $old" "$CASE/stderr" || fail "the removal is not said before it runs"
+	grep -qE "^kimb: \+ $STUB image rm $old exited 0 after [0-9]+\.[0-9]{2} s\$" "$CASE/stderr" ||
+		fail "the removal's end is not said: $(cat "$CASE/stderr")"
+	# A word with a space or a quote is quoted, as a shell reads it.
+	assert_stderr_has "kimb: + $STUB build -t $R --target 'it'\\''s a stage' --tag $R:"
+	assert_stderr_has "kimb: removed 1 image"
+	# Without --verbose, or with --quiet after it, no call is said.
+	seed "$(id_of older)" "$R:p2"
+	run_kimb --verbose --quiet --time-format=w.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_lacks "kimb: + "
+}
+
+# --quiet says only errors and warnings: a removal refused, not the removals done nor the summary;
+# the builder's own quiet flag still reaches it as -q.
+test_quiet_says_only_errors()
+{
+	busy=$(id_of busy)
+	seed "$busy" "$R:a0"
+	seed "$(id_of one)" "$R:p1"
+	printf '%s\n' "$busy" >"$KIM_STUB_DIR/in-use"
+	run_kimb --quiet -q --time-format=q.%s -t "$R" ctx
+	assert_status 4
+	assert_call "$(q build -q -t "$R" --tag "$R:$(printed_tag)" -- ctx)"
+	assert_stderr_has "could not remove $busy ($R:a0)"
+	assert_stderr_has "not every image selected could be removed"
+	assert_stderr_lacks "kimb: removed"
+	assert_calls rm 2
+}
+
+# Runs "$@" on a new terminal (a pseudo-terminal its stdin, stdout and stderr), all it wrote in
+# $CASE/terminal, its exit status in $status.
+run_on_terminal()
+{
+	python3 - "$@" >"$CASE/terminal" <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+written = b""
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    written += data
+_, wait_status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(written)
+sys.exit(os.waitstatus_to_exitcode(wait_status))
+PY
+	status=$?
+}
+
+# Removals that take over two seconds show their progress on one line that each one rewrites, on a
+# terminal only; quick ones show none.
+test_slow_removals_show_progress_on_a_terminal_only()
+{
+	seed "$(id_of current)" "$R:latest"
+	for n in 1 2 3 4; do
+		seed "$(id_of "prior$n")" "$R:p$n"
+	done
+	echo 0.55 >"$KIM_STUB_DIR/slow-rm"
+	run_on_terminal "$KIMB" --jobs=1 prune "$R"
+	[ "$status" -eq 0 ] || fail "exit status $status on a terminal: $(cat "$CASE/terminal")"
+	grep -qF "$(printf '\rkimb: removing 4/4')" "$CASE/terminal" ||
+		fail "no progress line: $(od -c "$CASE/terminal" | head -20)"
+	grep -qF "$(printf '\rkimb: removing 4/4\r\033[K')" "$CASE/terminal" || fail "the progress line is not erased"
+	grep -qF "kimb: removed 4 images" "$CASE/terminal" || fail "no summary on the terminal"
+	for n in 1 2 3 4; do
+		seed "$(id_of "again$n")" "$R:a$n"
+	done
+	run_kimb --jobs=1 prune "$R"
+	assert_status 0
+	assert_stderr_has "kimb: removed 4 images"
+	! grep -q "removing\|$(printf '\r')" "$CASE/stderr" || fail "a progress line where stderr is no terminal"
+	rm "$KIM_STUB_DIR/slow-rm"
+	seed "$(id_of quick)" "$R:q1"
+	run_on_terminal "$KIMB" prune "$R"
+	[ "$status" -eq 0 ] || fail "exit status $status on a terminal: $(cat "$CASE/terminal")"
+	grep -qF "kimb: removed 1 image" "$CASE/terminal" || fail "no summary on the terminal"
+	! grep -q "removing" "$CASE/terminal" || fail "a progress line for removals that took no time"
+}
+
 # Checks the JSON document kimb printed ($CASE/stdout) with the Python expression $1, in which d is
 # the document and the remaining arguments are a[0], a[1], ...
 assert_json()
@@ -2430,7 +2529,8 @@ test_json_report()
 	assert_json 'len(d["repositories"]) == 1'
 	assert_json 'd["repositories"][0]["repository"] == a[0] and d["repositories"][0]["reference"] == a[0] + ":" + a[1]' \
 		"$R" "$tag"
-	assert_json 'd["repositories"][0]["latest"] is None' # the user's own -t R is latest
+	assert_json 'd["schema_version"] == 1'
+	assert_json 'd["repositories"][0]["latest"] == a[0] + ":latest"' "$R" # the user's own -t R is latest
 	assert_json 'd["repositories"][0]["new_id"] == a[0] and d["new_id"] in (None, a[0])' "$new"
 	assert_json '[(x["id"], x["reason"], x["size_bytes"], x["names"]) for x in d["repositories"][0]["removed"]]
 		== [(a[0], "replaced", 2580000, [a[2] + ":p1"])]' "$(id_of prior1)" "" "$R"

@@ -32,6 +32,7 @@ Suite *complete_suite(void);
 Suite *toml_suite(void);
 Suite *settings_suite(void);
 Suite *spelling_suite(void);
+Suite *quote_suite(void);
 
 /* A 64-digit ID of one repeated hex DIGIT. */
 #define TEST_ID(digit) digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit digit \

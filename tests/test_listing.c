@@ -98,6 +98,21 @@ START_TEST(test_human_sizes)
 }
 END_TEST
 
+/* podman's names for a build stage's image while the build runs: a 64-hex ID and -tmp, last. */
+START_TEST(test_internal_names)
+{
+	ck_assert(listing_is_internal_name("localhost/" TEST_ID("a") "-tmp"));
+	ck_assert(listing_is_internal_name("docker.io/library/" TEST_ID("0") "-tmp"));
+	ck_assert(listing_is_internal_name(TEST_ID("f") "-tmp"));
+	ck_assert(!listing_is_internal_name("localhost/" TEST_ID("a")));
+	ck_assert(!listing_is_internal_name("localhost/" TEST_ID("A") "-tmp"));
+	ck_assert(!listing_is_internal_name("localhost/abc-tmp"));
+	ck_assert(!listing_is_internal_name("localhost/" TEST_ID("a") "-tmp/app"));
+	ck_assert(!listing_is_internal_name("localhost/x" TEST_ID("a") "-tmp"));
+	ck_assert(!listing_is_internal_name("localhost/whoami/web-tmp"));
+}
+END_TEST
+
 START_TEST(test_original_report_listing)
 {
 	size_t length;
@@ -598,6 +613,7 @@ Suite *listing_suite(void)
 	Suite *suite = suite_create("listing");
 	TCase *forms = tcase_create("forms");
 	tcase_add_test(forms, test_human_sizes);
+	tcase_add_test(forms, test_internal_names);
 	tcase_add_test(forms, test_original_report_listing);
 	tcase_add_test(forms, test_report_with_elision_is_rejected);
 	tcase_add_test(forms, test_facts_file_listing);

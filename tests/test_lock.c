@@ -764,6 +764,102 @@ static void make_file_of(const char *path, uid_t uid)
 	ck_assert_int_eq(chown(path, uid, (gid_t)uid), 0);
 }
 
+/* The path of the file of REPOSITORY that the user UID has: its lock file, or with ISSUED its
+ * issued-second file. */
+static void file_of(const char *repository, unsigned long uid, bool issued, char path[PATH_MAX])
+{
+	char stem[HASH_FILE_NAME_SIZE];
+	hash_file_name(repository, repository, "", stem);
+	ck_assert_int_lt(snprintf(path, PATH_MAX, issued ? "%s/%s.issued.%lu" : "%s/%s.%lu.lock", lock_path, stem, uid),
+			 PATH_MAX);
+}
+
+/* Sets the time of change of REPOSITORY's files of the user UID (those there are) to DAYS ago. */
+static void age_files(const char *repository, unsigned long uid, int days)
+{
+	char path[PATH_MAX];
+	struct timespec times[2] = {{realtime_now() - days * 86400, 0}, {realtime_now() - days * 86400, 0}};
+	for (int issued = 0; issued < 2; issued++) {
+		file_of(repository, uid, issued, path);
+		ck_assert(utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT);
+	}
+}
+
+static bool file_exists(const char *repository, unsigned long uid, bool issued)
+{
+	char path[PATH_MAX];
+	struct stat status;
+	file_of(repository, uid, issued, path);
+	return lstat(path, &status) == 0;
+}
+
+/* Issue 19, 6: the user's own lock and issued-second files of repositories no run used for a day go
+ * when a run takes its locks; those used lately, those holding a second of the last day, those a
+ * run holds, the run's own and other users' stay. */
+START_TEST(test_unused_files_are_swept)
+{
+	const char *web[] = {"localhost/whoami/web"}, *old[] = {"localhost/old"}, *untagged[] = {"localhost/untagged"},
+		   *recent[] = {"localhost/recent"}, *tagged[] = {"localhost/tagged"}, *busy[] = {"localhost/busy"};
+	char path[PATH_MAX], text[32];
+	unsigned long me = (unsigned long)geteuid();
+	(void)issue(old, 1);
+	lock_release(acquire(untagged, 1));
+	(void)issue(recent, 1);
+	(void)issue(tagged, 1);
+	(void)issue(busy, 1);
+	(void)issue(web, 1);
+	/* What a run of two days ago left: its lock file and the second it issued. */
+	snprintf(text, sizeof text, "%lld\n", (long long)realtime_now() - 2 * 86400);
+	file_of("localhost/old", me, true, path);
+	FILE *file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs(text, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	file_of("localhost/busy", me, true, path);
+	file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs(text, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	age_files("localhost/old", me, 2);
+	age_files("localhost/untagged", me, 2);
+	age_files("localhost/tagged", me, 2); /* its second is today's */
+	age_files("localhost/busy", me, 2);
+	age_files("localhost/whoami/web", me, 2);
+	bool other_user = geteuid() == 0;
+	if (other_user) {
+		file_of("localhost/old", 4242, false, path);
+		make_file_of(path, 4242);
+		age_files("localhost/old", 4242, 2);
+	}
+	struct contender contender = start_contender(busy, 1, -1, 0);
+	assert_next_line(contender.progress, "trying");
+	assert_next_line(contender.progress, "acquired");
+	/* The contender's lock_acquire marked its file used: old again, as if held for two days. */
+	age_files("localhost/busy", me, 2);
+
+	held = acquire(web, 1);
+	ck_assert(!file_exists("localhost/old", me, false));
+	ck_assert(!file_exists("localhost/old", me, true));
+	ck_assert(!file_exists("localhost/untagged", me, false));
+	ck_assert(file_exists("localhost/recent", me, false) && file_exists("localhost/recent", me, true));
+	ck_assert(file_exists("localhost/tagged", me, false) && file_exists("localhost/tagged", me, true));
+	ck_assert(file_exists("localhost/busy", me, false) && file_exists("localhost/busy", me, true));
+	ck_assert(file_exists("localhost/whoami/web", me, false) && file_exists("localhost/whoami/web", me, true));
+	if (other_user)
+		ck_assert(file_exists("localhost/old", 4242, false));
+	lock_release(held);
+	held = NULL;
+	finish_contender(&contender);
+	/* The lock file's time says when a run last used it. */
+	file_of("localhost/whoami/web", me, false, path);
+	struct stat status;
+	ck_assert_int_eq(stat(path, &status), 0);
+	ck_assert_int_ge(status.st_mtim.tv_sec, realtime_now() - 60);
+	if (!other_user)
+		SKIP_TEST("another user's file needs root");
+}
+END_TEST
+
 /* lock_acquire of localhost/whoami/web with timeout 0, as the user UID in a child process: its
  * outcome, with the reason added to WHY (NULL: not asked for). */
 static enum lock_outcome acquire_as(uid_t uid, struct message *why)
@@ -1000,6 +1096,7 @@ Suite *lock_suite(void)
 	tcase_add_test(refusing, test_lock_file_of_another_user);
 	tcase_add_test(refusing, test_lock_file_of_another_user_outside_a_shared_directory);
 	tcase_add_test(refusing, test_unwritable_lock_directory_and_file_are_told_apart);
+	tcase_add_test(refusing, test_unused_files_are_swept);
 	suite_add_tcase(suite, refusing);
 	return suite;
 }

@@ -150,8 +150,9 @@ START_TEST(every_boolean_flag)
 {
 	ck_assert_int_eq(PARSE("--no-cache", "--pull", "-q", "--quiet", "--squash", "--no-cache=false", "-t", "app", "."),
 			 0);
-	ASSERT_WORDS(&parsed.build_args, "--no-cache", "--pull", "-q", "--quiet", "--squash", "--no-cache=false", "-t",
-		     "app");
+	/* --quiet is kimb's own: the builder's quiet is reached with -q. */
+	ASSERT_WORDS(&parsed.build_args, "--no-cache", "--pull", "-q", "--squash", "--no-cache=false", "-t", "app");
+	ck_assert_int_eq(parsed.verbosity, VERBOSITY_QUIET);
 }
 END_TEST
 
@@ -242,6 +243,25 @@ START_TEST(kimb_options_in_both_spellings_anywhere)
 	ck_assert_uint_eq(parsed.keep, 3);
 	ck_assert(parsed.no_prune && parsed.json);
 	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+}
+END_TEST
+
+/* --quiet and --verbose: the last one given wins; neither, the default. */
+START_TEST(the_last_of_quiet_and_verbose_wins)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert_int_eq(parsed.verbosity, VERBOSITY_NORMAL);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("--verbose", "-t", "app", "--quiet", "."), 0);
+	ck_assert_int_eq(parsed.verbosity, VERBOSITY_QUIET);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("--quiet", "-t", "app", ".", "--verbose"), 0);
+	ck_assert_int_eq(parsed.verbosity, VERBOSITY_VERBOSE);
+	ASSERT_WORDS(&parsed.build_args, "-t", "app");
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("-q", "-t", "app", "."), 0);
+	ck_assert_int_eq(parsed.verbosity, VERBOSITY_NORMAL);
+	ASSERT_WORDS(&parsed.build_args, "-q", "-t", "app");
 }
 END_TEST
 
@@ -698,7 +718,7 @@ START_TEST(kimb_options_are_listed)
 			ck_assert(!takes_value);
 		else if (strcmp(name, "complete") == 0)
 			ck_assert(takes_value);
-	ck_assert_uint_eq(count, 15);
+	ck_assert_uint_eq(count, 17);
 	ck_assert_str_eq(options_kimb_option(0, &takes_value), "builder");
 	ck_assert(takes_value);
 }
@@ -854,6 +874,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, targets_are_distinct_normalized_repositories_in_order);
 	tcase_add_test(tc, explicit_latest_counts_as_given);
 	tcase_add_test(tc, kimb_options_in_both_spellings_anywhere);
+	tcase_add_test(tc, the_last_of_quiet_and_verbose_wins);
 	tcase_add_test(tc, environment_fills_in_and_options_win);
 	tcase_add_test(tc, empty_environment_values_are_unset);
 	tcase_add_test(tc, bad_environment_values_are_usage_errors);

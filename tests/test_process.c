@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "message.h"
 #include "process.h"
 #include "suites.h"
 
@@ -110,6 +111,51 @@ START_TEST(test_capture_of_one_mebibyte)
 	ck_assert_uint_eq(strspn(result.output, "x"), MEBIBYTE);
 	ck_assert_int_eq(result.output[MEBIBYTE], '\0');
 	process_result_free(&result);
+}
+END_TEST
+
+/* --verbose: each call is said before it runs, its words quoted for a shell, and after it how it
+ * ended and after how long; other verbosities say nothing of it. */
+START_TEST(test_verbose_says_each_call)
+{
+	struct redirection errors;
+	redirect_to_temporary_file(&errors, STDERR_FILENO);
+	message_set_verbosity(VERBOSITY_VERBOSE);
+	const char *script[] = {"sh", "-c", "exit 3", "it's", NULL};
+	struct process_result result, not_found;
+	ck_assert_int_eq(run_argv(script, PROCESS_CAPTURE_OUTPUT, &result), 0);
+	const char *missing[] = {"/nonexistent/kimb-no-such-program", NULL};
+	ck_assert_int_eq(run_argv(missing, PROCESS_CAPTURE_OUTPUT, &not_found), 0);
+	message_set_verbosity(VERBOSITY_QUIET);
+	struct process_result quiet = run_shell(PROCESS_CAPTURE_OUTPUT, "exit 0");
+	message_set_verbosity(VERBOSITY_NORMAL);
+	struct process_result normal = run_shell(PROCESS_CAPTURE_OUTPUT, "exit 0");
+	char *written = restore_and_read(&errors);
+
+	ck_assert_int_eq(result.outcome, PROCESS_EXITED);
+	ck_assert_int_eq(result.status, 3);
+	const char *call = "kimb: + sh -c 'exit 3' 'it'\\''s'";
+	const char *line = written;
+	ck_assert_msg(strncmp(line, call, strlen(call)) == 0 && line[strlen(call)] == '\n', "not said first: %s", line);
+	line = strchr(line, '\n') + 1;
+	ck_assert_msg(strncmp(line, call, strlen(call)) == 0, "how it ended is not said: %s", line);
+	double seconds = -1;
+	char unit[3] = "";
+	ck_assert_msg(sscanf(line + strlen(call), " exited 3 after %lf %2s", &seconds, unit) == 2 && seconds >= 0 &&
+			      strcmp(unit, "s") == 0,
+		      "no status and time: %s", line);
+	line = strchr(line, '\n') + 1;
+	const char *missing_said = "kimb: + /nonexistent/kimb-no-such-program\n"
+				   "kimb: + /nonexistent/kimb-no-such-program not run (No such file or directory) after ";
+	ck_assert_msg(strncmp(line, missing_said, strlen(missing_said)) == 0, "a call not run: %s", line);
+	/* Nothing more: neither --quiet nor the default says the calls. */
+	line = strchr(line + strlen(missing_said), '\n') + 1;
+	ck_assert_str_eq(line, "");
+	free(written);
+	process_result_free(&result);
+	process_result_free(&not_found);
+	process_result_free(&quiet);
+	process_result_free(&normal);
 }
 END_TEST
 
@@ -907,6 +953,7 @@ Suite *process_suite(void)
 	Suite *suite = suite_create("process");
 	TCase *running = tcase_create("running");
 	tcase_add_test(running, test_exit_statuses);
+	tcase_add_test(running, test_verbose_says_each_call);
 	tcase_add_test(running, test_capture_without_final_newline);
 	tcase_add_test(running, test_capture_keeps_nul_bytes);
 	tcase_add_test(running, test_capture_of_nothing_is_empty_string);

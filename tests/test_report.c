@@ -93,7 +93,7 @@ START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 	decide("ddddddddddddd", FATE_REMOVED, REASON_REPLACED);
 	struct decision *failed = decide("eeeeeeeeeeeee", FATE_FAILED, REASON_REPLACED);
 	failed->error = strdup("kim exited with status 1");
-	failed->failed_target = "eeeeeeeeeeeee";
+	failed->failed_target = failed->image->id;
 	untag(decide("bbbbbbbbbbbbb", FATE_UNTAGGED, REASON_SHARED), "localhost/whoami/web:old");
 	decide("ccccccccccccc", FATE_REMOVED, REASON_REPLACED);
 	decide("aaaaaaaaaaaaa", FATE_KEPT, REASON_NEW);
@@ -102,6 +102,7 @@ START_TEST(test_json_sorts_images_by_fate_in_plan_order)
 	json_t *root = written(4);
 	ck_assert_str_eq(json_string_value(json_object_get(root, "builder")), "kim");
 	ck_assert_int_eq(json_integer_value(json_object_get(root, "exit_status")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(root, "schema_version")), 1);
 	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(repo, "reference")), "localhost/whoami/web:new");
 	ck_assert(json_is_null(json_object_get(repo, "latest")));
@@ -273,6 +274,44 @@ START_TEST(test_a_failed_call_tells_what_the_builder_said)
 }
 END_TEST
 
+/* podman's internal names (<hex>-tmp) are left out of an image's names, in words and in JSON. */
+START_TEST(test_internal_names_are_left_out)
+{
+	struct image *shared = image("ccccccccccccc");
+	struct image_name *names = realloc(shared->names, (shared->name_count + 1) * sizeof *names);
+	ck_assert_ptr_nonnull(names);
+	shared->names = names;
+	names[shared->name_count++] = (struct image_name){strdup("localhost/" TEST_ID("7") "-tmp"),
+							 strdup("localhost/" TEST_ID("7") "-tmp"), strdup("latest")};
+	char text[512];
+	report_names(shared, text, sizeof text);
+	ck_assert_ptr_null(strstr(text, "-tmp"));
+	ck_assert_ptr_nonnull(strstr(text, "localhost/whoami/web:"));
+	decide("ccccccccccccc", FATE_REMOVED, REASON_REPLACED);
+	json_t *root = written(0);
+	char *dumped = json_dumps(root, 0);
+	ck_assert_ptr_null(strstr(dumped, "-tmp"));
+	free(dumped);
+	json_decref(root);
+}
+END_TEST
+
+/* --quiet: only what could not be done is said, not what was done, nor the summary. */
+START_TEST(test_quiet_says_only_what_failed)
+{
+	decide("bbbbbbbbbbbbb", FATE_KEPT, REASON_IN_USE);
+	decide("ccccccccccccc", FATE_REMOVED, REASON_INTERMEDIATE)->related = image("ddddddddddddd");
+	struct decision *failed = decide("eeeeeeeeeeeee", FATE_FAILED, REASON_REPLACED);
+	failed->failed_target = failed->image->id;
+	failed->error = strdup("kim exited with status 1");
+	message_set_verbosity(VERBOSITY_QUIET);
+	char *text = told();
+	message_set_verbosity(VERBOSITY_NORMAL);
+	ck_assert_str_eq(text, "kimb: could not remove eeeeeeeeeeeee (localhost/whoami/web:p3): kim exited with status 1\n");
+	free(text);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *suite = suite_create("report");
@@ -281,6 +320,8 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_json_sorts_images_by_fate_in_plan_order);
 	tcase_add_test(tc, test_json_of_an_unknown_size_is_null_and_sums_to_null);
 	tcase_add_test(tc, test_removed_images_size_stops_at_the_largest);
+	tcase_add_test(tc, test_quiet_says_only_what_failed);
+	tcase_add_test(tc, test_internal_names_are_left_out);
 	tcase_add_test(tc, test_json_names_what_went_along);
 	tcase_add_test(tc, test_every_reason_is_said_in_words);
 	tcase_add_test(tc, test_json_names_the_workload_that_keeps_an_image);
