@@ -2623,7 +2623,7 @@ test_complete_prints_kimbs_tables()
 	run_kimb --complete=builders
 	assert_stdout auto kim nerdctl podman docker buildah
 	run_kimb --complete=schemes
-	assert_stdout auto time git describe
+	assert_stdout auto time git describe tree
 	run_kimb --complete=global-flags
 	assert_stdout_has_lines -n= --namespace= --debug
 	run_kimb -t "$R" --builder=podman --complete=build-flags --builder=docker
