@@ -22,6 +22,8 @@ enum option_type {
 	OPTION_DURATION,   /* a duration (parse_duration), at DESTINATION (double) */
 	OPTION_TIME_LIMIT, /* a duration above 0, at DESTINATION (double) */
 	OPTION_CHOICE,     /* one of CHOICES, by name: CHOOSE records which */
+	OPTION_PATTERNS,   /* repeatable: each value a glob (fnmatch(3)) not empty, added to the
+			      struct word_list at DESTINATION; its variable gives them comma-separated */
 };
 
 /* One of kimb's own options, which carries all there is to know of it, as git's parse-options.h
@@ -138,6 +140,13 @@ static const struct kimb_option kimb_options[] = {
 	 .placeholder = "N",
 	 .help = "keep the N most recent prior images of each repository (default 0), by creation time (not on kim) "
 		 "or time tags"},
+	{.name = "keep-within",
+	 .type = OPTION_DURATION,
+	 .destination = FIELD(keep_within),
+	 .variable = ENV_NAME(KIMB_KEEP_WITHIN),
+	 .placeholder = "D",
+	 .help = "keep every prior image younger than D (as --lock-timeout), by creation time, on kim the time kimb "
+		 "built it or its time tag; an image of unknown age is kept"},
 	{.name = "lock-timeout",
 	 .type = OPTION_DURATION,
 	 .destination = FIELD(lock_timeout),
@@ -147,6 +156,13 @@ static const struct kimb_option kimb_options[] = {
 		 "it takes)"},
 	{.name = "no-prune", .type = OPTION_SWITCH, .destination = FIELD(no_prune), .build_only = true,
 	 .help = "build and tag only"},
+	{.name = "protect",
+	 .type = OPTION_PATTERNS,
+	 .destination = FIELD(protect),
+	 .variable = ENV_NAME(KIMB_PROTECT),
+	 .placeholder = "GLOB",
+	 .help = "never remove or untag a tag matching GLOB (v*, release-*), nor its image; repeatable (the "
+		 "variable: comma-separated)"},
 	{.name = "scheme",
 	 .type = OPTION_CHOICE,
 	 .choices = tagscheme_names,
@@ -275,6 +291,23 @@ static int parse_duration(const char *text, double *seconds)
 	return 0;
 }
 
+/* Adds the globs of VALUE, which SOURCE gave, to LIST: VALUE whole from the command line, split at
+ * commas from a variable. */
+static int add_patterns(struct parser *p, struct word_list *list, const char *value, const char *source)
+{
+	bool from_variable = source[0] != '-';
+	for (const char *start = value;;) {
+		size_t length = from_variable ? strcspn(start, ",") : strlen(start);
+		if (length == 0)
+			return fail(p, "%s: '%s' holds an empty pattern; give globs such as v* or release-*", source,
+				    value);
+		push_word(list, from_variable ? own_word(p, xstrndup(start, length)) : start);
+		if (start[length] == '\0')
+			return 0;
+		start += length + 1;
+	}
+}
+
 /* Adds "a, b or c" to TEXT: CHOICES (NULL-terminated, at least one) in a sentence. */
 static void add_choices(struct message *text, const char *const *choices)
 {
@@ -342,6 +375,8 @@ static int apply_value(struct parser *p, const struct kimb_option *option, const
 		message_free(&choices);
 		return result;
 	}
+	case OPTION_PATTERNS:
+		return add_patterns(p, field, value, source);
 	}
 	return fail(p, "internal error: option --%s takes no value", option->name);
 }
@@ -953,5 +988,6 @@ void options_free(struct options *options)
 		free(options->owned[i]);
 	free(options->owned);
 	free(options->flag_values);
+	free(options->protect.words);
 	*options = (struct options){0};
 }
