@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -211,7 +212,7 @@ static int survey(struct run *run, bool pods)
 		records_attribute(&run->records, &run->store.listing, session->builder->label_flag != NULL);
 	/* What a listing that failed would have said of the new image is lost; its ID is not. */
 	records_add_build(&run->records, run->build.unique_tag, run->build.new_id,
-			  status == STATUS_OK ? &run->store.listing : NULL);
+			  status == STATUS_OK ? &run->store.listing : NULL, (long long)time(NULL));
 	return status;
 }
 
@@ -341,12 +342,14 @@ static int run_kimb(struct run *run)
 	end_phase(run, PHASE_BUILD);
 	if (status == STATUS_OK) {
 		char *store = session_store_key(session);
-		records_load(session->builder->records_builds, &session->options->environment, store, run->repositories,
+		/* Every builder's: the record holds when kimb built an image (--keep-within), and which
+		 * nameless images are kimb's. */
+		records_load(true, &session->options->environment, store, run->repositories,
 			     run->repository_count, &run->records);
 		free(store);
 	}
 	if (status == STATUS_OK && !pruning)
-		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL);
+		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL, (long long)time(NULL));
 	if (status == STATUS_OK && pruning)
 		status = survey(run, pods);
 	end_phase(run, PHASE_LIST);

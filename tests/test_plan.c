@@ -618,7 +618,7 @@ static void record_build(char *id, char **intermediates, size_t count)
 		record.repository = strdup(R);
 		ck_assert_ptr_nonnull(record.repository);
 	}
-	record_add(&record, id, intermediates, count);
+	record_add(&record, id, intermediates, count, -1);
 }
 
 /* buildah --layers: each step's image is the next one's base. Removing the last takes the untagged
@@ -855,7 +855,7 @@ START_TEST(the_report_learns_why_images_are_left_alone)
 	others->label = "other/app";
 	add_image("non", "||", NULL);
 	record.repository = strdup(R);
-	record_add(&record, "rec", NULL, 0);
+	record_add(&record, "rec", NULL, 0, -1);
 	plan_for(R, "20240104.000000", 1);
 	assert_standing(PLAN_MADE);
 	ck_assert_uint_eq(actions.count, 1);
