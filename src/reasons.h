@@ -11,7 +11,8 @@
  *                 untagged, "untagged NAME (TEXT)"; for one kept, "kept ID (NAMES): TEXT". In it
  *                 {names} are the image's names, {builder} the builder's, {related} the ID of the
  *                 image the decision names beside it and {related_names} its names, {containers}
- *                 how many containers the listing says use it
+ *                 how many containers the listing says use it, {tag} the NAME:TAG a --protect
+ *                 {pattern} matches
  *   DRY_RUN_ONLY  an image kept for it is named only by a dry run: every run keeps such images,
  *                 and a dry run is what a user checks them with
  *   IN_USE        counted as kept in use in the summary */

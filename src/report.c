@@ -147,6 +147,10 @@ static void reason_text(const struct report *report, const struct decision *deci
 		} else if (length == 13 && strncmp(field, "related_names", 13) == 0) {
 			report_names(decision->related, names, sizeof names);
 			message_add(out, "%s", names);
+		} else if (length == 3 && strncmp(field, "tag", 3) == 0 && decision->protected_name) {
+			message_add(out, "%s:%s", decision->protected_name->shown, decision->protected_name->tag);
+		} else if (length == 7 && strncmp(field, "pattern", 7) == 0 && decision->pattern) {
+			message_add(out, "%s", decision->pattern);
 		} else if (length == 10 && strncmp(field, "containers", 10) == 0) {
 			message_add(out, "%lld", decision->image->containers);
 		} else {
@@ -283,6 +287,12 @@ static json_t *json_image(const struct decision *decision)
 	if (decision->related)
 		json_object_set_new(object, decision->reason == REASON_BASE_WOULD_GO ? "base" : "built",
 				    json_string(decision->related->id));
+	if (decision->protected_name) {
+		char *tag = xprintf("%s:%s", decision->protected_name->shown, decision->protected_name->tag);
+		json_object_set_new(object, "protected_tag", json_string(tag));
+		free(tag);
+		json_object_set_new(object, "pattern", json_string(decision->pattern));
+	}
 	return object;
 }
 
