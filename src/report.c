@@ -147,10 +147,11 @@ static void reason_text(const struct report *report, const struct decision *deci
 		} else if (length == 13 && strncmp(field, "related_names", 13) == 0) {
 			report_names(decision->related, names, sizeof names);
 			message_add(out, "%s", names);
-		} else if (length == 3 && strncmp(field, "tag", 3) == 0 && decision->protected_name) {
-			message_add(out, "%s:%s", decision->protected_name->shown, decision->protected_name->tag);
-		} else if (length == 7 && strncmp(field, "pattern", 7) == 0 && decision->pattern) {
-			message_add(out, "%s", decision->pattern);
+		} else if (length == 3 && strncmp(field, "tag", 3) == 0) {
+			const struct image_name *name = decision->protected_name;
+			message_add(out, "%s:%s", name ? name->shown : "?", name ? name->tag : "?");
+		} else if (length == 7 && strncmp(field, "pattern", 7) == 0) {
+			message_add(out, "%s", decision->pattern ? decision->pattern : "?");
 		} else if (length == 10 && strncmp(field, "containers", 10) == 0) {
 			message_add(out, "%lld", decision->image->containers);
 		} else {
