@@ -23,6 +23,11 @@
 	X(NEW, "new", "the image just built", true, false) \
 	X(LATEST, "latest", "latest points to it", true, false) \
 	X(RECENT, "keep", "one of the --keep most recent", true, false) \
+	X(PROTECTED, "protected", "{tag} matches --protect={pattern}", false, false) \
+	X(KEEP_WITHIN, "keep_within", "younger than --keep-within", true, false) \
+	X(AGE_UNKNOWN, "age_unknown", \
+	  "its age cannot be told (no creation time, no record of its build, no time tag): --keep-within keeps it", \
+	  false, false) \
 	X(NOT_ATTRIBUTABLE, "not_attributable", "nothing proves kimb built it for this repository", true, false) \
 	X(IN_USE, "in_use", "in use by a container or pod", false, true) \
 	X(IN_USE_BY_CONTAINERS, "in_use", "in use by {containers} container(s)", false, true) \
