@@ -427,11 +427,13 @@ static void plan_prior_images(struct draft *draft, const struct listing *listing
 	size_t places = request->rules->keep;
 	for (; kept < count && kept < places && candidates[kept].recency_known; kept++)
 		leave(draft, candidates[kept].image, REASON_RECENT);
-	if (kept < places)
-		draft->unranked = count - kept;
-	for (size_t i = kept; i < count; i++)
-		if (!keeps_prior(draft, candidates[i].image, request))
-			plan_one(draft, listing, candidates[i].image, request);
+	for (size_t i = kept; i < count; i++) {
+		if (keeps_prior(draft, candidates[i].image, request))
+			continue;
+		/* --keep had places left for it, and could not rank it: the report says so. */
+		draft->unranked += kept < places && !candidates[i].recency_known;
+		plan_one(draft, listing, candidates[i].image, request);
+	}
 	free(candidates);
 	plan_intermediates(draft, listing, request);
 	forget_left_acted_on(draft);

@@ -349,8 +349,15 @@ START_TEST(keep_never_keeps_an_image_of_unknown_recency)
 	ck_assert(plan_has(ACTION_REMOVE, "u1"));
 	ck_assert(plan_has(ACTION_REMOVE, "u2"));
 	ck_assert(plan_has(ACTION_REMOVE, "u3"));
-	/* Issue 8: the images --keep could not rank are counted, for kimb to say so. */
+	/* Issue 8: the images --keep could not rank are counted, for kimb to say so; not those
+	 * another rule keeps. */
 	ck_assert_uint_eq(plan.repositories[0].unranked, 3);
+	static const char *const globs[] = {"v*"};
+	protect = globs;
+	protect_count = 1;
+	plan_for(R, "20240101.000000", 5);
+	ck_assert_uint_eq(plan.repositories[0].unranked, 2);
+	ck_assert(plan_has(ACTION_KEEP, "u1"));
 }
 END_TEST
 
