@@ -55,9 +55,6 @@ struct builder {
 	const char *const *store_environment;
 	/* Global flags that are other spellings of one: pairs {SPELLING, FLAG}, NULL-terminated. */
 	const char *const *global_synonyms;
-	/* Whether kimb keeps a record of what it builds (see records.h): every builder but kim, whose
-	 * listing keeps every image's names, and whose images have no parents. */
-	bool records_builds;
 	/* Builders whose old images lose their names (<none>:<none>): kimb labels each build with
 	 * KIMB_REPOSITORIES_LABEL through the build flag LABEL_FLAG ("label"), and a nameless image is
 	 * a repository's only when kimb's record and its label agree. NULL for the others. */

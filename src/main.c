@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -47,9 +48,11 @@ static const char usage_tail[] =
 	"\n"
 	"Never removed or untagged: the image just built, the image REPOSITORY:latest\n"
 	"points to, other repositories' images (a shared image only loses its tags of\n"
-	"REPOSITORY), images a container or pod uses, images kimb cannot attribute to\n"
-	"REPOSITORY (docker, nerdctl and buildah: kimb records and labels what it builds,\n"
-	"with " KIMB_REPOSITORIES_LABEL ", and removes only nameless images both name).\n"
+	"REPOSITORY), images a container or pod uses, images with a tag --protect\n"
+	"matches, with --keep-within the images younger than it, and images kimb cannot\n"
+	"attribute to REPOSITORY (docker, nerdctl and buildah: kimb records and labels\n"
+	"what it builds, with " KIMB_REPOSITORIES_LABEL ", and removes only nameless images\n"
+	"both name).\n"
 	"\n"
 	"KIMB_KIM, KIMB_NERDCTL, KIMB_PODMAN, KIMB_DOCKER, KIMB_BUILDAH and KIMB_KUBECTL\n"
 	"name each program's executable (default: its name on PATH). KIMB_LOCK_DIR\n"
@@ -214,7 +217,7 @@ static int survey(struct run *run, bool pods)
 		records_attribute(&run->records, &run->store.listing, session->builder->label_flag != NULL);
 	/* What a listing that failed would have said of the new image is lost; its ID is not. */
 	records_add_build(&run->records, run->build.unique_tag, run->build.new_id,
-			  status == STATUS_OK ? &run->store.listing : NULL);
+			  status == STATUS_OK ? &run->store.listing : NULL, (long long)time(NULL));
 	return status;
 }
 
@@ -228,6 +231,10 @@ static struct plan_rules rules_of(const struct run *run, bool final, bool pods)
 		.new_tag = run->build.unique_tag,
 		.new_id = run->build.new_id,
 		.keep = options->keep,
+		.keep_within = options->keep_within,
+		.now = (long long)time(NULL),
+		.protect = options->protect.words,
+		.protect_count = options->protect.count,
 		.time_format = options->time_format,
 		.untag_before_remove = builder->removes_single_named_only,
 		.use = final ? &run->store.use : NULL,
@@ -384,17 +391,19 @@ static int run_kimb(struct run *run)
 	end_phase(run, PHASE_BUILD);
 	if (status == STATUS_OK) {
 		char *store = session_store_key(session);
-		records_load(session->builder->records_builds, &session->options->environment, store, run->repositories,
+		/* Every builder's: the record holds when kimb built an image (--keep-within), and which
+		 * nameless images are kimb's. */
+		records_load(true, &session->options->environment, store, run->repositories,
 			     run->repository_count, &run->records);
 		free(store);
 	}
 	/* A build that prunes nothing still records what it left (its intermediate images, as the
 	 * listing shows them), so that a later prune removes them with it; a listing that fails then
 	 * costs only that record. */
-	if (status == STATUS_OK && !pruning && building && session->builder->records_builds)
+	if (status == STATUS_OK && !pruning && building)
 		(void)survey(run, false);
 	else if (status == STATUS_OK && !pruning)
-		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL);
+		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL, (long long)time(NULL));
 	if (status == STATUS_OK && pruning)
 		status = survey(run, pods);
 	end_phase(run, PHASE_LIST);

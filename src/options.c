@@ -25,6 +25,8 @@ enum option_type {
 	OPTION_TIME_LIMIT, /* a duration above 0, at DESTINATION (double) */
 	OPTION_CHOICE,     /* one of CHOICES, by name: CHOOSE records which */
 	OPTION_WORKLOADS,  /* kinds of workloads, comma-separated (workload.h), at DESTINATION (workload_set) */
+	OPTION_PATTERNS,   /* repeatable: each value a glob (fnmatch(3)) not empty, added to the
+			      struct word_list at DESTINATION; its variable gives them comma-separated */
 };
 
 /* One of kimb's own options, which carries all there is to know of it, as git's parse-options.h
@@ -154,6 +156,13 @@ static const struct kimb_option kimb_options[] = {
 	 .placeholder = "N",
 	 .help = "keep the N most recent prior images of each repository (default 0), by creation time (not on kim) "
 		 "or time tags"},
+	{.name = "keep-within",
+	 .type = OPTION_DURATION,
+	 .destination = FIELD(keep_within),
+	 .variable = ENV_NAME(KIMB_KEEP_WITHIN),
+	 .placeholder = "D",
+	 .help = "keep every prior image younger than D (as --lock-timeout), by creation time, on kim the time kimb "
+		 "built it or its time tag; an image of unknown age is kept"},
 	{.name = "lock-timeout",
 	 .type = OPTION_DURATION,
 	 .destination = FIELD(lock_timeout),
@@ -165,6 +174,13 @@ static const struct kimb_option kimb_options[] = {
 	 .help = "prune: a REPOSITORY with no image and no record of kimb's is no failure (else status 7)"},
 	{.name = "no-prune", .type = OPTION_SWITCH, .destination = FIELD(no_prune), .build_only = true,
 	 .help = "build and tag only"},
+	{.name = "protect",
+	 .type = OPTION_PATTERNS,
+	 .destination = FIELD(protect),
+	 .variable = ENV_NAME(KIMB_PROTECT),
+	 .placeholder = "GLOB",
+	 .help = "never remove or untag a tag matching GLOB (v*, release-*), nor its image; repeatable (the "
+		 "variable: comma-separated)"},
 	{.name = "quiet", .type = OPTION_SWITCH, .set = set_quiet,
 	 .help = "say only errors and warnings on stderr (the builder's own quiet flag is -q)"},
 	{.name = "scheme",
@@ -306,6 +322,23 @@ static int parse_duration(const char *text, double *seconds)
 	return 0;
 }
 
+/* Adds the globs of VALUE, which SOURCE gave, to LIST: VALUE whole from the command line, split at
+ * commas from a variable. */
+static int add_patterns(struct parser *p, struct word_list *list, const char *value, const char *source)
+{
+	bool from_variable = source[0] != '-';
+	for (const char *start = value;;) {
+		size_t length = from_variable ? strcspn(start, ",") : strlen(start);
+		if (length == 0)
+			return fail(p, "%s: '%s' holds an empty pattern; give globs such as v* or release-*", source,
+				    value);
+		push_word(list, from_variable ? own_word(p, xstrndup(start, length)) : start);
+		if (start[length] == '\0')
+			return 0;
+		start += length + 1;
+	}
+}
+
 /* Adds "a, b or c" to TEXT: CHOICES (NULL-terminated, at least one) in a sentence. */
 static void add_choices(struct message *text, const char *const *choices)
 {
@@ -377,6 +410,8 @@ static int apply_value(struct parser *p, const struct kimb_option *option, const
 		message_free(&choices);
 		return result;
 	}
+	case OPTION_PATTERNS:
+		return add_patterns(p, field, value, source);
 	}
 	return fail(p, "internal error: option --%s takes no value", option->name);
 }
@@ -1037,5 +1072,6 @@ void options_free(struct options *options)
 		free(options->owned[i]);
 	free(options->owned);
 	free(options->flag_values);
+	free(options->protect.words);
 	*options = (struct options){0};
 }

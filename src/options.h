@@ -64,6 +64,8 @@ struct options {
 	enum tag_scheme scheme;
 	const char *time_format;
 	size_t keep;
+	double keep_within;           /* seconds: a prior image younger than this stays; 0: none does */
+	struct word_list protect;     /* globs: a tag matching one stays, and so does its image */
 	double lock_timeout;          /* seconds to wait for another run's locks; < 0: as long as it takes */
 	double call_timeout;          /* seconds each call but the build may take, > 0 */
 	size_t jobs;                  /* removals at once, 1 to OPTIONS_JOBS_MAX */

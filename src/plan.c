@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,40 @@ static bool establish_recency(const struct image *image, const struct request *r
 		known = true;
 	}
 	return known;
+}
+
+/* When IMAGE was made: its creation time, else the time kimb recorded building it, else its newest
+ * time tag of the repository. */
+static bool establish_birth(const struct image *image, const struct request *request, struct tm *out)
+{
+	const struct built_image *built = request->built ? record_find(request->built, image->id) : NULL;
+	if (!image->has_created && built && built->built >= 0) {
+		time_t recorded = (time_t)built->built;
+		return gmtime_r(&recorded, out) != NULL;
+	}
+	return establish_recency(image, request, out);
+}
+
+/* Whether an image made at BIRTH is younger than --keep-within. */
+static bool is_within(const struct tm *birth, const struct plan_rules *rules)
+{
+	time_t limit = (time_t)(rules->now - (long long)rules->keep_within);
+	struct tm since;
+	return gmtime_r(&limit, &since) && timeformat_compare(birth, &since) > 0;
+}
+
+/* A tag of IMAGE, of any repository, that a --protect glob matches, in *NAME, and the glob. */
+static bool is_protected(const struct image *image, const struct plan_rules *rules, const struct image_name **name,
+			 const char **pattern)
+{
+	for (size_t i = 0; i < image->name_count; i++)
+		for (size_t p = 0; image->names[i].shown && image->names[i].tag && p < rules->protect_count; p++)
+			if (fnmatch(rules->protect[p], image->names[i].tag, 0) == 0) {
+				*name = &image->names[i];
+				*pattern = rules->protect[p];
+				return true;
+			}
+	return false;
 }
 
 /* Newest first; images of unknown recency last, so that --keep never picks them. */
@@ -342,6 +377,32 @@ static void forget_left_acted_on(struct draft *draft)
 	draft->left_count = kept;
 }
 
+/* Keeps a prior image whatever else holds of it: a tag --protect matches, an age --keep-within
+ * keeps or one it cannot tell. */
+static bool keeps_prior(struct draft *draft, const struct image *image, const struct request *request)
+{
+	const struct plan_rules *rules = request->rules;
+	const struct image_name *name;
+	const char *pattern;
+	if (is_protected(image, rules, &name, &pattern)) {
+		struct decision *decision = add_decision(&draft->left, &draft->left_count, draft->repository, image,
+							 REASON_PROTECTED, FATE_KEPT);
+		decision->protected_name = name;
+		decision->pattern = pattern;
+		return true;
+	}
+	if (!(rules->keep_within > 0))
+		return false;
+	struct tm birth;
+	if (!establish_birth(image, request, &birth))
+		leave(draft, image, REASON_AGE_UNKNOWN);
+	else if (is_within(&birth, rules))
+		leave(draft, image, REASON_KEEP_WITHIN);
+	else
+		return false;
+	return true;
+}
+
 static void plan_prior_images(struct draft *draft, const struct listing *listing, const struct request *request,
 			      const struct image *new_image, const struct image *latest)
 {
@@ -371,10 +432,13 @@ static void plan_prior_images(struct draft *draft, const struct listing *listing
 	size_t places = request->rules->keep;
 	for (; kept < count && kept < places && candidates[kept].recency_known; kept++)
 		leave(draft, candidates[kept].image, REASON_RECENT);
-	if (kept < places)
-		draft->unranked = count - kept;
-	for (size_t i = kept; i < count; i++)
+	for (size_t i = kept; i < count; i++) {
+		if (keeps_prior(draft, candidates[i].image, request))
+			continue;
+		/* --keep had places left for it, and could not rank it: the report says so. */
+		draft->unranked += kept < places && !candidates[i].recency_known;
 		plan_one(draft, listing, candidates[i].image, request);
+	}
 	free(candidates);
 	plan_intermediates(draft, listing, request);
 	forget_left_acted_on(draft);

@@ -10,7 +10,9 @@
  * carries a tag of another repository loses only its tags of R. The intermediate images of a
  * removed image's build go after it once no other image is built on them. An image every tag of
  * which is one of the run's repositories', each of which gives it up, is removed once, by the first
- * of them. */
+ * of them. Also kept: an image a tag of which a --protect glob matches, and with --keep-within one
+ * younger than it or of unknown age (creation time, else the time kimb recorded its build, else
+ * its newest time tag). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +44,8 @@ struct decision {
 	const struct image *related; /* INTERMEDIATE, CHILD_STAYS: the image whose build left it;
 				       BASE_WOULD_GO: the base that would go */
 	const struct workload_name *workload; /* NAMED_BY_WORKLOAD: the workload, in the rules' use */
+	const struct image_name *protected_name; /* a tag of the image a --protect glob matches */
+	const char *pattern;        /* that glob */
 	char **untags;              /* NAME:TAG to take off, in order, before the removal if any */
 	size_t untag_count;
 	bool remove;                /* removed by ID */
@@ -84,6 +88,11 @@ struct plan_rules {
 	const char *new_tag;      /* build: the unique tag just built; prune: NULL */
 	const char *new_id;       /* build: the ID the builder reported for it; NULL when it did not say */
 	size_t keep;              /* the N most recent prior images stay */
+	double keep_within;       /* seconds: a prior image younger than this stays, and one of unknown
+				     age; 0: none */
+	long long now;            /* seconds since the epoch, which ages are counted to */
+	const char *const *protect; /* globs (fnmatch(3)) of tags: an image with a tag one matches stays */
+	size_t protect_count;
 	const char *time_format;  /* reads recency from tags when the listing has no creation times */
 	bool untag_before_remove; /* the builder removes by ID only images with one name left */
 	/* What containers and pods use beyond the listing's counts, or NULL when not yet known: a

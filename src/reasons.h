@@ -12,7 +12,8 @@
  *                 {names} are the image's names, {builder} the builder's, {related} the ID of the
  *                 image the decision names beside it and {related_names} its names, {containers}
  *                 how many containers the listing says use it, {workload} the workload whose pod
- *                 template names it ("Deployment apps/web")
+ *                 template names it ("Deployment apps/web"), {tag} the NAME:TAG a --protect
+ *                 {pattern} matches
  *   DRY_RUN_ONLY  an image kept for it is named only by a dry run: every run keeps such images,
  *                 and a dry run is what a user checks them with
  *   IN_USE        counted as kept in use in the summary */
@@ -23,6 +24,11 @@
 	X(NEW, "new", "the image just built", true, false) \
 	X(LATEST, "latest", "latest points to it", true, false) \
 	X(RECENT, "keep", "one of the --keep most recent", true, false) \
+	X(PROTECTED, "protected", "{tag} matches --protect={pattern}", false, false) \
+	X(KEEP_WITHIN, "keep_within", "younger than --keep-within", true, false) \
+	X(AGE_UNKNOWN, "age_unknown", \
+	  "its age cannot be told (no creation time, no record of its build, no time tag): --keep-within keeps it", \
+	  false, false) \
 	X(NOT_ATTRIBUTABLE, "not_attributable", "nothing proves kimb built it for this repository", true, false) \
 	X(IN_USE, "in_use", "in use by a container or pod", false, true) \
 	X(IN_USE_BY_CONTAINERS, "in_use", "in use by {containers} container(s)", false, true) \

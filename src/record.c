@@ -41,11 +41,11 @@ const struct built_image *record_find(const struct record *record, const char *i
 }
 
 
-void record_add(struct record *record, const char *id, char *const *intermediates, size_t count)
+void record_add(struct record *record, const char *id, char *const *intermediates, size_t count, long long built)
 {
 	if (record_find(record, id))
 		return;
-	struct built_image image = {.id = xstrdup(id)};
+	struct built_image image = {.id = xstrdup(id), .built = built};
 	for (size_t i = 0; i < count; i++) {
 		char *copy = xstrdup(intermediates[i]);
 		array_append(&image.intermediates, &image.intermediate_count, sizeof copy, &copy);

@@ -17,6 +17,8 @@ struct built_image {
 	char **intermediates;  /* the nameless images between it and the named image its build started
 				  from, child first, as the listing showed them right after the build */
 	size_t intermediate_count;
+	long long built;       /* when kimb recorded building it, seconds since the epoch; -1 unknown
+				  (a record of version 1) */
 };
 
 struct record {
@@ -31,8 +33,9 @@ struct record {
 /* The image ID of RECORD, or NULL. */
 const struct built_image *record_find(const struct record *record, const char *id);
 
-/* Records that kimb built ID, with its INTERMEDIATES (child first). */
-void record_add(struct record *record, const char *id, char *const *intermediates, size_t count);
+/* Records that kimb built ID, with its INTERMEDIATES (child first), at BUILT (seconds since the
+ * epoch, -1 unknown); an ID recorded already keeps its first time. */
+void record_add(struct record *record, const char *id, char *const *intermediates, size_t count, long long built);
 
 /* Forgets ID, which is gone. */
 void record_forget(struct record *record, const char *id);

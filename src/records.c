@@ -17,7 +17,10 @@
 #include "message.h"
 #include "xalloc.h"
 
-#define RECORD_MAGIC "kimb-record 1"
+/* Version 2 begins each line with the time kimb recorded the build; version 1, which has none, is
+ * still read (its times unknown), and written over as version 2. */
+#define RECORD_MAGIC "kimb-record 2"
+#define RECORD_MAGIC_V1 "kimb-record 1"
 /* A record larger than this is no record kimb wrote: refused rather than read into memory. */
 #define RECORD_SIZE_LIMIT (16 * 1024 * 1024)
 
@@ -71,11 +74,37 @@ char *records_store_key(const char *name, const char *const *words, size_t word_
 	return key;
 }
 
-/* Reads one line "ID [INTERMEDIATE...]" of LENGTH bytes into RECORD. Returns 0, or 1 when the line
- * is not one kimb writes. */
-static int read_record_line(const char *line, size_t length, struct record *record)
+/* Reads the time a line of version 2 begins with, and the space after it: decimal seconds since
+ * the epoch, or "-" for a time unknown. Returns the bytes it takes, or 0 when the line begins with
+ * none. */
+static size_t read_record_time(const char *line, size_t length, long long *built)
 {
-	struct built_image image = {0};
+	if (length > 2 && line[0] == '-' && line[1] == ' ') {
+		*built = -1;
+		return 2;
+	}
+	size_t digits = 0;
+	long long value = 0;
+	while (digits < length && digits < 18 && line[digits] >= '0' && line[digits] <= '9')
+		value = value * 10 + (line[digits++] - '0');
+	if (digits == 0 || digits == length || line[digits] != ' ')
+		return 0;
+	*built = value;
+	return digits + 1;
+}
+
+/* Reads one line "[TIME ]ID [INTERMEDIATE...]" of LENGTH bytes into RECORD, the time there when
+ * TIMED. Returns 0, or 1 when the line is not one kimb writes. */
+static int read_record_line(const char *line, size_t length, bool timed, struct record *record)
+{
+	struct built_image image = {.built = -1};
+	if (timed) {
+		size_t taken = read_record_time(line, length, &image.built);
+		if (taken == 0)
+			return 1;
+		line += taken;
+		length -= taken;
+	}
 	size_t words = (length + 1) / (LISTING_ID_MAX + 1);
 
 	if (length == 0 || words * (LISTING_ID_MAX + 1) != length + 1)
@@ -85,7 +114,10 @@ static int read_record_line(const char *line, size_t length, struct record *reco
 		if (!listing_is_lower_hex(word, LISTING_ID_MAX) || (i + 1 < words && word[LISTING_ID_MAX] != ' '))
 			return 1;
 	}
-	if (record_find(record, line) != NULL)
+	char *id = xstrndup(line, LISTING_ID_MAX);
+	bool again = record_find(record, id) != NULL;
+	free(id);
+	if (again)
 		return 1;
 	image.id = xstrndup(line, LISTING_ID_MAX);
 	for (size_t i = 1; i < words; i++) {
@@ -96,10 +128,10 @@ static int read_record_line(const char *line, size_t length, struct record *reco
 	return 0;
 }
 
-/* The header a record of REPOSITORY in STORE begins with. Malloc'd. */
-static char *record_header(const char *store, const char *repository)
+/* The header a record of REPOSITORY in STORE begins with, in the version MAGIC says. Malloc'd. */
+static char *record_header(const char *magic, const char *store, const char *repository)
 {
-	return xprintf("%s\nrepository %s\nstore %016" PRIx64 "\n", RECORD_MAGIC, repository, hash_text(store));
+	return xprintf("%s\nrepository %s\nstore %016" PRIx64 "\n", magic, repository, hash_text(store));
 }
 
 /* Reads the text of RECORD's file, checked on its descriptor to be the user's own and writable by
@@ -144,18 +176,22 @@ static char *read_trusted_file(const char *path, size_t *length, const char **pr
 	return text;
 }
 
-/* Parses TEXT (LENGTH bytes) into RECORD, which must begin with HEADER. Returns 0, or 1 when it is
- * not a record kimb wrote for them. */
-static int parse_record(const char *text, size_t length, const char *header, struct record *record)
+/* Parses TEXT (LENGTH bytes) into RECORD, of STORE and REPOSITORY, in version 2 or 1. Returns 0, or
+ * 1 when it is not a record kimb wrote for them. */
+static int parse_record(const char *text, size_t length, const char *store, const char *repository,
+			struct record *record)
 {
+	bool timed = strncmp(text, RECORD_MAGIC "\n", strlen(RECORD_MAGIC) + 1) == 0;
+	char *header = record_header(timed ? RECORD_MAGIC : RECORD_MAGIC_V1, store, repository);
 	size_t header_length = strlen(header);
-	if (length < header_length || memcmp(text, header, header_length) != 0 || text[length - 1] != '\n')
-		return 1;
 	int status = 0;
+	if (length < header_length || memcmp(text, header, header_length) != 0 || text[length - 1] != '\n')
+		status = 1;
+	free(header);
 	const char *line;
 	size_t line_length;
 	for (size_t pos = header_length; status == 0 && reading_next_line(text, length, &pos, &line, &line_length);)
-		status = read_record_line(line, line_length, record);
+		status = read_record_line(line, line_length, timed, record);
 	return status;
 }
 
@@ -178,9 +214,7 @@ void record_load(const char *state_directory, const char *store, const char *rep
 	size_t length = 0;
 	const char *problem;
 	char *text = read_trusted_file(out->path, &length, &problem);
-	char *header = text ? record_header(store, repository) : NULL;
-	int parsed = text ? parse_record(text, length, header, out) : 0;
-	free(header);
+	int parsed = text ? parse_record(text, length, store, repository, out) : 0;
 	free(text);
 	if (parsed > 0)
 		problem = "not a record kimb wrote for it";
@@ -231,7 +265,11 @@ static int write_record(int fd, const char *header, const struct record *record)
 		return -1;
 	for (size_t i = 0; i < record->count; i++) {
 		const struct built_image *image = &record->images[i];
-		if (write_whole(fd, image->id, strlen(image->id)) != 0)
+		/* A time unknown (a version 1 record's) stays unknown: "-". */
+		char *time = image->built < 0 ? xstrdup("- ") : xprintf("%lld ", image->built);
+		int written = write_whole(fd, time, strlen(time));
+		free(time);
+		if (written != 0 || write_whole(fd, image->id, strlen(image->id)) != 0)
 			return -1;
 		for (size_t j = 0; j < image->intermediate_count; j++)
 			if (write_whole(fd, " ", 1) != 0 ||
@@ -255,7 +293,7 @@ int record_save(struct record *record, struct message *why)
 		record->changed = false;
 		return 0;
 	}
-	char *header = record_header(record->store, record->repository);
+	char *header = record_header(RECORD_MAGIC, record->store, record->repository);
 	char *temporary = xprintf("%s.XXXXXX", record->path);
 	char *directory = xstrdup(record->path);
 	int status = -1;
@@ -312,7 +350,7 @@ void records_load(bool kept, const struct environment *environment, const char *
 }
 
 void records_add_build(struct records *records, const char *unique_tag, const char *new_id,
-		       const struct listing *listing)
+		       const struct listing *listing, long long built)
 {
 	if (!records->kept || !unique_tag || !records->count)
 		return;
@@ -326,7 +364,7 @@ void records_add_build(struct records *records, const char *unique_tag, const ch
 	if (listing)
 		record_intermediates(listing, id, &intermediates, &count);
 	for (size_t i = 0; i < records->count; i++)
-		record_add(&records->of[i], id, intermediates, count);
+		record_add(&records->of[i], id, intermediates, count, built);
 	for (size_t i = 0; i < count; i++)
 		free(intermediates[i]);
 	free(intermediates);

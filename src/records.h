@@ -52,11 +52,11 @@ struct records {
 void records_load(bool kept, const struct environment *environment, const char *store,
 		  const char *const *repositories, size_t count, struct records *out);
 
-/* Records the image just built for every repository: NEW_ID, else the image LISTING (NULL when
- * there is none) shows as the first repository's UNIQUE_TAG; with the intermediate images its
- * build left where the listing shows parents. */
+/* Records the image just built for every repository, built at BUILT (seconds since the epoch):
+ * NEW_ID, else the image LISTING (NULL when there is none) shows as the first repository's
+ * UNIQUE_TAG; with the intermediate images its build left where the listing shows parents. */
 void records_add_build(struct records *records, const char *unique_tag, const char *new_id,
-		       const struct listing *listing);
+		       const struct listing *listing, long long built);
 
 /* Gives kimb's own nameless images back the name of their repository (record_attribute). */
 void records_attribute(const struct records *records, struct listing *listing, bool label_required);

@@ -152,6 +152,11 @@ static void reason_text(const struct report *report, const struct decision *deci
 		} else if (length == 8 && strncmp(field, "workload", 8) == 0 && decision->workload) {
 			message_add(out, "%s %s/%s", workload_kinds[decision->workload->kind].kind,
 				    decision->workload->namespace, decision->workload->name);
+		} else if (length == 3 && strncmp(field, "tag", 3) == 0) {
+			const struct image_name *name = decision->protected_name;
+			message_add(out, "%s:%s", name ? name->shown : "?", name ? name->tag : "?");
+		} else if (length == 7 && strncmp(field, "pattern", 7) == 0) {
+			message_add(out, "%s", decision->pattern ? decision->pattern : "?");
 		} else if (length == 10 && strncmp(field, "containers", 10) == 0) {
 			message_add(out, "%lld", decision->image->containers);
 		} else {
@@ -314,6 +319,12 @@ static json_t *json_image(const struct decision *decision)
 		json_object_set_new(object, "workload",
 				    json_pack("{s:s, s:s, s:s}", "kind", workload_kinds[workload->kind].kind, "namespace",
 					      workload->namespace, "name", workload->name));
+	}
+	if (decision->protected_name) {
+		char *tag = xprintf("%s:%s", decision->protected_name->shown, decision->protected_name->tag);
+		json_object_set_new(object, "protected_tag", json_string(tag));
+		free(tag);
+		json_object_set_new(object, "pattern", json_string(decision->pattern));
 	}
 	return object;
 }

@@ -735,6 +735,43 @@ $R a $newest"
 	! image_exists "$middle" || fail "the middle prior image is still there"
 }
 
+# Issue 18: `kimb -t R:v1` then `kimb -t R` removed v1. With --protect a tag the glob matches stays,
+# and its image, whatever its age; with --keep-within a prior image the builder created within it
+# stays, one created long ago goes. Then a prune with KIMB_PROTECT alone keeps only the protected.
+each_keep_within_and_protect()
+{
+	change_context v1
+	run_kimb --time-format=v1.%s -t "$R:v1" ctx
+	assert_status 0
+	v1=$(id_named "$R:v1")
+	first=$(tag_printed)
+	old=$(seed --with podman --timestamp 1000 "$R:old")
+	release=$(seed --with podman --timestamp 1000 "$R:release-2")
+	young=$(seed "$R:young")
+	change_context v2
+	run_kimb --keep-within=1h --protect='v*' --protect='release-*' --time-format=new.%s -t "$R" ctx
+	assert_status 0
+	assert_printed new
+	new=$(id_named "$R:$tag")
+	assert_rows "$R latest $new
+$R $tag $new
+$R v1 $v1
+$R $first $v1
+$R release-2 $release
+$R young $young"
+	assert_stderr_has "$R:v1 matches --protect=v*"
+	assert_stderr_has "$R:release-2 matches --protect=release-*"
+	! image_exists "$old" || fail "the image created long ago is still there"
+	run env KIMB_PROTECT='x*,v*' "$KIMB" prune --builder="$BUILDER" "$R"
+	assert_status 0
+	assert_rows "$R latest $new
+$R $tag $new
+$R v1 $v1
+$R $first $v1"
+	! image_exists "$young" || fail "prune without --keep-within kept the young image"
+	! image_exists "$release" || fail "prune kept $R:release-2, which no glob protects now"
+}
+
 each_listing_failure_removes_nothing()
 {
 	prior=$(seed "$R:p1")
@@ -2379,6 +2416,7 @@ variants_of()
 		each_prune_of_no_such_repository_exits_7 | each_complete_hides_podmans_stage_names) printf 'podman\n' ;;
 	each_removed_size_is_named_for_what_it_is) printf '%s\n' podman buildah docker-buildkit ;;
 	each_no_prune_builds_are_pruned_later) printf '%s\n' podman buildah docker-legacy ;;
+	each_keep_within_and_protect) printf '%s\n' podman buildah docker-buildkit ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \
 		each_failed_build_removes_nothing)
 		printf '%s\n' podman buildah docker-buildkit docker-legacy

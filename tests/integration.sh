@@ -1301,6 +1301,100 @@ $R 20240102.000000 $(id_of old2)
 $R 20240103.000000 $(id_of old3)" keep9
 }
 
+# Issue 18, 3: `kimb -t R:v1` then `kimb -t R` kept v1 only with --protect: a tag a glob matches
+# stays, and so does its image, with every other tag it has; KIMB_PROTECT gives globs
+# comma-separated, for prune too.
+test_protect_keeps_a_tag_and_its_image()
+{
+	run_kimb --time-format=one.%s -t "$R:v1" ctx
+	assert_status 0
+	v1=$(id_listed "$R" v1)
+	first=$(printed_tag)
+	release=$(id_of release)
+	plain=$(id_of plain)
+	seed "$release" "$R:release-2"
+	seed "$plain" "$R:plain"
+	run_kimb --time-format=one.%s --protect='v*' --protect 'release-*' -t "$R" ctx
+	assert_status 0
+	second=$(printed_tag)
+	new=$(id_listed "$R" "$second")
+	assert_store "$R latest $new
+$R $second $new
+$R v1 $v1
+$R $first $v1
+$R release-2 $release"
+	assert_stderr_has "kept $v1 ($R:v1, $R:$first): $R:v1 matches --protect=v*"
+	assert_stderr_has "kept $release ($R:release-2): $R:release-2 matches --protect=release-*"
+	assert_no_call_with "$v1"
+	assert_no_call_with "$release"
+	assert_calls rm 1
+
+	run env KIMB_PROTECT='x*,release-*' "$KIMB" --json prune "$R"
+	assert_status 0
+	assert_store "$R latest $new
+$R $second $new
+$R release-2 $release"
+	python3 - "$CASE/stdout" "$release" <<'PY' || fail "the JSON does not name the protected tag: $(cat "$CASE/stdout")"
+import json, sys
+report = json.load(open(sys.argv[1]))
+kept = [image for image in report["repositories"][0]["kept"] if image["id"] == sys.argv[2]]
+assert kept and kept[0]["reason"] == "protected", kept
+assert kept[0]["protected_tag"] == "localhost/whoami/web:release-2" and kept[0]["pattern"] == "release-*", kept
+PY
+	assert_usage_error "an empty --protect" "--protect: '' holds an empty pattern" "$KIMB" --protect= -t "$R" ctx
+}
+
+# Issue 18, 2: kim's listing has no creation time: --keep-within reads the time kimb recorded
+# building an image, else its time tag; an image whose age cannot be told stays. This is what lets
+# an overlapping pipeline's image survive until its deploy ran.
+test_keep_within_keeps_recent_builds_on_kim()
+{
+	# A tag the default time format does not read: only the record tells the first build's age.
+	run_kimb --scheme=time --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	first=$(id_listed "$R" latest)
+	first_tag=$(printed_tag)
+	old=$(id_of old)
+	unknown=$(id_of unknown)
+	seed "$old" "$R:20240101.000000"
+	seed "$unknown" "$R:v0"
+	run_kimb --dry-run --keep-within=1h -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "would keep $first ($R:$first_tag): younger than --keep-within"
+	assert_stderr_has "would keep $unknown ($R:v0): its age cannot be told"
+	assert_stderr_has "would remove $old"
+	run env KIMB_KEEP_WITHIN=2h "$KIMB" -t "$R" ctx
+	assert_status 0
+	assert_stderr_lacks "younger than --keep-within"
+	assert_stderr_has "kept $unknown ($R:v0): its age cannot be told"
+	new=$(id_listed "$R" latest)
+	store_rows | grep -q " $first\$" || fail "the first build's image went: $(store_rows)"
+	! store_rows | grep -q " $old\$" || fail "the old image stayed: $(store_rows)"
+	# Without --keep-within the age keeps nothing.
+	run_kimb prune "$R"
+	assert_status 0
+	[ "$(store_rows | grep -vc " $new\$")" -eq 0 ] || fail "prune left prior images: $(store_rows)"
+	assert_usage_error "--keep-within=soon" "--keep-within: 'soon' is not a duration" "$KIMB" --keep-within=soon prune "$R"
+}
+
+# kim keeps records too: with two repositories, an image both records hold that lost every name,
+# which only the first repository's record attributes, is planned without a fault, and kept while
+# young.
+test_keep_within_two_repositories_and_a_nameless_recorded_image()
+{
+	run_kimb -t localhost/a -t localhost/b ctx
+	assert_status 0
+	first=$(id_listed localhost/a latest)
+	store="$KIM_STUB_DIR/store/kube-image"
+	printf '%s 2.58MB -\n' "$first" >"$store" || exit 1
+	run_kimb --keep-within=1h -t localhost/a -t localhost/b ctx
+	assert_status 0
+	store_rows | grep -qx "<none> <none> $first" || fail "the nameless image went: $(store_rows)"
+	run_kimb --dry-run -t localhost/a -t localhost/b ctx
+	assert_status 0
+	assert_stderr_has "would remove $first (localhost/a:<none>)"
+}
+
 # Seeds the default namespace with a latest image, two prior ones and another repository's.
 seed_for_prune()
 {
@@ -2751,11 +2845,28 @@ deploy = next(step for step in github if step.get("name") == "Deploy")
 assert "steps.image.outputs.ref" in deploy["run"], deploy
 assert "$IMAGE_REF" in "\n".join(gitlab["deploy"]["script"]), gitlab["deploy"]
 assert gitlab["build"]["artifacts"]["reports"]["dotenv"] == "build.env", gitlab["build"]
+# Issue 18: overlapping pipelines keep each other's images a day; a registry's recipe pushes the
+# unique tag with the builder's own flag and passes the digest on.
+assert "--keep-within=1d" in build["run"], build["run"]
+assert "--keep-within=1d" in "\n".join(gitlab["build"]["script"]), gitlab["build"]
+push = yaml.safe_load(blocks[2])[0]["run"]
+for word in ("--keep-within=1d", "--push", "--metadata-file=build.json", "containerd.image.digest", "$GITHUB_OUTPUT"):
+    assert word in push, (word, push)
 open(case + "/github.sh", "w").write(build["run"])
 open(case + "/gitlab.sh", "w").write("\n".join(gitlab["build"]["script"]) + "\n")
+open(case + "/push-words", "w").write(push.split("$(", 1)[1].split(")", 1)[0].replace("\\\n", " "))
 EOF
+	# The push recipe's command line is one kimb reads for docker: its flags are docker's build flags.
+	set -f
+	# shellcheck disable=SC2046 # the recipe's words, split as the shell would; globbing is off
+	run "$KIMB" $(sed 's/^kimb //' "$CASE/push-words") --complete=build-flags
+	set +f
+	assert_status 0
 	ci_step github registry.example.com/team/app
 	ci_step gitlab registry.example.com/group/app
+	# The recipes keep a day's images: an image of last year's is what goes, and may fail to.
+	seed "$(id_of old-github)" registry.example.com/team/app:20240101.000000
+	seed "$(id_of old-gitlab)" registry.example.com/group/app:20240101.000000
 	: >"$KIM_STUB_DIR/fail-rm"
 	ci_step github registry.example.com/team/app
 	grep -q 'not every image selected could be removed' "$CASE/stderr" || fail "no removal failed in the github step"

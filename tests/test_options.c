@@ -718,7 +718,7 @@ START_TEST(kimb_options_are_listed)
 			ck_assert(!takes_value);
 		else if (strcmp(name, "complete") == 0)
 			ck_assert(takes_value);
-	ck_assert_uint_eq(count, 17);
+	ck_assert_uint_eq(count, 19);
 	ck_assert_str_eq(options_kimb_option(0, &takes_value), "builder");
 	ck_assert(takes_value);
 }
@@ -782,6 +782,40 @@ START_TEST(jobs_and_timeouts_from_options_or_environment)
 	ck_assert_uint_eq(parsed.jobs, 2);
 	ck_assert(parsed.lock_timeout == 3);
 	ck_assert(parsed.call_timeout == 4);
+}
+END_TEST
+
+/* --keep-within takes a duration; --protect repeats, and its variable gives globs comma-separated,
+ * which a --protect given replaces. Both mean something for prune too. */
+START_TEST(keep_within_and_protect)
+{
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert(parsed.keep_within == 0);
+	ck_assert_uint_eq(parsed.protect.count, 0);
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("--keep-within=2h", "--protect", "v*", "-t", "app", "--protect=release-*", "."), 0);
+	ck_assert(parsed.keep_within == 7200);
+	ck_assert_uint_eq(parsed.protect.count, 2);
+	ck_assert_str_eq(parsed.protect.words[0], "v*");
+	ck_assert_str_eq(parsed.protect.words[1], "release-*");
+	options_free(&parsed);
+	set_environment("KIMB_KEEP_WITHIN=1d", "KIMB_PROTECT=v*,stable", NULL);
+	ck_assert_int_eq(PARSE("prune", "app"), 0);
+	ck_assert(parsed.keep_within == 86400);
+	ck_assert_uint_eq(parsed.protect.count, 2);
+	ck_assert_str_eq(parsed.protect.words[0], "v*");
+	ck_assert_str_eq(parsed.protect.words[1], "stable");
+	options_free(&parsed);
+	ck_assert_int_eq(PARSE("--protect=x", "--keep-within=30", "prune", "app"), 0);
+	ck_assert(parsed.keep_within == 30);
+	ck_assert_uint_eq(parsed.protect.count, 1);
+	ck_assert_str_eq(parsed.protect.words[0], "x");
+	options_free(&parsed);
+	set_environment("KIMB_PROTECT=v*,,x", NULL);
+	assert_usage_error(PARSE("-t", "app", "."), "KIMB_PROTECT: 'v*,,x' holds an empty pattern");
+	set_environment(NULL, NULL);
+	assert_usage_error(PARSE("--protect=", "-t", "app", "."), "--protect: '' holds an empty pattern");
+	assert_usage_error(PARSE("--keep-within=soon", "-t", "app", "."), "--keep-within: 'soon' is not a duration");
 }
 END_TEST
 
@@ -906,6 +940,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, every_scheme_by_its_name_only);
 	tcase_add_test(tc, jobs_and_timeouts_from_options_or_environment);
 	tcase_add_test(tc, bad_jobs_and_timeouts_are_usage_errors);
+	tcase_add_test(tc, keep_within_and_protect);
 	tcase_add_test(tc, kimb_options_are_sorted_and_found);
 	tcase_add_test(tc, kimb_options_are_all_in_help);
 	suite_add_tcase(suite, tc);

@@ -77,9 +77,16 @@ static struct image_use use;
 static bool takes_untagged_base;
 static struct record record;
 static const char *new_id;
+static const char *const *protect;
+static size_t protect_count;
+static double keep_within;
+static const long long NOW = 1764900000;
 
 static void setup(void)
 {
+	protect = NULL;
+	protect_count = 0;
+	keep_within = 0;
 	memset(images, 0, sizeof images);
 	memset(names, 0, sizeof names);
 	listing = (struct listing){.images = images, .count = 0};
@@ -153,6 +160,10 @@ static void plan_for(const char *repository, const char *new_tag, size_t keep)
 		.new_id = new_id,
 		.use = &use,
 		.removal_takes_untagged_base = takes_untagged_base,
+		.keep_within = keep_within,
+		.now = NOW,
+		.protect = protect,
+		.protect_count = protect_count,
 	};
 	plan_with(repository, &rules);
 }
@@ -338,8 +349,15 @@ START_TEST(keep_never_keeps_an_image_of_unknown_recency)
 	ck_assert(plan_has(ACTION_REMOVE, "u1"));
 	ck_assert(plan_has(ACTION_REMOVE, "u2"));
 	ck_assert(plan_has(ACTION_REMOVE, "u3"));
-	/* Issue 8: the images --keep could not rank are counted, for kimb to say so. */
+	/* Issue 8: the images --keep could not rank are counted, for kimb to say so; not those
+	 * another rule keeps. */
 	ck_assert_uint_eq(plan.repositories[0].unranked, 3);
+	static const char *const globs[] = {"v*"};
+	protect = globs;
+	protect_count = 1;
+	plan_for(R, "20240101.000000", 5);
+	ck_assert_uint_eq(plan.repositories[0].unranked, 2);
+	ck_assert(plan_has(ACTION_KEEP, "u1"));
 }
 END_TEST
 
@@ -654,7 +672,7 @@ static void record_build(char *id, char **intermediates, size_t count)
 		record.repository = strdup(R);
 		ck_assert_ptr_nonnull(record.repository);
 	}
-	record_add(&record, id, intermediates, count);
+	record_add(&record, id, intermediates, count, -1);
 }
 
 /* buildah --layers: each step's image is the next one's base. Removing the last takes the untagged
@@ -778,6 +796,10 @@ static void plan_run(const char *const *repositories, size_t count, const char *
 		.time_format = "%Y%m%d.%H%M%S",
 		.untag_before_remove = untag_before_remove,
 		.use = &use,
+		.keep_within = keep_within,
+		.now = NOW,
+		.protect = protect,
+		.protect_count = protect_count,
 	};
 	struct record none[3] = {{0}};
 	size_t which;
@@ -830,6 +852,128 @@ START_TEST(an_image_only_the_runs_repositories_tag_is_removed_by_the_first)
 	ck_assert(actions_have(&plans[0], ACTION_UNTAG, "localhost/other/app:t"));
 	ck_assert(!actions_have(&plans[0], ACTION_UNTAG, "localhost/third/x:t"));
 	ck_assert(actions_have(&plans[0], ACTION_REMOVE, "three"));
+}
+END_TEST
+
+/* The decision of the image ID in the plan. */
+static const struct decision *decision_of(const char *id)
+{
+	for (size_t i = 0; i < plan.count; i++)
+		if (strcmp(plan.decisions[i].image->id, id) == 0)
+			return &plan.decisions[i];
+	ck_abort_msg("no decision for %s", id);
+	return NULL;
+}
+
+/* Issue 18, 3: a tag a --protect glob matches, of any repository, keeps its image whole: neither
+ * removed nor untagged. */
+START_TEST(a_protected_tag_keeps_its_image_whole)
+{
+	static const char *const globs[] = {"v*", "release-*"};
+	protect = globs;
+	protect_count = 2;
+	untag_before_remove = true;
+	add_image("new", "localhost/whoami/web|localhost/whoami/web|new", "localhost/whoami/web|localhost/whoami/web|latest",
+		  NULL);
+	add_image("v1", "localhost/whoami/web|localhost/whoami/web|v1",
+		  "localhost/whoami/web|localhost/whoami/web|20230101.000000", NULL);
+	add_image("rel", "localhost/whoami/web|localhost/whoami/web|release-3", NULL);
+	add_image("shared", "localhost/whoami/web|localhost/whoami/web|old", "localhost/other/app|localhost/other/app|v2",
+		  NULL);
+	add_image("old", "localhost/whoami/web|localhost/whoami/web|x-v1", NULL);
+	plan_for(R, "new", 0);
+	ck_assert(plan_has(ACTION_REMOVE, "old"));
+	ck_assert(!plan_has(ACTION_UNTAG, "localhost/whoami/web:20230101.000000"));
+	ck_assert(!plan_has(ACTION_UNTAG, "localhost/whoami/web:old"));
+	ck_assert(!plan_has(ACTION_REMOVE, "v1"));
+	ck_assert(!plan_has(ACTION_REMOVE, "rel"));
+	ck_assert(plan_has(ACTION_KEEP, "v1") && plan_has(ACTION_KEEP, "rel") && plan_has(ACTION_KEEP, "shared"));
+	ck_assert_int_eq(decision_of("v1")->reason, REASON_PROTECTED);
+	ck_assert_str_eq(decision_of("v1")->protected_name->tag, "v1");
+	ck_assert_str_eq(decision_of("v1")->pattern, "v*");
+	ck_assert_str_eq(decision_of("rel")->pattern, "release-*");
+	ck_assert_str_eq(decision_of("shared")->protected_name->repository, "localhost/other/app");
+	ck_assert_int_eq(decision_of("shared")->fate, FATE_KEPT);
+
+	/* Nothing protected: they go. */
+	protect_count = 0;
+	plan_for(R, "new", 0);
+	ck_assert(plan_has(ACTION_REMOVE, "v1") && plan_has(ACTION_REMOVE, "rel"));
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:old"));
+}
+END_TEST
+
+/* An image two of the run's repositories tag, one tag protected, is neither removed by the first
+ * nor untagged by any. */
+START_TEST(a_protected_tag_stops_a_joint_removal)
+{
+	static const char *const run_of[] = {"localhost/whoami/web", "localhost/other/app"};
+	static const char *const globs[] = {"stable"};
+	add_image("new", "localhost/whoami/web|localhost/whoami/web|new", "localhost/other/app|localhost/other/app|new",
+		  NULL);
+	add_image("both", "localhost/whoami/web|localhost/whoami/web|old",
+		  "localhost/other/app|localhost/other/app|stable", NULL);
+	static struct actions plans[2];
+	plan_run(run_of, 2, "new", plans);
+	ck_assert(actions_have(&plans[0], ACTION_REMOVE, "both"));
+	protect = globs;
+	protect_count = 1;
+	plan_run(run_of, 2, "new", plans);
+	for (size_t r = 0; r < 2; r++) {
+		ck_assert(actions_have(&plans[r], ACTION_KEEP, "both"));
+		ck_assert(!actions_have(&plans[r], ACTION_REMOVE, "both"));
+		ck_assert(!actions_have(&plans[r], ACTION_UNTAG, "localhost/whoami/web:old"));
+		ck_assert(!actions_have(&plans[r], ACTION_UNTAG, "localhost/other/app:stable"));
+	}
+}
+END_TEST
+
+/* Issue 18, 2: --keep-within keeps a prior image younger than it, by its creation time, else the
+ * time kimb recorded building it, else its time tag; one whose age cannot be told stays too. */
+START_TEST(keep_within_keeps_young_images_and_those_of_unknown_age)
+{
+	keep_within = 3600;
+	add_image("new", "localhost/whoami/web|localhost/whoami/web|new", NULL);
+	struct image *young = add_image("young", "localhost/whoami/web|localhost/whoami/web|a", NULL);
+	struct image *aged = add_image("aged", "localhost/whoami/web|localhost/whoami/web|b", NULL);
+	add_image("built", "localhost/whoami/web|localhost/whoami/web|c", NULL);
+	add_image("built_long_ago", "localhost/whoami/web|localhost/whoami/web|d", NULL);
+	add_image("tagged", "localhost/whoami/web|localhost/whoami/web|20251205.015000", NULL);
+	add_image("tagged_long_ago", "localhost/whoami/web|localhost/whoami/web|20251204.000000", NULL);
+	add_image("unknown", "localhost/whoami/web|localhost/whoami/web|e", NULL);
+	young->has_created = aged->has_created = true;
+	young->created = NOW - 3599;
+	aged->created = NOW - 3601;
+	record_build("built", NULL, 0);
+	record_build("built_long_ago", NULL, 0);
+	record.images[0].built = NOW - 60;
+	record.images[1].built = NOW - 86400;
+	/* NOW is 2025-12-05 02:00:00 UTC */
+	plan_for(R, "new", 0);
+	ck_assert_int_eq(decision_of("young")->reason, REASON_KEEP_WITHIN);
+	ck_assert_int_eq(decision_of("built")->reason, REASON_KEEP_WITHIN);
+	ck_assert_int_eq(decision_of("tagged")->reason, REASON_KEEP_WITHIN);
+	ck_assert_int_eq(decision_of("unknown")->reason, REASON_AGE_UNKNOWN);
+	ck_assert(plan_has(ACTION_REMOVE, "aged"));
+	ck_assert(plan_has(ACTION_REMOVE, "built_long_ago"));
+	ck_assert(plan_has(ACTION_REMOVE, "tagged_long_ago"));
+	ck_assert_uint_eq(actions.count, 3 + 4);
+	for (size_t i = 0; i < actions.count; i++)
+		ck_assert(actions.list[i].kind == ACTION_REMOVE || actions.list[i].kind == ACTION_KEEP);
+
+	/* The creation time wins over the record. */
+	record.images[0].built = NOW - 60;
+	young->created = NOW - 7200;
+	record_build("young", NULL, 0);
+	record.images[2].built = NOW;
+	plan_for(R, "new", 0);
+	ck_assert(plan_has(ACTION_REMOVE, "young"));
+
+	/* Without --keep-within, age keeps nothing. */
+	keep_within = 0;
+	plan_for(R, "new", 0);
+	ck_assert(plan_has(ACTION_REMOVE, "built") && plan_has(ACTION_REMOVE, "tagged") &&
+		  plan_has(ACTION_REMOVE, "unknown"));
 }
 END_TEST
 
@@ -891,7 +1035,7 @@ START_TEST(the_report_learns_why_images_are_left_alone)
 	others->label = "other/app";
 	add_image("non", "||", NULL);
 	record.repository = strdup(R);
-	record_add(&record, "rec", NULL, 0);
+	record_add(&record, "rec", NULL, 0, -1);
 	plan_for(R, "20240104.000000", 1);
 	assert_standing(PLAN_MADE);
 	ck_assert_uint_eq(actions.count, 1);
@@ -943,6 +1087,9 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, keep_reads_recency_from_any_time_tag_of_the_image);
 	tcase_add_test(tc, keep_prefers_the_builders_creation_time);
 	tcase_add_test(tc, keep_larger_than_the_prior_images_removes_nothing);
+	tcase_add_test(tc, a_protected_tag_keeps_its_image_whole);
+	tcase_add_test(tc, a_protected_tag_stops_a_joint_removal);
+	tcase_add_test(tc, keep_within_keeps_young_images_and_those_of_unknown_age);
 	tcase_add_test(tc, lost_names_of_other_repositories_do_not_make_an_image_shared);
 	tcase_add_test(tc, an_image_in_use_is_kept_untouched);
 	tcase_add_test(tc, untag_all_but_one_name_before_removing_where_the_builder_needs_it);

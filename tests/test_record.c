@@ -40,9 +40,9 @@ START_TEST(test_attribution_needs_the_record)
 				   .name_count = 1};
 
 	struct record record = {.repository = strdup(R)};
-	record_add(&record, ID_A, NULL, 0);
-	record_add(&record, ID_C, NULL, 0);
-	record_add(&record, ID_D, NULL, 0);
+	record_add(&record, ID_A, NULL, 0, -1);
+	record_add(&record, ID_C, NULL, 0, -1);
+	record_add(&record, ID_D, NULL, 0, -1);
 	record_attribute(&listing, &record, true);
 	ck_assert_uint_eq(images[0].name_count, 1);
 	ck_assert_str_eq(images[0].names[0].repository, R);

@@ -110,9 +110,9 @@ START_TEST(test_record_round_trip)
 	load(STORE, R);
 	ck_assert_ptr_null(why.text);
 	ck_assert_uint_eq(record.count, 0);
-	record_add(&record, ID_A, chain, 2);
-	record_add(&record, ID_B, NULL, 0);
-	record_add(&record, ID_A, NULL, 0);
+	record_add(&record, ID_A, chain, 2, -1);
+	record_add(&record, ID_B, NULL, 0, -1);
+	record_add(&record, ID_A, NULL, 0, -1);
 	ck_assert_uint_eq(record.count, 2);
 	save();
 
@@ -140,12 +140,78 @@ START_TEST(test_record_round_trip)
 }
 END_TEST
 
+/* Reads the record's file whole. Malloc'd. */
+static char *record_text(void)
+{
+	FILE *file = fopen(record.path, "r");
+	ck_assert_ptr_nonnull(file);
+	char *text = calloc(1, 65536);
+	ck_assert_ptr_nonnull(text);
+	size_t length = fread(text, 1, 65535, file);
+	ck_assert_int_eq(fclose(file), 0);
+	text[length] = '\0';
+	return text;
+}
+
+/* Version 2 holds the time of each build ("-" unknown); version 1, which held none, is still read,
+ * its times unknown. */
+START_TEST(test_record_keeps_build_times)
+{
+	char *chain[] = {ID_C};
+	load(STORE, R);
+	record_add(&record, ID_A, chain, 1, 1764900000);
+	record_add(&record, ID_B, NULL, 0, -1);
+	record_add(&record, ID_A, NULL, 0, 1764999999);
+	save();
+	char *text = record_text();
+	ck_assert_msg(strncmp(text, "kimb-record 2\n", 14) == 0, "%s", text);
+	ck_assert_msg(strstr(text, "\n1764900000 " ID_A " " ID_C "\n"), "%s", text);
+	ck_assert_msg(strstr(text, "\n- " ID_B "\n"), "%s", text);
+
+	load(STORE, R);
+	ck_assert_ptr_null(why.text);
+	ck_assert_uint_eq(record.count, 2);
+	ck_assert_int_eq(record_find(&record, ID_A)->built, 1764900000);
+	ck_assert_uint_eq(record_find(&record, ID_A)->intermediate_count, 1);
+	ck_assert_int_eq(record_find(&record, ID_B)->built, -1);
+
+	/* The same record as version 1 wrote it. */
+	char *header_end = strstr(text, "\n1764900000 ");
+	ck_assert_ptr_nonnull(header_end);
+	header_end[1] = '\0';
+	text[12] = '1';
+	FILE *file = fopen(record.path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fprintf(file, "%s%s %s\n%s\n", text, ID_A, ID_C, ID_B), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	free(text);
+	load(STORE, R);
+	ck_assert_ptr_null(why.text);
+	ck_assert_uint_eq(record.count, 2);
+	ck_assert_int_eq(record_find(&record, ID_A)->built, -1);
+	ck_assert_str_eq(record_find(&record, ID_A)->intermediates[0], ID_C);
+	ck_assert_int_eq(record_find(&record, ID_B)->built, -1);
+
+	/* Lines of version 1 under the header of version 2 are no record kimb wrote. */
+	text = record_text();
+	text[12] = '2';
+	file = fopen(record.path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs(text, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	free(text);
+	load(STORE, R);
+	ck_assert_uint_eq(record.count, 0);
+	ck_assert_ptr_nonnull(why.text);
+}
+END_TEST
+
 START_TEST(test_record_forgets_what_is_gone)
 {
 	load(STORE, R);
-	record_add(&record, ID_A, NULL, 0);
-	record_add(&record, ID_B, NULL, 0);
-	record_add(&record, ID_C, NULL, 0);
+	record_add(&record, ID_A, NULL, 0, -1);
+	record_add(&record, ID_B, NULL, 0, -1);
+	record_add(&record, ID_C, NULL, 0, -1);
 	save();
 	record_forget(&record, ID_B);
 	ck_assert(record.changed);
@@ -174,7 +240,7 @@ END_TEST
 static void overwrite(const char *text, mode_t mode)
 {
 	load(STORE, R);
-	record_add(&record, ID_A, NULL, 0);
+	record_add(&record, ID_A, NULL, 0, -1);
 	save();
 	FILE *file = fopen(record.path, "w");
 	ck_assert_ptr_nonnull(file);
@@ -199,7 +265,7 @@ START_TEST(test_untrusted_records_are_ignored)
 	assert_ignored("not a record kimb wrote");
 
 	load(STORE, R);
-	record_add(&record, ID_A, NULL, 0);
+	record_add(&record, ID_A, NULL, 0, -1);
 	save();
 	ck_assert_int_eq(chmod(record.path, 0622), 0);
 	assert_ignored("only you may write");
@@ -221,7 +287,7 @@ START_TEST(test_no_state_directory)
 {
 	record_load(NULL, STORE, R, &record, &why);
 	ck_assert_ptr_null(why.text);
-	record_add(&record, ID_A, NULL, 0);
+	record_add(&record, ID_A, NULL, 0, -1);
 	ck_assert_int_eq(record_save(&record, &why), 0);
 }
 END_TEST
@@ -231,7 +297,7 @@ START_TEST(test_state_directory_is_made_for_the_user_alone)
 	char nested[PATH_MAX];
 	snprintf(nested, sizeof nested, "%s/deeper/kimb", state);
 	record_load(nested, STORE, R, &record, &why);
-	record_add(&record, ID_A, NULL, 0);
+	record_add(&record, ID_A, NULL, 0, -1);
 	save();
 	struct stat status;
 	ck_assert_int_eq(stat(nested, &status), 0);
@@ -276,7 +342,7 @@ START_TEST(test_a_build_is_recorded_for_every_repository)
 	load_run(true);
 	ck_assert_str_eq(records.state_directory, state);
 	ck_assert_uint_eq(records.count, 2);
-	records_add_build(&records, "2026", ID_A, &listing);
+	records_add_build(&records, "2026", ID_A, &listing, 1000);
 	records_save(&records);
 	load_run(true);
 	for (size_t i = 0; i < records.count; i++) {
@@ -304,18 +370,18 @@ START_TEST(test_the_listing_names_the_build_the_builder_did_not)
 {
 	struct listing listing = built_listing();
 	load_run(true);
-	records_add_build(&records, "2026", NULL, &listing);
+	records_add_build(&records, "2026", NULL, &listing, 1000);
 	ck_assert_ptr_nonnull(record_find(&records.of[0], ID_A));
 	ck_assert_ptr_nonnull(record_find(&records.of[1], ID_A));
 	records_free(&records);
 
 	load_run(true);
-	records_add_build(&records, "1999", NULL, &listing);
-	records_add_build(&records, "2026", NULL, NULL);
+	records_add_build(&records, "1999", NULL, &listing, 1000);
+	records_add_build(&records, "2026", NULL, NULL, 1000);
 	ck_assert_uint_eq(records.of[0].count, 0);
 	ck_assert_uint_eq(records.of[1].count, 0);
 	/* Without the listing, the image alone, with no intermediates. */
-	records_add_build(&records, "2026", ID_A, NULL);
+	records_add_build(&records, "2026", ID_A, NULL, 1000);
 	ck_assert_uint_eq(record_find(&records.of[0], ID_A)->intermediate_count, 0);
 	listing_free(&listing);
 }
@@ -328,7 +394,7 @@ START_TEST(test_no_records_where_the_builder_keeps_none)
 	load_run(false);
 	ck_assert_uint_eq(records.count, 0);
 	ck_assert_ptr_null(records.state_directory);
-	records_add_build(&records, "2026", ID_A, &listing);
+	records_add_build(&records, "2026", ID_A, &listing, 1000);
 	records_save(&records);
 	load_run(true);
 	ck_assert_uint_eq(records.of[0].count, 0);
@@ -344,8 +410,8 @@ START_TEST(test_a_run_attributes_and_forgets_by_the_listing)
 	struct listing listing = test_listing(1);
 	listing.images[0] = (struct image){.id = strdup(ID_A)};
 	load_run(true);
-	records_add_build(&records, "2026", ID_A, NULL);
-	records_add_build(&records, "2027", ID_B, NULL);
+	records_add_build(&records, "2026", ID_A, NULL, 1000);
+	records_add_build(&records, "2027", ID_B, NULL, 1000);
 	records_attribute(&records, &listing, false);
 	ck_assert_uint_eq(listing.images[0].name_count, 1);
 	ck_assert_str_eq(listing.images[0].names[0].repository, R);
@@ -374,6 +440,7 @@ Suite *records_suite(void)
 	tcase_add_test(tc, test_state_directory);
 	tcase_add_test(tc, test_store_key);
 	tcase_add_test(tc, test_record_round_trip);
+	tcase_add_test(tc, test_record_keeps_build_times);
 	tcase_add_test(tc, test_record_forgets_what_is_gone);
 	tcase_add_test(tc, test_untrusted_records_are_ignored);
 	tcase_add_test(tc, test_no_state_directory);

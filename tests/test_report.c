@@ -312,6 +312,32 @@ START_TEST(test_quiet_says_only_what_failed)
 }
 END_TEST
 
+/* A protected image is named by every run, with the tag and the glob that protect it; the JSON
+ * holds them as protected_tag and pattern. */
+START_TEST(test_a_protected_image_names_its_tag_and_glob)
+{
+	struct decision *kept = decide("bbbbbbbbbbbbb", FATE_KEPT, REASON_PROTECTED);
+	kept->protected_name = &kept->image->names[0];
+	kept->pattern = "o*";
+	decide("ccccccccccccc", FATE_KEPT, REASON_KEEP_WITHIN);
+	char *text = told();
+	ck_assert_str_eq(text, "kimb: kept bbbbbbbbbbbbb (localhost/whoami/web:old): localhost/whoami/web:old matches "
+			       "--protect=o*\n"
+			       "kimb: removed 0 images\n");
+	free(text);
+	json_t *root = written(0);
+	json_t *repo = json_array_get(json_object_get(root, "repositories"), 0);
+	json_t *first = json_array_get(json_object_get(repo, "kept"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(first, "reason")), "protected");
+	ck_assert_str_eq(json_string_value(json_object_get(first, "protected_tag")), "localhost/whoami/web:old");
+	ck_assert_str_eq(json_string_value(json_object_get(first, "pattern")), "o*");
+	json_t *second = json_array_get(json_object_get(repo, "kept"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(second, "reason")), "keep_within");
+	ck_assert_ptr_null(json_object_get(second, "protected_tag"));
+	json_decref(root);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *suite = suite_create("report");
@@ -327,6 +353,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_json_names_the_workload_that_keeps_an_image);
 	tcase_add_test(tc, test_a_run_names_only_what_the_user_can_act_on);
 	tcase_add_test(tc, test_a_failed_call_tells_what_the_builder_said);
+	tcase_add_test(tc, test_a_protected_image_names_its_tag_and_glob);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -562,6 +562,41 @@ expected
 $(cat "$CASE/expected")"
 }
 
+# Issue 18: a line may give its repository options of its own (--keep, --keep-within, --protect):
+# the lines without any are pruned in one run, as before, then each line with options in a run of
+# its own, its options after the given ones. Every run is made; the first that failed gives the
+# status.
+test_prune_config_lines_with_options_of_their_own()
+{
+	cat >"$CASE/kimb" <<EOF
+#!/bin/sh
+printf '%s\\n' "\$*" >>"$CASE/kimb-runs"
+case "\$*" in *"\${STUB_FAIL_ON:-no such run}"*) exit 4 ;; esac
+EOF
+	chmod +x "$CASE/kimb"
+	printf 'web --keep-within=2d --protect=v*   # the app\nplain\nrel --protect=release-* --keep=1\nnginx\n' \
+		>"$CASE/prune.conf"
+	: >"$CASE/v1"
+	run env -C "$CASE" KIMB_PRUNE_KIMB="$CASE/kimb" "$PRUNE_CONFIG" "$CASE/prune.conf" --builder=kim --keep=2
+	assert_status 0
+	printf '%s\n' '--builder=kim --keep=2 prune plain nginx' \
+		'--builder=kim --keep=2 --keep-within=2d --protect=v* prune web' \
+		'--builder=kim --keep=2 --protect=release-* --keep=1 prune rel' >"$CASE/expected"
+	cmp -s "$CASE/expected" "$CASE/kimb-runs" || fail "kimb ran
+$(cat "$CASE/kimb-runs" 2>&1)
+expected
+$(cat "$CASE/expected")"
+	rm "$CASE/kimb-runs"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" STUB_FAIL_ON='prune web' "$PRUNE_CONFIG" "$CASE/prune.conf"
+	assert_status 4
+	[ "$(line_count "$CASE/kimb-runs")" -eq 3 ] || fail "a failed run stopped the others: $(cat "$CASE/kimb-runs")"
+	rm "$CASE/kimb-runs"
+	printf 'web --keep=1\n' >"$CASE/prune.conf"
+	run env KIMB_PRUNE_KIMB="$CASE/kimb" STUB_FAIL_ON='prune web' "$PRUNE_CONFIG" "$CASE/prune.conf"
+	assert_status 4
+	[ "$(cat "$CASE/kimb-runs")" = "--keep=1 prune web" ] || fail "kimb ran $(cat "$CASE/kimb-runs")"
+}
+
 test_prune_config_takes_kimb_from_path()
 {
 	stand_in_kimb
@@ -644,7 +679,9 @@ test_prune_config_passes_kimbs_status_through()
 test_prune_config_refuses_bad_lines()
 {
 	stand_in_kimb
-	assert_config_refused 'app\nweb other\n' ':2: one repository a line, found 2 words'
+	assert_config_refused 'app\nweb other\n' ':2: "other" is none of --keep=N, --keep-within=D, --protect=GLOB'
+	assert_config_refused 'app\nweb --dry-run\n' ':2: "--dry-run" is none of'
+	assert_config_refused 'app --keep=\n' ':1: "--keep=" is none of'
 	assert_config_refused 'app\n--dry-run\n' ':2: "--dry-run" is no repository'
 }
 
