@@ -298,12 +298,17 @@ static int plan(struct run *run, bool pods)
 	return status == STATUS_OK ? make_plan(run, &rules) : status;
 }
 
-/* The records forget what the plan removed, and what the listing no longer holds. */
+/* The records forget what the plan removed and the issued tags it took off, and what the listing no
+ * longer holds. */
 static void update_records(struct run *run)
 {
-	for (size_t i = 0; i < run->plan.count; i++)
-		if (run->plan.decisions[i].fate == FATE_REMOVED)
-			records_forget(&run->records, run->plan.decisions[i].repository, run->plan.decisions[i].image->id);
+	for (size_t i = 0; i < run->plan.count; i++) {
+		const struct decision *decision = &run->plan.decisions[i];
+		if (decision->fate == FATE_REMOVED)
+			records_forget(&run->records, decision->repository, decision->image->id);
+		for (size_t j = 0; decision->reason == REASON_EARLIER_TAG && j < decision->untagged_count; j++)
+			records_forget_tag(&run->records, decision->repository, strrchr(decision->untags[j], ':') + 1);
+	}
 	records_keep_listed(&run->records, &run->store.listing);
 }
 
@@ -344,6 +349,9 @@ static int run_kimb(struct run *run)
 		records_load(session->builder->records_builds, &session->options->environment, store, run->repositories,
 			     run->repository_count, &run->records);
 		free(store);
+		/* Proof, for later runs, that kimb issued the tag: only such tags are ever taken off. */
+		if (building)
+			records_add_tag(&run->records, run->build.unique_tag);
 	}
 	if (status == STATUS_OK && !pruning)
 		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL);

@@ -337,13 +337,74 @@ static void forget_left_acted_on(struct draft *draft)
 	draft->left_count = kept;
 }
 
+/* The unique tag the image that stays keeps: in a build the tag just issued (KEPT_TAG), else the
+ * newest of its tags of the repository that kimb's record says it issued; NULL when it has none. */
+static const char *unique_tag_kept(const struct image *image, const char *kept_tag, const struct request *request)
+{
+	if (kept_tag)
+		return kept_tag;
+	const char *newest = NULL;
+	long newest_index = -1;
+	for (size_t i = 0; request->built && i < image->name_count; i++) {
+		const struct image_name *name = &image->names[i];
+		long index = name->tag && names_repository(name, request->repository)
+				     ? record_tag_index(request->built, name->tag)
+				     : -1;
+		if (index > newest_index) {
+			newest_index = index;
+			newest = name->tag;
+		}
+	}
+	return newest;
+}
+
+/* The rule of one unique tag: whether TAG, of the repository, goes from IMAGE, the image that stays
+ * with latest and its unique tag KEPT. Only a tag kimb's record proves it issued for the repository
+ * goes; never latest, nor KEPT, nor a tag a container or pod names, nor a tag of an image that a
+ * container uses by ID (its name is not told) or that the listing counts containers of. */
+static bool earlier_unique_tag_goes(const struct image *image, const char *tag, const char *kept,
+				    const struct request *request)
+{
+	const struct image_use *use = request->rules->use;
+	if (!kept || strcmp(tag, "latest") == 0 || strcmp(tag, kept) == 0)
+		return false;
+	if (!request->built || record_tag_index(request->built, tag) < 0)
+		return false;
+	if (image->containers > 0)
+		return false;
+	/* A first plan, knowing nothing of use yet, only tells that something would be touched. */
+	return !use || (!use_by_unnamed(use, image) && !use_names_tag(use, request->repository, tag));
+}
+
+/* IMAGE stays, for REASON: it loses the earlier unique tags kimb issued for the repository (see
+ * earlier_unique_tag_goes), or is left alone. */
+static void plan_staying(struct draft *draft, const struct image *image, enum reason reason, const char *kept_tag,
+			 const struct request *request)
+{
+	const char *kept = unique_tag_kept(image, kept_tag, request);
+	struct decision *decision = NULL;
+	for (size_t i = 0; i < image->name_count; i++) {
+		const struct image_name *name = &image->names[i];
+		if (!name->tag || !names_repository(name, request->repository) ||
+		    !earlier_unique_tag_goes(image, name->tag, kept, request))
+			continue;
+		if (!decision)
+			decision = add_decision(&draft->acted, &draft->acted_count, draft->repository, image,
+						REASON_EARLIER_TAG, FATE_PENDING);
+		char *target = reference_join(name->shown, name->tag);
+		array_append(&decision->untags, &decision->untag_count, sizeof target, &target);
+	}
+	if (!decision)
+		leave(draft, image, reason);
+}
+
 static void plan_prior_images(struct draft *draft, const struct listing *listing, const struct request *request,
 			      const struct image *new_image, const struct image *latest)
 {
 	if (new_image)
-		leave(draft, new_image, REASON_NEW);
+		plan_staying(draft, new_image, REASON_NEW, request->rules->new_tag, request);
 	if (latest && latest != new_image)
-		leave(draft, latest, REASON_LATEST);
+		plan_staying(draft, latest, REASON_LATEST, NULL, request);
 	struct candidate *candidates = xmalloc((listing->count + 1) * sizeof *candidates);
 	size_t count = 0;
 	for (size_t i = 0; i < listing->count; i++) {

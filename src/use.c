@@ -93,6 +93,7 @@ void use_free(struct image_use *use)
 {
 	free_strings(use->digests, use->digest_count);
 	free_strings(use->references, use->reference_count);
+	free_strings(use->unnamed, use->unnamed_count);
 	free(use->first_invalid);
 	*use = (struct image_use){0};
 }
@@ -114,6 +115,7 @@ static int settle(struct gathered *gathered, struct image_use *use, int status)
 		move_new_strings(gathered->use.digests, gathered->use.digest_count, &use->digests, &use->digest_count);
 		move_new_strings(gathered->use.references, gathered->use.reference_count, &use->references,
 				 &use->reference_count);
+		move_new_strings(gathered->use.unnamed, gathered->use.unnamed_count, &use->unnamed, &use->unnamed_count);
 		if (!use->first_invalid) {
 			use->first_invalid = gathered->use.first_invalid;
 			gathered->use.first_invalid = NULL;
@@ -136,11 +138,13 @@ static int read_string_member(json_t *object, const char *key, bool required, si
 	return value ? add(gathered, json_string_value(value)) : 0;
 }
 
+/* A container read by its image's ID alone: the name it was made from is not told. */
 static int add_container_image_id(struct gathered *gathered, const char *text)
 {
 	const char *hex = listing_full_id(text, strlen(text));
 	if (!hex)
 		return reading_reject(gathered->err, 0, "invalid image ID %s", reading_quote(text, strlen(text)).text);
+	add_string(&gathered->use.unnamed, &gathered->use.unnamed_count, hex, LISTING_ID_MAX);
 	return add_digest(gathered, hex);
 }
 
@@ -331,14 +335,25 @@ bool use_covers(const struct image_use *use, const struct image *image)
 			return true;
 	for (size_t i = 0; i < image->name_count; i++) {
 		const struct image_name *name = &image->names[i];
-		if (!name->repository || !name->tag)
-			continue;
-		char *named = reference_join(name->repository, name->tag);
-		/* Out of memory: as good as in use, so that nothing is touched on a guess. */
-		bool used = !named || contains(use->references, use->reference_count, named);
-		free(named);
-		if (used)
+		if (name->repository && name->tag && use_names_tag(use, name->repository, name->tag))
 			return true;
 	}
+	return false;
+}
+
+bool use_names_tag(const struct image_use *use, const char *repository, const char *tag)
+{
+	char *named = reference_join(repository, tag);
+	/* Out of memory: as good as named, so that nothing is touched on a guess. */
+	bool used = !named || contains(use->references, use->reference_count, named);
+	free(named);
+	return used;
+}
+
+bool use_by_unnamed(const struct image_use *use, const struct image *image)
+{
+	for (size_t i = 0; i < use->unnamed_count; i++)
+		if (listing_image_has_digest(image, use->unnamed[i]))
+			return true;
 	return false;
 }

@@ -15,6 +15,9 @@ struct image_use {
 	size_t digest_count;
 	char **references;  /* normalized "REPOSITORY:TAG" that a container or pod names, each once */
 	size_t reference_count;
+	char **unnamed;     /* 64 hex: IDs of images containers use that say no name they were made from
+			       (docker's, podman's and buildah's, read by the image's ID) */
+	size_t unnamed_count;
 	/* Pod containers whose image is no valid reference (kubelet's InvalidImageName): they can run
 	 * no image, so they keep none; the first as "NAMESPACE/POD: REFERENCE", to be said once. */
 	size_t invalid_count;
@@ -49,6 +52,13 @@ int use_read_pods(const char *text, size_t length, struct image_use *use, struct
 /* True when IMAGE's ID or one of its digests is in use, or a container or pod names one of its
  * current tags. */
 bool use_covers(const struct image_use *use, const struct image *image);
+
+/* True when a container or pod names REPOSITORY:TAG (REPOSITORY normalized). */
+bool use_names_tag(const struct image_use *use, const char *repository, const char *tag);
+
+/* True when a container uses IMAGE by its ID, saying no name it was made from: any of its tags
+ * may be the one it names. */
+bool use_by_unnamed(const struct image_use *use, const struct image *image);
 
 void use_free(struct image_use *use);
 
