@@ -49,7 +49,9 @@ double report_now(void)
 
 struct totals {
 	size_t removed;
-	size_t untagged;
+	size_t untagged;     /* images that lost tags: shared ones, and those that stay */
+	size_t shared;       /* of them, shared images */
+	size_t earlier_tags; /* earlier unique tags taken off the images that stay */
 	size_t kept_in_use;
 	size_t failed;
 	long long reclaimed; /* bytes of the removed images whose size is known */
@@ -84,6 +86,10 @@ static void count_decision(const struct decision *decision, struct totals *total
 		break;
 	case FATE_UNTAGGED:
 		totals->untagged++;
+		if (decision->reason == REASON_EARLIER_TAG)
+			totals->earlier_tags += decision->untagged_count;
+		else
+			totals->shared++;
 		break;
 	case FATE_KEPT:
 		totals->kept_in_use += reason_words[decision->reason].in_use;
@@ -209,8 +215,11 @@ void report_tell(const struct report *report, bool problems_only)
 	struct message summary = {0};
 	message_add(&summary, "%s %zu image%s", report->dry_run ? "would remove" : "removed", totals.removed,
 		    totals.removed == 1 ? "" : "s");
-	if (totals.untagged)
-		message_add(&summary, ", untagged %zu shared", totals.untagged);
+	if (totals.shared)
+		message_add(&summary, ", untagged %zu shared", totals.shared);
+	if (totals.earlier_tags)
+		message_add(&summary, ", %s %zu earlier unique tag%s", report->dry_run ? "would take off" : "took off",
+			    totals.earlier_tags, totals.earlier_tags == 1 ? "" : "s");
 	if (totals.kept_in_use)
 		message_add(&summary, ", kept %zu in use", totals.kept_in_use);
 	if (totals.failed)
@@ -358,8 +367,9 @@ int report_write_json(const struct report *report, int exit_status, double start
 	json_object_set_new(root, "new_id", json_text_or_null(report->new_id));
 	json_object_set_new(root, "build", json_build(&report->build));
 	json_object_set_new(root, "repositories", repositories);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}", "removed", (json_int_t)totals.removed,
-							 "untagged", (json_int_t)totals.untagged, "kept_in_use",
+	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "removed", (json_int_t)totals.removed,
+							 "untagged", (json_int_t)totals.untagged, "earlier_tags",
+							 (json_int_t)totals.earlier_tags, "kept_in_use",
 							 (json_int_t)totals.kept_in_use, "not_removed",
 							 (json_int_t)totals.failed, "reclaimed_bytes",
 							 (json_int_t)totals.reclaimed));

@@ -459,7 +459,7 @@ $third b $busy"
 		"$both" "$three" "$dry"
 	assert_json 'd["repositories"][1]["removed"] == [] and d["repositories"][2]["removed"] == []'
 	assert_json '[x["id"] for r in d["repositories"] for x in r["untagged"]] == [a[0], a[0]]' "$outside"
-	assert_json 'd["summary"] == {"removed": 3, "untagged": 2, "kept_in_use": 2, "not_removed": 0,
+	assert_json 'd["summary"] == {"removed": 3, "untagged": 2, "earlier_tags": 0, "kept_in_use": 2, "not_removed": 0,
 		"reclaimed_bytes": 6160000}'
 }
 
@@ -1120,6 +1120,72 @@ test_prune_removes_all_but_latest()
 $R 20240103.000000 $latest
 other/app latest $other
 other/app v0 $other"
+}
+
+# A rebuild that hits the cache tags the same image again: kimb takes the earlier unique tags it
+# issued off it, so that one image is left with latest and its unique tag; a tag kimb did not issue
+# stays. kim's untagging is a removal by NAME:TAG.
+test_cache_hit_rebuild_keeps_one_unique_tag()
+{
+	: >"$KIM_STUB_DIR/cache-hit"
+	build_r one
+	one=$tag
+	image=$new
+	KIM_STUB_INSPECT=1 "$STUB" tag "$R:latest" "$R:mine" || fail "cannot tag"
+	build_r two
+	two=$tag
+	[ "$new" = "$image" ] || fail "the stand-in's rebuild made another image"
+	assert_stderr_has "untagged $R:$one (an earlier unique tag kimb issued for the image that stays)"
+	assert_call "$(q image rm "$R:$one")"
+	assert_calls rm 1
+	build_r three
+	assert_call "$(q image rm "$R:$two")"
+	assert_calls rm 2
+	assert_store "$R latest $image
+$R mine $image
+$R $tag $image"
+}
+
+# kimb prune keeps the newest unique tag kimb issued on the image latest names, and takes the
+# earlier ones off.
+test_prune_keeps_one_unique_tag_of_latest()
+{
+	: >"$KIM_STUB_DIR/cache-hit"
+	run_kimb --no-prune --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	one=$(printed_tag)
+	run_kimb --no-prune --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	two=$(printed_tag)
+	image=$(id_listed "$R" "$two")
+	assert_store "$R latest $image
+$R $one $image
+$R $two $image"
+	run_kimb prune "$R"
+	assert_status 0
+	assert_call "$(q image rm "$R:$one")"
+	assert_calls rm 1
+	assert_store "$R latest $image
+$R $two $image"
+}
+
+# An earlier unique tag that a pod names stays on the image; the others go.
+test_earlier_unique_tag_a_pod_names_stays()
+{
+	: >"$KIM_STUB_DIR/cache-hit"
+	build_r one
+	one=$tag
+	image=$new
+	pod_runs "$R:$one" "sha256:$image"
+	build_r two
+	two=$tag
+	assert_calls rm 0
+	build_r three
+	assert_call "$(q image rm "$R:$two")"
+	assert_calls rm 1
+	assert_store "$R latest $image
+$R $one $image
+$R $tag $image"
 }
 
 test_prune_with_globals_and_two_repositories()
@@ -2145,7 +2211,7 @@ test_json_report()
 	assert_json '[x["error"] for x in d["repositories"][0]["kept"] if x["reason"] == "removal_failed"]
 		== [a[0] + " exited with status 1"]' "$STUB"
 	assert_json 'd["repositories"][0]["reclaimed_bytes"] == 2580000 and d["summary"]["reclaimed_bytes"] == 2580000'
-	assert_json 'd["summary"] == {"removed": 1, "untagged": 1, "kept_in_use": 1, "not_removed": 1, "reclaimed_bytes": 2580000}'
+	assert_json 'd["summary"] == {"removed": 1, "untagged": 1, "earlier_tags": 0, "kept_in_use": 1, "not_removed": 1, "reclaimed_bytes": 2580000}'
 	assert_json 'sorted(d["phases"]) == ["build", "list", "lock", "plan", "remove"]
 		and all(v >= 0 for v in d["phases"].values())'
 	# build, listing, kubectl, two removals and the untagging
