@@ -185,6 +185,14 @@ static int lock_repositories(struct run *run)
 	return status;
 }
 
+/* A dry run's build: what it would tag, on stderr; stdout names only images that were built. */
+static void say_would_build(const struct session *session, const struct build *build)
+{
+	for (size_t i = 0; i < build->count; i++)
+		report_say("--dry-run: nothing built; a build now would be tagged %s and %s:latest", build->references[i],
+			   session->options->targets[i].name);
+}
+
 static int print_references(const struct session *session, const struct build *build)
 {
 	if (session->options->json)
@@ -209,9 +217,11 @@ static int survey(struct run *run, bool pods)
 		status = store_inspect(session, &run->store, run->repositories, run->repository_count, false, false);
 	if (status == STATUS_OK)
 		records_attribute(&run->records, &run->store.listing, session->builder->label_flag != NULL);
-	/* What a listing that failed would have said of the new image is lost; its ID is not. */
-	records_add_build(&run->records, run->build.unique_tag, run->build.new_id,
-			  status == STATUS_OK ? &run->store.listing : NULL);
+	/* What a listing that failed would have said of the new image is lost; its ID is not. A dry
+	 * run built nothing. */
+	if (!session->options->dry_run)
+		records_add_build(&run->records, run->build.unique_tag, run->build.new_id,
+				  status == STATUS_OK ? &run->store.listing : NULL);
 	return status;
 }
 
@@ -221,9 +231,11 @@ static struct plan_rules rules_of(const struct run *run, bool final, bool pods)
 {
 	const struct builder *builder = run->session->builder;
 	const struct options *options = run->session->options;
+	/* A dry run builds nothing: the image latest names stays, as in a prune. */
 	return (struct plan_rules){
-		.new_tag = run->build.unique_tag,
-		.new_id = run->build.new_id,
+		.new_tag = options->dry_run ? NULL : run->build.unique_tag,
+		.new_id = options->dry_run ? NULL : run->build.new_id,
+		.dry_build = options->dry_run && options->command == COMMAND_BUILD,
 		.keep = options->keep,
 		.time_format = options->time_format,
 		.untag_before_remove = builder->removes_single_named_only,
@@ -327,6 +339,7 @@ static int run_kimb(struct run *run)
 	const struct session *session = run->session;
 	const struct options *options = session->options;
 	bool building = options->command == COMMAND_BUILD;
+	bool dry_build = building && options->dry_run;
 	bool pruning = !options->no_prune;
 	bool pods = pruning && store_pods_run_images(session);
 	run->phase_mark = report_now();
@@ -339,9 +352,11 @@ static int run_kimb(struct run *run)
 	end_phase(run, PHASE_LOCK);
 	if (status == STATUS_OK && building)
 		status = build_make_tag(session, run->locks, &run->build);
-	if (status == STATUS_OK && building)
+	if (status == STATUS_OK && dry_build)
+		say_would_build(session, &run->build);
+	if (status == STATUS_OK && building && !dry_build)
 		status = build_run(session, &run->build);
-	if (status == STATUS_OK && building)
+	if (status == STATUS_OK && building && !dry_build)
 		status = print_references(session, &run->build);
 	end_phase(run, PHASE_BUILD);
 	if (status == STATUS_OK) {
@@ -350,7 +365,7 @@ static int run_kimb(struct run *run)
 			     run->repository_count, &run->records);
 		free(store);
 		/* Proof, for later runs, that kimb issued the tag: only such tags are ever taken off. */
-		if (building)
+		if (building && !dry_build)
 			records_add_tag(&run->records, run->build.unique_tag);
 	}
 	if (status == STATUS_OK && !pruning)
@@ -368,7 +383,7 @@ static int run_kimb(struct run *run)
 			update_records(run);
 	}
 	end_phase(run, PHASE_REMOVE);
-	if (status == STATUS_OK || status == STATUS_LISTING)
+	if ((status == STATUS_OK || status == STATUS_LISTING) && !options->dry_run)
 		records_save(&run->records);
 	/* kubectl, started beside a listing that failed, is still to be waited for. */
 	store_drop_pods(&run->store);
@@ -380,12 +395,17 @@ static int run_kimb(struct run *run)
 static struct report report_of(struct run *run)
 {
 	const struct session *session = run->session;
-	for (size_t i = 0; i < run->repository_count; i++)
+	bool dry = session->options->dry_run;
+	for (size_t i = 0; i < run->repository_count; i++) {
+		const char *reference = i < run->build.count ? run->build.references[i] : NULL;
+		const char *latest = i < run->build.count ? run->build.latest_references[i] : NULL;
 		run->named[i] = (struct report_repository){
 			.repository = run->repositories[i],
-			.reference = i < run->build.count ? run->build.references[i] : NULL,
-			.latest = i < run->build.count ? run->build.latest_references[i] : NULL,
+			.reference = dry ? NULL : reference,
+			.latest = dry ? NULL : latest,
+			.would_reference = dry ? reference : NULL,
 		};
+	}
 	struct report report = {
 		.builder = session->builder->name,
 		.dry_run = session->options->dry_run,

@@ -447,7 +447,7 @@ static enum plan_verdict plan_repository(struct draft *draft, const struct listi
 		return PLAN_NEW_IMAGE_MISSING;
 	if (new_image && rules->new_id && strcmp(new_image->id, rules->new_id) != 0)
 		return PLAN_NEW_IMAGE_ELSEWHERE;
-	if (!rules->new_tag && !latest) {
+	if (!rules->new_tag && !rules->dry_build && !latest) {
 		draft->standing = PLAN_NO_IMAGE;
 		for (size_t i = 0; i < listing->count; i++)
 			if (plan_is_listed_under(&listing->images[i], request->repository))

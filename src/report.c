@@ -320,6 +320,7 @@ static json_t *json_repository(const struct report *report, size_t index)
 	json_object_set_new(object, "repository", json_string(repository->repository));
 	json_object_set_new(object, "reference", json_text_or_null(repository->reference));
 	json_object_set_new(object, "latest", json_text_or_null(repository->latest));
+	json_object_set_new(object, "would_reference", json_text_or_null(repository->would_reference));
 	json_object_set_new(object, "new_id", json_text_or_null(new_id));
 	json_object_set_new(object, "removed", removed);
 	json_object_set_new(object, "untagged", untagged);

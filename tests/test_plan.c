@@ -981,6 +981,37 @@ START_TEST(the_new_image_and_latest_each_keep_one_unique_tag)
 }
 END_TEST
 
+/* A dry run's build built nothing: the image latest names stays, with its newest issued tag; every
+ * other image is planned as the build would replace it, also where there is no latest yet. */
+START_TEST(a_dry_runs_build_replaces_all_but_latest)
+{
+	add_image("aaa", WEB "latest", WEB "t1", WEB "t2", NULL);
+	add_image("bbb", WEB "t0", NULL);
+	issue("t1");
+	issue("t2");
+	struct plan_rules rules = {.dry_build = true, .time_format = "%Y%m%d.%H%M%S", .use = &use};
+	plan_with(R, &rules);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 2);
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t1"));
+}
+END_TEST
+
+START_TEST(a_dry_runs_build_with_no_latest_yet_replaces_all)
+{
+	add_image("ccc", WEB "t0", NULL);
+	struct plan_rules rules = {.dry_build = true, .time_format = "%Y%m%d.%H%M%S", .use = &use};
+	plan_with(R, &rules);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 1);
+	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
+	/* A prune of the same listing has no latest to keep: it touches nothing. */
+	plan_for(R, NULL, 0);
+	assert_standing(PLAN_NO_LATEST);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *suite = suite_create("plan");
@@ -1028,6 +1059,8 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, prune_keeps_the_newest_unique_tag_of_latest);
 	tcase_add_test(tc, earlier_unique_tags_in_use_stay);
 	tcase_add_test(tc, the_new_image_and_latest_each_keep_one_unique_tag);
+	tcase_add_test(tc, a_dry_runs_build_replaces_all_but_latest);
+	tcase_add_test(tc, a_dry_runs_build_with_no_latest_yet_replaces_all);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
