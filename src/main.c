@@ -44,8 +44,9 @@ static const char usage_head[] =
 /* After the options, which options_write_help lists from their table. */
 static const char usage_tail[] =
 	"\n"
-	"Never removed or untagged: the image just built, the image REPOSITORY:latest\n"
-	"points to, other repositories' images (a shared image only loses its tags of\n"
+	"Never removed: the image just built, the image REPOSITORY:latest points to\n"
+	"(they lose only the earlier unique tags kimb issued that no container or pod\n"
+	"may name), other repositories' images (a shared image only loses its tags of\n"
 	"REPOSITORY), images a container or pod uses, images kimb cannot attribute to\n"
 	"REPOSITORY (docker, nerdctl and buildah: kimb records and labels what it builds,\n"
 	"with " KIMB_REPOSITORIES_LABEL ", and removes only nameless images both name).\n"
