@@ -1266,8 +1266,12 @@ $R l1 $latest
 $R p1 $prior
 $R s1 $shared
 other/app v1 $shared"
-	[ -z "$(ls "$KIMB_LOCK_DIR" | grep -F .issued.)" ] || fail "the dry run recorded an issued second"
-	[ -z "$(ls -A "$KIMB_STATE_DIR" 2>/dev/null)" ] || fail "the dry run wrote a record"
+	for issued in "$CASE"/locks/*.issued.*; do
+		[ ! -e "$issued" ] || fail "the dry run recorded an issued second: $issued"
+	done
+	for record in "$CASE"/state/*; do
+		[ ! -e "$record" ] || fail "the dry run wrote a record: $record"
+	done
 
 	run_kimb --json --dry-run --time-format=two.%s -t "$R" ctx
 	assert_status 0
