@@ -77,7 +77,8 @@ int build_make_tag(const struct session *session, struct lock_set *locks, struct
 	} else {
 		struct message why = {0};
 		time_t now;
-		if (lock_issue_second(locks, &now, &why) != 0) {
+		int made = options->dry_run ? lock_next_second(locks, &now, &why) : lock_issue_second(locks, &now, &why);
+		if (made != 0) {
 			session_stop_if_interrupted(session);
 			report_say("%s", why.text);
 			message_free(&why);

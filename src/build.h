@@ -34,7 +34,8 @@ struct build {
 int build_prepare(const struct session *session, struct build *out);
 
 /* Makes the unique tag and each repository's references: the git tag, or the time in a second
- * issued under LOCKS, which no other run on this host issues again. */
+ * issued under LOCKS, which no other run on this host issues again; with --dry-run, the second
+ * that would be issued now, which is not recorded as issued. */
 int build_make_tag(const struct session *session, struct lock_set *locks, struct build *build);
 
 /* Runs the build; reads the new image's ID where the builder writes it, and writes the user's

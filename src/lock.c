@@ -656,21 +656,41 @@ static int record_issued(const struct lock_set *set, const struct locked_reposit
 	return 0;
 }
 
+/* The last second issued under SET's locks on this host that a run issuing a second at NOW waits
+ * past, or -1. */
+static long long last_issued_of_set(const struct lock_set *set, time_t now)
+{
+	long long last = -1;
+	for (size_t i = 0; i < set->repository_count; i++) {
+		long long issued_here = last_issued(set, &set->repositories[i]);
+		/* Further ahead than any run on this host could have issued: no run's, not waited for. */
+		if (issued_here > last && issued_here - now < LONGEST_ISSUE_WAIT_SECONDS)
+			last = issued_here;
+	}
+	return last;
+}
+
+int lock_next_second(const struct lock_set *set, time_t *second, struct message *why)
+{
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1) {
+		message_add(why, "cannot read the clock: %s", strerror(errno));
+		return -1;
+	}
+	long long last = last_issued_of_set(set, now.tv_sec);
+	*second = now.tv_sec > last ? now.tv_sec : (time_t)(last + 1);
+	return 0;
+}
+
 int lock_issue_second(struct lock_set *set, time_t *issued, struct message *why)
 {
 	struct timespec now;
-	long long last = -1;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1) {
 		message_add(why, "cannot read the clock: %s", strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < set->repository_count; i++) {
-		long long issued_here = last_issued(set, &set->repositories[i]);
-		/* Further ahead than any run on this host could have issued: no run's, not waited for. */
-		if (issued_here > last && issued_here - now.tv_sec < LONGEST_ISSUE_WAIT_SECONDS)
-			last = issued_here;
-	}
+	long long last = last_issued_of_set(set, now.tv_sec);
 	/* The clock reads CLOCK_REALTIME, as every kimb does: time() reads a coarser one, which can
 	 * still show a second another run has seen end. */
 	while (now.tv_sec <= last) {

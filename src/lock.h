@@ -47,6 +47,11 @@ enum lock_outcome lock_acquire(const char *directory, const char *const *reposit
  * one-line reason added to WHY (also when a forwarded signal came while waiting). */
 int lock_issue_second(struct lock_set *set, time_t *issued, struct message *why);
 
+/* The second lock_issue_second would issue under SET now, into *SECOND, neither waited for nor
+ * recorded (--dry-run): a later run issues its own. Returns 0, or -1 with a one-line reason added
+ * to WHY. */
+int lock_next_second(const struct lock_set *set, time_t *second, struct message *why);
+
 /* Releases every lock of SET and frees it. NULL is allowed. */
 void lock_release(struct lock_set *set);
 

@@ -46,13 +46,14 @@ static const char usage_head[] =
 /* After the options, which options_write_help lists from their table. */
 static const char usage_tail[] =
 	"\n"
-	"Never removed or untagged: the image just built, the image REPOSITORY:latest\n"
-	"points to, other repositories' images (a shared image only loses its tags of\n"
-	"REPOSITORY), images a container or pod uses, images with a tag --protect\n"
-	"matches, with --keep-within the images younger than it, and images kimb cannot\n"
-	"attribute to REPOSITORY (docker, nerdctl and buildah: kimb records and labels\n"
-	"what it builds, with " KIMB_REPOSITORIES_LABEL ", and removes only nameless images\n"
-	"both name).\n"
+	"Never removed: the image just built, the image REPOSITORY:latest points to\n"
+	"(they lose only the earlier unique tags kimb issued that no container, pod or\n"
+	"workload may name), other repositories' images (a shared image only loses its\n"
+	"tags of REPOSITORY), images a container or pod uses or a workload names, images\n"
+	"with a tag --protect matches (never untagged either), with --keep-within the\n"
+	"images younger than it, and images kimb cannot attribute to REPOSITORY (docker,\n"
+	"nerdctl and buildah: kimb records and labels what it builds, with\n"
+	"" KIMB_REPOSITORIES_LABEL ", and removes only nameless images both name).\n"
 	"\n"
 	"KIMB_KIM, KIMB_NERDCTL, KIMB_PODMAN, KIMB_DOCKER, KIMB_BUILDAH and KIMB_KUBECTL\n"
 	"name each program's executable (default: its name on PATH). KIMB_LOCK_DIR\n"
@@ -191,6 +192,14 @@ static int lock_repositories(struct run *run)
 	return status;
 }
 
+/* A dry run's build: what it would tag, on stderr; stdout names only images that were built. */
+static void say_would_build(const struct session *session, const struct build *build)
+{
+	for (size_t i = 0; i < build->count; i++)
+		report_say("--dry-run: nothing built; a build now would be tagged %s and %s:latest", build->references[i],
+			   session->options->targets[i].name);
+}
+
 static int print_references(const struct session *session, const struct build *build)
 {
 	if (session->options->json)
@@ -215,9 +224,11 @@ static int survey(struct run *run, bool pods)
 		status = store_inspect(session, &run->store, run->repositories, run->repository_count, false, false);
 	if (status == STATUS_OK)
 		records_attribute(&run->records, &run->store.listing, session->builder->label_flag != NULL);
-	/* What a listing that failed would have said of the new image is lost; its ID is not. */
-	records_add_build(&run->records, run->build.unique_tag, run->build.new_id,
-			  status == STATUS_OK ? &run->store.listing : NULL, (long long)time(NULL));
+	/* What a listing that failed would have said of the new image is lost; its ID is not. A dry
+	 * run built nothing. */
+	if (!session->options->dry_run)
+		records_add_build(&run->records, run->build.unique_tag, run->build.new_id,
+				  status == STATUS_OK ? &run->store.listing : NULL, (long long)time(NULL));
 	return status;
 }
 
@@ -227,9 +238,11 @@ static struct plan_rules rules_of(const struct run *run, bool final, bool pods)
 {
 	const struct builder *builder = run->session->builder;
 	const struct options *options = run->session->options;
+	/* A dry run builds nothing: the image latest names stays, as in a prune. */
 	return (struct plan_rules){
-		.new_tag = run->build.unique_tag,
-		.new_id = run->build.new_id,
+		.new_tag = options->dry_run ? NULL : run->build.unique_tag,
+		.new_id = options->dry_run ? NULL : run->build.new_id,
+		.dry_build = options->dry_run && options->command == COMMAND_BUILD,
 		.keep = options->keep,
 		.keep_within = options->keep_within,
 		.now = (long long)time(NULL),
@@ -348,12 +361,17 @@ static int plan(struct run *run, bool pods)
 	return status == STATUS_OK ? make_plan(run, &rules) : status;
 }
 
-/* The records forget what the plan removed, and what the listing no longer holds. */
+/* The records forget what the plan removed and the issued tags it took off, and what the listing no
+ * longer holds. */
 static void update_records(struct run *run)
 {
-	for (size_t i = 0; i < run->plan.count; i++)
-		if (run->plan.decisions[i].fate == FATE_REMOVED)
-			records_forget(&run->records, run->plan.decisions[i].repository, run->plan.decisions[i].image->id);
+	for (size_t i = 0; i < run->plan.count; i++) {
+		const struct decision *decision = &run->plan.decisions[i];
+		if (decision->fate == FATE_REMOVED)
+			records_forget(&run->records, decision->repository, decision->image->id);
+		for (size_t j = 0; decision->reason == REASON_EARLIER_TAG && j < decision->untagged_count; j++)
+			records_forget_tag(&run->records, decision->repository, strrchr(decision->untags[j], ':') + 1);
+	}
 	records_keep_listed(&run->records, &run->store.listing);
 }
 
@@ -372,6 +390,7 @@ static int run_kimb(struct run *run)
 	const struct session *session = run->session;
 	const struct options *options = session->options;
 	bool building = options->command == COMMAND_BUILD;
+	bool dry_build = building && options->dry_run;
 	bool pruning = !options->no_prune;
 	bool pods = pruning && store_pods_run_images(session);
 	run->phase_mark = report_now();
@@ -384,9 +403,11 @@ static int run_kimb(struct run *run)
 	end_phase(run, PHASE_LOCK);
 	if (status == STATUS_OK && building)
 		status = build_make_tag(session, run->locks, &run->build);
-	if (status == STATUS_OK && building)
+	if (status == STATUS_OK && dry_build)
+		say_would_build(session, &run->build);
+	if (status == STATUS_OK && building && !dry_build)
 		status = build_run(session, &run->build);
-	if (status == STATUS_OK && building)
+	if (status == STATUS_OK && building && !dry_build)
 		status = print_references(session, &run->build);
 	end_phase(run, PHASE_BUILD);
 	if (status == STATUS_OK) {
@@ -396,6 +417,9 @@ static int run_kimb(struct run *run)
 		records_load(true, &session->options->environment, store, run->repositories,
 			     run->repository_count, &run->records);
 		free(store);
+		/* Proof, for later runs, that kimb issued the tag: only such tags are ever taken off. */
+		if (building && !dry_build)
+			records_add_tag(&run->records, run->build.unique_tag);
 	}
 	/* A build that prunes nothing still records what it left (its intermediate images, as the
 	 * listing shows them), so that a later prune removes them with it; a listing that fails then
@@ -417,7 +441,7 @@ static int run_kimb(struct run *run)
 			update_records(run);
 	}
 	end_phase(run, PHASE_REMOVE);
-	if (status == STATUS_OK || status == STATUS_LISTING)
+	if ((status == STATUS_OK || status == STATUS_LISTING) && !options->dry_run)
 		records_save(&run->records);
 	/* kubectl, started beside a listing that failed, is still to be waited for. */
 	store_drop_pods(&run->store);
@@ -429,12 +453,17 @@ static int run_kimb(struct run *run)
 static struct report report_of(struct run *run)
 {
 	const struct session *session = run->session;
-	for (size_t i = 0; i < run->repository_count; i++)
+	bool dry = session->options->dry_run;
+	for (size_t i = 0; i < run->repository_count; i++) {
+		const char *reference = i < run->build.count ? run->build.references[i] : NULL;
+		const char *latest = i < run->build.count ? run->build.latest_names[i] : NULL;
 		run->named[i] = (struct report_repository){
 			.repository = run->repositories[i],
-			.reference = i < run->build.count ? run->build.references[i] : NULL,
-			.latest = i < run->build.count ? run->build.latest_names[i] : NULL,
+			.reference = dry ? NULL : reference,
+			.latest = dry ? NULL : latest,
+			.would_reference = dry ? reference : NULL,
 		};
+	}
 	struct report report = {
 		.builder = session->builder->name,
 		.dry_run = session->options->dry_run,

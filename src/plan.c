@@ -111,17 +111,25 @@ static bool is_within(const struct tm *birth, const struct plan_rules *rules)
 	return gmtime_r(&limit, &since) && timeformat_compare(birth, &since) > 0;
 }
 
+/* The first --protect glob that matches TAG, or NULL. */
+static const char *protecting_pattern(const struct plan_rules *rules, const char *tag)
+{
+	for (size_t p = 0; p < rules->protect_count; p++)
+		if (fnmatch(rules->protect[p], tag, 0) == 0)
+			return rules->protect[p];
+	return NULL;
+}
+
 /* A tag of IMAGE, of any repository, that a --protect glob matches, in *NAME, and the glob. */
 static bool is_protected(const struct image *image, const struct plan_rules *rules, const struct image_name **name,
 			 const char **pattern)
 {
 	for (size_t i = 0; i < image->name_count; i++)
-		for (size_t p = 0; image->names[i].shown && image->names[i].tag && p < rules->protect_count; p++)
-			if (fnmatch(rules->protect[p], image->names[i].tag, 0) == 0) {
-				*name = &image->names[i];
-				*pattern = rules->protect[p];
-				return true;
-			}
+		if (image->names[i].shown && image->names[i].tag &&
+		    (*pattern = protecting_pattern(rules, image->names[i].tag))) {
+			*name = &image->names[i];
+			return true;
+		}
 	return false;
 }
 
@@ -403,13 +411,78 @@ static bool keeps_prior(struct draft *draft, const struct image *image, const st
 	return true;
 }
 
+/* The unique tag the image that stays keeps: in a build the tag just issued (KEPT_TAG), else the
+ * newest of its tags of the repository that kimb's record says it issued; NULL when it has none. */
+static const char *unique_tag_kept(const struct image *image, const char *kept_tag, const struct request *request)
+{
+	if (kept_tag)
+		return kept_tag;
+	const char *newest = NULL;
+	long newest_index = -1;
+	for (size_t i = 0; request->built && i < image->name_count; i++) {
+		const struct image_name *name = &image->names[i];
+		long index = name->tag && names_repository(name, request->repository)
+				     ? record_tag_index(request->built, name->tag)
+				     : -1;
+		if (index > newest_index) {
+			newest_index = index;
+			newest = name->tag;
+		}
+	}
+	return newest;
+}
+
+/* The rule of one unique tag: whether TAG, of the repository, goes from IMAGE, the image that stays
+ * with latest and its unique tag KEPT. Only a tag kimb's record proves it issued for the repository
+ * goes; never latest, nor KEPT, nor any tag of an image with a tag --protect matches, nor a tag a
+ * container or pod names, nor a tag of an image that a container uses by ID (its name is not told)
+ * or that the listing counts containers of. */
+static bool earlier_unique_tag_goes(const struct image *image, const char *tag, const char *kept,
+				    const struct request *request)
+{
+	const struct image_use *use = request->rules->use;
+	const struct image_name *protected_name;
+	const char *pattern;
+	if (!kept || strcmp(tag, "latest") == 0 || strcmp(tag, kept) == 0 ||
+	    is_protected(image, request->rules, &protected_name, &pattern))
+		return false;
+	if (!request->built || record_tag_index(request->built, tag) < 0)
+		return false;
+	if (image->containers > 0)
+		return false;
+	/* A first plan, knowing nothing of use yet, only tells that something would be touched. */
+	return !use || (!use_by_unnamed(use, image) && !use_names_tag(use, request->repository, tag));
+}
+
+/* IMAGE stays, for REASON: it loses the earlier unique tags kimb issued for the repository (see
+ * earlier_unique_tag_goes), or is left alone. */
+static void plan_staying(struct draft *draft, const struct image *image, enum reason reason, const char *kept_tag,
+			 const struct request *request)
+{
+	const char *kept = unique_tag_kept(image, kept_tag, request);
+	struct decision *decision = NULL;
+	for (size_t i = 0; i < image->name_count; i++) {
+		const struct image_name *name = &image->names[i];
+		if (!name->tag || !names_repository(name, request->repository) ||
+		    !earlier_unique_tag_goes(image, name->tag, kept, request))
+			continue;
+		if (!decision)
+			decision = add_decision(&draft->acted, &draft->acted_count, draft->repository, image,
+						REASON_EARLIER_TAG, FATE_PENDING);
+		char *target = reference_join(name->shown, name->tag);
+		array_append(&decision->untags, &decision->untag_count, sizeof target, &target);
+	}
+	if (!decision)
+		leave(draft, image, reason);
+}
+
 static void plan_prior_images(struct draft *draft, const struct listing *listing, const struct request *request,
 			      const struct image *new_image, const struct image *latest)
 {
 	if (new_image)
-		leave(draft, new_image, REASON_NEW);
+		plan_staying(draft, new_image, REASON_NEW, request->rules->new_tag, request);
 	if (latest && latest != new_image)
-		leave(draft, latest, REASON_LATEST);
+		plan_staying(draft, latest, REASON_LATEST, NULL, request);
 	struct candidate *candidates = xmalloc((listing->count + 1) * sizeof *candidates);
 	size_t count = 0;
 	for (size_t i = 0; i < listing->count; i++) {
@@ -455,7 +528,7 @@ static enum plan_verdict plan_repository(struct draft *draft, const struct listi
 		return PLAN_NEW_IMAGE_MISSING;
 	if (new_image && rules->new_id && strcmp(new_image->id, rules->new_id) != 0)
 		return PLAN_NEW_IMAGE_ELSEWHERE;
-	if (!rules->new_tag && !latest) {
+	if (!rules->new_tag && !rules->dry_build && !latest) {
 		draft->standing = PLAN_NO_IMAGE;
 		for (size_t i = 0; i < listing->count; i++)
 			if (plan_is_listed_under(&listing->images[i], request->repository))

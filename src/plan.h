@@ -85,7 +85,10 @@ struct plan {
 
 /* The rules of one run. */
 struct plan_rules {
-	const char *new_tag;      /* build: the unique tag just built; prune: NULL */
+	const char *new_tag;      /* build: the unique tag just built; prune, dry run: NULL */
+	/* A dry run's build, which built nothing: the image latest names, if any, stays; every other
+	 * image of the repository is planned as the build would replace it. */
+	bool dry_build;
 	const char *new_id;       /* build: the ID the builder reported for it; NULL when it did not say */
 	size_t keep;              /* the N most recent prior images stay */
 	double keep_within;       /* seconds: a prior image younger than this stays, and one of unknown

@@ -21,6 +21,7 @@
 	X(REPLACED, "replaced", "{names}", false, false) \
 	X(INTERMEDIATE, "intermediate", "an intermediate image of {related}'s build", false, false) \
 	X(SHARED, "shared", "the image is shared with another repository", false, false) \
+	X(EARLIER_TAG, "earlier_tag", "an earlier unique tag kimb issued for the image that stays", false, false) \
 	X(NEW, "new", "the image just built", true, false) \
 	X(LATEST, "latest", "latest points to it", true, false) \
 	X(RECENT, "keep", "one of the --keep most recent", true, false) \

@@ -20,12 +20,16 @@ void record_clear(struct record *record)
 	for (size_t i = 0; i < record->count; i++)
 		free_built_image(&record->images[i]);
 	record->count = 0;
+	for (size_t i = 0; i < record->tag_count; i++)
+		free(record->tags[i]);
+	record->tag_count = 0;
 }
 
 void record_free(struct record *record)
 {
 	record_clear(record);
 	free(record->images);
+	free(record->tags);
 	free(record->path);
 	free(record->repository);
 	free(record->store);
@@ -70,11 +74,47 @@ void record_forget(struct record *record, const char *id)
 		}
 }
 
+void record_add_tag(struct record *record, const char *tag)
+{
+	if (record_tag_index(record, tag) >= 0)
+		return;
+	char *copy = xstrdup(tag);
+	array_append(&record->tags, &record->tag_count, sizeof copy, &copy);
+	record->changed = true;
+}
+
+long record_tag_index(const struct record *record, const char *tag)
+{
+	for (size_t i = 0; i < record->tag_count; i++)
+		if (strcmp(record->tags[i], tag) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Forgets the issued tag at INDEX, keeping the others in the order they were issued. */
+static void forget_tag_at(struct record *record, size_t index)
+{
+	free(record->tags[index]);
+	memmove(&record->tags[index], &record->tags[index + 1], (record->tag_count - index - 1) * sizeof *record->tags);
+	record->tag_count--;
+	record->changed = true;
+}
+
+void record_forget_tag(struct record *record, const char *tag)
+{
+	long index = record_tag_index(record, tag);
+	if (index >= 0)
+		forget_tag_at(record, (size_t)index);
+}
+
 void record_keep_listed(struct record *record, const struct listing *listing)
 {
 	for (size_t i = record->count; i-- > 0;)
 		if (!listing_find(listing, record->images[i].id))
 			forget_at(record, i);
+	for (size_t i = record->tag_count; i-- > 0;)
+		if (!listing_find_tagged(listing, record->repository, record->tags[i]))
+			forget_tag_at(record, i);
 }
 
 bool record_label_names(const char *label, const char *repository)

@@ -27,6 +27,9 @@ struct record {
 	char *store;      /* the store key, as records_store_key makes it */
 	struct built_image *images;
 	size_t count;
+	char **tags;      /* the unique tags kimb issued for the repository in the store, oldest first,
+			     while the listing may still show them (kept for every builder) */
+	size_t tag_count;
 	bool changed;     /* record_save has something to write */
 };
 
@@ -40,10 +43,20 @@ void record_add(struct record *record, const char *id, char *const *intermediate
 /* Forgets ID, which is gone. */
 void record_forget(struct record *record, const char *id);
 
-/* Forgets every image that LISTING no longer holds. */
+/* Forgets every image that LISTING no longer holds, and every issued tag no image of it carries
+ * under the repository. */
 void record_keep_listed(struct record *record, const struct listing *listing);
 
-/* Forgets every image. */
+/* Records that kimb issued the unique tag TAG for the repository (last, as the newest). */
+void record_add_tag(struct record *record, const char *tag);
+
+/* Where TAG is among RECORD's issued tags (0 the oldest), or -1 when kimb did not issue it. */
+long record_tag_index(const struct record *record, const char *tag);
+
+/* Forgets the issued tag TAG, which no image carries any more. */
+void record_forget_tag(struct record *record, const char *tag);
+
+/* Forgets every image, and every issued tag. */
 void record_clear(struct record *record);
 
 void record_free(struct record *record);

@@ -74,6 +74,23 @@ char *records_store_key(const char *name, const char *const *words, size_t word_
 	return key;
 }
 
+/* The prefix of a line that records an issued tag: no image line begins with it. */
+#define TAG_LINE_PREFIX "tag "
+
+/* Reads one line "tag TAG" of LENGTH bytes into RECORD. Returns 0, or 1 when the line is not one
+ * kimb writes. */
+static int read_tag_line(const char *line, size_t length, struct record *record)
+{
+	size_t prefix = strlen(TAG_LINE_PREFIX);
+	char *tag = xstrndup(line + prefix, length - prefix);
+	int status = reference_tag_is_valid(tag) && record_tag_index(record, tag) < 0 ? 0 : 1;
+	if (status == 0)
+		array_append(&record->tags, &record->tag_count, sizeof tag, &tag);
+	else
+		free(tag);
+	return status;
+}
+
 /* Reads the time a line of version 2 begins with, and the space after it: decimal seconds since
  * the epoch, or "-" for a time unknown. Returns the bytes it takes, or 0 when the line begins with
  * none. */
@@ -93,11 +110,13 @@ static size_t read_record_time(const char *line, size_t length, long long *built
 	return digits + 1;
 }
 
-/* Reads one line "[TIME ]ID [INTERMEDIATE...]" of LENGTH bytes into RECORD, the time there when
- * TIMED. Returns 0, or 1 when the line is not one kimb writes. */
+/* Reads one line "[TIME ]ID [INTERMEDIATE...]" (the time there when TIMED) or "tag TAG" of LENGTH
+ * bytes into RECORD. Returns 0, or 1 when the line is not one kimb writes. */
 static int read_record_line(const char *line, size_t length, bool timed, struct record *record)
 {
 	struct built_image image = {.built = -1};
+	if (length > strlen(TAG_LINE_PREFIX) && strncmp(line, TAG_LINE_PREFIX, strlen(TAG_LINE_PREFIX)) == 0)
+		return read_tag_line(line, length, record);
 	if (timed) {
 		size_t taken = read_record_time(line, length, &image.built);
 		if (taken == 0)
@@ -278,6 +297,10 @@ static int write_record(int fd, const char *header, const struct record *record)
 		if (write_whole(fd, "\n", 1) != 0)
 			return -1;
 	}
+	for (size_t i = 0; i < record->tag_count; i++)
+		if (write_whole(fd, TAG_LINE_PREFIX, strlen(TAG_LINE_PREFIX)) != 0 ||
+		    write_whole(fd, record->tags[i], strlen(record->tags[i])) != 0 || write_whole(fd, "\n", 1) != 0)
+			return -1;
 	return 0;
 }
 
@@ -285,7 +308,7 @@ int record_save(struct record *record, struct message *why)
 {
 	if (!record->changed || !record->path)
 		return 0;
-	if (record->count == 0) {
+	if (record->count == 0 && record->tag_count == 0) {
 		if (unlink(record->path) == -1 && errno != ENOENT) {
 			message_add(why, "cannot remove the record %s: %s", record->path, strerror(errno));
 			return -1;
@@ -331,11 +354,9 @@ void records_load(bool kept, const struct environment *environment, const char *
 		  const char *const *repositories, size_t count, struct records *out)
 {
 	*out = (struct records){.kept = kept};
-	if (!kept)
-		return;
 	out->state_directory = records_state_directory(environment);
 	out->store = xstrdup(store);
-	if (!out->state_directory)
+	if (!out->state_directory && kept)
 		report_say("no state directory (set KIMB_STATE_DIR or HOME): kimb keeps no record of its builds, "
 			   "and leaves the untagged images of earlier builds alone");
 	out->of = xcalloc(count + 1, sizeof *out->of);
@@ -370,9 +391,21 @@ void records_add_build(struct records *records, const char *unique_tag, const ch
 	free(intermediates);
 }
 
+void records_add_tag(struct records *records, const char *unique_tag)
+{
+	for (size_t i = 0; unique_tag && i < records->count; i++)
+		record_add_tag(&records->of[i], unique_tag);
+}
+
+void records_forget_tag(struct records *records, size_t index, const char *tag)
+{
+	if (index < records->count)
+		record_forget_tag(&records->of[index], tag);
+}
+
 void records_attribute(const struct records *records, struct listing *listing, bool label_required)
 {
-	for (size_t i = 0; i < records->count; i++)
+	for (size_t i = 0; records->kept && i < records->count; i++)
 		record_attribute(listing, &records->of[i], label_required);
 }
 

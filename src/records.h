@@ -37,9 +37,10 @@ int record_save(struct record *record, struct message *why);
 
 /* --- the records of a run ---------------------------------------------------------------------- */
 
-/* The records of a run's repositories in the store its calls reach. */
+/* The records of a run's repositories in the store its calls reach: the tags kimb issued, for
+ * every builder, and its builds' images where it keeps them. */
 struct records {
-	bool kept;             /* the builder is one kimb keeps records for */
+	bool kept;             /* the builder is one kimb keeps records of images for */
 	char *state_directory; /* NULL: none was found, and no record is kept */
 	char *store;           /* the store key of the run's calls */
 	struct record *of;     /* one a repository, in the run's order */
@@ -47,8 +48,9 @@ struct records {
 };
 
 /* Reads the record of each of the COUNT REPOSITORIES (normalized) in STORE (a store key, see
- * records_store_key), from the state directory ENVIRONMENT names, into OUT (release with records_free), when records are KEPT for the builder;
- * what cannot be trusted, or that none can be kept, is said. */
+ * records_store_key), from the state directory ENVIRONMENT names, into OUT (release with
+ * records_free); images are recorded only when KEPT for the builder. What cannot be trusted, or
+ * that no images' record can be kept, is said. */
 void records_load(bool kept, const struct environment *environment, const char *store,
 		  const char *const *repositories, size_t count, struct records *out);
 
@@ -57,6 +59,12 @@ void records_load(bool kept, const struct environment *environment, const char *
  * UNIQUE_TAG; with the intermediate images its build left where the listing shows parents. */
 void records_add_build(struct records *records, const char *unique_tag, const char *new_id,
 		       const struct listing *listing, long long built);
+
+/* Records that kimb issued UNIQUE_TAG (NULL: none) for every repository. */
+void records_add_tag(struct records *records, const char *unique_tag);
+
+/* Forgets, in the record of repository INDEX, the issued TAG, which kimb took off. */
+void records_forget_tag(struct records *records, size_t index, const char *tag);
 
 /* Gives kimb's own nameless images back the name of their repository (record_attribute). */
 void records_attribute(const struct records *records, struct listing *listing, bool label_required);

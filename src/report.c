@@ -49,7 +49,9 @@ double report_now(void)
 
 struct totals {
 	size_t removed;
-	size_t untagged;
+	size_t untagged;     /* images that lost tags: shared ones, and those that stay */
+	size_t shared;       /* of them, shared images */
+	size_t earlier_tags; /* earlier unique tags taken off the images that stay */
 	size_t kept_in_use;
 	size_t failed;
 	/* The sum of the removed images' sizes as the listing gives them, where it does: no measure of
@@ -86,6 +88,10 @@ static void count_decision(const struct decision *decision, struct totals *total
 		break;
 	case FATE_UNTAGGED:
 		totals->untagged++;
+		if (decision->reason == REASON_EARLIER_TAG)
+			totals->earlier_tags += decision->untagged_count;
+		else
+			totals->shared++;
 		break;
 	case FATE_KEPT:
 		totals->kept_in_use += reason_words[decision->reason].in_use;
@@ -238,8 +244,11 @@ void report_tell(const struct report *report, bool problems_only)
 		human_size(totals.removed_size, size, sizeof size);
 		message_add(&summary, " (%s in image sizes, layers may be shared)", size);
 	}
-	if (totals.untagged)
-		message_add(&summary, ", untagged %zu shared", totals.untagged);
+	if (totals.shared)
+		message_add(&summary, ", untagged %zu shared", totals.shared);
+	if (totals.earlier_tags)
+		message_add(&summary, ", %s %zu earlier unique tag%s", report->dry_run ? "would take off" : "took off",
+			    totals.earlier_tags, totals.earlier_tags == 1 ? "" : "s");
 	if (totals.kept_in_use)
 		message_add(&summary, ", kept %zu in use", totals.kept_in_use);
 	if (totals.failed)
@@ -354,6 +363,7 @@ static json_t *json_repository(const struct report *report, size_t index)
 	json_object_set_new(object, "repository", json_string(repository->repository));
 	json_object_set_new(object, "reference", json_text_or_null(repository->reference));
 	json_object_set_new(object, "latest", json_text_or_null(repository->latest));
+	json_object_set_new(object, "would_reference", json_text_or_null(repository->would_reference));
 	json_object_set_new(object, "new_id", json_text_or_null(new_id));
 	json_object_set_new(object, "removed", removed);
 	json_object_set_new(object, "untagged", untagged);
@@ -402,8 +412,9 @@ int report_write_json(const struct report *report, int exit_status, double start
 	json_object_set_new(root, "new_id", json_text_or_null(report->new_id));
 	json_object_set_new(root, "build", json_build(&report->build));
 	json_object_set_new(root, "repositories", repositories);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:o}", "removed", (json_int_t)totals.removed,
-							 "untagged", (json_int_t)totals.untagged, "kept_in_use",
+	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "removed", (json_int_t)totals.removed,
+							 "untagged", (json_int_t)totals.untagged, "earlier_tags",
+							 (json_int_t)totals.earlier_tags, "kept_in_use",
 							 (json_int_t)totals.kept_in_use, "not_removed",
 							 (json_int_t)totals.failed, "removed_images_size_bytes",
 							 json_removed_size(totals)));

@@ -26,6 +26,7 @@ struct report_repository {
 	const char *repository; /* normalized */
 	const char *reference;  /* build: the unique reference printed; NULL for prune, or a failed build */
 	const char *latest;     /* build: NAME:latest, kimb's tag or the user's own -t NAME; NULL when reference is */
+	const char *would_reference; /* a dry run's build: the unique reference a build now would get */
 };
 
 struct report {

@@ -124,6 +124,7 @@ void use_free(struct image_use *use)
 		free(use->workload_names[i].name);
 	}
 	free(use->workload_names);
+	free_strings(use->unnamed, use->unnamed_count);
 	free(use->first_invalid);
 	*use = (struct image_use){0};
 }
@@ -151,6 +152,7 @@ static int settle(struct gathered *gathered, struct image_use *use, int status)
 		free(gathered->use.workload_names);
 		gathered->use.workload_names = NULL;
 		gathered->use.workload_name_count = 0;
+		move_new_strings(gathered->use.unnamed, gathered->use.unnamed_count, &use->unnamed, &use->unnamed_count);
 		if (!use->first_invalid) {
 			use->first_invalid = gathered->use.first_invalid;
 			gathered->use.first_invalid = NULL;
@@ -173,11 +175,13 @@ static int read_string_member(json_t *object, const char *key, bool required, si
 	return value ? add(gathered, json_string_value(value)) : 0;
 }
 
+/* A container read by its image's ID alone: the name it was made from is not told. */
 static int add_container_image_id(struct gathered *gathered, const char *text)
 {
 	const char *hex = listing_full_id(text, strlen(text));
 	if (!hex)
 		return reading_reject(gathered->err, 0, "invalid image ID %s", reading_quote(text, strlen(text)).text);
+	add_string(&gathered->use.unnamed, &gathered->use.unnamed_count, hex, LISTING_ID_MAX);
 	return add_digest(gathered, hex);
 }
 
@@ -460,4 +464,23 @@ const struct workload_name *use_workload_naming(const struct image_use *use, con
 bool use_covers(const struct image_use *use, const struct image *image)
 {
 	return used_by_containers_or_pods(use, image) || use_workload_naming(use, image);
+}
+
+bool use_names_tag(const struct image_use *use, const char *repository, const char *tag)
+{
+	char *named = reference_join(repository, tag);
+	/* Out of memory: as good as named, so that nothing is touched on a guess. */
+	bool used = !named || contains(use->references, use->reference_count, named);
+	for (size_t i = 0; named && !used && i < use->workload_name_count; i++)
+		used = !use->workload_names[i].digest && strcmp(use->workload_names[i].image, named) == 0;
+	free(named);
+	return used;
+}
+
+bool use_by_unnamed(const struct image_use *use, const struct image *image)
+{
+	for (size_t i = 0; i < use->unnamed_count; i++)
+		if (listing_image_has_digest(image, use->unnamed[i]))
+			return true;
+	return false;
 }

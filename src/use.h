@@ -29,6 +29,9 @@ struct image_use {
 	/* The images workloads' pod templates name, each once, with the first workload that names it. */
 	struct workload_name *workload_names;
 	size_t workload_name_count;
+	char **unnamed;     /* 64 hex: IDs of images containers use that say no name they were made from
+			       (docker's, podman's and buildah's, read by the image's ID) */
+	size_t unnamed_count;
 	/* Pod containers whose image is no valid reference (kubelet's InvalidImageName): they can run
 	 * no image, so they keep none; the first as "NAMESPACE/POD: REFERENCE", to be said once. */
 	size_t invalid_count;
@@ -70,6 +73,13 @@ bool use_covers(const struct image_use *use, const struct image *image);
 /* The workload that alone keeps IMAGE: the first whose pod template names it, or NULL when none
  * does or a container or pod uses or names it too. */
 const struct workload_name *use_workload_naming(const struct image_use *use, const struct image *image);
+
+/* True when a container, pod or workload names REPOSITORY:TAG (REPOSITORY normalized). */
+bool use_names_tag(const struct image_use *use, const char *repository, const char *tag);
+
+/* True when a container uses IMAGE by its ID, saying no name it was made from: any of its tags
+ * may be the one it names. */
+bool use_by_unnamed(const struct image_use *use, const struct image *image);
 
 void use_free(struct image_use *use);
 

@@ -1671,6 +1671,68 @@ $R inuse2 $used"
 		fail "a call touched the image in use: $(cat "$CASE/calls")"
 }
 
+# Issue 18: a rebuild that hits the builder's cache tags the same image again; kimb takes the
+# earlier unique tags it issued off it, so that one image is left, tagged latest and its unique tag.
+# A container of the image (which names no tag kimb can read) keeps every tag. buildah reuses its
+# cache with --layers only.
+each_cache_hit_rebuild_keeps_one_unique_tag()
+{
+	layers=
+	[ "$BUILDER" != buildah ] || layers=--layers
+	change_context same
+	run_kimb --time-format=one.%s $layers -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	one=$tag
+	image=$(id_named "$R:$one")
+	run_kimb --time-format=two.%s $layers -t "$R" ctx
+	assert_status 0
+	assert_printed two
+	[ "$(id_named "$R:$tag")" = "$image" ] || fail "the rebuild did not hit the cache: $(id_named "$R:$tag") $image"
+	assert_stderr_has "untagged $R:$one (an earlier unique tag kimb issued for the image that stays)"
+	run_kimb --time-format=three.%s $layers -t "$R" ctx
+	assert_status 0
+	assert_printed three
+	assert_rows "$R latest $image
+$R $tag $image"
+	three=$tag
+	case $BUILDER in
+	buildah) buildah from "$R:$three" >"$CASE/container" 2>&1 ;;
+	*) create_container "$R:$three" >"$CASE/container" 2>&1 ;;
+	esac || fail "cannot make a container: $(cat "$CASE/container")"
+	run_kimb --time-format=four.%s $layers -t "$R" ctx
+	assert_status 0
+	assert_printed four
+	assert_rows "$R latest $image
+$R $three $image
+$R $tag $image"
+}
+
+# Issue 18: a dry run with a build never calls the builder's build, nor anything that changes the
+# store; it says the tag a build now would get and what that build would replace.
+each_dry_run_builds_nothing()
+{
+	change_context one
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_printed one
+	latest=$(id_named "$R:$tag")
+	prior=$(seed "$R:p1")
+	change_context two
+	wrapper=$(make_wrapper)
+	run env "$(builder_env)=$wrapper" "$KIMB" --builder="$BUILDER" --dry-run --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_stdout
+	assert_stderr_has "nothing built; a build now would be tagged $R:two."
+	assert_stderr_has "would remove $prior"
+	assert_stderr_has "would keep $latest"
+	! grep -E "'(build|bud|buildx|rmi|rm|untag|tag)'" "$CASE/calls" | grep -vE "'(container|containers|ps)'" |
+		grep -q . || fail "the dry run changed the store: $(cat "$CASE/calls")"
+	assert_rows "$R latest $latest
+$R $tag $latest
+$R p1 $prior"
+}
+
 # A working container of `buildah from scratch` uses no image (buildah lists its imageid as ""):
 # kimb reads the containers beside it and removes the replaced image.
 test_buildah_working_container_of_no_image()
@@ -2417,6 +2479,7 @@ variants_of()
 	each_removed_size_is_named_for_what_it_is) printf '%s\n' podman buildah docker-buildkit ;;
 	each_no_prune_builds_are_pruned_later) printf '%s\n' podman buildah docker-legacy ;;
 	each_keep_within_and_protect) printf '%s\n' podman buildah docker-buildkit ;;
+	each_dry_run_builds_nothing) printf '%s\n' podman buildah docker-buildkit ;;
 	each_hangup_stops_the_build | each_stdout_only_unique_references | each_flags_of_other_versions_reach_the_build | \
 		each_failed_build_removes_nothing)
 		printf '%s\n' podman buildah docker-buildkit docker-legacy

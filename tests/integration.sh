@@ -436,7 +436,7 @@ test_shared_only_between_built_repositories_removed_once()
 	assert_stderr_has "would remove $three ($R:t, $other:t, $third:t)"
 	assert_stderr_has "kimb: would remove 2 images (3.58 MB in image sizes, layers may be shared), untagged 2 shared, kept 2 in use"
 	assert_calls rm 0
-	dry=$(id_listed "$R" "$(printed_tag)")
+	assert_calls build 0
 	run_kimb --json --time-format=two.%s -t "$R" -t "$other" -t "$third" ctx
 	assert_status 0
 	tag=$(built_tag "$R")
@@ -454,15 +454,13 @@ $third b $busy"
 	assert_call "$(q image rm "$three")"
 	assert_call "$(q image rm "$R:o")"
 	assert_call "$(q image rm "$other:o")"
-	# and the image the dry run built, by ID
-	assert_calls rm 5
+	assert_calls rm 4
 	assert_json '{x["id"]: (x["reason"], x["size_bytes"]) for x in d["repositories"][0]["removed"]}
-		== {a[0]: ("replaced", 2580000), a[1]: ("replaced", 1000000), a[2]: ("replaced", 2580000)}' \
-		"$both" "$three" "$dry"
+		== {a[0]: ("replaced", 2580000), a[1]: ("replaced", 1000000)}' "$both" "$three"
 	assert_json 'd["repositories"][1]["removed"] == [] and d["repositories"][2]["removed"] == []'
 	assert_json '[x["id"] for r in d["repositories"] for x in r["untagged"]] == [a[0], a[0]]' "$outside"
-	assert_json 'd["summary"] == {"removed": 3, "untagged": 2, "kept_in_use": 2, "not_removed": 0,
-		"removed_images_size_bytes": 6160000}'
+	assert_json 'd["summary"] == {"removed": 2, "untagged": 2, "earlier_tags": 0, "kept_in_use": 2, "not_removed": 0,
+		"removed_images_size_bytes": 3580000}'
 }
 
 # A joint removal the builder refuses is one failure, said once; the image keeps every tag.
@@ -1425,6 +1423,72 @@ other/app latest $other
 other/app v0 $other"
 }
 
+# A rebuild that hits the cache tags the same image again: kimb takes the earlier unique tags it
+# issued off it, so that one image is left with latest and its unique tag; a tag kimb did not issue
+# stays. kim's untagging is a removal by NAME:TAG.
+test_cache_hit_rebuild_keeps_one_unique_tag()
+{
+	: >"$KIM_STUB_DIR/cache-hit"
+	build_r one
+	one=$tag
+	image=$new
+	KIM_STUB_INSPECT=1 "$STUB" tag "$R:latest" "$R:mine" || fail "cannot tag"
+	build_r two
+	two=$tag
+	[ "$new" = "$image" ] || fail "the stand-in's rebuild made another image"
+	assert_stderr_has "untagged $R:$one (an earlier unique tag kimb issued for the image that stays)"
+	assert_call "$(q image rm "$R:$one")"
+	assert_calls rm 1
+	build_r three
+	assert_call "$(q image rm "$R:$two")"
+	assert_calls rm 2
+	assert_store "$R latest $image
+$R mine $image
+$R $tag $image"
+}
+
+# kimb prune keeps the newest unique tag kimb issued on the image latest names, and takes the
+# earlier ones off.
+test_prune_keeps_one_unique_tag_of_latest()
+{
+	: >"$KIM_STUB_DIR/cache-hit"
+	run_kimb --no-prune --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	one=$(printed_tag)
+	run_kimb --no-prune --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	two=$(printed_tag)
+	image=$(id_listed "$R" "$two")
+	assert_store "$R latest $image
+$R $one $image
+$R $two $image"
+	run_kimb prune "$R"
+	assert_status 0
+	assert_call "$(q image rm "$R:$one")"
+	assert_calls rm 1
+	assert_store "$R latest $image
+$R $two $image"
+}
+
+# An earlier unique tag that a pod names stays on the image; the others go.
+test_earlier_unique_tag_a_pod_names_stays()
+{
+	: >"$KIM_STUB_DIR/cache-hit"
+	build_r one
+	one=$tag
+	image=$new
+	pod_runs "$R:$one" "sha256:$image"
+	build_r two
+	two=$tag
+	assert_calls rm 0
+	build_r three
+	assert_call "$(q image rm "$R:$two")"
+	assert_calls rm 1
+	assert_store "$R latest $image
+$R $one $image
+$R $tag $image"
+}
+
 test_prune_with_globals_and_two_repositories()
 {
 	a_latest=$(id_of a-latest)
@@ -1510,27 +1574,60 @@ other/app latest $other
 other/app v0 $other"
 }
 
-test_build_dry_run_removes_nothing()
+# A dry run builds nothing: it says the tag a build now would get, and what that build would
+# replace (every image of the repository but the one latest names); stdout, which names built
+# images, stays empty. It records neither the second of its tag nor a build: the run after it
+# issues its own tag, and its plan is the same.
+test_build_dry_run_builds_and_removes_nothing()
 {
 	prior=$(id_of prior)
 	shared=$(id_of shared)
+	latest=$(id_of latest)
 	seed "$prior" "$R:p1"
 	seed "$shared" "$R:s1" other/app:v1
+	seed "$latest" "$R:latest" "$R:l1"
 	run_kimb --dry-run --time-format=one.%s -t "$R" ctx
 	assert_status 0
-	one=$(printed_tag)
-	assert_time_tag one "$one"
-	assert_stdout "$R:$one"
-	assert_stderr_has "would remove"
-	assert_stderr_has "would untag $R:s1"
-	assert_calls build 1
+	assert_stdout
+	assert_calls build 0
 	assert_calls rm 0
-	new=$(id_listed "$R" "$one")
-	assert_store "$R latest $new
-$R $one $new
+	one=$(sed -n "s|^kimb: --dry-run: nothing built; a build now would be tagged $R:\(one\.[0-9]*\) and $R:latest\$|\1|p" \
+		"$CASE/stderr")
+	assert_time_tag one "$one"
+	assert_stderr_has "would remove $prior ($R:p1)"
+	assert_stderr_has "would untag $R:s1"
+	assert_stderr_has "would keep $latest ($R:latest, $R:l1): latest points to it"
+	assert_store "$R latest $latest
+$R l1 $latest
 $R p1 $prior
 $R s1 $shared
 other/app v1 $shared"
+	for issued in "$CASE"/locks/*.issued.*; do
+		[ ! -e "$issued" ] || fail "the dry run recorded an issued second: $issued"
+	done
+	for record in "$CASE"/state/*; do
+		[ ! -e "$record" ] || fail "the dry run wrote a record: $record"
+	done
+
+	run_kimb --json --dry-run --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_calls build 0
+	assert_json 'd["dry_run"] is True and d["build"] is None and d["new_id"] is None'
+	assert_json 'all(r["reference"] is None and r["latest"] is None and r["would_reference"].startswith(a[0] + ":two.")
+		for r in d["repositories"])' "$R"
+	assert_json '[x["id"] for x in d["repositories"][0]["removed"]] == [a[0]]' "$prior"
+}
+
+# With a repository that has no latest yet, a dry run's build would replace all its images.
+test_build_dry_run_without_latest()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1"
+	run_kimb --dry-run --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	assert_calls build 0
+	assert_stderr_has "would remove $prior ($R:p1)"
+	assert_stderr_lacks "no latest image"
 }
 
 test_missing_kim_exits_127()
@@ -2466,10 +2563,9 @@ test_summary_line()
 	run_kimb --dry-run --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_stderr_has "kimb: would remove 2 images (12.7 MB in image sizes, layers may be shared)"
-	# and the image the dry run built (2.58MB) goes too
 	run_kimb --time-format=two.%s -t "$R" ctx
 	assert_status 0
-	assert_stderr_has "kimb: removed 3 images (15.3 MB in image sizes, layers may be shared)"
+	assert_stderr_has "kimb: removed 2 images (12.7 MB in image sizes, layers may be shared)"
 	assert_stderr_lacks "Deleted:"
 	assert_stderr_lacks "Untagged:"
 	assert_stdout "$R:$(printed_tag)"
@@ -2635,7 +2731,7 @@ test_json_report()
 	assert_json '[x["error"] for x in d["repositories"][0]["kept"] if x["reason"] == "removal_failed"]
 		== [a[0] + " exited with status 1"]' "$STUB"
 	assert_json 'd["repositories"][0]["removed_images_size_bytes"] == 2580000 and d["summary"]["removed_images_size_bytes"] == 2580000'
-	assert_json 'd["summary"] == {"removed": 1, "untagged": 1, "kept_in_use": 1, "not_removed": 1, "removed_images_size_bytes": 2580000}'
+	assert_json 'd["summary"] == {"removed": 1, "untagged": 1, "earlier_tags": 0, "kept_in_use": 1, "not_removed": 1, "removed_images_size_bytes": 2580000}'
 	assert_json 'sorted(d["phases"]) == ["build", "list", "lock", "plan", "remove"]
 		and all(v >= 0 for v in d["phases"].values())'
 	# build, listing, kubectl, two removals and the untagging

@@ -699,6 +699,28 @@ START_TEST(test_a_second_is_issued_once)
 }
 END_TEST
 
+/* A dry run's second is the one a run would issue now, neither waited for nor recorded: the next
+ * run may issue it. */
+START_TEST(test_the_next_second_is_not_issued)
+{
+	const char *repositories[] = {"localhost/whoami/web"};
+	struct message why = {0};
+	time_t first = issue(repositories, 1), next = 0, again = 0;
+	held = acquire(repositories, 1);
+	ck_assert_msg(lock_next_second(held, &next, &why) == 0, "%s", why.text);
+	ck_assert_msg(lock_next_second(held, &again, &why) == 0, "%s", why.text);
+	lock_release(held);
+	held = NULL;
+	ck_assert_int_gt(next, first);
+	ck_assert_int_ge(again, next);
+	/* Were NEXT recorded, the run after would issue a later second than NEXT, or than the clock. */
+	time_t issued = issue(repositories, 1);
+	time_t now = realtime_now();
+	ck_assert_int_ge(issued, next);
+	ck_assert_int_le(issued, next > now ? next : now);
+}
+END_TEST
+
 /* Every user's record counts; one too far ahead to be any run's, or one that is no number, does not. */
 START_TEST(test_seconds_issued_by_other_users_count)
 {
@@ -1074,6 +1096,7 @@ Suite *lock_suite(void)
 	tcase_add_test(waiting, test_wait_ends_at_the_timeout);
 	tcase_add_test(waiting, test_wait_with_a_timeout_takes_a_freed_lock);
 	tcase_add_test(waiting, test_a_second_is_issued_once);
+	tcase_add_test(waiting, test_the_next_second_is_not_issued);
 	tcase_add_test(waiting, test_seconds_issued_by_other_users_count);
 	tcase_add_test(waiting, test_lock_file_removed_or_replaced_while_waited_for);
 	tcase_add_test(waiting, test_users_exclude_each_other);

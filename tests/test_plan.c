@@ -665,14 +665,20 @@ static void set_parent(struct image *image, char *parent)
 	image->parent = parent;
 }
 
-/* The record says which intermediate images a removed image's build left, child first. */
-static void record_build(char *id, char **intermediates, size_t count)
+/* The record of R, made when first needed. */
+static struct record *record_of_r(void)
 {
 	if (!record.repository) {
 		record.repository = strdup(R);
 		ck_assert_ptr_nonnull(record.repository);
 	}
-	record_add(&record, id, intermediates, count, -1);
+	return &record;
+}
+
+/* The record says which intermediate images a removed image's build left, child first. */
+static void record_build(char *id, char **intermediates, size_t count)
+{
+	record_add(record_of_r(), id, intermediates, count, -1);
 }
 
 /* buildah --layers: each step's image is the next one's base. Removing the last takes the untagged
@@ -1062,6 +1068,158 @@ START_TEST(the_new_image_that_latest_names_is_left_once_as_new)
 }
 END_TEST
 
+/* Records that kimb issued TAG for R. */
+static void issue(const char *tag)
+{
+	record_add_tag(record_of_r(), tag);
+}
+
+#define WEB "localhost/whoami/web|localhost/whoami/web|"
+
+/* A rebuild that hits the cache tags the same image again: it keeps latest and the tag just issued,
+ * and loses the earlier unique tags kimb's record says it issued for the repository; a tag kimb did
+ * not issue, and the repository's tags on other images' behalf, stay. */
+START_TEST(a_cache_hit_rebuild_keeps_one_unique_tag)
+{
+	add_image("aaa", WEB "t1", WEB "t2", WEB "t3", WEB "latest", WEB "v1", "localhost/other|localhost/other|t1", NULL);
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 0);
+	ck_assert(plan_leaves("aaa", REASON_NEW));
+
+	issue("t1");
+	issue("t2");
+	issue("t3");
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 2);
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t1"));
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t2"));
+	ck_assert_int_eq(actions.list[0].reason, REASON_EARLIER_TAG);
+	ck_assert_uint_eq(actions.left_count, 0);
+	ck_assert(!plan_has(ACTION_REMOVE, "aaa"));
+
+	/* A first plan, which knows nothing of use yet, says as much. */
+	struct plan_rules rules = {.new_tag = "t3", .time_format = "%Y%m%d.%H%M%S"};
+	plan_with(R, &rules);
+	ck_assert_uint_eq(actions.count, 2);
+	ck_assert(plan_touches_images(&plan));
+}
+END_TEST
+
+/* A prune keeps the newest tag kimb issued on the image latest names; older ones go, also where
+ * another build's image is gone. */
+START_TEST(prune_keeps_the_newest_unique_tag_of_latest)
+{
+	add_image("aaa", WEB "t2", WEB "latest", WEB "t1", WEB "t3", NULL);
+	issue("t1");
+	issue("t3");
+	issue("t2");
+	plan_for(R, NULL, 0);
+	ck_assert_uint_eq(actions.count, 2);
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t1"));
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t3"));
+}
+END_TEST
+
+/* A tag a container or pod names stays; so does every tag of an image a container uses by its ID
+ * alone, or that the listing counts containers of: which name they were made from is not told. */
+START_TEST(earlier_unique_tags_in_use_stay)
+{
+	struct image *image = add_image("aaa", WEB "t1", WEB "t2", WEB "t3", WEB "latest", NULL);
+	issue("t1");
+	issue("t2");
+	issue("t3");
+	add_use(&use.references, &use.reference_count, "localhost/whoami/web:t1");
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 1);
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t2"));
+
+	image->containers = 1;
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 0);
+	ck_assert(plan_leaves("aaa", REASON_NEW));
+
+	image->containers = 0;
+	add_use(&use.unnamed, &use.unnamed_count, "aaa");
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 0);
+}
+END_TEST
+
+/* A tag a workload's pod template names stays (a rollback pulls it by that name); an image with a
+ * tag a --protect glob matches loses none of its tags. */
+START_TEST(earlier_unique_tags_a_workload_names_or_protected_stay)
+{
+	add_image("aaa", WEB "t1", WEB "t2", WEB "t3", WEB "latest", NULL);
+	issue("t1");
+	issue("t2");
+	issue("t3");
+	use.workload_names = malloc(sizeof *use.workload_names);
+	ck_assert_ptr_nonnull(use.workload_names);
+	use.workload_names[0] = (struct workload_name){.image = strdup("localhost/whoami/web:t1"),
+							.kind = WORKLOAD_REPLICA_SETS,
+							.namespace = strdup("apps"),
+							.name = strdup("web-7d9c8b5f4")};
+	use.workload_name_count = 1;
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 1);
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t2"));
+
+	static const char *const globs[] = {"t2"};
+	protect = globs;
+	protect_count = 1;
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 0);
+	ck_assert(plan_leaves("aaa", REASON_NEW));
+}
+END_TEST
+
+/* The image latest names, when another build took latest after this one, also keeps one tag. */
+START_TEST(the_new_image_and_latest_each_keep_one_unique_tag)
+{
+	add_image("aaa", WEB "t1", WEB "t3", NULL);
+	add_image("bbb", WEB "t2", WEB "t4", WEB "latest", NULL);
+	issue("t1");
+	issue("t2");
+	issue("t3");
+	issue("t4");
+	plan_for(R, "t3", 0);
+	ck_assert_uint_eq(actions.count, 2);
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t1"));
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t2"));
+}
+END_TEST
+
+/* A dry run's build built nothing: the image latest names stays, with its newest issued tag; every
+ * other image is planned as the build would replace it, also where there is no latest yet. */
+START_TEST(a_dry_runs_build_replaces_all_but_latest)
+{
+	add_image("aaa", WEB "latest", WEB "t1", WEB "t2", NULL);
+	add_image("bbb", WEB "t0", NULL);
+	issue("t1");
+	issue("t2");
+	struct plan_rules rules = {.dry_build = true, .time_format = "%Y%m%d.%H%M%S", .use = &use};
+	plan_with(R, &rules);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 2);
+	ck_assert(plan_has(ACTION_REMOVE, "bbb"));
+	ck_assert(plan_has(ACTION_UNTAG, "localhost/whoami/web:t1"));
+}
+END_TEST
+
+START_TEST(a_dry_runs_build_with_no_latest_yet_replaces_all)
+{
+	add_image("ccc", WEB "t0", NULL);
+	struct plan_rules rules = {.dry_build = true, .time_format = "%Y%m%d.%H%M%S", .use = &use};
+	plan_with(R, &rules);
+	assert_standing(PLAN_MADE);
+	ck_assert_uint_eq(actions.count, 1);
+	ck_assert(plan_has(ACTION_REMOVE, "ccc"));
+	/* A prune of the same listing has no latest to keep: it touches nothing. */
+	plan_for(R, NULL, 0);
+	assert_standing(PLAN_NO_LATEST);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *suite = suite_create("plan");
@@ -1109,6 +1267,13 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, a_labelled_intermediate_that_goes_is_not_also_left);
 	tcase_add_test(tc, the_report_learns_why_images_are_left_alone);
 	tcase_add_test(tc, the_new_image_that_latest_names_is_left_once_as_new);
+	tcase_add_test(tc, a_cache_hit_rebuild_keeps_one_unique_tag);
+	tcase_add_test(tc, prune_keeps_the_newest_unique_tag_of_latest);
+	tcase_add_test(tc, earlier_unique_tags_in_use_stay);
+	tcase_add_test(tc, earlier_unique_tags_a_workload_names_or_protected_stay);
+	tcase_add_test(tc, the_new_image_and_latest_each_keep_one_unique_tag);
+	tcase_add_test(tc, a_dry_runs_build_replaces_all_but_latest);
+	tcase_add_test(tc, a_dry_runs_build_with_no_latest_yet_replaces_all);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -387,18 +387,83 @@ START_TEST(test_the_listing_names_the_build_the_builder_did_not)
 }
 END_TEST
 
-/* Where the builder keeps no records, none is read, added or written. */
+/* Where the builder keeps no records of images, none is added or written; the tags kimb issued
+ * are, for every builder. */
 START_TEST(test_no_records_where_the_builder_keeps_none)
 {
 	struct listing listing = built_listing();
 	load_run(false);
-	ck_assert_uint_eq(records.count, 0);
-	ck_assert_ptr_null(records.state_directory);
+	ck_assert_uint_eq(records.count, 2);
 	records_add_build(&records, "2026", ID_A, &listing, 1000);
+	ck_assert_uint_eq(records.of[0].count, 0);
 	records_save(&records);
 	load_run(true);
 	ck_assert_uint_eq(records.of[0].count, 0);
+	records_free(&records);
+
+	load_run(false);
+	records_add_tag(&records, "2026");
+	records_add_tag(&records, NULL);
+	records_save(&records);
+	load_run(false);
+	ck_assert_uint_eq(records.of[1].tag_count, 1);
+	ck_assert_int_eq(record_tag_index(&records.of[0], "2026"), 0);
 	listing_free(&listing);
+}
+END_TEST
+
+/* Issued tags are read back in the order they were issued, forgotten when taken off or when no
+ * image carries them under the repository; a record of tags alone is a record. */
+START_TEST(test_issued_tags_round_trip)
+{
+	load(STORE, R);
+	record_add_tag(&record, "20261201.100000");
+	record_add_tag(&record, "v1");
+	record_add_tag(&record, "20261201.110000");
+	record_add_tag(&record, "v1");
+	ck_assert_uint_eq(record.tag_count, 3);
+	save();
+	load(STORE, R);
+	ck_assert_ptr_null(why.text);
+	ck_assert_uint_eq(record.tag_count, 3);
+	ck_assert_int_eq(record_tag_index(&record, "20261201.100000"), 0);
+	ck_assert_int_eq(record_tag_index(&record, "v1"), 1);
+	ck_assert_int_eq(record_tag_index(&record, "20261201.110000"), 2);
+	ck_assert_int_eq(record_tag_index(&record, "latest"), -1);
+	ck_assert(!record.changed);
+
+	record_forget_tag(&record, "v1");
+	ck_assert_int_eq(record_tag_index(&record, "20261201.110000"), 1);
+	struct listing listing = test_listing(1);
+	listing.images[0] = (struct image){.id = strdup(ID_A), .names = test_names(R, "20261201.110000"),
+					   .name_count = 1};
+	record_keep_listed(&record, &listing);
+	ck_assert_uint_eq(record.tag_count, 1);
+	ck_assert_str_eq(record.tags[0], "20261201.110000");
+	save();
+	listing_free(&listing);
+	listing = test_listing(0);
+	record_keep_listed(&record, &listing);
+	ck_assert_uint_eq(record.tag_count, 0);
+	save();
+	ck_assert_int_eq(access(record.path, F_OK), -1);
+	listing_free(&listing);
+}
+END_TEST
+
+/* A tag line that is no tag is not a record kimb wrote. */
+START_TEST(test_a_record_with_a_bad_tag_line_is_ignored)
+{
+	load(STORE, R);
+	record_add_tag(&record, "v1");
+	save();
+	FILE *file = fopen(record.path, "a");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs("tag no/tag\n", file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	load(STORE, R);
+	ck_assert_ptr_nonnull(why.text);
+	ck_assert_uint_eq(record.tag_count, 0);
 }
 END_TEST
 
@@ -442,6 +507,8 @@ Suite *records_suite(void)
 	tcase_add_test(tc, test_record_round_trip);
 	tcase_add_test(tc, test_record_keeps_build_times);
 	tcase_add_test(tc, test_record_forgets_what_is_gone);
+	tcase_add_test(tc, test_issued_tags_round_trip);
+	tcase_add_test(tc, test_a_record_with_a_bad_tag_line_is_ignored);
 	tcase_add_test(tc, test_untrusted_records_are_ignored);
 	tcase_add_test(tc, test_no_state_directory);
 	tcase_add_test(tc, test_state_directory_is_made_for_the_user_alone);

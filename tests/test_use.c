@@ -46,6 +46,8 @@ static void assert_strings(char *const *strings, size_t count, const char *const
 #define NO_DIGESTS() assert_strings(use.digests, use.digest_count, (const char *const[]){NULL})
 #define REFERENCES(...) assert_strings(use.references, use.reference_count, (const char *const[]){__VA_ARGS__, NULL})
 #define NO_REFERENCES() assert_strings(use.references, use.reference_count, (const char *const[]){NULL})
+#define UNNAMED(...) assert_strings(use.unnamed, use.unnamed_count, (const char *const[]){__VA_ARGS__, NULL})
+#define NO_UNNAMED() assert_strings(use.unnamed, use.unnamed_count, (const char *const[]){NULL})
 
 /* The images of the lapp store's containers (buildah/containers-lapp.json). */
 #define LAPP_V1 "231fcb61993f08f8168dbbaf1c95a4322d18fdeca18cdf76f3f63c3f0915e63c"
@@ -65,6 +67,8 @@ START_TEST(test_buildah_containers)
 	read_fixture_ok(use_read_buildah_containers, "buildah/containers-lapp.json");
 	DIGESTS(LAPP_V1, BASE);
 	NO_REFERENCES();
+	/* Which name each container was made from is not told. */
+	UNNAMED(LAPP_V1, BASE);
 	/* What is known already is not added twice. */
 	read_fixture_ok(use_read_buildah_containers, "buildah/containers-lapp.json");
 	read_ok(use_read_buildah_containers, "[]");
@@ -97,6 +101,7 @@ START_TEST(test_docker_containers)
 	read_fixture_ok(use_read_docker_containers, "docker/dockerd-containers.json");
 	DIGESTS(OTHER_V1);
 	NO_REFERENCES();
+	UNNAMED(OTHER_V1);
 }
 END_TEST
 
@@ -133,6 +138,10 @@ START_TEST(test_nerdctl_containers)
 		"{\"ID\":\"04\",\"Image\":\"sha256:" HEX_B "\"}\n");
 	REFERENCES("docker.io/library/app:v1", "localhost/web:latest");
 	DIGESTS(HEX_D, HEX_B);
+	/* A container made from an ID or a digest names no tag of the image. */
+	NO_UNNAMED();
+	ck_assert(use_names_tag(&use, "docker.io/library/app", "v1"));
+	ck_assert(!use_names_tag(&use, "docker.io/library/app", "v2"));
 }
 END_TEST
 
@@ -163,6 +172,8 @@ START_TEST(test_pods)
 	read_fixture_ok(use_read_pods, pod_listings[_i].fixture);
 	assert_strings(use.digests, use.digest_count, pod_listings[_i].digests);
 	assert_strings(use.references, use.reference_count, pod_listings[_i].references);
+	/* A pod names the image it runs in its spec. */
+	NO_UNNAMED();
 }
 END_TEST
 
