@@ -195,7 +195,7 @@ case $("$kimb" --help 2>&1 || true) in *--prune=*) has_background=true ;; esac
 printf '%s, the developer loop on tests/kim: %s s a call, builds of %s s more, --jobs=%s, %s CPUs, load %s\n' \
 	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "$build_seconds" "$jobs" \
 	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?')"
-printf 'overheads over plain `kim build`, in seconds and in calls of %s s; floor = plain + 1 listing + ceil(k/%s) removals\n' \
+printf 'overheads over a plain kim build, in seconds and in calls of %s s; floor = plain + 1 listing + ceil(k/%s) removals\n' \
 	"$latency" "$jobs"
 FORMAT='%5s %8s %15s %15s %7s %15s %8s\n'
 # shellcheck disable=SC2059 # the table's format
@@ -207,7 +207,8 @@ for k in $sizes; do
 	rm -rf "$dir"
 	list_ns=$(mean_call "$k" list)
 	rm_ns=$(mean_call "$k" rm)
-	floor_ns=$((plain_ns + list_ns + (k + jobs - 1) / jobs * rm_ns))
+	removals=$(((k + jobs - 1) / jobs))
+	floor_ns=$((plain_ns + list_ns + removals * rm_ns))
 
 	timed now "$k" kimb_run
 	check now "$dir" "$k" || true
