@@ -134,6 +134,7 @@ _kimb()
 		case $expecting in
 		--builder) mapfile -t COMPREPLY < <(compgen -W "$(_kimb_query "$kimb" builders)" -- "$cur") ;;
 		--scheme) mapfile -t COMPREPLY < <(compgen -W "$(_kimb_query "$kimb" schemes)" -- "$cur") ;;
+		--prune) mapfile -t COMPREPLY < <(compgen -W "now background never" -- "$cur") ;;
 		*) _filedir ;;
 		esac
 		return

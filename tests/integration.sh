@@ -2626,6 +2626,7 @@ test_background_prune_is_detached()
 	[ -n "$child" ] || fail "no parent of the blocked listing"
 	[ "$(ps -o sid= -p "$child" | tr -d ' ')" = "$child" ] || fail "the child is no session leader"
 	[ "$(readlink "/proc/$child/fd/0")" = /dev/null ] || fail "the child's stdin is $(readlink "/proc/$child/fd/0")"
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
 	for fd in 1 2; do
 		case $(readlink "/proc/$child/fd/$fd") in
 		"$KIMB_STATE_DIR"/prune/*.running) ;;
@@ -2723,6 +2724,7 @@ test_background_interrupted_build_removes_nothing()
 	assert_status 143
 	stop_blocked build
 	assert_calls list 0
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
 	[ ! -d "$KIMB_STATE_DIR/prune" ] || [ -z "$(find "$KIMB_STATE_DIR/prune" -name '*.running' -o -name '*.prune.log')" ] ||
 		fail "a background prune ran after an interrupted build"
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"

@@ -58,7 +58,7 @@ START_TEST(test_options_are_kimbs_long_options)
 {
 	ck_assert_int_eq(print(COMPLETE_OPTIONS, NULL), STATUS_OK);
 	ck_assert_str_eq(printed, "--builder=\n--call-timeout=\n--complete=\n--dry-run\n--help\n--jobs=\n--json\n--keep=\n"
-				  "--lock-timeout=\n--no-prune\n--scheme=\n--time-format=\n--version\n");
+				  "--lock-timeout=\n--no-prune\n--prune=\n--scheme=\n--time-format=\n--version\n");
 	bool takes_value;
 	const char *name;
 	size_t count = 0;
