@@ -2572,9 +2572,9 @@ background_done()
 	[ -n "$(background_outcome)" ] && [ -z "$(find "$KIMB_STATE_DIR/prune" -name '*.running')" ]
 }
 
-# kimb exits once the build is done; the detached child removes the prior image after it, and
-# records its outcome.
-test_background_prune_removes_after_exit()
+# prior_and_background_run: seeds the prior image $prior ($R:p1, latest), then runs kimb at
+# --prune=background (tag one.*) with its child's listing blocked, and waits until that listing runs.
+prior_and_background_run()
 {
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1" "$R:latest"
@@ -2582,10 +2582,17 @@ test_background_prune_removes_after_exit()
 	rm -f "$KIM_STUB_DIR/list.pid"
 	run_kimb --prune=background --time-format=one.%s -t "$R" ctx
 	assert_status 0
+	wait_for_file "$KIM_STUB_DIR/list.pid" || fail "the detached prune never listed"
+}
+
+# kimb exits once the build is done; the detached child removes the prior image after it, and
+# records its outcome.
+test_background_prune_removes_after_exit()
+{
+	prior_and_background_run
 	one=$(printed_tag)
 	assert_stdout "$R:$one"
 	# kimb has exited, and the child's listing has not ended yet: nothing removed.
-	wait_for_file "$KIM_STUB_DIR/list.pid" || fail "the detached prune never listed"
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image went before the detached prune listed"
 	rm -f "$KIM_STUB_DIR/block-list"
 	kill -KILL "$(cat "$KIM_STUB_DIR/list.pid")"
@@ -2652,13 +2659,7 @@ test_background_prune_is_detached()
 # listing is back, sees that a build began since it and removes nothing.
 test_second_run_does_not_wait_for_a_background_prune()
 {
-	prior=$(id_of prior)
-	seed "$prior" "$R:p1" "$R:latest"
-	: >"$KIM_STUB_DIR/block-list"
-	rm -f "$KIM_STUB_DIR/list.pid"
-	run_kimb --prune=background --time-format=one.%s -t "$R" ctx
-	assert_status 0
-	wait_for_file "$KIM_STUB_DIR/list.pid" || fail "the detached prune never listed"
+	prior_and_background_run
 	rm -f "$KIM_STUB_DIR/block-list"
 	run_kimb --prune=background --lock-timeout=0 --json --time-format=two.%s -t "$R" ctx
 	assert_status 0
