@@ -2693,6 +2693,21 @@ test_background_prune_removes_nothing_after_a_later_build()
 		fail "the log does not say why nothing was removed"
 }
 
+# The detached child, signalled while it lists, dies of the signal and removes nothing.
+test_background_prune_signalled_removes_nothing()
+{
+	prior_and_background_run
+	child=$(ps -o ppid= -p "$(cat "$KIM_STUB_DIR/list.pid")" | tr -d ' ')
+	[ -n "$child" ] || fail "no parent of the blocked listing"
+	kill -TERM "$child"
+	wait_until process_ended "$child" || fail "the child outlived SIGTERM"
+	[ "$(cat "$KIM_STUB_DIR/list.signal" 2>/dev/null)" = TERM ] || fail "the child's listing did not get SIGTERM"
+	rm -f "$KIM_STUB_DIR/block-list"
+	stop_blocked list
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+	assert_calls rm 0
+}
+
 # --prune=never is --no-prune, and KIMB_PRUNE gives the default.
 test_prune_never_and_kimb_prune()
 {
