@@ -289,6 +289,16 @@ BENCH_JOBS ?= 4
 bench: kimb $(BENCH_PROGRAMS)
 	BENCH_SIZES="$(BENCH_SIZES)" BENCH_LATENCY="$(BENCH_LATENCY)" BENCH_JOBS="$(BENCH_JOBS)" \
 		BENCH_BUILD="$(BUILD)" ./scripts/bench/run.sh ./kimb
+	$(MAKE) --no-print-directory bench-devloop
+
+# The developer loop (scripts/bench/devloop.sh): kimb's overhead over a plain kim build, at
+# --prune=now and --prune=background, beside the floor, at a cluster's latency and a 2 s build.
+DEVLOOP_SIZES ?= 1 10 100
+DEVLOOP_LATENCY ?= 0.2
+DEVLOOP_BUILD_SECONDS ?= 2
+bench-devloop: kimb $(BUILD)/bench/kim_rm
+	DEVLOOP_SIZES="$(DEVLOOP_SIZES)" DEVLOOP_LATENCY="$(DEVLOOP_LATENCY)" DEVLOOP_BUILD_SECONDS="$(DEVLOOP_BUILD_SECONDS)" \
+		DEVLOOP_JOBS="$(BENCH_JOBS)" BENCH_BUILD="$(BUILD)" ./scripts/bench/devloop.sh ./kimb
 
 # The binary, its manual, and the completions where bash and zsh look for them.
 install: kimb
@@ -339,7 +349,7 @@ clean:
 
 .PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
-	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench install uninstall \
+	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench bench-devloop install uninstall \
 	clean FORCE
 
 -include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/tests/tools/*.d $(BUILD)/bench/*.d)

@@ -141,6 +141,7 @@ _kimb()
 			# a comma-separated list: the kinds after the last comma
 			mapfile -t COMPREPLY < <(compgen -P "${cur%"${cur##*,}"}" -W "$(_kimb_query "$kimb" workloads)" -- "${cur##*,}")
 			;;
+		--prune) mapfile -t COMPREPLY < <(compgen -W "now background never" -- "$cur") ;;
 		*) _filedir ;;
 		esac
 		return

@@ -14,7 +14,7 @@ const char *env_process(const char *name);
 #define ENV_VARIABLES(X) \
 	/* kimb's defaults for its options, and its directories */ \
 	X(KIMB_BUILDER) X(KIMB_CALL_TIMEOUT) X(KIMB_JOBS) X(KIMB_KEEP) X(KIMB_KEEP_WITHIN) X(KIMB_LOCK_TIMEOUT) X(KIMB_PROTECT) \
-	X(KIMB_SCHEME) X(KIMB_SKIP_WORKLOADS) \
+	X(KIMB_PRUNE) X(KIMB_SCHEME) X(KIMB_SKIP_WORKLOADS) \
 	X(KIMB_LOCK_DIR) X(KIMB_STATE_DIR) \
 	/* the programs kimb runs */ \
 	X(KIMB_KIM) X(KIMB_NERDCTL) X(KIMB_PODMAN) X(KIMB_DOCKER) X(KIMB_BUILDAH) X(KIMB_KUBECTL) X(PATH) \

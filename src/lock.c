@@ -60,6 +60,7 @@ struct lock_set {
 /* When a wait for a lock must end. */
 struct wait_limit {
 	bool forever;
+	bool not_at_all; /* lock_try: a lock held is given up at once, and nothing said */
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 };
 
@@ -424,6 +425,10 @@ static enum lock_outcome lock_whole_file(const struct lock_set *set, const struc
 		return LOCK_FAILED;
 	}
 	describe_holder(holder_of(file->fd, whole_file.l_type), holder, sizeof holder);
+	if (limit->not_at_all) {
+		message_add(why, "%s holds the lock on %s (%s/%s)", holder, repository, directory, file->name);
+		return LOCK_TIMED_OUT;
+	}
 	report_say("waiting for %s, which holds the lock on %s (%s/%s)%s", holder, repository, directory, file->name,
 		   limit->forever ? "; --lock-timeout limits the wait" : "");
 	enum lock_outcome outcome = wait_for_lock(file->fd, limit, &whole_file);
@@ -537,11 +542,10 @@ static struct wait_limit wait_limit_of(double timeout)
 	return limit;
 }
 
-enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
-			       struct lock_set **out, struct message *why)
+static enum lock_outcome acquire(const char *directory, const char *const *repositories, size_t count,
+				 struct wait_limit limit, struct lock_set **out, struct message *why)
 {
 	struct lock_set *set = xcalloc(1, sizeof *set);
-	const struct wait_limit limit = wait_limit_of(timeout);
 
 	*out = NULL;
 	set->directory = -1;
@@ -568,6 +572,18 @@ enum lock_outcome lock_acquire(const char *directory, const char *const *reposit
 	sweep_unused(set);
 	*out = set;
 	return LOCK_HELD;
+}
+
+enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
+			       struct lock_set **out, struct message *why)
+{
+	return acquire(directory, repositories, count, wait_limit_of(timeout), out, why);
+}
+
+enum lock_outcome lock_try(const char *directory, const char *const *repositories, size_t count, struct lock_set **out,
+			   struct message *why)
+{
+	return acquire(directory, repositories, count, (struct wait_limit){.not_at_all = true}, out, why);
 }
 
 /* The name of the file in which the user UID records the last second issued for REPOSITORY. */

@@ -40,6 +40,11 @@ const char *lock_directory(const struct environment *environment);
 enum lock_outcome lock_acquire(const char *directory, const char *const *repositories, size_t count, double timeout,
 			       struct lock_set **out, struct message *why);
 
+/* As lock_acquire, but waits for nothing and says nothing: a lock another run holds gives
+ * LOCK_TIMED_OUT at once, with who holds it added to WHY. */
+enum lock_outcome lock_try(const char *directory, const char *const *repositories, size_t count, struct lock_set **out,
+			   struct message *why);
+
 /* Issues the second of a time tag under SET: the current one, or, when a run on this host (of any
  * user) issued that one or a later one under one of SET's locks, the first second after all of
  * those, waited for (at most 2 s: a second further ahead of the clock is no run's).

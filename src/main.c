@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "background.h"
 #include "build.h"
 #include "complete.h"
 #include "descriptors.h"
@@ -157,6 +158,10 @@ struct run {
 	struct plan plan;
 	bool executing; /* the plan is carried out (or its carrying out began): the report tells it */
 	size_t missing; /* prune: repositories with no image and no record of kimb's */
+	struct lock_set *prune_locks; /* --prune=background's child: the repositories' prune locks */
+	bool detached;               /* this is --prune=background's detached child */
+	const char *prune;           /* how pruning went, for the JSON report: now, background, skipped... */
+	long long builds_listed;     /* the detached child: background_builds before its listing */
 	struct report_repository *named;
 };
 
@@ -164,6 +169,8 @@ static void release(struct run *run)
 {
 	lock_release(run->locks);
 	run->locks = NULL;
+	lock_release(run->prune_locks);
+	run->prune_locks = NULL;
 	build_remove_iidfile(&run->build);
 }
 
@@ -383,6 +390,96 @@ static void end_phase(struct run *run, enum phase phase)
 	run->phase_mark = now;
 }
 
+static void load_records(struct run *run)
+{
+	const struct session *session = run->session;
+	char *store = session_store_key(session);
+	/* Every builder's: the record holds when kimb built an image (--keep-within), the unique tags it
+	 * issued, and which nameless images are kimb's. */
+	records_load(true, &session->options->environment, store, run->repositories, run->repository_count,
+		     &run->records);
+	free(store);
+}
+
+/* In --prune=background's detached child: the repositories' prune locks, waited for; the count of
+ * their builds is read before the listing. Returns whether to prune. */
+static bool lock_in_background(struct run *run)
+{
+	const struct options *options = run->session->options;
+	struct message why = {0};
+	bool locked = background_lock(&options->environment, run->repositories, run->repository_count, true,
+				      options->lock_timeout, &run->prune_locks, &why) == LOCK_HELD;
+	if (!locked)
+		report_say("%s; nothing removed: the next run prunes", why.text);
+	message_free(&why);
+	run->builds_listed = background_builds(&options->environment, run->repositories, run->repository_count);
+	return locked;
+}
+
+/* In the detached child, before its removals: the repositories' tag locks, not waited for, and no
+ * build of them begun since the listing. The listing and the plan are made without those locks, so
+ * that no build waits for them; only the removals hold them: an identical rebuild gives a prior
+ * image's ID back, which the child could otherwise remove once that build made it latest. Returns
+ * whether to remove. */
+static bool lock_for_removals(struct run *run)
+{
+	const struct options *options = run->session->options;
+	struct message why = {0};
+	bool locked = lock_try(lock_directory(&options->environment), run->repositories, run->repository_count,
+			       &run->locks, &why) == LOCK_HELD;
+	bool unchanged = locked && run->builds_listed >= 0 &&
+			 background_builds(&options->environment, run->repositories, run->repository_count) ==
+				 run->builds_listed;
+	if (!locked)
+		report_say("%s: a build runs; nothing removed: the next run prunes", why.text);
+	else if (!unchanged)
+		report_say("a build began since the listing (or the count of builds cannot be read); nothing removed: "
+			   "the next run prunes");
+	message_free(&why);
+	return unchanged;
+}
+
+/* --prune=background, once the build is done and the references are printed: a repository whose
+ * prune lock another run holds (its detached prune still runs) is not pruned now; else the locks go
+ * and a detached child prunes. Returns the status to go on with; sets *PRUNING in the child (whether
+ * it prunes), clears it in the parent, which then only reports. */
+static int go_background(struct run *run, bool *pruning)
+{
+	const struct options *options = run->session->options;
+	struct message why = {0};
+	struct lock_set *prune_locks = NULL;
+	*pruning = false;
+	enum lock_outcome outcome = background_lock(&options->environment, run->repositories, run->repository_count,
+						    false, 0, &prune_locks, &why);
+	lock_release(prune_locks);
+	int status = STATUS_OK;
+	if (outcome == LOCK_TIMED_OUT) {
+		run->prune = "skipped";
+	} else if (outcome != LOCK_HELD) {
+		report_say("%s; nothing removed", why.text);
+		status = STATUS_FAILURE;
+	} else {
+		/* The records of the build are kept before the locks go; the child reads them again. */
+		records_save(&run->records);
+		release(run);
+		int forked = background_detach(&options->environment, run->repositories, run->repository_count, &why);
+		if (forked < 0) {
+			report_say("%s; nothing removed", why.text);
+			status = STATUS_FAILURE;
+		} else if (forked == 0) {
+			run->prune = "background";
+		} else {
+			run->detached = true;
+			records_free(&run->records);
+			*pruning = lock_in_background(run);
+			if (*pruning)
+				load_records(run);
+		}
+	}
+	message_free(&why);
+	return status;
+}
+
 /* The data flow of a run: lock, tag, build, records, store, plan (with what uses the images, plan
  * again), execute, records, and then the report (tell). */
 static int run_kimb(struct run *run)
@@ -392,8 +489,11 @@ static int run_kimb(struct run *run)
 	bool building = options->command == COMMAND_BUILD;
 	bool dry_build = building && options->dry_run;
 	bool pruning = !options->no_prune;
+	bool background = building && pruning && options->prune == PRUNE_BACKGROUND && !options->dry_run;
 	bool pods = pruning && store_pods_run_images(session);
 	run->phase_mark = report_now();
+	run->prune = !pruning ? "never" : background ? "background" : "now";
+	background_tell_failures(&options->environment, run->repositories, run->repository_count);
 
 	int status = building ? build_prepare(session, &run->build) : STATUS_OK;
 	if (status == STATUS_OK && session->builder_detected)
@@ -405,35 +505,42 @@ static int run_kimb(struct run *run)
 		status = build_make_tag(session, run->locks, &run->build);
 	if (status == STATUS_OK && dry_build)
 		say_would_build(session, &run->build);
-	if (status == STATUS_OK && building && !dry_build)
+	if (status == STATUS_OK && building && !dry_build) {
+		background_count_build(&options->environment, run->repositories, run->repository_count);
 		status = build_run(session, &run->build);
+	}
 	if (status == STATUS_OK && building && !dry_build)
 		status = print_references(session, &run->build);
 	end_phase(run, PHASE_BUILD);
 	if (status == STATUS_OK) {
-		char *store = session_store_key(session);
-		/* Every builder's: the record holds when kimb built an image (--keep-within), and which
-		 * nameless images are kimb's. */
-		records_load(true, &session->options->environment, store, run->repositories,
-			     run->repository_count, &run->records);
-		free(store);
+		load_records(run);
 		/* Proof, for later runs, that kimb issued the tag: only such tags are ever taken off. */
 		if (building && !dry_build)
 			records_add_tag(&run->records, run->build.unique_tag);
 	}
 	/* A build that prunes nothing still records what it left (its intermediate images, as the
 	 * listing shows them), so that a later prune removes them with it; a listing that fails then
-	 * costs only that record. */
+	 * costs only that record. A build that prunes in the background records its image now, for the
+	 * child to read. */
 	if (status == STATUS_OK && !pruning && building)
 		(void)survey(run, false);
-	else if (status == STATUS_OK && !pruning)
+	else if (status == STATUS_OK && (!pruning || background))
 		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL, (long long)time(NULL));
+	if (status == STATUS_OK && background) {
+		status = go_background(run, &pruning);
+		if (!run->detached) {
+			release(run);
+			return status;
+		}
+	}
 	if (status == STATUS_OK && pruning)
 		status = survey(run, pods);
 	end_phase(run, PHASE_LIST);
 	if (status == STATUS_OK && pruning)
 		status = plan(run, pods);
 	end_phase(run, PHASE_PLAN);
+	if (status == STATUS_OK && pruning && run->detached && plan_touches_images(&run->plan))
+		pruning = lock_for_removals(run);
 	if (status == STATUS_OK && pruning) {
 		run->executing = true;
 		execute_plan(session, &run->plan, &run->store.listing);
@@ -473,6 +580,7 @@ static struct report report_of(struct run *run)
 		.repository_count = run->repository_count,
 		.plan = run->executing ? &run->plan : NULL,
 		.calls = process_started(),
+		.prune = run->prune,
 	};
 	memcpy(report.phase_seconds, run->phase_seconds, sizeof report.phase_seconds);
 	return report;
@@ -561,6 +669,8 @@ static int run_with(const struct builder *builder, bool detected, const struct o
 	};
 	start_run(&run, &session, started);
 	status = tell(&run, run_kimb(&run));
+	if (run.detached)
+		background_finish(&options->environment, run.repositories, run.repository_count, status);
 	free_run(&run);
 	settings_free(&settings);
 	return status;

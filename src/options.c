@@ -70,6 +70,20 @@ static void choose_scheme(struct options *options, size_t choice)
 	options->scheme = (enum tag_scheme)choice;
 }
 
+/* The values of --prune, indexed by enum prune_mode. */
+static const char *const prune_names[] = {
+	[PRUNE_NOW] = "now",
+	[PRUNE_BACKGROUND] = "background",
+	[PRUNE_NEVER] = "never",
+	NULL,
+};
+
+static void choose_prune(struct options *options, size_t choice)
+{
+	options->prune = (enum prune_mode)choice;
+	options->no_prune = options->prune == PRUNE_NEVER;
+}
+
 static void choose_completion(struct options *options, size_t choice)
 {
 	options->command = COMMAND_COMPLETE;
@@ -181,6 +195,17 @@ static const struct kimb_option kimb_options[] = {
 	 .placeholder = "GLOB",
 	 .help = "never remove or untag a tag matching GLOB (v*, release-*), nor its image; repeatable (the "
 		 "variable: comma-separated)"},
+	{.name = "prune",
+	 .type = OPTION_CHOICE,
+	 .choices = prune_names,
+	 .choice_noun = "value",
+	 .choose = choose_prune,
+	 .variable = ENV_NAME(KIMB_PRUNE),
+	 .build_only = true,
+	 .placeholder = "WHEN",
+	 .help = "after the build: now (default), remove what it replaced before exiting; background, exit once "
+		 "the build is done and prune in a detached child (its log in the state directory, a failure told "
+		 "by the next run); never, as --no-prune"},
 	{.name = "quiet", .type = OPTION_SWITCH, .set = set_quiet,
 	 .help = "say only errors and warnings on stderr (the builder's own quiet flag is -q)"},
 	{.name = "scheme",

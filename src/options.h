@@ -59,6 +59,13 @@ struct flag_value {
 	bool global;
 };
 
+/* --prune: when the images a build replaced are removed. */
+enum prune_mode {
+	PRUNE_NOW,        /* before kimb exits (the default) */
+	PRUNE_BACKGROUND, /* by a detached child, once the build is done (background.h) */
+	PRUNE_NEVER,      /* --no-prune */
+};
+
 struct options {
 	enum kimb_command command;
 	enum tag_scheme scheme;
@@ -70,6 +77,7 @@ struct options {
 	double call_timeout;          /* seconds each call but the build may take, > 0 */
 	size_t jobs;                  /* removals at once, 1 to OPTIONS_JOBS_MAX */
 	bool no_prune;
+	enum prune_mode prune;        /* no_prune is set for PRUNE_NEVER */
 	bool dry_run;
 	bool missing_ok;              /* prune: a repository with no image and no record is no failure */
 	bool json;                    /* the report as one JSON document on stdout */

@@ -243,8 +243,7 @@ void record_load(const char *state_directory, const char *store, const char *rep
 	}
 }
 
-/* Makes DIRECTORY and the directories above it that are missing, each only for the user. */
-static int make_directories(char *directory)
+int records_make_directories(char *directory)
 {
 	for (char *slash = strchr(directory + 1, '/');; slash = strchr(slash + 1, '/')) {
 		if (slash)
@@ -321,7 +320,7 @@ int record_save(struct record *record, struct message *why)
 	char *directory = xstrdup(record->path);
 	int status = -1;
 	*strrchr(directory, '/') = '\0';
-	int fd = make_directories(directory) == 0 ? mkstemp(temporary) : -1;
+	int fd = records_make_directories(directory) == 0 ? mkstemp(temporary) : -1;
 	if (fd == -1) {
 		message_add(why, "cannot write the record %s: %s", record->path, strerror(errno));
 		goto done;

@@ -17,6 +17,10 @@
  * $HOME/.local/state/kimb (each when set and absolute). Malloc'd; NULL when none is set. */
 char *records_state_directory(const struct environment *environment);
 
+/* Makes DIRECTORY (absolute; changed while it runs, then restored) and the directories above it
+ * that are missing, each only for the user. Returns 0, or -1 with errno set. */
+int records_make_directories(char *directory);
+
 /* A text naming one image store: the builder's NAME, the WORD_COUNT global flags it is run with (as
  * "FLAG=VALUE", however spelled), and the values in ENVIRONMENT of the variables STORE_ENVIRONMENT
  * (NULL-terminated) that choose the store. Malloc'd. */

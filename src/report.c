@@ -412,6 +412,8 @@ int report_write_json(const struct report *report, int exit_status, double start
 	json_object_set_new(root, "new_id", json_text_or_null(report->new_id));
 	json_object_set_new(root, "build", json_build(&report->build));
 	json_object_set_new(root, "repositories", repositories);
+	if (report->prune)
+		json_object_set_new(root, "prune", json_string(report->prune));
 	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "removed", (json_int_t)totals.removed,
 							 "untagged", (json_int_t)totals.untagged, "earlier_tags",
 							 (json_int_t)totals.earlier_tags, "kept_in_use",

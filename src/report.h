@@ -39,6 +39,7 @@ struct report {
 	const struct plan *plan; /* the plan carried out (or begun): NULL when none was */
 	double phase_seconds[PHASE_COUNT];
 	size_t calls;           /* to the builder and kubectl */
+	const char *prune;      /* how pruning went (now, background, skipped, never): JSON's "prune"; or NULL */
 };
 
 /* IMAGE's names for a message, in BUF: "NAME:TAG", "NAME:<none>" for a name it lost, joined by

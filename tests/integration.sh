@@ -3187,6 +3187,198 @@ EOF
 	tool_builds_twice IMAGE
 }
 
+# --- --prune=background ----------------------------------------------------------------------
+
+# The outcome the detached prune of $R left in its log (empty when none yet): its first line.
+background_outcome()
+{
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	for log in "$KIMB_STATE_DIR"/prune/*.prune.log; do
+		[ -f "$log" ] && head -n 1 "$log"
+	done
+}
+
+# Waits until the detached prune has written its outcome and ended (no log of a running one).
+background_done()
+{
+	# shellcheck disable=SC2031
+	[ -n "$(background_outcome)" ] && [ -z "$(find "$KIMB_STATE_DIR/prune" -name '*.running')" ]
+}
+
+# prior_and_background_run: seeds the prior image $prior ($R:p1, latest), then runs kimb at
+# --prune=background (tag one.*) with its child's listing blocked, and waits until that listing runs.
+prior_and_background_run()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1" "$R:latest"
+	: >"$KIM_STUB_DIR/block-list"
+	rm -f "$KIM_STUB_DIR/list.pid"
+	run_kimb --prune=background --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	wait_for_file "$KIM_STUB_DIR/list.pid" || fail "the detached prune never listed"
+}
+
+# kimb exits once the build is done; the detached child removes the prior image after it, and
+# records its outcome.
+test_background_prune_removes_after_exit()
+{
+	prior_and_background_run
+	one=$(printed_tag)
+	assert_stdout "$R:$one"
+	# kimb has exited, and the child's listing has not ended yet: nothing removed.
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image went before the detached prune listed"
+	rm -f "$KIM_STUB_DIR/block-list"
+	kill -KILL "$(cat "$KIM_STUB_DIR/list.pid")"
+	wait_until background_done || fail "the detached prune never ended"
+	assert_listing "the outcome" "kimb-prune-log 1 status 3" "$(background_outcome)"
+	# The failure is told by the next run, once; that run (now) prunes.
+	run_kimb --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "kimb: the background prune of $R after an earlier build failed (exit status 3)"
+	two=$(printed_tag)
+	new=$(id_listed "$R" "$two")
+	assert_store "$R $two $new
+$R latest $new"
+	run_kimb --prune=background --time-format=three.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_lacks "background prune"
+	wait_until background_done || fail "the second detached prune never ended"
+	assert_listing "the outcome" "kimb-prune-log 1 status 0" "$(background_outcome)"
+	three=$(printed_tag)
+	new=$(id_listed "$R" "$three")
+	assert_store "$R $three $new
+$R latest $new"
+}
+
+# The child is detached: its own session, stdin on /dev/null, stdout and stderr on its log, nothing
+# else of kimb's caller: a pipeline that reads kimb's output ends while the child still runs.
+test_background_prune_is_detached()
+{
+	seed "$(id_of prior)" "$R:p1" "$R:latest"
+	: >"$KIM_STUB_DIR/block-list"
+	rm -f "$KIM_STUB_DIR/list.pid"
+	{ "$KIMB" --prune=background -t "$R" ctx 2>&1; echo "$?" >"$CASE/status"; } </dev/null | cat >"$CASE/stdout" &
+	pipeline=$!
+	wait_for_file "$KIM_STUB_DIR/list.pid" || fail "the detached prune never listed"
+	wait_bounded "$pipeline" 10
+	[ "$(cat "$CASE/status")" = 0 ] || fail "kimb exited $(cat "$CASE/status"): $(cat "$CASE/stdout")"
+	child=$(ps -o ppid= -p "$(cat "$KIM_STUB_DIR/list.pid")" | tr -d ' ')
+	[ -n "$child" ] || fail "no parent of the blocked listing"
+	[ "$(ps -o sid= -p "$child" | tr -d ' ')" = "$child" ] || fail "the child is no session leader"
+	[ "$(readlink "/proc/$child/fd/0")" = /dev/null ] || fail "the child's stdin is $(readlink "/proc/$child/fd/0")"
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	for fd in 1 2; do
+		case $(readlink "/proc/$child/fd/$fd") in
+		"$KIMB_STATE_DIR"/prune/*.running) ;;
+		*) fail "the child's descriptor $fd is $(readlink "/proc/$child/fd/$fd")" ;;
+		esac
+	done
+	# Beyond 0, 1 and 2 only its own: its pipes to the blocked listing, its prune lock.
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	for fd in /proc/"$child"/fd/*; do
+		case ${fd##*/}:$(readlink "$fd") in
+		0:* | 1:* | 2:* | *:pipe:* | *:"$KIMB_LOCK_DIR" | *:"$KIMB_LOCK_DIR"/*_prune_-*.lock) ;;
+		*) fail "the child holds ${fd##*/}: $(readlink "$fd")" ;;
+		esac
+	done
+	rm -f "$KIM_STUB_DIR/block-list"
+	kill -TERM "$(cat "$KIM_STUB_DIR/list.pid")"
+	wait_until background_done || fail "the detached prune never ended"
+}
+
+# A second run never waits for a background prune before building; in background mode it does not
+# prune a repository whose background prune still runs, and says so in --json (a run at --prune=now
+# prunes under its tag lock, and the background prune then removes nothing). The prune, once its
+# listing is back, sees that a build began since it and removes nothing.
+test_second_run_does_not_wait_for_a_background_prune()
+{
+	prior_and_background_run
+	rm -f "$KIM_STUB_DIR/block-list"
+	run_kimb --prune=background --lock-timeout=0 --json --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	assert_stderr_lacks "waiting"
+	grep -q '"prune": "skipped"' "$CASE/stdout" || fail "--json does not say the pruning was skipped: $(cat "$CASE/stdout")"
+	assert_calls build 2
+	kill -TERM "$(cat "$KIM_STUB_DIR/list.pid")"
+	wait_until background_done || fail "the detached prune never ended"
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "a prune removed the prior image with a build after its listing"
+	assert_calls rm 0
+}
+
+# The child's listing taken, a build lands before its removals: it removes nothing, since that
+# build may have given a prior image's ID back.
+test_background_prune_removes_nothing_after_a_later_build()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1" "$R:latest"
+	: >"$KIM_STUB_DIR/hold-list"
+	run_kimb --prune=background --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	wait_for_file "$KIM_STUB_DIR/list.held" || fail "the detached prune never listed"
+	run_kimb --no-prune --time-format=two.%s -t "$R" ctx
+	assert_status 0
+	rm -f "$KIM_STUB_DIR/hold-list"
+	wait_until background_done || fail "the detached prune never ended"
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image went after a later build"
+	assert_calls rm 0
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	grep -q "a build began since the listing" "$KIMB_STATE_DIR"/prune/*.prune.log ||
+		fail "the log does not say why nothing was removed"
+}
+
+# The detached child, signalled while it lists, dies of the signal and removes nothing.
+test_background_prune_signalled_removes_nothing()
+{
+	prior_and_background_run
+	child=$(ps -o ppid= -p "$(cat "$KIM_STUB_DIR/list.pid")" | tr -d ' ')
+	[ -n "$child" ] || fail "no parent of the blocked listing"
+	kill -TERM "$child"
+	wait_until process_ended "$child" || fail "the child outlived SIGTERM"
+	[ "$(cat "$KIM_STUB_DIR/list.signal" 2>/dev/null)" = TERM ] || fail "the child's listing did not get SIGTERM"
+	rm -f "$KIM_STUB_DIR/block-list"
+	stop_blocked list
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+	assert_calls rm 0
+}
+
+# --prune=never is --no-prune, and KIMB_PRUNE gives the default.
+test_prune_never_and_kimb_prune()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1" "$R:latest"
+	run_kimb --prune=never -t "$R" ctx
+	assert_status 0
+	assert_calls list 0
+	KIMB_PRUNE=never run_kimb -t "$R" ctx
+	assert_status 0
+	assert_calls list 0
+	KIMB_PRUNE=never run_kimb --prune=now --json -t "$R" ctx
+	assert_status 0
+	grep -q '"prune": "now"' "$CASE/stdout" || fail "--json does not say now: $(cat "$CASE/stdout")"
+	[ -z "$(id_listed "$R" p1)" ] || fail "--prune=now did not prune"
+	run_kimb --prune=later -t "$R" ctx
+	assert_status 2
+	assert_stderr_has "later"
+}
+
+# An interrupted run removes nothing in background mode: a signal during the build ends kimb
+# before any child is forked.
+test_background_interrupted_build_removes_nothing()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1" "$R:latest"
+	start_blocked build --prune=background -t "$R" ctx || return
+	kill -s TERM "$kimb_pid"
+	wait_bounded "$kimb_pid"
+	assert_status 143
+	stop_blocked build
+	assert_calls list 0
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	[ ! -d "$KIMB_STATE_DIR/prune" ] || [ -z "$(find "$KIMB_STATE_DIR/prune" -name '*.running' -o -name '*.prune.log')" ] ||
+		fail "a background prune ran after an interrupted build"
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+}
+
 # --- the runner ------------------------------------------------------------------------------
 
 # Test $1 against the stand-ins, with a kim state of its own and a kubectl state of its own that

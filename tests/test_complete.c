@@ -58,8 +58,8 @@ START_TEST(test_options_are_kimbs_long_options)
 {
 	ck_assert_int_eq(print(COMPLETE_OPTIONS, NULL), STATUS_OK);
 	ck_assert_str_eq(printed, "--builder=\n--call-timeout=\n--complete=\n--dry-run\n--help\n--jobs=\n--json\n--keep=\n"
-				  "--keep-within=\n--lock-timeout=\n--missing-ok\n--no-prune\n--protect=\n--quiet\n--scheme=\n"
-				  "--skip-workloads=\n--time-format=\n--verbose\n--version\n");
+				  "--keep-within=\n--lock-timeout=\n--missing-ok\n--no-prune\n--protect=\n--prune=\n--quiet\n"
+				  "--scheme=\n--skip-workloads=\n--time-format=\n--verbose\n--version\n");
 	bool takes_value;
 	const char *name;
 	size_t count = 0;

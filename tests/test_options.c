@@ -718,7 +718,7 @@ START_TEST(kimb_options_are_listed)
 			ck_assert(!takes_value);
 		else if (strcmp(name, "complete") == 0)
 			ck_assert(takes_value);
-	ck_assert_uint_eq(count, 19);
+	ck_assert_uint_eq(count, 20);
 	ck_assert_str_eq(options_kimb_option(0, &takes_value), "builder");
 	ck_assert(takes_value);
 }
