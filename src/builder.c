@@ -504,6 +504,7 @@ static const struct builder builders[] = {
 		.parse_listing = listing_parse_kim_table,
 		.store_environment = kubernetes_environment,
 		.remove_command = image_rm_command,
+		.leaves_no_intermediates = true,
 		/* kim's agent deletes an image whatever uses it: the pods say what does. */
 		.always_pods = true,
 		.kubeconfig_flags = kim_kubeconfig_flags,

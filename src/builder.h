@@ -107,6 +107,9 @@ struct builder {
 	 * store kimb's record belongs to. NULL flags: none. */
 	struct builder_setting namespace;
 	struct builder_setting address;
+	/* Its builds leave no nameless image beside the one they tag (kim: BuildKit keeps its cache
+	 * apart, and its listing shows no parents), so a build that prunes nothing lists nothing. */
+	bool leaves_no_intermediates;
 	/* Where pods run: always (kim), or when the namespace is PODS_NAMESPACE (nerdctl in k8s.io).
 	 * kim's global flags KUBECONFIG_FLAGS and CONTEXT_FLAGS (or KUBECONTEXT) reach the cluster. */
 	bool always_pods;

@@ -522,7 +522,7 @@ static int run_kimb(struct run *run)
 	 * listing shows them), so that a later prune removes them with it; a listing that fails then
 	 * costs only that record. A build that prunes in the background records its image now, for the
 	 * child to read. */
-	if (status == STATUS_OK && !pruning && building)
+	if (status == STATUS_OK && !pruning && building && !session->builder->leaves_no_intermediates)
 		(void)survey(run, false);
 	else if (status == STATUS_OK && (!pruning || background))
 		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL, (long long)time(NULL));
