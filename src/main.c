@@ -396,7 +396,7 @@ static void load_records(struct run *run)
 	char *store = session_store_key(session);
 	/* Every builder's: the record holds when kimb built an image (--keep-within), the unique tags it
 	 * issued, and which nameless images are kimb's. */
-	records_load(true, &session->options->environment, store, run->repositories, run->repository_count,
+	records_load(&session->options->environment, store, run->repositories, run->repository_count,
 		     &run->records);
 	free(store);
 }

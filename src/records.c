@@ -349,13 +349,13 @@ done:
 
 /* --- the records of a run ---------------------------------------------------------------------- */
 
-void records_load(bool kept, const struct environment *environment, const char *store,
+void records_load(const struct environment *environment, const char *store,
 		  const char *const *repositories, size_t count, struct records *out)
 {
-	*out = (struct records){.kept = kept};
+	*out = (struct records){0};
 	out->state_directory = records_state_directory(environment);
 	out->store = xstrdup(store);
-	if (!out->state_directory && kept)
+	if (!out->state_directory)
 		report_say("no state directory (set KIMB_STATE_DIR or HOME): kimb keeps no record of its builds, "
 			   "and leaves the untagged images of earlier builds alone");
 	out->of = xcalloc(count + 1, sizeof *out->of);
@@ -372,7 +372,7 @@ void records_load(bool kept, const struct environment *environment, const char *
 void records_add_build(struct records *records, const char *unique_tag, const char *new_id,
 		       const struct listing *listing, long long built)
 {
-	if (!records->kept || !unique_tag || !records->count)
+	if (!unique_tag || !records->count)
 		return;
 	/* Where the builder did not say, the listing does: the image of the unique reference. */
 	const struct image *listed = listing ? listing_find_tagged(listing, records->of[0].repository, unique_tag) : NULL;
@@ -404,7 +404,7 @@ void records_forget_tag(struct records *records, size_t index, const char *tag)
 
 void records_attribute(const struct records *records, struct listing *listing, bool label_required)
 {
-	for (size_t i = 0; records->kept && i < records->count; i++)
+	for (size_t i = 0; i < records->count; i++)
 		record_attribute(listing, &records->of[i], label_required);
 }
 

@@ -44,7 +44,6 @@ int record_save(struct record *record, struct message *why);
 /* The records of a run's repositories in the store its calls reach: the tags kimb issued, for
  * every builder, and its builds' images where it keeps them. */
 struct records {
-	bool kept;             /* the builder is one kimb keeps records of images for */
 	char *state_directory; /* NULL: none was found, and no record is kept */
 	char *store;           /* the store key of the run's calls */
 	struct record *of;     /* one a repository, in the run's order */
@@ -53,9 +52,8 @@ struct records {
 
 /* Reads the record of each of the COUNT REPOSITORIES (normalized) in STORE (a store key, see
  * records_store_key), from the state directory ENVIRONMENT names, into OUT (release with
- * records_free); images are recorded only when KEPT for the builder. What cannot be trusted, or
- * that no images' record can be kept, is said. */
-void records_load(bool kept, const struct environment *environment, const char *store,
+ * records_free). What cannot be trusted, or that no record can be kept, is said. */
+void records_load(const struct environment *environment, const char *store,
 		  const char *const *repositories, size_t count, struct records *out);
 
 /* Records the image just built for every repository, built at BUILT (seconds since the epoch):
