@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # kimb's version, set here only: kimb --version prints it, and debian/changelog, CHANGELOG.md's newest
 # release and kimb.1's title line must name it (tests/package.sh checks them; `make version` prints it).
 VERSION = 0.1.0

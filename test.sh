@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test.sh [KIMB]: the original report's scenario end to end, on a real builder, as a user meets it.
 # It builds the example image examples/web (a Dockerfile and a page the test rewrites before every
 # build) with kimb, and checks in the builder's own image listing that:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Prints the git tag kimb makes for the build context DIRECTORY, as gittag_prepare makes it: the
  * tag computation alone, without a builder, for scripts/bench/git-tag.sh to time. */
 

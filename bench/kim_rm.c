@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The kim stand-in's removals by image ID, compiled, for make bench: tests/kim with its answer to
  * `image rm ID` served without a shell. tests/kim is a shell script whose every call forks a dozen
  * processes (awk three times, flock, mv), some 50 ms of CPU on a small machine: a bench of calls

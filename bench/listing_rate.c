@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rows per second of kimb's reader of kim's image table (listing_parse_kim_table), on a listing
  * file such as `make bench` generates: the file is read into memory first, then parsed RUNS times
  * (default 3), each parse timed alone with the monotonic clock and its listing freed untimed.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # bash completion for kimb(1)                                   -*- shell-script -*-
 # kimb prints what is offered (kimb --complete=WHAT, see kimb(1)): this file holds none of its
 # tables, only how a kimb command line reads. kimb's options and the builder's global flags come

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # kimb's main job on a real image store: the same repository built twice. Plain podman leaves the
 # old image behind; kimb removes it. Everything happens in a temporary directory, removed at the
 # end: a throwaway podman store (CONTAINERS_STORAGE_CONF), never the user's, and kimb's record of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs kimb's dependencies from Debian's packages (Debian 12), as root.
 #
 # Usage: scripts/install-deps.sh [--test] [--list]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs `kimb prune` for the repositories a configuration file lists: what the VM's daily timer
 # (scripts/systemd/kimb-prune.service) runs, and what a crontab line can run elsewhere.
 # scripts/provision.sh installs it as /usr/local/libexec/kimb/kimb-prune-config; make install-systemd

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Provisions kimb's VM (the Vagrantfile runs it as root on Debian 12), in this order:
 #   1. the tools it uses itself (curl, ca-certificates, rsync) and AppArmor's parser, which k3s's
 #      containerd needs, from Debian's packages;

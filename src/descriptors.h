@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_DESCRIPTORS_H
 #define KIMB_DESCRIPTORS_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* timegm, which POSIX has only since 2024: glibc declares it beside POSIX 2008 only on request. */
 #define _DEFAULT_SOURCE
 

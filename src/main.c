@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kimb: builds with a unique tag plus latest, then removes the images that build replaced. */
 
 #include <errno.h>

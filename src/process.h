@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_PROCESS_H
 #define KIMB_PROCESS_H
 

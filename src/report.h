@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_REPORT_H
 #define KIMB_REPORT_H
 

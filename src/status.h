@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_STATUS_H
 #define KIMB_STATUS_H
 

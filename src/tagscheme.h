@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_TAGSCHEME_H
 #define KIMB_TAGSCHEME_H
 

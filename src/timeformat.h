@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_TIMEFORMAT_H
 #define KIMB_TIMEFORMAT_H
 

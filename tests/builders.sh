@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Integration tests against real builders: runs the built kimb with --builder=podman, buildah and
 # docker (the Debian docker 20.10 client against a real dockerd 20.10, which each docker test
 # starts privately and stops itself, once building with BuildKit and once with the legacy builder;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the shell completions (completions/kimb.bash, completions/_kimb) with the built kimb,
 # which prints what they offer, and the kim stand-in (tests/kim), whose listing gives the
 # repositories to prune. bash: the completion is sourced after bash-completion, and its function

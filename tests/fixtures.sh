@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # The recorded outputs of tests/fixtures, for the shell tests (sourced by tests/integration.sh and
 # tests/test-sh-on-kim.sh, from tests/, or with FIXTURES naming that directory). POSIX sh.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the shell suites' runner (tests/lib.sh): a sample suite of tests that pass, fail, skip,
 # are killed, or wait for each other, run as the real suites are, and what it prints and returns.
 # Usage: tests/harness.sh [-j N] [PATTERN]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Tests of `make install`, `make install-systemd` and `make uninstall` into a throwaway DESTDIR: the
 # binary, the manual and both completions land where they are read, with their modes; bash-completion
 # and zsh's compinit find the completions there; the daily prune's script and units where the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Integration tests: runs the built kimb against the stand-in kim (tests/kim) and checks its exit
 # status, stdout, stderr, the kim calls it made and the images left in the stand-in's store. kimb
 # reads the pods kim's images may be used by through the kubectl double (tests/kubectl), which

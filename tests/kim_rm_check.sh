@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks make bench's compiled removals (bench/kim_rm) against the stand-in they speed up
 # (tests/kim): each test makes one call both ways, on two copies of one store, and compares what
 # each printed on stdout and stderr, its exit status, the store it left and its call log. Calls

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # The test framework of the shell suites (tests/integration.sh, tests/builders.sh, ...), sourced by
 # each: assertions on the last command run, and a runner that gives each test a directory of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_TEST_LISTING_CHECKS_H
 #define KIMB_TEST_LISTING_CHECKS_H
 

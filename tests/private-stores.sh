@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # Image stores of a test's own, never the user's, sourced by tests/builders.sh and test.sh. POSIX sh.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # What the stand-ins tests/kim and tests/nerdctl both do, sourced by each from its own directory:
 # the call log, cobra/pflag command-line parsing, Docker's reference grammar (distribution/

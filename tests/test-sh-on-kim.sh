@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The kim branch of test.sh, the one the Vagrant VM runs, here: test.sh against the kim stand-in
 # (tests/kim, on PATH as kim, which auto then takes) and a kubectl made of the kubectl double
 # (tests/kubectl, for kimb's `get pods,<workloads> --all-namespaces -o json`) and the calls test.sh

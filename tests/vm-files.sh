@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks the VM's files without a VM:
 # - the Vagrantfile: `vagrant validate` (Debian's vagrant validates without a provider), `ruby -c`,
 #   and the settings it makes, read by loading it with a recorder in Vagrant's place;

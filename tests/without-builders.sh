@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Proves that the unit suite needs no builder: runs it (build/check_kimb) in a mount namespace of
 # its own where every executable of a builder or of what kimb drives (podman, buildah, docker,
 # dockerd, nerdctl, kim, kubectl), wherever PATH or the usual directories hold one, is covered by

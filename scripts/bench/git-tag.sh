@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Times kimb's git tag against git's own view of the same work tree, on a generated repository of
 # 100,000 files (1000 directories of 100 small files, one commit, packed), clean and dirty (one tracked
 # file changed, one untracked file added): kimb's tag alone (the driver bench/git_tag.c, which calls

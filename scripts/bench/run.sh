@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make bench: kimb and the original report's workaround (scripts/bench/workaround.sh) side by side
 # on the kim stand-in (tests/kim), every kim and kubectl call waiting BENCH_LATENCY seconds as a
 # call across the cluster would, at each number of old images in BENCH_SIZES. The removals by ID,

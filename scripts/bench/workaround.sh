@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The workaround of the original report ("Build latest image and delete old ones"), the baseline
 # `make bench` measures kimb against. Its logic is the report's, line for line; only the image and
 # the build context are arguments instead of literals. It runs `kim` from PATH (the bench puts the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KIMB_FUZZ_COMMON_H
 #define KIMB_FUZZ_COMMON_H
 

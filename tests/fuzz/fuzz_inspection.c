@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the inspection readers on a listing read from the same input: a builder's listing,
  * "\n\0\n", and its inspection (make fuzz joins the recorded pairs of tests/fixtures so), read as
  * each builder's (docker, buildah, nerdctl). An inspection is read whole or not at all: a rejected

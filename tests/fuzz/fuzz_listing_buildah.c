@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes listing_parse_buildah_json (see fuzz_listing). */
 
 #include <stdint.h>

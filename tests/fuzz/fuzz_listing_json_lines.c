@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes listing_parse_json_lines (see fuzz_listing). */
 
 #include <stdint.h>

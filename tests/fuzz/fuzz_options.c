@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the command line: the first byte picks the builder, the rest is argv, NUL-separated. A
  * parse either fails with a one-line reason or gives targets whose repositories are normalized,
  * and words that come from argv or from the options themselves. --builder is read only where it

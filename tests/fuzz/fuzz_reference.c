@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes Docker's reference grammar: normalizing a reference twice changes nothing, and NAME:TAG
  * made of a parsed reference reads back as the same repository and tag. */
 

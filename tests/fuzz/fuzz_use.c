@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the readers of containers and pods: each of them (buildah's containers, docker's,
  * nerdctl's, kubectl's pods and workloads, docker's container IDs) reads the whole input, so that a recorded
  * output (tests/fixtures) is a seed as it is. A rejected listing adds nothing; an accepted one adds

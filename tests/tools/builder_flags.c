@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A test tool, not part of kimb: prints kimb's table of a builder's flags, for tests/builders.sh,
  * which compares it with the builder's own --help. One line a flag:
  *   SCOPE LONG SHORT KIND
