@@ -29,102 +29,33 @@ set -eu
 LC_ALL=C
 export LC_ALL
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-kimb=${1:-$top/kimb}
-kimb=$(cd "$(dirname "$kimb")" && printf '%s/%s\n' "$(pwd)" "$(basename "$kimb")")
+bench_name='devloop bench'
+kimb=${1:-}
+# shellcheck source-path=SCRIPTDIR source=stand-in.sh
+. "$(dirname "$0")/stand-in.sh"
 sizes=${DEVLOOP_SIZES:-1 10 100}
 latency=${DEVLOOP_LATENCY:-0.2}
 build_seconds=${DEVLOOP_BUILD_SECONDS:-2}
 jobs=${DEVLOOP_JOBS:-4}
-build=${BENCH_BUILD:-build}
-case $build in
-/*) ;;
-*) build=$top/$build ;;
-esac
-stub=$top/tests/kim
-kim_rm=$build/bench/kim_rm
-kubectl_stub=$top/tests/kubectl
-R=localhost/bench/app
 
-usage_error()
-{
-	printf 'devloop bench: %s\n' "$*" >&2
-	exit 2
-}
-is_count() { case $1 in '' | *[!0-9]* | 0*) return 1 ;; esac; }
-is_seconds() { case $1 in '' | *[!0-9.]* | *.*.* | .) return 1 ;; esac; }
-for k in $sizes; do
-	is_count "$k" || usage_error "DEVLOOP_SIZES: \"$k\" is not a number of images (1 or more)"
-done
-[ -n "$sizes" ] || usage_error "DEVLOOP_SIZES is empty"
-is_count "$jobs" || usage_error "DEVLOOP_JOBS: \"$jobs\" is not a positive number"
-is_seconds "$latency" || usage_error "DEVLOOP_LATENCY: \"$latency\" is not a number of seconds (0.2)"
-is_seconds "$build_seconds" || usage_error "DEVLOOP_BUILD_SECONDS: \"$build_seconds\" is not a number of seconds (2)"
-for program in "$kimb" "$stub" "$kubectl_stub" "$kim_rm"; do
-	[ -x "$program" ] || usage_error "$program is not executable (make bench builds it)"
-done
+check_sizes DEVLOOP_SIZES "$sizes"
+check_count DEVLOOP_JOBS "$jobs"
+check_seconds DEVLOOP_LATENCY "$latency" 0.2
+check_seconds DEVLOOP_BUILD_SECONDS "$build_seconds" 2
+# shellcheck disable=SC2119 # no program of its own to check
+check_programs
 
-unset KIMB_BUILDER KIMB_SCHEME KIMB_KEEP KIMB_LOCK_TIMEOUT KIMB_PRUNE KIM_STUB_INSPECT KUBECONFIG KUBECONTEXT
-export KIM_STUB_LATENCY="$latency" KUBECTL_STUB_LATENCY="$latency" KIM_STUB_BUILD_SECONDS="$build_seconds"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-mkdir "$work/bin"
-ln -s "$kim_rm" "$work/bin/kim"
-kim=$work/bin/kim
-KIM_STUB_SCRIPT=$stub
-export KIM_STUB_SCRIPT
-
-failures=0
-warn()
-{
-	printf 'WARNING: %s\n' "$*"
-	failures=$((failures + 1))
-}
-now_ns() { date +%s%N; }
-
-# seed DIR K: a store of K prior images of $R, each with a unique tag, the last also latest (as
-# run.sh seeds it); DIR/seeded lists their IDs.
-seed()
-{
-	mkdir -p "$1/kim/store" "$1/kubectl" "$1/ctx" "$1/locks" "$1/state"
-	awk -v k="$2" -v repo="$R" '
-	function hex64(seed,    out, j) {
-		out = ""
-		for (j = 1; j <= 8; j++)
-			out = out sprintf("%08x", ((seed + 1) * 2654435761 + j * 40503 * (seed + 7)) % 4294967296)
-		return out
-	}
-	BEGIN {
-		for (i = 1; i <= k; i++) {
-			tag = sprintf("%s:20240101.%06d", repo, i)
-			printf "%s 2.58MB %s@sha256:%s %s%s\n", hex64(i), tag, hex64(i + 1000000), tag, \
-				i == k ? " " repo ":latest" : ""
-		}
-	}' >"$1/kim/store/kube-image"
-	awk '{ print $1 }' "$1/kim/store/kube-image" >"$1/seeded"
-}
-
-# state DIR: "IMAGES PRIOR_LEFT LATEST_ID" of DIR's store, read without latency or logging.
-state()
-{
-	KIM_STUB_DIR=$1/kim KIM_STUB_INSPECT=1 "$stub" image ls -a --no-trunc |
-		awk -v repo="$R" -v seeded="$1/seeded" '
-		BEGIN { while ((getline id < seeded) > 0) old[id] = 1 }
-		NR > 1 { sub(/^sha256:/, "", $3); if (!($3 in seen)) { seen[$3] = 1; images++; if ($3 in old) left++ } }
-		NR > 1 && $1 == repo && $2 == "latest" { latest = $3 }
-		END { printf "%d %d %s\n", images, left, latest == "" ? "-" : latest }'
-}
+bench_start
+unset KIMB_PRUNE
+export KIM_STUB_BUILD_SECONDS="$build_seconds"
 
 # check TOOL DIR K: exactly one image left, the new one, tagged latest.
 check()
 {
-	case $(state "$2") in
+	case $(store_state "$2") in
 	"1 0 -" | *" -") warn "$1 at k=$3: no image is tagged $R:latest after the run" ;;
 	"1 0 "*) return 0 ;;
-	*) warn "$1 at k=$3 did not leave exactly the new image (images, prior left, latest: $(state "$2"))" ;;
+	*) warn "$1 at k=$3 did not leave exactly the new image (images, prior left, latest: $(store_state "$2"))" ;;
 	esac
 	return 1
 }
@@ -148,9 +79,7 @@ mean_call()
 plain_run() { KIM_STUB_DIR=$dir/kim "$kim" build -t "$R:latest" ctx; }
 kimb_run()
 {
-	KIM_STUB_DIR=$dir/kim KUBECTL_STUB_DIR=$dir/kubectl KIMB_KIM=$kim KIMB_KUBECTL=$kubectl_stub \
-		KIMB_LOCK_DIR=$dir/locks KIMB_STATE_DIR=$dir/state \
-		"$kimb" --builder=kim --scheme=time --jobs="$jobs" "$@" -t "$R" ctx
+	kimb_in_store --jobs="$jobs" "$@" -t "$R" ctx
 }
 
 # timed TOOL K RUN...: RUN in a fresh store $dir of K prior images; $run_ns its wall time.
@@ -173,7 +102,7 @@ gone_after()
 {
 	began=$(now_ns)
 	while :; do
-		case $(state "$dir") in "1 0 "*) break ;; esac
+		case $(store_state "$dir") in "1 0 "*) break ;; esac
 		if [ $(($(now_ns) - began)) -gt 60000000000 ]; then
 			warn "background at k=$k: the prior images were not gone 60 s after kimb exited"
 			break
@@ -194,7 +123,7 @@ case $("$kimb" --help 2>&1 || true) in *--prune=*) has_background=true ;; esac
 
 printf '%s, the developer loop on tests/kim: %s s a call, builds of %s s more, --jobs=%s, %s CPUs, load %s\n' \
 	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "$build_seconds" "$jobs" \
-	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?')"
+	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(load_average)"
 printf 'overheads over a plain kim build, in seconds and in calls of %s s; floor = plain + 1 listing + ceil(k/%s) removals\n' \
 	"$latency" "$jobs"
 FORMAT='%5s %8s %15s %15s %7s %15s %8s\n'

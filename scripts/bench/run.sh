@@ -41,126 +41,31 @@ set -eu
 LC_ALL=C
 export LC_ALL
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-kimb=${1:-$top/kimb}
-kimb=$(cd "$(dirname "$kimb")" && printf '%s/%s\n' "$(pwd)" "$(basename "$kimb")")
+bench_name=bench
+kimb=${1:-}
+# shellcheck source-path=SCRIPTDIR source=stand-in.sh
+. "$(dirname "$0")/stand-in.sh"
 sizes=${BENCH_SIZES:-1 10 100 1000}
 latency=${BENCH_LATENCY:-0.05}
 jobs=${BENCH_JOBS:-4}
 probes=${BENCH_PROBES:-5}
 listing_rows=${BENCH_LISTING_ROWS:-1000000}
-build=${BENCH_BUILD:-build}
-case $build in
-/*) ;;
-*) build=$top/$build ;;
-esac
-stub=$top/tests/kim
-kim_rm=$build/bench/kim_rm
-kubectl_stub=$top/tests/kubectl
 workaround=$top/scripts/bench/workaround.sh
-R=localhost/bench/app
 
-usage_error()
-{
-	printf 'bench: %s\n' "$*" >&2
-	exit 2
-}
+check_sizes BENCH_SIZES "$sizes"
+check_count BENCH_JOBS "$jobs"
+check_count BENCH_PROBES "$probes"
+check_count BENCH_LISTING_ROWS "$listing_rows"
+check_seconds BENCH_LATENCY "$latency" 0.05
+check_programs "$workaround"
 
-is_count() { case $1 in '' | *[!0-9]* | 0*) return 1 ;; esac; }
-for k in $sizes; do
-	is_count "$k" || usage_error "BENCH_SIZES: \"$k\" is not a number of images (1 or more)"
-done
-[ -n "$sizes" ] || usage_error "BENCH_SIZES is empty"
-is_count "$jobs" || usage_error "BENCH_JOBS: \"$jobs\" is not a positive number"
-is_count "$probes" || usage_error "BENCH_PROBES: \"$probes\" is not a positive number"
-is_count "$listing_rows" || usage_error "BENCH_LISTING_ROWS: \"$listing_rows\" is not a positive number"
-case $latency in
-'' | *[!0-9.]* | *.*.* | .) usage_error "BENCH_LATENCY: \"$latency\" is not a number of seconds (0.05)" ;;
-esac
-for program in "$kimb" "$stub" "$kubectl_stub" "$workaround" "$kim_rm"; do
-	[ -x "$program" ] || usage_error "$program is not executable (make bench builds it)"
-done
-
-# Only the bench's own settings reach kimb.
-unset KIMB_BUILDER KIMB_SCHEME KIMB_KEEP KIMB_LOCK_TIMEOUT KIMB_NERDCTL KIMB_PODMAN KIMB_DOCKER KIMB_BUILDAH
-unset KIM_STUB_INSPECT KUBECONFIG KUBECONTEXT
-export KIM_STUB_LATENCY="$latency" KUBECTL_STUB_LATENCY="$latency"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Every tool's kim: kim_rm as `kim` in a directory of its own, for the workaround's PATH; it hands
-# every call but a removal by ID to tests/kim.
-mkdir "$work/bin"
-ln -s "$kim_rm" "$work/bin/kim"
-kim=$work/bin/kim
-KIM_STUB_SCRIPT=$stub
-export KIM_STUB_SCRIPT
-
-failures=0
-valid=1
-warn()
-{
-	printf 'WARNING: %s\n' "$*"
-	failures=$((failures + 1))
-	valid=0
-}
-
-now_ns() { date +%s%N; }
+# Only the bench's own settings reach kimb; $work/bin/kim is also the workaround's, on its PATH.
+bench_start
+unset KIMB_NERDCTL KIMB_PODMAN KIMB_DOCKER KIMB_BUILDAH
 
 # seconds NS: nanoseconds as seconds, 3 decimals.
 seconds() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 seconds6() { awk -v ns="$1" 'BEGIN { printf "%.6f", ns / 1e9 }'; }
-
-# The store of k old images of $R, in the stand-in's format (tests/kim: ID SIZE DIGEST NAME...),
-# written directly: seeding them one call at a time costs a call each. Image i is tagged
-# $R:20240101.<i> and its repo digest carries that name, as kim gives it; the last is also latest.
-# IDs are spread over the hex digits, so that the 13-digit IDs the workaround removes by are
-# unique.
-# shellcheck disable=SC2016 # an awk program: its $ are awk's
-SEED_AWK='
-function hex64(seed,    out, j) {
-	out = ""
-	for (j = 1; j <= 8; j++)
-		out = out sprintf("%08x", ((seed + 1) * 2654435761 + j * 40503 * (seed + 7)) % 4294967296)
-	return out
-}
-BEGIN {
-	for (i = 1; i <= k; i++) {
-		tag = sprintf("%s:20240101.%06d", repo, i)
-		names = tag (i == k ? " " repo ":latest" : "")
-		printf "%s 2.58MB %s@sha256:%s %s\n", hex64(i), tag, hex64(i + 1000000), names
-	}
-}
-'
-
-# seed DIR K: a fresh stand-in state (DIR/kim, DIR/kubectl) holding K old images, and an empty
-# build context DIR/ctx; DIR/seeded lists their IDs.
-seed()
-{
-	mkdir -p "$1/kim/store" "$1/kubectl" "$1/ctx" "$1/locks" "$1/state"
-	awk -v k="$2" -v repo="$R" "$SEED_AWK" >"$1/kim/store/kube-image"
-	awk '{ print $1 }' "$1/kim/store/kube-image" >"$1/seeded"
-}
-
-# The stand-in's listing of DIR's store as lines `IMAGE TAG ID` (64 hex), not logged, no latency.
-store_rows()
-{
-	KIM_STUB_DIR=$1/kim KIM_STUB_INSPECT=1 "$stub" image ls -a --no-trunc |
-		awk 'NR > 1 { sub(/^sha256:/, "", $3); print $1, $2, $3 }'
-}
-
-# store_state DIR: "IMAGES SEEDED_LEFT LATEST_ID" of DIR's store (LATEST_ID - when no $R:latest).
-store_state()
-{
-	store_rows "$1" | awk -v repo="$R" -v seeded="$1/seeded" '
-		BEGIN { while ((getline id < seeded) > 0) old[id] = 1 }
-		!($3 in seen) { seen[$3] = 1; images++; if ($3 in old) left++ }
-		$1 == repo && $2 == "latest" { latest = $3 }
-		END { printf "%d %d %s\n", images, left, latest == "" ? "-" : latest }'
-}
 
 # check_seeded DIR K: the stand-in reads the store as K images, the last tagged latest.
 check_seeded()
@@ -318,9 +223,7 @@ workaround_run() { PATH=$work/bin:$PATH KIM_STUB_DIR=$dir/kim "$workaround" "$R"
 kimb_run()
 {
 	# shellcheck disable=SC2086 # $kimb_flags: words or none
-	KIM_STUB_DIR=$dir/kim KUBECTL_STUB_DIR=$dir/kubectl KIMB_KIM=$kim KIMB_KUBECTL=$kubectl_stub \
-		KIMB_LOCK_DIR=$dir/locks KIMB_STATE_DIR=$dir/state \
-		"$kimb" --builder=kim --scheme=time $kimb_flags -t "$R" ctx
+	kimb_in_store $kimb_flags -t "$R" ctx
 }
 xargs_run()
 {
@@ -345,9 +248,6 @@ timed_run()
 	[ "$status" -eq 0 ] || warn "$1 at k=$2 exited $status: $(tail -n 3 "$dir/stderr")"
 	check_result "$1" "$dir" "$2" || true
 }
-
-# The machine's load average: other work on it slows the stand-in's calls, the more so N at once.
-load_average() { cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?'; }
 
 printf '%s vs the workaround on tests/kim: latency %s s per kim and kubectl call, kimb%s, %s CPUs, load average %s\n' \
 	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "${kimb_flags:- without --jobs and --json}" \
