@@ -20,6 +20,13 @@ shell_quote()
 	printf '%s\n' "$quoted"
 }
 
+# python3 is Debian's (scripts/install-deps.sh --test installs it with python3-yaml) where it is
+# there: a python3 earlier on PATH may be a version manager's shim, and pyenv's runs a hundred
+# programs a call, seconds of a loaded machine's time, for the many calls the suites make.
+if [ -x /usr/bin/python3 ]; then
+	python3() { /usr/bin/python3 "$@"; }
+fi
+
 SUITE_JOBS=${SUITE_JOBS:-$(nproc 2>/dev/null || echo 1)}
 case ${1:-} in
 -j)
