@@ -3371,6 +3371,10 @@ test_prune_never_and_kimb_prune()
 	KIMB_PRUNE=never run_kimb -t "$R" ctx
 	assert_status 0
 	assert_calls list 0
+	# --no-prune on the command line wins over the variable, as every option does.
+	KIMB_PRUNE=background run_kimb --no-prune --json -t "$R" ctx
+	assert_status 0
+	grep -q '"prune": "never"' "$CASE/stdout" || fail "--no-prune did not win over KIMB_PRUNE: $(cat "$CASE/stdout")"
 	KIMB_PRUNE=never run_kimb --prune=now --json -t "$R" ctx
 	assert_status 0
 	grep -q '"prune": "now"' "$CASE/stdout" || fail "--json does not say now: $(cat "$CASE/stdout")"
