@@ -2144,6 +2144,37 @@ test_planted_lock_files_are_refused()
 		[ "$(stat -c %a "$CASE/secret")" = 600 ] || fail "$attack: the planted file's mode changed"
 		[ "$(cat "$CASE/secret")" = secret ] || fail "$attack: the planted file changed"
 	done
+	in_background || return 0
+	# The prune's own lock, which a run tries once built and its detached prune holds: planted, it
+	# is refused as well, and nothing is removed.
+	rm -rf "$lock"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	one=$(printed_tag)
+	one_id=$(id_listed "$R" "$one")
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	prune_lock=$(ls "$KIMB_LOCK_DIR"/localhost_whoami_web__prune_-*.lock)
+	[ -f "$prune_lock" ] || { fail "no prune lock file"; return; }
+	for attack in hardlink symlink fifo directory; do
+		rm -rf "$prune_lock"
+		case $attack in
+		hardlink) ln "$CASE/secret" "$prune_lock" ;;
+		symlink) ln -s "$CASE/secret" "$prune_lock" ;;
+		fifo) mkfifo "$prune_lock" ;;
+		directory) mkdir "$prune_lock" ;;
+		esac
+		rm -f "$(calls_file)"
+		run_kimb --time-format="$attack.%s" -t "$R" ctx
+		assert_status 1
+		assert_stderr_has "$prune_lock"
+		assert_stderr_has "nothing removed"
+		assert_calls build 1
+		assert_calls list 0
+		assert_calls rm 0
+		[ "$(id_listed "$R" "$one")" = "$one_id" ] || fail "$attack: the prior image is gone"
+		[ "$(stat -c %a "$CASE/secret")" = 600 ] || fail "$attack: the planted file's mode changed"
+		[ "$(cat "$CASE/secret")" = secret ] || fail "$attack: the planted file changed"
+	done
 }
 
 # Lets other users run kimb and the stand-ins of this case: its directories reachable, the
@@ -3486,6 +3517,7 @@ test_signal_during_removals_starts_no_more
 test_signal_while_kubectl_hangs
 test_concurrent_runs_take_turns
 test_concurrent_runs_print_unique_references
+test_planted_lock_files_are_refused
 '
 
 # Whether the test runs in background mode (with_stub_in_background).
@@ -3617,7 +3649,7 @@ with_stub()
 
 # Every test's name, each of BOTH_MODES followed by its name in background mode; a name BOTH_MODES
 # lists that is no test's is an error.
-test_names()
+suite_test_names()
 {
 	functions_named test | BOTH_MODES=$BOTH_MODES awk '
 		BEGIN { n = split(ENVIRON["BOTH_MODES"], listed, "\n"); for (i = 1; i <= n; i++) if (listed[i] != "") twice[listed[i]] = 1 }
@@ -3625,7 +3657,7 @@ test_names()
 		END { for (name in twice) { print "BOTH_MODES names no test " name >"/dev/stderr"; bad = 1 } exit bad }'
 }
 
-names=$(test_names) || exit 2
+names=$(suite_test_names) || exit 2
 # Read line by line: a name in background mode is a pattern to the shell.
 while read -r name; do
 	case $name in
