@@ -2114,6 +2114,19 @@ test_lock_wait_ends_at_the_timeout()
 	stop_blocked
 }
 
+# plant ATTACK LOCK: puts what another user may plant (ATTACK: hardlink or symlink to $CASE/secret,
+# fifo, directory) in place of the lock file LOCK.
+plant()
+{
+	rm -rf "$2"
+	case $1 in
+	hardlink) ln "$CASE/secret" "$2" ;;
+	symlink) ln -s "$CASE/secret" "$2" ;;
+	fifo) mkfifo "$2" ;;
+	directory) mkdir "$2" ;;
+	esac
+}
+
 # What another user may plant under a lock's name: kimb refuses it, says so in one line, builds
 # nothing and changes nothing.
 test_planted_lock_files_are_refused()
@@ -2126,13 +2139,7 @@ test_planted_lock_files_are_refused()
 	printf 'secret\n' >"$CASE/secret"
 	chmod 600 "$CASE/secret"
 	for attack in hardlink symlink fifo directory; do
-		rm -rf "$lock"
-		case $attack in
-		hardlink) ln "$CASE/secret" "$lock" ;;
-		symlink) ln -s "$CASE/secret" "$lock" ;;
-		fifo) mkfifo "$lock" ;;
-		directory) mkdir "$lock" ;;
-		esac
+		plant "$attack" "$lock"
 		rm -f "$(calls_file)"
 		"$KIMB" -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
 		wait_bounded $!
@@ -2156,13 +2163,7 @@ test_planted_lock_files_are_refused()
 	prune_lock=$(ls "$KIMB_LOCK_DIR"/localhost_whoami_web__prune_-*.lock)
 	[ -f "$prune_lock" ] || { fail "no prune lock file"; return; }
 	for attack in hardlink symlink fifo directory; do
-		rm -rf "$prune_lock"
-		case $attack in
-		hardlink) ln "$CASE/secret" "$prune_lock" ;;
-		symlink) ln -s "$CASE/secret" "$prune_lock" ;;
-		fifo) mkfifo "$prune_lock" ;;
-		directory) mkdir "$prune_lock" ;;
-		esac
+		plant "$attack" "$prune_lock"
 		rm -f "$(calls_file)"
 		run_kimb --time-format="$attack.%s" -t "$R" ctx
 		assert_status 1
