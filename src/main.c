@@ -612,7 +612,12 @@ static void on_interrupt(void *context)
 {
 	struct run *run = context;
 	release(run);
-	(void)tell(run, STATUS_SIGNAL_BASE + process_interrupted());
+	int status = tell(run, STATUS_SIGNAL_BASE + process_interrupted());
+	/* The detached child's log is all that tells of it: dying of the signal, it still records why,
+	 * else its prune would be left a .running file that no run reports. */
+	if (run->detached)
+		background_finish(&run->session->options->environment, run->repositories, run->repository_count,
+				  status);
 }
 
 static void start_run(struct run *run, const struct session *session, double started)

@@ -837,6 +837,9 @@ static int apply_environment(struct parser *p)
 		const struct kimb_option *option = &kimb_options[i];
 		if (!option->variable || p->given[i] || (option->build_only && p->out->command != COMMAND_BUILD))
 			continue;
+		/* --no-prune is --prune=never given on the command line: KIMB_PRUNE must not undo it. */
+		if (option->choose == choose_prune && p->out->no_prune)
+			continue;
 		const char *value = env_named(&p->out->environment, option->variable);
 		if (value && *value && apply_value(p, option, value, option->variable) < 0)
 			return -1;

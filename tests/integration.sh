@@ -189,9 +189,11 @@ start_blocked()
 	shift
 	rm -f "$KIM_STUB_DIR/$blocked.pid" "$KIM_STUB_DIR/$blocked.signal"
 	: >"$KIM_STUB_DIR/block-$blocked"
+	before_run
 	# A shell starts a background job with SIGINT and SIGQUIT ignored, which kimb would respect.
 	env --default-signal=HUP,INT,QUIT,TERM "$KIMB" "$@" >"$CASE/stdout" 2>"$CASE/stderr" &
 	kimb_pid=$!
+	kimb_started=$kimb_pid
 	if ! wait_for_file "$KIM_STUB_DIR/$blocked.pid"; then
 		fail "the $blocked never started: $(cat "$CASE/stderr")"
 		kill -KILL "$kimb_pid"
@@ -200,6 +202,22 @@ start_blocked()
 		return 1
 	fi
 	rm -f "$KIM_STUB_DIR/block-$blocked"
+	# In background mode the calls after the build are the detached child's: it is the one to signal.
+	if in_background && [ "$blocked" != build ]; then
+		kimb_pid=$(ps -o ppid= -p "$(cat "$KIM_STUB_DIR/$blocked.pid")" | tr -d ' ')
+		if [ -z "$kimb_pid" ] || [ "$kimb_pid" = "$kimb_started" ]; then
+			fail "the blocked $blocked is not the detached prune's: its parent is ${kimb_pid:-gone}"
+		fi
+	fi
+}
+
+# await_signalled: after start_blocked and a signal to $kimb_pid, waits for the kimb it started
+# (wait_bounded) and, in background mode, for its detached child (after_run): $status is then the
+# child's when kimb itself succeeded.
+await_signalled()
+{
+	wait_bounded "$kimb_started"
+	after_run
 }
 
 # The number of a signal's name (HUP, INT, QUIT, TERM).
@@ -1764,7 +1782,7 @@ test_killed_listing_exits_3()
 	seed "$prior" "$R:p1"
 	start_blocked list --time-format=one.%s -t "$R" ctx || return
 	kill -KILL "$(cat "$KIM_STUB_DIR/list.pid")"
-	wait_bounded "$kimb_pid"
+	await_signalled
 	assert_status 3
 	assert_stderr_has "cannot list images: kim was killed by SIGKILL; nothing removed"
 	assert_calls rm 0
@@ -1806,6 +1824,7 @@ test_concurrent_runs_take_turns()
 	assert_time_tag second "$second" "$second_began" "$(date +%s)"
 	[ "$(cat "$CASE/second.stdout")" = "$R:$second" ] || fail "second run printed $(cat "$CASE/second.stdout")"
 	assert_calls build 2
+	background_settle_all
 	new=$(id_listed "$R" "$second")
 	assert_store "$R latest $new
 $R $second $new"
@@ -1845,7 +1864,7 @@ test_stopping_signals_at_each_phase()
 		seed "$prior" "$R:p1"
 		start_blocked "$phase" --time-format="$phase.%s" -t "$R" ctx || return
 		kill -s "$signal" "$kimb_pid"
-		wait_bounded "$kimb_pid"
+		await_signalled
 		assert_status $((128 + $(signal_number "$signal")))
 		[ "$(cat "$KIM_STUB_DIR/$phase.signal" 2>/dev/null)" = "$signal" ] ||
 			fail "$phase: kim did not get SIG$signal"
@@ -1903,10 +1922,29 @@ test_concurrent_runs_print_unique_references()
 	done <"$CASE/references"
 	new=$(id_listed "$R" latest)
 	[ -n "$new" ] || fail "no latest left"
+	background_settle_all
 	rows=$(store_rows)
+	if in_background; then
+		# A detached prune removes nothing once a build began after its listing, and a run skips
+		# its prune while another's runs: images may be left, but only the runs' own, latest one
+		# of them; the next run prunes them all.
+		for left in $(printf '%s\n' "$rows" | awk '$2 != "latest" { print $1 ":" $2 }'); do
+			grep -qxF -e "$left" "$CASE/references" || fail "the image left, $left, is no run's reference"
+		done
+		grep -qxF -e "$R:$(printf '%s\n' "$rows" | awk -v id="$new" '$2 != "latest" && $3 == id { print $2 }')" \
+			"$CASE/references" || fail "latest is no run's image: $rows"
+		run_kimb -t "$R" ctx
+		assert_status 0
+		new=$(id_listed "$R" latest)
+		rows=$(store_rows)
+	fi
 	[ "$(printf '%s\n' "$rows" | line_count /dev/stdin)" -eq 2 ] || fail "more than one image left: $rows"
 	tag=$(printf '%s\n' "$rows" | awk '$2 != "latest" { print $2 }')
-	grep -qxF -e "$R:$tag" "$CASE/references" || fail "the image left, $R:$tag, is no run's reference"
+	if in_background; then
+		assert_stdout "$R:$tag"
+	else
+		grep -qxF -e "$R:$tag" "$CASE/references" || fail "the image left, $R:$tag, is no run's reference"
+	fi
 }
 
 # Two runs in one second with a time tag: the second waits for the next second.
@@ -2076,6 +2114,19 @@ test_lock_wait_ends_at_the_timeout()
 	stop_blocked
 }
 
+# plant ATTACK LOCK: puts what another user may plant (ATTACK: hardlink or symlink to $CASE/secret,
+# fifo, directory) in place of the lock file LOCK.
+plant()
+{
+	rm -rf "$2"
+	case $1 in
+	hardlink) ln "$CASE/secret" "$2" ;;
+	symlink) ln -s "$CASE/secret" "$2" ;;
+	fifo) mkfifo "$2" ;;
+	directory) mkdir "$2" ;;
+	esac
+}
+
 # What another user may plant under a lock's name: kimb refuses it, says so in one line, builds
 # nothing and changes nothing.
 test_planted_lock_files_are_refused()
@@ -2088,13 +2139,7 @@ test_planted_lock_files_are_refused()
 	printf 'secret\n' >"$CASE/secret"
 	chmod 600 "$CASE/secret"
 	for attack in hardlink symlink fifo directory; do
-		rm -rf "$lock"
-		case $attack in
-		hardlink) ln "$CASE/secret" "$lock" ;;
-		symlink) ln -s "$CASE/secret" "$lock" ;;
-		fifo) mkfifo "$lock" ;;
-		directory) mkdir "$lock" ;;
-		esac
+		plant "$attack" "$lock"
 		rm -f "$(calls_file)"
 		"$KIMB" -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
 		wait_bounded $!
@@ -2103,6 +2148,31 @@ test_planted_lock_files_are_refused()
 		[ "$(line_count "$CASE/stderr")" -eq 1 ] || fail "$attack: stderr is not one line: $(cat "$CASE/stderr")"
 		assert_stderr_has "$lock"
 		assert_no_calls
+		[ "$(stat -c %a "$CASE/secret")" = 600 ] || fail "$attack: the planted file's mode changed"
+		[ "$(cat "$CASE/secret")" = secret ] || fail "$attack: the planted file changed"
+	done
+	in_background || return 0
+	# The prune's own lock, which a run tries once built and its detached prune holds: planted, it
+	# is refused as well, and nothing is removed.
+	rm -rf "$lock"
+	run_kimb --time-format=one.%s -t "$R" ctx
+	assert_status 0
+	one=$(printed_tag)
+	one_id=$(id_listed "$R" "$one")
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	prune_lock=$(ls "$KIMB_LOCK_DIR"/localhost_whoami_web__prune_-*.lock)
+	[ -f "$prune_lock" ] || { fail "no prune lock file"; return; }
+	for attack in hardlink symlink fifo directory; do
+		plant "$attack" "$prune_lock"
+		rm -f "$(calls_file)"
+		run_kimb --time-format="$attack.%s" -t "$R" ctx
+		assert_status 1
+		assert_stderr_has "$prune_lock"
+		assert_stderr_has "nothing removed"
+		assert_calls build 1
+		assert_calls list 0
+		assert_calls rm 0
+		[ "$(id_listed "$R" "$one")" = "$one_id" ] || fail "$attack: the prior image is gone"
 		[ "$(stat -c %a "$CASE/secret")" = 600 ] || fail "$attack: the planted file's mode changed"
 		[ "$(cat "$CASE/secret")" = secret ] || fail "$attack: the planted file changed"
 	done
@@ -2380,8 +2450,10 @@ test_signal_while_kubectl_hangs()
 	prior=$(id_of prior)
 	seed "$prior" "$R:p1"
 	: >"$KUBECTL_STUB_DIR/hang"
+	before_run
 	env --default-signal=TERM "$KIMB" --time-format=one.%s -t "$R" ctx >"$CASE/stdout" 2>"$CASE/stderr" &
 	kimb_pid=$!
+	kimb_started=$kimb_pid
 	if ! wait_for_file "$KUBECTL_STUB_DIR/hang.pid"; then
 		fail "kubectl never ran: $(cat "$CASE/stderr")"
 		kill -KILL "$kimb_pid"
@@ -2389,8 +2461,12 @@ test_signal_while_kubectl_hangs()
 		return
 	fi
 	kubectl_pid=$(cat "$KUBECTL_STUB_DIR/hang.pid")
+	# In background mode kubectl is the detached child's, as start_blocked finds.
+	if in_background; then
+		kimb_pid=$(ps -o ppid= -p "$kubectl_pid" | tr -d ' ')
+	fi
 	kill -TERM "$kimb_pid"
-	wait_bounded "$kimb_pid"
+	await_signalled
 	assert_status 143
 	assert_gone "$kubectl_pid" kubectl
 	assert_calls rm 0
@@ -2546,14 +2622,13 @@ test_signal_during_removals_starts_no_more()
 	seed_priors 6
 	start_blocked rm --jobs=2 --time-format=one.%s -t "$R" ctx || return
 	kill -s TERM "$kimb_pid"
-	wait_bounded "$kimb_pid"
+	await_signalled
 	assert_status 143
 	stop_blocked rm
 	found=$(count_calls rm)
 	if [ "$found" -lt 1 ] || [ "$found" -gt 2 ]; then
 		fail "$found removals started, expected 1 or 2"
 	fi
-	assert_stderr_has "kimb was interrupted"
 	for i in 1 2 3 4 5 6; do
 		[ "$(id_listed "$R" "p$i")" = "$(id_of "prior$i")" ] || fail "prior$i is gone"
 	done
@@ -3339,7 +3414,8 @@ test_background_prune_removes_nothing_after_a_later_build()
 		fail "the log does not say why nothing was removed"
 }
 
-# The detached child, signalled while it lists, dies of the signal and removes nothing.
+# The detached child, signalled while it lists, dies of the signal and removes nothing; its log
+# says so (status 128 + 15), and the next run tells it.
 test_background_prune_signalled_removes_nothing()
 {
 	prior_and_background_run
@@ -3352,6 +3428,12 @@ test_background_prune_signalled_removes_nothing()
 	stop_blocked list
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
 	assert_calls rm 0
+	assert_listing "the outcome" "kimb-prune-log 1 status 143" "$(background_outcome)"
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	[ -z "$(find "$KIMB_STATE_DIR/prune" -name '*.running')" ] || fail "the child left its log running"
+	run_kimb --prune=never -t "$R" ctx
+	assert_status 0
+	assert_stderr_has "kimb: the background prune of $R after an earlier build failed (exit status 143)"
 }
 
 # --prune=never is --no-prune, and KIMB_PRUNE gives the default.
@@ -3365,6 +3447,10 @@ test_prune_never_and_kimb_prune()
 	KIMB_PRUNE=never run_kimb -t "$R" ctx
 	assert_status 0
 	assert_calls list 0
+	# --no-prune on the command line wins over the variable, as every option does.
+	KIMB_PRUNE=background run_kimb --no-prune --json -t "$R" ctx
+	assert_status 0
+	grep -q '"prune": "never"' "$CASE/stdout" || fail "--no-prune did not win over KIMB_PRUNE: $(cat "$CASE/stdout")"
 	KIMB_PRUNE=never run_kimb --prune=now --json -t "$R" ctx
 	assert_status 0
 	grep -q '"prune": "now"' "$CASE/stdout" || fail "--json does not say now: $(cat "$CASE/stdout")"
@@ -3392,6 +3478,157 @@ test_background_interrupted_build_removes_nothing()
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
 }
 
+# --- both modes: the safety tests at --prune=now and at --prune=background ------------------------
+
+# Each of these runs twice: as test_NAME at --prune=now (the default), and as test_NAME[background]
+# with KIMB_PRUNE=background, where kimb exits once the build is done and a detached child prunes.
+# Their assertions stay as they are: after each run (run, await_signalled) the test waits for that
+# run's child (background_settle) and reads the log it left, which is added to kimb's stderr, and
+# whose status is the run's when kimb itself succeeded (after_run): what the user learns of the run
+# once its prune is done. A test whose assertions must differ asks in_background.
+BOTH_MODES='
+test_done_when_two_builds_leave_one_image
+test_original_report_rows_removed
+test_other_repositories_untouched
+test_normalized_names_name_one_repository
+test_latest_elsewhere_and_new_image_kept
+test_nameless_images_untouched
+test_shared_image_only_untagged
+test_a_refused_joint_removal_is_one_failure
+test_one_rm_call_per_image_by_full_id
+test_in_use_image_refused_others_removed
+test_image_used_by_pod_kept_others_removed
+test_workloads_keep_the_images_their_pod_templates_name
+test_forbidden_workloads_remove_nothing_unless_skipped
+test_unknown_workload_kind_removes_nothing_unless_skipped
+test_keep_newest_prior_images
+test_protect_keeps_a_tag_and_its_image
+test_keep_within_keeps_recent_builds_on_kim
+test_keep_within_two_repositories_and_a_nameless_recorded_image
+test_cache_hit_rebuild_keeps_one_unique_tag
+test_earlier_unique_tag_a_pod_names_stays
+test_failed_build_exits_6
+test_failed_listing_exits_3
+test_garbled_listing_exits_3
+test_pods_keep_images_by_digest_and_by_name
+test_pods_that_cannot_be_read_keep_everything
+test_killed_listing_exits_3
+test_stopping_signals_at_each_phase
+test_signal_during_removals_starts_no_more
+test_signal_while_kubectl_hangs
+test_concurrent_runs_take_turns
+test_concurrent_runs_print_unique_references
+test_planted_lock_files_are_refused
+'
+
+# Whether the test runs in background mode (with_stub_in_background).
+in_background()
+{
+	[ "${PRUNE_MODE:-}" = background ]
+}
+
+# The pids of this test's kimb processes that run as root or as its user: those whose environment
+# (as they were started) names the test's state directory, and whose command line names kimb.
+kimb_processes()
+{
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	grep -lzxF -e "KIMB_STATE_DIR=$KIMB_STATE_DIR" /proc/[0-9]*/environ 2>/dev/null |
+		while read -r environ; do
+			process=${environ%/environ}
+			# A process that ended meanwhile has no command line.
+			{ tr '\0' '\n' <"$process/cmdline"; } 2>/dev/null | grep -q '\(^\|/\)kimb$' &&
+				printf '%s\n' "${process#/proc/}"
+		done
+}
+
+# background_settle [PIDS]: waits (at most 60 s) until no kimb process of the test runs but PIDS
+# (lines; those that ran before the run waited for): every detached prune has ended and written
+# its outcome. Fails the test when one still runs, or ended without its outcome (its log is left
+# .running).
+background_settle()
+{
+	settle_tries=0
+	while kimb_processes | grep -qvxF -e "${1:-none}"; do
+		settle_tries=$((settle_tries + 1))
+		if [ "$settle_tries" -gt 600 ]; then
+			fail "a detached prune still runs after 60 s: $(kimb_processes | grep -vxF -e "${1:-none}")"
+			return 1
+		fi
+		sleep 0.1
+	done
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	settle_running=$(find "$KIMB_STATE_DIR/prune" -name '*.running' 2>/dev/null)
+	[ -z "$settle_running" ] || { fail "a detached prune ended without its outcome: $settle_running"; return 1; }
+}
+
+# background_settle_all: in background mode, after runs started with & (which after_run does not
+# follow): waits for their detached prunes; each log left (the last prune's of its repository) must
+# say that it ended well.
+background_settle_all()
+{
+	in_background || return 0
+	background_settle || return 0
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	for log in "$KIMB_STATE_DIR"/prune/*.prune.log; do
+		[ -f "$log" ] || continue
+		printf '%s\n' "$log" >>"$CASE/background-prunes"
+		[ "$(head -n 1 "$log")" = "kimb-prune-log 1 status 0" ] || fail "a detached prune failed: $(cat "$log")"
+	done
+}
+
+# The prune logs in the state directory, `INODE PATH` a line: written whole and renamed into place,
+# each outcome is a file of its own.
+background_logs()
+{
+	# shellcheck disable=SC2031 # run_test sets it in the subshell the test runs in
+	find "$KIMB_STATE_DIR/prune" -maxdepth 1 -name '*.prune.log' -printf '%i %p\n' 2>/dev/null | sort
+}
+
+# In background mode, before a run: the kimb processes and the prune logs there are.
+before_run()
+{
+	in_background || return 0
+	background_before=$(kimb_processes)
+	background_logs >"$CASE/prune-logs-before"
+}
+
+# In background mode, after a run: waits for its detached prune, if it made one; its outcome (the
+# same in the log of each repository) is added to the run's stderr, its status is the run's (kimb
+# itself must have succeeded: it forks only then), and it is counted in $CASE/background-prunes.
+after_run()
+{
+	in_background || return 0
+	background_settle "$background_before" || return 0
+	background_logs | grep -vxF -f "$CASE/prune-logs-before" >"$CASE/prune-logs-new"
+	outcome_log=
+	while read -r _ log; do
+		if [ -z "$outcome_log" ]; then
+			outcome_log=$log
+		else
+			cmp -s "$outcome_log" "$log" || fail "the outcomes of one prune differ: $outcome_log, $log"
+		fi
+	done <"$CASE/prune-logs-new"
+	[ -n "$outcome_log" ] || return 0
+	printf '%s\n' "$outcome_log" >>"$CASE/background-prunes"
+	outcome=$(sed -n '1s/^kimb-prune-log 1 status \([0-9][0-9]*\)$/\1/p' "$outcome_log")
+	[ -n "$outcome" ] || { fail "no outcome in $outcome_log: $(head -n 1 "$outcome_log")"; return 0; }
+	[ "$status" -eq 0 ] || fail "kimb exited $status, yet forked a detached prune"
+	sed 1d "$outcome_log" >>"$CASE/stderr"
+	status=$outcome
+}
+
+# Test $1 as with_stub does, at --prune=background; the test must have made at least one detached
+# prune, and left none running.
+with_stub_in_background()
+{
+	PRUNE_MODE=background
+	KIMB_PRUNE=background
+	export KIMB_PRUNE
+	with_stub "$1"
+	background_settle || return
+	[ -s "$CASE/background-prunes" ] || fail "no run pruned in the background: the test tested nothing of that mode"
+}
+
 # --- the runner ------------------------------------------------------------------------------
 
 # Test $1 against the stand-ins, with a kim state of its own and a kubectl state of its own that
@@ -3411,8 +3648,25 @@ with_stub()
 	"$1"
 }
 
-for name in $(functions_named test | grep -E -e "$PATTERN"); do
-	run_test "$name" with_stub "$name"
-done
+# Every test's name, each of BOTH_MODES followed by its name in background mode; a name BOTH_MODES
+# lists that is no test's is an error.
+suite_test_names()
+{
+	functions_named test | BOTH_MODES=$BOTH_MODES awk '
+		BEGIN { n = split(ENVIRON["BOTH_MODES"], listed, "\n"); for (i = 1; i <= n; i++) if (listed[i] != "") twice[listed[i]] = 1 }
+		{ print; if ($0 in twice) print $0 "[background]"; delete twice[$0] }
+		END { for (name in twice) { print "BOTH_MODES names no test " name >"/dev/stderr"; bad = 1 } exit bad }'
+}
+
+names=$(suite_test_names) || exit 2
+# Read line by line: a name in background mode is a pattern to the shell.
+while read -r name; do
+	case $name in
+	*"[background]") run_test "$name" with_stub_in_background "${name%"[background]"}" ;;
+	?*) run_test "$name" with_stub "$name" ;;
+	esac
+done <<EOF
+$(printf '%s\n' "$names" | grep -E -e "$PATTERN")
+EOF
 
 summary

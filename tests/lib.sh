@@ -85,14 +85,28 @@ fail()
 	case_failed=1
 }
 
+# Hooks a suite may define, after sourcing this file, around each command that run runs:
+# before_run before it, after_run after it, once $status is set (integration.sh's background mode
+# waits there for kimb's detached prune). By default nothing.
+before_run()
+{
+	:
+}
+after_run()
+{
+	:
+}
+
 # run COMMAND...: its stdout and stderr go to $CASE/stdout and $CASE/stderr, its status to $status;
 # $run_began and $run_ended are the seconds since the epoch before and after it.
 run()
 {
+	before_run
 	run_began=$(date +%s)
 	"$@" >"$CASE/stdout" 2>"$CASE/stderr"
 	status=$?
 	run_ended=$(date +%s)
+	after_run
 }
 
 line_count()

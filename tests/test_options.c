@@ -282,6 +282,27 @@ START_TEST(environment_fills_in_and_options_win)
 }
 END_TEST
 
+/* --no-prune on the command line wins over KIMB_PRUNE, as every option wins over its variable. */
+START_TEST(no_prune_wins_over_kimb_prune)
+{
+	set_environment("KIMB_PRUNE=background", NULL);
+	ck_assert_int_eq(PARSE("--no-prune", "-t", "app", "."), 0);
+	ck_assert(parsed.no_prune);
+	ck_assert_int_ne(parsed.prune, PRUNE_BACKGROUND);
+	options_free(&parsed);
+
+	set_environment("KIMB_PRUNE=now", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "--no-prune", "."), 0);
+	ck_assert(parsed.no_prune);
+	options_free(&parsed);
+
+	set_environment("KIMB_PRUNE=background", NULL);
+	ck_assert_int_eq(PARSE("-t", "app", "."), 0);
+	ck_assert(!parsed.no_prune);
+	ck_assert_int_eq(parsed.prune, PRUNE_BACKGROUND);
+}
+END_TEST
+
 START_TEST(empty_environment_values_are_unset)
 {
 	set_environment("KIMB_SCHEME=", "KIMB_KEEP=", "KIMB_KIM=", NULL);
@@ -911,6 +932,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, kimb_options_in_both_spellings_anywhere);
 	tcase_add_test(tc, the_last_of_quiet_and_verbose_wins);
 	tcase_add_test(tc, environment_fills_in_and_options_win);
+	tcase_add_test(tc, no_prune_wins_over_kimb_prune);
 	tcase_add_test(tc, empty_environment_values_are_unset);
 	tcase_add_test(tc, bad_environment_values_are_usage_errors);
 	tcase_add_test(tc, relative_directories_are_usage_errors);
