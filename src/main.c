@@ -235,7 +235,10 @@ static bool lists_under_build(const struct session *session)
 /* The listing taken under the build, with the build's own tags moved to the image it made, as a
  * listing after it would show them. It holds no image that was not there when it was read: a plan
  * removes only images it holds, never one made or tagged meanwhile; an identical rebuild gives a
- * listed image's ID back, which becomes the new image, and stays. */
+ * listed image's ID back, which becomes the new image, and stays. latest names the new image after
+ * the build: no other kimb run moves it while the tag lock is held; a tool other than kimb that
+ * moves it to a prior image during the build is not seen (only a listing after it would see that).
+ * What pods use is read after the build (store_read_use), never beside this listing. */
 static int read_early_listing(struct run *run)
 {
 	const struct build *build = &run->build;
