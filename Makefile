@@ -293,12 +293,15 @@ bench: kimb $(BENCH_PROGRAMS)
 	$(MAKE) --no-print-directory bench-devloop
 
 # The developer loop (scripts/bench/devloop.sh): kimb's overhead over a plain kim build, at
-# --prune=now and --prune=background, beside the floor, at a cluster's latency and a 2 s build.
+# --prune=now and --prune=background, beside the floor, at a cluster's latency (kubectl's, to the
+# API server, less) and a 2 s build.
 DEVLOOP_SIZES ?= 1 10 100
 DEVLOOP_LATENCY ?= 0.2
+DEVLOOP_KUBECTL_LATENCY ?= 0.02
 DEVLOOP_BUILD_SECONDS ?= 2
 bench-devloop: kimb $(BUILD)/bench/kim_rm
 	DEVLOOP_SIZES="$(DEVLOOP_SIZES)" DEVLOOP_LATENCY="$(DEVLOOP_LATENCY)" DEVLOOP_BUILD_SECONDS="$(DEVLOOP_BUILD_SECONDS)" \
+		DEVLOOP_KUBECTL_LATENCY="$(DEVLOOP_KUBECTL_LATENCY)" \
 		DEVLOOP_JOBS="$(BENCH_JOBS)" BENCH_BUILD="$(BUILD)" ./scripts/bench/devloop.sh ./kimb
 
 # The binary, its manual, and the completions where bash and zsh look for them.

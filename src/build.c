@@ -235,7 +235,14 @@ static void free_references(struct build *build)
 	build->count = 0;
 }
 
-int build_run(const struct session *session, struct build *build)
+bool build_output_tells_id(const struct session *session)
+{
+	/* kim draws its progress on a console, stderr, where kimb does not read; else it writes it
+	 * plainly on stdout, which kimb reads. */
+	return session->builder->read_build_id && !isatty(STDERR_FILENO);
+}
+
+int build_run(const struct session *session, struct build *build, struct side_call *beside)
 {
 	const struct builder *builder = session->builder;
 	int status = make_iidfile(session, build);
@@ -245,15 +252,21 @@ int build_run(const struct session *session, struct build *build)
 	char *iidfile_flag = xprintf("--%s", builder->iidfile_flag ? builder->iidfile_flag : "");
 	struct command call;
 	assemble_build(session, build, &call, tag_flag, iidfile_flag);
-	/* The build's output is no result of kimb's, and a build may take as long as it takes. */
-	call.output = PROCESS_OUTPUT_TO_STDERR;
+	/* The build's output is no result of kimb's, but where it names the new image kimb reads it as
+	 * the user sees it; a build may take as long as it takes. */
+	call.output = builder->read_build_id ? PROCESS_CAPTURE_SHOWING : PROCESS_OUTPUT_TO_STDERR;
 	call.time_limit = 0;
 	struct process_result result;
-	session_run(session, &call, &result);
+	session_run_beside(session, &call, &result, beside);
 	command_free(&call);
 	free(tag_flag);
 	free(iidfile_flag);
 	status = build_outcome(session, build, &result);
+	const char *said = status == STATUS_OK && builder->read_build_id && result.output
+				   ? builder->read_build_id(result.output, result.output_length)
+				   : NULL;
+	if (said)
+		build->new_id = xstrndup(said, 64);
 	process_result_free(&result);
 	if (status != STATUS_OK) {
 		free_references(build);

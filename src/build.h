@@ -39,9 +39,14 @@ int build_prepare(const struct session *session, struct build *out);
  * that would be issued now, which is not recorded as issued. */
 int build_make_tag(const struct session *session, struct lock_set *locks, struct build *build);
 
-/* Runs the build; reads the new image's ID where the builder writes it, and writes the user's
- * --iidfile. After a failed one no reference names an image: BUILD's references are gone. */
-int build_run(const struct session *session, struct build *build);
+/* Whether the build's output is to say the new image's ID: kim's progress, unless it is drawn on a
+ * console (kimb's stderr is one), which kimb cannot read. */
+bool build_output_tells_id(const struct session *session);
+
+/* Runs the build, with BESIDE (a call started beside it, or not running) read meanwhile; reads the
+ * new image's ID where the builder writes it, and writes the user's --iidfile. After a failed one no
+ * reference names an image: BUILD's references are gone. */
+int build_run(const struct session *session, struct build *build, struct side_call *beside);
 
 /* Removes kimb's iidfile and its directory, whatever is there of them. */
 void build_remove_iidfile(struct build *build);

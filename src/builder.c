@@ -501,6 +501,8 @@ static const struct builder builders[] = {
 		.build_flags = kim_build_flags,
 		.tag_flag = "tag",
 		.build_command = build_command,
+		/* kim has no --iidfile: its progress names the image's config digest, its ID. */
+		.read_build_id = listing_kim_build_id,
 		.list_command = kim_list_command,
 		.parse_listing = listing_parse_kim_table,
 		.store_environment = kubernetes_environment,

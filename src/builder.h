@@ -49,6 +49,9 @@ struct builder {
 	const char *tag_flag;                 /* the build flag that names a tag: "tag" */
 	const char *iidfile_flag;             /* the build flag that writes the new image's ID to a file, or NULL */
 	const char *const *build_command;     /* words after the globals: {"build", NULL} */
+	/* Where there is no iidfile flag: reads the new image's ID from what the build wrote on stdout,
+	 * which kimb then captures as it shows it (kim); NULL for the others. */
+	const char *(*read_build_id)(const char *text, size_t length);
 	const char *const *list_command;      /* {"image", "ls", "-a", "--no-trunc", "--digests", NULL} */
 	listing_parser parse_listing;
 	/* The environment variables that choose the image store, besides the global flags: with them,

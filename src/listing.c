@@ -374,6 +374,62 @@ void listing_attach_lost_name(struct image *image, const char *repository)
 	take_reference(&ref, NULL, &image->names[image->name_count++]);
 }
 
+/* The image of ID, added to LISTING (kept sorted by ID) with no name, no size, no creation time
+ * and no count of containers known, when LISTING does not hold it. */
+static struct image *find_or_add(struct listing *listing, const char *id)
+{
+	struct image *found = listing_find(listing, id);
+	if (found)
+		return found;
+	size_t at = 0;
+	while (at < listing->count && strcmp(listing->images[at].id, id) < 0)
+		at++;
+	listing->images = xrealloc(listing->images, (listing->count + 1) * sizeof *listing->images);
+	memmove(&listing->images[at + 1], &listing->images[at], (listing->count - at) * sizeof *listing->images);
+	listing->count++;
+	listing->images[at] = (struct image){.id = xstrdup(id), .containers = -1, .size = -1};
+	return &listing->images[at];
+}
+
+int listing_move_tag(struct listing *listing, const char *reference, const char *id)
+{
+	struct reference ref;
+	const char *why = NULL;
+	if (reference_parse(reference, &ref, &why) != 0)
+		return -1;
+	if (!ref.tag || ref.digest) {
+		reference_free(&ref);
+		return -1;
+	}
+	for (size_t i = 0; i < listing->count; i++) {
+		struct image *image = &listing->images[i];
+		for (size_t j = 0; j < image->name_count; j++) {
+			struct image_name *name = &image->names[j];
+			if (compare_optional(name->repository, ref.repository) != 0 || compare_optional(name->tag, ref.tag) != 0)
+				continue;
+			if (strcmp(image->id, id) == 0) {
+				reference_free(&ref);
+				return 0;
+			}
+			/* kim lists an image that lost its last tag of a repository under that name. */
+			char *lost = name->shown;
+			name->shown = NULL;
+			listing_name_free(name);
+			memmove(name, name + 1, (image->name_count - j - 1) * sizeof *name);
+			image->name_count--;
+			listing_attach_lost_name(image, lost);
+			free(lost);
+			break;
+		}
+	}
+	struct image *image = find_or_add(listing, id);
+	image->names = xrealloc(image->names, (image->name_count + 1) * sizeof *image->names);
+	char *tag = ref.tag;
+	ref.tag = NULL;
+	take_reference(&ref, tag, &image->names[image->name_count++]);
+	return 0;
+}
+
 void listing_free(struct listing *listing)
 {
 	for (size_t i = 0; i < listing->count; i++) {

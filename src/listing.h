@@ -114,6 +114,19 @@ bool listing_human_size(const char *text, size_t length, long long *bytes);
  * user names it: completions and the report leave it out. */
 bool listing_is_internal_name(const char *repository);
 
+/* Moves the tag of REFERENCE ("NAME:TAG") in LISTING, a listing of full IDs, to the image ID (64
+ * hex), as a build that tagged ID after LISTING was read did: the image that had the tag keeps its
+ * name as one it lost, as kim lists it, unless another tag of that repository is left it; an image
+ * ID LISTING does not hold is added, with no more than that name known of it. Returns 0, or -1
+ * when REFERENCE is no reference with a tag (LISTING unchanged). */
+int listing_move_tag(struct listing *listing, const char *reference, const char *id);
+
+/* The new image's ID (64 hex, in TEXT) that `kim build` wrote on stdout (LENGTH bytes at TEXT):
+ * from the last progress line "=> => exporting config sha256:HEX" (BuildKit's "#N exporting config
+ * sha256:HEX" alike), whose config digest is the image ID, or the one line "sha256:HEX" of a quiet
+ * build (-q). NULL when it wrote neither: its progress went to a console, or its format changed. */
+const char *listing_kim_build_id(const char *text, size_t length);
+
 void listing_free(struct listing *listing);
 
 #endif

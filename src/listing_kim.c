@@ -288,3 +288,65 @@ int listing_parse_kim_table(const char *text, size_t length, struct listing *out
 	listing_rows_free(&rows);
 	return status;
 }
+
+/* The 64 hex digits after "sha256:" at TEXT (LENGTH bytes), when nothing but blanks follows them
+ * within the line or a blank does (" 0.0s", " done"); else NULL. */
+static const char *digest_at(const char *text, size_t length)
+{
+	static const char prefix[] = LISTING_ID_PREFIX;
+	size_t prefix_length = sizeof prefix - 1;
+	if (length < prefix_length + LISTING_ID_MAX || memcmp(text, prefix, prefix_length) != 0 ||
+	    !listing_is_lower_hex(text + prefix_length, LISTING_ID_MAX))
+		return NULL;
+	size_t end = prefix_length + LISTING_ID_MAX;
+	return end == length || text[end] == ' ' || text[end] == '\t' || text[end] == '\r' ? text + prefix_length : NULL;
+}
+
+/* Whether the LENGTH bytes at TEXT are a progress line's prefix: blanks and "=>" marks (kim's
+ * ` => => `), or BuildKit's plain step number ("#8 "). What a RUN step prints stands elsewhere. */
+static bool is_progress_prefix(const char *text, size_t length)
+{
+	size_t i = 0;
+	while (i < length && text[i] == ' ')
+		i++;
+	if (i < length && text[i] == '#') {
+		size_t digits = i + 1;
+		while (digits < length && text[digits] >= '0' && text[digits] <= '9')
+			digits++;
+		return digits > i + 1 && digits + 1 == length && text[digits] == ' ';
+	}
+	bool marked = false;
+	for (; i < length; i++) {
+		if (text[i] == '=' && i + 1 < length && text[i + 1] == '>') {
+			marked = true;
+			i++;
+		} else if (text[i] != ' ') {
+			return false;
+		}
+	}
+	return marked;
+}
+
+const char *listing_kim_build_id(const char *text, size_t length)
+{
+	static const char exporting[] = "exporting config ";
+	const char *found = NULL;
+	const char *line;
+	size_t line_length, lines = 0;
+	for (size_t pos = 0; reading_next_line(text, length, &pos, &line, &line_length); lines++) {
+		const char *at = NULL;
+		for (size_t i = 0; !at && i + sizeof exporting - 1 <= line_length; i++)
+			if (memcmp(line + i, exporting, sizeof exporting - 1) == 0)
+				at = line + i;
+		const char *id = at && is_progress_prefix(line, (size_t)(at - line))
+					 ? digest_at(at + sizeof exporting - 1, line_length - (size_t)(at - line) - (sizeof exporting - 1))
+					 : NULL;
+		if (id)
+			found = id;
+	}
+	/* -q: the ID alone is all it writes. */
+	const char *newline = memchr(text, '\n', length);
+	if (!found && lines == 1)
+		found = digest_at(text, newline ? (size_t)(newline - text) : length);
+	return found;
+}

@@ -222,12 +222,43 @@ static int print_references(const struct session *session, const struct build *b
 	return STATUS_OK;
 }
 
-/* The listing, what only an inspection tells of the nameless images, and kimb's own among them; the
- * image just built goes into the records, with what the listing shows of its build. */
-static int survey(struct run *run, bool pods)
+/* Whether the listing runs under the build (docs/performance.md, "Read-only calls under the build"):
+ * kim's, each call of which crosses the cluster, where its output is to say the new image's ID. Not
+ * nerdctl's, whose iidfile gives a config digest its listing does not show (an inspection after the
+ * build would be needed), nor the local builders', whose calls take tens of milliseconds and whose
+ * listing after the build shows the intermediate images it left. */
+static bool lists_under_build(const struct session *session)
+{
+	return session->builder->read_build_id && build_output_tells_id(session);
+}
+
+/* The listing taken under the build, with the build's own tags moved to the image it made, as a
+ * listing after it would show them. It holds no image that was not there when it was read: a plan
+ * removes only images it holds, never one made or tagged meanwhile; an identical rebuild gives a
+ * listed image's ID back, which becomes the new image, and stays. latest names the new image after
+ * the build: no other kimb run moves it while the tag lock is held; a tool other than kimb that
+ * moves it to a prior image during the build is not seen (only a listing after it would see that).
+ * What pods use is read after the build (store_read_use), never beside this listing. */
+static int read_early_listing(struct run *run)
+{
+	const struct build *build = &run->build;
+	int status = store_read_early_list(run->session, &run->store);
+	for (size_t i = 0; status == STATUS_OK && i < build->count; i++)
+		if (listing_move_tag(&run->store.listing, build->references[i], build->new_id) < 0 ||
+		    listing_move_tag(&run->store.listing, build->latest_names[i], build->new_id) < 0) {
+			report_say("cannot apply the build's tag %s to the listing; nothing removed", build->references[i]);
+			status = STATUS_FAILURE;
+		}
+	return status;
+}
+
+/* The listing (after the build, or EARLY: under it), what only an inspection tells of the nameless
+ * images, and kimb's own among them; the image just built goes into the records, with what the
+ * listing shows of its build. */
+static int survey(struct run *run, bool pods, bool early)
 {
 	const struct session *session = run->session;
-	int status = store_list(session, &run->store, pods);
+	int status = early ? read_early_listing(run) : store_list(session, &run->store, pods);
 	if (status == STATUS_OK)
 		status = store_inspect(session, &run->store, run->repositories, run->repository_count, false, false);
 	if (status == STATUS_OK)
@@ -492,6 +523,7 @@ static int run_kimb(struct run *run)
 	bool pruning = !options->no_prune;
 	bool background = building && pruning && options->prune == PRUNE_BACKGROUND && !options->dry_run;
 	bool pods = pruning && store_pods_run_images(session);
+	bool early = building && !dry_build && pruning && !background && lists_under_build(session);
 	run->phase_mark = report_now();
 	run->prune = !pruning ? "never" : background ? "background" : "now";
 	background_tell_failures(&options->environment, run->repositories, run->repository_count);
@@ -508,8 +540,14 @@ static int run_kimb(struct run *run)
 		say_would_build(session, &run->build);
 	if (status == STATUS_OK && building && !dry_build) {
 		background_count_build(&options->environment, run->repositories, run->repository_count);
-		status = build_run(session, &run->build);
+		if (early)
+			store_start_early_list(session, &run->store);
+		status = build_run(session, &run->build, &run->store.early);
 	}
+	/* The build did not name its image: the listing after it tells, as without one under it. */
+	early = early && status == STATUS_OK && run->build.new_id;
+	if (!early)
+		store_drop_early_list(&run->store);
 	if (status == STATUS_OK && building && !dry_build)
 		status = print_references(session, &run->build);
 	end_phase(run, PHASE_BUILD);
@@ -524,7 +562,7 @@ static int run_kimb(struct run *run)
 	 * costs only that record. A build that prunes in the background records its image now, for the
 	 * child to read. */
 	if (status == STATUS_OK && !pruning && building && !session->builder->leaves_no_intermediates)
-		(void)survey(run, false);
+		(void)survey(run, false, false);
 	else if (status == STATUS_OK && (!pruning || background))
 		records_add_build(&run->records, run->build.unique_tag, run->build.new_id, NULL, (long long)time(NULL));
 	if (status == STATUS_OK && background) {
@@ -535,7 +573,7 @@ static int run_kimb(struct run *run)
 		}
 	}
 	if (status == STATUS_OK && pruning)
-		status = survey(run, pods);
+		status = survey(run, pods, early);
 	end_phase(run, PHASE_LIST);
 	if (status == STATUS_OK && pruning)
 		status = plan(run, pods);

@@ -313,9 +313,27 @@ static void read_stream_once(struct process *child, struct process_stream *strea
 	close_if_open(&stream->fd);
 }
 
+/* Writes the LENGTH bytes at TEXT to stderr, all of them unless it fails: a stderr that is gone
+ * (the user's pager quit) must not stop the build, whose output kimb still reads. */
+static void show(const char *text, size_t length)
+{
+	while (length > 0) {
+		ssize_t written = write(STDERR_FILENO, text, length);
+		if (written == -1 && errno == EINTR)
+			continue;
+		if (written <= 0)
+			return;
+		text += written;
+		length -= (size_t)written;
+	}
+}
+
 static void read_output_once(struct process *child)
 {
+	size_t before = child->result.output_length;
 	read_stream_once(child, &child->output, &child->result.output, &child->result.output_length);
+	if (child->showing)
+		show(child->result.output + before, child->result.output_length - before);
 }
 
 static void read_errors_once(struct process *child)
@@ -406,6 +424,7 @@ int process_start(struct process *child, const struct command *command)
 	}
 	enum process_output mode = command->output;
 	bool capture = mode != PROCESS_OUTPUT_TO_STDERR;
+	child->showing = mode == PROCESS_CAPTURE_SHOWING;
 	if ((capture && open_stream(&child->output, &child->result.output, &output_end) == -1) ||
 	    (mode == PROCESS_CAPTURE_BOTH && open_stream(&child->errors, &child->result.errors, &errors_end) == -1) ||
 	    make_pipe(report_pipe) == -1) {

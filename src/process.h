@@ -17,6 +17,9 @@ enum process_output {
 	PROCESS_OUTPUT_TO_STDERR, /* the child's stdout joins our stderr: stdout is kimb's result only */
 	PROCESS_CAPTURE_OUTPUT,   /* the child's stdout is read into process_result.output */
 	PROCESS_CAPTURE_BOTH,     /* and its stderr into process_result.errors, to be told only if it matters */
+	/* Its stdout read into process_result.output and written to our stderr as it comes: a build
+	 * whose progress the user watches and kimb reads (kim's new image's ID). */
+	PROCESS_CAPTURE_SHOWING,
 };
 
 /* A command to run: its words (the program first, looked up on PATH), what becomes of its output,
@@ -65,6 +68,7 @@ struct process {
 	struct process_stream output, errors;
 	int report_fd;    /* the read end of the pipe its exec closes, -1 once read */
 	bool exec_failed; /* the report came: RESULT says why */
+	bool showing;     /* PROCESS_CAPTURE_SHOWING: what its stdout gives is written to stderr too */
 	int output_error; /* errno of a failed read of a captured stream, else 0 */
 	double time_limit; /* seconds it may run, else 0 */
 	double deadline;  /* CLOCK_MONOTONIC seconds of the next step in stopping it, else 0 */

@@ -99,14 +99,72 @@ static int judge(const struct session *session, const char *program, const char 
 	return status;
 }
 
-int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
-		   const char *consequence, struct process_result *result)
+/* session_settle once RESULT came. */
+static int settled(const struct session *session, const char *program, const char *action, const char *consequence,
+		   struct process_result *result)
 {
-	process_finish(child, result);
 	session_stop_if_interrupted(session);
 	if (result->errors_length)
 		(void)fwrite(result->errors, 1, result->errors_length, stderr); /* as the program said it */
 	return judge(session, program, action, consequence, result);
+}
+
+int session_settle(const struct session *session, struct process *child, const char *program, const char *action,
+		   const char *consequence, struct process_result *result)
+{
+	process_finish(child, result);
+	return settled(session, program, action, consequence, result);
+}
+
+void session_start_side(const struct session *session, const struct command *command, struct side_call *side)
+{
+	*side = (struct side_call){.running = true};
+	session_start(session, command, &side->child);
+}
+
+void session_run_beside(const struct session *session, const struct command *command, struct process_result *result,
+			struct side_call *side)
+{
+	if (!side->running) {
+		session_run(session, command, result);
+		return;
+	}
+	/* One array, for process_finish_any: the call, then SIDE. */
+	struct process both[2];
+	session_stop_if_interrupted(session);
+	start(command, &both[0]);
+	both[1] = side->child;
+	struct process_result first;
+	if (process_finish_any(both, 2, &first) == 1) {
+		side->result = first;
+		side->running = false;
+		side->ended = true;
+		process_finish(&both[0], result);
+	} else {
+		*result = first;
+		side->child = both[1];
+	}
+	session_stop_if_interrupted(session);
+}
+
+int session_settle_side(const struct session *session, struct side_call *side, const char *program, const char *action,
+			const char *consequence, struct process_result *result)
+{
+	if (side->running)
+		process_finish(&side->child, &side->result);
+	*result = side->result;
+	*side = (struct side_call){0};
+	return settled(session, program, action, consequence, result);
+}
+
+void session_drop_side(struct side_call *side)
+{
+	if (side->running) {
+		process_stop(&side->child);
+		process_finish(&side->child, &side->result);
+	}
+	process_result_free(&side->result);
+	*side = (struct side_call){0};
 }
 
 int session_settle_holding_errors(const struct session *session, struct process *child, const char *program,

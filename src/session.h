@@ -62,6 +62,29 @@ int session_settle(const struct session *session, struct process *child, const c
 int session_settle_holding_errors(const struct session *session, struct process *child, const char *program,
 				  struct process_result *result);
 
+/* A call started to run beside another one (session_run_beside), read once that one has ended. */
+struct side_call {
+	struct process child;
+	bool running;                 /* started, and not yet finished */
+	bool ended;                   /* it ended while the other call ran: RESULT holds how */
+	struct process_result result;
+};
+
+/* Starts COMMAND as SIDE, to be settled with session_settle_side or dropped. */
+void session_start_side(const struct session *session, const struct command *command, struct side_call *side);
+
+/* session_run for COMMAND, while SIDE (started, or not running) goes on: its pipes are read and its
+ * time limit kept meanwhile; if it ends first, it is finished into its result. */
+void session_run_beside(const struct session *session, const struct command *command, struct process_result *result,
+			struct side_call *side);
+
+/* session_settle for SIDE, finished now if it has not ended yet. */
+int session_settle_side(const struct session *session, struct side_call *side, const char *program, const char *action,
+			const char *consequence, struct process_result *result);
+
+/* Stops SIDE if it still runs, waits for it and forgets its result: its answer is not needed. */
+void session_drop_side(struct side_call *side);
+
 /* session_start and session_settle in one, for COMMAND (released here), its first word PROGRAM. */
 int session_capture(const struct session *session, struct command *command, const char *action,
 		    const char *consequence, struct process_result *result);

@@ -96,6 +96,18 @@ void store_drop_pods(struct store *store)
 	store->pods_started = false;
 }
 
+/* Reads RESULT, the listing's answer that STATUS says came, into STORE. */
+static int read_listing(const struct session *session, struct store *store, int status, struct process_result *result)
+{
+	if (status != STATUS_OK)
+		return status;
+	struct listing_error error;
+	if (session->builder->parse_listing(result->output, result->output_length, &store->listing, &error) < 0)
+		status = unreadable("image listing", &error, "nothing removed");
+	process_result_free(result);
+	return status;
+}
+
 int store_list(const struct session *session, struct store *store, bool pods)
 {
 	struct command call;
@@ -108,13 +120,28 @@ int store_list(const struct session *session, struct store *store, bool pods)
 	struct process_result result;
 	int status = session_settle(session, &listing, session->options->executable, "list images", "nothing removed",
 				   &result);
-	if (status != STATUS_OK)
-		return status;
-	struct listing_error error;
-	if (session->builder->parse_listing(result.output, result.output_length, &store->listing, &error) < 0)
-		status = unreadable("image listing", &error, "nothing removed");
-	process_result_free(&result);
-	return status;
+	return read_listing(session, store, status, &result);
+}
+
+void store_start_early_list(const struct session *session, struct store *store)
+{
+	struct command call;
+	session_builder_command(session, &call, session->builder->list_command);
+	session_start_side(session, &call, &store->early);
+	command_free(&call);
+}
+
+int store_read_early_list(const struct session *session, struct store *store)
+{
+	struct process_result result;
+	int status = session_settle_side(session, &store->early, session->options->executable, "list images",
+					 "nothing removed", &result);
+	return read_listing(session, store, status, &result);
+}
+
+void store_drop_early_list(struct store *store)
+{
+	session_drop_side(&store->early);
 }
 
 /* Whether IMAGE, LISTED under a repository kimb prunes, needs the builder's inspection: before
@@ -400,6 +427,10 @@ static int read_pods(const struct session *session, struct store *store)
 {
 	struct process_result result;
 	const char *kubectl = kubectl_program(&session->options->environment);
+	/* Not started beside a listing made under the build: now, after it, since what pods use must be
+	 * what they use once the build has ended. */
+	if (!store->pods_started)
+		start_pods(session, store);
 	store->pods_started = false;
 	/* What kubectl says on stderr, warnings included, is its own business unless it failed. */
 	int status = session_settle_holding_errors(session, &store->pods, kubectl, &result);
@@ -444,6 +475,7 @@ int store_read_use(const struct session *session, struct store *store, bool pods
 void store_free(struct store *store)
 {
 	store_drop_pods(store);
+	store_drop_early_list(store);
 	listing_free(&store->listing);
 	use_free(&store->use);
 }

@@ -384,7 +384,10 @@ test_latest_elsewhere_and_new_image_kept()
 	prior=$(id_of prior)
 	seed "$elsewhere" "$R:x1"
 	seed "$prior" "$R:p1"
-	# Another build lands between kimb's build and its listing and takes latest.
+	# Another build lands between kimb's build and its listing and takes latest. A listing under
+	# the build cannot see that (docs/safety.md): this is the listing after it, which a build that
+	# names no image in its output gets.
+	: >"$KIM_STUB_DIR/no-build-id"
 	printf '%s %s\n' "$elsewhere" "$R:latest" >"$KIM_STUB_DIR/race-tag"
 	build_r one
 	one=$tag
@@ -722,7 +725,7 @@ test_failed_build_exits_6()
 		assert_stderr_has "kim build failed with status ${kims:-1}; nothing removed"
 		assert_stderr_lacks "not every image"
 		assert_calls build 1
-		assert_calls list 0
+		assert_listed_at_most_under_build
 		assert_calls rm 0
 	done
 	printf '4\n' >"$KIM_STUB_DIR/fail-build"
@@ -1680,7 +1683,7 @@ test_sigterm_stops_blocked_build()
 	[ "$(cat "$KIM_STUB_DIR/build.signal" 2>/dev/null)" = TERM ] || fail "kim did not get SIGTERM"
 	stop_blocked
 	assert_stdout
-	assert_calls list 0
+	assert_listed_at_most_under_build
 	assert_calls rm 0
 	assert_store "$R p1 $prior"
 }
@@ -1702,7 +1705,7 @@ test_killed_build_exits_6()
 	assert_status 6
 	assert_stdout
 	assert_stderr_has "kim build was killed by SIGKILL; nothing removed"
-	assert_calls list 0
+	assert_listed_at_most_under_build
 	assert_calls rm 0
 }
 
@@ -1818,7 +1821,8 @@ test_concurrent_runs_take_turns()
 	second_pid=$!
 	# The second run says it waits for the lock; until the first is over it must not build.
 	wait_for_file "$CASE/second.stderr" || fail "the second run does not say that it waits"
-	assert_calls any 1
+	assert_calls build 1
+	assert_listed_at_most_under_build
 	end_turns "$first_pid" "$second_pid"
 	second=$(printed_tag 1 "$CASE/second.stdout")
 	assert_time_tag second "$second" "$second_began" "$(date +%s)"
@@ -1872,7 +1876,7 @@ test_stopping_signals_at_each_phase()
 		case $phase in
 		build)
 			assert_stdout
-			assert_calls list 0
+			assert_listed_at_most_under_build
 			;;
 		list) assert_calls rm 0 ;;
 		rm) assert_calls rm 1 ;;
@@ -1892,7 +1896,7 @@ test_build_stops_when_kimb_is_killed()
 	wait_for_file "$KIM_STUB_DIR/build.signal" || fail "the build goes on without kimb"
 	[ "$(cat "$KIM_STUB_DIR/build.signal" 2>/dev/null)" = TERM ] || fail "the build did not get SIGTERM"
 	stop_blocked
-	assert_calls list 0
+	assert_listed_at_most_under_build
 	assert_store ""
 }
 
@@ -2422,12 +2426,18 @@ test_unreachable_cluster_is_one_line()
 }
 
 # kimb asks the cluster only when it would touch an image.
-# kubectl runs beside the listing, so that a run that removes waits for one round trip; when nothing
-# would be removed its answer is not needed: one that fails does not fail the run, and one that
-# hangs is stopped at once, not waited for (the call time limit, 5 minutes, is far off).
+# With the listing under the build, kubectl runs after the build only then. With the listing after
+# the build (a build that names no image), kubectl runs beside the listing, so that a run that
+# removes waits for one round trip; when nothing would be removed its answer is not needed: one that
+# fails does not fail the run, and one that hangs is stopped at once, not waited for (the call time
+# limit, 5 minutes, is far off).
 test_pod_listing_not_needed_when_nothing_would_be_removed()
 {
 	echo "the cluster is down" >"$KUBECTL_STUB_DIR/fail"
+	run_kimb --time-format=zero.%s -t "$R-zero" ctx
+	assert_status 0
+	[ ! -e "$KUBECTL_STUB_DIR/calls" ] || fail "kubectl ran with the listing under the build and nothing to remove"
+	: >"$KIM_STUB_DIR/no-build-id"
 	run_kimb --time-format=one.%s -t "$R" ctx
 	assert_status 0
 	assert_stderr_lacks "pods"
@@ -3476,6 +3486,129 @@ test_background_interrupted_build_removes_nothing()
 	[ ! -d "$KIMB_STATE_DIR/prune" ] || [ -z "$(find "$KIMB_STATE_DIR/prune" -name '*.running' -o -name '*.prune.log')" ] ||
 		fail "a background prune ran after an interrupted build"
 	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the prior image is gone"
+}
+
+# --- the listing under the build (kim) --------------------------------------------------------
+
+# Nothing listed but, perhaps, under the build: kim's listing runs beside the build and changes
+# nothing; a build that fails or is stopped may end it before it was even logged.
+assert_listed_at_most_under_build()
+{
+	found=$(count_calls list)
+	[ "$found" -le 1 ] || fail "$found list calls made, expected at most the one under the build"
+}
+
+# start_held KIMB-ARGUMENTS...: starts kimb in the background (stdout and stderr in $CASE) with its
+# build held until release_held, once the listing beside it has read the store and is held too;
+# $kimb_pid is kimb's. Fails the test and returns 1 when either never came.
+start_held()
+{
+	: >"$KIM_STUB_DIR/hold-build"
+	: >"$KIM_STUB_DIR/hold-list"
+	"$KIMB" "$@" >"$CASE/stdout" 2>"$CASE/stderr" &
+	kimb_pid=$!
+	if ! wait_for_file "$KIM_STUB_DIR/build.held" || ! wait_for_file "$KIM_STUB_DIR/list.held"; then
+		fail "the build or the listing beside it never came: $(cat "$CASE/stderr")"
+		rm -f "$KIM_STUB_DIR/hold-build" "$KIM_STUB_DIR/hold-list"
+		wait "$kimb_pid"
+		return 1
+	fi
+}
+
+release_held()
+{
+	rm -f "$KIM_STUB_DIR/hold-list" "$KIM_STUB_DIR/hold-build"
+	wait_bounded "$kimb_pid"
+}
+
+# The listing runs beside the build, and only the removal after it: the image the build replaced
+# goes, the new one, whose ID the build's output named, stays; kubectl runs once, after the build.
+test_listing_under_the_build()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1" "$R:latest"
+	start_held --json --time-format=one.%s -t "$R" ctx || return
+	assert_calls list 1
+	[ ! -s "$KUBECTL_STUB_DIR/calls" ] || fail "kubectl ran before the build ended"
+	release_held
+	assert_status 0
+	one=$(built_tag "$R")
+	new=$(id_listed "$R" "$one")
+	assert_store "$R latest $new
+$R $one $new"
+	grep -q "\"new_id\": \"$new\"" "$CASE/stdout" || fail "--json does not name the new image: $(cat "$CASE/stdout")"
+	assert_calls list 1
+	assert_call "$(q image rm "$prior")"
+	assert_calls any 3
+	assert_kubectl_calls "$(q get "$KUBECTL_KINDS" --all-namespaces --output=json)"
+}
+
+# An image that the listing under the build did not show (tagged meanwhile by another tool) was not
+# prior: it is never removed, though listed under the repository after the build.
+test_image_tagged_during_the_build_stays()
+{
+	prior=$(id_of prior)
+	during=$(id_of during)
+	seed "$prior" "$R:p1" "$R:latest"
+	start_held --time-format=one.%s -t "$R" ctx || return
+	seed "$during" "$R:during"
+	release_held
+	assert_status 0
+	one=$(built_tag "$R")
+	new=$(id_listed "$R" "$one")
+	assert_store "$R during $during
+$R latest $new
+$R $one $new"
+	assert_no_call_with "$during"
+}
+
+# A pod that starts using the replaced image while the build runs keeps it: kim removes what pods
+# use, so the pods are read after the build, not beside the listing under it.
+test_pod_using_an_image_since_the_build_keeps_it()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1" "$R:latest"
+	start_held --time-format=one.%s -t "$R" ctx || return
+	pod_runs "$R:p1" "sha256:$prior"
+	release_held
+	assert_status 0
+	[ "$(id_listed "$R" p1)" = "$prior" ] || fail "the image a pod began to use during the build is gone"
+	assert_stderr_has "kept $prior ($R:p1): in use by a container or pod"
+	assert_calls rm 0
+}
+
+# An identical rebuild under the listing gives the listed latest image's ID back: that image is the
+# new one, and stays with its unique tag; only the earlier unique tag kimb issued goes.
+test_identical_rebuild_under_the_listing_keeps_its_image()
+{
+	: >"$KIM_STUB_DIR/cache-hit"
+	build_r one
+	one=$tag
+	image=$new
+	build_r two
+	[ "$new" = "$image" ] || fail "the stand-in's rebuild made another image"
+	assert_store "$R latest $image
+$R $tag $image"
+	assert_call "$(q image rm "$R:$one")"
+	assert_no_call_with "'image' 'rm' '$image'"
+	assert_calls list 2
+}
+
+# A build whose output names no image (kim's progress on a console, or a changed format): the
+# listing after it tells, with kubectl beside it, as without a listing under the build.
+test_build_naming_no_image_lists_after_it()
+{
+	prior=$(id_of prior)
+	seed "$prior" "$R:p1" "$R:latest"
+	: >"$KIM_STUB_DIR/no-build-id"
+	build_r one
+	assert_store "$R latest $new
+$R $tag $new"
+	! grep -q "exporting config" "$CASE/stderr" || fail "the stand-in named the image"
+	assert_calls list 2
+	assert_call "$(q image rm "$prior")"
+	assert_calls rm 1
+	assert_kubectl_calls "$(q get "$KUBECTL_KINDS" --all-namespaces --output=json)"
 }
 
 # --- both modes: the safety tests at --prune=now and at --prune=background ------------------------

@@ -609,6 +609,96 @@ START_TEST(test_hundred_thousand_rows)
 }
 END_TEST
 
+#define THIRD_HEX64 "00000000000000000000000000000000000000000000000000000000000000aa"
+
+/* A build's tags moved onto an early listing (taken under the build): the old latest keeps its
+ * name as one it lost, or only its other tags; the new image is added, with the tags alone; a tag
+ * already on the image stays as it is; no reference with a tag moves nothing. */
+START_TEST(test_move_tag_as_the_build_did)
+{
+	static const struct cells rows[] = {
+		{{"IMAGE", "TAG", "IMAGE ID", "SIZE"}},
+		{{"localhost/whoami/web", "latest", "sha256:" HEX64, "2.58MB"}},
+	};
+	struct listing listing;
+	parse_table(rows, sizeof rows / sizeof rows[0], &listing);
+	ck_assert_int_eq(listing_move_tag(&listing, "localhost/whoami/web:new", THIRD_HEX64), 0);
+	ck_assert_int_eq(listing_move_tag(&listing, "localhost/whoami/web:latest", THIRD_HEX64), 0);
+	ck_assert_uint_eq(listing.count, 2);
+	assert_sorted_and_kim_like(&listing);
+	const struct image *added = find_image(&listing, THIRD_HEX64);
+	ck_assert_uint_eq(added->name_count, 2);
+	ck_assert_int_eq(added->size, -1);
+	assert_name(added, 0, "localhost/whoami/web", "localhost/whoami/web", "new");
+	assert_name(added, 1, "localhost/whoami/web", "localhost/whoami/web", "latest");
+	const struct image *old = find_image(&listing, HEX64);
+	ck_assert_uint_eq(old->name_count, 1);
+	assert_name(old, 0, "localhost/whoami/web", "localhost/whoami/web", NULL);
+	ck_assert_ptr_eq(listing_find_tagged(&listing, "localhost/whoami/web", "latest"), added);
+	/* Moved again onto the image that has it: nothing changes. */
+	ck_assert_int_eq(listing_move_tag(&listing, "localhost/whoami/web:latest", THIRD_HEX64), 0);
+	ck_assert_uint_eq(find_image(&listing, THIRD_HEX64)->name_count, 2);
+	ck_assert_int_eq(listing_move_tag(&listing, "localhost/whoami/web", THIRD_HEX64), -1);
+	ck_assert_int_eq(listing_move_tag(&listing, "Not A Reference:x", THIRD_HEX64), -1);
+	listing_free(&listing);
+
+	/* An old latest with another tag keeps that one only; a listed image whose ID the build gave
+	 * back (an identical rebuild) gains the tag beside the name it had lost. */
+	static const struct cells tagged[] = {
+		{{"IMAGE", "TAG", "IMAGE ID", "SIZE"}},
+		{{"localhost/whoami/web", "old", "sha256:" OTHER_HEX64, "2.58MB"}},
+		{{"localhost/whoami/web", "latest", "sha256:" OTHER_HEX64, "2.58MB"}},
+		{{"localhost/whoami/web:latest", "<none>", "sha256:" HEX64, "2.58MB"}},
+	};
+	parse_table(tagged, sizeof tagged / sizeof tagged[0], &listing);
+	ck_assert_int_eq(listing_move_tag(&listing, "localhost/whoami/web:latest", HEX64), 0);
+	ck_assert_uint_eq(listing.count, 2);
+	old = find_image(&listing, OTHER_HEX64);
+	ck_assert_uint_eq(old->name_count, 1);
+	assert_name(old, 0, "localhost/whoami/web", "localhost/whoami/web", "old");
+	const struct image *back = find_image(&listing, HEX64);
+	ck_assert_uint_eq(back->name_count, 2);
+	assert_name(back, 0, "localhost/whoami/web", "localhost/whoami/web", NULL);
+	assert_name(back, 1, "localhost/whoami/web", "localhost/whoami/web", "latest");
+	listing_free(&listing);
+}
+END_TEST
+
+/* The new image's ID in kim's build output: the last export line, in either progress form, or the
+ * lone ID of -q; none in a RUN step's output, in a line whose ID is cut short, or in a console's. */
+START_TEST(test_kim_build_id)
+{
+	static const char plain[] = " => [internal] load build definition from Dockerfile\n"
+				    " => => exporting config sha256:" OTHER_HEX64 "\n"
+				    " => exporting to image\n"
+				    " => => exporting layers\n"
+				    " => => exporting config sha256:" HEX64 " 0.0s\n"
+				    " => => naming to localhost/whoami/web:latest\n";
+	const char *id = listing_kim_build_id(plain, sizeof plain - 1);
+	ck_assert_ptr_nonnull(id);
+	ck_assert_int_eq(strncmp(id, HEX64, 64), 0);
+	static const char numbered[] = "#8 exporting layers done\n#8 exporting config sha256:" HEX64 " done\n";
+	id = listing_kim_build_id(numbered, sizeof numbered - 1);
+	ck_assert_ptr_nonnull(id);
+	ck_assert_int_eq(strncmp(id, HEX64, 64), 0);
+	static const char quiet[] = "sha256:" HEX64 "\n";
+	id = listing_kim_build_id(quiet, sizeof quiet - 1);
+	ck_assert_ptr_nonnull(id);
+	ck_assert_int_eq(strncmp(id, HEX64, 64), 0);
+	static const char *const none[] = {
+		"",
+		"#5 0.312 exporting config sha256:" HEX64 "\n",
+		" => => exporting config sha256:" HEX64 "0\n",
+		" => => exporting config sha256:0123456789abc\n",
+		"echo => => exporting config sha256:" HEX64 "\n",
+		"step\nsha256:" HEX64 "\n",
+		" => => exporting config sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
+	};
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+		ck_assert_msg(listing_kim_build_id(none[i], strlen(none[i])) == NULL, "an ID read from case %zu", i);
+}
+END_TEST
+
 Suite *listing_suite(void)
 {
 	Suite *suite = suite_create("listing");
@@ -625,6 +715,8 @@ Suite *listing_suite(void)
 	tcase_add_test(forms, test_last_line_without_newline);
 	tcase_add_test(forms, test_header_only);
 	tcase_add_test(forms, test_sizes);
+	tcase_add_test(forms, test_move_tag_as_the_build_did);
+	tcase_add_test(forms, test_kim_build_id);
 	suite_add_tcase(suite, forms);
 
 	TCase *malformed = tcase_create("malformed");

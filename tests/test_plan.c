@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 static struct image images[MAX_IMAGES];
 static struct image_name names[MAX_IMAGES][MAX_NAMES];
 static struct listing listing;
+static struct listing early; /* a listing read under a build, parsed: plan_early */
 static struct plan plan;
 static enum plan_verdict verdict;
 
@@ -106,6 +108,7 @@ static void setup(void)
 static void teardown(void)
 {
 	plan_free(&plan);
+	listing_free(&early);
 	use_free(&use);
 	record_free(&record);
 }
@@ -1221,6 +1224,74 @@ START_TEST(a_dry_runs_build_with_no_latest_yet_replaces_all)
 }
 END_TEST
 
+/* A listing read under the build (kim's, full IDs), with the build's tags R:NEW_TAG and R:latest
+ * moved to NEW_ID as kimb moves them, into EARLY (teardown frees it), planned as a build's. */
+#define EARLY_OLD "1111111111111111111111111111111111111111111111111111111111111111"
+#define EARLY_NEW "2222222222222222222222222222222222222222222222222222222222222222"
+#define EARLY_HEADER "IMAGE                  TAG                 IMAGE ID                                                                  SIZE\n"
+/* The old image, tagged t1 and latest, before a build. */
+#define EARLY_OLD_LATEST                                                                                               \
+	EARLY_HEADER "localhost/whoami/web   t1                  sha256:" EARLY_OLD "   2.58MB\n"                      \
+		     "localhost/whoami/web   latest              sha256:" EARLY_OLD "   2.58MB\n"
+static void plan_early(const char *table, const char *new_tag, const char *id)
+{
+	struct listing_error error;
+	ck_assert_int_eq(listing_parse_kim_table(table, strlen(table), &early, &error), 0);
+	char unique[128], latest[128];
+	snprintf(unique, sizeof unique, "%s:%s", R, new_tag);
+	snprintf(latest, sizeof latest, "%s:latest", R);
+	ck_assert_int_eq(listing_move_tag(&early, unique, id), 0);
+	ck_assert_int_eq(listing_move_tag(&early, latest, id), 0);
+	struct plan_rules rules = {.new_tag = new_tag, .new_id = id, .time_format = "%Y%m%d.%H%M%S", .use = &use};
+	struct record none = {0};
+	const char *repository = R;
+	size_t which;
+	plan_free(&plan);
+	verdict = plan_make(&early, &repository, 1, &none, &rules, &plan, &which);
+	ck_assert_int_eq(verdict, PLAN_OK);
+	flatten(&plan, 0, &actions);
+}
+
+/* Under the build the new image is not listed yet, and the old latest still is: the old one is
+ * replaced, the new one (added with its tags) stays. */
+START_TEST(an_early_listing_replaces_the_old_latest)
+{
+	plan_early(EARLY_OLD_LATEST,
+		   "t2", EARLY_NEW);
+	ck_assert_uint_eq(actions.count, 1);
+	ck_assert(plan_has(ACTION_REMOVE, EARLY_OLD));
+	ck_assert(plan_leaves(EARLY_NEW, REASON_NEW));
+}
+END_TEST
+
+/* An identical rebuild gives the listed latest image's ID back: that image is the new one, and
+ * nothing is touched. */
+START_TEST(an_early_listing_keeps_an_identical_rebuilds_image)
+{
+	plan_early(EARLY_OLD_LATEST,
+		   "t2", EARLY_OLD);
+	ck_assert_uint_eq(actions.count, 0);
+	ck_assert(plan_leaves(EARLY_OLD, REASON_NEW));
+	ck_assert(!plan_touches_images(&plan));
+}
+END_TEST
+
+/* A listing read once the build had tagged its image already (a quick build): the moves change
+ * nothing, and the plan is the one a listing after the build gives. */
+START_TEST(an_early_listing_read_after_the_tags_moved)
+{
+	plan_early("IMAGE                         TAG                 IMAGE ID                                                                  SIZE\n"
+				"localhost/whoami/web:latest   <none>              sha256:" EARLY_OLD "   2.58MB\n"
+				"localhost/whoami/web          t2                  sha256:" EARLY_NEW "   2.58MB\n"
+				"localhost/whoami/web          latest              sha256:" EARLY_NEW "   2.58MB\n",
+		   "t2", EARLY_NEW);
+	ck_assert_uint_eq(early.count, 2);
+	ck_assert_uint_eq(actions.count, 1);
+	ck_assert(plan_has(ACTION_REMOVE, EARLY_OLD));
+	ck_assert(plan_leaves(EARLY_NEW, REASON_NEW));
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *suite = suite_create("plan");
@@ -1275,6 +1346,9 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, the_new_image_and_latest_each_keep_one_unique_tag);
 	tcase_add_test(tc, a_dry_runs_build_replaces_all_but_latest);
 	tcase_add_test(tc, a_dry_runs_build_with_no_latest_yet_replaces_all);
+	tcase_add_test(tc, an_early_listing_replaces_the_old_latest);
+	tcase_add_test(tc, an_early_listing_keeps_an_identical_rebuilds_image);
+	tcase_add_test(tc, an_early_listing_read_after_the_tags_moved);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

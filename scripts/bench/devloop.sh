@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # make bench's developer loop: what kimb adds to a plain `kim build` when a developer runs
 # `kimb -t app .` again and again, on the kim stand-in (tests/kim) with DEVLOOP_LATENCY seconds a
-# call (default 0.2, a port-forward across the cluster) and builds of DEVLOOP_BUILD_SECONDS more
-# (default 2), at each number k of prior images in DEVLOOP_SIZES (default "1 10 100").
+# call (default 0.2, a port-forward across the cluster), every kubectl call
+# DEVLOOP_KUBECTL_LATENCY seconds (default 0.02: kubectl asks the API server directly, not through
+# kim's port-forward) and builds of DEVLOOP_BUILD_SECONDS more (default 2), at each number k of
+# prior images in DEVLOOP_SIZES (default "1 10 100").
 #
 # For each k, each on a fresh store of k prior images of one repository (the last one latest):
 #   plain       `kim build -t R:latest ctx`, one call: what the developer would run without kimb;
@@ -23,7 +25,8 @@
 # nothing), 2 on a usage error, else 0.
 #
 # Usage: scripts/bench/devloop.sh [KIMB]   (default ./kimb; make bench runs it)
-# Environment: DEVLOOP_SIZES, DEVLOOP_LATENCY, DEVLOOP_BUILD_SECONDS, DEVLOOP_JOBS (default 4),
+# Environment: DEVLOOP_SIZES, DEVLOOP_LATENCY, DEVLOOP_KUBECTL_LATENCY, DEVLOOP_BUILD_SECONDS,
+# DEVLOOP_JOBS (default 4),
 # BENCH_BUILD (make's BUILD, default build: bench/kim_rm serves the removals, as in run.sh).
 set -eu
 LC_ALL=C
@@ -35,12 +38,14 @@ kimb=${1:-}
 . "$(dirname "$0")/stand-in.sh"
 sizes=${DEVLOOP_SIZES:-1 10 100}
 latency=${DEVLOOP_LATENCY:-0.2}
+kubectl_latency=${DEVLOOP_KUBECTL_LATENCY:-0.02}
 build_seconds=${DEVLOOP_BUILD_SECONDS:-2}
 jobs=${DEVLOOP_JOBS:-4}
 
 check_sizes DEVLOOP_SIZES "$sizes"
 check_count DEVLOOP_JOBS "$jobs"
 check_seconds DEVLOOP_LATENCY "$latency" 0.2
+check_seconds DEVLOOP_KUBECTL_LATENCY "$kubectl_latency" 0.02
 check_seconds DEVLOOP_BUILD_SECONDS "$build_seconds" 2
 # shellcheck disable=SC2119 # no program of its own to check
 check_programs
@@ -121,8 +126,8 @@ gone_after()
 has_background=false
 case $("$kimb" --help 2>&1 || true) in *--prune=*) has_background=true ;; esac
 
-printf '%s, the developer loop on tests/kim: %s s a call, builds of %s s more, --jobs=%s, %s CPUs, load %s\n' \
-	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "$build_seconds" "$jobs" \
+printf '%s, the developer loop on tests/kim: %s s a call (kubectl %s s), builds of %s s more, --jobs=%s, %s CPUs, load %s\n' \
+	"$("$kimb" --version 2>/dev/null | head -n 1)" "$latency" "$kubectl_latency" "$build_seconds" "$jobs" \
 	"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(load_average)"
 printf 'overheads over a plain kim build, in seconds and in calls of %s s; floor = plain + 1 listing + ceil(k/%s) removals\n' \
 	"$latency" "$jobs"

@@ -10,6 +10,7 @@
 #   kimb         its KIMB argument, empty for the default ./kimb
 # and, before it calls bench_start:
 #   latency      the seconds each stand-in call waits
+#   kubectl_latency   the seconds each kubectl call waits, if not LATENCY's
 #
 # It provides:
 #   top kimb build stub kim_rm kubectl_stub R   the repository, kimb (an absolute path), make's
@@ -67,12 +68,12 @@ check_programs()
 	done
 }
 
-# shellcheck disable=SC2154 # latency: the sourcing script's
+# shellcheck disable=SC2154 # latency, kubectl_latency: the sourcing script's
 bench_start()
 {
 	# Only the bench's own settings reach kimb and the stand-ins.
 	unset KIMB_BUILDER KIMB_SCHEME KIMB_KEEP KIMB_LOCK_TIMEOUT KIM_STUB_INSPECT KUBECONFIG KUBECONTEXT
-	export KIM_STUB_LATENCY="$latency" KUBECTL_STUB_LATENCY="$latency"
+	export KIM_STUB_LATENCY="$latency" KUBECTL_STUB_LATENCY="${kubectl_latency:-$latency}"
 
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT
