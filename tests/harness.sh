@@ -83,6 +83,12 @@ sample_exits()
 	exit 3
 }
 
+sample_fails_in_a_subshell()
+{
+	taken=$(fail "it failed where its output was taken")
+	[ -n "$taken" ]
+}
+
 sample_passes_too()
 {
 	:
@@ -91,7 +97,7 @@ EOF
 }
 
 # A failure in one job is reported with its output, in the order the tests were started, and fails
-# the run; the others pass or skip as they would alone.
+# the run, also one inside a $(...); the others pass or skip as they would alone.
 test_failures_are_reported_in_order()
 {
 	sample_outcomes
@@ -99,12 +105,14 @@ test_failures_are_reported_in_order()
 		run "$CASE/suite" -j "$jobs"
 		assert_status 1
 		assert_reports "ok   sample_passes" "FAIL sample_fails" "SKIP sample_skips: it needs nothing here" \
-			"FAIL sample_killed: its job ended with status 137" "FAIL sample_exits" "ok   sample_passes_too" \
-			"2 passed, 3 failed, 1 skipped"
+			"FAIL sample_killed: its job ended with status 137" "FAIL sample_exits" \
+			"FAIL sample_fails_in_a_subshell" "ok   sample_passes_too" "2 passed, 4 failed, 1 skipped"
 		grep -qx 'what the failing test printed' "$CASE/stdout" ||
 			fail "-j $jobs: the failing test's output is not in its report: $(cat "$CASE/stdout")"
 		grep -qx '    FAIL: it failed on purpose' "$CASE/stdout" ||
 			fail "-j $jobs: the failing test's message is not in its report"
+		grep -qx '    FAIL: it failed where its output was taken' "$CASE/stdout" ||
+			fail "-j $jobs: a failure inside \$(...) is not in its test's report"
 		# The failed test's directory is kept, the passed one's is not.
 		kept=$(sed -n 's/^FAIL sample_fails ([0-9]* s) (kept in \(.*\))$/\1/p' "$CASE/stdout")
 		if [ -z "$kept" ] || [ ! -s "$kept/report" ]; then

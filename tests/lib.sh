@@ -79,10 +79,14 @@ suite_arguments()
 
 # --- helpers for the tests -------------------------------------------------------------------
 
+# fail MESSAGE: the test fails, with MESSAGE in its report. Also from a subshell, $(...) or a
+# pipeline, whose case_failed is lost and whose output may be taken: the failure is kept in
+# $CASE/failures too, which run_case reads when the test ends.
 fail()
 {
 	printf '    FAIL: %s\n' "$*"
 	case_failed=1
+	[ -z "${CASE:-}" ] || printf '    FAIL: %s\n' "$*" >>"$CASE/failures"
 }
 
 # Hooks a suite may define, after sourcing this file, around each command that run runs:
@@ -247,7 +251,7 @@ $expected"
 # Call it from the test's own shell, not from a $(...) or a pipeline, which it could not end.
 skip()
 {
-	[ "$case_failed" -eq 0 ] || exit 1
+	[ "$case_failed" -eq 0 ] && [ ! -s "$CASE/failures" ] || exit 1
 	printf '%s\n' "$*" >"$CASE/skipped"
 	exit "$SKIPPED"
 }
@@ -298,6 +302,11 @@ run_case()
 		cd "$CASE/work" || exit 1
 		case_failed=0
 		"$@"
+		if [ "$case_failed" -eq 0 ] && [ -s "$CASE/failures" ]; then
+			printf '    failed in a subshell:\n'
+			cat "$CASE/failures"
+			exit 1
+		fi
 		exit "$case_failed"
 	) >"$CASE/report" 2>&1
 	case_status=$?
