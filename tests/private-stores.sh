@@ -74,9 +74,9 @@ private_dockerd_start()
 	return "$status"
 }
 
-# answering CLIENT LOGDIR SOCKET NAME PID: points the docker client at SOCKET and waits until
-# CLIENT answers (its answer, the server's version, in LOGDIR/docker-version),
-# some 10 s at most. Returns 1 with the reason and LOGDIR/NAME.log in $daemon_error when process
+# answering CLIENT LOGDIR SOCKET NAME PID [FORMAT]: points the docker client at SOCKET and waits
+# until CLIENT answers `version --format FORMAT` (default: the server's version; the answer in
+# LOGDIR/docker-version), some 10 s at most. Returns 1 with the reason and LOGDIR/NAME.log in $daemon_error when process
 # PID exits first or does not answer.
 answering()
 {
@@ -87,7 +87,7 @@ answering()
 	mkdir -p "$DOCKER_CONFIG" || return 1
 	# Up in under a second here; a try takes about 0.1 s.
 	tries=0
-	until "$1" version --format '{{.Server.Version}}' >"$2/docker-version" 2>&1; do
+	until "$1" version --format "${6:-{{.Server.Version\}\}}" >"$2/docker-version" 2>&1; do
 		tries=$((tries + 1))
 		if ! running "$5"; then
 			daemon_error="$4 exited before it answered"
@@ -185,13 +185,15 @@ private_podman_service_start()
 	private_podman_error=
 	podman system service --time=0 "unix://$2/podman.sock" </dev/null >"$2/podman-service.log" 2>&1 &
 	PRIVATE_PODMAN_PID=$!
-	if ! answering "$1" "$2" "unix://$2/podman.sock" podman-service "$PRIVATE_PODMAN_PID"; then
+	# One version call both waits and tells podman: podman answers each with dpkg lookups of its
+	# runtime's packages, seconds of CPU.
+	if ! answering "$1" "$2" "unix://$2/podman.sock" podman-service "$PRIVATE_PODMAN_PID" \
+		'{{range .Server.Components}}{{.Name}};{{end}}'; then
 		private_podman_error=$daemon_error
 		return 1
 	fi
-	"$1" version --format '{{range .Server.Components}}{{.Name}};{{end}}' >"$2/docker-components" 2>&1
-	if ! grep -q 'Podman Engine;' "$2/docker-components"; then
-		private_podman_error="the server at $DOCKER_HOST is not podman: $(cat "$2/docker-components")"
+	if ! grep -q 'Podman Engine;' "$2/docker-version"; then
+		private_podman_error="the server at $DOCKER_HOST is not podman: $(cat "$2/docker-version")"
 		return 1
 	fi
 }
