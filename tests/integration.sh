@@ -2328,6 +2328,7 @@ test_lock_attacks_by_another_user()
 	assert_calls build 1
 	end_turns "$first_pid" "$second_pid"
 	assert_calls build 2
+	background_settle_all
 }
 
 # kimb's own options are read only where they are options: --builder in the value of a build flag
@@ -3652,6 +3653,7 @@ test_signal_while_kubectl_hangs
 test_concurrent_runs_take_turns
 test_concurrent_runs_print_unique_references
 test_planted_lock_files_are_refused
+test_lock_attacks_by_another_user
 '
 
 # Whether the test runs in background mode (with_stub_in_background).
