@@ -534,7 +534,7 @@ podman | buildah) use_throwaway_store ;;
 docker) start_dockerd ;;
 esac
 printf 'kimb %s on %s (%s)%s\n' "$kimb" "$builder" "$program" \
-	"$([ "$builder" = docker ] && printf ', a private dockerd %s, DOCKER_BUILDKIT=%s' "$(cat "$work/docker-version")" "$DOCKER_BUILDKIT")"
+	"$([ "$builder" = docker ] && printf ', a private dockerd %s, DOCKER_BUILDKIT=%s' "$(cat "$work/docker-answer")" "$DOCKER_BUILDKIT")"
 
 # Another repository, built with kimb, which nothing below may touch.
 kimb_build "$other"

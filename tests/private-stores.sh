@@ -18,7 +18,7 @@
 #       starts DOCKERD, its log in LOGDIR/dockerd.log, points the docker client at it (DOCKER_HOST,
 #       and DOCKER_CONFIG=LOGDIR/docker-config for the client's own files), and waits until CLIENT
 #       answers, some 10 s at most; CLIENT's answer (the daemon's version) is in
-#       LOGDIR/docker-version. Returns 1, with the reason and the daemon's log in
+#       LOGDIR/docker-answer. Returns 1, with the reason and the daemon's log in
 #       $private_dockerd_error, when the daemon exits first or does not answer.
 #   private_dockerd_stop LOGDIR
 #       stops it (SIGTERM; SIGKILL after 15 s) and removes its directory. Returns 1, keeping the
@@ -35,7 +35,7 @@
 #       starts it on LOGDIR/podman.sock, its log in LOGDIR/podman-service.log, points the docker
 #       client at it (DOCKER_HOST, DOCKER_CONFIG=LOGDIR/docker-config), and waits until CLIENT
 #       answers, some 10 s at most; returns 1 with the reason in $private_podman_error, also when
-#       what answers is not podman.
+#       what answers is not the service it started.
 #   private_podman_service_stop LOGDIR
 #       stops it (SIGTERM; SIGKILL after 15 s). Returns 1 with what was left (a service that would
 #       not stop, its processes) in $private_podman_error. Does nothing when none was started.
@@ -74,9 +74,9 @@ private_dockerd_start()
 	return "$status"
 }
 
-# answering CLIENT LOGDIR SOCKET NAME PID [FORMAT]: points the docker client at SOCKET and waits
-# until CLIENT answers `version --format FORMAT` (default: the server's version; the answer in
-# LOGDIR/docker-version), some 10 s at most. Returns 1 with the reason and LOGDIR/NAME.log in $daemon_error when process
+# answering CLIENT LOGDIR SOCKET NAME PID [ARGUMENTS...]: points the docker client at SOCKET and
+# waits until CLIENT answers ARGUMENTS (default: version, which asks for the server's version; the
+# answer in LOGDIR/docker-answer), some 10 s at most. Returns 1 with the reason and LOGDIR/NAME.log in $daemon_error when process
 # PID exits first or does not answer.
 answering()
 {
@@ -85,21 +85,27 @@ answering()
 	DOCKER_CONFIG=$2/docker-config
 	export DOCKER_HOST DOCKER_CONFIG
 	mkdir -p "$DOCKER_CONFIG" || return 1
+	client=$1
+	logdir=$2
+	name=$4
+	pid=$5
+	shift 5
+	[ "$#" -gt 0 ] || set -- version --format '{{.Server.Version}}'
 	# Up in under a second here; a try takes about 0.1 s.
 	tries=0
-	until "$1" version --format "${6:-{{.Server.Version\}\}}" >"$2/docker-version" 2>&1; do
+	until "$client" "$@" >"$logdir/docker-answer" 2>&1; do
 		tries=$((tries + 1))
-		if ! running "$5"; then
-			daemon_error="$4 exited before it answered"
+		if ! running "$pid"; then
+			daemon_error="$name exited before it answered"
 		elif [ "$tries" -ge 100 ]; then
-			daemon_error="$4 did not answer in $tries tries"
+			daemon_error="$name did not answer in $tries tries"
 		else
 			sleep 0.05
 			continue
 		fi
-		daemon_error="$daemon_error: $(sed '/^$/d' "$2/docker-version")
+		daemon_error="$daemon_error: $(sed '/^$/d' "$logdir/docker-answer")
 its log:
-$(sed 's/^/  /' "$2/$4.log")"
+$(sed 's/^/  /' "$logdir/$name.log")"
 		return 1
 	done
 }
@@ -185,17 +191,23 @@ private_podman_service_start()
 	private_podman_error=
 	podman system service --time=0 "unix://$2/podman.sock" </dev/null >"$2/podman-service.log" 2>&1 &
 	PRIVATE_PODMAN_PID=$!
-	# One version call both waits and tells podman: podman answers each with dpkg lookups of its
-	# runtime's packages, seconds of CPU.
-	if ! answering "$1" "$2" "unix://$2/podman.sock" podman-service "$PRIVATE_PODMAN_PID" \
-		'{{range .Server.Components}}{{.Name}};{{end}}'; then
+	# Not `docker version`: podman answers it with dpkg lookups of its runtime's packages, seconds
+	# of CPU a test. The socket that answers must be the one the service listens on.
+	if ! answering "$1" "$2" "unix://$2/podman.sock" podman-service "$PRIVATE_PODMAN_PID" image ls --quiet; then
 		private_podman_error=$daemon_error
 		return 1
 	fi
-	if ! grep -q 'Podman Engine;' "$2/docker-version"; then
-		private_podman_error="the server at $DOCKER_HOST is not podman: $(cat "$2/docker-version")"
+	if ! listens_on "$PRIVATE_PODMAN_PID" "$2/podman.sock"; then
+		private_podman_error="what answers on $2/podman.sock is not the podman service $PRIVATE_PODMAN_PID"
 		return 1
 	fi
+}
+
+# listens_on PID PATH: whether process PID holds the Unix socket bound to PATH.
+listens_on()
+{
+	socket_inode=$(awk -v path="$2" '$8 == path { print $7; exit }' /proc/net/unix)
+	[ -n "$socket_inode" ] && find "/proc/$1/fd" -lname "socket:?$socket_inode?" 2>/dev/null | grep -q .
 }
 
 private_podman_service_stop()
