@@ -217,7 +217,7 @@ valgrind-integration: $(BUILD)/kimb
 # runs added (build/fuzz/corpus/TARGET). What a run finds is kept in build/fuzz/findings/TARGET, to
 # become a regression test.
 FUZZ_SECONDS ?= 20
-FUZZ_SHORT_SECONDS ?= 4
+FUZZ_SHORT_SECONDS ?= 2
 NIGHTLY_FUZZ_SECONDS ?= 600
 FUZZ_CC = clang
 FUZZ_SANITIZERS = address,undefined -fno-sanitize-recover=all
