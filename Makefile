@@ -138,7 +138,7 @@ check:
 		valgrind-unit test-sh vm-files lint fuzz-short standin-checks package-tests DEB_BUILD_OPTIONS=nocheck
 
 check-nightly: check
-	$(MAKE) --no-print-directory valgrind-integration
+	$(MAKE) --no-print-directory valgrind-unit-expensive valgrind-integration
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(NIGHTLY_FUZZ_SECONDS)
 	$(MAKE) --no-print-directory builders TESTED=$(BUILD)
 
@@ -200,9 +200,13 @@ $(STAMPS)/kim_rm_check: tests/kim_rm_check.sh tests/kim tests/standin-lib.sh tes
 # valgrind on it, so that its pid, exit status and signals stay.
 VALGRIND = $(shell command -v valgrind) --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect
+# make check leaves the test cases tagged expensive (tests/suites.h) to the sanitized run;
+# make check-nightly runs them under memcheck too (valgrind-unit-expensive).
 valgrind-unit: $(addprefix valgrind-unit-,$(UNIT_SUITES))
+valgrind-unit-expensive: $(BUILD)/check_kimb
+	CK_FORK=no CK_INCLUDE_TAGS=expensive $(VALGRIND) $(BUILD)/check_kimb
 valgrind-unit-%: $(BUILD)/check_kimb
-	CK_FORK=no CK_RUN_SUITE=$* $(VALGRIND) $(BUILD)/check_kimb
+	CK_FORK=no CK_RUN_SUITE=$* CK_EXCLUDE_TAGS=expensive $(VALGRIND) $(BUILD)/check_kimb
 valgrind-integration: $(BUILD)/kimb
 	mkdir -p $(BUILD)/valgrind
 	printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" "$(CURDIR)/$(BUILD)/kimb" >$(BUILD)/valgrind/kimb
@@ -351,7 +355,7 @@ $(DEB): $(DEB_SOURCES)
 clean:
 	rm -rf kimb build
 
-.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
+.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit valgrind-unit-expensive quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench bench-devloop install uninstall \
 	clean FORCE

@@ -49,9 +49,11 @@ PRIVATE_PODMAN_PID=
 # stays a zombie until it is waited for).
 running()
 {
-	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	case $state in
-	Z*) return 1 ;;
+	# Read with the shell's own read, not ps: the wait loops ask every 50 ms.
+	{ read -r process_stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	# The state follows the command name's closing parenthesis.
+	case ${process_stat##*) } in
+	Z* | X*) return 1 ;;
 	esac
 }
 
