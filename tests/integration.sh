@@ -182,7 +182,7 @@ stop_blocked()
 
 # start_blocked COMMAND KIMB-ARGUMENTS...: starts kimb in the background, its stdout and stderr in
 # $CASE/stdout and $CASE/stderr, with the stub's COMMAND (build, list, rm) blocking, and waits until
-# that command runs; $kimb_pid is kimb's. Fails the test and returns 1 when it never does.
+# that command runs (later calls of it do not block, unless keep_blocking=yes); $kimb_pid is kimb's. Fails the test and returns 1 when it never does.
 start_blocked()
 {
 	blocked=$1
@@ -201,7 +201,8 @@ start_blocked()
 		rm -f "$KIM_STUB_DIR/block-$blocked"
 		return 1
 	fi
-	rm -f "$KIM_STUB_DIR/block-$blocked"
+	# Later calls of the command run, unless the test keeps them blocking too (keep_blocking=yes).
+	[ "${keep_blocking:-}" = yes ] || rm -f "$KIM_STUB_DIR/block-$blocked"
 	# In background mode the calls after the build are the detached child's: it is the one to signal.
 	if in_background && [ "$blocked" != build ]; then
 		kimb_pid=$(ps -o ppid= -p "$(cat "$KIM_STUB_DIR/$blocked.pid")" | tr -d ' ')
@@ -2631,9 +2632,14 @@ test_signal_during_removals_starts_no_more()
 	# shellcheck disable=SC3045 # dash and bash have ulimit -c: SIGQUIT would dump core
 	ulimit -c 0
 	seed_priors 6
+	# Every removal blocks until the signal: one that started after the first blocked would
+	# otherwise remove its image before the signal came.
+	keep_blocking=yes
 	start_blocked rm --jobs=2 --time-format=one.%s -t "$R" ctx || return
+	keep_blocking=
 	kill -s TERM "$kimb_pid"
 	await_signalled
+	rm -f "$KIM_STUB_DIR/block-rm"
 	assert_status 143
 	stop_blocked rm
 	found=$(count_calls rm)
