@@ -1925,10 +1925,12 @@ each_hangup_stops_the_build()
 	docker) isolation=--network=none ;;
 	esac
 	sleeper_gone || { fail "a sleeper runs before the test"; return; }
+	# kimb's own iidfile directory in the test's (TMPDIR): SIGKILL leaves it behind.
+	mkdir "$CASE/tmp" || exit 1
 	for signal in HUP KILL; do
 		# shellcheck disable=SC2086 # $isolation is one word or none
-		env --default-signal=HUP,INT,QUIT,TERM "$KIMB" --builder="$BUILDER" $isolation --time-format="$signal.%s" \
-			-t "$R" slow >"$CASE/stdout" 2>"$CASE/stderr" &
+		env --default-signal=HUP,INT,QUIT,TERM TMPDIR="$CASE/tmp" "$KIMB" --builder="$BUILDER" $isolation \
+			--time-format="$signal.%s" -t "$R" slow >"$CASE/stdout" 2>"$CASE/stderr" &
 		kimb_pid=$!
 		if ! wait_until sleeper_runs; then
 			fail "$signal: the slow build never ran: $(cat "$CASE/stderr")"
@@ -1943,6 +1945,8 @@ each_hangup_stops_the_build()
 		wait_until sleeper_gone || fail "SIG$signal: the build goes on without kimb"
 		! image_exists "$R:latest" || fail "SIG$signal: the build tagged $R:latest after kimb was gone"
 		assert_stdout
+		[ "$signal" != HUP ] || [ -z "$(ls -A "$CASE/tmp")" ] ||
+			fail "SIGHUP: kimb left its temporary files: $(ls -A "$CASE/tmp")"
 	done
 }
 
