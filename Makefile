@@ -129,7 +129,7 @@ check-unit: $(BUILD)/check_kimb
 # that they keep up with the modules), then runs its suites.
 check-quick:
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb fuzz-programs
-	$(MAKE) --no-print-directory quick-suites TESTED=$(BUILD)
+	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) quick-suites TESTED=$(BUILD)
 
 check:
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb $(BUILD)/builder_flags \
@@ -145,15 +145,21 @@ check-nightly: check
 # The quick tier's suites on the programs in $(TESTED). The unit suite runs in a mount namespace
 # where every builder's executable is covered by one that fails (as root; tests/without-builders.sh),
 # which proves that it needs none. The sanitized unit suite runs its tests in one process
-# (CK_FORK=no), so that the leak check sees the whole run once.
+# (CK_FORK=no), so that the leak check sees the whole run once. The suites are make targets of
+# their own, run side by side (the unit suite waits out its timeouts while the others work), the
+# longest first.
 TESTED ?= $(BUILD)
-quick-suites:
-	$(SANITIZER_ENV) $(if $(filter $(SANITIZED),$(TESTED)),CK_FORK=no) ./tests/without-builders.sh $(TESTED)/check_kimb
-	./tests/harness.sh
+quick-suites: quick-integration quick-unit quick-completion quick-harness quick-install fuzz-replay
+quick-integration:
 	$(SANITIZER_ENV) ./tests/integration.sh -j $(TEST_JOBS) $(TESTED)/kimb
+quick-unit:
+	$(SANITIZER_ENV) $(if $(filter $(SANITIZED),$(TESTED)),CK_FORK=no) ./tests/without-builders.sh $(TESTED)/check_kimb
+quick-completion:
 	$(SANITIZER_ENV) ./tests/completion.sh -j $(TEST_JOBS) $(TESTED)/kimb
+quick-harness:
+	./tests/harness.sh
+quick-install:
 	./tests/install.sh -j 1
-	$(MAKE) --no-print-directory fuzz-replay
 
 # The quick tier's suites on the sanitized build, as one target beside the others of make check.
 quick-suites-sanitized:
@@ -355,7 +361,8 @@ $(DEB): $(DEB_SOURCES)
 clean:
 	rm -rf kimb build
 
-.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit valgrind-unit-expensive quick-suites quick-suites-sanitized sanitized builders test-sh test-sh-podman \
+.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit valgrind-unit-expensive quick-suites quick-suites-sanitized \
+	quick-integration quick-unit quick-completion quick-harness quick-install sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench bench-devloop install uninstall \
 	clean FORCE
