@@ -126,10 +126,10 @@ check-unit: $(BUILD)/check_kimb
 	$(BUILD)/check_kimb
 
 # Each tier builds what it tests first, TEST_JOBS compilations at once (the bench programs too, so
-# that they keep up with the modules), then runs its suites; check-quick's fuzz targets are built
-# beside its first suites, which leave a processor idle while they wait.
+# that they keep up with the modules), then runs its suites; check-quick's unit tests and fuzz
+# targets are built beside its first suites, which leave a processor idle while they wait.
 check-quick:
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb $(BUILD)/check_kimb
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) kimb $(BUILD)/kimb
 	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) quick-suites TESTED=$(BUILD)
 
 check:
@@ -153,7 +153,7 @@ TESTED ?= $(BUILD)
 quick-suites: quick-integration quick-unit quick-completion quick-harness quick-install fuzz-replay
 quick-integration:
 	$(SANITIZER_ENV) ./tests/integration.sh -j $(TEST_JOBS) $(TESTED)/kimb
-quick-unit:
+quick-unit: $(if $(filter $(BUILD),$(TESTED)),$(BUILD)/check_kimb)
 	$(SANITIZER_ENV) $(if $(filter $(SANITIZED),$(TESTED)),CK_FORK=no) ./tests/without-builders.sh $(TESTED)/check_kimb
 quick-completion:
 	$(SANITIZER_ENV) ./tests/completion.sh -j $(TEST_JOBS) $(TESTED)/kimb
