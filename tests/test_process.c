@@ -687,7 +687,7 @@ static void signal_during_run(struct scenario_report *report, int signal_number)
 	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 	report->interrupted_before = process_interrupted();
 	/* The ready pipe reaches the child as an inherited descriptor. */
-	const char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec cat", "sh", ready_fd, NULL};
+	const char *argv[] = {"sh", "-c", "printf x >/dev/fd/\"$1\"; exec cat", "sh", ready_fd, NULL};
 	run_program(report, argv);
 	int sender_status;
 	REQUIRE(report, close(ready[1]) == 0);
@@ -770,7 +770,7 @@ static void signal_reaches_whole_group(struct scenario_report *report, int signa
 	char ready_fd[16];
 	snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 	/* The inner shell, run in the foreground, says it runs: the signal cannot come before it. */
-	const char *argv[] = {"sh", "-c", "sh -c 'printf x >&\"$1\"; exec sleep 60' sh \"$1\"; :", "sh", ready_fd, NULL};
+	const char *argv[] = {"sh", "-c", "sh -c 'printf x >/dev/fd/\"$1\"; exec sleep 60' sh \"$1\"; :", "sh", ready_fd, NULL};
 	run_program(report, argv);
 	REQUIRE(report, close(ready[1]) == 0 && close(held[1]) == 0);
 	char byte;
@@ -801,7 +801,7 @@ static void child_dies_with_kimb(struct scenario_report *report, int signal_numb
 		char ready_fd[16];
 		snprintf(ready_fd, sizeof ready_fd, "%d", ready[1]);
 		/* The child says it runs only once it has been through exec. */
-		const char *argv[] = {"sh", "-c", "printf x >&\"$1\"; exec sleep 60", "sh", ready_fd, NULL};
+		const char *argv[] = {"sh", "-c", "printf x >/dev/fd/\"$1\"; exec sleep 60", "sh", ready_fd, NULL};
 		struct process child;
 		(void)close(ready[0]);
 		(void)close(held[0]);
