@@ -364,8 +364,9 @@ $(DEB): $(DEB_SOURCES)
 clean:
 	rm -rf kimb build
 
-.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit valgrind-unit-expensive quick-suites quick-suites-sanitized \
-	quick-integration quick-unit quick-completion quick-harness quick-install sanitized builders test-sh test-sh-podman \
+.PHONY: all version deb package-tests lint-package install-systemd check check-quick check-nightly check-unit \
+	valgrind-unit-expensive quick-suites quick-suites-sanitized quick-integration quick-unit quick-completion \
+	quick-harness quick-install sanitized builders test-sh test-sh-podman \
 	test-sh-docker test-sh-kim vm-files standin-checks valgrind-unit valgrind-integration fuzz-programs \
 	fuzz-replay fuzz fuzz-short lint lint-cppcheck lint-analyzer lint-shell lint-manual bench bench-devloop install uninstall \
 	clean FORCE

@@ -17,9 +17,9 @@
 # directory) through CONTAINERS_STORAGE_CONF, and a containers.conf through CONTAINERS_CONF that
 # keeps podman's other state there too (volumes and its database stay in the graphroot, their
 # default: under --root, podman insists on graphroot/volumes). podman must have initialised the
-# test's graphroot before anything is built, so the user's images are never looked at. A docker test's
-# daemon keeps all its state (data root, exec root, socket, key) in a directory of its own, reads a
-# daemon.json of its own instead of /etc/docker's, and the client's configuration is the test's
+# test's graphroot before anything is built, so the user's images are never looked at. A docker
+# test's daemon keeps all its state (data root, exec root, socket, key) in a directory of its own,
+# reads a daemon.json of its own instead of /etc/docker's, and the client's configuration is the test's
 # (DOCKER_CONFIG). Builds are FROM scratch with a COPY of a file the test changes between builds,
 # so nothing is pulled. Images are made and looked at with the builders themselves; --timestamp
 # seeds (podman) give prior images creation times that differ, and reach docker through podman save
@@ -215,9 +215,9 @@ program_of()
 # (64 hex). --timestamp needs podman or buildah. In a podman test, podman import makes the image
 # (its labels as LABEL changes) for a third of a build's CPU, the seeds' main cost, unless
 # --timestamp dates it. (Not for buildah: its removal takes an untagged base image along, so kimb
-# keeps an image whose base it cannot tell there, as an imported image's.) An image seeded with podman or buildah for a
-# docker test is carried into the daemon (podman save, docker load: its ID and creation time stay)
-# and tagged there, since docker cannot see their store.
+# keeps an image whose base it cannot tell there, as an imported image's.) An image seeded with
+# podman or buildah for a docker test is carried into the daemon (podman save, docker load: its ID
+# and creation time stay) and tagged there, since docker cannot see their store.
 seed()
 {
 	with=$BUILDER
@@ -281,14 +281,10 @@ seed_import()
 		fail "could not seed: tar: $(cat "$CASE/seed/out")"
 		return 1
 	fi
-	if [ -n "$label" ]; then
-		imported=$(podman import -q --change "LABEL $label" "$CASE/seed/x.tar" 2>"$CASE/seed/out")
-	else
-		imported=$(podman import -q "$CASE/seed/x.tar" 2>"$CASE/seed/out")
-	fi || {
+	if ! imported=$(podman import -q ${label:+--change "LABEL $label"} "$CASE/seed/x.tar" 2>"$CASE/seed/out"); then
 		fail "could not seed with podman import: $(cat "$CASE/seed/out")"
 		return 1
-	}
+	fi
 	imported=${imported#sha256:}
 	if [ "$#" -gt 0 ] && ! podman tag "$imported" "$@" >"$CASE/seed/out" 2>&1; then
 		fail "could not tag $imported $*: $(cat "$CASE/seed/out")"
@@ -2508,11 +2504,11 @@ run_selected()
 # its store), and podman's API service. Where the rule is the build engine's (what a build records
 # or prints, how it stops), the engines: podman, buildah, docker's two; podman's API service builds
 # with podman's engine on podman's store, which the podman variant proves (and goes on with a build
-# whose client is gone: no client can stop it). Where kimb's own logic
-# runs on what each builder gives it (flags, sizes, its own iidfile), each builder once: podman,
-# buildah, docker with BuildKit (the docker client's flags are the same whatever serves it). Where
-# only kimb's own logic is at stake, which tests/integration.sh proves on the stand-in, podman
-# alone: that it works end to end.
+# whose client is gone: no client can stop it). Where kimb's own logic runs on what each builder
+# gives it (flags, sizes, its own iidfile), each builder once: podman, buildah, docker with
+# BuildKit (the docker client's flags are the same whatever serves it). Where only kimb's own logic
+# is at stake, which tests/integration.sh proves on the stand-in, podman alone: that it works end
+# to end.
 variants_of()
 {
 	case $1 in

@@ -182,7 +182,8 @@ stop_blocked()
 
 # start_blocked COMMAND KIMB-ARGUMENTS...: starts kimb in the background, its stdout and stderr in
 # $CASE/stdout and $CASE/stderr, with the stub's COMMAND (build, list, rm) blocking, and waits until
-# that command runs (later calls of it do not block, unless keep_blocking=yes); $kimb_pid is kimb's. Fails the test and returns 1 when it never does.
+# that command runs (later calls of it do not block, unless keep_blocking=yes); $kimb_pid is
+# kimb's. Fails the test and returns 1 when it never does.
 start_blocked()
 {
 	blocked=$1

@@ -78,8 +78,8 @@ private_dockerd_start()
 
 # answering CLIENT LOGDIR SOCKET NAME PID [ARGUMENTS...]: points the docker client at SOCKET and
 # waits until CLIENT answers ARGUMENTS (default: version, which asks for the server's version; the
-# answer in LOGDIR/docker-answer), some 10 s at most. Returns 1 with the reason and LOGDIR/NAME.log in $daemon_error when process
-# PID exits first or does not answer.
+# answer in LOGDIR/docker-answer), some 10 s at most. Returns 1 with the reason and
+# LOGDIR/NAME.log in $daemon_error when process PID exits first or does not answer.
 answering()
 {
 	daemon_error=
