@@ -330,8 +330,9 @@ run_case()
 	return 1
 }
 
-# The job pool. Each test runs as a job of its own: this script again, with SUITE_ONE_CASE naming
-# the test, which runs it alone (run_case) and exits with its outcome. A fresh process, so that it
+# The job pool. Each test runs as a job of its own: this script again, with SUITE_ONE_CASE holding
+# the test's name and command (shell-quoted), which it runs alone (run_case) at its first call of
+# run_test, and exits with its outcome. A fresh process, so that it
 # starts with the default action for every signal that the tests send (a shell starts its
 # background jobs with SIGINT and SIGQUIT ignored, which kimb would respect) and shares no state
 # with the other jobs; in a session of its own (setsid), so that the whole job can be stopped. At most $SUITE_JOBS jobs run at once: a job takes a token from the pool's
@@ -353,7 +354,7 @@ pool_open()
 	done
 }
 
-# pool_start NAME: starts the job of test NAME once a token is free.
+# pool_start NAME COMMAND...: starts the job of test NAME once a token is free.
 pool_start()
 {
 	[ -n "$suite_pool" ] || pool_open
@@ -364,9 +365,9 @@ pool_start()
 	job=$suite_pool/$pool_started
 	printf '%s\n' "$1" >"$job.name"
 	(
-		name=$1
+		one_case=$(shell_quote "$@")
 		eval "set -- $suite_argv"
-		setsid env --default-signal=HUP,INT,QUIT,TERM,PIPE SUITE_ONE_CASE="$name" "$0" "$@" \
+		setsid env --default-signal=HUP,INT,QUIT,TERM,PIPE SUITE_ONE_CASE="$one_case" "$0" "$@" \
 			</dev/null >"$job.out" 2>&1 9>&- &
 		printf '%s\n' "$!" >"$job.pid"
 		wait "$!"
@@ -426,16 +427,17 @@ pool_stop()
 	rm -rf "$suite_pool"
 }
 
-# run_test NAME COMMAND...: the test NAME (run_case), as a job of the pool; in a job, the test
-# that job runs, or nothing for the others.
+# run_test NAME COMMAND...: the test NAME (run_case), as a job of the pool. In a job, the first
+# call runs the job's own test, whichever test the script reached: a job need not walk the
+# script's list of tests to its own (a second of forks a job in tests/builders.sh).
 run_test()
 {
 	if [ -n "${SUITE_ONE_CASE:-}" ]; then
-		[ "$1" = "$SUITE_ONE_CASE" ] || return 0
+		eval "set -- $SUITE_ONE_CASE"
 		run_case "$@"
 		exit $?
 	fi
-	pool_start "$1"
+	pool_start "$@"
 }
 
 # kimb's default lock directory, which no test may touch (run_test gives each its own): whether it
@@ -458,11 +460,11 @@ if [ -z "${SUITE_ONE_CASE:-}" ]; then
 fi
 
 # The totals, once every job has ended; fails when any test failed, or when the default lock
-# directory changed meanwhile. In a job, reached only when no test has the job's name.
+# directory changed meanwhile. In a job, reached only when the script ran no test.
 summary()
 {
 	if [ -n "${SUITE_ONE_CASE:-}" ]; then
-		printf '%s: no test %s\n' "$0" "$SUITE_ONE_CASE"
+		printf '%s: the job of %s ran no test\n' "$0" "$SUITE_ONE_CASE"
 		exit 2
 	fi
 	pool_close
