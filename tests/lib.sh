@@ -332,12 +332,13 @@ run_case()
 
 # The job pool. Each test runs as a job of its own: this script again, with SUITE_ONE_CASE holding
 # the test's name and command (shell-quoted), which it runs alone (run_case) at its first call of
-# run_test, and exits with its outcome. A fresh process, so that it
-# starts with the default action for every signal that the tests send (a shell starts its
-# background jobs with SIGINT and SIGQUIT ignored, which kimb would respect) and shares no state
-# with the other jobs; in a session of its own (setsid), so that the whole job can be stopped. At most $SUITE_JOBS jobs run at once: a job takes a token from the pool's
-# FIFO (fd 9) before it starts and gives it back when it ends. The reports are printed in the
-# order the tests were started, each as soon as it and every test before it have ended.
+# run_test, and exits with its outcome. A fresh process, so that it starts with the default action
+# for every signal that the tests send (a shell starts its background jobs with SIGINT and SIGQUIT
+# ignored, which kimb would respect) and shares no state with the other jobs; in a session of its
+# own (setsid), so that the whole job can be stopped. At most $SUITE_JOBS jobs run at once: a job
+# takes a token from the pool's FIFO (fd 9) before it starts and gives it back when it ends. The
+# reports are printed in the order the tests were started, each as soon as it and every test before
+# it have ended.
 suite_pool=
 pool_started=0
 pool_reported=0
