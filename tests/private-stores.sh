@@ -93,8 +93,14 @@ answering()
 	pid=$5
 	shift 5
 	[ "$#" -gt 0 ] || set -- version --format '{{.Server.Version}}'
-	# Up in under a second here; a try takes about 0.1 s.
+	# Up in under a second here. The client is asked once its socket is there (a daemon that
+	# listens before it serves makes the client wait): each try of the client costs a tenth of a
+	# second of CPU, a look at the socket nothing.
 	tries=0
+	while [ ! -S "${DOCKER_HOST#unix://}" ] && running "$pid" && [ "$tries" -lt 100 ]; do
+		sleep 0.05
+		tries=$((tries + 1))
+	done
 	until "$client" "$@" >"$logdir/docker-answer" 2>&1; do
 		tries=$((tries + 1))
 		if ! running "$pid"; then
