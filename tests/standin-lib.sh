@@ -50,32 +50,25 @@ function shq(s,    out, i) {
 }
 '
 
-# The call's arguments (not argv[0]) on one line, each in single quotes ('it'\''s'; a newline
-# inside an argument is written \n).
-LOG_AWK=$SHQ_AWK'
-BEGIN {
+# call_line(): the call's arguments (not argv[0]) on one line, each in single quotes ('it'\''s'; a
+# newline inside an argument is written \n).
+CALL_LINE_AWK=$SHQ_AWK'
+function call_line(    line, i, a) {
 	line = ""
 	for (i = 1; i < ARGC; i++) {
 		a = ARGV[i]
 		gsub(/\n/, "\\n", a)
 		line = line (i > 1 ? " " : "") shq(a)
 	}
-	print line
+	return line
 }
 '
 
-# log_call ARGUMENTS...: appends the call to $STUB_DIR/calls, unless it is a test's own look.
-log_call()
-{
-	[ -z "$STUB_INSPECT" ] || return 0
-	awk "$LOG_AWK" "$@" >>"$STUB_DIR/calls" || die "$STUB_NAME stub: cannot log the call"
-}
-
-# Parses a command line as cobra and pflag do and answers with shell assignments: stub_cmd (the
-# scope find_command chose, or help), stub_error (when the command line is wrong: pflag's or
-# cobra's message), opt_NAME for each flag given (NAME its canonical long name, - as _; repeated
-# values of array and slice flags joined by newlines, booleans true or false), and `set --` with
-# the positional arguments.
+# Logs the call (when $STUB_LOG names the log), and parses its command line as cobra and pflag do
+# and answers with shell assignments: stub_cmd (the scope find_command chose, or help), stub_error
+# (when the command line is wrong: pflag's or cobra's message), opt_NAME for each flag given (NAME
+# its canonical long name, - as _; repeated values of array and slice flags joined by newlines,
+# booleans true or false), and `set --` with the positional arguments.
 #
 # The stand-in's PARSE_AWK defines:
 #   define_flags()       the flags, with def(SCOPE, LONG, SHORTS, KIND) and alias(SCOPE, OTHER,
@@ -92,7 +85,7 @@ log_call()
 #   check_arguments(positional)
 #                        calls fail when the command (scope) does not take the positional
 #                        arguments args[1..positional].
-CLI_AWK=$SHQ_AWK'
+CLI_AWK=$CALL_LINE_AWK'
 function def(scope, long, shorts, kind,    n, list, i) {
 	kind_of[scope, long] = kind
 	n = split(shorts, list, ",")
@@ -204,6 +197,11 @@ function next_word(from,    i, s, name) {
 }
 
 BEGIN {
+	if (ENVIRON["STUB_LOG"] != "") {
+		print call_line() >>ENVIRON["STUB_LOG"]
+		if (close(ENVIRON["STUB_LOG"]) != 0)
+			exit 1
+	}
 	traverse_children = 0
 	define_flags()
 	argc = ARGC - 1
@@ -298,10 +296,18 @@ BEGIN {
 }
 '
 
-# parse_command_line ARGUMENTS...: the assignments CLI_AWK answers, for the stand-in to eval.
+# parse_command_line ARGUMENTS...: the assignments CLI_AWK answers, for the stand-in to eval; logs
+# the call in $STUB_DIR/calls first, unless it is a test's own look or $1 is --unlogged (which is
+# not an argument). One awk for both: the stand-ins are called thousands of times a run.
 parse_command_line()
 {
-	awk "$CLI_AWK$PARSE_AWK" "$@"
+	call_log=$STUB_DIR/calls
+	[ -z "$STUB_INSPECT" ] || call_log=
+	if [ "${1:-}" = --unlogged ]; then
+		call_log=
+		shift
+	fi
+	STUB_LOG=$call_log awk "$CLI_AWK$PARSE_AWK" "$@"
 }
 
 # Docker's reference grammar and the helpers of the stores' awk programs, for the stand-ins'
@@ -475,7 +481,8 @@ count_build()
 
 hash_of()
 {
-	printf '%s' "$1" | sha256sum | sed 's/ .*//'
+	hash=$(printf '%s' "$1" | sha256sum) || die "$STUB_NAME stub: sha256sum failed"
+	printf '%s\n' "${hash%% *}"
 }
 
 # The arguments as lines, for a STUB_* variable.
