@@ -797,11 +797,8 @@ Suite *worktree_suite(void)
 	tcase_add_unchecked_fixture(status, git_fixture_begin_suite, git_fixture_end_suite);
 	tcase_set_timeout(status, 60);
 	tcase_add_test(status, test_clean_tree_from_stat_data_alone);
-	tcase_add_test(status, test_large_tree);
 	tcase_add_test(status, test_touched_files_are_read_and_clean);
-	tcase_add_test(status, test_many_candidates_read_everything);
 	tcase_add_test(status, test_scope_limits_the_status);
-	tcase_add_test(status, test_scope_limits_the_status_of_everything);
 	tcase_add_test(status, test_each_stat_field_tells_a_change);
 	tcase_add_test(status, test_racily_clean_file_is_read);
 	tcase_add_test(status, test_fresh_checkout_is_read_and_clean);
@@ -823,5 +820,17 @@ Suite *worktree_suite(void)
 	tcase_add_test(status, test_file_made_a_directory);
 	tcase_add_test(status, test_repository_inside_a_tracked_directory_reads_everything);
 	suite_add_tcase(suite, status);
+
+	/* Repositories of 1,000 and 3,000 files: 18 of the suite's 20 s under valgrind. make check
+	 * runs them under the sanitizers only, make check-nightly under valgrind too. */
+	TCase *scale = tcase_create("scale");
+	tcase_add_checked_fixture(scale, setup, git_fixture_teardown);
+	tcase_add_unchecked_fixture(scale, git_fixture_begin_suite, git_fixture_end_suite);
+	tcase_set_tags(scale, UNIT_EXPENSIVE_TAG);
+	tcase_set_timeout(scale, 60);
+	tcase_add_test(scale, test_large_tree);
+	tcase_add_test(scale, test_many_candidates_read_everything);
+	tcase_add_test(scale, test_scope_limits_the_status_of_everything);
+	suite_add_tcase(suite, scale);
 	return suite;
 }
